@@ -1,0 +1,169 @@
+"""Python glue around the compiled battle: build arrays, run, and shape the results."""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
+                        S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
+from .rules import Rules
+from .engine import run_battle_nb, N_REC_ROB, N_REC_BUL
+from bots.registry import BotSpec, parse_bot
+from bots.scripted import N_SCRIPT
+
+RESULT_COLUMNS = ("Total Score", "Survival", "Surv Bonus", "Bullet Dmg", "Bullet Bonus", "Ram Dmg * 2",
+                  "Ram Bonus", "1sts", "2nds", "3rds")
+
+
+@dataclass
+class RobotResult:
+    name: str
+    rank: int
+    total: float
+    survival: float
+    survival_bonus: float
+    bullet_damage: float
+    bullet_bonus: float
+    ram_damage: float
+    ram_bonus: float
+    firsts: int
+    seconds: int
+    thirds: int
+    shots: int
+    hits: int
+
+    def row(self):
+        return (self.total, self.survival, self.survival_bonus, self.bullet_damage, self.bullet_bonus,
+                self.ram_damage, self.ram_bonus, self.firsts, self.seconds, self.thirds)
+
+
+@dataclass
+class BattleResult:
+    names: list
+    rules: Rules
+    seed: int
+    results: list                       # RobotResult, ranked
+    round_turns: np.ndarray             # (rounds,)
+    round_scores: np.ndarray = field(repr=False)   # (rounds, n, N_SCORE)
+    round_stats: np.ndarray = field(repr=False)    # (rounds, n, 2): shots, hits
+    wall_time: float = 0.0
+    robots_trace: np.ndarray = field(default=None, repr=False)   # recorded rows, see engine._record
+    bullets_trace: np.ndarray = field(default=None, repr=False)
+
+    @property
+    def total_turns(self):
+        return int(self.round_turns.sum())
+
+    def as_dict(self):
+        return {
+            "rules": self.rules.as_dict(), "seed": self.seed, "robots": self.names,
+            "results": [dict(name=r.name, rank=r.rank, total=r.total, survival=r.survival,
+                             survival_bonus=r.survival_bonus, bullet_damage=r.bullet_damage,
+                             bullet_bonus=r.bullet_bonus, ram_damage=r.ram_damage, ram_bonus=r.ram_bonus,
+                             firsts=r.firsts, seconds=r.seconds, thirds=r.thirds, shots=r.shots, hits=r.hits)
+                        for r in self.results],
+            "round_turns": [int(t) for t in self.round_turns],
+            "total_turns": self.total_turns,
+            "wall_time": self.wall_time,
+        }
+
+
+def bot_rng_states(seed, n):
+    """Each bot's own java.util.Random state, derived from the battle seed and its slot."""
+    mult, mask = 0x5DEECE66D, (1 << 48) - 1
+    out = np.zeros((n, 1), dtype=np.uint64)
+    for i in range(n):
+        s = (seed * 1_000_003 + 7_919 * (i + 1)) & 0xFFFFFFFFFFFFFFFF
+        out[i, 0] = (s ^ mult) & mask
+    return out
+
+
+def _rank(names, scores, stats):
+    totals = scores.sum(axis=0)  # (n, N_SCORE)
+    res = []
+    for i, name in enumerate(names):
+        t = totals[i]
+        total = (t[S_SURVIVAL] + t[S_LAST_SURVIVOR] + t[S_BULLET_DMG] + t[S_BULLET_KILL] + t[S_RAM_DMG] +
+                 t[S_RAM_KILL])
+        res.append(RobotResult(name, 0, float(total), float(t[S_SURVIVAL]), float(t[S_LAST_SURVIVOR]),
+                               float(t[S_BULLET_DMG]), float(t[S_BULLET_KILL]), float(t[S_RAM_DMG]),
+                               float(t[S_RAM_KILL]), int(t[S_FIRSTS]), int(t[S_SECONDS]), int(t[S_THIRDS]),
+                               int(stats[:, i, 0].sum()), int(stats[:, i, 1].sum())))
+    # Robocode sorts by total score (then firsts) descending
+    order = sorted(range(len(res)), key=lambda i: (-res[i].total, -res[i].firsts, i))
+    ranked = []
+    for rank, i in enumerate(order, start=1):
+        res[i].rank = rank
+        ranked.append(res[i])
+    return ranked
+
+
+def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
+               record_capacity=None):
+    """Play a battle. `bots` are BotSpec or spec strings; `setups` (n, 3) fixed starts in
+    (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots."""
+    rules = rules or Rules()
+    specs = [b if isinstance(b, BotSpec) else parse_bot(b) for b in bots]
+    n = len(specs)
+    if n < 1:
+        raise ValueError("a battle needs at least one robot")
+    kinds = np.array([s.kind for s in specs], dtype=np.int64)
+    advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
+    params = np.stack([s.params for s in specs])
+    mem = np.zeros((n, max(s.mem_size for s in specs)))
+    brng = bot_rng_states(seed, n)
+    if scripts is None:
+        scripts = np.full((n, 1, N_SCRIPT), np.nan)
+    setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
+    round_turns = np.zeros(rules.rounds)
+    round_scores = np.zeros((rules.rounds, n, N_SCORE))
+    round_stats = np.zeros((rules.rounds, n, 2))
+    if record:
+        cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 5000 * rules.rounds)
+    else:
+        cap = 1
+    while True:
+        rec_rob = np.zeros((cap, N_REC_ROB))
+        rec_bul = np.zeros((cap * 4 if record else 1, N_REC_BUL))
+        rec_n = np.zeros(2, dtype=np.int64)
+        mem[:] = 0.0
+        t0 = time.perf_counter()
+        status = run_battle_nb(rules.to_array(max_turns), seed, kinds, advanced, params, mem, brng.copy(),
+                               scripts, setups, round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n,
+                               record)
+        wall = time.perf_counter() - t0
+        if status == 0 or not record:
+            break
+        cap *= 4  # the recording overflowed: the battle is deterministic, so simply play it again
+    if status != 0 and not record:
+        raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
+    names = [s.name for s in specs]
+    # Robocode appends (1), (2) to identical names
+    if len(set(names)) < len(names):
+        names = [f"{nm} ({i + 1})" for i, nm in enumerate(names)]
+    result = BattleResult(names=names, rules=rules, seed=seed, results=_rank(names, round_scores, round_stats),
+                          round_turns=round_turns.astype(np.int64), round_scores=round_scores,
+                          round_stats=round_stats, wall_time=wall)
+    if record:
+        result.robots_trace = rec_rob[:rec_n[0]]
+        result.bullets_trace = rec_bul[:rec_n[1]]
+    return result
+
+
+def format_table(result):
+    """The Robocode results table, as Robocode's -results file prints it."""
+    total_all = sum(r.total for r in result.results) or 1.0
+    head = ["Rank", "Robot Name"] + list(RESULT_COLUMNS)
+    rows = []
+    for r in result.results:
+        pct = 100.0 * r.total / total_all
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(r.rank if r.rank < 20 else r.rank % 10, "th")
+        rows.append([f"{r.rank}{suffix}", r.name, f"{r.total:.0f} ({pct:.0f}%)", f"{r.survival:.0f}",
+                     f"{r.survival_bonus:.0f}", f"{r.bullet_damage:.0f}", f"{r.bullet_bonus:.0f}",
+                     f"{r.ram_damage:.0f}", f"{r.ram_bonus:.0f}", str(r.firsts), str(r.seconds), str(r.thirds)])
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
+    lines = [f"Results for {result.rules.rounds} rounds"]
+    lines.append("  ".join(h.ljust(widths[k]) if k < 2 else h.rjust(widths[k]) for k, h in enumerate(head)))
+    for row in rows:
+        lines.append("  ".join(c.ljust(widths[k]) if k < 2 else c.rjust(widths[k]) for k, c in enumerate(row)))
+    return "\n".join(lines)

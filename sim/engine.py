@@ -1,0 +1,783 @@
+"""The compiled turn loop: Battle.runTurn of Robocode 1.9, for robots and bullets in arrays.
+
+One call of ``run_battle_nb`` plays every round of a battle. The order of
+operations, the random processing order (java.util.Random, seeded like
+-DRANDOMSEED) and every rule follow net.sf.robocode.battle.Battle, RobotPeer
+and BulletPeer; comments name the Java method each block reproduces.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .constants import *  # noqa: F401,F403  (column layout: compile-time ints)
+from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
+                       robot_box_contains, segments_intersect, scan_hits_box)
+from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
+                      wall_collision, wall_hit_damage)
+from . import jrandom
+from bots.dispatch import bot_round_start, bot_think, bot_round_end
+
+NB = dict(cache=True, error_model="numpy")
+
+# recorded robot columns: round, turn, robot, x, y, heading, gun, radar, velocity, energy, gun heat, state
+N_REC_ROB = 12
+# recorded bullet columns: round, turn, owner, bullet id, x, y, heading, power, state
+N_REC_BUL = 9
+
+
+@njit(**NB)
+def bullet_damage(power):
+    d = 4.0 * power
+    if power > 1.0:
+        d += 2.0 * (power - 1.0)
+    return d
+
+
+@njit(**NB)
+def _push_event(ev, nev, i, etype, time):
+    k = nev[i]
+    if k >= MAX_EVENTS:
+        return -1
+    nev[i] = k + 1
+    ev[i, k, E_TYPE] = etype
+    ev[i, k, E_TIME] = time
+    ev[i, k, E_PRIORITY] = EVENT_PRIORITY[etype]
+    for c in range(E_A, N_EV):
+        ev[i, k, c] = 0.0
+    return k
+
+
+@njit(**NB)
+def _reset_inactivity(bat, energy_loss):
+    """Battle.resetInactiveTurnCount: every 10 energy lost restarts the inactivity clock."""
+    if energy_loss < 0.0:
+        return
+    bat[BT_INACTIVITY_ENERGY] += energy_loss
+    while bat[BT_INACTIVITY_ENERGY] >= 10.0:
+        bat[BT_INACTIVITY_ENERGY] -= 10.0
+        bat[BT_INACTIVE_TURNS] = 0.0
+
+
+@njit(**NB)
+def _set_energy(rob, cmd, bat, i, new_energy, reset_inactive):
+    if reset_inactive and rob[i, R_ENERGY] != new_energy:
+        _reset_inactivity(bat, rob[i, R_ENERGY] - new_energy)
+    rob[i, R_ENERGY] = new_energy
+    if new_energy < 0.01:
+        rob[i, R_ENERGY] = 0.0
+        cmd[i, C_DIST] = 0.0
+        cmd[i, C_BODY] = 0.0
+
+
+@njit(**NB)
+def _update_energy(rob, cmd, bat, i, delta):
+    # a halted robot has finished executing: it can lose energy but gains none
+    if rob[i, R_HALT] == 0.0 or delta < 0.0:
+        _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] + delta, True)
+
+
+@njit(**NB)
+def _add_bullet(bul, blist, bat):
+    """Append a bullet slot to Battle.bullets (insertion order matters for the shuffles)."""
+    nb = int(bat[BT_N_BULLETS])
+    if nb >= bul.shape[0]:
+        bat[BT_OVERFLOW] = 1.0
+        return -1
+    slot = -1
+    for k in range(bul.shape[0]):
+        if bul[k, B_STATE] == BS_FREE:
+            slot = k
+            break
+    blist[nb] = slot
+    bat[BT_N_BULLETS] = nb + 1
+    return slot
+
+
+@njit(**NB)
+def _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, i):
+    """RobotPeer.kill: death event, explosion, energy to 0, state DEAD."""
+    _reset_inactivity(bat, 10.0)
+    if rob[i, R_ALIVE] != 0.0:
+        _push_event(ev, nev, i, EV_DEATH, bat[BT_TIME])
+        nd = int(bat[BT_N_DEATHS])
+        deaths[nd] = i
+        bat[BT_N_DEATHS] = nd + 1
+        k = _add_bullet(bul, blist, bat)
+        if k >= 0:  # ExplosionPeer: lives in the bullet list for 71 frames
+            bul[k, B_STATE] = BS_EXPLODED
+            bul[k, B_FRAME] = 0.0
+            bul[k, B_X] = rob[i, R_X]
+            bul[k, B_Y] = rob[i, R_Y]
+            bul[k, B_LAST_X] = rob[i, R_X]
+            bul[k, B_LAST_Y] = rob[i, R_Y]
+            bul[k, B_OWNER] = i
+            bul[k, B_VICTIM] = i
+            bul[k, B_POWER] = 1.0
+            bul[k, B_ID] = 0.0
+            bul[k, B_HEADING] = 0.0
+            bul[k, B_FIRE_TIME] = bat[BT_TIME]
+            for c in range(B_LINE_X1, B_DY + 1):
+                bul[k, c] = 0.0
+    _update_energy(rob, cmd, bat, i, -rob[i, R_ENERGY])
+    rob[i, R_ALIVE] = 0.0
+    rob[i, R_STATE] = RS_DEAD
+
+
+@njit(**NB)
+def _fire_bullets(rob, cmd, bat, bul, blist, i):
+    """RobotPeer.fireBullets: the bullet starts from last turn's position and gun heading."""
+    power = cmd[i, C_FIRE]
+    if math.isnan(power):
+        return
+    if rob[i, R_HEAT] > 0.0 or rob[i, R_ENERGY] == 0.0:
+        return
+    power = min(rob[i, R_ENERGY], min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER))
+    _update_energy(rob, cmd, bat, i, -power)
+    rob[i, R_HEAT] += 1.0 + power / 5.0
+    k = _add_bullet(bul, blist, bat)
+    if k < 0:
+        return
+    rob[i, R_BULLET_SEQ] += 1.0
+    rob[i, R_SHOTS] += 1.0
+    heading = rob[i, R_GUN]
+    if rob[i, R_RADAR_WITH_GUN] != 0.0 and cmd[i, C_FIRE_ASSIST] != 0.0 and rob[i, R_ADVANCED] == 0.0:
+        heading = cmd[i, C_FIRE_ASSIST_ANGLE]
+    bul[k, B_STATE] = BS_FIRED
+    bul[k, B_FRAME] = 0.0
+    bul[k, B_HEADING] = heading
+    bul[k, B_POWER] = power
+    bul[k, B_OWNER] = i
+    bul[k, B_VICTIM] = -1.0
+    bul[k, B_ID] = rob[i, R_BULLET_SEQ]
+    bul[k, B_X] = rob[i, R_X]
+    bul[k, B_Y] = rob[i, R_Y]
+    bul[k, B_LAST_X] = rob[i, R_X]
+    bul[k, B_LAST_Y] = rob[i, R_Y]
+    bul[k, B_LINE_X1] = 0.0
+    bul[k, B_LINE_Y1] = 0.0
+    bul[k, B_LINE_X2] = 0.0
+    bul[k, B_LINE_Y2] = 0.0
+    bul[k, B_FIRE_TIME] = bat[BT_TIME]
+
+
+@njit(**NB)
+def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorder, border, nbord, width, height,
+                   box):
+    """BulletPeer.update (or ExplosionPeer.update for robot explosions)."""
+    t = bat[BT_TIME]
+    bul[b, B_FRAME] += 1.0
+    state = bul[b, B_STATE]
+    owner = int(bul[b, B_OWNER])
+    if state == BS_EXPLODED and bul[b, B_ID] == 0.0:  # explosion of a dead robot
+        bul[b, B_X] = rob[owner, R_X]
+        bul[b, B_Y] = rob[owner, R_Y]
+        if bul[b, B_FRAME] >= ROBOT_EXPLOSION_LENGTH:
+            bul[b, B_STATE] = BS_INACTIVE
+        return
+    if state == BS_FIRED or state == BS_MOVING:
+        # updateMovement
+        lx = bul[b, B_X]
+        ly = bul[b, B_Y]
+        bul[b, B_LAST_X] = lx
+        bul[b, B_LAST_Y] = ly
+        v = 20.0 - 3.0 * bul[b, B_POWER]
+        h = bul[b, B_HEADING]
+        x = lx + v * math.sin(h)
+        y = ly + v * math.cos(h)
+        bul[b, B_X] = x
+        bul[b, B_Y] = y
+        bul[b, B_LINE_X1] = lx
+        bul[b, B_LINE_Y1] = ly
+        bul[b, B_LINE_X2] = x
+        bul[b, B_LINE_Y2] = y
+        # checkWallCollision
+        if x - BULLET_RADIUS <= 0.0 or y - BULLET_RADIUS <= 0.0 or x + BULLET_RADIUS >= width or \
+                y + BULLET_RADIUS >= height:
+            bul[b, B_STATE] = BS_HIT_WALL
+            bul[b, B_FRAME] = 0.0
+            k = _push_event(ev, nev, owner, EV_BULLET_MISSED, t)
+            if k >= 0:
+                ev[owner, k, E_A] = bul[b, B_ID]
+                ev[owner, k, E_A + 1] = x
+                ev[owner, k, E_A + 2] = y
+                ev[owner, k, E_A + 3] = h
+                ev[owner, k, E_A + 4] = bul[b, B_POWER]
+        # checkRobotCollision
+        if bul[b, B_STATE] == BS_FIRED or bul[b, B_STATE] == BS_MOVING:
+            for jj in range(rorder.shape[0]):
+                j = rorder[jj]
+                if j == owner or rob[j, R_ALIVE] == 0.0:
+                    continue
+                if not robot_box_intersects_line(box[j, 0], box[j, 1], lx, ly, x, y):
+                    continue
+                power = bul[b, B_POWER]
+                bul[b, B_STATE] = BS_HIT_VICTIM
+                bul[b, B_FRAME] = 0.0
+                bul[b, B_VICTIM] = j
+                damage = bullet_damage(power)
+                score = damage
+                if score > rob[j, R_ENERGY]:
+                    score = rob[j, R_ENERGY]
+                _update_energy(rob, cmd, bat, j, -damage)
+                dmg[owner, j] += score
+                sc[owner, S_BULLET_DMG] += score
+                rob[owner, R_HITS] += 1.0
+                if rob[j, R_ENERGY] <= 0.0 and rob[j, R_ALIVE] != 0.0:
+                    _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, j)
+                    sc[owner, S_BULLET_KILL] += dmg[owner, j] * 0.20
+                _update_energy(rob, cmd, bat, owner, 3.0 * power)
+                k = _push_event(ev, nev, j, EV_HIT_BY_BULLET, t)
+                if k >= 0:
+                    ev[j, k, E_A] = normal_relative_angle(h + math.pi - rob[j, R_HEADING])
+                    ev[j, k, E_A + 1] = h
+                    ev[j, k, E_A + 2] = power
+                    ev[j, k, E_A + 3] = x
+                    ev[j, k, E_A + 4] = y
+                    ev[j, k, E_A + 5] = owner
+                    ev[j, k, E_A + 6] = bul[b, B_ID]
+                k = _push_event(ev, nev, owner, EV_BULLET_HIT, t)
+                if k >= 0:
+                    ev[owner, k, E_A] = j
+                    ev[owner, k, E_A + 1] = rob[j, R_ENERGY]
+                    ev[owner, k, E_A + 2] = h
+                    ev[owner, k, E_A + 3] = x
+                    ev[owner, k, E_A + 4] = y
+                    ev[owner, k, E_A + 5] = power
+                    ev[owner, k, E_A + 6] = bul[b, B_ID]
+                if robot_box_contains(box[j, 0], box[j, 1], lx, ly):
+                    bul[b, B_X] = lx
+                    bul[b, B_Y] = ly
+                bul[b, B_DX] = bul[b, B_X] - rob[j, R_X]
+                bul[b, B_DY] = bul[b, B_Y] - rob[j, R_Y]
+                break
+        # checkBulletCollision
+        if bul[b, B_STATE] == BS_FIRED or bul[b, B_STATE] == BS_MOVING:
+            for kk in range(nbord):
+                o = border[kk]
+                if o == b or int(bul[o, B_OWNER]) == owner:
+                    continue
+                so = bul[o, B_STATE]
+                if not (so == BS_FIRED or so == BS_MOVING):
+                    continue
+                if not segments_intersect(bul[o, B_LINE_X1], bul[o, B_LINE_Y1], bul[o, B_LINE_X2], bul[o, B_LINE_Y2],
+                                          bul[b, B_LINE_X1], bul[b, B_LINE_Y1], bul[b, B_LINE_X2], bul[b, B_LINE_Y2]):
+                    continue
+                bul[b, B_STATE] = BS_HIT_BULLET
+                bul[b, B_FRAME] = 0.0
+                bul[b, B_X] = bul[b, B_LAST_X]
+                bul[b, B_Y] = bul[b, B_LAST_Y]
+                bul[o, B_STATE] = BS_HIT_BULLET
+                bul[o, B_FRAME] = 0.0
+                bul[o, B_X] = bul[o, B_LAST_X]
+                bul[o, B_Y] = bul[o, B_LAST_Y]
+                for side in range(2):
+                    me = b if side == 0 else o
+                    it = o if side == 0 else b
+                    who = int(bul[me, B_OWNER])
+                    k = _push_event(ev, nev, who, EV_BULLET_HIT_BULLET, t)
+                    if k >= 0:
+                        ev[who, k, E_A] = bul[me, B_ID]
+                        ev[who, k, E_A + 1] = bul[it, B_HEADING]
+                        ev[who, k, E_A + 2] = bul[it, B_X]
+                        ev[who, k, E_A + 3] = bul[it, B_Y]
+                        ev[who, k, E_A + 4] = bul[it, B_POWER]
+                        ev[who, k, E_A + 5] = bul[it, B_OWNER]
+                        ev[who, k, E_A + 6] = bul[me, B_X]
+                        ev[who, k, E_A + 7] = bul[me, B_Y]
+                break
+    # updateBulletState
+    state = bul[b, B_STATE]
+    if state == BS_FIRED:
+        if bul[b, B_FRAME] > 0.0:
+            bul[b, B_STATE] = BS_MOVING
+    elif state == BS_HIT_BULLET or state == BS_HIT_VICTIM or state == BS_HIT_WALL or state == BS_EXPLODED:
+        if bul[b, B_FRAME] >= BULLET_EXPLOSION_LENGTH:
+            bul[b, B_STATE] = BS_INACTIVE
+
+
+@njit(**NB)
+def _remove_bullet(bul, blist, bat, b):
+    nb = int(bat[BT_N_BULLETS])
+    pos = -1
+    for k in range(nb):
+        if blist[k] == b:
+            pos = k
+            break
+    if pos < 0:
+        return
+    for k in range(pos, nb - 1):
+        blist[k] = blist[k + 1]
+    bat[BT_N_BULLETS] = nb - 1
+    bul[b, B_STATE] = BS_FREE
+
+
+@njit(**NB)
+def _robots_at_random(rng, order, n):
+    for k in range(n):
+        order[k] = k
+    jrandom.shuffle(rng, order, n)
+
+
+@njit(**NB)
+def _update_bullets(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, outer, rorder, border):
+    """Battle.updateBullets: each bullet sees freshly shuffled robot and bullet lists."""
+    n = rob.shape[0]
+    nb = int(bat[BT_N_BULLETS])
+    for k in range(nb):
+        outer[k] = blist[k]
+    jrandom.shuffle(rng, outer, nb)
+    width = rules[RU_WIDTH]
+    height = rules[RU_HEIGHT]
+    for k in range(nb):
+        b = outer[k]
+        _robots_at_random(rng, rorder, n)
+        cur = int(bat[BT_N_BULLETS])
+        for q in range(cur):
+            border[q] = blist[q]
+        jrandom.shuffle(rng, border, cur)
+        _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorder, border, cur, width, height,
+                       box)
+        if bul[b, B_STATE] == BS_INACTIVE:
+            _remove_bullet(bul, blist, bat, b)
+
+
+@njit(**NB)
+def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, box, i, rorder):
+    """RobotPeer.checkRobotCollision: the robot moving into another is at fault and steps back."""
+    rob[i, R_IN_COLLISION] = 0.0
+    t = bat[BT_TIME]
+    for jj in range(rorder.shape[0]):
+        j = rorder[jj]
+        if j == i or rob[j, R_ALIVE] == 0.0:
+            continue
+        if not robot_boxes_intersect(box[i, 0], box[i, 1], box[j, 0], box[j, 1]):
+            continue
+        angle = math.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
+        v = rob[i, R_VEL]
+        h = rob[i, R_HEADING]
+        moved_x = v * math.sin(h)
+        moved_y = v * math.cos(h)
+        bearing = normal_relative_angle(angle - h)
+        if (v > 0.0 and bearing > -math.pi / 2.0 and bearing < math.pi / 2.0) or \
+                (v < 0.0 and (bearing < -math.pi / 2.0 or bearing > math.pi / 2.0)):
+            rob[i, R_IN_COLLISION] = 1.0
+            rob[i, R_VEL] = 0.0
+            cmd[i, C_DIST] = 0.0
+            rob[i, R_X] -= moved_x
+            rob[i, R_Y] -= moved_y
+            dmg[i, j] += ROBOT_HIT_DAMAGE
+            sc[i, S_RAM_DMG] += ROBOT_HIT_BONUS
+            _update_energy(rob, cmd, bat, i, -ROBOT_HIT_DAMAGE)
+            _update_energy(rob, cmd, bat, j, -ROBOT_HIT_DAMAGE)
+            if rob[j, R_ENERGY] == 0.0:
+                if rob[j, R_ALIVE] != 0.0:
+                    _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, j)
+                    sc[i, S_RAM_KILL] += dmg[i, j] * 0.30
+            k = _push_event(ev, nev, i, EV_HIT_ROBOT, t)
+            if k >= 0:
+                ev[i, k, E_A] = j
+                ev[i, k, E_A + 1] = normal_relative_angle(angle - h)
+                ev[i, k, E_A + 2] = rob[j, R_ENERGY]
+                ev[i, k, E_A + 3] = 1.0
+            k = _push_event(ev, nev, j, EV_HIT_ROBOT, t)
+            if k >= 0:
+                ev[j, k, E_A] = i
+                ev[j, k, E_A + 1] = normal_relative_angle(math.pi + angle - rob[j, R_HEADING])
+                ev[j, k, E_A + 2] = rob[i, R_ENERGY]
+                ev[j, k, E_A + 3] = 0.0
+    if rob[i, R_IN_COLLISION] != 0.0:
+        rob[i, R_STATE] = RS_HIT_ROBOT
+
+
+@njit(**NB)
+def _perform_move(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, i, rorder, zap):
+    """RobotPeer.performMove."""
+    if rob[i, R_ALIVE] == 0.0:
+        return
+    r = rob[i]
+    c = cmd[i]
+    r[R_STATE] = RS_ACTIVE
+    r[R_HEAT] -= rules[RU_COOLING]
+    if r[R_HEAT] < 0.0:
+        r[R_HEAT] = 0.0
+    r[R_LAST_HEADING] = r[R_HEADING]
+    r[R_LAST_GUN] = r[R_GUN]
+    r[R_LAST_RADAR] = r[R_RADAR]
+    last_x = r[R_X]
+    last_y = r[R_Y]
+    if r[R_IN_COLLISION] == 0.0:
+        update_heading(r, c)
+    update_gun_heading(r, c)
+    update_radar_heading(r, c)
+    update_movement(r, c)
+    if r[R_VEL] != 0.0:
+        box[i, 0] = r[R_X]
+        box[i, 1] = r[R_Y]
+    hit, bearing, v = wall_collision(r, c, rules[RU_WIDTH], rules[RU_HEIGHT])
+    if hit:
+        k = _push_event(ev, nev, i, EV_HIT_WALL, bat[BT_TIME])
+        if k >= 0:
+            ev[i, k, E_A] = bearing
+        if r[R_ADVANCED] != 0.0:
+            _set_energy(rob, cmd, bat, i, r[R_ENERGY] - wall_hit_damage(v), False)
+        box[i, 0] = r[R_X]
+        box[i, 1] = r[R_Y]
+        r[R_STATE] = RS_HIT_WALL
+    _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, box, i, rorder)
+    if r[R_SCAN] == 0.0:
+        if r[R_LAST_HEADING] != r[R_HEADING] or r[R_LAST_GUN] != r[R_GUN] or r[R_LAST_RADAR] != r[R_RADAR] or \
+                last_x != r[R_X] or last_y != r[R_Y]:
+            r[R_SCAN] = 1.0
+    if r[R_ALIVE] == 0.0:
+        return
+    if zap != 0.0:  # RobotPeer.zap
+        if r[R_ENERGY] == 0.0:
+            _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, i)
+            return
+        r[R_ENERGY] -= abs(zap)
+        if r[R_ENERGY] < 0.1:
+            r[R_ENERGY] = 0.0
+            c[C_DIST] = 0.0
+            c[C_BODY] = 0.0
+
+
+@njit(**NB)
+def _perform_scan(rob, bat, ev, nev, box, i, rorder):
+    """RobotPeer.performScan / scan: the radar sweeps from last turn's heading to this one."""
+    if rob[i, R_ALIVE] == 0.0:
+        return
+    rob[i, R_RADAR_WITH_GUN] = 0.0
+    if rob[i, R_SCAN] != 0.0:
+        start = rob[i, R_LAST_RADAR]
+        extent = rob[i, R_RADAR] - start
+        if extent < -math.pi:
+            extent = 2.0 * math.pi + extent
+        elif extent > math.pi:
+            extent = extent - 2.0 * math.pi
+        x = rob[i, R_X]
+        y = rob[i, R_Y]
+        for jj in range(rorder.shape[0]):
+            j = rorder[jj]
+            if j == i or rob[j, R_ALIVE] == 0.0:
+                continue
+            if scan_hits_box(x, y, start, extent, RADAR_SCAN_RADIUS, box[j, 0], box[j, 1]):
+                dx = rob[j, R_X] - x
+                dy = rob[j, R_Y] - y
+                k = _push_event(ev, nev, i, EV_SCANNED, bat[BT_TIME])
+                if k >= 0:
+                    ev[i, k, EA_OTHER] = j
+                    ev[i, k, EA_ENERGY] = rob[j, R_ENERGY]
+                    ev[i, k, EA_BEARING] = normal_relative_angle(math.atan2(dx, dy) - rob[i, R_HEADING])
+                    ev[i, k, EA_DISTANCE] = math.hypot(dx, dy)
+                    ev[i, k, EA_HEADING] = rob[j, R_HEADING]
+                    ev[i, k, EA_VELOCITY] = rob[j, R_VEL]
+        rob[i, R_RADAR_WITH_GUN] = 1.0 if (rob[i, R_LAST_GUN] == rob[i, R_LAST_RADAR] and
+                                           rob[i, R_GUN] == rob[i, R_RADAR]) else 0.0
+        rob[i, R_SCAN] = 0.0
+    rob[i, R_LAST_HEADING] = -1.0
+    rob[i, R_LAST_GUN] = -1.0
+    rob[i, R_LAST_RADAR] = -1.0
+
+
+@njit(**NB)
+def _alive_count(rob):
+    c = 0
+    for i in range(rob.shape[0]):
+        if rob[i, R_ALIVE] != 0.0:
+            c += 1
+    return c
+
+
+@njit(**NB)
+def _status(rob, rules, bat, i, st):
+    st[ST_X] = rob[i, R_X]
+    st[ST_Y] = rob[i, R_Y]
+    st[ST_HEADING] = rob[i, R_HEADING]
+    st[ST_GUN] = rob[i, R_GUN]
+    st[ST_RADAR] = rob[i, R_RADAR]
+    st[ST_VEL] = rob[i, R_VEL]
+    st[ST_ENERGY] = rob[i, R_ENERGY]
+    st[ST_HEAT] = rob[i, R_HEAT]
+    st[ST_TIME] = bat[BT_TIME]
+    st[ST_OTHERS] = _alive_count(rob) - (1 if rob[i, R_ALIVE] != 0.0 else 0)
+    st[ST_ROUND] = bat[BT_ROUND]
+    st[ST_NUM_ROUNDS] = rules[RU_ROUNDS]
+    st[ST_WIDTH] = rules[RU_WIDTH]
+    st[ST_HEIGHT] = rules[RU_HEIGHT]
+    st[ST_COOLING] = rules[RU_COOLING]
+    st[ST_ADVANCED] = rob[i, R_ADVANCED]
+
+
+@njit(**NB)
+def _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, script, st, order):
+    """Battle.wakeupRobots: every running robot reacts to its events and sets next turn's commands."""
+    n = rob.shape[0]
+    _robots_at_random(rng, order, n)
+    for k in range(n):
+        i = order[k]
+        if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] == 0.0:
+            _status(rob, rules, bat, i, st)
+            bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+    for i in range(n):
+        nev[i] = 0
+
+
+@njit(**NB)
+def _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full):
+    """Append this turn's robot and bullet states (replays and conformance traces)."""
+    n = rob.shape[0]
+    if rec_n[0] + n > rec_rob.shape[0]:
+        full[0] = 1
+        return
+    for i in range(n):
+        row = rec_n[0]
+        rec_rob[row, 0] = bat[BT_ROUND]
+        rec_rob[row, 1] = bat[BT_TIME]
+        rec_rob[row, 2] = i
+        rec_rob[row, 3] = rob[i, R_X]
+        rec_rob[row, 4] = rob[i, R_Y]
+        rec_rob[row, 5] = rob[i, R_HEADING]
+        rec_rob[row, 6] = rob[i, R_GUN]
+        rec_rob[row, 7] = rob[i, R_RADAR]
+        rec_rob[row, 8] = rob[i, R_VEL]
+        rec_rob[row, 9] = rob[i, R_ENERGY]
+        rec_rob[row, 10] = rob[i, R_HEAT]
+        rec_rob[row, 11] = rob[i, R_STATE]
+        rec_n[0] = row + 1
+    nb = int(bat[BT_N_BULLETS])
+    for q in range(nb):
+        b = blist[q]
+        if bul[b, B_ID] == 0.0:  # robot explosions are not bullets
+            continue
+        if rec_n[1] >= rec_bul.shape[0]:
+            full[0] = 1
+            return
+        row = rec_n[1]
+        rec_bul[row, 0] = bat[BT_ROUND]
+        rec_bul[row, 1] = bat[BT_TIME]
+        rec_bul[row, 2] = bul[b, B_OWNER]
+        rec_bul[row, 3] = bul[b, B_ID]
+        rec_bul[row, 4] = bul[b, B_X]
+        rec_bul[row, 5] = bul[b, B_Y]
+        rec_bul[row, 6] = bul[b, B_HEADING]
+        rec_bul[row, 7] = bul[b, B_POWER]
+        rec_bul[row, 8] = bul[b, B_STATE]
+        rec_n[1] = row + 1
+
+
+@njit(**NB)
+def _init_round(rng, rules, rob, cmd, box, placed, setups, round_num):
+    """RobotPeer.initializeRound for every robot in list order (random spots are redrawn while overlapping)."""
+    n = rob.shape[0]
+    w = rules[RU_WIDTH]
+    h = rules[RU_HEIGHT]
+    for i in range(n):
+        valid = False
+        if setups.shape[0] == n:
+            x = setups[i, 0]
+            y = setups[i, 1]
+            hd = setups[i, 2]
+            valid = True
+            for j in range(n):
+                if j != i and placed[j] and robot_boxes_intersect(x, y, box[j, 0], box[j, 1]):
+                    valid = False
+        if not valid:
+            for attempt in range(1000):
+                rx = jrandom.next_double(rng)
+                ry = jrandom.next_double(rng)
+                x = ROBOT_SIZE + rx * (w - 2.0 * ROBOT_SIZE)
+                y = ROBOT_SIZE + ry * (h - 2.0 * ROBOT_SIZE)
+                hd = 2.0 * math.pi * jrandom.next_double(rng)
+                ok = True
+                for j in range(n):
+                    if j != i and placed[j] and robot_boxes_intersect(x, y, box[j, 0], box[j, 1]):
+                        ok = False
+                        break
+                if ok:
+                    break
+        rob[i, R_X] = x
+        rob[i, R_Y] = y
+        box[i, 0] = x
+        box[i, 1] = y
+        placed[i] = True
+        rob[i, R_HEADING] = hd
+        rob[i, R_GUN] = hd
+        rob[i, R_RADAR] = hd
+        rob[i, R_STATE] = RS_ACTIVE
+        rob[i, R_ALIVE] = 1.0
+        rob[i, R_WINNER] = 0.0
+        rob[i, R_VEL] = 0.0
+        rob[i, R_ENERGY] = START_ENERGY
+        rob[i, R_HEAT] = START_GUN_HEAT
+        rob[i, R_HALT] = 0.0
+        rob[i, R_SCAN] = 0.0
+        rob[i, R_IN_COLLISION] = 0.0
+        rob[i, R_RADAR_WITH_GUN] = 0.0
+        rob[i, R_BULLET_SEQ] = 0.0
+        rob[i, R_SHOTS] = 0.0
+        rob[i, R_HITS] = 0.0
+        # a fresh ExecCommands (isOverDriving is deliberately kept, as RobotPeer does)
+        cmd[i, C_DIST] = 0.0
+        cmd[i, C_BODY] = 0.0
+        cmd[i, C_GUN] = 0.0
+        cmd[i, C_RADAR] = 0.0
+        cmd[i, C_MAX_VEL] = DOUBLE_MAX
+        cmd[i, C_MAX_TURN] = DOUBLE_MAX
+        cmd[i, C_ADJ_GUN] = 0.0
+        cmd[i, C_ADJ_RADAR_GUN] = 0.0
+        cmd[i, C_ADJ_RADAR_BODY] = 0.0
+        cmd[i, C_ADJ_RADAR_BODY_SET] = 0.0
+        cmd[i, C_FIRE] = math.nan
+        cmd[i, C_FIRE_ASSIST] = 0.0
+        cmd[i, C_SCAN] = 0.0
+
+
+@njit(**NB)
+def run_battle_nb(rules, seed, kinds, advanced, params, mem, brng, script, setups,
+                  round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record):
+    """Play every round. Outputs: round_turns[r], round_scores[r, i, S_*], round_stats[r, i, (shots, hits)].
+
+    `setups` is (n, 3) fixed start positions (x, y, heading rad) or (0, 3) for random starts.
+    Recording (record=True) appends every turn, including turn 0, to rec_rob / rec_bul.
+    Returns 0 on success, 1 when the bullet table or the recording overflowed.
+    """
+    n = kinds.shape[0]
+    rng = jrandom.new_state(seed)
+    rob = np.zeros((n, N_ROB))
+    cmd = np.zeros((n, N_CMD))
+    for i in range(n):
+        rob[i, R_ADVANCED] = advanced[i]
+    box = np.zeros((n, 2))
+    placed = np.zeros(n, dtype=np.bool_)
+    bat = np.zeros(N_BAT)
+    bul = np.zeros((MAX_BULLETS, N_BUL))
+    bul[:, B_STATE] = BS_FREE
+    blist = np.zeros(MAX_BULLETS, dtype=np.int64)
+    outer = np.zeros(MAX_BULLETS, dtype=np.int64)
+    border = np.zeros(MAX_BULLETS, dtype=np.int64)
+    rorder = np.zeros(n, dtype=np.int64)
+    worder = np.zeros(n, dtype=np.int64)
+    ev = np.zeros((n, MAX_EVENTS, N_EV))
+    nev = np.zeros(n, dtype=np.int64)
+    deaths = np.zeros(n, dtype=np.int64)
+    dorder = np.zeros(n, dtype=np.int64)
+    sc = np.zeros((n, N_SCORE))
+    dmg = np.zeros((n, n))
+    st = np.zeros(N_ST)
+    full = np.zeros(1, dtype=np.int64)
+    # Battle.computeInitialPositions draws a full random setup for every listed position
+    if setups.shape[0] == n:
+        for i in range(3 * n):
+            jrandom.next_double(rng)
+    rounds = int(rules[RU_ROUNDS])
+    max_turns = rules[RU_MAX_TURNS]
+    inactivity_time = rules[RU_INACTIVITY]
+    for rnd in range(rounds):
+        # preloadRound / initializeRound / startRound
+        bat[BT_ROUND] = rnd
+        bat[BT_TIME] = 0.0
+        bat[BT_END_TIMER] = 0.0
+        bat[BT_INACTIVE_TURNS] = 0.0
+        bat[BT_N_DEATHS] = 0.0
+        _init_round(rng, rules, rob, cmd, box, placed, setups, rnd)
+        sc[:, :] = 0.0
+        dmg[:, :] = 0.0
+        nev[:] = 0
+        _robots_at_random(rng, worder, n)
+        for k in range(n):
+            i = worder[k]
+            _status(rob, rules, bat, i, st)
+            bot_round_start(kinds[i], params[i], mem[i], brng[i], st, cmd[i])
+            bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+        if record:
+            _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
+        while True:
+            # Battle.runTurn
+            bat[BT_TIME] += 1.0
+            bat[BT_TOTAL_TURNS] += 1.0
+            for i in range(n):
+                _fire_bullets(rob, cmd, bat, bul, blist, i)
+            _update_bullets(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, outer, rorder,
+                            border)
+            zap = 0.1 if bat[BT_INACTIVE_TURNS] > inactivity_time else 0.0
+            _robots_at_random(rng, worder, n)
+            for k in range(n):
+                _robots_at_random(rng, rorder, n)
+                _perform_move(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, worder[k], rorder,
+                              zap)
+            _robots_at_random(rng, worder, n)
+            for k in range(n):
+                _robots_at_random(rng, rorder, n)
+                _perform_scan(rob, bat, ev, nev, box, worder[k], rorder)
+            # handleDeadRobots
+            nd = int(bat[BT_N_DEATHS])
+            if nd > 0:
+                for k in range(nd):
+                    dorder[k] = deaths[k]
+                jrandom.shuffle(rng, dorder, nd)
+                for k in range(nd):
+                    d = dorder[k]
+                    remaining = _alive_count(rob)
+                    if remaining == 0:
+                        if rob[d, R_WINNER] == 0.0:
+                            sc[d, S_FIRSTS] += 1.0
+                    elif remaining == 1:
+                        sc[d, S_SECONDS] += 1.0
+                    elif remaining == 2:
+                        sc[d, S_THIRDS] += 1.0
+                    _robots_at_random(rng, rorder, n)
+                    for q in range(n):
+                        a = rorder[q]
+                        if rob[a, R_ALIVE] != 0.0:
+                            e = _push_event(ev, nev, a, EV_ROBOT_DEATH, bat[BT_TIME])
+                            if e >= 0:
+                                ev[a, e, E_A] = d
+                            sc[a, S_SURVIVAL] += 50.0
+                bat[BT_N_DEATHS] = 0.0
+            # shutdownTurn
+            if _alive_count(rob) <= 1:
+                if bat[BT_END_TIMER] == 0.0:
+                    _robots_at_random(rng, rorder, n)
+                    for q in range(n):
+                        a = rorder[q]
+                        _push_event(ev, nev, a, EV_ROUND_ENDED, bat[BT_TIME])
+                        if rob[a, R_ALIVE] != 0.0 and rob[a, R_WINNER] == 0.0:
+                            sc[a, S_LAST_SURVIVOR] += 10.0 * (n - 1)
+                            sc[a, S_FIRSTS] += 1.0
+                            rob[a, R_WINNER] = 1.0
+                            _push_event(ev, nev, a, EV_WIN, bat[BT_TIME])
+                    # generateTotals: the round's scores are final now
+                    for a in range(n):
+                        for c in range(N_SCORE):
+                            round_scores[rnd, a, c] = sc[a, c]
+                        round_stats[rnd, a, 0] = rob[a, R_SHOTS]
+                        round_stats[rnd, a, 1] = rob[a, R_HITS]
+                        bot_round_end(kinds[a], params[a], mem[a], brng[a], rob[a, R_WINNER] != 0.0)
+                if bat[BT_END_TIMER] > 4.0 * TURNS_DISPLAYED_AFTER_ENDING:
+                    for a in range(n):
+                        rob[a, R_HALT] = 1.0
+                bat[BT_END_TIMER] += 1.0
+            bat[BT_INACTIVE_TURNS] += 1.0
+            _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, script, st, worder)
+            if record:
+                _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
+            if bat[BT_END_TIMER] > 5.0 * TURNS_DISPLAYED_AFTER_ENDING:
+                break
+            if max_turns > 0.0 and bat[BT_TIME] >= max_turns:
+                # a scripted scenario stops here; score what has happened so far
+                if bat[BT_END_TIMER] == 0.0:
+                    for a in range(n):
+                        for c in range(N_SCORE):
+                            round_scores[rnd, a, c] = sc[a, c]
+                        round_stats[rnd, a, 0] = rob[a, R_SHOTS]
+                        round_stats[rnd, a, 1] = rob[a, R_HITS]
+                break
+        round_turns[rnd] = bat[BT_TIME]
+        # Battle.finalizeRound: bullets.clear()
+        for q in range(int(bat[BT_N_BULLETS])):
+            bul[blist[q], B_STATE] = BS_FREE
+        bat[BT_N_BULLETS] = 0.0
+    if bat[BT_OVERFLOW] != 0.0 or full[0] != 0:
+        return 1
+    return 0

@@ -1,0 +1,214 @@
+"""Robot motion rules of Robocode 1.9 (RobotPeer), one robot at a time.
+
+Each function mirrors one RobotPeer method so that the turn loop in
+``engine`` reads like Robocode's and every floating-point operation happens
+in the same order (bit-exact traces are the conformance target).
+"""
+import math
+
+import numpy as np
+
+from numba import njit
+
+from .constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
+                        GUN_TURN_RATE_RADIANS, RADAR_TURN_RATE_RADIANS, HALF_ROBOT,
+                        R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
+                        C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
+                        C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
+from .geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near
+
+NB = dict(cache=True, error_model="numpy")
+
+
+@njit(**NB)
+def max_velocity_for(distance):
+    """Highest speed from which the robot can still stop within `distance` (getMaxVelocity)."""
+    decel_time = max(1.0, math.ceil((math.sqrt((4.0 * 2.0 / DECELERATION) * distance + 1.0) - 1.0) / 2.0))
+    if decel_time == math.inf:
+        return MAX_VELOCITY
+    decel_dist = (decel_time / 2.0) * (decel_time - 1.0) * DECELERATION
+    return ((decel_time - 1.0) * DECELERATION) + ((distance - decel_dist) / decel_time)
+
+
+@njit(**NB)
+def max_decel(speed):
+    decel_time = speed / DECELERATION
+    accel_time = 1.0 - decel_time
+    return min(1.0, decel_time) * DECELERATION + max(0.0, accel_time) * ACCELERATION
+
+
+@njit(**NB)
+def new_velocity(velocity, distance, max_vel):
+    """getNewVelocity (the 1.7.1.4 rules): speed after one turn towards `distance`."""
+    sign = 1.0
+    if distance < 0.0:
+        sign = -1.0
+        velocity = -velocity
+        distance = -distance
+    if distance == math.inf:
+        goal = max_vel
+    else:
+        goal = min(max_velocity_for(distance), max_vel)
+    if velocity >= 0.0:
+        v = max(velocity - DECELERATION, min(goal, velocity + ACCELERATION))
+    else:
+        v = max(velocity - ACCELERATION, min(goal, velocity + max_decel(-velocity)))
+    return sign * v
+
+
+@njit(**NB)
+def distance_until_stop(velocity, max_vel):
+    distance = 0.0
+    velocity = abs(velocity)
+    while velocity > 0.0:
+        velocity = new_velocity(velocity, 0.0, max_vel)
+        distance += velocity
+    return distance
+
+
+@njit(**NB)
+def turn_rate(velocity, max_turn):
+    return min(max_turn, (0.4 + 0.6 * (1.0 - (abs(velocity) / MAX_VELOCITY))) * MAX_TURN_RATE_RADIANS)
+
+
+@njit(**NB)
+def update_heading(r, c):
+    """Body turn; the gun and radar turn with the body unless adjusted (updateHeading)."""
+    rate = turn_rate(r[R_VEL], c[C_MAX_TURN])
+    rem = c[C_BODY]
+    if rem > 0.0:
+        step = rem if rem < rate else rate
+    elif rem < 0.0:
+        step = rem if rem > -rate else -rate
+    else:
+        return
+    r[R_HEADING] += step
+    r[R_GUN] += step
+    r[R_RADAR] += step
+    if c[C_ADJ_GUN] != 0.0:
+        c[C_GUN] -= step
+    if c[C_ADJ_RADAR_BODY] != 0.0:
+        c[C_RADAR] -= step
+    if step == rem:
+        c[C_BODY] = 0.0
+    else:
+        c[C_BODY] = rem - step
+    if c[C_BODY] == 0.0:
+        r[R_HEADING] = normal_near_absolute_angle(r[R_HEADING])
+    else:
+        r[R_HEADING] = normal_absolute_angle(r[R_HEADING])
+
+
+@njit(**NB)
+def update_gun_heading(r, c):
+    rem = c[C_GUN]
+    if rem > 0.0:
+        step = rem if rem < GUN_TURN_RATE_RADIANS else GUN_TURN_RATE_RADIANS
+    elif rem < 0.0:
+        step = rem if rem > -GUN_TURN_RATE_RADIANS else -GUN_TURN_RATE_RADIANS
+    else:
+        step = 0.0
+    if step != 0.0:
+        r[R_GUN] += step
+        r[R_RADAR] += step
+        if c[C_ADJ_RADAR_GUN] != 0.0:
+            c[C_RADAR] -= step
+        c[C_GUN] = 0.0 if step == rem else rem - step
+    r[R_GUN] = normal_absolute_angle(r[R_GUN])
+
+
+@njit(**NB)
+def update_radar_heading(r, c):
+    rem = c[C_RADAR]
+    if rem > 0.0:
+        if rem < RADAR_TURN_RATE_RADIANS:
+            r[R_RADAR] += rem
+            c[C_RADAR] = 0.0
+        else:
+            r[R_RADAR] += RADAR_TURN_RATE_RADIANS
+            c[C_RADAR] = rem - RADAR_TURN_RATE_RADIANS
+    elif rem < 0.0:
+        if rem > -RADAR_TURN_RATE_RADIANS:
+            r[R_RADAR] += rem
+            c[C_RADAR] = 0.0
+        else:
+            r[R_RADAR] -= RADAR_TURN_RATE_RADIANS
+            c[C_RADAR] = rem + RADAR_TURN_RATE_RADIANS
+    r[R_RADAR] = normal_absolute_angle(r[R_RADAR])
+
+
+@njit(**NB)
+def update_movement(r, c):
+    """Velocity and position update with the overdrive rule (updateMovement)."""
+    distance = c[C_DIST]
+    if math.isnan(distance):
+        distance = 0.0
+    v = new_velocity(r[R_VEL], distance, c[C_MAX_VEL])
+    r[R_VEL] = v
+    if is_near(v, 0.0) and r[R_OVERDRIVE] != 0.0:
+        c[C_DIST] = 0.0
+        distance = 0.0
+        r[R_OVERDRIVE] = 0.0
+    prod = distance * v
+    if not prod < 0.0:  # Math.signum(distance * velocity) != -1
+        r[R_OVERDRIVE] = 1.0 if distance_until_stop(v, c[C_MAX_VEL]) > abs(distance) else 0.0
+    c[C_DIST] = distance - v
+    if v != 0.0:
+        h = r[R_HEADING]
+        r[R_X] += v * math.sin(h)
+        r[R_Y] += v * math.cos(h)
+
+
+@njit(**NB)
+def wall_collision(r, c, width, height):
+    """Push a robot back inside the field (checkWallCollision). Returns (hit, bearing, velocity before stop)."""
+    min_x = HALF_ROBOT
+    min_y = HALF_ROBOT
+    max_x = float(int(width)) - HALF_ROBOT
+    max_y = float(int(height)) - HALF_ROBOT
+    x = r[R_X]
+    y = r[R_Y]
+    h = r[R_HEADING]
+    adjust_x = 0.0
+    adjust_y = 0.0
+    if x < min_x:
+        adjust_x = min_x - x
+        angle = normal_relative_angle(3.0 * math.pi / 2.0 - h)
+    elif x > max_x:
+        adjust_x = max_x - x
+        angle = normal_relative_angle(math.pi / 2.0 - h)
+    elif y < min_y:
+        adjust_y = min_y - y
+        angle = normal_relative_angle(math.pi - h)
+    elif y > max_y:
+        adjust_y = max_y - y
+        angle = normal_relative_angle(-h)
+    else:
+        return False, 0.0, 0.0
+    if np.fmod(h, math.pi / 2.0) != 0.0:
+        tan_h = math.tan(h)
+        if adjust_x == 0.0:
+            adjust_x = adjust_y * tan_h
+        elif adjust_y == 0.0:
+            adjust_y = adjust_x / tan_h
+    x += adjust_x
+    y += adjust_y
+    if x < min_x:
+        x = min_x
+    elif x > max_x:
+        x = max_x
+    if y < min_y:
+        y = min_y
+    elif y > max_y:
+        y = max_y
+    r[R_X] = x
+    r[R_Y] = y
+    v = r[R_VEL]
+    c[C_DIST] = 0.0
+    r[R_VEL] = 0.0
+    return True, angle, v
+
+
+@njit(**NB)
+def wall_hit_damage(velocity):
+    return max(abs(velocity) / 2.0 - 1.0, 0.0)
