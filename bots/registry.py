@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import layout
+from .parts import Param, Component  # noqa: F401  (re-exported)
 from .composite import COMPONENTS
 from .dispatch import KIND_COMPOSITE, KIND_SAMPLE, KIND_SCRIPTED
 from .samples import SAMPLES, MEM_SIZE as SAMPLE_MEM_SIZE
@@ -22,25 +23,6 @@ _SLOTS = {"radar": (layout.P_RADAR, layout.N_RADAR_PARAMS, layout.P_RADAR_KIND, 
 
 class BotSpecError(ValueError):
     """A bot name or parameter that does not exist or is out of range."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    default: float
-    lo: float
-    hi: float
-    doc: str
-
-
-@dataclass(frozen=True)
-class Component:
-    name: str
-    category: str      # radar | gun | movement
-    kind: int          # id the compiled part dispatches on
-    doc: str
-    params: tuple = ()
-    mem_size: int = 0
 
 
 @dataclass
