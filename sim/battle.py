@@ -7,7 +7,7 @@ import numpy as np
 from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from .rules import Rules
-from .engine import run_battle_nb, N_REC_ROB, N_REC_BUL
+from .engine import play_rounds_nb, new_battle_state, N_REC_ROB, N_REC_BUL
 from bots.registry import BotSpec, parse_bot
 from bots.scripted import N_SCRIPT
 
@@ -99,10 +99,13 @@ def _rank(names, scores, stats):
 
 
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-               record_capacity=None):
+               record_capacity=None, progress=None):
     """Play a battle. `bots` are BotSpec or spec strings; `setups` (n, 3) fixed starts in
-    (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots."""
+    (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
+    with the number of rounds finished so far (the battle is played a few rounds at a time)."""
     rules = rules or Rules()
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"seed must be a whole number, got {seed!r}")
     specs = [b if isinstance(b, BotSpec) else parse_bot(b) for b in bots]
     n = len(specs)
     if n < 1:
@@ -110,32 +113,38 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     kinds = np.array([s.kind for s in specs], dtype=np.int64)
     advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
     params = np.stack([s.params for s in specs])
-    mem = np.zeros((n, max(s.mem_size for s in specs)))
-    brng = bot_rng_states(seed, n)
     if scripts is None:
         scripts = np.full((n, 1, N_SCRIPT), np.nan)
     setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
-    round_turns = np.zeros(rules.rounds)
-    round_scores = np.zeros((rules.rounds, n, N_SCORE))
-    round_stats = np.zeros((rules.rounds, n, 2))
-    if record:
-        cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 5000 * rules.rounds)
-    else:
-        cap = 1
+    cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
     while True:
-        rec_rob = np.zeros((cap, N_REC_ROB))
+        mem = np.zeros((n, max(s.mem_size for s in specs)))
+        brng = bot_rng_states(seed, n)
+        state = new_battle_state(n, seed, advanced, setups.shape[0])
+        round_turns = np.zeros(rules.rounds)
+        round_scores = np.zeros((rules.rounds, n, N_SCORE))
+        round_stats = np.zeros((rules.rounds, n, 2))
+        rec_rob = np.zeros((cap if record else 1, N_REC_ROB))
         rec_bul = np.zeros((cap * 4 if record else 1, N_REC_BUL))
         rec_n = np.zeros(2, dtype=np.int64)
-        mem[:] = 0.0
-        t0 = time.perf_counter()
-        status = run_battle_nb(rules.to_array(max_turns), seed, kinds, advanced, params, mem, brng.copy(),
-                               scripts, setups, round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n,
-                               record)
-        wall = time.perf_counter() - t0
+        rules_arr = rules.to_array(max_turns)
+        chunk = max(1, rules.rounds // 20) if progress else rules.rounds
+        wall = 0.0
+        status = 0
+        for r0 in range(0, rules.rounds, chunk):
+            r1 = min(rules.rounds, r0 + chunk)
+            t0 = time.perf_counter()
+            status |= play_rounds_nb(rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"],
+                                     state["rob"], state["cmd"], state["box"], state["placed"], state["bat"],
+                                     state["bul"], state["blist"], round_turns, round_scores, round_stats,
+                                     rec_rob, rec_bul, rec_n, record, r0, r1)
+            wall += time.perf_counter() - t0
+            if progress:
+                progress(r1)
         if status == 0 or not record:
             break
         cap *= 4  # the recording overflowed: the battle is deterministic, so simply play it again
-    if status != 0 and not record:
+    if status != 0:
         raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
     names = [s.name for s in specs]
     # Robocode appends (1), (2) to identical names

@@ -633,27 +633,32 @@ def _init_round(rng, rules, rob, cmd, box, placed, setups, round_num):
         cmd[i, C_SCAN] = 0.0
 
 
+def new_battle_state(n, seed, advanced, n_setups):
+    """All mutable battle state, as arrays, so a battle can be played a few rounds at a time."""
+    rng = jrandom.new_state(seed)
+    # Battle.computeInitialPositions draws a full random setup for every listed position
+    for _ in range(3 * n_setups):
+        jrandom.next_double(rng)
+    rob = np.zeros((n, N_ROB))
+    rob[:, R_ADVANCED] = advanced
+    bul = np.zeros((MAX_BULLETS, N_BUL))
+    bul[:, B_STATE] = BS_FREE
+    return dict(rng=rng, rob=rob, cmd=np.zeros((n, N_CMD)), box=np.zeros((n, 2)),
+                placed=np.zeros(n, dtype=np.bool_), bat=np.zeros(N_BAT), bul=bul,
+                blist=np.zeros(MAX_BULLETS, dtype=np.int64))
+
+
 @njit(**NB)
-def run_battle_nb(rules, seed, kinds, advanced, params, mem, brng, script, setups,
-                  round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record):
-    """Play every round. Outputs: round_turns[r], round_scores[r, i, S_*], round_stats[r, i, (shots, hits)].
+def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cmd, box, placed, bat, bul, blist,
+                   round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record, first_round, end_round):
+    """Play rounds [first_round, end_round). Outputs: round_turns[r], round_scores[r, i, S_*],
+    round_stats[r, i, (shots, hits)].
 
     `setups` is (n, 3) fixed start positions (x, y, heading rad) or (0, 3) for random starts.
     Recording (record=True) appends every turn, including turn 0, to rec_rob / rec_bul.
     Returns 0 on success, 1 when the bullet table or the recording overflowed.
     """
     n = kinds.shape[0]
-    rng = jrandom.new_state(seed)
-    rob = np.zeros((n, N_ROB))
-    cmd = np.zeros((n, N_CMD))
-    for i in range(n):
-        rob[i, R_ADVANCED] = advanced[i]
-    box = np.zeros((n, 2))
-    placed = np.zeros(n, dtype=np.bool_)
-    bat = np.zeros(N_BAT)
-    bul = np.zeros((MAX_BULLETS, N_BUL))
-    bul[:, B_STATE] = BS_FREE
-    blist = np.zeros(MAX_BULLETS, dtype=np.int64)
     outer = np.zeros(MAX_BULLETS, dtype=np.int64)
     border = np.zeros(MAX_BULLETS, dtype=np.int64)
     rorder = np.zeros(n, dtype=np.int64)
@@ -666,14 +671,9 @@ def run_battle_nb(rules, seed, kinds, advanced, params, mem, brng, script, setup
     dmg = np.zeros((n, n))
     st = np.zeros(N_ST)
     full = np.zeros(1, dtype=np.int64)
-    # Battle.computeInitialPositions draws a full random setup for every listed position
-    if setups.shape[0] == n:
-        for i in range(3 * n):
-            jrandom.next_double(rng)
-    rounds = int(rules[RU_ROUNDS])
     max_turns = rules[RU_MAX_TURNS]
     inactivity_time = rules[RU_INACTIVITY]
-    for rnd in range(rounds):
+    for rnd in range(first_round, end_round):
         # preloadRound / initializeRound / startRound
         bat[BT_ROUND] = rnd
         bat[BT_TIME] = 0.0
