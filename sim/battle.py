@@ -98,6 +98,14 @@ def _rank(names, scores, stats):
     return ranked
 
 
+def warm_up():
+    """Compile the turn loop (or load it from numba's cache) with a one-turn battle; returns seconds taken."""
+    from bots.registry import scripted_bot
+    t0 = time.perf_counter()
+    run_battle([scripted_bot()], Rules(rounds=1), seed=0, max_turns=1)
+    return time.perf_counter() - t0
+
+
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
                record_capacity=None, progress=None):
     """Play a battle. `bots` are BotSpec or spec strings; `setups` (n, 3) fixed starts in

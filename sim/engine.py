@@ -558,8 +558,13 @@ def _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full):
         rec_bul[row, 1] = bat[BT_TIME]
         rec_bul[row, 2] = bul[b, B_OWNER]
         rec_bul[row, 3] = bul[b, B_ID]
-        rec_bul[row, 4] = bul[b, B_X]
-        rec_bul[row, 5] = bul[b, B_Y]
+        if bul[b, B_STATE] == BS_HIT_VICTIM:  # Robocode paints a hit bullet riding on its victim
+            v = int(bul[b, B_VICTIM])
+            rec_bul[row, 4] = rob[v, R_X] + bul[b, B_DX]
+            rec_bul[row, 5] = rob[v, R_Y] + bul[b, B_DY]
+        else:
+            rec_bul[row, 4] = bul[b, B_X]
+            rec_bul[row, 5] = bul[b, B_Y]
         rec_bul[row, 6] = bul[b, B_HEADING]
         rec_bul[row, 7] = bul[b, B_POWER]
         rec_bul[row, 8] = bul[b, B_STATE]

@@ -1,0 +1,246 @@
+"""The `gfsim` command: battles, bots, scenarios and conformance with real Robocode.
+
+Bad input (unknown bots, bad parameters, unreadable files) is reported as one
+line on stderr with exit code 2; nothing is written in that case.
+"""
+import argparse
+import json
+import sys
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A user-facing problem: printed as one line, exit code 2."""
+
+
+def _positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return v
+
+
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _add_rules_args(p, rounds_default=35):
+    p.add_argument("--rounds", type=_positive_int, default=rounds_default,
+                   help=f"rounds to play (default {rounds_default})")
+    p.add_argument("--field", default="800x600", help="battlefield WIDTHxHEIGHT (default 800x600)")
+    p.add_argument("--gun-cooling", type=float, default=0.1, help="gun cooling rate per turn (default 0.1)")
+    p.add_argument("--inactivity", type=int, default=450,
+                   help="turns without damage before robots are zapped (default 450)")
+
+
+def _rules_from(args):
+    from .rules import Rules, parse_field, RulesError
+    try:
+        w, h = parse_field(args.field)
+        return Rules(width=w, height=h, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
+                     inactivity_time=args.inactivity)
+    except RulesError as e:
+        raise CliError(str(e)) from None
+
+
+def _progress_bar(total, enabled, desc):
+    if not enabled:
+        return None, None
+    from tqdm import tqdm
+    bar = tqdm(total=total, desc=desc, unit="round", file=sys.stderr, leave=False)
+
+    def update(done):
+        bar.update(done - bar.n)
+    return bar, update
+
+
+def cmd_battle(args):
+    from bots.registry import parse_bot, BotSpecError
+    from .battle import run_battle, format_table, warm_up
+    rules = _rules_from(args)
+    try:
+        bots = [parse_bot(args.bot_a), parse_bot(args.bot_b)]
+    except BotSpecError as e:
+        raise CliError(str(e)) from None
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    compile_time = warm_up()
+    bar, update = _progress_bar(rules.rounds, show, "battle")
+    try:
+        result = run_battle(bots, rules, seed=args.seed, progress=update)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        out = result.as_dict()
+        out["compile_time"] = compile_time
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_table(result))
+        rate = result.total_turns / result.wall_time if result.wall_time > 0 else float("inf")
+        print(f"{result.total_turns} turns in {result.wall_time:.3f} s ({rate:,.0f} turns/s), seed {args.seed}")
+    return 0
+
+
+def cmd_bots(args):
+    from bots.registry import list_bots, DEFAULT_PARTS
+    info = list_bots()
+    if args.json:
+        out = {"samples": [dict(name=n, advanced=a, doc=d) for n, a, d in info["samples"]],
+               "parts": [dict(name=c.name, category=c.category, doc=c.doc, default=DEFAULT_PARTS.get(c.category) == c.name,
+                              params=[dict(name=p.name, default=p.default, min=p.lo, max=p.hi, doc=p.doc)
+                                      for p in c.params]) for c in info["components"]]}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print("Sample robots (ports of Robocode's sample.*):")
+    for name, advanced, doc in info["samples"]:
+        print(f"  {name:<22} {'AdvancedRobot' if advanced else 'Robot':<13} {doc}")
+    print("\nComposite bots: join one radar, gun and movement with '+', e.g. lock+circular:power=2+orbit")
+    print("(parts left out default to " + ", ".join(f"{k} {v}" for k, v in DEFAULT_PARTS.items()) + ")")
+    cat = None
+    for c in info["components"]:
+        if c.category != cat:
+            cat = c.category
+            print(f"\n  {cat}:")
+        print(f"    {c.name:<12} {c.doc}")
+        for p in c.params:
+            print(f"        {p.name}={p.default:g}  [{p.lo:g} .. {p.hi:g}]  {p.doc}")
+    return 0
+
+
+def _load_scenario(path):
+    from .scenario import load_scenario, ScenarioError
+    try:
+        return load_scenario(path)
+    except ScenarioError as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"{path}: cannot read scenario ({e.strerror or e})") from None
+
+
+def cmd_scenario_run(args):
+    from .conformance import run_scenario
+    from .scenario import write_trace_csv, write_bullets_csv
+    s = _load_scenario(args.file)
+    robots, bullets = run_scenario(s)
+    write_trace_csv(args.out, robots)
+    if args.bullets:
+        write_bullets_csv(args.bullets, bullets)
+    print(f"{args.file}: {len(robots)} robot rows -> {args.out}"
+          + (f", {len(bullets)} bullet rows -> {args.bullets}" if args.bullets else ""))
+    return 0
+
+
+def cmd_conform(args):
+    import glob
+    import os
+    from .conformance import run_scenario
+    from .scenario import compare_traces
+    from . import robocode_real
+    if not robocode_real.robocode_available():
+        raise CliError("real Robocode is not installed (apt-get install robocode, or set GFSIM_ROBOCODE_JAR)")
+    files = args.scenarios or sorted(glob.glob(os.path.join(os.path.dirname(__file__), "scenarios", "*.json")))
+    if not files:
+        raise CliError("no scenario files given or shipped")
+    failed = 0
+    report = []
+    for f in files:
+        s = _load_scenario(f)
+        ours = run_scenario(s)
+        real = robocode_real.run_real_scenario(s)
+        div = compare_traces(ours, real, tol=args.tol)
+        ok = div is None
+        failed += not ok
+        report.append(dict(scenario=f, ok=ok, divergence=None if ok else str(div)))
+        if not args.json:
+            print(f"{'PASS' if ok else 'FAIL'}  {os.path.basename(f)}" + ("" if ok else f"  {div}"))
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{len(files) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_loss_demo(args, rest):
+    from learning import demo
+    return demo.main(rest)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="gfsim", description="Robocode-faithful 1v1 battles and guess-factor learning.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser("battle", help="play a headless battle and print Robocode's results table",
+                       description="Play BOT_A against BOT_B under classic Robocode rules. "
+                                   "`gfsim bots` lists the names.")
+    b.add_argument("bot_a")
+    b.add_argument("bot_b")
+    _add_rules_args(b)
+    b.add_argument("--seed", type=_int, default=0, help="random seed (start positions, order, bots' randomness)")
+    b.add_argument("--json", action="store_true", help="print the results, turn counts and wall time as JSON")
+    b.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
+    b.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    b.set_defaults(func=cmd_battle)
+
+    bl = sub.add_parser("bots", help="list sample robots and bot parts with their parameters")
+    bl.add_argument("--json", action="store_true", help="machine-readable list")
+    bl.set_defaults(func=cmd_bots)
+
+    sc = sub.add_parser("scenario", help="scripted scenarios")
+    scs = sc.add_subparsers(dest="scenario_command", metavar="ACTION")
+    sr = scs.add_parser("run", help="play a scenario file and write its per-turn trace",
+                        description="Play a scripted scenario (JSON) and write one CSV row per robot per turn.")
+    sr.add_argument("file", help="scenario JSON file")
+    sr.add_argument("--out", required=True, help="robot trace CSV (.csv or .csv.gz)")
+    sr.add_argument("--bullets", help="bullet trace CSV (.csv or .csv.gz)")
+    sr.set_defaults(func=cmd_scenario_run)
+    sc.set_defaults(func=lambda a: (sc.print_help(), 0)[1])
+
+    cf = sub.add_parser("conform", help="compare scenarios turn by turn with real Robocode (needs Robocode)",
+                        description="Run each scenario in gfsim and in real Robocode 1.9.3.9 and compare every "
+                                    "robot and bullet value turn by turn. Without arguments, runs the shipped "
+                                    "scenario library.")
+    cf.add_argument("scenarios", nargs="*", help="scenario JSON files (default: the shipped library)")
+    cf.add_argument("--tol", type=float, default=1e-6, help="allowed absolute difference (default 1e-6)")
+    cf.add_argument("--json", action="store_true", help="machine-readable report")
+    cf.set_defaults(func=cmd_conform)
+
+    ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",
+                        add_help=False)
+    ld.set_defaults(func=None, passthrough=cmd_loss_demo)
+    return p
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if argv and argv[0] == "loss-demo":
+        return cmd_loss_demo(None, argv[1:])
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except CliError as e:
+        print(f"gfsim: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        sys.stderr.close()  # output cut short by the reader (e.g. `| head`): not an error
+        return 0
+    except KeyboardInterrupt:
+        print("gfsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
