@@ -1,0 +1,107 @@
+"""Engine speed: gfsim turns/s against real Robocode on the same matchup, measured in one run.
+
+Prints, for each fixed matchup, gfsim's turns per second on one core (best of
+--repeat runs after a warm-up), and for sample matchups real Robocode's
+turns/s on the same battle (timed inside the JVM by the control-API runner,
+so JVM start-up is reported apart) and the ratio. Also measures the start-up
+of `gfsim battle` with a warm numba cache and a cold compile (empty cache dir).
+
+    python benchmarks/engine_speed.py [--rounds 35] [--repeat 5] [--json] [--no-robocode] [--no-startup]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from sim.battle import run_battle, warm_up
+from sim.rules import Rules
+
+MATCHUPS = [
+    ("sample.Walls", "sample.SpinBot"),
+    ("lock+circular+orbit", "lock+circular+orbit"),
+]
+TARGET_RATIO = 250.0
+TARGET_TURNS_PER_S = 2_000_000
+
+
+def time_gfsim(a, b, rounds, seed, repeat):
+    best = None
+    turns = 0
+    for k in range(repeat):
+        res = run_battle([a, b], Rules(rounds=rounds), seed=seed + k)
+        rate = res.total_turns / res.wall_time
+        if best is None or rate > best:
+            best, turns = rate, res.total_turns
+    return best, turns
+
+
+def time_robocode(a, b, rounds, seed):
+    from sim import robocode_real
+    if not robocode_real.robocode_available():
+        return None
+    real = robocode_real.run_real_battle([a, b], rounds=rounds, seed=seed, runner="api", repeat=2)
+    inner = min(real.repeat_battle_seconds) if real.repeat_battle_seconds else real.battle_seconds
+    return dict(turns=real.total_turns, battle_seconds=inner, wall_seconds=real.wall_seconds,
+                turns_per_s=real.total_turns / inner if inner else None)
+
+
+def time_startup():
+    """Seconds for `gfsim battle` on 1 round with a warm cache, and with an empty numba cache (cold compile)."""
+    cmd = [sys.executable, "-m", "sim.cli", "battle", "sample.SittingDuck", "sample.SittingDuck", "--rounds", "1",
+           "--json", "--no-progress"]
+    out = {}
+    with tempfile.TemporaryDirectory() as cold_dir:
+        for label, env in (("cold", dict(os.environ, NUMBA_CACHE_DIR=cold_dir)), ("cached", dict(os.environ))):
+            if label == "cached":
+                subprocess.run(cmd, env=env, capture_output=True, check=True)  # make sure the cache is warm
+            t0 = time.perf_counter()
+            subprocess.run(cmd, env=env, capture_output=True, check=True)
+            out[label] = time.perf_counter() - t0
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=35)
+    ap.add_argument("--repeat", type=int, default=5, help="gfsim runs per matchup (best is reported)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-robocode", action="store_true", help="skip real Robocode")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up / compile measurement")
+    args = ap.parse_args(argv)
+    warm_up()
+    report = {"matchups": []}
+    for a, b in MATCHUPS:
+        rate, turns = time_gfsim(a, b, args.rounds, args.seed, args.repeat)
+        row = dict(bots=[a, b], rounds=args.rounds, gfsim_turns=turns, gfsim_turns_per_s=rate)
+        if a.startswith("sample.") and b.startswith("sample.") and not args.no_robocode:
+            real = time_robocode(a, b, args.rounds, args.seed)
+            if real:
+                row["robocode"] = real
+                row["ratio"] = rate / real["turns_per_s"] if real["turns_per_s"] else None
+        report["matchups"].append(row)
+        if not args.json:
+            line = f"{a} vs {b}: gfsim {rate:,.0f} turns/s ({turns} turns, {args.rounds} rounds)"
+            if "robocode" in row:
+                r = row["robocode"]
+                line += (f"; Robocode {r['turns_per_s']:,.0f} turns/s ({r['turns']} turns in "
+                         f"{r['battle_seconds']:.2f} s, {r['wall_seconds']:.1f} s with JVM start) "
+                         f"-> {row['ratio']:,.0f}x (target {TARGET_RATIO:.0f}x)")
+            print(line)
+    if not args.no_startup:
+        report["startup"] = time_startup()
+        if not args.json:
+            s = report["startup"]
+            print(f"gfsim battle start-up: cached {s['cached']:.2f} s (target < 2 s), "
+                  f"cold compile {s['cold']:.1f} s (target < 60 s)")
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
