@@ -536,3 +536,13 @@ def test_batch_interval_shape_errors():
         uniform_entropy(1.0, 1.0)
     with pytest.raises(ValueError, match="base"):
         uniform_entropy(0.0, 1.0, base="10")
+
+
+# ------------------------------------------------------------------- demo
+def test_loss_demo_writes_png_atomically(tmp_path):
+    from learning import demo
+    out = tmp_path / "demo.png"
+    assert demo.main(["--out", str(out), "--dpi", "30"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]  # no temp file left
+    assert demo.main(["--out", str(tmp_path / "missing" / "x.png")]) == 1
