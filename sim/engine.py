@@ -72,8 +72,8 @@ def _set_energy(rob, cmd, bat, i, new_energy, reset_inactive):
 
 @njit(**NB)
 def _update_energy(rob, cmd, bat, i, delta):
-    # a halted robot has finished executing: it can lose energy but gains none
-    if rob[i, R_HALT] == 0.0 or delta < 0.0:
+    # a robot whose execution has finished (halted, R_HALT == 2) can lose energy but gains none
+    if rob[i, R_HALT] < 2.0 or delta < 0.0:
         _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] + delta, True)
 
 
@@ -516,9 +516,12 @@ def _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, s
     _robots_at_random(rng, order, n)
     for k in range(n):
         i = order[k]
-        if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] == 0.0:
+        if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0:
             _status(rob, rules, bat, i, st)
             bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+            # RobotPeer.executeImpl stores the commands of this execute() and only then stops a halted robot
+            if rob[i, R_HALT] == 1.0:
+                rob[i, R_HALT] = 2.0
     for i in range(n):
         nev[i] = 0
 
@@ -761,7 +764,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                         bot_round_end(kinds[a], params[a], mem[a], brng[a], rob[a, R_WINNER] != 0.0)
                 if bat[BT_END_TIMER] > 4.0 * TURNS_DISPLAYED_AFTER_ENDING:
                     for a in range(n):
-                        rob[a, R_HALT] = 1.0
+                        if rob[a, R_HALT] == 0.0:
+                            rob[a, R_HALT] = 1.0
                 bat[BT_END_TIMER] += 1.0
             bat[BT_INACTIVE_TURNS] += 1.0
             _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, script, st, worder)
