@@ -1,0 +1,38 @@
+"""Point numba's on-disk cache at a directory keyed by a hash of gfsim's compiled sources.
+
+numba invalidates a cached function only when *its own* file changes, so a
+turn loop cached before an edit to a bot module it calls would silently keep
+the old bot. Keying the cache directory on every source file that feeds the
+compiled loop makes any edit (or upgrade) recompile, and keeps caches of
+different versions apart. A user's own NUMBA_CACHE_DIR is respected.
+"""
+import hashlib
+import os
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGES = ("sim", "bots")
+
+
+def source_hash():
+    h = hashlib.sha256()
+    for pkg in _PACKAGES:
+        for path in sorted((_ROOT / pkg).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def configure():
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gfsim" / "numba"
+    path = base / source_hash()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # unwritable home: numba falls back to its own locations
+    import numba
+    numba.config.CACHE_DIR = str(path)
+    os.environ["NUMBA_CACHE_DIR"] = str(path)
+    return str(path)
