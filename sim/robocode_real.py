@@ -486,7 +486,7 @@ def _parse_runner_output(out: str, robots, rounds: int, seed: int, wall: float) 
 class Record:
     """A parsed -recordXML file. Robot indices are Robocode's (battle order)."""
     robot_names: list[str]                  # battle order, as Robocode names them
-    turns_per_round: list[int]              # from recordInfo (turn 0 not counted)
+    turns_per_round: list[int]              # turns played per round = last turn number (recordInfo - 1)
     robot_rows: np.ndarray                  # TRACE_DTYPE
     bullet_rows: np.ndarray                 # BULLET_DTYPE (see sim.scenario for which rows)
     outputs: dict[tuple[int, int], str]     # (round, robot) -> the robot's console text
@@ -524,8 +524,8 @@ def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -
     try:
         for _, el in ET.iterparse(str(path)):
             tag = el.tag
-            if tag == "turns" and "value" in el.attrib:   # recordInfo/rounds/turns
-                turns_per_round.append(int(el.get("value")))
+            if tag == "turns" and "value" in el.attrib:   # recordInfo/rounds/turns: snapshots incl. turn 0
+                turns_per_round.append(int(el.get("value")) - 1)
                 continue
             if tag != "turn":
                 continue
