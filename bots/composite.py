@@ -1,20 +1,81 @@
 """Composite bots: one radar, one gun and one movement, each chosen by name.
 
-STUB: parts are being written.
+The registry writes each part's kind, memory offset and parameters into the
+bot's params row (bots/layout.py). Here the three parts are dispatched on their
+integer kinds with plain if/elif, so one compiled function serves every
+combination and numba's cache holds a single version. All parts read the
+shared enemy record at mem[M_ENEMY:M_PARTS] (see bots/radar.py), which this
+module refreshes from the turn's events before any part runs.
 """
 from numba import njit
 
-COMPONENTS = ()
+from .layout import (P_RADAR_KIND, P_GUN_KIND, P_MOVE_KIND, P_RADAR_MEM, P_GUN_MEM, P_MOVE_MEM, P_RADAR, P_GUN,
+                     P_MOVE, N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS, M_ENEMY, M_PARTS, N_M_ENEMY)
+from .api import set_adjust_gun_for_robot_turn, set_adjust_radar_for_gun_turn, set_adjust_radar_for_robot_turn
+from .radar import (RADARS, RADAR_LOCK, RADAR_SPIN, N_EN, enemy_round_start, enemy_update, radar_round_start,
+                    radar_lock, radar_spin)
+from .guns import GUNS, gun_round_start, gun_think
+from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM,
+                       move_round_start, move_orbit, move_stopgo, move_circle, move_oscillate, move_ram)
+
+COMPONENTS = RADARS + GUNS + MOVEMENTS
+
+assert M_PARTS - M_ENEMY >= N_EN > N_M_ENEMY
+
+
+@njit(cache=True, error_model="numpy")
+def _independent(cmd):
+    """Gun, radar and body turn independently: aim and scan do not depend on how we steer."""
+    set_adjust_gun_for_robot_turn(cmd, True)
+    set_adjust_radar_for_gun_turn(cmd, True)
+    set_adjust_radar_for_robot_turn(cmd, True)
 
 
 @njit(cache=True, error_model="numpy")
 def composite_round_start(params, mem, rng, st, cmd):
-    pass
+    """Forget the last round's enemy and per-round part state; battle-long memory stays."""
+    enemy_round_start(mem[M_ENEMY:M_PARTS])
+    _independent(cmd)
+    rk = int(params[P_RADAR_KIND])
+    radar_round_start(rk, params[P_RADAR:P_RADAR + N_RADAR_PARAMS], mem[int(params[P_RADAR_MEM]):], st)
+    gk = int(params[P_GUN_KIND])
+    gun_round_start(gk, params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):])
+    mk = int(params[P_MOVE_KIND])
+    move_round_start(mk, params[P_MOVE:P_MOVE + N_MOVE_PARAMS], mem[int(params[P_MOVE_MEM]):], rng, st, cmd)
 
 
 @njit(cache=True, error_model="numpy")
 def composite_think(params, mem, rng, st, cmd, ev, nev):
-    pass
+    en = mem[M_ENEMY:M_PARTS]
+    enemy_update(en, st, ev, nev)
+    _independent(cmd)
+
+    rp = params[P_RADAR:P_RADAR + N_RADAR_PARAMS]
+    rm = mem[int(params[P_RADAR_MEM]):]
+    rk = int(params[P_RADAR_KIND])
+    if rk == RADAR_LOCK:
+        radar_lock(rp, rm, st, cmd, en)
+    elif rk == RADAR_SPIN:
+        radar_spin(rp, rm, st, cmd, en)
+
+    gun_think(int(params[P_GUN_KIND]), params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):], st,
+              cmd, en)
+
+    mp = params[P_MOVE:P_MOVE + N_MOVE_PARAMS]
+    mm = mem[int(params[P_MOVE_MEM]):]
+    mk = int(params[P_MOVE_KIND])
+    if mk == MOVE_ORBIT:
+        move_orbit(mp, mm, rng, st, cmd, en)
+    elif mk == MOVE_STOPGO:
+        move_stopgo(mp, mm, rng, st, cmd, en)
+    elif mk == MOVE_CIRCLE:
+        move_circle(mp, mm, st, cmd)
+    elif mk == MOVE_OSCILLATE:
+        move_oscillate(mp, mm, st, cmd, en)
+    elif mk == MOVE_RAM:
+        move_ram(mp, mm, st, cmd, en)
+    elif mk == MOVE_STILL:
+        pass
 
 
 @njit(cache=True, error_model="numpy")
