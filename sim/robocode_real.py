@@ -306,6 +306,10 @@ def _last_error_line(text: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
+def _warnings(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if "still has not started" in ln or "skipped turn" in ln]
+
+
 def _check_robots_found(text: str) -> None:
     m = re.search(r"Can't find '([^']*)'", text)
     if m:
@@ -366,6 +370,7 @@ class RealBattle:
     bullet_rows: np.ndarray | None = None     # trace (sim.scenario.BULLET_DTYPE) when recorded
     exact_scores: dict[str, dict[str, float]] | None = None  # full-precision totals from the record
     runner: str = "cli"
+    warnings: list[str] = field(default_factory=list)  # e.g. Robocode's round-start race (see CPU_CONSTANT_NS)
 
     @property
     def turns_per_second(self) -> float | None:
@@ -423,7 +428,9 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
             args += ["gfsim.BattleRunner", str(d), str(battle), str(int(repeat))]
             out, err, wall = _run_java(args, d, timeout, what)
             _check_robots_found(out + err)
-            return _parse_runner_output(out, robots, rounds, seed, wall)
+            res = _parse_runner_output(out, robots, rounds, seed, wall)
+            res.warnings = _warnings(out + err)
+            return res
 
         results_file = d / "results.txt"
         record_file = d / "record.xml"
@@ -436,7 +443,7 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
         if not results_file.is_file():
             raise RobocodeError(f"Robocode wrote no results file running {what}: {_last_error_line(err + out)}")
         res = RealBattle(tuple(robots), rounds, seed, parse_results(results_file.read_text(errors="replace")),
-                         wall, runner="cli")
+                         wall, runner="cli", warnings=_warnings(out + err))
         if record_xml:
             if not record_file.is_file():
                 raise RobocodeError(f"Robocode wrote no XML record running {what}")

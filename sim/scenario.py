@@ -98,8 +98,16 @@ A trace is two numpy *structured arrays* (one row per record, columns named as b
     animation (same state, x/y frozen, or following the victim for HIT_VICTIM) and adds
     ``EXPLODED`` pseudo-bullets for dying robots; those animation rows are dropped.
 
-Only turns 0..turns of each round are compared. If a round ends earlier (at most one robot
-left), the trace holds the turns the round had.
+Only turns 0..turns of each round are compared. When a turn D leaves at most one robot alive
+(D = 1 in a one-robot scenario), Robocode ends the round after turn D + 150 and halts the robots'
+code after turn D + 122: commands for later turns never take effect (remaining movement still
+continues). The trace then holds turns 0..min(turns, D + 150).
+
+Exactness: real Robocode computes with Java's ``Math.sin``/``Math.cos`` (HotSpot intrinsics),
+(and tan/atan2 likewise) which differ from C's libm (numpy, numba, Python's math) by one ulp for a few arguments, e.g.
+Java's sin(5.183627878423159) = -0.8910065241883679 where libm gives -0.891006524188368; the
+golden traces contain such cases (fire_powers, bullet 33 of robot 0). Compare with a small
+tolerance (the default 1e-6) unless the engine reproduces Java's functions.
 
 CSV files (:func:`write_trace_csv` / :func:`write_bullets_csv`) have a header line with the
 column names and full-precision values (``repr`` of float64, which round-trips exactly);

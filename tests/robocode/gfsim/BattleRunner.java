@@ -64,7 +64,6 @@ public class BattleRunner {
 		String positions = p.getProperty("robocode.battle.initialPositions", null);
 
 		long t0 = System.nanoTime();
-		RobocodeEngine.setLogMessagesEnabled(false);
 		RobocodeEngine engine = new RobocodeEngine(home);
 		engine.setVisible(false);
 		RobotSpecification[] robots = engine.getLocalRepository(selected);
