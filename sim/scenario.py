@@ -103,11 +103,13 @@ Only turns 0..turns of each round are compared. When a turn D leaves at most one
 code after turn D + 122: commands for later turns never take effect (remaining movement still
 continues). The trace then holds turns 0..min(turns, D + 150).
 
-Exactness: real Robocode computes with Java's ``Math.sin``/``Math.cos`` (HotSpot intrinsics),
-(and tan/atan2 likewise) which differ from C's libm (numpy, numba, Python's math) by one ulp for a few arguments, e.g.
-Java's sin(5.183627878423159) = -0.8910065241883679 where libm gives -0.891006524188368; the
-golden traces contain such cases (fire_powers, bullet 33 of robot 0). Compare with a small
-tolerance (the default 1e-6) unless the engine reproduces Java's functions.
+Exactness: real Robocode computes with Java's ``Math`` functions, which are not C's libm (numpy,
+numba, Python's math). Measured on 200,000 random arguments (OpenJDK 17, x86_64): ``Math.sin``,
+``cos`` and ``tan`` (HotSpot intrinsics) differ from libm by one ulp for 0.2 %, 0.2 % and 0.4 % of
+them, ``Math.atan2`` (fdlibm) for 13 %. E.g. Java's sin(5.183627878423159) = -0.8910065241883679
+where libm gives -0.891006524188368; the golden traces contain such a case (fire_powers, bullet 33
+of robot 0). Compare with a small tolerance (the default 1e-6) unless the engine reproduces Java's
+functions bit for bit.
 
 CSV files (:func:`write_trace_csv` / :func:`write_bullets_csv`) have a header line with the
 column names and full-precision values (``repr`` of float64, which round-trips exactly);
