@@ -16,8 +16,8 @@ Each run gets a private working directory (a temp dir with ``robots/``, ``battle
 ``config/``): the sample robots are copied in, the Java harness under ``tests/robocode`` is
 compiled once with ``javac -cp robocode.jar`` (cached in the temp dir, keyed by the sources'
 hash), ``config/robocode.properties`` fixes the CPU constant (skipping Robocode's 5-second
-CPU benchmark, and generous enough that no robot skips a turn on a loaded machine) and the
-battle is started with DESIGN.md's command line::
+CPU benchmark; see :data:`CPU_CONSTANT_NS`) and the battle is started with DESIGN.md's command
+line::
 
     java -Xmx512M --add-opens ... -Djava.awt.headless=true -DNOSECURITY=true -DRANDOMSEED=<seed>
          -DWORKINGDIRECTORY=<dir> -cp robocode.jar robocode.Robocode
@@ -528,6 +528,7 @@ def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -
     bullet_heading: dict[str, float] = {}
     last_scores: dict[str, dict[str, float]] = {}
     complete = True
+    is_last = False
     try:
         for _, el in ET.iterparse(str(path)):
             tag = el.tag
@@ -551,6 +552,8 @@ def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -
                 break
             prev_gun = cur_gun
             cur_gun = {}
+            is_last = (bool(turns_per_round) and rnd == len(turns_per_round) - 1
+                       and turn == turns_per_round[-1])
             for r in el.iter("robot"):
                 rid = int(r.get("id"))
                 names.setdefault(rid, r.get("name"))
@@ -562,7 +565,7 @@ def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -
                 o = a.get("out")
                 if o:
                     outputs.setdefault((rnd, rid), []).append(o)
-                if turn > 0:
+                if is_last:
                     sc = r.find("score")
                     if sc is not None:
                         last_scores[r.get("name")] = {k: float(sc.get(k, "nan")) for k in _SCORE_ATTRS}
@@ -592,7 +595,7 @@ def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -
     robot_rows = sort_trace(np.array(rrows, dtype=TRACE_DTYPE)) if rrows else np.zeros(0, TRACE_DTYPE)
     bullet_rows = sort_bullets(np.array(brows, dtype=BULLET_DTYPE)) if brows else np.zeros(0, BULLET_DTYPE)
     return Record([names[i] for i in sorted(names)], turns_per_round, robot_rows, bullet_rows,
-                  {k: "".join(v) for k, v in outputs.items()}, last_scores if complete else None)
+                  {k: "".join(v) for k, v in outputs.items()}, last_scores if complete and last_scores else None)
 
 
 # ----------------------------------------------------------------------------- scenarios
