@@ -168,7 +168,8 @@ def main(argv=None):
                   f"{res['torch_full_batch_cpu_s'] * 1e3:9.1f} ms")
         if res["torch_chunked_s"] is not None:
             print(f"  PyTorch chunks of {res['torch_chunk']:<6d}  "
-                  f"{res['torch_chunked_s'] * 1e3:9.1f} ms {res['torch_chunked_cpu_s'] * 1e3:9.1f} ms")
+                  f"{res['torch_chunked_s'] * 1e3:9.1f} ms "
+                  f"{res['torch_chunked_cpu_s'] * 1e3:9.1f} ms")
         print(f"  speed-up vs best PyTorch  {res['speedup_vs_torch']:9.1f} x "
               f"{res['speedup_vs_torch_cpu']:9.1f} x")
         if "speedup_vs_torch_full_batch" in res:

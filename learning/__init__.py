@@ -1,0 +1,1 @@
+"""Learning: the BeepBoop loss, logit model, neighbour retrieval, training and metrics."""

@@ -152,7 +152,8 @@ def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
 
     if kcode in (loss_nb.BOX, loss_nb.INDICATOR):
         if width is None:
-            raise ValueError(f"kernel {kernel!r} needs width (per-point half-widths, same shape as x)")
+            raise ValueError(f"kernel {kernel!r} needs width "
+                             "(per-point half-widths, same shape as x)")
         ww = _float_array("width", width)
         if ww.shape != z.shape:
             raise ValueError(f"width shape {ww.shape} does not match logits shape {z.shape}")
