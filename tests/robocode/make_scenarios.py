@@ -206,9 +206,13 @@ def gun_turn_rate_commands():
 
 _gtr, _gtr_end = gun_turn_rate_commands()
 add("gun_turn_rate", scenario(
-    "Gun turn rate 20 deg/turn on top of the body turn (Robocode's TestGunTurnRate: -20, -20, 20, 20, -25, "
-    "-25, 25, 25, -30, -30, 30, 30, -10, -10, 10, 10 over 16 turns with the adjust flag off), then the same "
-    "with setAdjustGunForRobotTurn(true), then small remainders. b does it while moving at max velocity 3.",
+    "Gun turn rate 20 deg/turn on top of the body turn, as in Robocode's TestGunTurnRate: pairs of turns "
+    "with body turns of +-10 or +-5 deg (max turn rate 10 or 5) and gun turns of +-20 give gun heading "
+    "changes -30, -30, 30, 30, -25, -25, 25, 25, 10, 10, -10, -10, 15, 15, -15, -15 with the adjust flag "
+    "off; then the same sequence with adjust_gun_for_robot_turn set: Robocode still turns the gun with the "
+    "body and only subtracts the body turn from the gun's *remaining* turn, which leaves infinite gun turns "
+    "infinite, so the gun moves exactly as before; then finite remainders, where the flag does matter. b "
+    "does it while moving at max velocity 3.",
     _gtr_end,
     [robot("a", 200, 300, 30, _gtr),
      robot("b", 600, 300, 200, [at(1, ahead=INF, max_velocity=3)] + _gtr)]))
