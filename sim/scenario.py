@@ -43,6 +43,9 @@ Scenario JSON
   ``adjust_radar_for_robot_turn`` ``setAdjustRadarForRobotTurn(b)``
   ============================  ==========================================================
 
+  As in Robocode, the adjust flags do not stop the gun (radar) from turning with the body (gun):
+  Robocode turns it along and subtracts that turn from its *remaining* turn, so with a remaining
+  turn of +-inf the flag changes nothing (see the gun_turn_rate scenario).
   Distances and angles are *set*, not added: a new value replaces what remained, and what
   remains carries over between commands exactly as in Robocode. Numbers may be the
   strings ``"inf"`` / ``"-inf"`` (Double.POSITIVE/NEGATIVE_INFINITY); flags are JSON
