@@ -54,18 +54,19 @@ RM_SEARCH_DIR = 0   # direction to spin when searching (+1 clockwise, -1 anticlo
 
 RADARS = (
     Component("lock", "radar", RADAR_LOCK,
-              "Infinite radar lock: turn the radar by factor x the offset to the enemy's last position "
-              "(plus an optional overshoot), spinning to search before first contact or when lost.",
-              (Param("factor", 2.0, 1.0, 4.0, "radar turn / offset to the enemy (2 = the classic factor-2 lock)"),
+              "Infinite radar lock: turn the radar past the enemy's last position by max((factor - 1) x offset, "
+              "extra), never less than its half-width; spins to search before first contact or when lost.",
+              (Param("factor", 2.0, 1.0, 2.0, "radar turn / offset to the enemy (2 = the classic factor-2 lock)"),
                Param("extra", 0.0, 0.0, 200.0,
-                     "extra overshoot past the enemy's centre, in pixels at its distance (36 = a wide lock)"),
+                     "least overshoot past the enemy's centre, pixels at its distance (factor=1,extra=36: a "
+                     "narrow lock sweeping 36 px either side)"),
                Param("lost_after", 2.0, 1.0, 50.0, "turns without a scan before searching again"),
                Param("search", 0.0, -1.0, 1.0,
                      "search direction: 0 = towards the field centre, 1 = clockwise, -1 = anticlockwise")),
               RADAR_MEM),
     Component("spin", "radar", RADAR_SPIN,
               "Spins the radar at its full 45 degrees per turn, forever (a full sweep every 8 turns).",
-              (Param("direction", 1.0, -1.0, 1.0, "1 = clockwise, -1 = anticlockwise"),),
+              (Param("direction", 1.0, -1.0, 1.0, "1 = clockwise, -1 = anticlockwise, 0 = towards the field centre"),),
               RADAR_MEM),
 )
 
@@ -190,7 +191,7 @@ def radar_round_start(kind, p, m, st):
 
 @njit(**NB)
 def radar_lock(p, m, st, cmd, en):
-    """Factor lock on the enemy's last known position; spin in the last seen direction when lost.
+    """Lock on the enemy's last known position; spin in the last seen direction when lost.
 
     The radar must move every turn to scan, so the turn is never smaller than the
     enemy's angular half-width: with a still robot and a still enemy a zero turn
@@ -208,7 +209,9 @@ def radar_lock(p, m, st, cmd, en):
     dist = max(math.hypot(dx, dy), 1.0)
     off = normal_relative_angle(math.atan2(dx, dy) - st[ST_RADAR])
     sgn = 1.0 if off >= 0.0 else -1.0
-    turn = factor * off + sgn * math.atan(extra / dist)
+    # overshoot past the enemy: (factor - 1)|offset| or the fixed extra, whichever is larger; with
+    # factor <= 2 the sweep never grows (a fixed extra *added* to a factor-2 turn would diverge)
+    turn = off + sgn * max((factor - 1.0) * abs(off), math.atan(extra / dist))
     width = math.atan(HALF_ROBOT / dist)
     if abs(turn) < width:
         turn = sgn * width

@@ -87,7 +87,7 @@ def test_parser_defaults_and_canonical_names():
 @pytest.mark.parametrize("spec", [
     "lock+laser", "lock+circular:power=4", "lock+circular:power=-1", "lock+circular:speed=2",
     "lock+circular:power=abc", "lock+circular:power=nan", "headon+linear", "lock+orbit:flip_prob=1.5",
-    "lock+circular:power", "spin:direction=2", "", "lock+orbit:distance=inf",
+    "lock+circular:power", "spin:direction=2", "lock:factor=3", "", "lock+orbit:distance=inf",
 ])
 def test_parser_rejects_bad_specs(spec):
     with pytest.raises(BotSpecError):
@@ -104,6 +104,21 @@ def test_lock_radar_scans_nearly_every_turn_and_spin_does_not():
     assert lock >= 0.99, lock
     assert first <= 8          # a spinning search finds the enemy within one revolution
     assert 0.08 <= spin <= 0.3, spin
+
+
+def test_radar_search_direction_and_wide_lock():
+    setups = [(100.0, 300.0, 0.0), (600.0, 300.0, 0.0)]     # enemy due east, radar starts north
+    res = run_battle(["lock:search=-1+none+still", "lock:search=1,factor=1,extra=36+none+still"], Rules(rounds=1), seed=1,
+                     setups=setups, max_turns=40, record=True)
+    a, b = robot_rows(res.robots_trace, 0), robot_rows(res.robots_trace, 1)
+    assert normal_relative_angle(a[1, RADAR] - a[0, RADAR]) == pytest.approx(-math.pi / 4)
+    assert normal_relative_angle(b[1, RADAR] - b[0, RADAR]) == pytest.approx(math.pi / 4)
+    # locked: the factor-2 radar dithers by at least the enemy's half-width, the wide one by about 2 x 36 px
+    da = np.abs([normal_relative_angle(x) for x in np.diff(a[20:, RADAR])])
+    db = np.abs([normal_relative_angle(x) for x in np.diff(b[20:, RADAR])])
+    assert np.all(da >= math.atan(18.0 / 500.0) - 1e-9)
+    assert np.median(db) == pytest.approx(2.0 * math.atan(36.0 / 500.0), rel=0.1)
+    assert scan_fraction(res.robots_trace, 0, 1)[0] == 1.0 and scan_fraction(res.robots_trace, 1, 0)[0] == 1.0
 
 
 # --- guns ---------------------------------------------------------------------------
@@ -291,6 +306,14 @@ def test_stopgo_dodges_headon_by_reading_energy_drops():
     assert rate_still >= 0.8 and rate_dodge <= 0.3, (rate_still, rate_dodge)
     rows = robot_rows(dodge.robots_trace, 1)
     assert np.mean(rows[:, VEL] == 0.0) > 0.1      # it does stop between shots
+
+
+def test_ram_rams():
+    res = run_battle(["lock+none+ram", "sample.SittingDuck"], Rules(rounds=1), seed=3, max_turns=300,
+                     record=True)
+    r = next(q for q in res.results if q.name.startswith("lock+none+ram"))
+    assert r.ram_damage > 0.0
+    assert np.sum(robot_rows(res.robots_trace, 0)[:, STATE] == RS_HIT_ROBOT) >= 10
 
 
 def test_battles_are_deterministic():
