@@ -18,7 +18,7 @@ from bots.registry import parse_bot, BotSpecError
 from sim.battle import run_battle
 from sim.constants import (N_ST, N_EV, MAX_EVENTS, ST_X, ST_Y, ST_HEADING, ST_TIME, E_TYPE, E_TIME, E_A,
                            EV_SCANNED, EV_BULLET_HIT, EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING,
-                           EA_VELOCITY, RADAR_SCAN_RADIUS, RS_HIT_WALL, RS_HIT_ROBOT)
+                           EA_VELOCITY, RADAR_SCAN_RADIUS, RS_HIT_WALL, RS_HIT_ROBOT, RS_DEAD)
 from sim.geometry import scan_hits_box, normal_relative_angle
 from sim.rules import Rules
 
@@ -38,7 +38,7 @@ def hit_rate(result, prefix):
 
 def scan_fraction(trace, me, other):
     """Fraction of turns after first contact whose radar sweep covered the other robot's box
-    (the engine's own scan test, replayed on the recorded headings)."""
+    (the engine's own scan test, replayed on the recorded headings), while both live."""
     a = robot_rows(trace, me)
     b = robot_rows(trace, other)
     fractions = []
@@ -48,6 +48,8 @@ def scan_fraction(trace, me, other):
         rb = b[b[:, RND] == rnd]
         seen = []
         for k in range(1, len(ra)):
+            if ra[k, STATE] == RS_DEAD or rb[k, STATE] == RS_DEAD:
+                break
             start = ra[k - 1, RADAR]
             extent = normal_relative_angle(ra[k, RADAR] - start)
             seen.append(scan_hits_box(ra[k, X], ra[k, Y], start, extent, RADAR_SCAN_RADIUS, rb[k, X], rb[k, Y]))
@@ -104,6 +106,11 @@ def test_lock_radar_scans_nearly_every_turn_and_spin_does_not():
     assert lock >= 0.99, lock
     assert first <= 8          # a spinning search finds the enemy within one revolution
     assert 0.08 <= spin <= 0.3, spin
+    # at close range, against a rammer, while both fire
+    res = run_battle(["lock+circular+ram", "lock+linear+orbit:distance=150"], Rules(rounds=2), seed=2,
+                     max_turns=500, record=True)
+    assert scan_fraction(res.robots_trace, 0, 1)[0] >= 0.99
+    assert scan_fraction(res.robots_trace, 1, 0)[0] >= 0.99
 
 
 def test_radar_search_direction_and_wide_lock():
