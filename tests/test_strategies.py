@@ -113,10 +113,10 @@ def test_lock_radar_scans_nearly_every_turn_and_spin_does_not():
     assert scan_fraction(res.robots_trace, 1, 0)[0] >= 0.99
 
 
-def test_radar_search_direction_and_wide_lock():
+def test_radar_search_direction_and_narrow_lock():
     setups = [(100.0, 300.0, 0.0), (600.0, 300.0, 0.0)]     # enemy due east, radar starts north
-    res = run_battle(["lock:search=-1+none+still", "lock:search=1,factor=1,extra=36+none+still"], Rules(rounds=1), seed=1,
-                     setups=setups, max_turns=40, record=True)
+    res = run_battle(["lock:search=-1+none+still", "lock:search=1,factor=1,extra=36+none+still"], Rules(rounds=1),
+                     seed=1, setups=setups, max_turns=40, record=True)
     a, b = robot_rows(res.robots_trace, 0), robot_rows(res.robots_trace, 1)
     assert normal_relative_angle(a[1, RADAR] - a[0, RADAR]) == pytest.approx(-math.pi / 4)
     assert normal_relative_angle(b[1, RADAR] - b[0, RADAR]) == pytest.approx(math.pi / 4)
@@ -161,15 +161,21 @@ def test_linear_beats_headon_on_a_straight_mover():
     assert rates["linear"] >= rates["headon"] + 0.3, rates
 
 
-def test_gun_fires_only_when_cool_and_turned():
+def test_gun_fires_when_cool_within_the_escape_angle():
     res = run_battle(["lock+linear:power=3+still", "lock+none+orbit"], Rules(rounds=1), seed=4, max_turns=300,
                      record=True)
-    a = robot_rows(res.robots_trace, 0)
+    a, b = robot_rows(res.robots_trace, 0), robot_rows(res.robots_trace, 1)
     fired = np.where(np.diff(a[:, HEAT]) > 0.5)[0] + 1   # heat jumps by 1 + power/5 in the firing turn
     assert len(fired) >= 10
     assert np.all(np.diff(fired) >= 16)                    # 1.6 heat / 0.1 per turn
     assert fired[0] >= 31                                  # 3.0 start heat lasts 30 turns
     assert hit_rate(res, "lock+linear")[1].shots == len(fired)
+    # each bullet leaves along the gun heading of the turn before, aimed inside the enemy's escape angle
+    mea = math.asin(8.0 / 11.0)
+    for t in fired:
+        direct = math.atan2(b[t - 1, X] - a[t - 1, X], b[t - 1, Y] - a[t - 1, Y])
+        d = math.hypot(b[t - 1, X] - a[t - 1, X], b[t - 1, Y] - a[t - 1, Y])
+        assert abs(normal_relative_angle(a[t - 1, GUN] - direct)) <= mea + math.atan(36.0 / d)
 
 
 def test_energy_rule_never_disables_and_saves_power():
