@@ -78,6 +78,13 @@ def _float_array(name, value):
     return arr
 
 
+def _plain(arr):
+    """C-contiguous and writable, so numba sees one array type (a read-only
+    or strided view would be another type and trigger another compile)."""
+    arr = np.ascontiguousarray(arr)
+    return arr if arr.flags.writeable else arr.copy()
+
+
 def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
              kernel_scale):
     """Validate and normalise inputs to 2-D contiguous arrays."""
@@ -114,7 +121,7 @@ def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
             m2 = m.reshape(Q, K)
         else:
             raise ValueError(f"mask shape {m.shape} does not match logits shape {z.shape}")
-        m2 = np.ascontiguousarray(m2)
+        m2 = _plain(m2)
         if not m2.any(axis=1).all():
             q = int(np.argmin(m2.any(axis=1)))
             raise ValueError(f"mask excludes every neighbour of query {q}")
@@ -126,8 +133,12 @@ def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
             raise ValueError(f"{name} must be a scalar for a single query (logits of shape (K,))")
         if not single and not (arr.ndim == 0 or arr.shape == (Q,)):
             raise ValueError(f"{name} must be a scalar or have shape ({Q},), got {arr.shape}")
-    a1 = np.ascontiguousarray(np.broadcast_to(aa, (Q,)), dtype=np.float64)
-    b1 = np.ascontiguousarray(np.broadcast_to(bb, (Q,)), dtype=np.float64)
+    # fresh writable copies: one array type for numba (a read-only view would
+    # be a second type and double the compile time)
+    a1 = np.empty(Q)
+    a1[:] = aa
+    b1 = np.empty(Q)
+    b1[:] = bb
     if not (np.isfinite(a1).all() and np.isfinite(b1).all()):
         raise ValueError("a and b must be finite")
     if not (b1 > a1).all():
@@ -139,16 +150,16 @@ def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
             raise ValueError("logits contain NaN or inf")
         if not np.isfinite(x2).all():
             raise ValueError("x contains NaN or inf")
-        z2 = np.ascontiguousarray(z2)
-        x2 = np.ascontiguousarray(x2)
+        z2 = _plain(z2)
+        x2 = _plain(x2)
     else:
         if not np.isfinite(z2[m2]).all():
             raise ValueError("logits contain NaN or inf (in unmasked entries)")
         if not np.isfinite(x2[m2]).all():
             raise ValueError("x contains NaN or inf (in unmasked entries)")
         # masked-out entries may hold padding (even NaN): replace by harmless values
-        z2 = np.ascontiguousarray(np.where(m2, z2, 0.0))
-        x2 = np.ascontiguousarray(np.where(m2, x2, a1[:, None]))
+        z2 = np.where(m2, z2, 0.0)
+        x2 = np.where(m2, x2, a1[:, None])
 
     if kcode in (loss_nb.BOX, loss_nb.INDICATOR):
         if width is None:
@@ -163,7 +174,7 @@ def _prepare(logits, x, a, b, kernel, bandwidth, width, bins, mask, eps,
         # written as "not (w > 0)" so NaN fails too; inf caught by isfinite
         if (not np.isfinite(w2).all()) or np.any(~(w2 > 0)):
             raise ValueError("width must be finite and > 0 (in unmasked entries)")
-        w2 = np.ascontiguousarray(w2)
+        w2 = _plain(w2)
         if kcode == loss_nb.BOX:
             height = scale / (2.0 * w2)
         else:
