@@ -1,0 +1,250 @@
+"""`gfsim replay`: the window loop, screenshots and headless PNG / GIF export.
+
+main(argv) -> exit code: 0 done, 2 bad input (one line on stderr).
+"""
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+PROG = "gfsim replay"
+EXIT_BAD_INPUT = 2
+FPS = 60
+
+
+def example_replay_path():
+    """The small example replay shipped inside the package (sim/data/example.gfr)."""
+    from importlib.resources import files
+    return str(files("sim").joinpath("data", "example.gfr"))
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Watch a recorded battle (record one with `gfsim battle A B --record`), or two side by "
+                    "side, synchronised by round and turn. Without FILE, plays the example replay shipped "
+                    "with gfsim. Press H in the window for the keys.")
+    p.add_argument("file", nargs="?", metavar="FILE", help="replay file (.gfr); default: the shipped example")
+    p.add_argument("file2", nargs="?", metavar="FILE2", help="a second replay to compare side by side")
+    p.add_argument("--export", metavar="DIR", help="write PNG frames into DIR instead of opening a window")
+    p.add_argument("--gif", metavar="OUT", help="write an animated GIF instead of opening a window")
+    p.add_argument("--turns", metavar="A:B",
+                   help="what --export/--gif write: turns A to B-1 counted over the whole battle (round 1 "
+                        "turn 0 is 0), or of one round with --round; default: the whole first round")
+    p.add_argument("--round", type=int, metavar="N", help="with --turns, count turns within round N (from 1)")
+    p.add_argument("--scale", type=float, default=None,
+                   help="screen pixels per battlefield pixel (default 1, or 0.75 when comparing)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="playback speed, 0.25 to 64 (1 = 30 turns/s; 0 = max); for --gif the speed it plays at")
+    p.add_argument("--paused", action="store_true", help="open the window paused")
+    p.add_argument("--overlays", metavar="LIST",
+                   help="overlays to show, comma-separated from scan,paths,stats,labels "
+                        "(default scan,stats,labels; 'none' for none)")
+    p.add_argument("--screenshot-dir", default=".", metavar="DIR", help="where S saves screenshots (default .)")
+    return p
+
+
+class BadInput(Exception):
+    pass
+
+
+def _load(path):
+    from sim.replay import load_replay, ReplayError
+    try:
+        return load_replay(path)
+    except ReplayError as e:
+        raise BadInput(str(e)) from None
+
+
+def _overlays(text):
+    from .model import OVERLAYS
+    if text is None:
+        return None
+    names = [] if text.strip().lower() == "none" else [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in OVERLAYS or n == "help"]
+    if bad:
+        raise BadInput(f"unknown overlay {bad[0]!r} (choose from scan, paths, stats, labels)")
+    return {n: (n in names) for n in ("scan", "paths", "stats", "labels")}
+
+
+def _init_pygame(headless):
+    if headless:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+    pygame.display.init()
+    pygame.font.init()
+    return pygame
+
+
+class App:
+    """A playback, its renderer and a screen; input goes through handle()."""
+
+    def __init__(self, playback, renderer, screen, screenshot_dir=".", stems=()):
+        self.pb = playback
+        self.renderer = renderer
+        self.screen = screen
+        self.screenshot_dir = screenshot_dir
+        self.stems = list(stems) or ["replay"]
+
+    def handle(self, event):
+        from .controls import action_for_event
+        act = action_for_event(event, self.renderer)
+        if act is None:
+            return None
+        name, arg = act
+        if name == "screenshot":
+            path = self.screenshot()
+            self.pb.message = f"saved {path}"
+            print(path)
+        else:
+            self.pb.apply(name, arg)
+        return name
+
+    def process_events(self):
+        import pygame
+        return [a for a in (self.handle(e) for e in pygame.event.get()) if a]
+
+    def render(self):
+        self.renderer.draw(self.screen)
+
+    def screenshot(self, path=None):
+        import pygame
+        if path is None:
+            r, t = self.pb.round_turn
+            name = "-vs-".join(self.stems) + f"-r{r + 1}-t{t}.png"
+            path = os.path.join(self.screenshot_dir, name)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.render()
+        pygame.image.save(self.screen, str(path))
+        return str(path)
+
+    def run(self):
+        import pygame
+        clock = pygame.time.Clock()
+        while not self.pb.quit:
+            ms = clock.tick(0 if (self.pb.unthrottled and self.pb.playing) else FPS)
+            self.process_events()
+            self.pb.update(ms / 1000.0)
+            self.renderer.fps = clock.get_fps()
+            self.render()
+            pygame.display.flip()
+
+
+def _positions(args, timeline):
+    from .model import parse_turns
+    if args.round is not None:
+        if not 1 <= args.round <= timeline.rounds:
+            raise BadInput(f"--round must be from 1 to {timeline.rounds}, got {args.round}")
+        r = args.round - 1
+        length = int(timeline.round_len[r])
+        turns = parse_turns(args.turns, length) if args.turns else range(length)
+        base = int(timeline.start[r])
+        return range(base + turns.start, base + turns.stop)
+    if args.turns:
+        return parse_turns(args.turns, timeline.total)
+    return range(0, int(timeline.round_len[0]))
+
+
+def _gif_step(speed):
+    """(turns per GIF frame, frame duration in ms) for a playback speed; GIF frames last >= 20 ms."""
+    tps = 30.0 * speed
+    k = max(1, math.ceil(tps / 50.0))
+    return k, 1000.0 * k / tps
+
+
+def export(app, positions, out_dir=None, gif=None, speed=1.0, log=print):
+    """Render positions to PNG files in out_dir and/or an animated GIF; returns the number of frames."""
+    import pygame
+    from .view import ROBOT_COLOURS, BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, tint, shade
+    pb = app.pb
+    pb.playing = False
+    positions = list(positions)
+    written = 0
+    if out_dir:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        for pos in positions:
+            pb.seek(pos)
+            app.render()
+            pygame.image.save(app.screen, os.path.join(out_dir, f"frame_{pos:06d}.png"))
+            written += 1
+        log(f"wrote {written} frames to {out_dir}")
+    if gif:
+        from .gif import GifWriter
+        import numpy as np
+        k, ms = _gif_step(speed)
+        colours = [BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, (255, 255, 255), (45, 47, 54), (85, 90, 105)]
+        for c in ROBOT_COLOURS:
+            colours += [c, shade(c, 0.5), shade(c, 0.7), tint(c, 0.35), tint(c, 0.55), tint(c, 0.7)]
+        Path(gif).parent.mkdir(parents=True, exist_ok=True)
+        w = GifWriter(gif, app.screen.get_size(), ms, colours)
+        try:
+            for pos in positions[::k]:
+                pb.seek(pos)
+                app.render()
+                rgb = np.frombuffer(pygame.image.tobytes(app.screen, "RGB"), dtype=np.uint8)
+                w.add(rgb.reshape(app.screen.get_height(), app.screen.get_width(), 3))
+        finally:
+            w.close()
+        log(f"wrote {w.frames} frames to {gif} ({w.duration} ms each)")
+        written = max(written, w.frames)
+    return written
+
+
+def make_app(replays, stems, scale=None, speed=1.0, overlays=None, headless=False, screenshot_dir=".",
+             caption="gfsim replay"):
+    """Set up pygame, a Playback and a Renderer, and open the window (or a dummy one)."""
+    pygame = _init_pygame(headless)
+    from .model import Playback
+    from .view import Renderer
+    pb = Playback(replays, speed=speed, overlays=overlays)
+    if scale is None:
+        scale = 0.75 if len(replays) > 1 else 1.0
+    if not 0.1 <= scale <= 4.0:
+        raise BadInput(f"--scale must be from 0.1 to 4, got {scale:g}")
+    renderer = Renderer(pb, scale=scale, names=stems)
+    screen = pygame.display.set_mode(renderer.size)
+    pygame.display.set_caption(caption)
+    return App(pb, renderer, screen, screenshot_dir=screenshot_dir, stems=[Path(s).stem for s in stems])
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        files = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
+        replays = [_load(f) for f in files]
+        overlays = _overlays(args.overlays)
+        if args.speed < 0 or not math.isfinite(args.speed) and args.speed != math.inf:
+            raise BadInput(f"--speed must be 0 (max) or from 0.25 to 64, got {args.speed:g}")
+        speed = math.inf if args.speed == 0 else args.speed
+        headless = bool(args.export or args.gif)
+        if (args.turns or args.round) and not headless:
+            raise BadInput("--turns and --round choose what --export or --gif write")
+        if args.gif and math.isinf(speed):
+            raise BadInput("--gif needs a finite --speed")
+        names = [os.path.basename(f) for f in files]
+        app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
+                       screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
+        if headless:
+            try:
+                positions = _positions(args, app.pb.timeline)
+            except ValueError as e:
+                raise BadInput(str(e)) from None
+            export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+            return 0
+        app.pb.playing = not args.paused
+        app.run()
+        return 0
+    except BadInput as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if "pygame" in sys.modules:
+            sys.modules["pygame"].quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""The replay viewer, headless (SDL dummy driver): pixels where Robocode's geometry puts them,
+overlays, keys, export, and the command line."""
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np   # noqa: E402
+import pygame        # noqa: E402
+import pytest        # noqa: E402
+
+from sim.replay import Replay, load_replay, save_replay, RS_DEAD   # noqa: E402
+from sim.viewer import app as viewer_app                            # noqa: E402
+from sim.viewer.app import make_app, main, example_replay_path      # noqa: E402
+from sim.viewer.model import Playback, Timeline, SPEEDS, TURNS_PER_SECOND, parse_turns   # noqa: E402
+from sim.viewer.view import (robot_colour, tread_colour, barrel_colour, radar_colour, bullet_colour,   # noqa: E402
+                             EXPLOSION, tint, FIELD)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "sim" / "data" / "example.gfr"
+
+
+# --- a replay built by hand, so that every pixel is known ------------------------------------------
+
+def make_replay(turns=10, rounds=1, width=800, height=600, die=None):
+    """Two robots standing still: robot 0 at (200, 150) facing north, gun east, radar south; robot 1 at
+    (600, 450) facing east whose radar turns 10 degrees a turn from north. Robot 0 fires one bullet
+    (power 2, speed 14) east from (250, 150) at turn 2; it hits the wall at turn 8. `die` = (robot,
+    turn) kills a robot."""
+    n = 2
+    rt = np.full(rounds, turns)
+    F = int((rt + 1).sum())
+    t = np.concatenate([np.arange(k + 1) for k in rt])
+    rob = {
+        "x": np.tile([200.0, 600.0], (F, 1)), "y": np.tile([150.0, 450.0], (F, 1)),
+        "heading": np.tile([0.0, math.pi / 2], (F, 1)), "gun": np.tile([math.pi / 2, math.pi], (F, 1)),
+        "radar": np.stack([np.full(F, math.pi), np.radians(10.0 * t)], axis=1),
+        "velocity": np.zeros((F, n)), "energy": np.tile([100.0, 80.0], (F, 1)), "gun_heat": np.zeros((F, n)),
+        "state": np.zeros((F, n), dtype=np.int8), "scan": np.zeros((F, n), dtype=np.uint8)}
+    rob["scan"][t > 0, 1] = 1
+    ev = dict(round=[], turn=[], type=[], robot=[], other=[], value=[])
+    if die:
+        i, td = die
+        rob["state"][(t >= td), i] = RS_DEAD
+        rob["energy"][(t >= td), i] = 0.0
+        for k, v in zip(ev, (0, td, 6, i, -1, 0.0)):
+            ev[k].append(v)
+    b = dict(round=[0], owner=[0], id=[1], birth=[2], x0=[250.0], y0=[150.0], heading=[math.pi / 2], power=[2.0],
+             end=[8], end_x=[250.0 + 6 * 14.0], end_y=[150.0], reason=[4], victim=[-1])
+    bullets = {k: np.array(v, dtype=np.float64 if k in ("x0", "y0", "heading", "power", "end_x", "end_y")
+                           else np.int64) for k, v in b.items()}
+    events = {k: np.array(v, dtype=np.float64 if k == "value" else np.int64) for k, v in ev.items()}
+    meta = {"format": "gfsim-replay", "version": 1, "robots": n, "rounds": rounds, "frames": F,
+            "bots": ["sample.A", "sample.B"], "names": ["Alpha", "Bravo"], "seed": 0,
+            "rules": {"width": width, "height": height, "rounds": rounds, "gun_cooling_rate": 0.1,
+                      "inactivity_time": 450}}
+    scores = np.zeros((rounds, n, 9))
+    scores[:, 0, 0] = 50.0
+    return Replay(meta, rt, rob, bullets, events, scores, np.zeros((rounds, n, 2)))
+
+
+@pytest.fixture(autouse=True)
+def _pygame():
+    yield
+    pygame.quit()
+
+
+def app_for(replays, scale=1.0, overlays=None, **kw):
+    return make_app(replays, [f"r{k}" for k in range(len(replays))], scale=scale, overlays=overlays,
+                    headless=True, **kw)
+
+
+def pixel(surface, p):
+    return tuple(surface.get_at((int(round(p[0])), int(round(p[1])))))[:3]
+
+
+def screen_point(app, k, x, y):
+    """Where a world point should be: computed here from the layout, not asked of the view."""
+    fv = app.renderer.fields[k]
+    return fv.rect.x + x * app.renderer.scale, fv.rect.y + (fv.H - y) * app.renderer.scale
+
+
+def body_point(app, k, x, y, heading, lx, ly):
+    return screen_point(app, k, x + lx * math.cos(heading) + ly * math.sin(heading),
+                        y - lx * math.sin(heading) + ly * math.cos(heading))
+
+
+def render_at(app, turn, rnd=0):
+    app.pb.playing = False
+    app.pb.seek(app.pb.timeline.pos(rnd, turn))
+    app.render()
+    return app.screen
+
+
+# --- pixels -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scale", [1.0, 2.0, 0.5])
+def test_robots_where_robocode_puts_them(scale):
+    app = app_for([make_replay()], scale=scale)
+    s = render_at(app, 5)
+    # robot 0 at (200, 150) facing north: body ahead of the turret, treads left and right
+    assert pixel(s, screen_point(app, 0, 200, 150 + 13)) == robot_colour(0)
+    assert pixel(s, screen_point(app, 0, 200, 150 - 13)) == robot_colour(0)
+    assert pixel(s, screen_point(app, 0, 200 - 15, 150)) == tread_colour(0)
+    assert pixel(s, screen_point(app, 0, 200 + 15, 150 + 10)) == tread_colour(0)
+    # gun east, radar south
+    assert pixel(s, screen_point(app, 0, 200 + 17, 150)) == barrel_colour(0)
+    assert pixel(s, screen_point(app, 0, 200, 150 - 9.5)) == radar_colour(0)
+    # robot 1 at (600, 450) facing east: its treads run east-west, so north of it is tread
+    assert pixel(s, screen_point(app, 0, 600 + 13, 450)) == robot_colour(1)
+    assert pixel(s, screen_point(app, 0, 600, 450 + 15)) == tread_colour(1)
+    # just outside the body is the field
+    assert pixel(s, screen_point(app, 0, 200 - 30, 150 - 30)) == FIELD
+
+
+def test_gun_heading_is_clockwise_from_north():
+    """Robot 0's gun heading pi/2 points east (right), not west; robot 1's pi points south (down)."""
+    app = app_for([make_replay()], overlays={"scan": False, "labels": False})
+    s = render_at(app, 5)
+    assert pixel(s, screen_point(app, 0, 200 + 17, 150)) == barrel_colour(0)
+    assert pixel(s, screen_point(app, 0, 200 - 17, 150)) == tread_colour(0)
+    south = pixel(s, screen_point(app, 0, 600, 450 - 17))
+    west = pixel(s, screen_point(app, 0, 600 - 17, 450))
+    assert south == barrel_colour(1)
+    assert west == robot_colour(1)
+
+
+def test_bullet_drawn_then_explodes():
+    app = app_for([make_replay()], overlays={"scan": False})
+    s = render_at(app, 1)
+    assert pixel(s, screen_point(app, 0, 250, 150)) == FIELD                # not fired yet
+    s = render_at(app, 5)
+    assert pixel(s, screen_point(app, 0, 250 + 3 * 14, 150)) == bullet_colour(0)
+    assert pixel(s, screen_point(app, 0, 250 + 2 * 14, 150)) == FIELD       # last turn's spot is clear
+    s = render_at(app, 9)                                                   # one turn after it stopped
+    assert pixel(s, screen_point(app, 0, 250 + 6 * 14, 150)) == tint(EXPLOSION, 0.6)
+
+
+def test_dead_robot_is_not_drawn():
+    app = app_for([make_replay(turns=120, die=(1, 3))], overlays={"scan": False, "labels": False})
+    s = render_at(app, 2)
+    assert pixel(s, screen_point(app, 0, 600 + 13, 450)) == robot_colour(1)
+    s = render_at(app, 100)            # long after the explosion
+    assert pixel(s, screen_point(app, 0, 600 + 13, 450)) == FIELD
+
+
+def _diff(a, b):
+    return np.argwhere(np.any(pygame.surfarray.array3d(a) != pygame.surfarray.array3d(b), axis=2))
+
+
+@pytest.mark.parametrize("overlay", ["scan", "paths", "stats", "labels", "help"])
+def test_overlay_toggles_change_the_image(overlay):
+    app = app_for([make_replay()], overlays={"scan": True, "paths": True, "stats": True, "labels": True})
+    on = render_at(app, 6).copy()
+    app.pb.toggle(overlay)
+    off = render_at(app, 6).copy()
+    changed = _diff(on, off)
+    assert len(changed) > 20, overlay
+    if overlay == "scan":
+        # robot 1's radar swept from 50 to 60 degrees: a point inside that pie changed, one outside not
+        a = math.radians(55)
+        inside = screen_point(app, 0, 600 + 100 * math.sin(a), 450 + 100 * math.cos(a))
+        assert pixel(on, inside) != pixel(off, inside) and pixel(off, inside) == FIELD
+        b = math.radians(90 + 55)
+        outside = screen_point(app, 0, 600 + 100 * math.sin(b), 450 + 100 * math.cos(b))
+        assert pixel(on, outside) == pixel(off, outside) == FIELD
+    if overlay == "paths":
+        mid = screen_point(app, 0, 250 + 2 * 14, 150)     # between birth and the bullet at turn 6
+        assert pixel(off, mid) == FIELD and pixel(on, mid) != FIELD
+    if overlay == "stats":
+        fr = app.renderer.fields[0]
+        assert all(fr.rect.bottom <= y for x, y in changed)   # the stats band is under the field
+
+
+def test_real_replay_robots_and_bullets():
+    """On the shipped example, every alive robot shows its body colour at a body point away from its
+    gun and radar, and every flying bullet its colour, at the positions the replay records."""
+    rp = load_replay(EXAMPLE)
+    app = app_for([rp], overlays={"scan": False, "paths": False, "labels": False, "stats": False})
+    checked_robots = checked_bullets = 0
+    for f in range(5, rp.frames, 211):
+        app.pb.seek(f)
+        app.render()
+        s = app.screen
+        flying, exploding = rp.bullets_at(f)
+        for i in range(rp.n):
+            if rp.robots["state"][f, i] == RS_DEAD:
+                continue
+            x, y, h = (rp.robots[k][f, i] for k in ("x", "y", "heading"))
+            for ly in (13.0, -13.0):
+                direction = h if ly > 0 else h + math.pi
+                clear_of_turret = all(abs((rp.robots[k][f, i] - direction + math.pi) % (2 * math.pi) - math.pi) > 0.6
+                                      for k in ("gun", "radar"))
+                px, py = x + ly * math.sin(h), y + ly * math.cos(h)
+                others = [(rp.robots["x"][f, j], rp.robots["y"][f, j]) for j in range(rp.n) if j != i]
+                others += list(zip(flying["x"], flying["y"])) + list(zip(exploding["x"], exploding["y"]))
+                if clear_of_turret and all(math.hypot(px - ox, py - oy) > 30 for ox, oy in others):
+                    assert pixel(s, body_point(app, 0, x, y, h, 0.0, ly)) == robot_colour(i), (f, i)
+                    checked_robots += 1
+                    break
+        for k in range(len(flying["x"])):
+            assert pixel(s, screen_point(app, 0, flying["x"][k], flying["y"][k])) == bullet_colour(flying["owner"][k])
+            checked_bullets += 1
+    assert checked_robots > 10 and checked_bullets > 5
+
+
+def test_compare_mode_two_fields_in_step():
+    a = make_replay(turns=10, rounds=2)
+    b = make_replay(turns=20, rounds=1)
+    b.robots["x"][:, 0] = 300.0
+    app = app_for([a, b], scale=0.5)
+    f0, f1 = app.renderer.fields
+    assert f1.rect.left > f0.rect.right                      # side by side
+    app.pb.seek(app.pb.timeline.pos(0, 15))
+    assert app.pb.frames() == [a.frame(0, 10), b.frame(0, 15)]    # the shorter round holds its last turn
+    app.render()
+    s = app.screen
+    assert pixel(s, screen_point(app, 0, 200, 150 + 13)) == robot_colour(0)
+    assert pixel(s, screen_point(app, 1, 300, 150 + 13)) == robot_colour(0)
+    assert pixel(s, screen_point(app, 1, 215, 150 + 13)) == FIELD
+    app.pb.seek(app.pb.timeline.pos(1, 3))                   # round 2 exists only in the first replay
+    assert app.pb.frames() == [a.frame(1, 3), None]
+    app.render()
+    assert pixel(app.screen, screen_point(app, 0, 200, 150 + 13)) == robot_colour(0)
+    assert pixel(app.screen, screen_point(app, 1, 315, 150 + 13)) == FIELD
+
+
+# --- model -------------------------------------------------------------------------------------------
+
+def test_playback_speeds_and_clock():
+    pb = Playback([make_replay(turns=400)])
+    assert pb.speed == 1.0 and pb.playing
+    assert pb.update(1.0) == TURNS_PER_SECOND
+    pb.faster()
+    assert pb.speed == 2.0
+    pb.update(0.5)
+    assert pb.pos == 60
+    for _ in range(20):
+        pb.slower()
+    assert pb.speed == 0.25
+    pos = pb.pos
+    pb.update(2.0)
+    assert pb.pos == pos + 15
+    for _ in range(20):
+        pb.faster()
+    assert pb.unthrottled and SPEEDS[-1] == math.inf
+    pos = pb.pos
+    pb.update(5.0)
+    assert pb.pos == pos + 1                  # unthrottled: every turn, as fast as frames are drawn
+    pb.set_speed(64)
+    pb.update(10.0)
+    assert pb.at_end and not pb.playing       # stops at the end
+    pb.toggle_play()
+    assert pb.pos == 0 and pb.playing         # play again from the start
+
+
+def test_playback_rounds_and_steps():
+    pb = Playback([make_replay(turns=10, rounds=3)])
+    pb.step(4)
+    assert pb.round_turn == (0, 4) and not pb.playing
+    pb.step(-10)
+    assert pb.round_turn == (0, 0)
+    pb.next_round()
+    assert pb.round_turn == (1, 0)
+    pb.next_round()
+    pb.next_round()
+    assert pb.at_end
+    pb.prev_round()
+    assert pb.round_turn == (2, 0)
+    pb.prev_round()
+    assert pb.round_turn == (1, 0)
+    pb.seek_fraction(1.0)
+    assert pb.at_end
+    pb.seek_fraction(0.5)
+    assert pb.pos == 16
+
+
+def test_timeline_and_turn_ranges():
+    tl = Timeline([make_replay(turns=10, rounds=2), make_replay(turns=4, rounds=3)])
+    assert list(tl.round_len) == [11, 11, 5] and tl.total == 27
+    assert tl.locate(11) == (1, 0) and tl.pos(2, 4) == 26
+    assert parse_turns("3:7", 27) == range(3, 7) and parse_turns(":2", 27) == range(0, 2)
+    assert parse_turns("20:", 27) == range(20, 27) and parse_turns("5", 27) == range(5, 6)
+    for bad in ("7:3", "a:b", "0:99"):
+        with pytest.raises(ValueError):
+            parse_turns(bad, 27)
+
+
+# --- controls (injected events) -------------------------------------------------------------------
+
+def key(k, mod=0):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0))
+
+
+def test_keys_drive_the_playback(tmp_path):
+    app = app_for([make_replay(turns=50, rounds=3)], screenshot_dir=str(tmp_path))
+    pb = app.pb
+    pygame.event.clear()
+    key(pygame.K_SPACE)
+    assert app.process_events() == ["play"] and not pb.playing
+    key(pygame.K_RIGHT)
+    key(pygame.K_RIGHT)
+    key(pygame.K_LEFT)
+    app.process_events()
+    assert pb.pos == 1
+    key(pygame.K_RIGHT, pygame.KMOD_LSHIFT)
+    app.process_events()
+    assert pb.pos == 11
+    key(pygame.K_UP)
+    key(pygame.K_UP)
+    app.process_events()
+    assert pb.speed == 4.0
+    key(pygame.K_DOWN)
+    app.process_events()
+    assert pb.speed == 2.0
+    key(pygame.K_1)
+    app.process_events()
+    assert pb.speed == 1.0
+    key(pygame.K_PAGEDOWN)
+    app.process_events()
+    assert pb.round_turn == (1, 0)
+    key(pygame.K_n)
+    key(pygame.K_p)
+    app.process_events()
+    assert pb.round_turn == (1, 0)
+    key(pygame.K_END)
+    app.process_events()
+    assert pb.at_end
+    key(pygame.K_HOME)
+    app.process_events()
+    assert pb.pos == 0
+    for k, name in ((pygame.K_a, "scan"), (pygame.K_b, "paths"), (pygame.K_t, "stats"), (pygame.K_l, "labels"),
+                    (pygame.K_h, "help")):
+        before = pb.overlays[name]
+        key(k)
+        app.process_events()
+        assert pb.overlays[name] == (not before), name
+    key(pygame.K_s)
+    app.process_events()
+    shots = list(tmp_path.glob("*.png"))
+    assert len(shots) == 1 and pygame.image.load(str(shots[0])).get_size() == app.screen.get_size()
+    key(pygame.K_q)
+    app.process_events()
+    assert pb.quit
+
+
+def test_mouse_on_the_seek_bar():
+    app = app_for([make_replay(turns=99)])
+    r = app.renderer.seek_rect
+    pygame.event.clear()
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(r.left + (r.w - 1) // 2, r.centery)))
+    app.process_events()
+    assert abs(app.pb.pos - 50) <= 1
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(r.left, r.top - 100)))
+    app.process_events()
+    assert abs(app.pb.pos - 50) <= 1          # a click elsewhere does not seek
+
+
+def test_window_loop_quits_on_q(monkeypatch):
+    """The real loop (clock, events, drawing) runs and ends on an injected Q."""
+    app = app_for([make_replay(turns=30)])
+    frames = []
+    orig = app.render
+
+    def render():
+        orig()
+        frames.append(1)
+        if len(frames) == 5:
+            key(pygame.K_q)
+    monkeypatch.setattr(app, "render", render)
+    app.run()
+    assert app.pb.quit and len(frames) >= 5
+
+
+def test_sixty_frames_per_second_is_affordable():
+    rp = load_replay(EXAMPLE)
+    app = app_for([rp], overlays={"scan": True, "paths": True, "stats": True, "labels": True})
+    app.render()
+    t0 = time.perf_counter()
+    for k in range(120):
+        app.pb.seek(k * 7)
+        app.render()
+        pygame.display.flip()
+    per_frame = (time.perf_counter() - t0) / 120
+    assert per_frame < 1 / 60, f"{per_frame * 1000:.1f} ms per frame"
+
+
+# --- command line and headless export ---------------------------------------------------------------
+
+def test_export_frames(tmp_path):
+    out = tmp_path / "frames"
+    assert main([str(EXAMPLE), "--export", str(out), "--turns", "100:103", "--overlays", "none"]) == 0
+    files = sorted(p.name for p in out.glob("*.png"))
+    assert files == ["frame_000100.png", "frame_000101.png", "frame_000102.png"]
+    rp = load_replay(EXAMPLE)
+    img = pygame.image.load(str(out / "frame_000102.png"))
+    app = app_for([rp])
+    i = 0
+    x, y, h = (rp.robots[k][102, i] for k in ("x", "y", "heading"))
+    # a point of the body at the back or front, away from the gun
+    ly = 13.0 if abs((rp.robots["gun"][102, i] - h + math.pi) % (2 * math.pi) - math.pi) > 1 else -13.0
+    assert pixel(img, body_point(app, 0, x, y, h, 0.0, ly)) == robot_colour(0)
+
+
+def test_export_round_turns(tmp_path):
+    out = tmp_path / "r2"
+    assert main([str(EXAMPLE), "--export", str(out), "--round", "2", "--turns", "0:2"]) == 0
+    rp = load_replay(EXAMPLE)
+    base = int(rp.round_start[1])
+    assert sorted(p.name for p in out.glob("*.png")) == [f"frame_{base:06d}.png", f"frame_{base + 1:06d}.png"]
+
+
+def test_export_gif(tmp_path):
+    from PIL import Image
+    out = tmp_path / "a.gif"
+    assert main([str(EXAMPLE), "--gif", str(out), "--turns", "0:40", "--scale", "0.5"]) == 0
+    im = Image.open(out)
+    assert im.n_frames == 40 and im.info["duration"] == 30 and im.size == app_for([load_replay(EXAMPLE)], 0.5).screen.get_size()
+    rp = load_replay(EXAMPLE)
+    app = app_for([rp], scale=0.5)
+    im.seek(39)
+    rgb = im.convert("RGB")
+    x, y = rp.robots["x"][39, 1], rp.robots["y"][39, 1]
+    h = rp.robots["heading"][39, 1]
+    ly = 13.0 if abs((rp.robots["gun"][39, 1] - h + math.pi) % (2 * math.pi) - math.pi) > 1 else -13.0
+    px, py = body_point(app, 0, x, y, h, 0.0, ly)
+    assert rgb.getpixel((int(round(px)), int(round(py)))) == robot_colour(1)
+    fast = tmp_path / "fast.gif"
+    assert main([str(EXAMPLE), "--gif", str(fast), "--turns", "0:400", "--speed", "8", "--scale", "0.5"]) == 0
+    im = Image.open(fast)
+    assert im.n_frames == 80 and im.info["duration"] == 20     # 240 turns/s: 5 turns per 20 ms frame
+
+
+def test_default_file_is_the_shipped_example(tmp_path, monkeypatch):
+    assert Path(example_replay_path()).resolve() == EXAMPLE.resolve()
+    assert main(["--export", str(tmp_path), "--turns", "0:1"]) == 0
+    assert (tmp_path / "frame_000000.png").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["/no/such/file.gfr"], "no such replay file"),
+    (["{example}", "--export", "{tmp}", "--turns", "9:3"], "--turns"),
+    (["{example}", "--export", "{tmp}", "--round", "99"], "--round"),
+    (["{example}", "--overlays", "scan,waves", "--export", "{tmp}"], "unknown overlay"),
+    (["{example}", "--turns", "1:2"], "--export or --gif"),
+    (["{example}", "--scale", "9", "--export", "{tmp}"], "--scale"),
+])
+def test_bad_input_is_one_line(args, words, tmp_path, capsys):
+    args = [a.format(example=EXAMPLE, tmp=tmp_path) for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("gfsim replay: error:") and words in err
+
+
+def test_bad_replay_file_is_one_line(tmp_path, capsys):
+    p = tmp_path / "x.gfr"
+    p.write_bytes(EXAMPLE.read_bytes()[:1000])
+    assert main([str(p), "--export", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "truncated or corrupt" in err
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("FILE2", "--export", "--turns", "--gif", "--scale", "--speed"):
+        assert word in out
+
+
+def test_viewer_never_loads_the_engine(tmp_path):
+    code = (f"import sys; from sim.viewer.app import main; rc = main([{str(EXAMPLE)!r}, '--export', {str(tmp_path)!r},"
+            f" '--turns', '0:1']); bad = [m for m in ('sim.engine', 'sim.battle', 'bots.registry') if m in sys.modules];"
+            f" print(bad); sys.exit(rc or (1 if bad else 0))")
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_nothing_imports_the_viewer_at_start_up():
+    code = "import sys, sim, sim.cli, sim.replay; print([m for m in sys.modules if m.startswith(('sim.viewer', 'pygame'))])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_screenshot_round_trip(tmp_path):
+    rp = load_replay(EXAMPLE)
+    path = tmp_path / "copy.gfr"
+    save_replay(path, rp)
+    app = make_app([load_replay(path)], [str(path)], headless=True, screenshot_dir=str(tmp_path))
+    app.pb.seek(200)
+    p = app.screenshot()
+    assert Path(p).name == "copy-r1-t200.png"
+    img = pygame.image.load(p)
+    assert img.get_size() == app.screen.get_size()
