@@ -19,8 +19,11 @@ from sim.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN
                            C_FIRE_ASSIST, C_FIRE_ASSIST_ANGLE, C_SCAN, ST_ENERGY, ST_HEAT, ST_X, ST_Y,
                            ST_HEADING, ST_GUN, ST_RADAR, MIN_BULLET_POWER, MAX_BULLET_POWER, DEG,
                            MAX_VELOCITY, MAX_TURN_RATE_RADIANS)
+from sim.geometry import hold
 
-NB = dict(cache=True, error_model="numpy")
+# The setters run every turn inside bot code: LLVM-inlined (forceinline) so that a call costs no
+# atomic NRT incref/decref of the status and command rows. Set explicitly so that it is never inherited.
+NB = dict(cache=True, error_model="numpy", forceinline=True)
 
 
 @njit(**NB)
@@ -105,6 +108,7 @@ def set_fire_assisted(st, cmd, power, angle):
     if p > 0.0:
         cmd[C_FIRE_ASSIST] = 1.0
         cmd[C_FIRE_ASSIST_ANGLE] = angle
+    hold(st, cmd)
     return p
 
 

@@ -5,6 +5,8 @@ loop for every matchup, so numba's on-disk cache serves all battles.
 """
 from numba import njit
 
+from sim.geometry import hold
+
 from .api import begin_turn, validate_commands
 from .scripted import scripted_think
 from .composite import composite_round_start, composite_think, composite_round_end
@@ -14,18 +16,28 @@ KIND_SCRIPTED = 0
 KIND_COMPOSITE = 1
 KIND_SAMPLE = 100   # sample k has kind KIND_SAMPLE + k
 
+# forceinline=False, explicitly: numba lets a function compiled from inside another inherit the
+# caller's unset flags, and the bot code called from here must be compiled the same way whatever
+# the engine does (never forced inline into the turn loop).
+NB = dict(cache=True, error_model="numpy", forceinline=False)
 
-@njit(cache=True, error_model="numpy")
+
+@njit(**NB)
 def bot_round_start(kind, params, mem, rng, st, cmd):
     if kind == KIND_COMPOSITE:
         composite_round_start(params, mem, rng, st, cmd)
     elif kind >= KIND_SAMPLE:
         sample_round_start(kind - KIND_SAMPLE, params, mem, rng, st, cmd)
+    hold(params, mem, rng, st, cmd)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(inline="always", **NB)
 def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
-    """The robot's code between two execute() calls: read events, set next turn's commands."""
+    """The robot's code between two execute() calls: read events, set next turn's commands.
+
+    Inlined into the turn loop at numba-IR level (inline="always"): a call of its own would add an
+    atomic incref/decref of each of its array arguments per robot per turn. The bot functions it
+    calls are compiled in the caller's context and so inherit forceinline=False from it."""
     begin_turn(cmd)
     if kind == KIND_SCRIPTED:
         scripted_think(st, cmd, script)
@@ -34,9 +46,11 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     else:
         sample_think(kind - KIND_SAMPLE, params, mem, rng, st, cmd, ev, nev)
     validate_commands(cmd)
+    hold(params, mem, rng, st, ev, script)  # see sim.geometry.hold: no refcount traffic per call
 
 
-@njit(cache=True, error_model="numpy")
+@njit(**NB)
 def bot_round_end(kind, params, mem, rng, won):
     if kind == KIND_COMPOSITE:
         composite_round_end(params, mem, rng, won)
+    hold(params, mem, rng)

@@ -4,6 +4,14 @@ One call of ``run_battle_nb`` plays every round of a battle. The order of
 operations, the random processing order (java.util.Random, seeded like
 -DRANDOMSEED) and every rule follow net.sf.robocode.battle.Battle, RobotPeer
 and BulletPeer; comments name the Java method each block reproduces.
+
+Speed: numba increfs/decrefs every array argument of a compiled call with an
+atomic instruction (NRT), which used to be most of a turn's time. So the
+per-turn helpers are LLVM-inlined (``HOT``), take whole arrays and an index
+rather than row views, and end with ``hold(...)`` of their array arguments so
+that numba's refcount pruning removes the pairs (see ``geometry.hold``); the
+only calls left in the turn loop are into bot code. None of this changes a
+floating-point operation or its order: traces are bit-identical.
 """
 import math
 
@@ -12,13 +20,20 @@ from numba import njit
 
 from .constants import *  # noqa: F401,F403  (column layout: compile-time ints)
 from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
-                       robot_box_contains, segments_intersect, scan_hits_box)
+                       robot_box_contains, segments_intersect, scan_hits_box, hold)
 from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage)
 from . import jrandom
 from bots.dispatch import bot_round_start, bot_think, bot_round_end
 
-NB = dict(cache=True, error_model="numpy")
+# Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
+# a call to a compiled function increfs and decrefs every array argument with an atomic
+# instruction on entry and exit (numba's NRT), which cost more than the rules themselves.
+# COLD functions run once per round or per death and stay out of line to keep the turn loop small.
+# forceinline is always given explicitly: numba lets a callee inherit an unset flag from the caller
+# that compiles it, and bot code must not be inlined by accident.
+HOT = dict(cache=True, error_model="numpy", forceinline=True)
+COLD = dict(cache=True, error_model="numpy", forceinline=False)
 
 # recorded robot columns: round, turn, robot, x, y, heading, gun, radar, velocity, energy, gun heat, state
 N_REC_ROB = 12
@@ -26,7 +41,7 @@ N_REC_ROB = 12
 N_REC_BUL = 9
 
 
-@njit(**NB)
+@njit(**HOT)
 def bullet_damage(power):
     d = 4.0 * power
     if power > 1.0:
@@ -34,7 +49,7 @@ def bullet_damage(power):
     return d
 
 
-@njit(**NB)
+@njit(**HOT)
 def _push_event(ev, nev, i, etype, time):
     k = nev[i]
     if k >= MAX_EVENTS:
@@ -48,7 +63,7 @@ def _push_event(ev, nev, i, etype, time):
     return k
 
 
-@njit(**NB)
+@njit(**HOT)
 def _reset_inactivity(bat, energy_loss):
     """Battle.resetInactiveTurnCount: every 10 energy lost restarts the inactivity clock."""
     if energy_loss < 0.0:
@@ -59,7 +74,7 @@ def _reset_inactivity(bat, energy_loss):
         bat[BT_INACTIVE_TURNS] = 0.0
 
 
-@njit(**NB)
+@njit(**HOT)
 def _set_energy(rob, cmd, bat, i, new_energy, reset_inactive):
     if reset_inactive and rob[i, R_ENERGY] != new_energy:
         _reset_inactivity(bat, rob[i, R_ENERGY] - new_energy)
@@ -68,21 +83,24 @@ def _set_energy(rob, cmd, bat, i, new_energy, reset_inactive):
         rob[i, R_ENERGY] = 0.0
         cmd[i, C_DIST] = 0.0
         cmd[i, C_BODY] = 0.0
+    hold(rob, cmd, bat)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _update_energy(rob, cmd, bat, i, delta):
     # a robot whose execution has finished (halted, R_HALT == 2) can lose energy but gains none
     if rob[i, R_HALT] < 2.0 or delta < 0.0:
         _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] + delta, True)
+    hold(rob, cmd, bat)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _add_bullet(bul, blist, bat):
     """Append a bullet slot to Battle.bullets (insertion order matters for the shuffles)."""
     nb = int(bat[BT_N_BULLETS])
     if nb >= bul.shape[0]:
         bat[BT_OVERFLOW] = 1.0
+        hold(bul, blist, bat)
         return -1
     slot = -1
     for k in range(bul.shape[0]):
@@ -91,10 +109,11 @@ def _add_bullet(bul, blist, bat):
             break
     blist[nb] = slot
     bat[BT_N_BULLETS] = nb + 1
+    hold(bul, blist, bat)
     return slot
 
 
-@njit(**NB)
+@njit(**HOT)
 def _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, i):
     """RobotPeer.kill: death event, explosion, energy to 0, state DEAD."""
     _reset_inactivity(bat, 10.0)
@@ -122,21 +141,25 @@ def _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, i):
     _update_energy(rob, cmd, bat, i, -rob[i, R_ENERGY])
     rob[i, R_ALIVE] = 0.0
     rob[i, R_STATE] = RS_DEAD
+    hold(rob, cmd, bat, bul, blist, ev, nev, deaths)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _fire_bullets(rob, cmd, bat, bul, blist, i):
     """RobotPeer.fireBullets: the bullet starts from last turn's position and gun heading."""
     power = cmd[i, C_FIRE]
     if math.isnan(power):
+        hold(rob, cmd, bat, bul, blist)
         return
     if rob[i, R_HEAT] > 0.0 or rob[i, R_ENERGY] == 0.0:
+        hold(rob, cmd, bat, bul, blist)
         return
     power = min(rob[i, R_ENERGY], min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER))
     _update_energy(rob, cmd, bat, i, -power)
     rob[i, R_HEAT] += 1.0 + power / 5.0
     k = _add_bullet(bul, blist, bat)
     if k < 0:
+        hold(rob, cmd, bat, bul, blist)
         return
     rob[i, R_BULLET_SEQ] += 1.0
     rob[i, R_SHOTS] += 1.0
@@ -159,9 +182,10 @@ def _fire_bullets(rob, cmd, bat, bul, blist, i):
     bul[k, B_LINE_X2] = 0.0
     bul[k, B_LINE_Y2] = 0.0
     bul[k, B_FIRE_TIME] = bat[BT_TIME]
+    hold(rob, cmd, bat, bul, blist)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorder, border, nbord, width, height,
                    box):
     """BulletPeer.update (or ExplosionPeer.update for robot explosions)."""
@@ -174,6 +198,7 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
         bul[b, B_Y] = rob[owner, R_Y]
         if bul[b, B_FRAME] >= ROBOT_EXPLOSION_LENGTH:
             bul[b, B_STATE] = BS_INACTIVE
+        hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorder, border, box)
         return
     if state == BS_FIRED or state == BS_MOVING:
         # updateMovement
@@ -294,9 +319,10 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
     elif state == BS_HIT_BULLET or state == BS_HIT_VICTIM or state == BS_HIT_WALL or state == BS_EXPLODED:
         if bul[b, B_FRAME] >= BULLET_EXPLOSION_LENGTH:
             bul[b, B_STATE] = BS_INACTIVE
+    hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorder, border, box)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _remove_bullet(bul, blist, bat, b):
     nb = int(bat[BT_N_BULLETS])
     pos = -1
@@ -312,14 +338,14 @@ def _remove_bullet(bul, blist, bat, b):
     bul[b, B_STATE] = BS_FREE
 
 
-@njit(**NB)
+@njit(**HOT)
 def _robots_at_random(rng, order, n):
     for k in range(n):
         order[k] = k
     jrandom.shuffle(rng, order, n)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _update_bullets(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, outer, rorder, border):
     """Battle.updateBullets: each bullet sees freshly shuffled robot and bullet lists."""
     n = rob.shape[0]
@@ -340,9 +366,10 @@ def _update_bullets(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, ru
                        box)
         if bul[b, B_STATE] == BS_INACTIVE:
             _remove_bullet(bul, blist, bat, b)
+    hold(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, outer, rorder, border)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, box, i, rorder):
     """RobotPeer.checkRobotCollision: the robot moving into another is at fault and steps back."""
     rob[i, R_IN_COLLISION] = 0.0
@@ -388,64 +415,68 @@ def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, 
                 ev[j, k, E_A + 3] = 0.0
     if rob[i, R_IN_COLLISION] != 0.0:
         rob[i, R_STATE] = RS_HIT_ROBOT
+    hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, box, rorder)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _perform_move(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, i, rorder, zap):
     """RobotPeer.performMove."""
     if rob[i, R_ALIVE] == 0.0:
+        hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, rorder)
         return
-    r = rob[i]
-    c = cmd[i]
-    r[R_STATE] = RS_ACTIVE
-    r[R_HEAT] -= rules[RU_COOLING]
-    if r[R_HEAT] < 0.0:
-        r[R_HEAT] = 0.0
-    r[R_LAST_HEADING] = r[R_HEADING]
-    r[R_LAST_GUN] = r[R_GUN]
-    r[R_LAST_RADAR] = r[R_RADAR]
-    last_x = r[R_X]
-    last_y = r[R_Y]
-    if r[R_IN_COLLISION] == 0.0:
-        update_heading(r, c)
-    update_gun_heading(r, c)
-    update_radar_heading(r, c)
-    update_movement(r, c)
-    if r[R_VEL] != 0.0:
-        box[i, 0] = r[R_X]
-        box[i, 1] = r[R_Y]
-    hit, bearing, v = wall_collision(r, c, rules[RU_WIDTH], rules[RU_HEIGHT])
+    rob[i, R_STATE] = RS_ACTIVE
+    rob[i, R_HEAT] -= rules[RU_COOLING]
+    if rob[i, R_HEAT] < 0.0:
+        rob[i, R_HEAT] = 0.0
+    rob[i, R_LAST_HEADING] = rob[i, R_HEADING]
+    rob[i, R_LAST_GUN] = rob[i, R_GUN]
+    rob[i, R_LAST_RADAR] = rob[i, R_RADAR]
+    last_x = rob[i, R_X]
+    last_y = rob[i, R_Y]
+    if rob[i, R_IN_COLLISION] == 0.0:
+        update_heading(rob, cmd, i)
+    update_gun_heading(rob, cmd, i)
+    update_radar_heading(rob, cmd, i)
+    update_movement(rob, cmd, i)
+    if rob[i, R_VEL] != 0.0:
+        box[i, 0] = rob[i, R_X]
+        box[i, 1] = rob[i, R_Y]
+    hit, bearing, v = wall_collision(rob, cmd, i, rules[RU_WIDTH], rules[RU_HEIGHT])
     if hit:
         k = _push_event(ev, nev, i, EV_HIT_WALL, bat[BT_TIME])
         if k >= 0:
             ev[i, k, E_A] = bearing
-        if r[R_ADVANCED] != 0.0:
-            _set_energy(rob, cmd, bat, i, r[R_ENERGY] - wall_hit_damage(v), False)
-        box[i, 0] = r[R_X]
-        box[i, 1] = r[R_Y]
-        r[R_STATE] = RS_HIT_WALL
+        if rob[i, R_ADVANCED] != 0.0:
+            _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] - wall_hit_damage(v), False)
+        box[i, 0] = rob[i, R_X]
+        box[i, 1] = rob[i, R_Y]
+        rob[i, R_STATE] = RS_HIT_WALL
     _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, box, i, rorder)
-    if r[R_SCAN] == 0.0:
-        if r[R_LAST_HEADING] != r[R_HEADING] or r[R_LAST_GUN] != r[R_GUN] or r[R_LAST_RADAR] != r[R_RADAR] or \
-                last_x != r[R_X] or last_y != r[R_Y]:
-            r[R_SCAN] = 1.0
-    if r[R_ALIVE] == 0.0:
+    if rob[i, R_SCAN] == 0.0:
+        if rob[i, R_LAST_HEADING] != rob[i, R_HEADING] or rob[i, R_LAST_GUN] != rob[i, R_GUN] or \
+                rob[i, R_LAST_RADAR] != rob[i, R_RADAR] or last_x != rob[i, R_X] or last_y != rob[i, R_Y]:
+            rob[i, R_SCAN] = 1.0
+    if rob[i, R_ALIVE] == 0.0:
+        hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, rorder)
         return
     if zap != 0.0:  # RobotPeer.zap
-        if r[R_ENERGY] == 0.0:
+        if rob[i, R_ENERGY] == 0.0:
             _kill(rob, cmd, bat, bul, blist, ev, nev, deaths, i)
+            hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, rorder)
             return
-        r[R_ENERGY] -= abs(zap)
-        if r[R_ENERGY] < 0.1:
-            r[R_ENERGY] = 0.0
-            c[C_DIST] = 0.0
-            c[C_BODY] = 0.0
+        rob[i, R_ENERGY] -= abs(zap)
+        if rob[i, R_ENERGY] < 0.1:
+            rob[i, R_ENERGY] = 0.0
+            cmd[i, C_DIST] = 0.0
+            cmd[i, C_BODY] = 0.0
+    hold(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, rorder)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _perform_scan(rob, bat, ev, nev, box, i, rorder):
     """RobotPeer.performScan / scan: the radar sweeps from last turn's heading to this one."""
     if rob[i, R_ALIVE] == 0.0:
+        hold(rob, bat, ev, nev, box, rorder)
         return
     rob[i, R_RADAR_WITH_GUN] = 0.0
     if rob[i, R_SCAN] != 0.0:
@@ -478,9 +509,10 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
     rob[i, R_LAST_HEADING] = -1.0
     rob[i, R_LAST_GUN] = -1.0
     rob[i, R_LAST_RADAR] = -1.0
+    hold(rob, bat, ev, nev, box, rorder)
 
 
-@njit(**NB)
+@njit(**HOT)
 def _alive_count(rob):
     c = 0
     for i in range(rob.shape[0]):
@@ -489,7 +521,7 @@ def _alive_count(rob):
     return c
 
 
-@njit(**NB)
+@njit(**HOT)
 def _status(rob, rules, bat, i, st):
     st[ST_X] = rob[i, R_X]
     st[ST_Y] = rob[i, R_Y]
@@ -509,29 +541,13 @@ def _status(rob, rules, bat, i, st):
     st[ST_ADVANCED] = rob[i, R_ADVANCED]
 
 
-@njit(**NB)
-def _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, script, st, order):
-    """Battle.wakeupRobots: every running robot reacts to its events and sets next turn's commands."""
-    n = rob.shape[0]
-    _robots_at_random(rng, order, n)
-    for k in range(n):
-        i = order[k]
-        if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0:
-            _status(rob, rules, bat, i, st)
-            bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
-            # RobotPeer.executeImpl stores the commands of this execute() and only then stops a halted robot
-            if rob[i, R_HALT] == 1.0:
-                rob[i, R_HALT] = 2.0
-    for i in range(n):
-        nev[i] = 0
-
-
-@njit(**NB)
+@njit(**COLD)
 def _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full):
     """Append this turn's robot and bullet states (replays and conformance traces)."""
     n = rob.shape[0]
     if rec_n[0] + n > rec_rob.shape[0]:
         full[0] = 1
+        hold(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
         return
     for i in range(n):
         row = rec_n[0]
@@ -555,6 +571,7 @@ def _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full):
             continue
         if rec_n[1] >= rec_bul.shape[0]:
             full[0] = 1
+            hold(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
             return
         row = rec_n[1]
         rec_bul[row, 0] = bat[BT_ROUND]
@@ -572,9 +589,10 @@ def _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full):
         rec_bul[row, 7] = bul[b, B_POWER]
         rec_bul[row, 8] = bul[b, B_STATE]
         rec_n[1] = row + 1
+    hold(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
 
 
-@njit(**NB)
+@njit(**COLD)
 def _init_round(rng, rules, rob, cmd, box, placed, setups, round_num):
     """RobotPeer.initializeRound for every robot in list order (random spots are redrawn while overlapping)."""
     n = rob.shape[0]
@@ -656,7 +674,7 @@ def new_battle_state(n, seed, advanced, n_setups):
                 blist=np.zeros(MAX_BULLETS, dtype=np.int64))
 
 
-@njit(**NB)
+@njit(**COLD)
 def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cmd, box, placed, bat, bul, blist,
                    round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record, first_round, end_round):
     """Play rounds [first_round, end_round). Outputs: round_turns[r], round_scores[r, i, S_*],
@@ -768,7 +786,20 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                             rob[a, R_HALT] = 1.0
                 bat[BT_END_TIMER] += 1.0
             bat[BT_INACTIVE_TURNS] += 1.0
-            _wake_robots(rng, rob, cmd, bat, rules, ev, nev, kinds, params, mem, brng, script, st, worder)
+            # Battle.wakeupRobots: every running robot reacts to its events and sets next turn's commands.
+            # Bot code is called from here, in this function's own body: a call from inside a helper
+            # would keep that helper's array arguments from being refcount-pruned (see geometry.hold).
+            _robots_at_random(rng, worder, n)
+            for k in range(n):
+                i = worder[k]
+                if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0:
+                    _status(rob, rules, bat, i, st)
+                    bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+                    # RobotPeer.executeImpl stores the commands of this execute() and only then stops a halted robot
+                    if rob[i, R_HALT] == 1.0:
+                        rob[i, R_HALT] = 2.0
+            for i in range(n):
+                nev[i] = 0
             if record:
                 _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
             if bat[BT_END_TIMER] > 5.0 * TURNS_DISPLAYED_AFTER_ENDING:

@@ -17,7 +17,25 @@ TWO_PI = 2.0 * math.pi
 HALF_PI = math.pi / 2.0
 THREE_PI_OVER_TWO = 3.0 * math.pi / 2.0
 
-NB = dict(cache=True, error_model="numpy")
+# Called from every turn of the engine and from bot code: LLVM-inlined into the caller (a call with
+# array arguments would cost an atomic NRT incref/decref per array). forceinline is set explicitly so
+# that it is never inherited by, or from, other functions.
+NB = dict(cache=True, error_model="numpy", forceinline=True)
+
+
+@njit(**NB)
+def hold(*arrays):
+    """Keep array arguments alive up to this point; compiles to nothing.
+
+    numba increfs every array argument on entry and decrefs it right after its
+    last use, so a function with branches or early returns releases its arrays
+    in several places; LLVM then merges those decrefs and numba's refcount
+    pruning can no longer pair them with the entry increfs, leaving two atomic
+    operations per array per call. Calling ``hold(...)`` with all of a hot
+    function's array arguments just before each ``return`` (and at the end)
+    puts every release in the exit block, where the pairs are pruned.
+    """
+    pass
 
 
 @njit(**NB)

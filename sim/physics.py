@@ -3,6 +3,11 @@
 Each function mirrors one RobotPeer method so that the turn loop in
 ``engine`` reads like Robocode's and every floating-point operation happens
 in the same order (bit-exact traces are the conformance target).
+
+The per-robot functions take the whole state arrays and the robot's index
+(``rob, cmd, i``) rather than row views: they are LLVM-inlined into the turn
+loop, and a row view is a new array reference whose NRT refcount (an atomic
+increment and decrement) cost more than the physics itself.
 """
 import math
 
@@ -15,9 +20,10 @@ from .constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                         C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
-from .geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near
+from .geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near, hold
 
-NB = dict(cache=True, error_model="numpy")
+# inlined into the turn loop (see the module docstring); set explicitly so that it is never inherited
+NB = dict(cache=True, error_model="numpy", forceinline=True)
 
 
 @njit(**NB)
@@ -72,36 +78,39 @@ def turn_rate(velocity, max_turn):
 
 
 @njit(**NB)
-def update_heading(r, c):
+def update_heading(rob, cmd, i):
     """Body turn; the gun and radar turn with the body unless adjusted (updateHeading)."""
-    rate = turn_rate(r[R_VEL], c[C_MAX_TURN])
-    rem = c[C_BODY]
+    rate = turn_rate(rob[i, R_VEL], cmd[i, C_MAX_TURN])
+    rem = cmd[i, C_BODY]
     if rem > 0.0:
         step = rem if rem < rate else rate
     elif rem < 0.0:
         step = rem if rem > -rate else -rate
     else:
+        hold(rob, cmd)
         return
-    r[R_HEADING] += step
-    r[R_GUN] += step
-    r[R_RADAR] += step
-    if c[C_ADJ_GUN] != 0.0:
-        c[C_GUN] -= step
-    if c[C_ADJ_RADAR_BODY] != 0.0:
-        c[C_RADAR] -= step
+    rob[i, R_HEADING] += step
+    rob[i, R_GUN] += step
+    rob[i, R_RADAR] += step
+    if cmd[i, C_ADJ_GUN] != 0.0:
+        cmd[i, C_GUN] -= step
+    if cmd[i, C_ADJ_RADAR_BODY] != 0.0:
+        cmd[i, C_RADAR] -= step
     if step == rem:
-        c[C_BODY] = 0.0
+        cmd[i, C_BODY] = 0.0
     else:
-        c[C_BODY] = rem - step
-    if c[C_BODY] == 0.0:
-        r[R_HEADING] = normal_near_absolute_angle(r[R_HEADING])
+        cmd[i, C_BODY] = rem - step
+    if cmd[i, C_BODY] == 0.0:
+        rob[i, R_HEADING] = normal_near_absolute_angle(rob[i, R_HEADING])
     else:
-        r[R_HEADING] = normal_absolute_angle(r[R_HEADING])
+        rob[i, R_HEADING] = normal_absolute_angle(rob[i, R_HEADING])
+    hold(rob, cmd)
 
 
 @njit(**NB)
-def update_gun_heading(r, c):
-    rem = c[C_GUN]
+def update_gun_heading(rob, cmd, i):
+    """updateGunHeading: the radar turns with the gun unless adjusted."""
+    rem = cmd[i, C_GUN]
     if rem > 0.0:
         step = rem if rem < GUN_TURN_RATE_RADIANS else GUN_TURN_RATE_RADIANS
     elif rem < 0.0:
@@ -109,68 +118,77 @@ def update_gun_heading(r, c):
     else:
         step = 0.0
     if step != 0.0:
-        r[R_GUN] += step
-        r[R_RADAR] += step
-        if c[C_ADJ_RADAR_GUN] != 0.0:
-            c[C_RADAR] -= step
-        c[C_GUN] = 0.0 if step == rem else rem - step
-    r[R_GUN] = normal_absolute_angle(r[R_GUN])
+        rob[i, R_GUN] += step
+        rob[i, R_RADAR] += step
+        if cmd[i, C_ADJ_RADAR_GUN] != 0.0:
+            cmd[i, C_RADAR] -= step
+        cmd[i, C_GUN] = 0.0 if step == rem else rem - step
+    rob[i, R_GUN] = normal_absolute_angle(rob[i, R_GUN])
+    hold(rob, cmd)
 
 
 @njit(**NB)
-def update_radar_heading(r, c):
-    rem = c[C_RADAR]
+def update_radar_heading(rob, cmd, i):
+    """updateRadarHeading."""
+    rem = cmd[i, C_RADAR]
     if rem > 0.0:
         if rem < RADAR_TURN_RATE_RADIANS:
-            r[R_RADAR] += rem
-            c[C_RADAR] = 0.0
+            rob[i, R_RADAR] += rem
+            cmd[i, C_RADAR] = 0.0
         else:
-            r[R_RADAR] += RADAR_TURN_RATE_RADIANS
-            c[C_RADAR] = rem - RADAR_TURN_RATE_RADIANS
+            rob[i, R_RADAR] += RADAR_TURN_RATE_RADIANS
+            cmd[i, C_RADAR] = rem - RADAR_TURN_RATE_RADIANS
     elif rem < 0.0:
         if rem > -RADAR_TURN_RATE_RADIANS:
-            r[R_RADAR] += rem
-            c[C_RADAR] = 0.0
+            rob[i, R_RADAR] += rem
+            cmd[i, C_RADAR] = 0.0
         else:
-            r[R_RADAR] -= RADAR_TURN_RATE_RADIANS
-            c[C_RADAR] = rem + RADAR_TURN_RATE_RADIANS
-    r[R_RADAR] = normal_absolute_angle(r[R_RADAR])
+            rob[i, R_RADAR] -= RADAR_TURN_RATE_RADIANS
+            cmd[i, C_RADAR] = rem + RADAR_TURN_RATE_RADIANS
+    rob[i, R_RADAR] = normal_absolute_angle(rob[i, R_RADAR])
+    hold(rob, cmd)
 
 
 @njit(**NB)
-def update_movement(r, c):
+def update_movement(rob, cmd, i):
     """Velocity and position update with the overdrive rule (updateMovement)."""
-    distance = c[C_DIST]
+    distance = cmd[i, C_DIST]
     if math.isnan(distance):
         distance = 0.0
-    v = new_velocity(r[R_VEL], distance, c[C_MAX_VEL])
-    r[R_VEL] = v
-    if is_near(v, 0.0) and r[R_OVERDRIVE] != 0.0:
-        c[C_DIST] = 0.0
+    v = new_velocity(rob[i, R_VEL], distance, cmd[i, C_MAX_VEL])
+    rob[i, R_VEL] = v
+    if is_near(v, 0.0) and rob[i, R_OVERDRIVE] != 0.0:
+        cmd[i, C_DIST] = 0.0
         distance = 0.0
-        r[R_OVERDRIVE] = 0.0
+        rob[i, R_OVERDRIVE] = 0.0
     prod = distance * v
     if not prod < 0.0:  # Math.signum(distance * velocity) != -1
-        r[R_OVERDRIVE] = 1.0 if distance_until_stop(v, c[C_MAX_VEL]) > abs(distance) else 0.0
-    c[C_DIST] = distance - v
+        rob[i, R_OVERDRIVE] = 1.0 if distance_until_stop(v, cmd[i, C_MAX_VEL]) > abs(distance) else 0.0
+    cmd[i, C_DIST] = distance - v
     if v != 0.0:
-        h = r[R_HEADING]
-        r[R_X] += v * math.sin(h)
-        r[R_Y] += v * math.cos(h)
+        h = rob[i, R_HEADING]
+        rob[i, R_X] += v * math.sin(h)
+        rob[i, R_Y] += v * math.cos(h)
+    hold(rob, cmd)
 
 
 @njit(**NB)
-def wall_collision(r, c, width, height):
-    """Push a robot back inside the field (checkWallCollision). Returns (hit, bearing, velocity before stop)."""
+def wall_collision(rob, cmd, i, width, height):
+    """Push a robot back inside the field (checkWallCollision). Returns (hit, bearing, velocity before stop).
+
+    One exit only (see geometry.hold)."""
     min_x = HALF_ROBOT
     min_y = HALF_ROBOT
     max_x = float(int(width)) - HALF_ROBOT
     max_y = float(int(height)) - HALF_ROBOT
-    x = r[R_X]
-    y = r[R_Y]
-    h = r[R_HEADING]
+    x = rob[i, R_X]
+    y = rob[i, R_Y]
+    h = rob[i, R_HEADING]
     adjust_x = 0.0
     adjust_y = 0.0
+    hit = True
+    angle = 0.0
+    v = 0.0
     if x < min_x:
         adjust_x = min_x - x
         angle = normal_relative_angle(3.0 * math.pi / 2.0 - h)
@@ -184,29 +202,31 @@ def wall_collision(r, c, width, height):
         adjust_y = max_y - y
         angle = normal_relative_angle(-h)
     else:
-        return False, 0.0, 0.0
-    if np.fmod(h, math.pi / 2.0) != 0.0:
-        tan_h = math.tan(h)
-        if adjust_x == 0.0:
-            adjust_x = adjust_y * tan_h
-        elif adjust_y == 0.0:
-            adjust_y = adjust_x / tan_h
-    x += adjust_x
-    y += adjust_y
-    if x < min_x:
-        x = min_x
-    elif x > max_x:
-        x = max_x
-    if y < min_y:
-        y = min_y
-    elif y > max_y:
-        y = max_y
-    r[R_X] = x
-    r[R_Y] = y
-    v = r[R_VEL]
-    c[C_DIST] = 0.0
-    r[R_VEL] = 0.0
-    return True, angle, v
+        hit = False
+    if hit:
+        if np.fmod(h, math.pi / 2.0) != 0.0:
+            tan_h = math.tan(h)
+            if adjust_x == 0.0:
+                adjust_x = adjust_y * tan_h
+            elif adjust_y == 0.0:
+                adjust_y = adjust_x / tan_h
+        x += adjust_x
+        y += adjust_y
+        if x < min_x:
+            x = min_x
+        elif x > max_x:
+            x = max_x
+        if y < min_y:
+            y = min_y
+        elif y > max_y:
+            y = max_y
+        rob[i, R_X] = x
+        rob[i, R_Y] = y
+        v = rob[i, R_VEL]
+        cmd[i, C_DIST] = 0.0
+        rob[i, R_VEL] = 0.0
+    hold(rob, cmd)
+    return hit, angle, v
 
 
 @njit(**NB)
