@@ -307,6 +307,8 @@ class Renderer:
             bar_y = cy + half + 3
             value_rect = value.get_rect(midtop=(cx, bar_y + 5))
             name_rect = name.get_rect(midtop=(cx, value_rect.bottom))
+        for rect in (value_rect, name_rect):   # keep the text inside the field
+            rect.clamp_ip(fv.rect)
         pygame.draw.rect(surf, (60, 60, 66), (cx - half, bar_y, 2 * half, 4))
         col = (70, 210, 90) if e > 30 else (230, 200, 50) if e > 10 else (230, 60, 50)
         pygame.draw.rect(surf, col, (cx - half, bar_y, 2 * half * min(max(e, 0.0), 100.0) / 100.0, 4))
