@@ -70,13 +70,23 @@ def cmd_battle(args):
     except BotSpecError as e:
         raise CliError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    record_path = None
+    if args.record is not None:
+        from .replay import default_replay_path
+        record_path = args.record or default_replay_path([args.bot_a, args.bot_b], args.seed)
     compile_time = warm_up()
     bar, update = _progress_bar(rules.rounds, show, "battle")
     try:
-        result = run_battle(bots, rules, seed=args.seed, progress=update)
+        result = run_battle(bots, rules, seed=args.seed, progress=update, record=record_path is not None)
     finally:
         if bar is not None:
             bar.close()
+    if record_path is not None:
+        from .replay import replay_from_battle, save_replay
+        try:
+            save_replay(record_path, replay_from_battle(result, bots))
+        except OSError as e:
+            raise CliError(f"{record_path}: cannot write replay ({e.strerror or e})") from None
     if args.json:
         out = result.as_dict()
         out["compile_time"] = compile_time
@@ -86,6 +96,8 @@ def cmd_battle(args):
         print(format_table(result))
         rate = result.total_turns / result.wall_time if result.wall_time > 0 else float("inf")
         print(f"{result.total_turns} turns in {result.wall_time:.3f} s ({rate:,.0f} turns/s), seed {args.seed}")
+        if record_path is not None:
+            print(f"replay written to {record_path}")
     return 0
 
 
@@ -187,6 +199,9 @@ def build_parser():
     _add_rules_args(b)
     b.add_argument("--seed", type=_int, default=0, help="random seed (start positions, order, bots' randomness)")
     b.add_argument("--json", action="store_true", help="print the results, turn counts and wall time as JSON")
+    b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
+                   help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "
+                        "write --record=PATH or put it after the bot names")
     b.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
     b.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     b.set_defaults(func=cmd_battle)
@@ -214,6 +229,8 @@ def build_parser():
     cf.add_argument("--json", action="store_true", help="machine-readable report")
     cf.set_defaults(func=cmd_conform)
 
+    sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
+                                  "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",
                         add_help=False)
     ld.set_defaults(func=None, passthrough=cmd_loss_demo)
@@ -225,6 +242,9 @@ def main(argv=None):
     parser = build_parser()
     if argv and argv[0] == "loss-demo":
         return cmd_loss_demo(None, argv[1:])
+    if argv and argv[0] == "replay":
+        from .viewer.app import main as replay_main
+        return replay_main(argv[1:])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
