@@ -24,7 +24,7 @@ from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_b
 from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage)
 from . import jrandom
-from bots.dispatch import bot_round_start, bot_think, bot_round_end
+from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
 # a call to a compiled function increfs and decrefs every array argument with an atomic
@@ -699,6 +699,10 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     full = np.zeros(1, dtype=np.int64)
     max_turns = rules[RU_MAX_TURNS]
     inactivity_time = rules[RU_INACTIVITY]
+    # what bot code gets: views that hold no reference (bots.dispatch.borrowed), so the bot's many
+    # compiled calls that pass its rows around do no atomic refcounting
+    b_params, b_mem, b_brng, b_script = borrowed(params), borrowed(mem), borrowed(brng), borrowed(script)
+    b_st, b_cmd, b_ev = borrowed(st), borrowed(cmd), borrowed(ev)
     for rnd in range(first_round, end_round):
         # preloadRound / initializeRound / startRound
         bat[BT_ROUND] = rnd
@@ -714,8 +718,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
         for k in range(n):
             i = worder[k]
             _status(rob, rules, bat, i, st)
-            bot_round_start(kinds[i], params[i], mem[i], brng[i], st, cmd[i])
-            bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+            bot_round_start(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i])
+            bot_think(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i], b_ev[i], nev[i], b_script[i])
         if record:
             _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
         while True:
@@ -779,7 +783,7 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                             round_scores[rnd, a, c] = sc[a, c]
                         round_stats[rnd, a, 0] = rob[a, R_SHOTS]
                         round_stats[rnd, a, 1] = rob[a, R_HITS]
-                        bot_round_end(kinds[a], params[a], mem[a], brng[a], rob[a, R_WINNER] != 0.0)
+                        bot_round_end(kinds[a], b_params[a], b_mem[a], b_brng[a], rob[a, R_WINNER] != 0.0)
                 if bat[BT_END_TIMER] > 4.0 * TURNS_DISPLAYED_AFTER_ENDING:
                     for a in range(n):
                         if rob[a, R_HALT] == 0.0:
@@ -794,7 +798,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                 i = worder[k]
                 if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0:
                     _status(rob, rules, bat, i, st)
-                    bot_think(kinds[i], params[i], mem[i], brng[i], st, cmd[i], ev[i], nev[i], script[i])
+                    bot_think(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i], b_ev[i], nev[i],
+                              b_script[i])
                     # RobotPeer.executeImpl stores the commands of this execute() and only then stops a halted robot
                     if rob[i, R_HALT] == 1.0:
                         rob[i, R_HALT] = 2.0
