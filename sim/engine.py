@@ -35,6 +35,12 @@ from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
 HOT = dict(cache=True, error_model="numpy", forceinline=True)
 COLD = dict(cache=True, error_model="numpy", forceinline=False)
 
+# engine-private bullet columns after sim.constants' B_*: a moving bullet's step per turn, computed
+# once when it is fired (BulletPeer.updateMovement adds velocity * sin/cos(heading) every turn; the
+# same products, so positions are bit-identical, without a sincos per bullet per turn)
+B_STEP_X, B_STEP_Y = N_BUL, N_BUL + 1
+N_BUL_ENGINE = N_BUL + 2
+
 # recorded robot columns: round, turn, robot, x, y, heading, gun, radar, velocity, energy, gun heat, state
 N_REC_ROB = 12
 # recorded bullet columns: round, turn, owner, bullet id, x, y, heading, power, state
@@ -170,6 +176,9 @@ def _fire_bullets(rob, cmd, bat, bul, blist, i):
     bul[k, B_FRAME] = 0.0
     bul[k, B_HEADING] = heading
     bul[k, B_POWER] = power
+    v = 20.0 - 3.0 * power
+    bul[k, B_STEP_X] = v * math.sin(heading)
+    bul[k, B_STEP_Y] = v * math.cos(heading)
     bul[k, B_OWNER] = i
     bul[k, B_VICTIM] = -1.0
     bul[k, B_ID] = rob[i, R_BULLET_SEQ]
@@ -206,10 +215,9 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
         ly = bul[b, B_Y]
         bul[b, B_LAST_X] = lx
         bul[b, B_LAST_Y] = ly
-        v = 20.0 - 3.0 * bul[b, B_POWER]
         h = bul[b, B_HEADING]
-        x = lx + v * math.sin(h)
-        y = ly + v * math.cos(h)
+        x = lx + bul[b, B_STEP_X]  # velocity * sin(heading), see B_STEP_X
+        y = ly + bul[b, B_STEP_Y]
         bul[b, B_X] = x
         bul[b, B_Y] = y
         bul[b, B_LINE_X1] = lx
@@ -667,7 +675,7 @@ def new_battle_state(n, seed, advanced, n_setups):
         jrandom.next_double(rng)
     rob = np.zeros((n, N_ROB))
     rob[:, R_ADVANCED] = advanced
-    bul = np.zeros((MAX_BULLETS, N_BUL))
+    bul = np.zeros((MAX_BULLETS, N_BUL_ENGINE))
     bul[:, B_STATE] = BS_FREE
     return dict(rng=rng, rob=rob, cmd=np.zeros((n, N_CMD)), box=np.zeros((n, 2)),
                 placed=np.zeros(n, dtype=np.bool_), bat=np.zeros(N_BAT), bul=bul,
@@ -685,6 +693,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     Returns 0 on success, 1 when the bullet table or the recording overflowed.
     """
     n = kinds.shape[0]
+    if bul.shape[1] != N_BUL_ENGINE:
+        raise ValueError("the bullet table needs N_BUL_ENGINE columns (engine.new_battle_state)")
     outer = np.zeros(MAX_BULLETS, dtype=np.int64)
     border = np.zeros(MAX_BULLETS, dtype=np.int64)
     rorder = np.zeros(n, dtype=np.int64)
@@ -728,6 +738,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
             bat[BT_TOTAL_TURNS] += 1.0
             for i in range(n):
                 _fire_bullets(rob, cmd, bat, bul, blist, i)
+                if cmd[i, C_SCAN] != 0.0:  # RobotPeer.performLoadCommands: a requested scan (rescan)
+                    rob[i, R_SCAN] = 1.0
             _update_bullets(rng, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, box, outer, rorder,
                             border)
             zap = 0.1 if bat[BT_INACTIVE_TURNS] > inactivity_time else 0.0
