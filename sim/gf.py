@@ -1,0 +1,693 @@
+"""Guess-factor kernels: escape angles, lateral direction and the precise wave/box intersection.
+
+Plain numba functions over scalars and small arrays, with no dependency on the
+engine's state layout, so that bots can call them online (a learned gun or a
+wave surfer tracking waves from its own scans) exactly as the dataset code does.
+
+Conventions (DESIGN.md, "Guess-factor conventions"):
+
+* Angles are Robocode's: heading 0 = north (+y), clockwise positive; the
+  absolute bearing from S to P is ``atan2(P.x - S.x, P.y - S.y)``.
+* An *offset* is an absolute angle minus the wave's direct bearing, normalised
+  to (-pi, pi]; positive offsets are clockwise.
+* GF = offset * lateral direction / MEA, with MEA = asin(8 / v_b) (classic).
+  The lateral direction is +1 when the target moves clockwise around the
+  shooter (lateral velocity v*sin(heading - bearing) > 0), -1 when
+  anticlockwise, and the previous direction when the lateral velocity is 0.
+  These kernels do *not* clip: a box edge can lie past GF +-1 (point-blank, or
+  a target that out-drives the classic MEA). ``clip_gf`` applies DESIGN.md's
+  clip to [-1, 1] where wanted.
+
+Wave timing (Robocode's BulletPeer, see sim/engine.py): a wave fired in turn t
+starts at the shooter's position at the end of turn t-1. In turn t+m (m >= 0)
+its front sweeps radii [m*v_b, (m+1)*v_b] and meets the target's 36x36 box as
+the box was at the end of turn t+m-1; a bullet is tested against the box only
+if its end point survived the wall test (x-3 > 0, y-3 > 0, x+3 < W, y+3 < H).
+``turn_hit_set`` returns, for one such turn, the exact set of bullet headings
+(as offsets) that hit the box in that turn; the union over turns is the
+"precise intersection" of DESIGN.md, and a real bullet hits exactly when its
+heading lies in that union.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .geometry import rect_intersects_line
+
+NB = dict(cache=True, error_model="numpy")
+# Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
+# call increfs and decrefs every array argument atomically (numba's NRT), which cost more than the work.
+HOT = dict(cache=True, error_model="numpy", forceinline=True)
+
+HALF = 18.0            # half the robot box
+BOX = 36.0
+WALL_MARGIN = 3.0      # bullet radius: the wall test kills a bullet at x - 3 <= 0 etc.
+MAX_CAND = 40          # candidate directions of one turn (4 corners + 16 circle/edge + 8 circle/wall, padded)
+MAX_PARTS = 16         # disjoint pieces kept by the per-wave union (more is merged into the last)
+
+
+# --------------------------------------------------------------------------- basics
+
+@njit(**NB)
+def bullet_speed(power):
+    return 20.0 - 3.0 * power
+
+
+@njit(**NB)
+def classic_mea(speed):
+    """Classic maximum escape angle asin(8 / v_b) (radians)."""
+    return math.asin(8.0 / speed)
+
+
+@njit(**NB)
+def absolute_bearing(sx, sy, px, py):
+    return math.atan2(px - sx, py - sy)
+
+
+@njit(**NB)
+def rel_angle(a):
+    """Normalise to [-pi, pi) like robocode.util.Utils.normalRelativeAngle."""
+    a = np.fmod(a, 2.0 * math.pi)
+    if a >= math.pi:
+        return a - 2.0 * math.pi
+    if a < -math.pi:
+        return a + 2.0 * math.pi
+    return a
+
+
+@njit(**NB)
+def offset_of(sx, sy, px, py, sin_b, cos_b):
+    """Offset (radians, clockwise positive) of point P seen from S, relative to the bearing whose
+    sine and cosine are given: atan2 of P - S rotated into the bearing's frame."""
+    dx = px - sx
+    dy = py - sy
+    return math.atan2(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+
+
+@njit(**NB)
+def lateral_velocity(sx, sy, tx, ty, heading, velocity):
+    """Velocity of the target across the line from S (positive = clockwise around S)."""
+    return velocity * math.sin(heading - math.atan2(tx - sx, ty - sy))
+
+
+@njit(**NB)
+def lateral_direction(sx, sy, tx, ty, heading, velocity, prev_dir):
+    """+1 clockwise, -1 anticlockwise; `prev_dir` when the lateral velocity is (within 1e-9 of) zero."""
+    lv = lateral_velocity(sx, sy, tx, ty, heading, velocity)
+    return lateral_sign(lv, prev_dir)
+
+
+@njit(**NB)
+def lateral_sign(lv, prev_dir):
+    """+1 / -1 from a lateral velocity; `prev_dir` when it is (within 1e-9 of) zero."""
+    if lv > 1e-9:
+        return 1.0
+    if lv < -1e-9:
+        return -1.0
+    return prev_dir
+
+
+@njit(**NB)
+def gf_of_offset(offset, lat_dir, mea):
+    return offset * lat_dir / mea
+
+
+@njit(**NB)
+def clip_gf(gf):
+    return min(1.0, max(-1.0, gf))
+
+
+@njit(**NB)
+def pseudo_angle(cr, dt):
+    """A monotone, trig-free stand-in for atan2(cr, dt) on (-pi, pi): cr / (|cr| + |dt|) ahead
+    (dt >= 0, range [-1, 1]) continued to (-2, -1] and [1, 2) behind. ``pseudo_to_angle`` inverts it."""
+    q = cr / (abs(cr) + abs(dt))
+    if dt >= 0.0:
+        return q
+    return 2.0 - q if cr >= 0.0 else -2.0 - q
+
+
+@njit(**NB)
+def _pseudo_vec(p):
+    """(dt, cr), not normalised, of a pseudo-angle."""
+    ap = abs(p)
+    if ap <= 1.0:
+        return 1.0 - ap, p
+    return 1.0 - ap, (2.0 - ap) if p > 0.0 else -(2.0 - ap)
+
+
+@njit(**NB)
+def pseudo_to_angle(p):
+    dt, cr = _pseudo_vec(p)
+    return math.atan2(cr, dt)
+
+
+# --------------------------------------------------------------------------- precise MEA: escape circle
+
+@njit(**NB)
+def _extend(lo, hi, cr, dt):
+    """Widen [lo, hi] (tangents of offsets) by the point whose rotated coordinates are (cr, dt), dt > 0."""
+    q = cr / dt
+    return min(lo, q), max(hi, q)
+
+
+@njit(**NB)
+def escape_circle_mea(sx, sy, tx, ty, speed, width, height):
+    """Precise maximum escape angles (clockwise, anticlockwise), radians >= 0.
+
+    The points a target at T can reach before a wave from S (speed v_b) reaches
+    them, moving at up to 8 px/turn in any direction, form a disc (an Apollonius
+    circle: |P - T| <= 8/v_b * |P - S|), whose tangents from S are exactly the
+    classic MEA asin(8/v_b). The target's centre must stay in [18, W-18] x
+    [18, H-18]; the escape angle on each side is the largest offset of the
+    disc-within-field (its extreme angles lie at the tangent points, where the
+    circle crosses a field edge, or at a field corner inside the disc). Every
+    such point lies within 90 degrees of the bearing, so offsets are compared
+    by their tangents and converted once.
+    """
+    dx = tx - sx
+    dy = ty - sy
+    d = math.sqrt(dx * dx + dy * dy)
+    if d <= 0.0:
+        m = classic_mea(speed)
+        return m, m
+    sin_b = dx / d
+    cos_b = dy / d
+    r_near = 8.0 * d / (speed + 8.0)
+    r_far = 8.0 * d / (speed - 8.0)
+    rad = 0.5 * (r_near + r_far)
+    cx = tx + (rad - r_near) * sin_b
+    cy = ty + (rad - r_near) * cos_b
+    x0 = HALF
+    y0 = HALF
+    x1 = width - HALF
+    y1 = height - HALF
+    lo = 0.0      # tangents of the extreme offsets (T itself, offset 0, is always in the set)
+    hi = 0.0
+    # tangent points: offset +-alpha with sin(alpha) = rad / dc, at distance tl from S
+    dc = d + rad - r_near
+    sa = min(1.0, rad / dc)
+    ca = math.sqrt(max(0.0, 1.0 - sa * sa))
+    tl = math.sqrt(max(0.0, dc * dc - rad * rad))
+    for sgn in (-1.0, 1.0):
+        # direction rotated by sgn*alpha clockwise from the bearing
+        ux = sin_b * ca + sgn * cos_b * sa
+        uy = cos_b * ca - sgn * sin_b * sa
+        px = sx + tl * ux
+        py = sy + tl * uy
+        if x0 <= px <= x1 and y0 <= py <= y1:
+            q = sgn * sa / ca if ca > 0.0 else sgn * 1e300
+            lo = min(lo, q)
+            hi = max(hi, q)
+    r2 = rad * rad
+    # circle crossing the field's edges
+    for k in range(4):
+        vertical = k < 2
+        c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
+        off = c - (cx if vertical else cy)
+        h2 = r2 - off * off
+        if h2 < 0.0:
+            continue
+        h = math.sqrt(h2)
+        for sgn in (-1.0, 1.0):
+            if vertical:
+                px = c
+                py = cy + sgn * h
+                if py < y0 or py > y1:
+                    continue
+            else:
+                py = c
+                px = cx + sgn * h
+                if px < x0 or px > x1:
+                    continue
+            ddx = px - sx
+            ddy = py - sy
+            dt = ddx * sin_b + ddy * cos_b
+            if dt > 0.0:
+                lo, hi = _extend(lo, hi, ddx * cos_b - ddy * sin_b, dt)
+    # field corners inside the disc
+    for k in range(4):
+        px = x0 if (k & 1) == 0 else x1
+        py = y0 if (k & 2) == 0 else y1
+        if (px - cx) * (px - cx) + (py - cy) * (py - cy) <= r2:
+            ddx = px - sx
+            ddy = py - sy
+            dt = ddx * sin_b + ddy * cos_b
+            if dt > 0.0:
+                lo, hi = _extend(lo, hi, ddx * cos_b - ddy * sin_b, dt)
+    return math.atan(hi), -math.atan(lo)
+
+
+# --------------------------------------------------------------------------- wall smoothing / precise MEA by driving
+
+@njit(**NB)
+def stick_rotation_u(x, y, ux, uy, stick, margin, orient, width, height):
+    """stick_rotation for a heading given by its unit vector (ux, uy) = (sin h, cos h)."""
+    xa = margin
+    ya = margin
+    xb = width - margin
+    yb = height - margin
+    ex = x + stick * ux
+    ey = y + stick * uy
+    if xa <= ex <= xb and ya <= ey <= yb:
+        return 0.0
+    # The stick's end moves on a circle; the directions where it is inside form arcs whose ends are
+    # where the circle crosses an edge of the rectangle. Turning from outside, the first such end
+    # reached is the answer. Rotations are compared as pseudo-angles (monotone) in [0, 4).
+    best = 5.0
+    for k in range(4):
+        vertical = k < 2
+        c = (xa if k == 0 else xb) if vertical else (ya if k == 2 else yb)
+        off = c - (x if vertical else y)
+        h2 = stick * stick - off * off
+        if h2 < 0.0:
+            continue
+        h = math.sqrt(h2)
+        for sgn in (-1.0, 1.0):
+            if vertical:
+                px = c
+                py = y + sgn * h
+                if py < ya or py > yb:
+                    continue
+            else:
+                py = c
+                px = x + sgn * h
+                if px < xa or px > xb:
+                    continue
+            wx = px - x
+            wy = py - y
+            p = pseudo_angle(orient * (wx * uy - wy * ux), wx * ux + wy * uy)
+            if p < 0.0:
+                p += 4.0
+            best = min(best, p)
+    if best > 4.0:
+        return math.pi
+    a = pseudo_to_angle(best if best <= 2.0 else best - 4.0)
+    if a < 0.0:
+        a += 2.0 * math.pi
+    return a
+
+
+@njit(**NB)
+def stick_rotation(x, y, heading, stick, margin, orient, width, height):
+    """Smallest rotation (radians >= 0, in direction `orient`: +1 clockwise, -1 anticlockwise) of
+    `heading` after which a `stick`-long stick from (x, y) ends inside [margin, W-margin] x
+    [margin, H-margin]. Exact (no stepping); pi when no direction works."""
+    return stick_rotation_u(x, y, math.sin(heading), math.cos(heading), stick, margin, orient, width, height)
+
+
+@njit(**NB)
+def smoothed_heading(x, y, goal, stick, margin, width, height, prefer):
+    """`goal` turned by the smaller of the clockwise / anticlockwise stick rotations; ties go to `prefer`."""
+    cw = stick_rotation(x, y, goal, stick, margin, 1.0, width, height)
+    ccw = stick_rotation(x, y, goal, stick, margin, -1.0, width, height)
+    if cw < ccw or (cw == ccw and prefer > 0.0):
+        return goal + cw
+    return goal - ccw
+
+
+@njit(**NB)
+def _new_velocity_full(v, direction):
+    """Robocode's getNewVelocity for an unbounded move in `direction` (+1 ahead, -1 back), max speed 8."""
+    if direction < 0.0:
+        return -_new_velocity_full(-v, 1.0)
+    if v >= 0.0:
+        return max(v - 2.0, min(8.0, v + 1.0))
+    s = -v
+    decel_time = s / 2.0
+    md = min(1.0, decel_time) * 2.0 + max(0.0, 1.0 - decel_time) * 1.0
+    return max(v - 1.0, min(8.0, v + md))
+
+
+@njit(**NB)
+def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, stick):
+    """Precise escape angle (radians >= 0) on `side` (+1 clockwise, -1 anticlockwise) reached by a
+    target that drives perpendicular to the shooter at full speed with Robocode's movement physics
+    (turn rate 10 - 0.75|v| deg, acceleration 1, deceleration 2, back-as-front) and walking-stick wall
+    smoothing (stick `stick` px, margin 18), until the wave from S passes its centre.
+
+    Timing as in the module docstring: m turns after the fire state the wave has reached radius
+    (m + 1) * speed. Slower than ``escape_circle_mea`` (a short simulation), but it respects turn
+    rates and the target's current heading and speed.
+    """
+    b0 = math.atan2(tx - sx, ty - sy)
+    sin_b = math.sin(b0)
+    cos_b = math.cos(b0)
+    x = tx
+    y = ty
+    h = heading
+    v = velocity
+    best = 0.0
+    lo_x = HALF
+    lo_y = HALF
+    hi_x = width - HALF
+    hi_y = height - HALF
+    for m in range(1, 400):
+        a = math.atan2(x - sx, y - sy)
+        goal = a + side * 0.5 * math.pi
+        # prefer turning away from the shooter (more time for the wave, more angle)
+        goal = smoothed_heading(x, y, goal, stick, HALF, width, height, side * -1.0)
+        turn = rel_angle(goal - h)
+        direction = 1.0
+        if abs(turn) > 0.5 * math.pi:
+            turn = rel_angle(turn + math.pi)
+            direction = -1.0
+        rate = (10.0 - 0.75 * abs(v)) * math.pi / 180.0
+        turn = max(-rate, min(rate, turn))
+        h += turn
+        v = _new_velocity_full(v, direction)
+        x += v * math.sin(h)
+        y += v * math.cos(h)
+        if x < lo_x or x > hi_x or y < lo_y or y > hi_y:
+            x = min(max(x, lo_x), hi_x)
+            y = min(max(y, lo_y), hi_y)
+            v = 0.0
+        o = side * offset_of(sx, sy, x, y, sin_b, cos_b)
+        if o > best:
+            best = o
+        dx = x - sx
+        dy = y - sy
+        if (m + 1) * speed >= math.sqrt(dx * dx + dy * dy):
+            break
+    return best
+
+
+# --------------------------------------------------------------------------- precise intersection
+
+@njit(**HOT)
+def _sort_small(a, n):
+    for i in range(1, n):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+@njit(**HOT)
+def _ray_hits(sx, sy, sin_b, cos_b, p, r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+    """Does a bullet whose heading is at pseudo-angle p from the bearing hit the box [x0, x0+36] x
+    [y0, y0+36] between radii r1 and r2, its end point having survived the wall test?"""
+    c, sn = _pseudo_vec(p)
+    norm = math.sqrt(c * c + sn * sn)
+    c /= norm
+    sn /= norm
+    ux = sin_b * c + cos_b * sn
+    uy = cos_b * c - sin_b * sn
+    ex = sx + r2 * ux
+    ey = sy + r2 * uy
+    if ex <= WALL_MARGIN or ey <= WALL_MARGIN or ex >= wall_hi_x or ey >= wall_hi_y:
+        return False
+    return rect_intersects_line(x0, y0, BOX, BOX, sx + r1 * ux, sy + r1 * uy, ex, ey)
+
+
+@njit(**HOT)
+def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
+    dx = px - sx
+    dy = py - sy
+    cand[n] = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+    return n + 1
+
+
+@njit(**NB)
+def _arc_point(sx, sy, sin_b, cos_b, r, p):
+    c, sn = _pseudo_vec(p)
+    norm = math.sqrt(c * c + sn * sn)
+    return sx + r * (sin_b * c + cos_b * sn) / norm, sy + r * (cos_b * c - sin_b * sn) / norm
+
+
+@njit(**HOT)
+def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, cand):
+    """Bullet headings whose segment from radius r1 to r2 touches the closed 36x36 box centred at
+    (cx, cy) and whose end point survives the wall test, as intervals of *pseudo-angles* (see
+    ``pseudo_angle``; convert with ``pseudo_to_angle``) relative to the bearing (sin_b, cos_b).
+
+    Writes up to parts.shape[0] disjoint closed intervals into parts[k, 0:2] (ascending) and returns
+    their count (0 when the front does not touch the box in this turn); `cand` is scratch space of
+    MAX_CAND values. Exact: the interval ends are among the candidate directions (box corners inside
+    the annulus, either circle crossing an edge of the box, the outer circle crossing a wall line
+    x = 3, x = W-3, y = 3, y = H-3). When the outer circle keeps clear of the walls and the inner
+    circle crosses the box at most twice, the set is connected and spanned by the candidates;
+    otherwise every gap between candidates is classified by testing its middle direction with the
+    engine's own segment test. No trigonometry.
+    """
+    x0 = cx - HALF
+    x1 = cx + HALF
+    y0 = cy - HALF
+    y1 = cy + HALF
+    # reach tests: nearest and farthest points of the box
+    ddx = max(x0 - sx, 0.0, sx - x1)
+    ddy = max(y0 - sy, 0.0, sy - y1)
+    r1s = r1 * r1
+    r2s = r2 * r2
+    dmin2 = ddx * ddx + ddy * ddy
+    if dmin2 > r2s:
+        return 0
+    fx = max(abs(x0 - sx), abs(x1 - sx))
+    fy = max(abs(y0 - sy), abs(y1 - sy))
+    dmax2 = fx * fx + fy * fy
+    if dmax2 < r1s:
+        return 0
+    n = 0
+    for k in range(4):
+        px = x0 if (k & 1) == 0 else x1
+        py = y0 if (k & 2) == 0 else y1
+        d2 = (px - sx) * (px - sx) + (py - sy) * (py - sy)
+        if r1s <= d2 <= r2s:
+            n = _add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+    n_inner = 0
+    for ci in range(2):
+        rs = r1s if ci == 0 else r2s
+        if rs < dmin2 or rs > dmax2:
+            continue    # this circle misses the box (it passes inside its nearest point or beyond its farthest)
+        for k in range(4):
+            vertical = k < 2
+            c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
+            off = c - (sx if vertical else sy)
+            h2 = rs - off * off
+            if h2 < 0.0:
+                continue
+            h = math.sqrt(h2)
+            for sgn in (-1.0, 1.0):
+                if vertical:
+                    px = c
+                    py = sy + sgn * h
+                    if py < y0 or py > y1:
+                        continue
+                else:
+                    py = c
+                    px = sx + sgn * h
+                    if px < x0 or px > x1:
+                        continue
+                n = _add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+                if ci == 0:
+                    n_inner += 1
+    if n == 0:
+        return 0
+    lo = cand[0]
+    hi = cand[0]
+    for k in range(1, n):
+        lo = min(lo, cand[k])
+        hi = max(hi, cand[k])
+    wall_hi_x = width - WALL_MARGIN
+    wall_hi_y = height - WALL_MARGIN
+    seg = r2 - r1
+    walls = not (x0 - seg > WALL_MARGIN and y0 - seg > WALL_MARGIN and x1 + seg < wall_hi_x and
+                 y1 + seg < wall_hi_y)
+    if walls:
+        # does the outer circle's arc over [lo, hi] come near a wall? (its end points and axis extremes)
+        ax0, ay0 = _arc_point(sx, sy, sin_b, cos_b, r2, lo)
+        ax1, ay1 = _arc_point(sx, sy, sin_b, cos_b, r2, hi)
+        mnx = min(ax0, ax1)
+        mxx = max(ax0, ax1)
+        mny = min(ay0, ay1)
+        mxy = max(ay0, ay1)
+        for q in range(4):
+            # absolute direction q*90 degrees as a pseudo-angle from the bearing
+            ux = 1.0 if q == 1 else (-1.0 if q == 3 else 0.0)
+            uy = 1.0 if q == 0 else (-1.0 if q == 2 else 0.0)
+            pq = pseudo_angle(ux * cos_b - uy * sin_b, ux * sin_b + uy * cos_b)
+            if lo <= pq <= hi:
+                if q == 0:
+                    mxy = sy + r2
+                elif q == 1:
+                    mxx = sx + r2
+                elif q == 2:
+                    mny = sy - r2
+                else:
+                    mnx = sx - r2
+        walls = not (mnx > WALL_MARGIN and mny > WALL_MARGIN and mxx < wall_hi_x and mxy < wall_hi_y)
+    if not walls and n_inner <= 2:
+        parts[0, 0] = lo
+        parts[0, 1] = hi
+        return 1
+    # exact classification between candidate directions
+    if walls:
+        for k in range(4):
+            vertical = k < 2
+            c = (WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (WALL_MARGIN if k == 2 else wall_hi_y)
+            off = c - (sx if vertical else sy)
+            h2 = r2s - off * off
+            if h2 < 0.0:
+                continue
+            h = math.sqrt(h2)
+            for sgn in (-1.0, 1.0):
+                if vertical:
+                    px = c
+                    py = sy + sgn * h
+                else:
+                    px = sx + sgn * h
+                    py = c
+                dx = px - sx
+                dy = py - sy
+                o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+                if lo < o < hi and n < cand.shape[0]:
+                    cand[n] = o
+                    n += 1
+    _sort_small(cand, n)
+    np_ = 0
+    if cand[n - 1] == cand[0]:
+        if _ray_hits(sx, sy, sin_b, cos_b, cand[0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+            parts[0, 0] = cand[0]
+            parts[0, 1] = cand[0]
+            return 1
+        return 0
+    open_ = False
+    for k in range(n - 1):
+        a = cand[k]
+        c = cand[k + 1]
+        if c <= a:
+            continue
+        inside = _ray_hits(sx, sy, sin_b, cos_b, 0.5 * (a + c), r1, r2, x0, y0, wall_hi_x, wall_hi_y)
+        if inside:
+            if open_:
+                parts[np_ - 1, 1] = c
+            elif np_ >= parts.shape[0]:
+                parts[np_ - 1, 1] = c
+            else:
+                parts[np_, 0] = a
+                parts[np_, 1] = c
+                np_ += 1
+            open_ = True
+        else:
+            open_ = False
+    return np_
+
+
+@njit(**HOT)
+def union_add(acc, n, lo, hi):
+    """Add the closed interval [lo, hi] to the sorted disjoint intervals acc[:n]; returns the new count.
+    Overlapping or touching intervals merge; past MAX rows the last interval absorbs the rest."""
+    # find the insertion point and merge
+    k = 0
+    while k < n and acc[k, 1] < lo:
+        k += 1
+    if k < n and acc[k, 0] <= hi:
+        # overlaps acc[k] (and maybe more)
+        if lo < acc[k, 0]:
+            acc[k, 0] = lo
+        if hi > acc[k, 1]:
+            acc[k, 1] = hi
+        # absorb followers
+        j = k + 1
+        while j < n and acc[j, 0] <= acc[k, 1]:
+            if acc[j, 1] > acc[k, 1]:
+                acc[k, 1] = acc[j, 1]
+            j += 1
+        removed = j - (k + 1)
+        if removed > 0:
+            for q in range(k + 1, n - removed):
+                acc[q, 0] = acc[q + removed, 0]
+                acc[q, 1] = acc[q + removed, 1]
+            n -= removed
+        return n
+    if n >= acc.shape[0]:
+        # out of room: widen the nearest end instead of dropping the piece
+        if k >= n:
+            acc[n - 1, 1] = max(acc[n - 1, 1], hi)
+        else:
+            acc[k, 0] = min(acc[k, 0], lo)
+        return n
+    for q in range(n, k, -1):
+        acc[q, 0] = acc[q - 1, 0]
+        acc[q, 1] = acc[q - 1, 1]
+    acc[k, 0] = lo
+    acc[k, 1] = hi
+    return n + 1
+
+
+def new_work():
+    """Scratch buffers for track_wave: (acc, parts, cand)."""
+    return np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty(MAX_CAND)
+
+
+@njit(**HOT)
+def track_wave(sx, sy, b, speed, fire_turn, cx, cy, alive, first, last, width, height, max_step, acc, parts,
+               cand):
+    """Follow one wave over a target path and collect its precise intersection.
+
+    The target's box centre at the end of turn j is (cx[j], cy[j]) and alive[j] says whether a
+    bullet could still hit it in turn j+1; the wave was fired in turn `fire_turn` (so the first
+    box it meets is the one at j = fire_turn - 1) and the path is known for j in [first, last].
+    Once alive[j] is false it must stay false (dead robots stay dead). `max_step` bounds how far the
+    box centre moves in one turn (8 for a robot; 0 = unknown): with it the turns before the front
+    can reach the box are skipped. `parts` (8, 2) and `cand` (MAX_CAND,) are scratch space (see
+    new_work).
+
+    Fills acc[:n] with the disjoint intervals of offsets (radians) that hit, ascending, and returns
+    (n, status, center_offset, center_turn, j_end): status 0 = the wave passed the whole box,
+    1 = the target died first, 2 = the path ended first; center_offset is the offset of the box
+    centre at the first j whose front reaches it (radius (j - fire_turn + 2) * speed >= distance),
+    NaN if never, and center_turn that j (-1 if never); j_end is the last j looked at.
+    """
+    sin_b = math.sin(b)
+    cos_b = math.cos(b)
+    n = 0
+    status = 2
+    c_off = math.nan
+    c_turn = -1
+    reach = HALF * math.sqrt(2.0) + 1e-6   # centre-to-corner distance, with slack
+    j = max(fire_turn - 1, first)
+    if max_step > 0.0 and j <= last:
+        # the front reaches radius (m + 1) * speed after m turns; the box comes at most max_step closer
+        # per turn, so nothing can happen while (m + 1) * speed + m * max_step < distance - reach
+        dx = cx[j] - sx
+        dy = cy[j] - sy
+        d0 = math.sqrt(dx * dx + dy * dy) - reach
+        m_skip = int((d0 - speed) / (speed + max_step)) - 1
+        if m_skip > 0:
+            j = min(j + m_skip, last)
+    while j <= last:
+        if not alive[j]:
+            status = 1
+            break
+        m = j - fire_turn + 1
+        r1 = m * speed
+        r2 = (m + 1) * speed
+        x = cx[j]
+        y = cy[j]
+        dx = x - sx
+        dy = y - sy
+        d2 = dx * dx + dy * dy
+        if d2 > (r2 + reach) * (r2 + reach):
+            j += 1      # the front is still short of the box
+            continue
+        if c_turn < 0 and d2 <= r2 * r2:
+            c_turn = j
+            c_off = math.atan2(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+        fx = max(abs(dx - HALF), abs(dx + HALF))
+        fy = max(abs(dy - HALF), abs(dy + HALF))
+        if fx * fx + fy * fy < r1 * r1:
+            status = 0
+            break
+        k = turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, x, y, width, height, parts, cand)
+        for q in range(k):
+            n = union_add(acc, n, parts[q, 0], parts[q, 1])
+        j += 1
+    # the union was built in pseudo-angles (monotone): convert its ends to radians
+    for q in range(n):
+        acc[q, 0] = pseudo_to_angle(acc[q, 0])
+        acc[q, 1] = pseudo_to_angle(acc[q, 1])
+    return n, status, c_off, c_turn, min(j, last)

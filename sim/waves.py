@@ -1,0 +1,766 @@
+"""Waves, guess factors and enemy-wave detection, computed from a recorded battle (post hoc, compiled).
+
+``battle_waves(result)`` turns a BattleResult played with ``record=True`` into two
+tables of columns (plain numpy arrays):
+
+* **gun waves** -- for each robot (the shooter) one wave per turn at the other
+  robot (the target), real when a bullet was fired that turn and virtual
+  otherwise. A wave "fired in turn t" starts at the shooter's position at the
+  end of turn t-1 with bearing to the target as it was then, exactly like a
+  Robocode bullet (sim/gf.py explains the timing). It is followed over the
+  target's recorded box positions until its front has passed the whole box
+  and labelled with the precise intersection [gf_lo, gf_hi] (the hull of the
+  exact set of guess factors that would have hit), the GF of the target's
+  centre when the front reached it, and for real bullets the GF they were fired
+  at and whether they hit. Virtual waves carry the power of the shooter's last
+  real bullet (before its first one: the power of its first one in the battle,
+  or ``virtual_power`` if it never fires).
+* **enemy waves** -- the surfer's view: for each robot, the enemy waves it can
+  detect from the enemy's energy drops between its own radar scans (scans are
+  recomputed from the trace with the engine's radar-sweep test), with the GF of
+  the enemy bullet when one hits the robot or one of its bullets, and how each
+  detection compares with the engine's truth.
+
+The target's box is the engine's hit box, which the trace does not record:
+Robocode leaves it where a robot was *before* it stepped back from a ram it
+caused, and keeps it there while the robot stands still. For those turns the
+box is estimated (the step back is undone with the velocity the robot would
+most likely have had) and waves crossing such a turn are marked ``exact = 0``.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
+                        RADAR_SCAN_RADIUS)
+from .features import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, wave_features, VIRTUALITY_CAP
+from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, rel_angle, track_wave, MAX_PARTS,
+                 MAX_CAND)
+from .geometry import scan_hits_box
+
+NB = dict(cache=True, error_model="numpy")
+HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
+
+# integer columns of the gun-wave kernel's output
+GUN_INT = ("round", "turn", "shooter", "target", "real_bullet", "hit", "collided", "bullet_id", "n_parts",
+           "status", "exact", "center_turn")
+# float columns
+GUN_FLOAT = ("fire_x", "fire_y", "bearing", "speed", "mea", "mea_pos", "mea_neg", "gf_lo", "gf_hi", "gf_center",
+             "gf_fired")
+(GI_ROUND, GI_TURN, GI_SHOOTER, GI_TARGET, GI_REAL, GI_HIT, GI_COLLIDED, GI_BULLET_ID, GI_N_PARTS, GI_STATUS,
+ GI_EXACT, GI_CENTER_TURN) = range(len(GUN_INT))
+(GF_FIRE_X, GF_FIRE_Y, GF_BEARING, GF_SPEED, GF_MEA, GF_MEA_POS, GF_MEA_NEG, GF_LO, GF_HI, GF_CENTER,
+ GF_FIRED) = range(len(GUN_FLOAT))
+# wave status
+WS_PASSED, WS_TARGET_DIED, WS_ROUND_ENDED = 0, 1, 2
+
+# bullet table built from the trace (one row per real bullet)
+BULLET_COLUMNS = ("round", "owner", "id", "fire_turn", "heading", "power", "end_state", "end_turn", "end_x",
+                  "end_y")
+(BC_ROUND, BC_OWNER, BC_ID, BC_FIRE, BC_HEADING, BC_POWER, BC_END_STATE, BC_END_TURN, BC_END_X,
+ BC_END_Y) = range(len(BULLET_COLUMNS))
+
+
+class TraceError(ValueError):
+    """The battle was not recorded, or its trace is not what the engine writes."""
+
+
+# --------------------------------------------------------------------------- trace reshaping
+
+def _robot_arrays(result):
+    """Per-robot arrays (2, N) over all recorded turns and the row index where each round starts."""
+    tr = result.robots_trace
+    if tr is None:
+        raise TraceError("the battle has no trace: play it with run_battle(..., record=True)")
+    n = len(result.names)
+    if n != 2:
+        raise TraceError(f"waves are defined for 1v1 battles, this one has {n} robots")
+    tr = np.asarray(tr, dtype=np.float64)
+    if tr.ndim != 2 or tr.shape[1] < 12 or tr.shape[0] % 2:
+        raise TraceError(f"robot trace has shape {tr.shape}, expected (2*turns, 12)")
+    rows = tr.reshape(-1, 2, tr.shape[1])
+    if not (np.all(rows[:, 0, 2] == 0) and np.all(rows[:, 1, 2] == 1)):
+        raise TraceError("robot trace rows are not in (turn, robot) order")
+    rnd = rows[:, 0, 0].astype(np.int64)
+    turn = rows[:, 0, 1].astype(np.int64)
+    starts = np.flatnonzero(turn == 0)
+    if len(starts) == 0 or starts[0] != 0:
+        raise TraceError("robot trace does not start at turn 0 of a round")
+    bounds = np.append(starts, len(turn))
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if not (np.all(np.diff(turn[a:b]) == 1) and np.all(rnd[a:b] == rnd[a])):
+            raise TraceError(f"robot trace of round {rnd[a]} is not one row per turn")
+    arr = {name: np.ascontiguousarray(rows[:, :, k].T) for k, name in
+           ((3, "x"), (4, "y"), (5, "heading"), (6, "gun"), (7, "radar"), (8, "velocity"), (9, "energy"),
+            (10, "heat"), (11, "state"))}
+    return arr, bounds.astype(np.int64), rnd[starts]
+
+
+def bullet_table(result, round_ids):
+    """One row per real bullet (BULLET_COLUMNS) from the bullet trace; round = index into round_ids.
+
+    end_state is the first state other than MOVING (HIT_VICTIM, HIT_BULLET, HIT_WALL) or 0 when the round
+    ended with the bullet in flight; end_x/end_y is the bullet's position at that moment (for a hit, the
+    point where it met the robot's box, as the HitByBullet event reports it, up to Robocode's paint offset).
+    """
+    bt = result.bullets_trace
+    if bt is None or len(bt) == 0:
+        return np.zeros((0, len(BULLET_COLUMNS)))
+    bt = np.asarray(bt, dtype=np.float64)
+    # rows are recorded turn by turn: a stable sort on (round, owner, bullet id) keeps each bullet's
+    # rows in turn order
+    key = (bt[:, 0].astype(np.int64) * 4 + bt[:, 2].astype(np.int64)) * (1 << 32) + bt[:, 3].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    bt = bt[order]
+    key = key[order]
+    new = np.ones(len(bt), dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], len(bt))
+    out = np.zeros((len(first), len(BULLET_COLUMNS)))
+    rid = np.asarray(round_ids, dtype=np.int64)
+    rr = bt[first, 0].astype(np.int64)
+    k = np.searchsorted(rid, rr)
+    k = np.minimum(k, max(len(rid) - 1, 0))
+    out[:, BC_ROUND] = np.where((len(rid) > 0) & (rid[k] == rr), k, -1)
+    out[:, BC_OWNER] = bt[first, 2]
+    out[:, BC_ID] = bt[first, 3]
+    out[:, BC_FIRE] = bt[first, 1]
+    out[:, BC_HEADING] = bt[first, 6]
+    out[:, BC_POWER] = bt[first, 7]
+    stop_idx = np.flatnonzero(bt[:, 8] != BS_MOVING)
+    q = np.searchsorted(stop_idx, first)
+    has = q < len(stop_idx)
+    e = np.where(has, stop_idx[np.minimum(q, max(len(stop_idx) - 1, 0))] if len(stop_idx) else 0, 0)
+    has &= e < last
+    out[:, BC_END_STATE] = np.where(has, bt[e, 8], 0.0)
+    out[:, BC_END_TURN] = np.where(has, bt[e, 1], -1.0)
+    out[:, BC_END_X] = np.where(has, bt[e, 4], math.nan)
+    out[:, BC_END_Y] = np.where(has, bt[e, 5], math.nan)
+    out = out[out[:, BC_ROUND] >= 0]
+    order = np.lexsort((out[:, BC_FIRE], out[:, BC_OWNER], out[:, BC_ROUND]))
+    return np.ascontiguousarray(out[order])
+
+
+def _segments(bul, n_rounds):
+    """seg[r, s] .. seg[r, s+1]: rows of bul fired by robot s in round r (bul sorted by round, owner, fire)."""
+    seg = np.zeros((n_rounds, 3), dtype=np.int64)
+    r = bul[:, BC_ROUND].astype(np.int64)
+    o = bul[:, BC_OWNER].astype(np.int64)
+    for k in range(n_rounds):
+        seg[k, 0] = np.searchsorted(r, k, side="left")
+        seg[k, 1] = seg[k, 0] + np.count_nonzero((r == k) & (o == 0))
+        seg[k, 2] = np.searchsorted(r, k, side="right")
+    return seg
+
+
+# --------------------------------------------------------------------------- hit boxes
+
+@njit(**NB)
+def hit_boxes(x, y, heading, vel, state, round_start, bx, by, exact):
+    """The engine's hit-box centres (2, N) reconstructed from the trace, and whether they are exact.
+
+    The engine moves a robot's box with the robot whenever its velocity is non-zero after moving or it
+    hits a wall; a robot at fault in a ram steps back (and stops) without moving its box. Then the box
+    is the position before the step back, position + v_new * (sin h, cos h), with v_new not recorded:
+    it is estimated as one more unit of speed in the previous direction of motion (8 at most).
+    """
+    n_rounds = round_start.shape[0] - 1
+    for i in range(2):
+        for r in range(n_rounds):
+            j0 = round_start[r]
+            j1 = round_start[r + 1]
+            bx[i, j0] = x[i, j0]
+            by[i, j0] = y[i, j0]
+            exact[i, j0] = True
+            for j in range(j0 + 1, j1):
+                st = state[i, j]
+                if st == RS_HIT_ROBOT:
+                    vp = vel[i, j - 1]
+                    if vp > 0.0:
+                        ve = min(8.0, vp + 1.0)
+                    elif vp < 0.0:
+                        ve = max(-8.0, vp - 1.0)
+                    else:
+                        # from a standstill: towards the other robot
+                        o = 1 - i
+                        brg = math.atan2(x[o, j] - x[i, j], y[o, j] - y[i, j])
+                        ve = 1.0 if math.cos(brg - heading[i, j]) > 0.0 else -1.0
+                    bx[i, j] = x[i, j] + ve * math.sin(heading[i, j])
+                    by[i, j] = y[i, j] + ve * math.cos(heading[i, j])
+                    exact[i, j] = False
+                elif vel[i, j] != 0.0 or st == RS_HIT_WALL or st == RS_DEAD:
+                    bx[i, j] = x[i, j]
+                    by[i, j] = y[i, j]
+                    exact[i, j] = True
+                else:
+                    bx[i, j] = bx[i, j - 1]
+                    by[i, j] = by[i, j - 1]
+                    exact[i, j] = exact[i, j - 1]
+
+
+# --------------------------------------------------------------------------- gun waves
+
+@njit(**NB)
+def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, bexact, counters, bul, seg,
+                 init_power, width, height, cooling, out_i, out_f, feat, parts, stats):
+    """One wave per (shooter, turn) in every round; see the module docstring. Returns (rows, part rows).
+
+    stats[s, 0..3] += waves made, waves dropped (front never touched a live box), real bullets,
+    real bullets dropped.
+    """
+    n_rounds = round_start.shape[0] - 1
+    acc = np.empty((MAX_PARTS, 2))
+    tparts = np.empty((8, 2))
+    work = np.empty(MAX_CAND)
+    last_power = init_power.copy()
+    shots = np.zeros(2)
+    alive = state != RS_DEAD
+    nrow = 0
+    nparts = 0
+    lat_prev = np.ones(2)
+    ptr = np.zeros(2, dtype=np.int64)
+    last_fire = np.zeros(2)
+    max_step = np.zeros(2)
+    for r in range(n_rounds):
+        j0 = round_start[r]
+        j1 = round_start[r + 1]
+        T = j1 - j0 - 1
+        for s in range(2):
+            lat_prev[s] = 1.0
+            ptr[s] = seg[r, s]
+            last_fire[s] = 0.0
+            # largest move of this robot's box in one turn of the round (lets track_wave skip ahead)
+            ms = 0.0
+            for j in range(j0 + 1, j1):
+                ms = max(ms, abs(bx[s, j] - bx[s, j - 1]) + abs(by[s, j] - by[s, j - 1]))
+            max_step[s] = ms + 1e-6
+        for t in range(1, T + 1):
+            j = j0 + t - 1
+            for s in range(2):
+                o = 1 - s
+                end = seg[r, s + 1]
+                # bullets fired while no wave could be made (no live target): still count as shots
+                while ptr[s] < end and bul[ptr[s], BC_FIRE] < t:
+                    last_power[s] = bul[ptr[s], BC_POWER]
+                    last_fire[s] = bul[ptr[s], BC_FIRE]
+                    shots[s] += 1.0
+                    ptr[s] += 1
+                if not (alive[s, j] and alive[o, j]):
+                    continue
+                p = ptr[s]
+                real = p < end and bul[p, BC_FIRE] == t
+                power = bul[p, BC_POWER] if real else last_power[s]
+                speed = bullet_speed(power)
+                sx = x[s, j]
+                sy = y[s, j]
+                tx = x[o, j]
+                ty = y[o, j]
+                b = math.atan2(tx - sx, ty - sy)
+                lat = lateral_sign(vel[o, j] * math.sin(heading[o, j] - b), lat_prev[s])
+                lat_prev[s] = lat
+                mea = classic_mea(speed)
+                cw, ccw = escape_circle_mea(sx, sy, tx, ty, speed, width, height)
+                mea_pos = cw if lat > 0.0 else ccw
+                mea_neg = ccw if lat > 0.0 else cw
+                stats[s, 0] += 1.0
+                if real:
+                    stats[s, 2] += 1.0
+                n, status, c_off, c_turn, j_end = track_wave(sx, sy, b, speed, t, bx[o, j0:j1], by[o, j0:j1],
+                                                             alive[o, j0:j1], 0, T - 1, width, height,
+                                                             max_step[o], acc, tparts, work)
+                if n == 0:
+                    stats[s, 1] += 1.0
+                    if real:
+                        stats[s, 3] += 1.0
+                else:
+                    ex = True
+                    for q in range(t - 1, min(j_end, T - 1) + 1):
+                        if not bexact[o, j0 + q]:
+                            ex = False
+                            break
+                    # virtuality: nearest real bullet of s in this round
+                    if real:
+                        virt = 0.0
+                        virt_gun = 0.0
+                    else:
+                        virt = VIRTUALITY_CAP
+                        if p > seg[r, s]:
+                            virt = min(virt, t - bul[p - 1, BC_FIRE])
+                        if p < end:
+                            virt = min(virt, bul[p, BC_FIRE] - t)
+                        h = heat[s, j]
+                        cool = max(0.0, math.ceil(h / cooling - 1e-9))
+                        virt_gun = min(cool, t - last_fire[s])
+                    lo = acc[0, 0]
+                    hi = acc[n - 1, 1]
+                    out_i[GI_ROUND, nrow] = r
+                    out_i[GI_TURN, nrow] = t
+                    out_i[GI_SHOOTER, nrow] = s
+                    out_i[GI_TARGET, nrow] = o
+                    out_i[GI_REAL, nrow] = 1 if real else 0
+                    out_i[GI_HIT, nrow] = 1 if real and bul[p, BC_END_STATE] == BS_HIT_VICTIM else 0
+                    out_i[GI_COLLIDED, nrow] = 1 if real and bul[p, BC_END_STATE] == BS_HIT_BULLET else 0
+                    out_i[GI_BULLET_ID, nrow] = int(bul[p, BC_ID]) if real else -1
+                    out_i[GI_N_PARTS, nrow] = n
+                    out_i[GI_STATUS, nrow] = status
+                    out_i[GI_EXACT, nrow] = 1 if ex else 0
+                    out_i[GI_CENTER_TURN, nrow] = c_turn + 1 if c_turn >= 0 else -1
+                    out_f[GF_FIRE_X, nrow] = sx
+                    out_f[GF_FIRE_Y, nrow] = sy
+                    out_f[GF_BEARING, nrow] = b
+                    out_f[GF_SPEED, nrow] = speed
+                    out_f[GF_MEA, nrow] = mea
+                    out_f[GF_MEA_POS, nrow] = mea_pos
+                    out_f[GF_MEA_NEG, nrow] = mea_neg
+                    if lat > 0.0:
+                        out_f[GF_LO, nrow] = lo / mea
+                        out_f[GF_HI, nrow] = hi / mea
+                    else:
+                        out_f[GF_LO, nrow] = -hi / mea
+                        out_f[GF_HI, nrow] = -lo / mea
+                    out_f[GF_CENTER, nrow] = c_off * lat / mea
+                    out_f[GF_FIRED, nrow] = rel_angle(bul[p, BC_HEADING] - b) * lat / mea if real else math.nan
+                    wave_features(x[o], y[o], heading[o], vel[o], energy[o], counters[o], j0, j, sx, sy, b, lat,
+                                  speed, power, mea, mea_pos, mea_neg, virt, virt_gun, shots[s], t, energy[s, j],
+                                  width, height, feat[:, nrow])
+                    if n > 1:
+                        for q in range(n):
+                            if nparts >= parts.shape[0]:
+                                nparts += 1
+                                continue
+                            k = q if lat > 0.0 else n - 1 - q
+                            parts[nparts, 0] = nrow
+                            parts[nparts, 1] = acc[k, 0] * lat / mea if lat > 0.0 else -acc[k, 1] / mea
+                            parts[nparts, 2] = acc[k, 1] * lat / mea if lat > 0.0 else -acc[k, 0] / mea
+                            nparts += 1
+                    nrow += 1
+                if real:
+                    last_power[s] = power
+                    last_fire[s] = t
+                    shots[s] += 1.0
+                    ptr[s] += 1
+    return nrow, nparts
+
+
+# --------------------------------------------------------------------------- the surfer's view
+
+ENEMY_INT = ("round", "turn", "surfer", "shooter", "gap", "detected_right", "true_turn", "hit", "hit_bullet",
+             "label_right", "n_parts", "status", "exact")
+ENEMY_FLOAT = ("source_x", "source_y", "power", "true_power", "bearing", "speed", "mea", "mea_pos", "mea_neg",
+               "gf_lo", "gf_hi", "gf_center", "gf_hit")
+(EI_ROUND, EI_TURN, EI_SURFER, EI_SHOOTER, EI_GAP, EI_RIGHT, EI_TRUE_TURN, EI_HIT, EI_HIT_BULLET, EI_LABEL_RIGHT,
+ EI_N_PARTS, EI_STATUS, EI_EXACT) = range(len(ENEMY_INT))
+(EF_SOURCE_X, EF_SOURCE_Y, EF_POWER, EF_TRUE_POWER, EF_BEARING, EF_SPEED, EF_MEA, EF_MEA_POS, EF_MEA_NEG, EF_LO,
+ EF_HI, EF_CENTER, EF_HIT) = range(len(ENEMY_FLOAT))
+# detection statistics per surfer
+# enemy_bullets: all the enemy fired; unobservable: those fired in a turn at whose end the surfer or the
+# enemy was dead (no scan can follow); missed: the other ones no right detection claims
+DETECTION_STATS = ("enemy_bullets", "unobservable", "detections", "right", "wrong_turn", "false_positive", "missed",
+                   "labels", "labels_right")
+(DS_BULLETS, DS_UNOBSERVABLE, DS_DETECTIONS, DS_RIGHT, DS_WRONG_TURN, DS_FALSE, DS_MISSED, DS_LABELS,
+ DS_LABELS_RIGHT) = range(len(DETECTION_STATS))
+POWER_TOL = 1e-6
+
+
+@njit(**NB)
+def scans_nb(round_start, x, y, heading, gun, radar, state, bx, by, out):
+    """out[i, j] = robot i scanned the other robot in turn j (the row j of a round, j > its first).
+
+    The engine scans when a robot moved or turned anything in the turn, with the radar sweeping from
+    its heading at the end of the previous turn to the current one (the shorter way), range 1200, against
+    the other robot's box after every robot has moved (sim/engine._perform_scan). An explicit scan()
+    command of a robot that did not move is not in the trace and is not seen here.
+    """
+    n_rounds = round_start.shape[0] - 1
+    for r in range(n_rounds):
+        j0 = round_start[r]
+        j1 = round_start[r + 1]
+        for i in range(2):
+            o = 1 - i
+            out[i, j0] = False
+            for j in range(j0 + 1, j1):
+                out[i, j] = False
+                if state[i, j] == RS_DEAD or state[o, j] == RS_DEAD:
+                    continue
+                if heading[i, j] == heading[i, j - 1] and gun[i, j] == gun[i, j - 1] and \
+                        radar[i, j] == radar[i, j - 1] and x[i, j] == x[i, j - 1] and y[i, j] == y[i, j - 1]:
+                    continue
+                start = radar[i, j - 1]
+                extent = radar[i, j] - start
+                if extent < -math.pi:
+                    extent = 2.0 * math.pi + extent
+                elif extent > math.pi:
+                    extent = extent - 2.0 * math.pi
+                out[i, j] = scan_hits_box(x[i, j], y[i, j], start, extent, RADAR_SCAN_RADIUS, bx[o, j], by[o, j])
+
+
+@njit(**NB)
+def _damage(power):
+    d = 4.0 * power
+    if power > 1.0:
+        d += 2.0 * (power - 1.0)
+    return d
+
+
+@njit(**NB)
+def cool_turns(heat, cooling):
+    """Turns of cooling until a gun at `heat` reads exactly 0 (the engine subtracts `cooling` each turn
+    and clamps at 0; 3.0 - 30 * 0.1 is still 2.8e-17, so a round's first shot comes in turn 32)."""
+    n = 0
+    while heat > 0.0 and n < 100000:
+        heat -= cooling
+        n += 1
+    return n
+
+
+@njit(**NB)
+def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexact, counters, bul, seg, scanned,
+                   advanced, width, height, cooling, out_i, out_f, feat, stats):
+    """Enemy waves as each robot (the surfer) detects them from the other's energy drops; returns rows.
+
+    Between two scans of the enemy (turns t1 < t2) the surfer expects the enemy's energy to change only
+    by what it can account for: + 3p for each enemy bullet that hit the surfer, - damage for each of the
+    surfer's bullets that hit the enemy, - 0.6 per ram between them, - 0.1 per turn of inactivity zap
+    (seen as the surfer's own unexplained 0.1 loss), and for an AdvancedRobot enemy that stopped at a
+    wall an estimated wall damage. Whatever else is missing, if within [0.1, 3] and the enemy's gun can
+    be cool by then (heat tracked from the surfer's own detections, 1 turn of slack), is a bullet. With
+    scans a turn apart it was fired in turn t2 from the enemy's position at t1; across a longer gap the
+    surfer assumes the enemy fired as soon as its gun was cool (but after t1) and interpolates the
+    enemy's position between the two scans. Truth: the engine's bullets of the enemy.
+    """
+    n_rounds = round_start.shape[0] - 1
+    acc = np.empty((MAX_PARTS, 2))
+    tparts = np.empty((8, 2))
+    work = np.empty(MAX_CAND)
+    alive = state != RS_DEAD
+    nrow = 0
+    seen = np.zeros(2)      # enemy waves each surfer detected so far in the battle
+    for r in range(n_rounds):
+        j0 = round_start[r]
+        j1 = round_start[r + 1]
+        T = j1 - j0 - 1
+        for i in range(2):
+            e = 1 - i
+            first_row = nrow
+            ms = 0.0
+            for j in range(j0 + 1, j1):
+                ms = max(ms, abs(bx[i, j] - bx[i, j - 1]) + abs(by[i, j] - by[i, j - 1]))
+            max_step = ms + 1e-6
+            have = False
+            t1 = 0
+            e1 = 0.0
+            v1 = 0.0
+            adj = 0.0
+            lat_prev = 1.0
+            next_fire = 1 + cool_turns(3.0, cooling)   # the gun starts a round with heat 3
+            # truth: this round's bullets of e (pe) and of i (pi_), sorted by fire turn
+            pe0 = seg[r, e]
+            pe1 = seg[r, e + 1]
+            pi0 = seg[r, i]
+            pi1 = seg[r, i + 1]
+            stats[i, DS_BULLETS] += pe1 - pe0
+            for k in range(1, T + 1):
+                j = j0 + k
+                # energy changes of e the surfer can account for, in turn k
+                for q in range(pe0, pe1):
+                    if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
+                        adj += 3.0 * bul[q, BC_POWER]
+                own_hits = 0.0
+                for q in range(pi0, pi1):
+                    if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
+                        adj -= _damage(bul[q, BC_POWER])
+                        own_hits += 3.0 * bul[q, BC_POWER]
+                rams = 0.0
+                if state[i, j] == RS_HIT_ROBOT:
+                    rams += 1.0
+                if state[e, j] == RS_HIT_ROBOT:
+                    rams += 1.0
+                adj -= 0.6 * rams
+                # inactivity zap: the surfer's own energy fell by an unexplained 0.1
+                if alive[i, j] and state[i, j] != RS_HIT_WALL:
+                    own = energy[i, j - 1] - energy[i, j] - 0.6 * rams + own_hits
+                    for q in range(pi0, pi1):
+                        if bul[q, BC_FIRE] == k:
+                            own -= bul[q, BC_POWER]
+                    for q in range(pe0, pe1):
+                        if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
+                            own -= _damage(bul[q, BC_POWER])
+                    if abs(own - 0.1) < 1e-6:
+                        adj -= 0.1
+                if not scanned[i, j]:
+                    continue
+                e2 = energy[e, j]
+                v2 = vel[e, j]
+                if have:
+                    expect = e1 + adj
+                    ex = x[e, j]
+                    ey = y[e, j]
+                    if advanced[e] and v2 == 0.0 and v1 != 0.0 and (
+                            ex <= HALF_WALL or ey <= HALF_WALL or ex >= width - HALF_WALL or
+                            ey >= height - HALF_WALL):
+                        expect -= max(0.0, min(8.0, abs(v1) + 1.0) / 2.0 - 1.0)
+                    drop = expect - e2
+                    ok = (0.1 - POWER_TOL <= drop <= 3.0 + POWER_TOL) or (e2 <= 0.0 and POWER_TOL < drop < 0.1)
+                    if ok and k >= next_fire - 1:
+                        power = min(3.0, drop)
+                        if e2 > 0.0:
+                            power = max(0.1, power)
+                        gap = k - t1
+                        tf = min(k, max(t1 + 1, next_fire))     # estimated fire turn
+                        next_fire = tf + cool_turns(1.0 + power / 5.0, cooling)
+                        # the enemy's position at the end of turn tf - 1, interpolated between the scans
+                        jf = j0 + t1
+                        w_ = (tf - 1 - t1) / gap
+                        srcx = x[e, jf] + w_ * (x[e, j] - x[e, jf])
+                        srcy = y[e, jf] + w_ * (y[e, j] - y[e, jf])
+                        js = j0 + tf - 1                 # the surfer's own state when the bullet left
+                        sx_ = x[i, js]
+                        sy_ = y[i, js]
+                        b = math.atan2(sx_ - srcx, sy_ - srcy)
+                        speed = bullet_speed(power)
+                        lat = lateral_sign(vel[i, js] * math.sin(heading[i, js] - b), lat_prev)
+                        lat_prev = lat
+                        mea = classic_mea(speed)
+                        cw, ccw = escape_circle_mea(srcx, srcy, sx_, sy_, speed, width, height)
+                        mea_pos = cw if lat > 0.0 else ccw
+                        mea_neg = ccw if lat > 0.0 else cw
+                        # truth
+                        right = 0
+                        true_turn = -1
+                        true_power = math.nan
+                        for q in range(pe0, pe1):
+                            f = bul[q, BC_FIRE]
+                            if t1 < f <= k:
+                                if true_turn < 0 or f == tf:
+                                    true_turn = int(f)
+                                    true_power = bul[q, BC_POWER]
+                        if true_turn == tf and abs(true_power - power) <= POWER_TOL:
+                            right = 1
+                            stats[i, DS_RIGHT] += 1.0
+                        elif true_turn >= 0 and abs(true_power - power) <= POWER_TOL:
+                            stats[i, DS_WRONG_TURN] += 1.0
+                        else:
+                            stats[i, DS_FALSE] += 1.0
+                        stats[i, DS_DETECTIONS] += 1.0
+                        seen[i] += 1.0
+                        n, status, c_off, c_turn, j_end = track_wave(srcx, srcy, b, speed, tf, bx[i, j0:j1],
+                                                                     by[i, j0:j1], alive[i, j0:j1], 0, T - 1, width,
+                                                                     height, max_step, acc, tparts, work)
+                        exq = True
+                        for q in range(tf - 1, min(j_end, T - 1) + 1):
+                            if not bexact[i, j0 + q]:
+                                exq = False
+                                break
+                        out_i[EI_ROUND, nrow] = r
+                        out_i[EI_TURN, nrow] = tf
+                        out_i[EI_SURFER, nrow] = i
+                        out_i[EI_SHOOTER, nrow] = e
+                        out_i[EI_GAP, nrow] = gap
+                        out_i[EI_RIGHT, nrow] = right
+                        out_i[EI_TRUE_TURN, nrow] = true_turn
+                        out_i[EI_HIT, nrow] = 0
+                        out_i[EI_HIT_BULLET, nrow] = 0
+                        out_i[EI_LABEL_RIGHT, nrow] = 0
+                        out_i[EI_N_PARTS, nrow] = n
+                        out_i[EI_STATUS, nrow] = status
+                        out_i[EI_EXACT, nrow] = 1 if exq else 0
+                        out_f[EF_SOURCE_X, nrow] = srcx
+                        out_f[EF_SOURCE_Y, nrow] = srcy
+                        out_f[EF_POWER, nrow] = power
+                        out_f[EF_TRUE_POWER, nrow] = true_power
+                        out_f[EF_BEARING, nrow] = b
+                        out_f[EF_SPEED, nrow] = speed
+                        out_f[EF_MEA, nrow] = mea
+                        out_f[EF_MEA_POS, nrow] = mea_pos
+                        out_f[EF_MEA_NEG, nrow] = mea_neg
+                        if n > 0:
+                            lo = acc[0, 0]
+                            hi = acc[n - 1, 1]
+                            out_f[EF_LO, nrow] = (lo if lat > 0.0 else -hi) / mea
+                            out_f[EF_HI, nrow] = (hi if lat > 0.0 else -lo) / mea
+                        else:
+                            out_f[EF_LO, nrow] = math.nan
+                            out_f[EF_HI, nrow] = math.nan
+                        out_f[EF_CENTER, nrow] = c_off * lat / mea
+                        out_f[EF_HIT, nrow] = math.nan
+                        wave_features(x[i], y[i], heading[i], vel[i], energy[i], counters[i], j0, js, srcx, srcy, b,
+                                      lat, speed, power, mea, mea_pos, mea_neg, 0.0, 0.0, seen[i], tf, energy[e, j],
+                                      width, height, feat[:, nrow])
+                        nrow += 1
+                have = True
+                t1 = k
+                e1 = e2
+                v1 = v2
+                adj = 0.0
+            # missed: observable enemy bullets no right detection claims
+            n_right = 0.0
+            for q in range(first_row, nrow):
+                n_right += out_i[EI_RIGHT, q]
+            unobs = 0.0
+            for q in range(pe0, pe1):
+                jf = j0 + int(bul[q, BC_FIRE])
+                if jf >= j1 or not (alive[i, jf] and alive[e, jf]):
+                    unobs += 1.0
+            stats[i, DS_UNOBSERVABLE] += unobs
+            stats[i, DS_MISSED] += (pe1 - pe0) - unobs - n_right
+            # labels: enemy bullets that hit the surfer or one of its bullets, matched to a detected wave the
+            # way a surfer does it (same power, distance flown consistent with the wave's age)
+            for q in range(pe0, pe1):
+                es = bul[q, BC_END_STATE]
+                if es != BS_HIT_VICTIM and es != BS_HIT_BULLET:
+                    continue
+                kk = int(bul[q, BC_END_TURN])
+                p = bul[q, BC_POWER]
+                px = bul[q, BC_END_X]
+                py = bul[q, BC_END_Y]
+                if es == BS_HIT_VICTIM and kk >= 1:
+                    # the trace paints a hit bullet riding on its victim: undo the victim's last move
+                    px += x[i, j0 + kk - 1] - x[i, j0 + kk]
+                    py += y[i, j0 + kk - 1] - y[i, j0 + kk]
+                best = -1
+                best_err = math.inf
+                for w in range(first_row, nrow):
+                    if abs(out_f[EF_POWER, w] - p) > 0.01 or out_i[EI_TURN, w] > kk:
+                        continue
+                    v = out_f[EF_SPEED, w]
+                    d = math.sqrt((px - out_f[EF_SOURCE_X, w]) ** 2 + (py - out_f[EF_SOURCE_Y, w]) ** 2)
+                    age = kk - out_i[EI_TURN, w]
+                    err = min(abs(d - (age + 1) * v), abs(d - age * v))
+                    if err < best_err:
+                        best_err = err
+                        best = w
+                if best < 0 or best_err > out_f[EF_SPEED, best]:
+                    continue
+                stats[i, DS_LABELS] += 1.0
+                if es == BS_HIT_VICTIM:
+                    out_i[EI_HIT, best] = 1
+                else:
+                    out_i[EI_HIT_BULLET, best] = 1
+                out_f[EF_HIT, best] = rel_angle(bul[q, BC_HEADING] - out_f[EF_BEARING, best]) * feat[F_LAT_DIR, best] \
+                    / out_f[EF_MEA, best]
+                if out_i[EI_TURN, best] == bul[q, BC_FIRE] and abs(out_f[EF_POWER, best] - p) <= POWER_TOL:
+                    out_i[EI_LABEL_RIGHT, best] = 1
+                    stats[i, DS_LABELS_RIGHT] += 1.0
+    return nrow
+
+
+# --------------------------------------------------------------------------- glue
+
+class _Prepared:
+    """A recorded battle reshaped for the kernels."""
+
+    def __init__(self, result):
+        arr, bounds, round_ids = _robot_arrays(result)
+        self.arr = arr
+        self.round_start = bounds
+        self.round_ids = round_ids
+        self.rules = result.rules
+        self.width = float(result.rules.width)
+        self.height = float(result.rules.height)
+        self.cooling = float(result.rules.gun_cooling_rate)
+        n = arr["x"].shape[1]
+        self.bx = np.zeros((2, n))
+        self.by = np.zeros((2, n))
+        self.bexact = np.zeros((2, n), dtype=np.bool_)
+        hit_boxes(arr["x"], arr["y"], arr["heading"], arr["velocity"], arr["state"], bounds, self.bx, self.by,
+                  self.bexact)
+        self.counters = np.zeros((2, n, N_COUNTERS))
+        for i in range(2):
+            history_counters(arr["velocity"][i], bounds, self.counters[i])
+        self.bul = bullet_table(result, round_ids)
+        self.seg = _segments(self.bul, len(round_ids))
+
+
+def _initial_power(bul, default):
+    out = np.full(2, float(default))
+    for s in range(2):
+        mine = bul[bul[:, BC_OWNER] == s]
+        if len(mine):
+            out[s] = mine[0, BC_POWER]   # sorted by round then fire turn
+    return out
+
+
+def gun_waves(result, virtual_power=2.0, prepared=None):
+    """Gun-wave table of a recorded 1v1 battle: dict column -> array (GUN_INT, GUN_FLOAT, FEATURE_NAMES),
+    plus the multi-piece hit sets ("parts": rows of (row, gf_lo, gf_hi)) and counts ("stats")."""
+    from .features import FEATURE_NAMES
+    pr = prepared or _Prepared(result)
+    a = pr.arr
+    n = a["x"].shape[1]
+    rows = 2 * n
+    init = _initial_power(pr.bul, virtual_power)
+    cap = max(4096, n // 4)
+    while True:
+        out_i = np.empty((len(GUN_INT), rows), dtype=np.int64)
+        out_f = np.empty((len(GUN_FLOAT), rows))
+        feat = np.empty((N_FEAT, rows))
+        parts = np.zeros((cap, 3))
+        stats = np.zeros((2, 4))
+        nrow, nparts = gun_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"],
+                                    a["heat"], a["state"], pr.bx, pr.by, pr.bexact, pr.counters, pr.bul, pr.seg,
+                                    init, pr.width, pr.height, pr.cooling, out_i, out_f, feat, parts, stats)
+        if nparts <= cap:
+            break
+        cap = nparts + 16
+    cols = {}
+    for k, name in enumerate(GUN_INT):
+        cols[name] = out_i[k, :nrow]
+    cols["round"] = pr.round_ids[cols["round"]].astype(np.int64)
+    for k, name in enumerate(GUN_FLOAT):
+        cols[name] = out_f[k, :nrow]
+    for k, name in enumerate(FEATURE_NAMES):
+        cols[name] = feat[k, :nrow]
+    return dict(columns=cols, parts=parts[:nparts].copy(), stats=stats)
+
+
+def bot_specs(result):
+    """The bot spec strings of a battle (Robocode's " (1)", " (2)" suffixes for twins removed)."""
+    import re
+    return [re.sub(r" \(\d+\)$", "", nm) for nm in result.names]
+
+
+def _advanced_flags(result, specs=None):
+    from bots.registry import parse_bot
+    specs = specs or bot_specs(result)
+    return np.array([parse_bot(sp).advanced if isinstance(sp, str) else bool(sp.advanced) for sp in specs])
+
+
+def enemy_waves(result, prepared=None, specs=None):
+    """The surfer's-view table (ENEMY_INT, ENEMY_FLOAT, FEATURE_NAMES) and detection stats (2, 8)."""
+    from .features import FEATURE_NAMES
+    pr = prepared or _Prepared(result)
+    a = pr.arr
+    n = a["x"].shape[1]
+    scanned = np.zeros((2, n), dtype=np.bool_)
+    scans_nb(pr.round_start, a["x"], a["y"], a["heading"], a["gun"], a["radar"], a["state"], pr.bx, pr.by, scanned)
+    rows = max(16, len(pr.bul) * 2 + 16)
+    while True:
+        out_i = np.empty((len(ENEMY_INT), rows), dtype=np.int64)
+        out_f = np.empty((len(ENEMY_FLOAT), rows))
+        feat = np.empty((N_FEAT, rows))
+        stats = np.zeros((2, len(DETECTION_STATS)))
+        nrow = enemy_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"], a["state"],
+                              pr.bx, pr.by, pr.bexact, pr.counters, pr.bul, pr.seg, scanned,
+                              _advanced_flags(result, specs), pr.width, pr.height, pr.cooling, out_i, out_f,
+                              feat, stats) if rows >= n else None
+        if nrow is not None:
+            break
+        rows = n   # at most one detection per scan
+    cols = {}
+    for k, name in enumerate(ENEMY_INT):
+        cols[name] = out_i[k, :nrow]
+    cols["round"] = pr.round_ids[cols["round"]].astype(np.int64)
+    for k, name in enumerate(ENEMY_FLOAT):
+        cols[name] = out_f[k, :nrow]
+    for k, name in enumerate(FEATURE_NAMES):
+        cols[name] = feat[k, :nrow]
+    return dict(columns=cols, stats=stats, scans=scanned.sum(axis=1))
+
+
+def battle_waves(result, specs=None, virtual_power=2.0):
+    """Both tables of a recorded 1v1 battle: {"gun": gun_waves(...), "enemy": enemy_waves(...)}."""
+    pr = _Prepared(result)
+    return {"gun": gun_waves(result, virtual_power=virtual_power, prepared=pr),
+            "enemy": enemy_waves(result, prepared=pr, specs=specs)}
