@@ -453,6 +453,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
             e1 = 0.0
             v1 = 0.0
             adj = 0.0
+            zapped = False
             lat_prev = 1.0
             next_fire = 1 + cool_turns(3.0, cooling)   # the gun starts a round with heat 3
             # truth: this round's bullets of e (pe) and of i (pi_), sorted by fire turn
@@ -487,8 +488,9 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                     for q in range(pe0, pe1):
                         if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
                             own -= _damage(bul[q, BC_POWER])
-                    if abs(own - 0.1) < 1e-6:
+                    if abs(own - 0.1) < 1e-6 or (energy[i, j] == 0.0 and 0.1 - 1e-6 <= own < 0.2):
                         adj -= 0.1
+                        zapped = True
                 if not scanned[i, j]:
                     continue
                 e2 = energy[e, j]
@@ -501,6 +503,8 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                             ex <= HALF_WALL or ey <= HALF_WALL or ex >= width - HALF_WALL or
                             ey >= height - HALF_WALL):
                         expect -= max(0.0, min(8.0, abs(v1) + 1.0) / 2.0 - 1.0)
+                    if zapped and expect < 0.1:
+                        expect = 0.0            # a zap that leaves less than 0.1 leaves 0
                     drop = expect - e2
                     ok = (0.1 - POWER_TOL <= drop <= 3.0 + POWER_TOL) or (e2 <= 0.0 and POWER_TOL < drop < 0.1)
                     if ok and k >= next_fire - 1:
@@ -594,6 +598,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                 e1 = e2
                 v1 = v2
                 adj = 0.0
+                zapped = False
             # missed: observable enemy bullets no right detection claims
             n_right = 0.0
             for q in range(first_row, nrow):
