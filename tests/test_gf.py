@@ -1,0 +1,368 @@
+"""Guess-factor kernels (sim/gf.py): precise intersection against a brute-force bullet simulation,
+escape angles, lateral-direction and GF conventions at their edges."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from numba import njit
+
+from sim import gf
+from sim.geometry import rect_intersects_line
+
+BIG = 100000.0   # a field so large that walls never matter
+
+
+# --------------------------------------------------------------------------- brute-force reference
+
+@njit(cache=False)
+def _bullet_hits(sx, sy, h, speed, fire_turn, cx, cy, alive, last, width, height):
+    """Fly one bullet exactly as the engine does (incremental moves, wall test, then the segment against
+    the box of the previous turn) over the recorded path; True if it hits."""
+    x = sx
+    y = sy
+    s = math.sin(h)
+    c = math.cos(h)
+    for j in range(fire_turn - 1, last + 1):
+        if not alive[j]:
+            return False
+        lx = x
+        ly = y
+        x = lx + speed * s
+        y = ly + speed * c
+        if x - 3.0 <= 0.0 or y - 3.0 <= 0.0 or x + 3.0 >= width or y + 3.0 >= height:
+            return False
+        if rect_intersects_line(cx[j] - 18.0, cy[j] - 18.0, 36.0, 36.0, lx, ly, x, y):
+            return True
+        m = j - fire_turn + 1
+        fx = max(abs(cx[j] - 18.0 - sx), abs(cx[j] + 18.0 - sx))
+        fy = max(abs(cy[j] - 18.0 - sy), abs(cy[j] + 18.0 - sy))
+        if fx * fx + fy * fy < (m * speed) ** 2:
+            return False   # the bullet is past the box and the box cannot catch up (it moves < 11 / turn)
+    return False
+
+
+@njit(cache=False)
+def _reference_parts(sx, sy, b, speed, fire_turn, cx, cy, alive, last, width, height, lo, hi, ngrid, out):
+    """Hit set of headings b + offset, offset in [lo, hi]: classify a fine grid of headings by flying
+    bullets, then bisect every change of outcome to 1e-13."""
+    step = (hi - lo) / ngrid
+    prev = False
+    n = 0
+    for i in range(ngrid + 1):
+        o = lo + i * step
+        cur = _bullet_hits(sx, sy, b + o, speed, fire_turn, cx, cy, alive, last, width, height)
+        if i > 0 and cur != prev:
+            a = o - step
+            c = o
+            for _ in range(60):
+                m = 0.5 * (a + c)
+                if _bullet_hits(sx, sy, b + m, speed, fire_turn, cx, cy, alive, last, width, height) == prev:
+                    a = m
+                else:
+                    c = m
+            edge = 0.5 * (a + c)
+            if cur:
+                out[n, 0] = edge
+            else:
+                out[n, 1] = edge
+                n += 1
+        elif i == 0 and cur:
+            out[n, 0] = lo
+        prev = cur
+    if prev:
+        out[n, 1] = hi
+        n += 1
+    return n
+
+
+def _window(sx, sy, b, speed, cx, cy, last):
+    """Offsets spanned by the box's corners over the turns the front can touch it (independent of gf.py)."""
+    lo, hi = math.inf, -math.inf
+    for j in range(0, last + 1):
+        r1, r2 = j * speed, (j + 1) * speed
+        corners = [(cx[j] + dx, cy[j] + dy) for dx in (-18, 18) for dy in (-18, 18)]
+        ds = [math.hypot(px - sx, py - sy) for px, py in corners]
+        if min(ds) - 26 > r2:
+            continue
+        if max(ds) < r1:
+            break
+        for px, py in corners:
+            o = (math.atan2(px - sx, py - sy) - b + math.pi) % (2 * math.pi) - math.pi
+            lo, hi = min(lo, o), max(hi, o)
+    return lo - 0.02, hi + 0.02
+
+
+def _random_wave(rng):
+    """A wave fired at turn 1 at a target that moves with Robocode-like limits, often near walls,
+    sometimes at point-blank range."""
+    w = float(rng.choice([800, 400, 1000, 1200]))
+    h = float(rng.choice([600, 300, 1000, 800]))
+    L = 90
+    cx = np.zeros(L)
+    cy = np.zeros(L)
+    x = rng.uniform(18, w - 18)
+    y = rng.uniform(18, h - 18)
+    if rng.random() < 0.35:   # hug a wall
+        if rng.random() < 0.5:
+            x = 18 + rng.uniform(0, 6) if rng.random() < 0.5 else w - 18 - rng.uniform(0, 6)
+        else:
+            y = 18 + rng.uniform(0, 6) if rng.random() < 0.5 else h - 18 - rng.uniform(0, 6)
+    hd = rng.uniform(0, 2 * math.pi)
+    v = rng.uniform(-8, 8)
+    for j in range(L):
+        cx[j], cy[j] = x, y
+        hd += rng.uniform(-0.17, 0.17)
+        v = max(-8.0, min(8.0, v + rng.choice([-2.0, -1.0, 0.0, 1.0])))
+        x += v * math.sin(hd)
+        y += v * math.cos(hd)
+        if x < 18 or x > w - 18 or y < 18 or y > h - 18:
+            x, y, v = min(max(x, 18), w - 18), min(max(y, 18), h - 18), 0.0
+    while True:
+        if rng.random() < 0.2:   # point blank
+            a = rng.uniform(0, 2 * math.pi)
+            d = rng.uniform(36, 70)
+            sx = min(max(cx[0] + d * math.sin(a), 18), w - 18)
+            sy = min(max(cy[0] + d * math.cos(a), 18), h - 18)
+        else:
+            sx, sy = rng.uniform(18, w - 18), rng.uniform(18, h - 18)
+        if max(abs(sx - cx[0]), abs(sy - cy[0])) >= 36:
+            break
+    alive = np.ones(L, dtype=np.bool_)
+    if rng.random() < 0.1:
+        alive[rng.integers(1, L):] = False
+    power = rng.uniform(0.1, 3.0)
+    return w, h, cx, cy, alive, sx, sy, 20 - 3 * power
+
+
+def test_precise_intersection_matches_brute_force_on_random_waves():
+    rng = np.random.default_rng(20240601)
+    acc, parts, cand = gf.new_work()
+    out = np.zeros((64, 2))
+    n_waves = n_multi = 0
+    worst = 0.0
+    for _ in range(2000):
+        w, h, cx, cy, alive, sx, sy, speed = _random_wave(rng)
+        L = len(cx)
+        b = math.atan2(cx[0] - sx, cy[0] - sy)
+        mea = gf.classic_mea(speed)
+        n, status, c_off, c_turn, j_end = gf.track_wave(sx, sy, b, speed, 1, cx, cy, alive, 0, L - 1, w, h,
+                                                        8.0 * math.sqrt(2.0), acc, parts, cand)
+        lo, hi = _window(sx, sy, b, speed, cx, cy, L - 1)
+        if not math.isfinite(lo):
+            assert n == 0
+            continue
+        m = _reference_parts(sx, sy, b, speed, 1, cx, cy, alive, L - 1, w, h, lo, hi, 6000, out)
+        assert n == m, (n, m, acc[:n], out[:m], sx, sy, cx[0], cy[0], w, h, speed)
+        if n:
+            err = np.abs(acc[:n] - out[:m]).max() / mea     # in guess factors
+            worst = max(worst, err)
+            assert err < 1e-6, (acc[:n], out[:m])
+        n_waves += n > 0
+        n_multi += n > 1
+    assert n_waves > 1500
+    assert n_multi > 0      # the moving box really does produce split hit sets now and then
+    assert worst < 1e-6
+
+
+def test_track_wave_without_skip_ahead_gives_the_same_sets():
+    rng = np.random.default_rng(7)
+    a1, p1, c1 = gf.new_work()
+    a2, p2, c2 = gf.new_work()
+    for _ in range(300):
+        w, h, cx, cy, alive, sx, sy, speed = _random_wave(rng)
+        b = math.atan2(cx[0] - sx, cy[0] - sy)
+        r1 = gf.track_wave(sx, sy, b, speed, 1, cx, cy, alive, 0, len(cx) - 1, w, h, 8.0 * 1.5, a1, p1, c1)
+        r2 = gf.track_wave(sx, sy, b, speed, 1, cx, cy, alive, 0, len(cx) - 1, w, h, 0.0, a2, p2, c2)
+        assert r1[0] == r2[0] and r1[1] == r2[1] and r1[3] == r2[3]
+        assert np.array_equal(a1[:r1[0]], a2[:r2[0]])
+
+
+def _static_wave(sx, sy, tx, ty, power, width=BIG, height=BIG):
+    L = 200
+    cx = np.full(L, tx)
+    cy = np.full(L, ty)
+    alive = np.ones(L, dtype=np.bool_)
+    speed = gf.bullet_speed(power)
+    b = math.atan2(tx - sx, ty - sy)
+    acc, parts, cand = gf.new_work()
+    n, status, c_off, c_turn, _ = gf.track_wave(sx, sy, b, speed, 1, cx, cy, alive, 0, L - 1, width, height, 8.0,
+                                                acc, parts, cand)
+    return n, status, c_off, acc[:n].copy(), speed, b
+
+
+def _corner_offsets(sx, sy, tx, ty, b):
+    return [gf.rel_angle(math.atan2(tx + dx - sx, ty + dy - sy) - b) for dx in (-18, 18) for dy in (-18, 18)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(d=st.floats(36.0 * math.sqrt(2.0) + 0.01, 1500.0), a=st.floats(0.0, 2 * math.pi),
+       power=st.floats(0.1, 3.0))
+def test_stationary_target_interval_is_the_box_angular_width(d, a, power):
+    sx, sy = 50000.0, 50000.0
+    tx, ty = sx + d * math.sin(a), sy + d * math.cos(a)
+    n, status, c_off, acc, speed, b = _static_wave(sx, sy, tx, ty, power)
+    assert n == 1 and status == 0
+    offs = _corner_offsets(sx, sy, tx, ty, b)
+    lo, hi = acc[0]
+    assert lo <= 0.0 <= hi
+    assert abs(lo - min(offs)) < 1e-12 and abs(hi - max(offs)) < 1e-12
+    mea = gf.classic_mea(speed)
+    assert abs((hi - lo) / mea - (max(offs) - min(offs)) / mea) < 1e-11
+    assert abs(c_off) < 1e-12      # the centre is on the direct bearing
+
+
+def test_point_blank_interval_spans_the_whole_box_beyond_gf_one():
+    # touching boxes, target due north: near corners at +-45 degrees
+    sx, sy = 400.0, 300.0
+    n, status, c_off, acc, speed, b = _static_wave(sx, sy, sx, sy + 36.0, 3.0, 800.0, 600.0)
+    assert n == 1 and status == 0
+    mea = gf.classic_mea(speed)
+    assert acc[0, 0] == pytest.approx(-math.pi / 4, abs=1e-12)
+    assert acc[0, 1] == pytest.approx(math.pi / 4, abs=1e-12)
+    assert acc[0, 1] / mea > 0.9   # the box is wider than the escape angle at point blank: GFs are not clipped
+    assert gf.clip_gf(1.7) == 1.0 and gf.clip_gf(-3.0) == -1.0 and gf.clip_gf(0.25) == 0.25
+
+
+@pytest.mark.parametrize("direction", [1.0, -1.0])
+@pytest.mark.parametrize("power,d", [(3.0, 300.0), (1.9, 500.0), (0.1, 700.0), (3.0, 900.0)])
+def test_target_driving_perpendicular_at_full_speed_reaches_gf_one(direction, power, d):
+    # source at the origin of a huge field, target due north driving east (clockwise) or west at 8
+    sx, sy = 50000.0, 50000.0
+    L = 400
+    cx = sx + direction * 8.0 * np.arange(L)
+    cy = np.full(L, sy + d)
+    alive = np.ones(L, dtype=np.bool_)
+    speed = gf.bullet_speed(power)
+    b = math.atan2(cx[0] - sx, cy[0] - sy)
+    lat = gf.lateral_direction(sx, sy, cx[0], cy[0], math.pi / 2 if direction > 0 else 3 * math.pi / 2, 8.0, 1.0)
+    assert lat == direction
+    acc, parts, cand = gf.new_work()
+    n, status, c_off, c_turn, _ = gf.track_wave(sx, sy, b, speed, 1, cx, cy, alive, 0, L - 1, BIG, BIG, 8.0, acc,
+                                                parts, cand)
+    mea = gf.classic_mea(speed)
+    g_center = c_off * lat / mea
+    assert 0.93 < g_center <= 1.0 + 1e-9, g_center
+    lo, hi = (acc[0, 0], acc[n - 1, 1]) if lat > 0 else (-acc[n - 1, 1], -acc[0, 0])
+    assert lo / mea < g_center < hi / mea
+    # and the escape circle agrees that nothing beyond the classic MEA is reachable
+    cw, ccw = gf.escape_circle_mea(sx, sy, cx[0], cy[0], speed, BIG, BIG)
+    assert cw == pytest.approx(mea, rel=1e-12) and ccw == pytest.approx(mea, rel=1e-12)
+
+
+def test_lateral_direction_conventions():
+    sx, sy = 0.0, 0.0
+    # target due north: driving east is clockwise (+1), west anticlockwise (-1)
+    assert gf.lateral_direction(sx, sy, 0.0, 100.0, math.pi / 2, 8.0, -1.0) == 1.0
+    assert gf.lateral_direction(sx, sy, 0.0, 100.0, 3 * math.pi / 2, 8.0, 1.0) == -1.0
+    # driving backwards flips it
+    assert gf.lateral_direction(sx, sy, 0.0, 100.0, math.pi / 2, -8.0, 1.0) == -1.0
+    # target due east: driving south is clockwise
+    assert gf.lateral_direction(sx, sy, 100.0, 0.0, math.pi, 3.0, -1.0) == 1.0
+    # zero lateral velocity keeps the previous direction: standing still, or driving straight at the source
+    for prev in (1.0, -1.0):
+        assert gf.lateral_direction(sx, sy, 0.0, 100.0, 1.234, 0.0, prev) == prev
+        assert gf.lateral_direction(sx, sy, 0.0, 100.0, math.pi, 8.0, prev) == prev
+        assert gf.lateral_direction(sx, sy, 0.0, 100.0, 0.0, 8.0, prev) == prev
+    assert gf.gf_of_offset(0.3, -1.0, 0.6) == pytest.approx(-0.5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sx=st.floats(18, 782), sy=st.floats(18, 582), tx=st.floats(18, 782), ty=st.floats(18, 582),
+       power=st.floats(0.1, 3.0))
+def test_precise_mea_within_classic_and_symmetric_in_open_field(sx, sy, tx, ty, power):
+    if math.hypot(tx - sx, ty - sy) < 1.0:
+        return
+    speed = gf.bullet_speed(power)
+    mea = gf.classic_mea(speed)
+    cw, ccw = gf.escape_circle_mea(sx, sy, tx, ty, speed, 800.0, 600.0)
+    assert 0.0 <= cw <= mea + 1e-12 and 0.0 <= ccw <= mea + 1e-12
+    # the same geometry in an open field reaches the classic MEA on both sides
+    cw2, ccw2 = gf.escape_circle_mea(sx + 50000, sy + 50000, tx + 50000, ty + 50000, speed, BIG, BIG)
+    assert cw2 == pytest.approx(mea, abs=1e-12) and ccw2 == pytest.approx(mea, abs=1e-12)
+    assert cw <= cw2 + 1e-12 and ccw <= ccw2 + 1e-12
+
+
+def test_precise_mea_near_walls():
+    speed = gf.bullet_speed(2.0)
+    mea = gf.classic_mea(speed)
+    # a wall *behind* the target does not cut the escape angle: the tangent points lie beside the target
+    cw, ccw = gf.escape_circle_mea(400.0, 300.0, 400.0, 580.0, speed, 800.0, 600.0)
+    assert cw == pytest.approx(mea, rel=1e-12) and ccw == pytest.approx(mea, rel=1e-12)
+    # a wall on one side does: target near the right wall, shooter to the south-west of it, bearing
+    # north-north-east; clockwise is towards the wall
+    cw, ccw = gf.escape_circle_mea(700.0, 100.0, 760.0, 450.0, speed, 800.0, 600.0)
+    assert cw < 0.5 * mea and ccw == pytest.approx(mea, rel=1e-12)
+    # and the mirror image cuts the other side by exactly as much
+    cw2, ccw2 = gf.escape_circle_mea(100.0, 100.0, 40.0, 450.0, speed, 800.0, 600.0)
+    assert ccw2 == pytest.approx(cw, rel=1e-9) and cw2 == pytest.approx(ccw, rel=1e-9)
+    # pinned in a corner: both sides cut
+    cw, ccw = gf.escape_circle_mea(300.0, 200.0, 782.0, 582.0, speed, 800.0, 600.0)
+    assert cw < 0.8 * mea and ccw < 0.8 * mea
+
+
+def test_mea_drive_open_field_and_wall():
+    speed = gf.bullet_speed(2.0)
+    mea = gf.classic_mea(speed)
+    # already driving perpendicular at full speed, far from walls: close to (never above) the classic MEA
+    for side in (1.0, -1.0):
+        m = gf.mea_drive(5000.0, 5000.0, 5000.0, 5400.0, side * math.pi / 2, 8.0, speed, side, BIG, BIG, 120.0)
+        assert 0.85 * mea < m <= mea + 1e-12
+    # standing still it loses the acceleration turns
+    m0 = gf.mea_drive(5000.0, 5000.0, 5000.0, 5400.0, math.pi / 2, 0.0, speed, 1.0, BIG, BIG, 120.0)
+    assert m0 < gf.mea_drive(5000.0, 5000.0, 5000.0, 5400.0, math.pi / 2, 8.0, speed, 1.0, BIG, BIG, 120.0)
+    # a wall 40 px ahead of the motion cuts it
+    mw = gf.mea_drive(400.0, 100.0, 740.0, 100.0, 0.0, 8.0, speed, -1.0, 800.0, 600.0, 120.0)
+    mo = gf.mea_drive(400.0, 300.0, 740.0, 300.0, 0.0, 8.0, speed, -1.0, 800.0, 600.0, 120.0)
+    assert mw < mo
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=st.floats(-math.pi + 1e-9, math.pi - 1e-9), b=st.floats(-math.pi + 1e-9, math.pi - 1e-9),
+       r=st.floats(1e-3, 1e4))
+def test_pseudo_angle_is_monotone_and_invertible(a, b, r):
+    pa = gf.pseudo_angle(r * math.sin(a), r * math.cos(a))
+    pb = gf.pseudo_angle(math.sin(b), math.cos(b))
+    assert -2.0 < pa <= 2.0
+    assert gf.pseudo_to_angle(pa) == pytest.approx(a, abs=1e-12)
+    if a < b - 1e-12:
+        assert pa < pb
+    elif a > b + 1e-12:
+        assert pa > pb
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(-2, 2), st.floats(0, 0.5)), min_size=1, max_size=12))
+def test_union_add_is_the_set_union(intervals):
+    acc = np.empty((16, 2))
+    n = 0
+    for lo, w in intervals:
+        n = gf.union_add(acc, n, lo, lo + w)
+    # sorted, disjoint
+    for k in range(1, n):
+        assert acc[k - 1, 1] < acc[k, 0]
+    for k in range(n):
+        assert acc[k, 0] <= acc[k, 1]
+    probe = np.concatenate([np.linspace(-2.1, 2.6, 2001), [lo for lo, _ in intervals], [lo + w for lo, w in intervals]])
+    for x in probe:
+        want = any(lo <= x <= lo + w for lo, w in intervals)
+        got = any(acc[k, 0] <= x <= acc[k, 1] for k in range(n))
+        assert want == got, x
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=st.floats(18, 782), y=st.floats(18, 582), h=st.floats(0, 2 * math.pi), orient=st.sampled_from([1.0, -1.0]))
+def test_stick_rotation_is_the_first_allowed_heading(x, y, h, orient):
+    W, H, L, m = 800.0, 600.0, 160.0, 18.0
+    rot = gf.stick_rotation(x, y, h, L, m, orient, W, H)
+    assert 0.0 <= rot <= 2 * math.pi
+
+    def inside(a):
+        ex, ey = x + L * math.sin(a), y + L * math.cos(a)
+        return m - 1e-7 <= ex <= W - m + 1e-7 and m - 1e-7 <= ey <= H - m + 1e-7
+
+    if rot == math.pi and not inside(h + orient * rot):
+        return   # no heading works (cannot happen in this field, but allowed by the contract)
+    assert inside(h + orient * rot)
+    steps = np.arange(0.0, rot - 1e-6, 1e-3)
+    assert not any(inside(h + orient * s) for s in steps[:-1] if s < rot - 2e-3)
