@@ -183,6 +183,38 @@ def _in_sweep(cx, cy, px, py, start, extent):
     return rel <= 0.0 and rel >= extent
 
 
+# |sin| of the angle to a ray below which _in_sweep_rays leaves the decision to atan2: far above the
+# rounding error of either test (~1e-15 rad), so both always agree where the fast test decides
+SWEEP_MARGIN = 1e-12
+
+
+@njit(**NB)
+def _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
+    """_in_sweep, deciding without atan2 when the point is clearly on one side of a sweep ray.
+
+    (s0, c0) and (s1, c1) are sin/cos of the start and end headings. dx*c - dy*s is |d| times the
+    sine of the clockwise angle from the ray to the point; only when both signs are unambiguous (by
+    SWEEP_MARGIN) is the answer taken from them, otherwise _in_sweep computes it, so the result is
+    always _in_sweep's. |extent| <= pi (performScan normalises it).
+    """
+    dx = px - cx
+    dy = py - cy
+    tol = SWEEP_MARGIN * (abs(dx) + abs(dy))
+    cs = dx * c0 - dy * s0
+    ce = dx * c1 - dy * s1
+    if extent > 0.0:
+        if cs < -tol or ce > tol:  # counter-clockwise of the start ray, or clockwise past the end ray
+            return False
+        if cs > tol and ce < -tol:
+            return True
+    else:
+        if cs > tol or ce < -tol:
+            return False
+        if cs < -tol and ce > tol:
+            return True
+    return _in_sweep(cx, cy, px, py, start, extent)
+
+
 @njit(**NB)
 def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     """Does the radar sweep (pie from heading `start`, signed `extent`) touch the box at (bx, by)?
@@ -191,15 +223,19 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     Arc2D.intersects for the pie; this is the same set computed directly in
     Robocode's coordinates (heading 0 = +y, clockwise).
     """
-    sx = cx + radius * math.sin(start)
-    sy = cy + radius * math.cos(start)
+    s0 = math.sin(start)
+    c0 = math.cos(start)
+    sx = cx + radius * s0
+    sy = cy + radius * c0
     if robot_box_intersects_line(bx, by, cx, cy, sx, sy):
         return True
     if extent == 0.0:
         return False
     end = start + extent
-    ex = cx + radius * math.sin(end)
-    ey = cy + radius * math.cos(end)
+    s1 = math.sin(end)
+    c1 = math.cos(end)
+    ex = cx + radius * s1
+    ey = cy + radius * c1
     if robot_box_intersects_line(bx, by, cx, cy, ex, ey):
         return True
     r2 = radius * radius
@@ -208,13 +244,21 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     x1 = x0 + ROBOT_SIZE
     y1 = y0 + ROBOT_SIZE
     # a corner strictly inside the pie
+    arc_clear = True
     for k in range(4):
         px = x0 if (k & 1) == 0 else x1
         py = y0 if (k & 2) == 0 else y1
         dx = px - cx
         dy = py - cy
-        if dx * dx + dy * dy < r2 and _in_sweep(cx, cy, px, py, start, extent):
+        d2 = dx * dx + dy * dy
+        if d2 >= r2 - 1.0:
+            arc_clear = False
+        if d2 < r2 and _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
             return True
+    if arc_clear:
+        # every corner is inside the circle by a clear margin: the arc crosses the lines of the box's
+        # edges at least 1/(2 radius) beyond the corners, so the edge test below finds nothing
+        return False
     # the arc crossing an edge of the box
     for k in range(4):
         vertical = k < 2
@@ -235,6 +279,6 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
                 px = cx + sgn * h
                 if px < x0 or px > x1:
                     continue
-            if _in_sweep(cx, cy, px, py, start, extent):
+            if _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
                 return True
     return False
