@@ -30,7 +30,7 @@ FEATURES = (
     ("distance", "distance from the wave's source to the target's centre at fire time (px)", "[0, field diagonal]"),
     ("bft", "bullet flight time: distance / bullet speed (turns)", "[0, ~100]"),
     ("velocity", "target's signed velocity (px/turn; negative = driving backwards)", "[-8, 8]"),
-    ("speed", "|velocity|", "[0, 8]"),
+    ("abs_velocity", "|velocity|", "[0, 8]"),
     ("vel8", "1 when |velocity| >= 8 - 1e-9 (full speed), else 0", "{0, 1}"),
     ("accel", "|v - v_prev| with the sign of |v| - |v_prev| (negative = slowing); v_prev = previous turn", "[-8, 2]"),
     ("lat_vel", "lateral velocity v*sin(heading - bearing): positive = clockwise around the source", "[-8, 8]"),
@@ -71,7 +71,7 @@ FEATURES = (
 )
 FEATURE_NAMES = tuple(f[0] for f in FEATURES)
 N_FEAT = len(FEATURES)
-(F_DISTANCE, F_BFT, F_VELOCITY, F_SPEED, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
+(F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
  F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME, F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD,
  F_WALL_REVERSE, F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
  F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY) = range(N_FEAT)
@@ -163,7 +163,7 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
     out[F_DISTANCE] = dist
     out[F_BFT] = bft
     out[F_VELOCITY] = v
-    out[F_SPEED] = abs(v)
+    out[F_ABS_VELOCITY] = abs(v)
     out[F_VEL8] = 1.0 if abs(v) >= 8.0 - 1e-9 else 0.0
     vp = vel[j - 1] if j > j0 else v
     acc = abs(v - vp)
@@ -173,8 +173,8 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
     cos_b = dy / dist if dist > 0.0 else math.cos(bearing)
     sh = math.sin(h)
     ch = math.cos(h)
-    sin_rel = sh * cos_b - ch * sin_b       # sin(h - bearing)
-    cos_rel = ch * cos_b + sh * sin_b
+    sin_rel = max(-1.0, min(1.0, sh * cos_b - ch * sin_b))      # sin(h - bearing)
+    cos_rel = max(-1.0, min(1.0, ch * cos_b + sh * sin_b))
     out[F_LAT_VEL] = v * sin_rel
     out[F_ADV_VEL] = -v * cos_rel
     out[F_LAT_DIR] = lat_dir
@@ -214,7 +214,7 @@ def normalized(columns):
     """BeepBoop-style normalised features (roughly [0, 1]) from a dict of raw feature columns.
 
     Returns a dict name -> float64 array: power/3, virtuality/5, bft/100, (accel+2)/2 floored at 0,
-    speed/8, vel8, (adv_dir+1)/2, timers relative to flight time, dist10/80, dist20/160, the wall
+    abs_velocity/8, vel8, (adv_dir+1)/2, timers relative to flight time, dist10/80, dist20/160, the wall
     ratios as they are, stick angles / (pi/2), shots_fired/1000, |lat_vel|/8, (adv_vel+8)/16.
     """
     c = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
@@ -223,7 +223,7 @@ def normalized(columns):
         "virtuality": c["virtuality_gun"] / 5.0,
         "bft": c["bft"] / 100.0,
         "accel": np.maximum(2.0 + c["accel"], 0.0) / 2.0,
-        "speed": c["speed"] / 8.0,
+        "abs_velocity": c["abs_velocity"] / 8.0,
         "vel8": c["vel8"],
         "adv_dir": (c["adv_dir"] + 1.0) / 2.0,
         "dir_change_rel": c["dir_change_rel"],

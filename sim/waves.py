@@ -46,8 +46,8 @@ HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from 
 GUN_INT = ("round", "turn", "shooter", "target", "real_bullet", "hit", "collided", "bullet_id", "n_parts",
            "status", "exact", "center_turn")
 # float columns
-GUN_FLOAT = ("fire_x", "fire_y", "bearing", "speed", "mea", "mea_pos", "mea_neg", "gf_lo", "gf_hi", "gf_center",
-             "gf_fired")
+GUN_FLOAT = ("fire_x", "fire_y", "bearing", "bullet_speed", "mea", "mea_pos", "mea_neg", "gf_lo", "gf_hi",
+             "gf_center", "gf_fired")
 (GI_ROUND, GI_TURN, GI_SHOOTER, GI_TARGET, GI_REAL, GI_HIT, GI_COLLIDED, GI_BULLET_ID, GI_N_PARTS, GI_STATUS,
  GI_EXACT, GI_CENTER_TURN) = range(len(GUN_INT))
 (GF_FIRE_X, GF_FIRE_Y, GF_BEARING, GF_SPEED, GF_MEA, GF_MEA_POS, GF_MEA_NEG, GF_LO, GF_HI, GF_CENTER,
@@ -348,7 +348,7 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
 
 ENEMY_INT = ("round", "turn", "surfer", "shooter", "gap", "detected_right", "true_turn", "hit", "hit_bullet",
              "label_right", "n_parts", "status", "exact")
-ENEMY_FLOAT = ("source_x", "source_y", "power", "true_power", "bearing", "speed", "mea", "mea_pos", "mea_neg",
+ENEMY_FLOAT = ("source_x", "source_y", "power", "true_power", "bearing", "bullet_speed", "mea", "mea_pos", "mea_neg",
                "gf_lo", "gf_hi", "gf_center", "gf_hit")
 (EI_ROUND, EI_TURN, EI_SURFER, EI_SHOOTER, EI_GAP, EI_RIGHT, EI_TRUE_TURN, EI_HIT, EI_HIT_BULLET, EI_LABEL_RIGHT,
  EI_N_PARTS, EI_STATUS, EI_EXACT) = range(len(ENEMY_INT))
@@ -716,7 +716,8 @@ def gun_waves(result, virtual_power=2.0, prepared=None):
     for k, name in enumerate(GUN_FLOAT):
         cols[name] = out_f[k, :nrow]
     for k, name in enumerate(FEATURE_NAMES):
-        cols[name] = feat[k, :nrow]
+        if name not in cols:     # "turn" is the table's own column
+            cols[name] = feat[k, :nrow]
     return dict(columns=cols, parts=parts[:nparts].copy(), stats=stats)
 
 
@@ -760,7 +761,8 @@ def enemy_waves(result, prepared=None, specs=None):
     for k, name in enumerate(ENEMY_FLOAT):
         cols[name] = out_f[k, :nrow]
     for k, name in enumerate(FEATURE_NAMES):
-        cols[name] = feat[k, :nrow]
+        if name not in cols:     # "turn" and "power" are the table's own columns
+            cols[name] = feat[k, :nrow]
     return dict(columns=cols, stats=stats, scans=scanned.sum(axis=1))
 
 
