@@ -405,9 +405,11 @@ def _ray_hits(sx, sy, sin_b, cos_b, p, r1, r2, x0, y0, wall_hi_x, wall_hi_y):
 
 @njit(**HOT)
 def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
+    """Store the direction of P from S in the bearing's frame: cand[0] = across (clockwise +), cand[1] = along."""
     dx = px - sx
     dy = py - sy
-    cand[n] = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+    cand[0, n] = dx * cos_b - dy * sin_b
+    cand[1, n] = dx * sin_b + dy * cos_b
     return n + 1
 
 
@@ -426,7 +428,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
 
     Writes up to parts.shape[0] disjoint closed intervals into parts[k, 0:2] (ascending) and returns
     their count (0 when the front does not touch the box in this turn); `cand` is scratch space of
-    MAX_CAND values. Exact: the interval ends are among the candidate directions (box corners inside
+    shape (3, MAX_CAND). Exact: the interval ends are among the candidate directions (box corners inside
     the annulus, either circle crossing an edge of the box, the outer circle crossing a wall line
     x = 3, x = W-3, y = 3, y = H-3). When the outer circle keeps clear of the walls and the inner
     circle crosses the box at most twice, the set is connected and spanned by the candidates;
@@ -486,11 +488,30 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                     n_inner += 1
     if n == 0:
         return 0
-    lo = cand[0]
-    hi = cand[0]
-    for k in range(1, n):
-        lo = min(lo, cand[k])
-        hi = max(hi, cand[k])
+    # extreme directions: while every candidate is ahead of the source (along > 0, the usual case)
+    # compare tangents across/along by cross-multiplying; pseudo-angles only for the two winners
+    ahead = True
+    for k in range(n):
+        if cand[1, k] <= 0.0:
+            ahead = False
+            break
+    if ahead:
+        ilo = 0
+        ihi = 0
+        for k in range(1, n):
+            if cand[0, k] * cand[1, ilo] < cand[0, ilo] * cand[1, k]:
+                ilo = k
+            if cand[0, k] * cand[1, ihi] > cand[0, ihi] * cand[1, k]:
+                ihi = k
+        lo = pseudo_angle(cand[0, ilo], cand[1, ilo])
+        hi = pseudo_angle(cand[0, ihi], cand[1, ihi])
+    else:
+        lo = pseudo_angle(cand[0, 0], cand[1, 0])
+        hi = lo
+        for k in range(1, n):
+            q = pseudo_angle(cand[0, k], cand[1, k])
+            lo = min(lo, q)
+            hi = max(hi, q)
     wall_hi_x = width - WALL_MARGIN
     wall_hi_y = height - WALL_MARGIN
     seg = r2 - r1
@@ -524,6 +545,9 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
         parts[0, 1] = hi
         return 1
     # exact classification between candidate directions
+    pa = cand[2]
+    for k in range(n):
+        pa[k] = pseudo_angle(cand[0, k], cand[1, k])
     if walls:
         for k in range(4):
             vertical = k < 2
@@ -543,21 +567,21 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 dx = px - sx
                 dy = py - sy
                 o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
-                if lo < o < hi and n < cand.shape[0]:
-                    cand[n] = o
+                if lo < o < hi and n < pa.shape[0]:
+                    pa[n] = o
                     n += 1
-    _sort_small(cand, n)
+    _sort_small(pa, n)
     np_ = 0
-    if cand[n - 1] == cand[0]:
-        if _ray_hits(sx, sy, sin_b, cos_b, cand[0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
-            parts[0, 0] = cand[0]
-            parts[0, 1] = cand[0]
+    if pa[n - 1] == pa[0]:
+        if _ray_hits(sx, sy, sin_b, cos_b, pa[0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+            parts[0, 0] = pa[0]
+            parts[0, 1] = pa[0]
             return 1
         return 0
     open_ = False
     for k in range(n - 1):
-        a = cand[k]
-        c = cand[k + 1]
+        a = pa[k]
+        c = pa[k + 1]
         if c <= a:
             continue
         inside = _ray_hits(sx, sy, sin_b, cos_b, 0.5 * (a + c), r1, r2, x0, y0, wall_hi_x, wall_hi_y)
@@ -620,7 +644,7 @@ def union_add(acc, n, lo, hi):
 
 def new_work():
     """Scratch buffers for track_wave: (acc, parts, cand)."""
-    return np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty(MAX_CAND)
+    return np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
 
 
 @njit(**HOT)

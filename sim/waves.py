@@ -97,50 +97,75 @@ def _robot_arrays(result):
     return arr, bounds.astype(np.int64), rnd[starts]
 
 
+@njit(**NB)
+def _bullet_rows_nb(bt, ridx, n_rounds, out):
+    """Fill `out` (one row per bullet, BULLET_COLUMNS) from trace rows `bt` (turn order) whose round index
+    is ridx; rows come out sorted by (round, owner, id), i.e. by fire turn within a robot's round."""
+    maxid = np.zeros((n_rounds, 2), dtype=np.int64)
+    for k in range(bt.shape[0]):
+        r = ridx[k]
+        if r < 0:
+            continue
+        o = int(bt[k, 2])
+        maxid[r, o] = max(maxid[r, o], int(bt[k, 3]))
+    off = np.zeros((n_rounds, 2), dtype=np.int64)
+    total = 0
+    for r in range(n_rounds):
+        for o in range(2):
+            off[r, o] = total
+            total += maxid[r, o]
+    seen = np.zeros(total, dtype=np.bool_)
+    ended = np.zeros(total, dtype=np.bool_)
+    for k in range(bt.shape[0]):
+        r = ridx[k]
+        if r < 0:
+            continue
+        bid = int(bt[k, 3])
+        if bid < 1:
+            continue
+        q = off[r, int(bt[k, 2])] + bid - 1
+        if not seen[q]:
+            seen[q] = True
+            out[q, BC_ROUND] = r
+            out[q, BC_OWNER] = bt[k, 2]
+            out[q, BC_ID] = bid
+            out[q, BC_FIRE] = bt[k, 1]
+            out[q, BC_HEADING] = bt[k, 6]
+            out[q, BC_POWER] = bt[k, 7]
+            out[q, BC_END_STATE] = 0.0
+            out[q, BC_END_TURN] = -1.0
+            out[q, BC_END_X] = math.nan
+            out[q, BC_END_Y] = math.nan
+        if not ended[q] and bt[k, 8] != BS_MOVING:
+            ended[q] = True
+            out[q, BC_END_STATE] = bt[k, 8]
+            out[q, BC_END_TURN] = bt[k, 1]
+            out[q, BC_END_X] = bt[k, 4]
+            out[q, BC_END_Y] = bt[k, 5]
+    return seen
+
+
 def bullet_table(result, round_ids):
     """One row per real bullet (BULLET_COLUMNS) from the bullet trace; round = index into round_ids.
 
     end_state is the first state other than MOVING (HIT_VICTIM, HIT_BULLET, HIT_WALL) or 0 when the round
-    ended with the bullet in flight; end_x/end_y is the bullet's position at that moment (for a hit, the
-    point where it met the robot's box, as the HitByBullet event reports it, up to Robocode's paint offset).
+    ended with the bullet in flight; end_x/end_y is the bullet's recorded position then (for a hit, where
+    Robocode paints it, riding on the victim). Sorted by round, owner and fire turn.
     """
     bt = result.bullets_trace
     if bt is None or len(bt) == 0:
         return np.zeros((0, len(BULLET_COLUMNS)))
-    bt = np.asarray(bt, dtype=np.float64)
-    # rows are recorded turn by turn: a stable sort on (round, owner, bullet id) keeps each bullet's
-    # rows in turn order
-    key = (bt[:, 0].astype(np.int64) * 4 + bt[:, 2].astype(np.int64)) * (1 << 32) + bt[:, 3].astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    bt = bt[order]
-    key = key[order]
-    new = np.ones(len(bt), dtype=bool)
-    new[1:] = key[1:] != key[:-1]
-    first = np.flatnonzero(new)
-    last = np.append(first[1:], len(bt))
-    out = np.zeros((len(first), len(BULLET_COLUMNS)))
+    bt = np.ascontiguousarray(bt, dtype=np.float64)
     rid = np.asarray(round_ids, dtype=np.int64)
-    rr = bt[first, 0].astype(np.int64)
-    k = np.searchsorted(rid, rr)
-    k = np.minimum(k, max(len(rid) - 1, 0))
-    out[:, BC_ROUND] = np.where((len(rid) > 0) & (rid[k] == rr), k, -1)
-    out[:, BC_OWNER] = bt[first, 2]
-    out[:, BC_ID] = bt[first, 3]
-    out[:, BC_FIRE] = bt[first, 1]
-    out[:, BC_HEADING] = bt[first, 6]
-    out[:, BC_POWER] = bt[first, 7]
-    stop_idx = np.flatnonzero(bt[:, 8] != BS_MOVING)
-    q = np.searchsorted(stop_idx, first)
-    has = q < len(stop_idx)
-    e = np.where(has, stop_idx[np.minimum(q, max(len(stop_idx) - 1, 0))] if len(stop_idx) else 0, 0)
-    has &= e < last
-    out[:, BC_END_STATE] = np.where(has, bt[e, 8], 0.0)
-    out[:, BC_END_TURN] = np.where(has, bt[e, 1], -1.0)
-    out[:, BC_END_X] = np.where(has, bt[e, 4], math.nan)
-    out[:, BC_END_Y] = np.where(has, bt[e, 5], math.nan)
-    out = out[out[:, BC_ROUND] >= 0]
-    order = np.lexsort((out[:, BC_FIRE], out[:, BC_OWNER], out[:, BC_ROUND]))
-    return np.ascontiguousarray(out[order])
+    rr = bt[:, 0].astype(np.int64)
+    k = np.minimum(np.searchsorted(rid, rr), max(len(rid) - 1, 0))
+    ridx = np.where((len(rid) > 0) & (rid[k] == rr), k, -1).astype(np.int64)
+    n_rounds = len(rid)
+    ids = bt[:, 3].astype(np.int64)
+    cap = int(ids.max()) * 2 * n_rounds if len(ids) else 0
+    out = np.zeros((cap, len(BULLET_COLUMNS)))
+    seen = _bullet_rows_nb(bt, ridx, n_rounds, out)
+    return np.ascontiguousarray(out[:len(seen)][seen])
 
 
 def _segments(bul, n_rounds):
@@ -207,13 +232,14 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                  init_power, width, height, cooling, out_i, out_f, feat, parts, stats):
     """One wave per (shooter, turn) in every round; see the module docstring. Returns (rows, part rows).
 
+    bexact[i, j] counts the rows before j whose hit box is an estimate (see _Prepared).
     stats[s, 0..3] += waves made, waves dropped (front never touched a live box), real bullets,
     real bullets dropped.
     """
     n_rounds = round_start.shape[0] - 1
     acc = np.empty((MAX_PARTS, 2))
     tparts = np.empty((8, 2))
-    work = np.empty(MAX_CAND)
+    work = np.empty((3, MAX_CAND))
     last_power = init_power.copy()
     shots = np.zeros(2)
     alive = state != RS_DEAD
@@ -275,11 +301,8 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                     if real:
                         stats[s, 3] += 1.0
                 else:
-                    ex = True
-                    for q in range(t - 1, min(j_end, T - 1) + 1):
-                        if not bexact[o, j0 + q]:
-                            ex = False
-                            break
+                    # exact boxes over the turns looked at: bexact holds running counts of inexact boxes
+                    ex = bexact[o, j0 + min(j_end, T - 1) + 1] == bexact[o, j0 + t - 1]
                     # virtuality: nearest real bullet of s in this round
                     if real:
                         virt = 0.0
@@ -433,7 +456,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
     n_rounds = round_start.shape[0] - 1
     acc = np.empty((MAX_PARTS, 2))
     tparts = np.empty((8, 2))
-    work = np.empty(MAX_CAND)
+    work = np.empty((3, MAX_CAND))
     alive = state != RS_DEAD
     nrow = 0
     seen = np.zeros(2)      # enemy waves each surfer detected so far in the battle
@@ -552,11 +575,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                         n, status, c_off, c_turn, j_end = track_wave(srcx, srcy, b, speed, tf, bx[i, j0:j1],
                                                                      by[i, j0:j1], alive[i, j0:j1], 0, T - 1, width,
                                                                      height, max_step, acc, tparts, work)
-                        exq = True
-                        for q in range(tf - 1, min(j_end, T - 1) + 1):
-                            if not bexact[i, j0 + q]:
-                                exq = False
-                                break
+                        exq = bexact[i, j0 + min(j_end, T - 1) + 1] == bexact[i, j0 + tf - 1]
                         out_i[EI_ROUND, nrow] = r
                         out_i[EI_TURN, nrow] = tf
                         out_i[EI_SURFER, nrow] = i
@@ -671,6 +690,9 @@ class _Prepared:
         self.bexact = np.zeros((2, n), dtype=np.bool_)
         hit_boxes(arr["x"], arr["y"], arr["heading"], arr["velocity"], arr["state"], bounds, self.bx, self.by,
                   self.bexact)
+        # inexact[:, j] = boxes not known exactly among rows < j (the kernels' O(1) exactness test)
+        self.inexact = np.zeros((2, n + 1), dtype=np.int64)
+        np.cumsum(~self.bexact, axis=1, out=self.inexact[:, 1:])
         self.counters = np.zeros((2, n, N_COUNTERS))
         for i in range(2):
             history_counters(arr["velocity"][i], bounds, self.counters[i])
@@ -704,7 +726,7 @@ def gun_waves(result, virtual_power=2.0, prepared=None):
         parts = np.zeros((cap, 3))
         stats = np.zeros((2, 4))
         nrow, nparts = gun_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"],
-                                    a["heat"], a["state"], pr.bx, pr.by, pr.bexact, pr.counters, pr.bul, pr.seg,
+                                    a["heat"], a["state"], pr.bx, pr.by, pr.inexact, pr.counters, pr.bul, pr.seg,
                                     init, pr.width, pr.height, pr.cooling, out_i, out_f, feat, parts, stats)
         if nparts <= cap:
             break
@@ -748,7 +770,7 @@ def enemy_waves(result, prepared=None, specs=None):
         feat = np.empty((N_FEAT, rows))
         stats = np.zeros((2, len(DETECTION_STATS)))
         nrow = enemy_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"], a["state"],
-                              pr.bx, pr.by, pr.bexact, pr.counters, pr.bul, pr.seg, scanned,
+                              pr.bx, pr.by, pr.inexact, pr.counters, pr.bul, pr.seg, scanned,
                               _advanced_flags(result, specs), pr.width, pr.height, pr.cooling, out_i, out_f,
                               feat, stats) if rows >= n else None
         if nrow is not None:

@@ -259,3 +259,11 @@ def test_collect_command_help_and_json(tmp_path, capsys):
     assert main([A, B, "--rounds", "1", "--seeds", "4", "--out", str(out), "--no-progress"]) == 0
     assert "gun waves" in capsys.readouterr().out
     assert D.load_dataset(out).meta["battles"][0]["seed"] == 4      # replaced atomically
+
+
+def test_every_feature_and_column_is_documented():
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "features.md")).read()
+    for name, _, _ in D.FEATURES:
+        assert f"| `{name}` |" in doc, name
+    for c in ("gf_lo", "gf_hi", "gf_center", "gf_fired", "real_bullet", "hit", "n_parts", "exact", "gf_hit"):
+        assert f"`{c}`" in doc, c

@@ -259,3 +259,39 @@ def test_hit_boxes_follow_the_engine_rules():
     assert list(bx[0]) == [100.0, 108.0, 116.0, 116.0, 112.0]   # pre-step-back estimate kept while standing
     assert list(ex[0]) == [True, True, False, False, True]
     assert list(bx[1]) == [300.0] * 5 and ex[1].all()
+
+
+def _fake_battle(target_path, shooter=(400.0, 100.0), width=800, height=600):
+    """A recorded 1v1 'battle' from a given path of robot 1 (x, y, heading, velocity per turn); robot 0
+    stands at `shooter` and never fires. Only what sim.waves reads is filled in."""
+    from types import SimpleNamespace
+    T = len(target_path)
+    tr = np.zeros((2 * T, 12))
+    for t, (x, y, h, v) in enumerate(target_path):
+        tr[2 * t] = (0, t, 0, shooter[0], shooter[1], 0, 0, 0, 0, 100, 0, 0)
+        tr[2 * t + 1] = (0, t, 1, x, y, h, h, h, v, 100, 0, 0)
+    return SimpleNamespace(robots_trace=tr, bullets_trace=np.zeros((0, 9)), names=["a", "b"],
+                           rules=Rules(width=width, height=height, rounds=1), seed=0, total_turns=T - 1)
+
+
+def test_lateral_direction_is_kept_while_the_target_stops():
+    # the target, due north of the shooter, drives anticlockwise (west) for 15 turns, then stands for 60
+    path = [(400.0 - 8.0 * t, 400.0, 1.5 * math.pi, 8.0) for t in range(16)]
+    path += [(400.0 - 8.0 * 15, 400.0, 1.5 * math.pi, 0.0)] * 60
+    g = W.gun_waves(_fake_battle(path), virtual_power=2.0)["columns"]
+    mine = g["shooter"] == 0
+    lat = g["lat_dir"][mine]
+    turn = g["turn"][mine]
+    assert np.all(lat[turn <= 15] == -1.0)
+    assert np.all(lat[turn > 15] == -1.0)          # zero lateral velocity: the previous direction is kept
+    assert np.all(g["lat_vel"][mine][turn > 16] == 0.0)
+    # a standing target is hit at GF 0 and the interval holds 0; while it drove west its GF was positive
+    standing = mine & (g["turn"] > 20) & (g["status"] == 0)
+    assert np.allclose(g["gf_center"][standing], 0.0, atol=1e-12)
+    assert np.all((g["gf_lo"][standing] < 0) & (g["gf_hi"][standing] > 0))
+    moving = mine & (g["turn"] <= 3)
+    assert np.all(g["gf_center"][moving] > 0.0)
+    # a target that never moved keeps the default +1
+    still = [(400.0, 400.0, 0.0, 0.0)] * 40
+    g2 = W.gun_waves(_fake_battle(still))["columns"]
+    assert np.all(g2["lat_dir"] == 1.0) and np.all(g2["power"] == 2.0)
