@@ -51,7 +51,9 @@ def new_velocity(velocity, distance, max_vel):
         sign = -1.0
         velocity = -velocity
         distance = -distance
-    if distance == math.inf:
+    if distance == math.inf or (distance >= 20.0 and max_vel <= MAX_VELOCITY):
+        # getMaxVelocity(distance) >= MAX_VELOCITY for every distance >= 20 (its deceleration time
+        # is >= 4 turns), so the min below is max_vel: skip its sqrt, ceil and division
         goal = max_vel
     else:
         goal = min(max_velocity_for(distance), max_vel)
