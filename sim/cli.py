@@ -70,6 +70,13 @@ def cmd_battle(args):
     except BotSpecError as e:
         raise CliError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    if args.dataset:
+        import os
+        folder = os.path.dirname(os.path.abspath(args.dataset))
+        if not args.dataset.endswith(".npz"):
+            raise CliError(f"--dataset must name a .npz file, got {args.dataset!r}")
+        if not os.path.isdir(folder):
+            raise CliError(f"--dataset: directory {folder} does not exist")
     record_path = None
     if args.record is not None:
         from .replay import default_replay_path
@@ -77,10 +84,17 @@ def cmd_battle(args):
     compile_time = warm_up()
     bar, update = _progress_bar(rules.rounds, show, "battle")
     try:
-        result = run_battle(bots, rules, seed=args.seed, progress=update, record=record_path is not None)
+        result = run_battle(bots, rules, seed=args.seed, progress=update,
+                            record=record_path is not None or bool(args.dataset))
     finally:
         if bar is not None:
             bar.close()
+    if args.dataset:
+        from .dataset import write_battle_dataset
+        try:
+            write_battle_dataset(result, args.dataset, specs=[args.bot_a, args.bot_b])
+        except OSError as e:
+            raise CliError(f"{args.dataset}: cannot write dataset ({e.strerror or e})") from None
     if record_path is not None:
         from .replay import replay_from_battle, save_replay
         try:
@@ -98,6 +112,8 @@ def cmd_battle(args):
         print(f"{result.total_turns} turns in {result.wall_time:.3f} s ({rate:,.0f} turns/s), seed {args.seed}")
         if record_path is not None:
             print(f"replay written to {record_path}")
+        if args.dataset:
+            print(f"waves written to {args.dataset}")
     return 0
 
 
@@ -187,6 +203,20 @@ def cmd_loss_demo(args, rest):
     return demo.main(rest)
 
 
+def _collect_main(argv):
+    from .collect import main as collect_main
+    return collect_main(argv)
+
+
+def _train_main(argv):
+    from learning.train import main as train_main
+    return train_main(argv)
+
+
+# subcommands with their own argument parsers (their --help is their own)
+PASSTHROUGH = {"collect": _collect_main, "train": _train_main}
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="gfsim", description="Robocode-faithful 1v1 battles and guess-factor learning.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -202,6 +232,8 @@ def build_parser():
     b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
                    help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "
                         "write --record=PATH or put it after the bot names")
+    b.add_argument("--dataset", metavar="DATA.npz", help="also write every wave's guess factors and features "
+                                                         "(the format of `gfsim collect`)")
     b.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
     b.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     b.set_defaults(func=cmd_battle)
@@ -229,6 +261,10 @@ def build_parser():
     cf.add_argument("--json", action="store_true", help="machine-readable report")
     cf.set_defaults(func=cmd_conform)
 
+    sub.add_parser("collect", help="play seeded battles and write every wave's guess factors and features "
+                                   "(`gfsim collect --help`)", add_help=False)
+    sub.add_parser("train", help="fit the BeepBoop-style logit model on a collected dataset "
+                                 "(`gfsim train --help`)", add_help=False)
     sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
                                   "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",
@@ -242,6 +278,8 @@ def main(argv=None):
     parser = build_parser()
     if argv and argv[0] == "loss-demo":
         return cmd_loss_demo(None, argv[1:])
+    if argv and argv[0] in PASSTHROUGH:
+        return PASSTHROUGH[argv[0]](argv[1:])
     if argv and argv[0] == "replay":
         from .viewer.app import main as replay_main
         return replay_main(argv[1:])
