@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .gf import stick_rotation_u, HALF
+from .gf import stick_turns, HALF
 
 NB = dict(cache=True, error_model="numpy")
 HOT = dict(cache=True, error_model="numpy", forceinline=True)   # see sim/gf.py
@@ -135,17 +135,6 @@ def _wall_distance_u(x, y, ux, uy, width, height):
     return max(0.0, d)
 
 
-@njit(**NB)
-def _stick(x, y, ux, uy, width, height):
-    """Smallest stick rotation either way (0 when the stick already ends inside)."""
-    ex = x + STICK * ux
-    ey = y + STICK * uy
-    if HALF <= ex <= width - HALF and HALF <= ey <= height - HALF:
-        return 0.0
-    return min(stick_rotation_u(x, y, ux, uy, STICK, HALF, 1.0, width, height),
-               stick_rotation_u(x, y, ux, uy, STICK, HALF, -1.0, width, height))
-
-
 @njit(**HOT)
 def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, lat_dir, speed, power, mea,
                   mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width, height,
@@ -197,8 +186,7 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
     # orbit heading bearing + lat_dir * 90deg: direction lat_dir * (cos b, -sin b)
     ax = lat_dir * cos_b
     ay = -lat_dir * sin_b
-    out[F_STICK_AHEAD] = _stick(tx, ty, ax, ay, width, height)
-    out[F_STICK_REVERSE] = _stick(tx, ty, -ax, -ay, width, height)
+    out[F_STICK_AHEAD], out[F_STICK_REVERSE] = stick_turns(tx, ty, ax, ay, STICK, HALF, width, height)
     out[F_WALL_DIST_AHEAD] = _wall_distance_u(tx, ty, ax, ay, width, height)
     out[F_WALL_DIST_REVERSE] = _wall_distance_u(tx, ty, -ax, -ay, width, height)
     out[F_VIRTUALITY] = virtuality

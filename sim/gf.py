@@ -290,6 +290,57 @@ def stick_rotation_u(x, y, ux, uy, stick, margin, orient, width, height):
 
 
 @njit(**NB)
+def stick_turns(x, y, ux, uy, stick, margin, width, height):
+    """(ahead, reverse): the smallest turn, either way, of the heading (ux, uy) = (sin h, cos h) and of
+    its reverse after which the stick ends inside the rectangle -- min over both orientations of
+    stick_rotation, for h and h + pi, from one set of candidate crossings. Radians in [0, pi]."""
+    xa = margin
+    ya = margin
+    xb = width - margin
+    yb = height - margin
+    ex = x + stick * ux
+    ey = y + stick * uy
+    ahead_in = xa <= ex <= xb and ya <= ey <= yb
+    ex = x - stick * ux
+    ey = y - stick * uy
+    back_in = xa <= ex <= xb and ya <= ey <= yb
+    if ahead_in and back_in:
+        return 0.0, 0.0
+    best_a = 5.0
+    best_r = 5.0
+    for k in range(4):
+        vertical = k < 2
+        c = (xa if k == 0 else xb) if vertical else (ya if k == 2 else yb)
+        off = c - (x if vertical else y)
+        h2 = stick * stick - off * off
+        if h2 < 0.0:
+            continue
+        h = math.sqrt(h2)
+        for sgn in (-1.0, 1.0):
+            if vertical:
+                px = c
+                py = y + sgn * h
+                if py < ya or py > yb:
+                    continue
+            else:
+                py = c
+                px = x + sgn * h
+                if px < xa or px > xb:
+                    continue
+            wx = px - x
+            wy = py - y
+            p = pseudo_angle(wx * uy - wy * ux, wx * ux + wy * uy)   # clockwise turn from the heading
+            if p < 0.0:
+                p += 4.0
+            q = p + 2.0 if p < 2.0 else p - 2.0                        # ... from the reversed heading
+            best_a = min(best_a, p, 4.0 - p)
+            best_r = min(best_r, q, 4.0 - q)
+    ahead = 0.0 if ahead_in else (math.pi if best_a > 2.0 else pseudo_to_angle(best_a))
+    back = 0.0 if back_in else (math.pi if best_r > 2.0 else pseudo_to_angle(best_r))
+    return ahead, back
+
+
+@njit(**NB)
 def stick_rotation(x, y, heading, stick, margin, orient, width, height):
     """Smallest rotation (radians >= 0, in direction `orient`: +1 clockwise, -1 anticlockwise) of
     `heading` after which a `stick`-long stick from (x, y) ends inside [margin, W-margin] x
@@ -666,8 +717,14 @@ def track_wave(sx, sy, b, speed, fire_turn, cx, cy, alive, first, last, width, h
     centre at the first j whose front reaches it (radius (j - fire_turn + 2) * speed >= distance),
     NaN if never, and center_turn that j (-1 if never); j_end is the last j looked at.
     """
-    sin_b = math.sin(b)
-    cos_b = math.cos(b)
+    return track_wave_sc(sx, sy, math.sin(b), math.cos(b), speed, fire_turn, cx, cy, alive, first, last, width,
+                         height, max_step, acc, parts, cand)
+
+
+@njit(**HOT)
+def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, last, width, height, max_step, acc,
+                  parts, cand):
+    """track_wave with the bearing given by its sine and cosine."""
     n = 0
     status = 2
     c_off = math.nan

@@ -35,7 +35,7 @@ from numba import njit
 from .constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
                         RADAR_SCAN_RADIUS)
 from .features import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, wave_features, VIRTUALITY_CAP
-from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, rel_angle, track_wave, MAX_PARTS,
+from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, rel_angle, track_wave_sc, MAX_PARTS,
                  MAX_CAND)
 from .geometry import scan_hits_box
 
@@ -284,6 +284,9 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                 tx = x[o, j]
                 ty = y[o, j]
                 b = math.atan2(tx - sx, ty - sy)
+                dist = math.sqrt((tx - sx) ** 2 + (ty - sy) ** 2)
+                sin_b = (tx - sx) / dist if dist > 0.0 else math.sin(b)
+                cos_b = (ty - sy) / dist if dist > 0.0 else math.cos(b)
                 lat = lateral_sign(vel[o, j] * math.sin(heading[o, j] - b), lat_prev[s])
                 lat_prev[s] = lat
                 mea = classic_mea(speed)
@@ -293,9 +296,9 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                 stats[s, 0] += 1.0
                 if real:
                     stats[s, 2] += 1.0
-                n, status, c_off, c_turn, j_end = track_wave(sx, sy, b, speed, t, bx[o, j0:j1], by[o, j0:j1],
-                                                             alive[o, j0:j1], 0, T - 1, width, height,
-                                                             max_step[o], acc, tparts, work)
+                n, status, c_off, c_turn, j_end = track_wave_sc(sx, sy, sin_b, cos_b, speed, t, bx[o, j0:j1],
+                                                                by[o, j0:j1], alive[o, j0:j1], 0, T - 1, width,
+                                                                height, max_step[o], acc, tparts, work)
                 if n == 0:
                     stats[s, 1] += 1.0
                     if real:
@@ -572,9 +575,10 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                             stats[i, DS_FALSE] += 1.0
                         stats[i, DS_DETECTIONS] += 1.0
                         seen[i] += 1.0
-                        n, status, c_off, c_turn, j_end = track_wave(srcx, srcy, b, speed, tf, bx[i, j0:j1],
-                                                                     by[i, j0:j1], alive[i, j0:j1], 0, T - 1, width,
-                                                                     height, max_step, acc, tparts, work)
+                        n, status, c_off, c_turn, j_end = track_wave_sc(srcx, srcy, math.sin(b), math.cos(b),
+                                                                        speed, tf, bx[i, j0:j1], by[i, j0:j1],
+                                                                        alive[i, j0:j1], 0, T - 1, width, height,
+                                                                        max_step, acc, tparts, work)
                         exq = bexact[i, j0 + min(j_end, T - 1) + 1] == bexact[i, j0 + tf - 1]
                         out_i[EI_ROUND, nrow] = r
                         out_i[EI_TURN, nrow] = tf

@@ -366,3 +366,49 @@ def test_stick_rotation_is_the_first_allowed_heading(x, y, h, orient):
     assert inside(h + orient * rot)
     steps = np.arange(0.0, rot - 1e-6, 1e-3)
     assert not any(inside(h + orient * s) for s in steps[:-1] if s < rot - 2e-3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(18, 782), y=st.floats(18, 582), h=st.floats(0, 2 * math.pi))
+def test_stick_turns_is_the_smaller_stick_rotation_both_ways(x, y, h):
+    a, r = gf.stick_turns(x, y, math.sin(h), math.cos(h), 160.0, 18.0, 800.0, 600.0)
+    want_a = min(gf.stick_rotation(x, y, h, 160.0, 18.0, o, 800.0, 600.0) for o in (1.0, -1.0))
+    want_r = min(gf.stick_rotation(x, y, h + math.pi, 160.0, 18.0, o, 800.0, 600.0) for o in (1.0, -1.0))
+    assert a == pytest.approx(want_a, abs=1e-12) and r == pytest.approx(want_r, abs=1e-12)
+
+
+def test_turn_hull_matches_sampled_box_points():
+    """DESIGN.md's recipe, checked by sampling: the bearings of many points of the box boundary that lie in
+    the annulus [r1, r2] span the same hull as turn_hit_set (open field; the hull is exact where the set is
+    one piece)."""
+    rng = np.random.default_rng(11)
+    parts = np.empty((8, 2))
+    cand = np.empty((3, gf.MAX_CAND))
+    u = np.linspace(-18.0, 18.0, 40001)
+    checked = 0
+    for _ in range(300):
+        sx, sy = 5000.0, 5000.0
+        d = rng.uniform(40.0, 700.0)
+        a = rng.uniform(0, 2 * math.pi)
+        cx, cy = sx + d * math.sin(a), sy + d * math.cos(a)
+        if max(abs(cx - sx), abs(cy - sy)) < 36:
+            continue
+        speed = rng.uniform(11.0, 19.7)
+        m = int((d - 30) // speed) + rng.integers(0, 5)
+        r1, r2 = m * speed, (m + 1) * speed
+        b = math.atan2(cx - sx, cy - sy)
+        n = gf.turn_hit_set(sx, sy, math.sin(b), math.cos(b), r1, r2, cx, cy, BIG, BIG, parts, cand)
+        px = np.concatenate([cx + u, cx + u, np.full_like(u, cx - 18), np.full_like(u, cx + 18)])
+        py = np.concatenate([np.full_like(u, cy - 18), np.full_like(u, cy + 18), cy + u, cy + u])
+        dist = np.hypot(px - sx, py - sy)
+        sel = (dist >= r1) & (dist <= r2)
+        if not sel.any():
+            assert n == 0 or parts[0, 1] - parts[0, 0] < 1e-3
+            continue
+        off = (np.arctan2(px[sel] - sx, py[sel] - sy) - b + math.pi) % (2 * math.pi) - math.pi
+        lo, hi = gf.pseudo_to_angle(parts[0, 0]), gf.pseudo_to_angle(parts[n - 1, 1])
+        tol = 2.0 * (36.0 / 40000) / max(d - 26.0, 1.0)
+        assert lo <= off.min() + 1e-12 and off.max() <= hi + 1e-12      # every sampled point is inside
+        assert off.min() - lo < tol and hi - off.max() < tol              # and the ends are reached
+        checked += 1
+    assert checked > 150
