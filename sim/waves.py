@@ -488,32 +488,37 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
             pi0 = seg[r, i]
             pi1 = seg[r, i + 1]
             stats[i, DS_BULLETS] += pe1 - pe0
+            # per turn: what the surfer knows of both robots' energy changes (its events)
+            gain_e = np.zeros(T + 2)        # 3p for each enemy bullet that hit the surfer
+            dmg_i = np.zeros(T + 2)         # ... and the damage it did
+            dmg_e = np.zeros(T + 2)         # damage of the surfer's bullets that hit the enemy
+            gain_i = np.zeros(T + 2)        # ... and the 3p the surfer got back
+            fired_i = np.zeros(T + 2)       # power the surfer fired
+            for q in range(pe0, pe1):
+                kk = int(bul[q, BC_END_TURN])
+                if bul[q, BC_END_STATE] == BS_HIT_VICTIM and 0 <= kk <= T:
+                    gain_e[kk] += 3.0 * bul[q, BC_POWER]
+                    dmg_i[kk] += _damage(bul[q, BC_POWER])
+            for q in range(pi0, pi1):
+                kk = int(bul[q, BC_END_TURN])
+                if bul[q, BC_END_STATE] == BS_HIT_VICTIM and 0 <= kk <= T:
+                    dmg_e[kk] += _damage(bul[q, BC_POWER])
+                    gain_i[kk] += 3.0 * bul[q, BC_POWER]
+                kf = int(bul[q, BC_FIRE])
+                if 0 <= kf <= T:
+                    fired_i[kf] += bul[q, BC_POWER]
             for k in range(1, T + 1):
                 j = j0 + k
                 # energy changes of e the surfer can account for, in turn k
-                for q in range(pe0, pe1):
-                    if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
-                        adj += 3.0 * bul[q, BC_POWER]
-                own_hits = 0.0
-                for q in range(pi0, pi1):
-                    if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
-                        adj -= _damage(bul[q, BC_POWER])
-                        own_hits += 3.0 * bul[q, BC_POWER]
                 rams = 0.0
                 if state[i, j] == RS_HIT_ROBOT:
                     rams += 1.0
                 if state[e, j] == RS_HIT_ROBOT:
                     rams += 1.0
-                adj -= 0.6 * rams
+                adj += gain_e[k] - dmg_e[k] - 0.6 * rams
                 # inactivity zap: the surfer's own energy fell by an unexplained 0.1
                 if alive[i, j] and state[i, j] != RS_HIT_WALL:
-                    own = energy[i, j - 1] - energy[i, j] - 0.6 * rams + own_hits
-                    for q in range(pi0, pi1):
-                        if bul[q, BC_FIRE] == k:
-                            own -= bul[q, BC_POWER]
-                    for q in range(pe0, pe1):
-                        if bul[q, BC_END_STATE] == BS_HIT_VICTIM and bul[q, BC_END_TURN] == k:
-                            own -= _damage(bul[q, BC_POWER])
+                    own = energy[i, j - 1] - energy[i, j] - 0.6 * rams + gain_i[k] - fired_i[k] - dmg_i[k]
                     if abs(own - 0.1) < 1e-6 or (energy[i, j] == 0.0 and 0.1 - 1e-6 <= own < 0.2):
                         adj -= 0.1
                         zapped = True
