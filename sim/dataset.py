@@ -369,8 +369,9 @@ def _check_meta(zf, path):
         meta = json.loads(str(m))
     except ValueError:
         raise DatasetError(f"{path}: not a gfsim dataset (meta.npy is not valid JSON)") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise DatasetError(f"{path}: not a gfsim dataset (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+    fmt = meta.get("format") if isinstance(meta, dict) else None
+    if fmt != FORMAT:
+        raise DatasetError(f"{path}: not a gfsim dataset (format {fmt!r})")
     v = meta.get("schema_version")
     if v != SCHEMA_VERSION:
         raise DatasetError(f"{path}: dataset schema version {v!r}, this gfsim reads version {SCHEMA_VERSION}")

@@ -772,3 +772,144 @@ def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, 
         acc[q, 0] = pseudo_to_angle(acc[q, 0])
         acc[q, 1] = pseudo_to_angle(acc[q, 1])
     return n, status, c_off, c_turn, min(j, last)
+
+
+# --------------------------------------------------------------------------- wave features (compiled)
+# The definitions, ranges and documentation are in sim/features.py (FEATURES) and docs/features.md; the
+# kernel lives here so that bots can compute the same features online and numba's cache follows it.
+
+STICK = 160.0       # walking-stick length for the stick features (BeepBoop's)
+TIMER_CAP = 70.0    # timers are capped here before dividing by the flight time (BeepBoop's)
+VIRTUALITY_CAP = 100.0
+
+FEATURE_NAMES = ("distance", "bft", "velocity", "abs_velocity", "vel8", "accel", "lat_vel", "adv_vel",
+                 "lat_dir", "move_dir", "adv_dir", "dir_change_time", "decel_time", "vchange_time",
+                 "dir_change_rel", "decel_rel", "dist10", "dist20", "wall_ahead", "wall_reverse", "stick_ahead",
+                 "stick_reverse", "wall_dist_ahead", "wall_dist_reverse", "virtuality", "virtuality_gun",
+                 "power", "shots_fired", "turn", "energy", "shooter_energy")
+N_FEAT = len(FEATURE_NAMES)
+(F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
+ F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME, F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD,
+ F_WALL_REVERSE, F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
+ F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY) = range(N_FEAT)
+
+# counters from history_counters: move_dir, dir change, since-increase, since-decrease, velocity change
+N_COUNTERS = 5
+HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC, HC_VCHANGE = range(N_COUNTERS)
+
+
+@njit(**NB)
+def history_counters(vel, round_start, out):
+    """Per-turn counters for one robot: vel (N,) velocities at the end of each recorded turn, rounds
+    starting at round_start[r] (round_start[-1] = N). Fills out (N, N_COUNTERS)."""
+    n_rounds = round_start.shape[0] - 1
+    for r in range(n_rounds):
+        j0 = round_start[r]
+        j1 = round_start[r + 1]
+        md = 1.0
+        if vel[j0] > 0.0:
+            md = 1.0
+        elif vel[j0] < 0.0:
+            md = -1.0
+        out[j0, HC_MOVE_DIR] = md
+        out[j0, HC_DIR_CHANGE] = 0.0
+        out[j0, HC_SINCE_INC] = 0.0
+        out[j0, HC_SINCE_DEC] = 0.0
+        out[j0, HC_VCHANGE] = 0.0
+        for j in range(j0 + 1, j1):
+            v = vel[j]
+            vp = vel[j - 1]
+            dc = out[j - 1, HC_DIR_CHANGE] + 1.0
+            if v != 0.0:
+                s = 1.0 if v > 0.0 else -1.0
+                if s != md:
+                    dc = 0.0
+                    md = s
+            out[j, HC_MOVE_DIR] = md
+            out[j, HC_DIR_CHANGE] = dc
+            out[j, HC_SINCE_INC] = 0.0 if v > vp else out[j - 1, HC_SINCE_INC] + 1.0
+            out[j, HC_SINCE_DEC] = 0.0 if v < vp else out[j - 1, HC_SINCE_DEC] + 1.0
+            out[j, HC_VCHANGE] = 0.0 if abs(v - vp) > 0.01 else out[j - 1, HC_VCHANGE] + 1.0
+
+
+@njit(**NB)
+def wall_distance(x, y, heading, width, height):
+    """Distance from (x, y) along `heading` to the edge of [18, W-18] x [18, H-18] (0 if outside)."""
+    return _wall_distance_u(x, y, math.sin(heading), math.cos(heading), width, height)
+
+
+@njit(**NB)
+def _wall_distance_u(x, y, ux, uy, width, height):
+    d = math.inf
+    if ux > 1e-12:
+        d = min(d, (width - HALF - x) / ux)
+    elif ux < -1e-12:
+        d = min(d, (HALF - x) / ux)
+    if uy > 1e-12:
+        d = min(d, (height - HALF - y) / uy)
+    elif uy < -1e-12:
+        d = min(d, (HALF - y) / uy)
+    return max(0.0, d)
+
+
+@njit(**HOT)
+def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, lat_dir, speed, power, mea,
+                  mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width, height,
+                  out):
+    """Fill out[0:N_FEAT] for the target whose per-turn history is x, y, heading, vel, energy (index j is
+    the fire-time state, j0 its round's first row), seen from source (sx, sy) at absolute `bearing`."""
+    tx = x[j]
+    ty = y[j]
+    h = heading[j]
+    v = vel[j]
+    dx = tx - sx
+    dy = ty - sy
+    dist = math.sqrt(dx * dx + dy * dy)
+    bft = dist / speed
+    out[F_DISTANCE] = dist
+    out[F_BFT] = bft
+    out[F_VELOCITY] = v
+    out[F_ABS_VELOCITY] = abs(v)
+    out[F_VEL8] = 1.0 if abs(v) >= 8.0 - 1e-9 else 0.0
+    vp = vel[j - 1] if j > j0 else v
+    acc = abs(v - vp)
+    out[F_ACCEL] = -acc if abs(v) < abs(vp) else acc
+    # direction of the bearing and the orbit (bearing +- 90 degrees) without more trigonometry
+    sin_b = dx / dist if dist > 0.0 else math.sin(bearing)
+    cos_b = dy / dist if dist > 0.0 else math.cos(bearing)
+    sh = math.sin(h)
+    ch = math.cos(h)
+    sin_rel = max(-1.0, min(1.0, sh * cos_b - ch * sin_b))      # sin(h - bearing)
+    cos_rel = max(-1.0, min(1.0, ch * cos_b + sh * sin_b))
+    out[F_LAT_VEL] = v * sin_rel
+    out[F_ADV_VEL] = -v * cos_rel
+    out[F_LAT_DIR] = lat_dir
+    md = counters[j, HC_MOVE_DIR]
+    out[F_MOVE_DIR] = md
+    out[F_ADV_DIR] = -md * cos_rel
+    dct = counters[j, HC_DIR_CHANGE]
+    dt = counters[j, HC_SINCE_DEC] if md > 0.0 else counters[j, HC_SINCE_INC]
+    out[F_DIR_CHANGE_TIME] = dct
+    out[F_DECEL_TIME] = dt
+    out[F_VCHANGE_TIME] = counters[j, HC_VCHANGE]
+    out[F_DIR_CHANGE_REL] = min(dct, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
+    out[F_DECEL_REL] = min(dt, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
+    k10 = max(j - 10, j0)
+    k20 = max(j - 20, j0)
+    out[F_DIST10] = math.sqrt((tx - x[k10]) ** 2 + (ty - y[k10]) ** 2)
+    out[F_DIST20] = math.sqrt((tx - x[k20]) ** 2 + (ty - y[k20]) ** 2)
+    out[F_WALL_AHEAD] = mea_pos / mea
+    out[F_WALL_REVERSE] = mea_neg / mea
+    # orbit heading bearing + lat_dir * 90deg: direction lat_dir * (cos b, -sin b)
+    ax = lat_dir * cos_b
+    ay = -lat_dir * sin_b
+    out[F_STICK_AHEAD], out[F_STICK_REVERSE] = stick_turns(tx, ty, ax, ay, STICK, HALF, width, height)
+    out[F_WALL_DIST_AHEAD] = _wall_distance_u(tx, ty, ax, ay, width, height)
+    out[F_WALL_DIST_REVERSE] = _wall_distance_u(tx, ty, -ax, -ay, width, height)
+    out[F_VIRTUALITY] = virtuality
+    out[F_VIRTUALITY_GUN] = virtuality_gun
+    out[F_POWER] = power
+    out[F_SHOTS_FIRED] = shots_fired
+    out[F_TURN] = turn
+    out[F_ENERGY] = energy[j]
+    out[F_SHOOTER_ENERGY] = shooter_energy

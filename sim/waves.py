@@ -34,7 +34,7 @@ from numba import njit
 
 from .constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
                         RADAR_SCAN_RADIUS)
-from .features import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, wave_features, VIRTUALITY_CAP
+from .gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, wave_features, VIRTUALITY_CAP
 from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, rel_angle, track_wave_sc, MAX_PARTS,
                  MAX_CAND)
 from .geometry import scan_hits_box
