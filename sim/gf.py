@@ -24,9 +24,22 @@ its front sweeps radii [m*v_b, (m+1)*v_b] and meets the target's 36x36 box as
 the box was at the end of turn t+m-1; a bullet is tested against the box only
 if its end point survived the wall test (x-3 > 0, y-3 > 0, x+3 < W, y+3 < H).
 ``turn_hit_set`` returns, for one such turn, the exact set of bullet headings
-(as offsets) that hit the box in that turn; the union over turns is the
-"precise intersection" of DESIGN.md, and a real bullet hits exactly when its
-heading lies in that union.
+that hit the box in that turn (as trig-free pseudo-angles); ``track_wave``
+unites them over the turns the front crosses the box and returns offsets in
+radians: the "precise intersection" of DESIGN.md. A real bullet hits exactly
+when its heading lies in that union (tests/test_gf.py checks it against a
+brute-force bullet simulation, tests/test_waves.py against the engine).
+
+Also here, for the same reason: the fire-time feature kernel
+(``wave_features``, ``history_counters``; documented in sim/features.py).
+
+Typical online use in a bot (one wave, path of the target's box so far)::
+
+    acc, parts, cand = new_work()          # once; reuse
+    n, status, c_off, c_turn, j_end = track_wave(sx, sy, bearing, bullet_speed(p), fire_turn,
+                                                 box_x, box_y, alive, 0, now - 1, W, H, 8.0,
+                                                 acc, parts, cand)
+    gf_lo, gf_hi = acc[0, 0] * lat / mea, acc[n - 1, 1] * lat / mea   # (swap when lat < 0)
 """
 import math
 
