@@ -1,0 +1,600 @@
+"""``gfsim train``: fit the learned-distance k-NN gun model to a guess-factor dataset.
+
+    gfsim train DATA.npz --out MODEL.json [--kernel box] [--k 100] [--epochs 10]
+                [--optimizer lbfgs|adam] [--embedding power|linear] [--features F1,F2,...]
+                [--real-only] [--shooter both|0|1] [--val-fraction 0.25] [--json] [--plot LOSS.png]
+
+What it does (see learning/model.py for the model):
+
+* Rows: gun waves with a valid hit interval (finite gf_lo <= gf_hi; others are
+  skipped), real bullets and virtual waves (``--real-only``: real bullets only),
+  of the chosen shooter(s). A *stream* is one (battle, shooter): the memory of
+  one gun against one target.
+* Chronology: a query (a wave whose GF interval is to be predicted) sees only
+  waves of its own stream whose label was known before it was fired
+  (model.availability_keys), at most ``--max-points`` of them. Queries with no
+  such wave are not scored (every model and baseline skips the same ones).
+* Split: the last ``--val-fraction`` of the battles (by battle id) are held
+  out: their waves are never used to fit parameters (their own earlier waves
+  still fill their guns' memories, as in a real battle). Normalisation ranges,
+  the GF domain and the baselines' constants come from the training battles.
+* Labels (BeepBoop's): the query's target is its interval [gf_lo, gf_hi];
+  each neighbour contributes a kernel over its own interval (box: centre,
+  half-width at least ``--min-half-width``).
+* Fitting: up to ``--max-queries`` training queries (a fixed random sample).
+  Each epoch retrieves neighbours with the current embedding (exact, a
+  stop-gradient), then optimises with them held fixed: ``--lbfgs-iters``
+  L-BFGS-B iterations (scipy.optimize; bounds b >= 0, c > 0) or one Adam pass
+  over minibatches. Before the first epoch the temperature is set by a
+  coarse search. After every epoch neighbours are retrieved again and the
+  train and validation metrics recorded: loss in nats and bits, KL (loss minus
+  the target's entropy log(b - a)), expected hit rate (predicted mass inside
+  [a, b]) and fire hit rate (argmax inside [a, b]), next to the baselines of
+  learning/baselines.py.
+
+Bad input (unreadable or foreign dataset, unknown feature, impossible split,
+unwritable output) is one line on stderr and exit code 2, and nothing is
+written. The model file and the plot are written atomically at the end.
+"""
+import argparse
+import io
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+EXIT_BAD_INPUT = 2
+
+
+class TrainError(Exception):
+    """A user-facing problem: one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise TrainError(message)
+
+
+# --------------------------------------------------------------------------- data
+
+class Prepared:
+    """The rows used for training and evaluation, with everything retrieval and the loss need."""
+
+    def __init__(self, ds, features, *, real_only=False, shooter="both", val_fraction=0.25,
+                 min_half_width=None):
+        from learning import model as M
+        g = ds.gun
+        n_all = len(g["turn"])
+        keep = M.valid_interval(g["gf_lo"], g["gf_hi"])
+        self.skipped_invalid = int(n_all - keep.sum())
+        if real_only:
+            keep &= g["real_bullet"].astype(bool)
+        if shooter != "both":
+            keep &= g["shooter"] == int(shooter)
+        rows = np.flatnonzero(keep)
+        if len(rows) == 0:
+            raise TrainError(f"{ds.path}: no usable waves (valid interval"
+                             + (", real bullet" if real_only else "")
+                             + (f", shooter {shooter}" if shooter != "both" else "") + ")")
+        t = {c: g[c][rows] for c in g}
+        self.rows = rows
+        self.features = M.check_feature_names(features)
+        self.raw = M.feature_matrix(t, self.features)
+        if not np.isfinite(self.raw).all():
+            bad = [f for f, ok in zip(self.features, np.isfinite(self.raw).all(axis=0)) if not ok]
+            raise TrainError(f"{ds.path}: feature {bad[0]} has NaN or inf values")
+        self.battle = t["battle"].astype(np.int64)
+        self.stream = self.battle * 2 + t["shooter"].astype(np.int64)
+        self.fire, self.avail = M.availability_keys(t)
+        self.gf_lo = t["gf_lo"].astype(np.float64)
+        self.gf_hi = t["gf_hi"].astype(np.float64)
+        mhw = M.MIN_HALF_WIDTH if min_half_width is None else min_half_width
+        self.xc, self.hw = M.interval_labels(self.gf_lo, self.gf_hi, mhw)
+        self.a, self.b = self.xc - self.hw, self.xc + self.hw      # target intervals, same guard
+        battles = np.unique(self.battle)
+        if val_fraction > 0:
+            if len(battles) < 2:
+                raise TrainError(f"{ds.path}: a held-out split needs at least 2 battles, the usable waves come "
+                                 f"from {len(battles)} (collect more seeds, or --val-fraction 0)")
+            n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
+        else:
+            n_val = 0
+        self.val_battles = [int(v) for v in battles[len(battles) - n_val:]]
+        self.train_battles = [int(v) for v in battles[:len(battles) - n_val]]
+        self.is_val = np.isin(self.battle, self.val_battles)
+
+    def seen_counts(self, rows, max_points):
+        """Waves each row's gun had stored when it fired (same rule as causal_neighbours)."""
+        out = np.zeros(len(rows), dtype=np.int64)
+        for s in np.unique(self.stream[rows]):
+            pool = np.flatnonzero(self.stream == s)
+            av = np.sort(self.avail[pool])
+            sel = np.flatnonzero(self.stream[rows] == s)
+            stop = np.searchsorted(av, self.fire[rows[sel]], side="left")
+            out[sel] = np.minimum(stop, max_points)
+        return out
+
+
+def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noise=0.04, signal="abs:lat_vel",
+                            real_every=16):
+    """A small synthetic gun dataset where the GF is a function of |lat_vel| (for tests and demos).
+
+    Per battle, round and shooter, one wave per turn; the target's lateral velocity
+    is piecewise constant (runs of 5-30 turns, uniform in [-8, 8]); every other
+    feature is independent noise. The hit interval is centred on
+    1.6 * |lat_vel| / 8 - 0.8 (+ N(0, noise)) with half-width 0.04-0.12
+    (``signal="none"``: the centre is uniform noise in [-0.8, 0.8] instead).
+    Waves reach the target's centre after distance / speed turns. Written through
+    sim.dataset.DatasetWriter, so it is a valid dataset file.
+    """
+    from sim import dataset as D
+    rng = np.random.default_rng(seed)
+    meta = {"synthetic": True, "signal": signal, "bots": [{"spec": "synthetic-a"}, {"spec": "synthetic-b"}],
+            "battles": []}
+    with D.DatasetWriter(path, meta) as wr:
+        for bt in range(battles):
+            cols = {c: [] for c, _, _ in D.GUN_SCHEMA}
+            for rnd in range(rounds):
+                for sh in (0, 1):
+                    n = turns
+                    lat = np.empty(n)
+                    i = 0
+                    while i < n:
+                        run = int(rng.integers(5, 31))
+                        lat[i:i + run] = rng.uniform(-8, 8)
+                        i += run
+                    turn = np.arange(1, n + 1)
+                    dist = rng.uniform(150, 700, n)
+                    power = np.full(n, 2.0)
+                    speed = 20 - 3 * power
+                    bft = dist / speed
+                    if signal == "none":
+                        centre = rng.uniform(-0.8, 0.8, n)
+                    else:
+                        centre = 1.6 * np.abs(lat) / 8 - 0.8 + rng.normal(0, noise, n)
+                    half = rng.uniform(0.04, 0.12, n)
+                    real = (turn % real_every) == 0
+                    c = {name: rng.uniform(0, 1, n) for name, _, _ in D.GUN_SCHEMA}
+                    c.update(battle=np.full(n, bt), seed=np.full(n, 100 + bt), round=np.full(n, rnd), turn=turn,
+                             shooter=np.full(n, sh), target=np.full(n, 1 - sh), real_bullet=real,
+                             bullet_id=np.where(real, np.cumsum(real), -1), hit=real & (np.abs(centre) < 0.1),
+                             collided=np.zeros(n, bool), exact=np.ones(n, bool), status=np.zeros(n),
+                             n_parts=np.ones(n), center_turn=turn + np.ceil(bft).astype(int),
+                             bullet_speed=speed, mea=np.arcsin(8 / speed), gf_lo=centre - half, gf_hi=centre + half,
+                             gf_center=centre, gf_fired=np.where(real, 0.0, np.nan), distance=dist, bft=bft,
+                             lat_vel=lat, velocity=lat, abs_velocity=np.abs(lat), lat_dir=np.sign(lat) + (lat == 0),
+                             power=power, shots_fired=np.cumsum(real) + rnd * n / real_every)
+                    for k in cols:
+                        cols[k].append(np.asarray(c[k]))
+            wr.append("gun", {k: np.concatenate(v) for k, v in cols.items()})
+            wr.meta["battles"].append({"battle": bt, "seed": 100 + bt, "rounds": rounds})
+        for t in ("enemy", "parts"):
+            wr.append(t, D.empty_table(t))
+        return wr.close()
+
+
+# --------------------------------------------------------------------------- training
+
+def _to_jsonable(v):
+    if isinstance(v, dict):
+        return {k: _to_jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_to_jsonable(x) for x in v]
+    if isinstance(v, (np.floating, float)):
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+class Trainer:
+    """Fits a GunModel on Prepared data; ``run()`` returns the history and the baselines."""
+
+    def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
+                 max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0):
+        self.d = data
+        self.model = model
+        self.optimizer = optimizer
+        self.lbfgs_iters = lbfgs_iters
+        self.lr = lr
+        self.batch = batch
+        self.rng = np.random.default_rng(seed)
+        self.hist_bins = hist_bins
+        self.hist_smooth = hist_smooth
+        d = data
+        train_rows = np.flatnonzero(~d.is_val)
+        val_rows = np.flatnonzero(d.is_val)
+        seen_t = d.seen_counts(train_rows, model.max_points)
+        seen_v = d.seen_counts(val_rows, model.max_points) if len(val_rows) else np.zeros(0, np.int64)
+        self.no_history = {"train": int((seen_t == 0).sum()), "val": int((seen_v == 0).sum())}
+        train_q = train_rows[seen_t > 0]
+        val_q = val_rows[seen_v > 0]
+        if len(train_q) == 0:
+            raise TrainError("no training query has an earlier wave in its stream")
+        self.train_q = np.sort(self.rng.choice(train_q, min(max_queries, len(train_q)), replace=False))
+        self.val_q = np.sort(self.rng.choice(val_q, min(max_val, len(val_q)), replace=False)) if len(val_q) \
+            else val_q
+        self.Np = None
+        self.history = []
+        self.optimizer_state = None
+
+    # -- batches
+    def _batch(self, queries):
+        from learning.model import Batch, causal_neighbours
+        m, d = self.model, self.d
+        idx, _ = causal_neighbours(m.embed(self.Np), d.stream, d.fire, d.avail, queries, m)
+        return Batch(self.Np[queries], self.Np, idx, d.a[queries], d.b[queries], d.xc, d.hw)
+
+    def _retrieve(self):
+        self.Np = self.model.normalise(self.d.raw)
+        tb = self._batch(self.train_q)
+        vb = self._batch(self.val_q) if len(self.val_q) else None
+        return tb, vb
+
+    def _record(self, epoch, tb, vb, seconds):
+        from learning.model import model_metrics
+        entry = {"epoch": epoch, "train": model_metrics(self.model, tb),
+                 "val": model_metrics(self.model, vb) if vb is not None else None,
+                 "scale": self.model.scale, "seconds": seconds}
+        self.history.append(entry)
+        return entry
+
+    def baselines(self):
+        from learning.baselines import all_baselines
+        d, m = self.d, self.model
+        out = {}
+        for name, q in (("train", self.train_q), ("val", self.val_q)):
+            if len(q) == 0:
+                out[name] = None
+                continue
+            out[name] = all_baselines(m, d.raw, d.stream, d.fire, d.avail, d.gf_lo, d.gf_hi, d.xc, d.hw, q,
+                                      d.a[q], d.b[q], head_on_half_width=float(np.median(d.hw[~d.is_val])),
+                                      hist_bins=self.hist_bins, hist_smooth=self.hist_smooth)
+        return out
+
+    def init_temperature(self, tb):
+        """Coarse search of the softmax scale on the training batch (embedding as initialised)."""
+        from learning.model import loss_and_grad
+        best = None
+        for s in np.linspace(-2.0, 6.0, 17):
+            th = self.model.theta()
+            th[0] = s
+            L, _ = loss_and_grad(self.model, tb, th)
+            if best is None or L < best[0]:
+                best = (L, s)
+        th = self.model.theta()
+        th[0] = best[1]
+        self.model.set_theta(th)
+
+    # -- one epoch of optimisation with neighbours held fixed
+    def step(self, tb):
+        from learning.model import loss_and_grad
+        m = self.model
+        if self.optimizer == "lbfgs":
+            from scipy.optimize import minimize
+            res = minimize(lambda th: loss_and_grad(m, tb, th), m.theta(), jac=True, method="L-BFGS-B",
+                           bounds=m.bounds(), options={"maxiter": self.lbfgs_iters})
+            m.set_theta(res.x)
+            return
+        th = m.theta()
+        st = self.optimizer_state
+        if st is None:
+            st = self.optimizer_state = {"m": np.zeros_like(th), "v": np.zeros_like(th), "t": 0}
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        perm = self.rng.permutation(len(tb))
+        for i in range(0, len(perm), self.batch):
+            _, g = loss_and_grad(m, tb.subset(perm[i:i + self.batch]), th)
+            st["t"] += 1
+            st["m"] = b1 * st["m"] + (1 - b1) * g
+            st["v"] = b2 * st["v"] + (1 - b2) * g * g
+            mh = st["m"] / (1 - b1 ** st["t"])
+            vh = st["v"] / (1 - b2 ** st["t"])
+            th = m.project(th - self.lr * mh / (np.sqrt(vh) + eps))
+        m.set_theta(th)
+
+    def run(self, epochs, progress=None):
+        t0 = time.perf_counter()
+        tb, vb = self._retrieve()
+        self.init_temperature(tb)
+        self._record(0, tb, vb, time.perf_counter() - t0)
+        if progress:
+            progress(0, self.history[-1])
+        for e in range(1, epochs + 1):
+            self.step(tb)
+            tb, vb = self._retrieve()
+            self._record(e, tb, vb, time.perf_counter() - t0)
+            if progress:
+                progress(e, self.history[-1])
+        return self.history
+
+
+# --------------------------------------------------------------------------- output
+
+def render_plot(history, baselines, title):
+    """PNG bytes of the loss and hit-rate curves (matplotlib, Agg)."""
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    ep = [h["epoch"] for h in history]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    colors = {"uniform": "#999999", "head_on": "#d95f02", "histogram": "#7570b3", "knn": "#1b9e77"}
+    for ax, key, label in ((axes[0], "loss_nats", "loss (nats)"), (axes[1], "expected_hit_rate", "expected hit rate")):
+        ax.plot(ep, [h["train"][key] for h in history], "o-", color="#1f77b4", label="model, train")
+        if history[0]["val"] is not None:
+            ax.plot(ep, [h["val"][key] for h in history], "s-", color="#d62728", label="model, validation")
+        ref = baselines.get("val") or baselines.get("train")
+        for name, r in (ref or {}).items():
+            ax.axhline(r[key], ls="--", lw=1, color=colors.get(name, "k"), label=f"{name} ({'val' if baselines.get('val') else 'train'})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _write_bytes_atomic(path, data):
+    import tempfile
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".gfsim-", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _fmt(r):
+    return (f"{r['loss_nats']:8.4f} nats {r['loss_bits']:8.4f} bits  KL {r['kl_nats']:7.4f}  "
+            f"hit {r['expected_hit_rate']:.4f}  fire {r['fire_hit_rate']:.4f}")
+
+
+# --------------------------------------------------------------------------- CLI
+
+def _positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return v
+
+
+def _nonneg_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return v
+
+
+def _number(lo=None, hi=None, lo_open=False, hi_open=False):
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = math.isfinite(v)
+        if lo is not None:
+            ok = ok and (v > lo if lo_open else v >= lo)
+        if hi is not None:
+            ok = ok and (v < hi if hi_open else v <= hi)
+        if not ok:
+            rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, " \
+                  f"{hi if hi is not None else 'inf'}{')' if hi_open else ']'}"
+            raise argparse.ArgumentTypeError(f"expected a number in {rng}, got {text!r}")
+        return v
+    return parse
+
+
+def build_parser():
+    from learning.model import DEFAULT_FEATURES, MIN_HALF_WIDTH
+    p = _Parser(prog="gfsim train",
+                description="Fit the learned-distance k-NN gun model (BeepBoop's form) to a guess-factor dataset "
+                            "written by `gfsim collect`, chronologically, with a held-out split by battle; report "
+                            "the BeepBoop loss (nats, bits), KL and expected hit rate against baselines.")
+    p.add_argument("data", metavar="DATA.npz", help="dataset from `gfsim collect`")
+    p.add_argument("--out", required=True, metavar="MODEL.json", help="where to write the model (versioned JSON)")
+    p.add_argument("--kernel", choices=("box", "indicator", "gaussian", "laplace"), default="box",
+                   help="neighbour kernel (default box: 1/(2w) over the neighbour's own hit interval)")
+    p.add_argument("--bandwidth", type=_number(0, lo_open=True), default=0.1,
+                   help="bandwidth of the gaussian/laplace kernels (default 0.1)")
+    p.add_argument("--k", "--max-neighbours", dest="k", type=_positive_int, default=100,
+                   help="max neighbours; k = min(K, max(5, n/divider)) with n stored waves (default 100)")
+    p.add_argument("--min-neighbours", type=_positive_int, default=5, help="the 5 in that rule (default 5)")
+    p.add_argument("--divider", type=_number(1), default=5.0, help="the divider in that rule (default 5)")
+    p.add_argument("--max-points", type=_positive_int, default=50_000,
+                   help="waves a gun stores, oldest dropped first (default 50000)")
+    p.add_argument("--epochs", type=_nonneg_int, default=10, help="epochs (default 10; 0 = evaluate only)")
+    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs")
+    p.add_argument("--lbfgs-iters", type=_positive_int, default=20, help="L-BFGS iterations per epoch (default 20)")
+    p.add_argument("--lr", type=_number(0, lo_open=True), default=0.02, help="Adam step size (default 0.02)")
+    p.add_argument("--batch", type=_positive_int, default=2048, help="Adam minibatch (queries, default 2048)")
+    p.add_argument("--embedding", choices=("power", "linear"), default="power",
+                   help="power: e = a*(1e-4+b+n)^c per feature; linear: e = a*n (default power)")
+    p.add_argument("--features", default=",".join(DEFAULT_FEATURES),
+                   help="comma-separated feature names (sim/features.py; abs:NAME for |NAME|); default: "
+                        + ",".join(DEFAULT_FEATURES))
+    p.add_argument("--real-only", action="store_true", help="use only waves that carried real bullets")
+    p.add_argument("--shooter", choices=("both", "0", "1"), default="both",
+                   help="waves fired by robot 0, 1 or both (each (battle, shooter) is its own memory)")
+    p.add_argument("--val-fraction", type=_number(0, 1, hi_open=True), default=0.25,
+                   help="fraction of battles held out for validation (default 0.25; 0 = none)")
+    p.add_argument("--max-queries", type=_positive_int, default=20_000,
+                   help="training queries sampled (fixed for all epochs, default 20000)")
+    p.add_argument("--max-val", type=_positive_int, default=20_000, help="validation queries sampled (default 20000)")
+    p.add_argument("--uniform-mix", type=_number(0, 1, hi_open=True), default=0.02,
+                   help="weight of the uniform component in every density (default 0.02; box/indicator only)")
+    p.add_argument("--min-half-width", type=_number(0, lo_open=True), default=MIN_HALF_WIDTH,
+                   help=f"minimum half-width of hit intervals in GF (default {MIN_HALF_WIDTH})")
+    p.add_argument("--hist-bins", type=_positive_int, default=51, help="bins of the histogram baseline (default 51)")
+    p.add_argument("--hist-smooth", type=_number(0, lo_open=True), default=1.0,
+                   help="bin smoothing of the histogram baseline, in bins (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the query sampling and Adam's order (default 0)")
+    p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
+    p.add_argument("--plot", metavar="PATH", help="write the loss curves as a PNG")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    return p
+
+
+def _check_writable(path, what):
+    d = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise TrainError(f"{path}: is a directory (the {what} is a file)")
+    if not os.path.isdir(d):
+        raise TrainError(f"{path}: directory {d} does not exist")
+    if not os.access(d, os.W_OK):
+        raise TrainError(f"{path}: directory {d} is not writable")
+
+
+def run(args, progress=None):
+    """Train per parsed arguments; returns (summary dict, model, plot PNG bytes or None). Writes nothing."""
+    from sim.dataset import load_dataset, DatasetError
+    from learning import model as M
+    t0 = time.perf_counter()
+    features = [f.strip() for f in args.features.split(",") if f.strip()]
+    try:
+        M.check_feature_names(features)
+    except M.ModelError as e:
+        raise TrainError(str(e)) from None
+    if args.uniform_mix > 0 and args.kernel in ("gaussian", "laplace"):
+        raise TrainError("--uniform-mix needs the box or indicator kernel (use --uniform-mix 0 with "
+                         f"{args.kernel})")
+    if args.min_neighbours > args.k:
+        raise TrainError(f"--min-neighbours {args.min_neighbours} exceeds --k {args.k}")
+    try:
+        ds = load_dataset(args.data, tables=("gun",))
+    except DatasetError as e:
+        raise TrainError(str(e)) from None
+    data = Prepared(ds, features, real_only=args.real_only, shooter=args.shooter, val_fraction=args.val_fraction,
+                    min_half_width=args.min_half_width)
+    tr = ~data.is_val
+    lo, hi = M.normalisation_ranges(data.raw[tr])
+    domain = (min(-1.0, float(data.gf_lo[tr].min())), max(1.0, float(data.gf_hi[tr].max())))
+    model = M.GunModel(features, lo, hi, embedding=args.embedding, kernel=args.kernel, bandwidth=args.bandwidth,
+                       max_neighbours=args.k, min_neighbours=args.min_neighbours, divider=args.divider,
+                       max_points=args.max_points, min_half_width=args.min_half_width,
+                       uniform_mix=args.uniform_mix, gf_domain=domain)
+    trainer = Trainer(data, model, optimizer=args.optimizer, lbfgs_iters=args.lbfgs_iters, lr=args.lr,
+                      batch=args.batch, max_queries=args.max_queries, max_val=args.max_val, seed=args.seed,
+                      hist_bins=args.hist_bins, hist_smooth=args.hist_smooth)
+    baselines = trainer.baselines()
+    history = trainer.run(args.epochs, progress=progress)
+    final = history[-1]
+    summary = {
+        "dataset": os.fspath(args.data),
+        "bots": [b.get("spec") for b in ds.meta.get("bots", [])],
+        "battles": {"train": data.train_battles, "val": data.val_battles},
+        "rows": {"dataset": len(ds), "used": int(len(data.rows)), "skipped_invalid_interval": data.skipped_invalid,
+                 "train": int(tr.sum()), "val": int(data.is_val.sum())},
+        "queries": {"train": int(len(trainer.train_q)), "val": int(len(trainer.val_q)),
+                    "without_history": trainer.no_history},
+        "settings": {k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                     for k, v in vars(args).items() if k not in ("json", "progress")},
+        "epochs": history,
+        "baselines": baselines,
+        "final": {"train": final["train"], "val": final["val"]},
+        "model": {"out": os.fspath(args.out), "scale": model.scale, "features": features,
+                  "a": model.a.tolist(), "b": model.b.tolist(), "c": model.c.tolist()},
+        "seconds": time.perf_counter() - t0,
+    }
+    summary = _to_jsonable(summary)
+    model.training = {"dataset": os.path.basename(os.fspath(args.data)), "bots": summary["bots"],
+                      "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
+                      "shooter": args.shooter, "battles": summary["battles"], "queries": summary["queries"],
+                      "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
+    plot = None
+    if args.plot:
+        title = (f"{os.path.basename(os.fspath(args.data))}: {args.embedding} embedding, {args.kernel} kernel, "
+                 f"k <= {args.k}, {args.optimizer}")
+        plot = render_plot(summary["epochs"], summary["baselines"], title)
+    return summary, model, plot
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    bar = None
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:      # --help
+            return e.code if isinstance(e.code, int) else 0
+        _check_writable(args.out, "model")
+        if args.plot:
+            _check_writable(args.plot, "plot")
+        show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+        progress = None
+        if show:
+            from tqdm import tqdm
+            bar = tqdm(total=args.epochs + 1, desc="train", unit="epoch", file=sys.stderr, leave=False)
+
+            def progress(e, entry):
+                v = entry["val"] or entry["train"]
+                bar.set_postfix(loss=f"{v['loss_nats']:.4f}", hit=f"{v['expected_hit_rate']:.4f}")
+                bar.update(1)
+        summary, model, plot = run(args, progress)
+        if bar is not None:
+            bar.close()
+            bar = None
+        if plot is not None:
+            _write_bytes_atomic(args.plot, plot)
+        model.save(args.out)
+    except TrainError as e:
+        print(f"gfsim train: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("gfsim train: interrupted (nothing written)", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"gfsim train: error: {getattr(e, 'filename', None) or ''}{': ' if getattr(e, 'filename', None) else ''}"
+              f"{e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{summary['dataset']}: {summary['rows']['used']} waves ({summary['rows']['train']} train, "
+              f"{summary['rows']['val']} validation in battles {summary['battles']['val']}); "
+              f"{summary['queries']['train']} train / {summary['queries']['val']} validation queries")
+        for part in ("train", "val"):
+            bl = summary["baselines"][part]
+            if bl is None:
+                continue
+            print(f"baselines ({'validation' if part == 'val' else 'train'}):")
+            for name, r in bl.items():
+                print(f"  {name:<10} {_fmt(r)}")
+        for h in summary["epochs"]:
+            line = f"epoch {h['epoch']:3d}  train {_fmt(h['train'])}"
+            if h["val"] is not None:
+                line += f"\n           val   {_fmt(h['val'])}"
+            print(line)
+        print(f"model written to {args.out}" + (f", loss curves to {args.plot}" if args.plot else "")
+              + f" ({summary['seconds']:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""`gfsim train` (learning/train.py) and the baselines (learning/baselines.py)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from learning import model as M
+from learning import baselines as BL
+from learning.train import main, write_synthetic_dataset, Prepared, Trainer
+from sim.dataset import load_dataset
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """3 battles x 2 rounds x 2 shooters x 300 waves; the GF is a function of |lat_vel|."""
+    p = tmp_path_factory.mktemp("syn") / "syn.npz"
+    write_synthetic_dataset(p, battles=3, rounds=2, turns=300, seed=1)
+    return p
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic, tmp_path_factory):
+    d = tmp_path_factory.mktemp("out")
+    out, plot = d / "model.json", d / "loss.png"
+    code = main([str(synthetic), "--out", str(out), "--epochs", "3", "--lbfgs-iters", "15", "--json",
+                 "--plot", str(plot), "--no-progress"])
+    return code, out, plot
+
+
+def test_training_beats_uniform_and_head_on_where_a_feature_predicts_the_gf(trained, capsys):
+    code, out, plot = trained
+    assert code == 0
+    # the fixture's stdout was captured by pytest before this test; re-read the model's record instead
+    m = M.load_model(out)
+    final = m.training["final"]["val"]
+    base = m.training["baselines_val"]
+    assert final["loss_nats"] < base["uniform"]["loss_nats"] - 0.5
+    assert final["loss_nats"] < base["knn"]["loss_nats"]
+    for name in ("uniform", "head_on", "histogram", "knn"):
+        assert final["expected_hit_rate"] > base[name]["expected_hit_rate"] + 0.05, name
+    assert final["expected_hit_rate"] > 2 * base["uniform"]["expected_hit_rate"]
+    assert final["fire_hit_rate"] > base["head_on"]["fire_hit_rate"] + 0.2
+    assert final["loss_bits"] == pytest.approx(final["loss_nats"] / np.log(2))
+    assert final["kl_nats"] > 0
+    # the learned weights single out the informative feature
+    emb = m.a * (M.SHIFT + m.b + 1.0) ** m.c - m.a * (M.SHIFT + m.b) ** m.c      # range of each embedding
+    assert np.argmax(np.abs(emb)) == m.features.index("abs:lat_vel")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_json_summary_and_epochs(synthetic, tmp_path, capsys):
+    out = tmp_path / "m.json"
+    assert main([str(synthetic), "--out", str(out), "--epochs", "1", "--optimizer", "adam", "--lr", "0.05",
+                 "--embedding", "linear", "--max-queries", "1500", "--max-val", "800", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert [e["epoch"] for e in s["epochs"]] == [0, 1]
+    assert s["battles"] == {"train": [0, 1], "val": [2]}
+    assert s["queries"]["train"] == 1500 and s["queries"]["val"] == 800
+    for part in ("train", "val"):
+        assert set(s["baselines"][part]) == {"uniform", "head_on", "histogram", "knn"}
+        for r in [s["epochs"][-1][part], *s["baselines"][part].values()]:
+            assert set(r) >= {"loss_nats", "loss_bits", "kl_nats", "expected_hit_rate", "fire_hit_rate"}
+            assert 0 <= r["expected_hit_rate"] <= 1
+    # Adam improved on the (temperature-initialised) start
+    assert s["epochs"][1]["train"]["loss_nats"] < s["epochs"][0]["train"]["loss_nats"]
+    m = M.load_model(out)
+    assert m.embedding == "linear" and np.all(m.b == 0) and np.all(m.c == 1)
+    assert m.training["optimizer"] == "adam"
+
+
+def test_trainer_neighbours_are_chronological_and_within_the_battle(synthetic):
+    ds = load_dataset(synthetic)
+    d = Prepared(ds, ["abs:lat_vel", "bft"], val_fraction=0.34)
+    m = M.GunModel(d.features, *M.normalisation_ranges(d.raw), max_neighbours=20)
+    tr = Trainer(d, m, max_queries=500, max_val=300)
+    tb, vb = tr._retrieve()
+    for q_rows, b in ((tr.train_q, tb), (tr.val_q, vb)):
+        idx = b.idx
+        ok = idx >= 0
+        qq = np.broadcast_to(q_rows[:, None], idx.shape)[ok]
+        nb = idx[ok]
+        assert np.all(d.avail[nb] < d.fire[qq])                 # label known before the query was fired
+        assert np.all(d.stream[nb] == d.stream[qq])             # same battle and shooter
+        assert np.all(d.is_val[nb] == d.is_val[qq])             # validation battles never lend waves
+    assert np.all(d.is_val[tr.val_q]) and not np.any(d.is_val[tr.train_q])
+    # the first waves of every stream have no history and are not scored
+    assert tr.no_history["train"] > 0
+
+
+def test_baselines_on_a_hand_made_case():
+    a = np.array([-0.1, 0.5])
+    b = np.array([0.1, 0.7])
+    u = BL.uniform(a, b, (-1.0, 1.0))
+    assert u["loss_nats"] == pytest.approx(np.log(2))
+    assert u["expected_hit_rate"] == pytest.approx(0.1) == u["fire_hit_rate"]
+    h = BL.head_on(a, b, 0.1, uniform_mix=0.0, gf_domain=(-1.0, 1.0))
+    assert h["fire_hit_rate"] == 0.5 and h["expected_hit_rate"] == pytest.approx(0.5)
+    # histogram: one stream, two earlier waves at [0.4, 0.6] (exactly one bin of 10 on [-1, 1]) and a later one
+    stream = np.zeros(4, dtype=np.int64)
+    fire = np.array([0, 1, 100, 2])
+    avail = np.array([5, 6, 200, 150])
+    lo = np.array([0.4, 0.4, 0.0, -0.8])
+    hi = np.array([0.6, 0.6, 0.0, -0.6])
+    args = (stream, fire, avail, lo, hi, [2])
+    kw = dict(gf_domain=(-1.0, 1.0), uniform_mix=0.0, max_points=100, bins=10, smooth=1e-6)
+    r = BL.histogram(*args, np.array([0.4]), np.array([0.6]), **kw)
+    assert r["expected_hit_rate"] == pytest.approx(1.0) and r["fire_hit_rate"] == 1.0
+    # 3/4 of the visited bin lies in the target [0.45, 0.65], and so does its middle 0.5 (the argmax)
+    r = BL.histogram(*args, np.array([0.45]), np.array([0.65]), **kw)
+    assert r["expected_hit_rate"] == pytest.approx(0.75) and r["fire_hit_rate"] == 1.0
+    # the wave available at 150 is visible to the query fired at 100 only if chronology were broken
+    r = BL.histogram(*args, np.array([-0.8]), np.array([-0.6]), **kw)
+    assert r["expected_hit_rate"] < 1e-6
+    cov = BL.bin_coverage(np.array([-0.05, 3.0]), np.array([0.15, 3.5]), np.linspace(-1, 1, 11))
+    np.testing.assert_allclose(cov[0, 4:6], [0.25, 0.75]) and np.testing.assert_allclose(cov.sum(1), 1)
+
+
+def test_help_and_bad_input(synthetic, tmp_path, capsys):
+    assert main(["--help"]) == 0
+    assert "DATA.npz" in capsys.readouterr().out
+    one_battle = tmp_path / "one.npz"
+    write_synthetic_dataset(one_battle, battles=1, rounds=1, turns=50)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, x=np.arange(3))
+    out = tmp_path / "o" / "m.json"
+    os.makedirs(out.parent)
+    cases = [
+        ([str(tmp_path / "missing.npz"), "--out", str(out)], "no such file"),
+        ([str(foreign), "--out", str(out)], "not a gfsim dataset"),
+        ([str(synthetic), "--out", str(out), "--features", "bft,warp"], "unknown feature 'warp'"),
+        ([str(synthetic), "--out", str(tmp_path / "nodir" / "m.json")], "does not exist"),
+        ([str(synthetic), "--out", str(tmp_path)], "is a directory"),
+        ([str(synthetic), "--out", str(out), "--plot", str(tmp_path / "nodir" / "p.png")], "does not exist"),
+        ([str(one_battle), "--out", str(out)], "at least 2 battles"),
+        ([str(synthetic), "--out", str(out), "--k", "0"], "positive whole number"),
+        ([str(synthetic), "--out", str(out), "--kernel", "gaussian"], "--uniform-mix"),
+        ([str(synthetic), "--out", str(out), "--val-fraction", "1"], "[0, 1)"),
+        ([str(synthetic)], "required: --out"),
+        ([str(synthetic), "--out", str(out), "--bogus"], "unrecognized arguments"),
+    ]
+    for argv, msg in cases:
+        assert main(argv + ["--no-progress"]) == 2, argv
+        cap = capsys.readouterr()
+        err = cap.err.strip()
+        assert cap.out == "" and "\n" not in err and err.startswith("gfsim train: error:") and msg in err, (argv, err)
+    assert os.listdir(out.parent) == []                 # nothing written, not even temporaries
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["foreign.npz", "o", "one.npz"]
+
+
+def test_real_collected_battles_end_to_end(tmp_path, capsys):
+    """A tiny real dataset (circular gun vs orbit, 2 battles x 2 rounds) trains and reports finite numbers."""
+    from sim.collect import collect
+    from sim.rules import Rules
+    data = tmp_path / "real.npz"
+    collect("lock+circular+orbit", "lock+headon+orbit", seeds=[1, 2], out=str(data), rules=Rules(rounds=2))
+    out = tmp_path / "m.json"
+    assert main([str(data), "--out", str(out), "--epochs", "1", "--lbfgs-iters", "5", "--max-queries", "2000",
+                 "--max-val", "1000", "--shooter", "0", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    v = s["final"]["val"]
+    assert all(np.isfinite(v[k]) for k in ("loss_nats", "kl_nats", "expected_hit_rate"))
+    assert s["rows"]["used"] == s["rows"]["train"] + s["rows"]["val"] > 1000
+    m = M.load_model(out)
+    assert m.features == list(M.DEFAULT_FEATURES) and m.training["shooter"] == "0"
+    # --real-only keeps only real bullets
+    assert main([str(data), "--out", str(out), "--epochs", "0", "--real-only", "--json"]) == 0
+    s2 = json.loads(capsys.readouterr().out)
+    ds = load_dataset(data)
+    assert s2["rows"]["used"] == int(ds.gun["real_bullet"].sum())
