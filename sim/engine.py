@@ -55,17 +55,23 @@ def bullet_damage(power):
     return d
 
 
-@njit(**HOT)
+@njit(inline="always", **HOT)
 def _push_event(ev, nev, i, etype, time):
+    """Queue an event for robot i; returns its row (payload columns zeroed) or -1 when full.
+
+    Inlined at numba-IR level: every call passes a constant event type, and a compiled
+    function would get a separate specialisation (a full compile) per constant."""
     k = nev[i]
-    if k >= MAX_EVENTS:
-        return -1
-    nev[i] = k + 1
-    ev[i, k, E_TYPE] = etype
-    ev[i, k, E_TIME] = time
-    ev[i, k, E_PRIORITY] = EVENT_PRIORITY[etype]
-    for c in range(E_A, N_EV):
-        ev[i, k, c] = 0.0
+    if k < MAX_EVENTS:
+        nev[i] = k + 1
+        ev[i, k, E_TYPE] = etype
+        ev[i, k, E_TIME] = time
+        ev[i, k, E_PRIORITY] = EVENT_PRIORITY[etype]
+        for c in range(E_A, N_EV):
+            ev[i, k, c] = 0.0
+    else:
+        k = -1
+    hold(ev, nev)
     return k
 
 

@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from .constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
 
@@ -23,8 +24,8 @@ THREE_PI_OVER_TWO = 3.0 * math.pi / 2.0
 NB = dict(cache=True, error_model="numpy", forceinline=True)
 
 
-@njit(**NB)
-def hold(*arrays):
+@intrinsic
+def hold(typingctx, *arrays):
     """Keep array arguments alive up to this point; compiles to nothing.
 
     numba increfs every array argument on entry and decrefs it right after its
@@ -34,8 +35,12 @@ def hold(*arrays):
     operations per array per call. Calling ``hold(...)`` with all of a hot
     function's array arguments just before each ``return`` (and at the end)
     puts every release in the exit block, where the pairs are pruned.
+    (An intrinsic rather than a function: nothing to compile per argument list.)
     """
-    pass
+    def codegen(context, builder, signature, args):
+        return context.get_dummy_value()
+
+    return types.none(types.StarArgTuple.from_types(arrays)), codegen
 
 
 @njit(**NB)
