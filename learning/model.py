@@ -293,14 +293,15 @@ class GunModel:
     def embed_jac(self, n):
         """(e, J): e (rows, F) and J (rows, F, P) = de/d(a[, b, c]) per feature."""
         u = SHIFT + self.b + n
-        uc = u ** self.c
-        e = self.a * uc
         if self.embedding == "linear":
-            return e, np.ascontiguousarray(uc[:, :, None])
+            return self.a * u, np.ascontiguousarray(u[:, :, None])
+        lu = np.log(u)
         J = np.empty(n.shape + (3,))
-        J[:, :, 0] = uc
-        J[:, :, 1] = self.a * self.c * u ** (self.c - 1.0)
-        J[:, :, 2] = e * np.log(u)
+        uc = J[:, :, 0]
+        np.exp(self.c * lu, out=uc)                       # u^c, one log and one exp instead of two powers
+        e = self.a * uc
+        np.multiply(e * self.c, 1.0 / u, out=J[:, :, 1])  # a c u^(c-1)
+        np.multiply(e, lu, out=J[:, :, 2])                # a u^c ln u
         return e, J
 
     def k_for(self, n_stored):
@@ -606,20 +607,27 @@ class Batch:
 
     Nq (Q, F) normalised query features; Np (N, F) normalised pool features; idx (Q, K) pool rows
     (-1 padding); a, b (Q,) target intervals; xc, hw (N,) pool label centres and half-widths.
+    Stored compacted to the pool rows in use: ``idx`` indexes ``Np``/``xc``/``hw`` as stored, and
+    ``neighbour_rows()`` gives them back as rows of the original pool.
     """
 
     def __init__(self, Nq, Np, idx, a, b, xc, hw):
         self.Nq = np.ascontiguousarray(Nq, dtype=np.float64)
-        self.Np = np.ascontiguousarray(Np, dtype=np.float64)
-        self.idx = np.ascontiguousarray(idx, dtype=np.int64)
+        idx = np.asarray(idx, dtype=np.int64)
+        if idx.ndim != 2 or idx.shape[0] != len(self.Nq) or idx.shape[1] == 0:
+            raise ModelError("idx must be (Q, K) with K >= 1 and one row per query")
+        if not (idx >= 0).any(axis=1).all():
+            raise ModelError("every query needs at least one neighbour")
+        # keep only the pool rows some query uses (the loss embeds the pool at every evaluation)
+        used, inv = np.unique(idx[idx >= 0], return_inverse=True)
+        self.idx = np.full(idx.shape, -1, dtype=np.int64)
+        self.idx[idx >= 0] = inv
+        self.pool_rows = used
+        self.Np = np.ascontiguousarray(np.asarray(Np, dtype=np.float64)[used])
+        self.xc = np.asarray(xc, dtype=np.float64)[used]
+        self.hw = np.asarray(hw, dtype=np.float64)[used]
         self.a = np.asarray(a, dtype=np.float64)
         self.b = np.asarray(b, dtype=np.float64)
-        self.xc = np.asarray(xc, dtype=np.float64)
-        self.hw = np.asarray(hw, dtype=np.float64)
-        if self.idx.ndim != 2 or self.idx.shape[0] != len(self.Nq) or self.idx.shape[1] == 0:
-            raise ModelError("idx must be (Q, K) with K >= 1 and one row per query")
-        if not (self.idx >= 0).any(axis=1).all():
-            raise ModelError("every query needs at least one neighbour")
 
     def __len__(self):
         return len(self.Nq)
@@ -627,6 +635,10 @@ class Batch:
     def subset(self, rows):
         rows = np.asarray(rows)
         return Batch(self.Nq[rows], self.Np, self.idx[rows], self.a[rows], self.b[rows], self.xc, self.hw)
+
+    def neighbour_rows(self):
+        """idx in terms of the pool rows given to the constructor (-1 padding)."""
+        return np.where(self.idx >= 0, self.pool_rows[np.maximum(self.idx, 0)], -1)
 
     def neighbour_labels(self):
         """(x, w) of every neighbour slot (padding slots repeat row 0; they are masked)."""

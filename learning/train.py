@@ -318,6 +318,7 @@ def render_plot(history, baselines, title):
     import matplotlib
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     ep = [h["epoch"] for h in history]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     colors = {"uniform": "#999999", "head_on": "#d95f02", "histogram": "#7570b3", "knn": "#1b9e77"}
@@ -329,6 +330,7 @@ def render_plot(history, baselines, title):
         for name, r in (ref or {}).items():
             ax.axhline(r[key], ls="--", lw=1, color=colors.get(name, "k"), label=f"{name} ({'val' if baselines.get('val') else 'train'})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)

@@ -76,7 +76,7 @@ def test_trainer_neighbours_are_chronological_and_within_the_battle(synthetic):
     tr = Trainer(d, m, max_queries=500, max_val=300)
     tb, vb = tr._retrieve()
     for q_rows, b in ((tr.train_q, tb), (tr.val_q, vb)):
-        idx = b.idx
+        idx = b.neighbour_rows()
         ok = idx >= 0
         qq = np.broadcast_to(q_rows[:, None], idx.shape)[ok]
         nb = idx[ok]
