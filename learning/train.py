@@ -326,9 +326,21 @@ def render_plot(history, baselines, title):
         ax.plot(ep, [h["train"][key] for h in history], "o-", color="#1f77b4", label="model, train")
         if history[0]["val"] is not None:
             ax.plot(ep, [h["val"][key] for h in history], "s-", color="#d62728", label="model, validation")
-        ref = baselines.get("val") or baselines.get("train")
-        for name, r in (ref or {}).items():
-            ax.axhline(r[key], ls="--", lw=1, color=colors.get(name, "k"), label=f"{name} ({'val' if baselines.get('val') else 'train'})")
+        ref = baselines.get("val") or baselines.get("train") or {}
+        part = "val" if baselines.get("val") else "train"
+        vals = [h[p][key] for h in history for p in ("train", "val") if h[p] is not None]
+        top = None
+        if key == "loss_nats":
+            # keep the model's curves readable: baselines far above (head-on) are noted, not drawn to scale
+            top = max(vals + [r[key] for n, r in ref.items() if n == "uniform"])
+            top += 0.1 * (top - min(vals + [r[key] for r in ref.values()])) + 1e-9
+        for name, r in ref.items():
+            off = top is not None and r[key] > top
+            ax.axhline(min(r[key], top) if off else r[key], ls=":" if off else "--", lw=1,
+                       color=colors.get(name, "k"),
+                       label=f"{name} ({part}{f': {r[key]:.2f}, off scale' if off else ''})")
+        if top is not None:
+            ax.set_ylim(top=top + 0.02 * abs(top))
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)

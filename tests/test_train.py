@@ -168,3 +168,26 @@ def test_real_collected_battles_end_to_end(tmp_path, capsys):
     s2 = json.loads(capsys.readouterr().out)
     ds = load_dataset(data)
     assert s2["rows"]["used"] == int(ds.gun["real_bullet"].sum())
+
+
+def test_invalid_intervals_are_skipped_and_no_split_works(synthetic, tmp_path, capsys):
+    ds = load_dataset(synthetic)
+    n = len(ds)
+    ds.gun["gf_lo"][::7] = np.nan                     # waves without a valid interval
+    ds.gun["gf_hi"][3::11] = ds.gun["gf_lo"][3::11] - 0.1
+    d = Prepared(ds, ["abs:lat_vel"], val_fraction=0.25)
+    bad = np.zeros(n, bool)
+    bad[::7] = True
+    bad[3::11] = True
+    assert d.skipped_invalid == bad.sum() and len(d.rows) == n - bad.sum()
+    assert np.all(np.isfinite(d.a)) and np.all(d.b - d.a >= 2 * M.MIN_HALF_WIDTH - 1e-15)
+    # a single battle trains without a held-out part when asked to; a gaussian kernel needs no mixing
+    one = tmp_path / "one.npz"
+    write_synthetic_dataset(one, battles=1, rounds=1, turns=200)
+    out = tmp_path / "m.json"
+    assert main([str(one), "--out", str(out), "--epochs", "1", "--val-fraction", "0", "--kernel", "gaussian",
+                 "--uniform-mix", "0", "--bandwidth", "0.1", "--features", "abs:lat_vel,bft"]) == 0
+    text = capsys.readouterr().out
+    assert "validation" not in text.split("\n", 1)[1] and "epoch   1" in text
+    m = M.load_model(out)
+    assert m.kernel == "gaussian" and m.training["final"]["val"] is None and m.features == ["abs:lat_vel", "bft"]
