@@ -20,9 +20,9 @@ from numba import njit
 
 from .constants import *  # noqa: F401,F403  (column layout: compile-time ints)
 from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
-                       robot_box_contains, segments_intersect, scan_hits_box, hold)
+                       robot_box_contains, segments_intersect, scan_hits_box_rays, hold)
 from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
-                      wall_collision, wall_hit_damage)
+                      wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from . import jrandom
 from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
 
@@ -502,11 +502,16 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
             extent = extent - 2.0 * math.pi
         x = rob[i, R_X]
         y = rob[i, R_Y]
+        # the rays' sin/cos, once per scan; this scan usually starts where the last one ended
+        s0, c0 = sin_cos(rob, i, R_SCAN_ANGLE, start)
+        s1, c1 = s0, c0
+        if extent != 0.0:
+            s1, c1 = sin_cos(rob, i, R_SCAN_ANGLE, start + extent)
         for jj in range(rorder.shape[0]):
             j = rorder[jj]
             if j == i or rob[j, R_ALIVE] == 0.0:
                 continue
-            if scan_hits_box(x, y, start, extent, RADAR_SCAN_RADIUS, box[j, 0], box[j, 1]):
+            if scan_hits_box_rays(x, y, start, extent, RADAR_SCAN_RADIUS, box[j, 0], box[j, 1], s0, c0, s1, c1):
                 dx = rob[j, R_X] - x
                 dy = rob[j, R_Y] - y
                 k = _push_event(ev, nev, i, EV_SCANNED, bat[BT_TIME])
@@ -679,8 +684,10 @@ def new_battle_state(n, seed, advanced, n_setups):
     # Battle.computeInitialPositions draws a full random setup for every listed position
     for _ in range(3 * n_setups):
         jrandom.next_double(rng)
-    rob = np.zeros((n, N_ROB))
+    rob = np.zeros((n, N_ROB_ENGINE))
     rob[:, R_ADVANCED] = advanced
+    rob[:, R_MOVE_ANGLE] = np.nan  # empty sin/cos memos (physics.sin_cos)
+    rob[:, R_SCAN_ANGLE] = np.nan
     bul = np.zeros((MAX_BULLETS, N_BUL_ENGINE))
     bul[:, B_STATE] = BS_FREE
     return dict(rng=rng, rob=rob, cmd=np.zeros((n, N_CMD)), box=np.zeros((n, 2)),
@@ -699,8 +706,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     Returns 0 on success, 1 when the bullet table or the recording overflowed.
     """
     n = kinds.shape[0]
-    if bul.shape[1] != N_BUL_ENGINE:
-        raise ValueError("the bullet table needs N_BUL_ENGINE columns (engine.new_battle_state)")
+    if bul.shape[1] != N_BUL_ENGINE or rob.shape[1] != N_ROB_ENGINE:
+        raise ValueError("robot and bullet tables need the engine's extra columns (engine.new_battle_state)")
     outer = np.zeros(MAX_BULLETS, dtype=np.int64)
     border = np.zeros(MAX_BULLETS, dtype=np.int64)
     rorder = np.zeros(n, dtype=np.int64)

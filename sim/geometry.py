@@ -228,17 +228,21 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     Arc2D.intersects for the pie; this is the same set computed directly in
     Robocode's coordinates (heading 0 = +y, clockwise).
     """
-    s0 = math.sin(start)
-    c0 = math.cos(start)
+    end = start + extent
+    return scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, math.sin(start), math.cos(start),
+                              math.sin(end), math.cos(end))
+
+
+@njit(**NB)
+def scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, s0, c0, s1, c1):
+    """scan_hits_box given sin/cos of the start heading (s0, c0) and of start + extent (s1, c1),
+    which the engine computes once per scan for every robot it tests (and reuses across turns)."""
     sx = cx + radius * s0
     sy = cy + radius * c0
     if robot_box_intersects_line(bx, by, cx, cy, sx, sy):
         return True
     if extent == 0.0:
         return False
-    end = start + extent
-    s1 = math.sin(end)
-    c1 = math.cos(end)
     ex = cx + radius * s1
     ey = cy + radius * c1
     if robot_box_intersects_line(bx, by, cx, cy, ex, ey):

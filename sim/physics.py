@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from .constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
-                        GUN_TURN_RATE_RADIANS, RADAR_TURN_RATE_RADIANS, HALF_ROBOT,
+                        GUN_TURN_RATE_RADIANS, RADAR_TURN_RATE_RADIANS, HALF_ROBOT, N_ROB,
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                         C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
@@ -24,6 +24,30 @@ from .geometry import normal_absolute_angle, normal_near_absolute_angle, normal_
 
 # inlined into the turn loop (see the module docstring); set explicitly so that it is never inherited
 NB = dict(cache=True, error_model="numpy", forceinline=True)
+
+# engine-private robot columns after sim.constants' R_*: (angle, sin, cos) of the last heading the
+# robot moved along and of the radar heading its last scan ended at (see sin_cos)
+R_MOVE_ANGLE, R_MOVE_SIN, R_MOVE_COS, R_SCAN_ANGLE, R_SCAN_SIN, R_SCAN_COS = range(N_ROB, N_ROB + 6)
+N_ROB_ENGINE = N_ROB + 6
+
+
+@njit(**NB)
+def sin_cos(rob, i, col, angle):
+    """(sin(angle), cos(angle)), remembered in rob[i, col:col + 3] as (angle, sin, cos).
+
+    A robot often moves along the same heading for many turns, and a scan starts at the heading
+    the last one ended at; libm gives the same doubles for the same angle, so reusing them
+    changes no result. Zero is never reused (it would not tell 0.0 from -0.0); a NaN key (a
+    fresh robot) never matches.
+    """
+    if rob[i, col] != angle or angle == 0.0:
+        rob[i, col] = angle
+        rob[i, col + 1] = math.sin(angle)
+        rob[i, col + 2] = math.cos(angle)
+    s = rob[i, col + 1]
+    c = rob[i, col + 2]
+    hold(rob)
+    return s, c
 
 
 @njit(**NB)
@@ -168,9 +192,9 @@ def update_movement(rob, cmd, i):
         rob[i, R_OVERDRIVE] = 1.0 if distance_until_stop(v, cmd[i, C_MAX_VEL]) > abs(distance) else 0.0
     cmd[i, C_DIST] = distance - v
     if v != 0.0:
-        h = rob[i, R_HEADING]
-        rob[i, R_X] += v * math.sin(h)
-        rob[i, R_Y] += v * math.cos(h)
+        sin_h, cos_h = sin_cos(rob, i, R_MOVE_ANGLE, rob[i, R_HEADING])
+        rob[i, R_X] += v * sin_h
+        rob[i, R_Y] += v * cos_h
     hold(rob, cmd)
 
 
