@@ -60,9 +60,11 @@ def bot_round_start(kind, params, mem, rng, st, cmd):
 def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     """The robot's code between two execute() calls: read events, set next turn's commands.
 
-    Inlined into the turn loop at numba-IR level (inline="always"): a call of its own would add an
-    atomic incref/decref of each of its array arguments per robot per turn. The bot functions it
-    calls are compiled in the caller's context and so inherit forceinline=False from it."""
+    Inlined into the turn loop at numba-IR level (inline="always"), so that the refcount operations
+    on its row arguments are resolved at compile time (the engine passes borrowed views); a call
+    of its own would cost a call and a null-tested incref/decref per array per robot per turn.
+    The bot functions it calls are typed in the turn loop's context and so inherit its explicit
+    forceinline=False."""
     begin_turn(cmd)
     if kind == KIND_SCRIPTED:
         scripted_think(st, cmd, script)
@@ -71,7 +73,7 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     else:
         sample_think(kind - KIND_SAMPLE, params, mem, rng, st, cmd, ev, nev)
     validate_commands(cmd)
-    hold(params, mem, rng, st, ev, script)  # see sim.geometry.hold: no refcount traffic per call
+    hold(params, mem, rng, st, cmd, ev, script)  # see sim.geometry.hold
 
 
 @njit(**NB)

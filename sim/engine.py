@@ -10,8 +10,12 @@ atomic instruction (NRT), which used to be most of a turn's time. So the
 per-turn helpers are LLVM-inlined (``HOT``), take whole arrays and an index
 rather than row views, and end with ``hold(...)`` of their array arguments so
 that numba's refcount pruning removes the pairs (see ``geometry.hold``); the
-only calls left in the turn loop are into bot code. None of this changes a
-floating-point operation or its order: traces are bit-identical.
+only calls left in the turn loop are into bot code, which gets borrowed views
+(``bots.dispatch.borrowed``) so that its own calls do no atomic refcounting
+either. sin/cos of a heading that has not changed are reused (engine-private
+columns after sim.constants' layout: B_STEP_*, physics.R_MOVE_*/R_SCAN_*).
+None of this changes a floating-point operation or its order: traces are
+bit-identical (checked on hundreds of recorded battles).
 """
 import math
 
@@ -29,7 +33,7 @@ from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
 # a call to a compiled function increfs and decrefs every array argument with an atomic
 # instruction on entry and exit (numba's NRT), which cost more than the rules themselves.
-# COLD functions run once per round or per death and stay out of line to keep the turn loop small.
+# COLD functions run once per round (or only when recording) and stay out of line.
 # forceinline is always given explicitly: numba lets a callee inherit an unset flag from the caller
 # that compiles it, and bot code must not be inlined by accident.
 HOT = dict(cache=True, error_model="numpy", forceinline=True)
@@ -723,7 +727,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     max_turns = rules[RU_MAX_TURNS]
     inactivity_time = rules[RU_INACTIVITY]
     # what bot code gets: views that hold no reference (bots.dispatch.borrowed), so the bot's many
-    # compiled calls that pass its rows around do no atomic refcounting
+    # compiled calls that pass its rows around do no atomic refcounting. The arrays behind them stay
+    # alive until the hold() at the end of this function.
     b_params, b_mem, b_brng, b_script = borrowed(params), borrowed(mem), borrowed(brng), borrowed(script)
     b_st, b_cmd, b_ev = borrowed(st), borrowed(cmd), borrowed(ev)
     for rnd in range(first_round, end_round):
@@ -848,6 +853,6 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
         for q in range(int(bat[BT_N_BULLETS])):
             bul[blist[q], B_STATE] = BS_FREE
         bat[BT_N_BULLETS] = 0.0
-    if bat[BT_OVERFLOW] != 0.0 or full[0] != 0:
-        return 1
-    return 0
+    status = 1 if bat[BT_OVERFLOW] != 0.0 or full[0] != 0 else 0
+    hold(params, mem, brng, script, st, cmd, ev)  # the owners of the borrowed views
+    return status
