@@ -10,9 +10,10 @@ them exactly where the Java code calls its setter.
 """
 import math
 
-import numpy as np
 
 from numba import njit
+
+from sim.geometry import normal_relative_angle, normal_absolute_angle
 
 from sim.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                            C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY, C_ADJ_RADAR_BODY_SET, C_FIRE,
@@ -139,20 +140,6 @@ def absolute_bearing(x, y, tx, ty):
     return math.atan2(tx - x, ty - y)
 
 
-@njit(**NB)
-def rel_angle(a):
-    """robocode.util.Utils.normalRelativeAngle."""
-    a = np.fmod(a, 2.0 * math.pi)
-    if a >= 0.0:
-        return a if a < math.pi else a - 2.0 * math.pi
-    return a if a >= -math.pi else a + 2.0 * math.pi
-
-
-@njit(**NB)
-def abs_angle(a):
-    a = np.fmod(a, 2.0 * math.pi)
-    return a if a >= 0.0 else a + 2.0 * math.pi
-
-
-def degrees(x):
-    return x * DEG
+# robocode.util.Utils.normalRelativeAngle / normalAbsoluteAngle, shared with the engine (Java's % is C fmod)
+rel_angle = normal_relative_angle
+abs_angle = normal_absolute_angle
