@@ -28,6 +28,7 @@ from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_b
 from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from . import jrandom
+from . import jmath
 from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
@@ -398,7 +399,7 @@ def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, 
             continue
         if not robot_boxes_intersect(box[i, 0], box[i, 1], box[j, 0], box[j, 1]):
             continue
-        angle = math.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
+        angle = jmath.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
         v = rob[i, R_VEL]
         h = rob[i, R_HEADING]
         moved_x = v * math.sin(h)
@@ -522,8 +523,8 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
                 if k >= 0:
                     ev[i, k, EA_OTHER] = j
                     ev[i, k, EA_ENERGY] = rob[j, R_ENERGY]
-                    ev[i, k, EA_BEARING] = normal_relative_angle(math.atan2(dx, dy) - rob[i, R_HEADING])
-                    ev[i, k, EA_DISTANCE] = math.hypot(dx, dy)
+                    ev[i, k, EA_BEARING] = normal_relative_angle(jmath.atan2(dx, dy) - rob[i, R_HEADING])
+                    ev[i, k, EA_DISTANCE] = jmath.hypot(dx, dy)
                     ev[i, k, EA_HEADING] = rob[j, R_HEADING]
                     ev[i, k, EA_VELOCITY] = rob[j, R_VEL]
         rob[i, R_RADAR_WITH_GUN] = 1.0 if (rob[i, R_LAST_GUN] == rob[i, R_LAST_RADAR] and
@@ -542,6 +543,15 @@ def _alive_count(rob):
         if rob[i, R_ALIVE] != 0.0:
             c += 1
     return c
+
+
+@njit(**COLD)
+def _died_this_turn(ev, nev, i):
+    """RobotPeer.kill queued a DeathEvent this turn: the robot's thread still wakes up once."""
+    for k in range(nev[i]):
+        if ev[i, k, E_TYPE] == EV_DEATH:
+            return True
+    return False
 
 
 @njit(**HOT)
@@ -826,12 +836,14 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
             _robots_at_random(rng, worder, n)
             for k in range(n):
                 i = worder[k]
-                if rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0:
+                if (rob[i, R_ALIVE] != 0.0 and rob[i, R_HALT] < 2.0) or _died_this_turn(ev, nev, i):
                     _status(rob, rules, bat, i, st)
                     bot_think(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i], b_ev[i], nev[i],
                               b_script[i])
                     # RobotPeer.executeImpl stores the commands of this execute() and only then stops a halted robot
                     if rob[i, R_HALT] == 1.0:
+                        rob[i, R_HALT] = 2.0
+                    if rob[i, R_ALIVE] == 0.0:  # its next execute() threw DeathException
                         rob[i, R_HALT] = 2.0
             for i in range(n):
                 nev[i] = 0

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
+from . import jmath
 from .constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
 
 TWO_PI = 2.0 * math.pi
@@ -117,6 +118,12 @@ def _outcode(rx, ry, rw, rh, x, y):
 
 
 @njit(**NB)
+def _box_edge(c):
+    """A robot box's low edge: Robocode keeps boxes as Rectangle2D.Float (BoundingRectangle)."""
+    return float(np.float32(c - HALF_ROBOT))
+
+
+@njit(**NB)
 def rect_intersects_line(rx, ry, rw, rh, x1, y1, x2, y2):
     """java.awt.geom.Rectangle2D.intersectsLine (closed rectangle)."""
     out2 = _outcode(rx, ry, rw, rh, x2, y2)
@@ -144,24 +151,24 @@ def rect_intersects_line(rx, ry, rw, rh, x1, y1, x2, y2):
 
 @njit(**NB)
 def robot_box_intersects_line(cx, cy, x1, y1, x2, y2):
-    return rect_intersects_line(cx - HALF_ROBOT, cy - HALF_ROBOT, ROBOT_SIZE, ROBOT_SIZE, x1, y1, x2, y2)
+    return rect_intersects_line(_box_edge(cx), _box_edge(cy), ROBOT_SIZE, ROBOT_SIZE, x1, y1, x2, y2)
 
 
 @njit(**NB)
 def robot_boxes_intersect(ax, ay, bx, by):
     """Rectangle2D.intersects for two 36x36 boxes (open: touching is not a hit)."""
-    x0 = bx - HALF_ROBOT
-    y0 = by - HALF_ROBOT
-    x = ax - HALF_ROBOT
-    y = ay - HALF_ROBOT
+    x0 = _box_edge(bx)
+    y0 = _box_edge(by)
+    x = _box_edge(ax)
+    y = _box_edge(ay)
     return x + ROBOT_SIZE > x0 and y + ROBOT_SIZE > y0 and x < x0 + ROBOT_SIZE and y < y0 + ROBOT_SIZE
 
 
 @njit(**NB)
 def robot_box_contains(cx, cy, x, y):
     """Rectangle2D.contains: closed on the low edges, open on the high ones."""
-    x0 = cx - HALF_ROBOT
-    y0 = cy - HALF_ROBOT
+    x0 = _box_edge(cx)
+    y0 = _box_edge(cy)
     return x >= x0 and y >= y0 and x < x0 + ROBOT_SIZE and y < y0 + ROBOT_SIZE
 
 
@@ -182,7 +189,7 @@ def segments_intersect(x1, y1, x2, y2, x3, y3, x4, y4):
 
 @njit(**NB)
 def _in_sweep(cx, cy, px, py, start, extent):
-    rel = normal_relative_angle(math.atan2(px - cx, py - cy) - start)
+    rel = normal_relative_angle(jmath.atan2(px - cx, py - cy) - start)
     if extent > 0.0:
         return rel >= 0.0 and rel <= extent
     return rel <= 0.0 and rel >= extent
@@ -248,8 +255,8 @@ def scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, s0, c0, s1, c1):
     if robot_box_intersects_line(bx, by, cx, cy, ex, ey):
         return True
     r2 = radius * radius
-    x0 = bx - HALF_ROBOT
-    y0 = by - HALF_ROBOT
+    x0 = _box_edge(bx)
+    y0 = _box_edge(by)
     x1 = x0 + ROBOT_SIZE
     y1 = y0 + ROBOT_SIZE
     # a corner strictly inside the pie

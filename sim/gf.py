@@ -499,10 +499,11 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     otherwise every gap between candidates is classified by testing its middle direction with the
     engine's own segment test. No trigonometry.
     """
-    x0 = cx - HALF
-    x1 = cx + HALF
-    y0 = cy - HALF
-    y1 = cy + HALF
+    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.geometry._box_edge)
+    x0 = float(np.float32(cx - HALF))
+    x1 = x0 + 2.0 * HALF
+    y0 = float(np.float32(cy - HALF))
+    y1 = y0 + 2.0 * HALF
     # reach tests: nearest and farthest points of the box
     ddx = max(x0 - sx, 0.0, sx - x1)
     ddy = max(y0 - sy, 0.0, sy - y1)

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from numba import njit
 
 from sim import gf
-from sim.geometry import rect_intersects_line
+from sim.geometry import robot_box_intersects_line
 
 BIG = 100000.0   # a field so large that walls never matter
 
@@ -32,7 +32,7 @@ def _bullet_hits(sx, sy, h, speed, fire_turn, cx, cy, alive, last, width, height
         y = ly + speed * c
         if x - 3.0 <= 0.0 or y - 3.0 <= 0.0 or x + 3.0 >= width or y + 3.0 >= height:
             return False
-        if rect_intersects_line(cx[j] - 18.0, cy[j] - 18.0, 36.0, 36.0, lx, ly, x, y):
+        if robot_box_intersects_line(cx[j], cy[j], lx, ly, x, y):   # float32 box edges, as Robocode
             return True
         m = j - fire_turn + 1
         fx = max(abs(cx[j] - 18.0 - sx), abs(cx[j] + 18.0 - sx))
@@ -191,8 +191,14 @@ def _static_wave(sx, sy, tx, ty, power, width=BIG, height=BIG):
     return n, status, c_off, acc[:n].copy(), speed, b
 
 
+def _edges(c):
+    """Low and high edge of a robot box along one axis: Robocode's boxes are Rectangle2D.Float."""
+    lo = float(np.float32(c - 18.0))
+    return lo, lo + 36.0
+
+
 def _corner_offsets(sx, sy, tx, ty, b):
-    return [gf.rel_angle(math.atan2(tx + dx - sx, ty + dy - sy) - b) for dx in (-18, 18) for dy in (-18, 18)]
+    return [gf.rel_angle(math.atan2(px - sx, py - sy) - b) for px in _edges(tx) for py in _edges(ty)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -357,15 +363,16 @@ def test_stick_rotation_is_the_first_allowed_heading(x, y, h, orient):
     rot = gf.stick_rotation(x, y, h, L, m, orient, W, H)
     assert 0.0 <= rot <= 2 * math.pi
 
-    def inside(a):
+    def inside(a, tol=1e-7):
         ex, ey = x + L * math.sin(a), y + L * math.cos(a)
-        return m - 1e-7 <= ex <= W - m + 1e-7 and m - 1e-7 <= ey <= H - m + 1e-7
+        return m - tol <= ex <= W - m + tol and m - tol <= ey <= H - m + tol
 
     if rot == math.pi and not inside(h + orient * rot):
         return   # no heading works (cannot happen in this field, but allowed by the contract)
     assert inside(h + orient * rot)
+    # no earlier heading is clearly inside (a stick end within rounding of the wall line counts as touching)
     steps = np.arange(0.0, rot - 1e-6, 1e-3)
-    assert not any(inside(h + orient * s) for s in steps[:-1] if s < rot - 2e-3)
+    assert not any(inside(h + orient * s, tol=-1e-7) for s in steps[:-1] if s < rot - 2e-3)
 
 
 @settings(max_examples=300, deadline=None)
@@ -398,8 +405,11 @@ def test_turn_hull_matches_sampled_box_points():
         r1, r2 = m * speed, (m + 1) * speed
         b = math.atan2(cx - sx, cy - sy)
         n = gf.turn_hit_set(sx, sy, math.sin(b), math.cos(b), r1, r2, cx, cy, BIG, BIG, parts, cand)
-        px = np.concatenate([cx + u, cx + u, np.full_like(u, cx - 18), np.full_like(u, cx + 18)])
-        py = np.concatenate([np.full_like(u, cy - 18), np.full_like(u, cy + 18), cy + u, cy + u])
+        (x0, x1), (y0, y1) = _edges(cx), _edges(cy)
+        ux = x0 + 18.0 + u
+        uy = y0 + 18.0 + u
+        px = np.concatenate([ux, ux, np.full_like(u, x0), np.full_like(u, x1)])
+        py = np.concatenate([np.full_like(u, y0), np.full_like(u, y1), uy, uy])
         dist = np.hypot(px - sx, py - sy)
         sel = (dist >= r1) & (dist <= r2)
         if not sel.any():
