@@ -45,6 +45,7 @@ import sys
 import time
 
 import numpy as np
+from sim.argtypes import positive_int as _positive_int, nonneg_int as _nonneg_int
 
 EXIT_BAD_INPUT = 2
 
@@ -379,25 +380,6 @@ def _fmt(r):
 
 
 # --------------------------------------------------------------------------- CLI
-
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return v
-
-
-def _nonneg_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return v
 
 
 def _number(lo=None, hi=None, lo_open=False, hi_open=False):

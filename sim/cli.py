@@ -6,29 +6,13 @@ line on stderr with exit code 2; nothing is written in that case.
 import argparse
 import json
 import sys
+from .argtypes import positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
 
 
 class CliError(Exception):
     """A user-facing problem: printed as one line, exit code 2."""
-
-
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return v
-
-
-def _int(text):
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 def _add_rules_args(p, rounds_default=35):

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+from .argtypes import positive_int as _positive_int
 
 EXIT_BAD_INPUT = 2
 MAX_SEEDS = 1_000_000
@@ -57,16 +58,6 @@ def parse_seeds(text):
             raise CollectError(f"--seeds lists seed {v} twice")
         seen.add(v)
     return seeds
-
-
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return v
 
 
 def _power(text):
