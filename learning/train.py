@@ -45,6 +45,7 @@ import sys
 import time
 
 import numpy as np
+
 from sim.argtypes import positive_int as _positive_int, nonneg_int as _nonneg_int
 
 EXIT_BAD_INPUT = 2

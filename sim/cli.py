@@ -6,6 +6,7 @@ line on stderr with exit code 2; nothing is written in that case.
 import argparse
 import json
 import sys
+
 from .argtypes import positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
