@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+
 from .argtypes import positive_int as _positive_int
 
 EXIT_BAD_INPUT = 2
