@@ -53,3 +53,20 @@ def test_walls_vs_spinbot_live():
     real = robocode.run_real_battle(["sample.Walls", "sample.SpinBot"], rounds=100, seed=11)
     ours = run_battle(["sample.Walls", "sample.SpinBot"], Rules(rounds=100), seed=11)
     assert_agree(ours, [r.__dict__ for r in real.results], 100)
+
+
+def test_walls_vs_spinbot_seed0_reproduces_robocodes_whole_battle():
+    """Both samples are deterministic and gfsim draws Robocode's random numbers in Robocode's order, so the
+    35-round battle with -DRANDOMSEED=0 is the same battle: every round's length and the results table."""
+    real = json.load(open(os.path.join(os.path.dirname(__file__), "golden", "walls_spinbot_seed0.json")))
+    ours = run_battle(real["robots"], Rules(rounds=real["rounds"]), seed=real["seed"])
+    assert [int(t) for t in ours.round_turns] == real["turns_per_round"]
+    mine = {r.name: r for r in ours.results}
+    for r in real["results"]:
+        m = mine[r["name"]]
+        assert m.rank == r["rank"]
+        got = (round(m.total), round(m.survival), round(m.survival_bonus), round(m.bullet_damage),
+               round(m.bullet_bonus), round(m.ram_damage), round(m.ram_bonus), m.firsts, m.seconds)
+        want = tuple(int(r[k]) for k in ("total", "survival", "surv_bonus", "bullet_dmg", "bullet_bonus",
+                                         "ram_dmg", "ram_bonus", "firsts", "seconds"))
+        assert got == want, (r["name"], got, want)
