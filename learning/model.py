@@ -43,12 +43,12 @@ The file is versioned JSON (``save``/``load_model``; FORMAT, VERSION below).
 import json
 import math
 import os
-import tempfile
 
 import numpy as np
 from numba import njit
 
 from learning.loss import kde_cross_entropy, expected_hit_rate, KERNELS
+from sim.atomic import write_atomic
 from sim.features import FEATURES, FEATURE_NAMES
 
 FORMAT = "gfsim-gun-model"
@@ -387,26 +387,9 @@ class GunModel:
 
     def save(self, path):
         """Write the model as JSON atomically (temporary file in the same directory, then os.replace)."""
-        write_text_atomic(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
+        write_atomic(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
 
-def write_text_atomic(path, text):
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gfsim-", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def load_model(path):

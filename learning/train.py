@@ -47,6 +47,7 @@ import time
 import numpy as np
 
 from sim.argtypes import positive_int as _positive_int, nonneg_int as _nonneg_int
+from sim.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
 
@@ -356,23 +357,6 @@ def render_plot(history, baselines, title):
     return buf.getvalue()
 
 
-def _write_bytes_atomic(path, data):
-    import tempfile
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".gfsim-", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _fmt(r):
@@ -554,7 +538,7 @@ def main(argv=None):
             bar.close()
             bar = None
         if plot is not None:
-            _write_bytes_atomic(args.plot, plot)
+            write_atomic(args.plot, plot)
         model.save(args.out)
     except TrainError as e:
         print(f"gfsim train: error: {e}", file=sys.stderr)

@@ -64,6 +64,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from sim.atomic import write_atomic
 from sim.scenario import (BULLET_DTYPE, COMMAND_FIELDS, TRACE_DTYPE, Scenario, sort_bullets, sort_trace)
 
 JAR_ENV = "GFSIM_ROBOCODE_JAR"
@@ -221,15 +222,9 @@ def write_battle_file(path: Path, robots: Sequence[str], rounds: int, width: int
     ]
     if initial_positions:
         lines.append(f"robocode.battle.initialPositions={initial_positions}")
-    _atomic_write_text(path, "\n".join(lines) + "\n")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 class _WorkDir:
@@ -643,7 +638,7 @@ def run_real_scenario(scenario: Scenario, seed: int = 0, *, timeout: float | Non
     with _WorkDir(with_harness=True, keep=keep_dir, cpu_constant_ns=SCENARIO_CPU_CONSTANT_NS) as wd:
         d = wd.path
         cmd_file = d / "scenario.txt"
-        _atomic_write_text(cmd_file, scenario_command_text(scenario))
+        write_atomic(cmd_file, scenario_command_text(scenario))
         battle = d / "battles" / "gfsim.battle"
         pos = initial_positions_string([tuple(row) for row in scenario.start])
         write_battle_file(battle, [SCENARIO_BOT] * n, scenario.rounds, int(scenario.width), int(scenario.height),
