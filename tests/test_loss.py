@@ -313,7 +313,9 @@ def test_bits_are_nats_over_ln2(problem, kernel, bins):
     ln, gn = kde_cross_entropy(p["z"], p["x"], p["a"], p["b"], **kw)
     lb, gb = kde_cross_entropy(p["z"], p["x"], p["a"], p["b"], base="2", **kw)
     assert lb == pytest.approx(ln / LN2, rel=1e-14)
-    np.testing.assert_allclose(gb, gn / LN2, rtol=1e-14, atol=0)
+    # components near zero come from cancelling sums whose last bits depend on the summation order (SIMD
+    # alignment), so they are compared at the rounding level of the gradient's largest component
+    np.testing.assert_allclose(gb, gn / LN2, rtol=1e-14, atol=1e-14 * np.abs(gn).max())
     kn, _ = kl_divergence(p["z"], p["x"], p["a"], p["b"], **kw)
     kb, _ = kl_divergence(p["z"], p["x"], p["a"], p["b"], base="2", **kw)
     assert kb == pytest.approx(kn / LN2, rel=1e-12, abs=1e-14)
