@@ -4,13 +4,13 @@ The registry writes each part's kind, memory offset and parameters into the
 bot's params row (bots/layout.py). Here the three parts are dispatched on their
 integer kinds with plain if/elif, so one compiled function serves every
 combination and numba's cache holds a single version. All parts read the
-shared enemy record at mem[M_ENEMY:M_PARTS] (see bots/radar.py), which this
+shared enemy record at mem[M_ENEMY:M_ENEMY_END] (see bots/radar.py), which this
 module refreshes from the turn's events before any part runs.
 """
 from numba import njit
 
 from .layout import (P_RADAR_KIND, P_GUN_KIND, P_MOVE_KIND, P_RADAR_MEM, P_GUN_MEM, P_MOVE_MEM, P_RADAR, P_GUN,
-                     P_MOVE, N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS, M_ENEMY, M_PARTS, N_M_ENEMY)
+                     P_MOVE, N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS, M_ENEMY, M_ENEMY_END, N_M_ENEMY, M_TELE)
 from .api import set_adjust_gun_for_robot_turn, set_adjust_radar_for_gun_turn, set_adjust_radar_for_robot_turn
 from .radar import (RADARS, RADAR_LOCK, RADAR_SPIN, N_EN, enemy_round_start, enemy_update, radar_round_start,
                     radar_lock, radar_spin)
@@ -20,7 +20,7 @@ from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRC
 
 COMPONENTS = RADARS + GUNS + MOVEMENTS
 
-assert M_PARTS - M_ENEMY >= N_EN > N_M_ENEMY
+assert M_ENEMY_END - M_ENEMY >= N_EN > N_M_ENEMY
 
 
 @njit(cache=True, error_model="numpy")
@@ -34,7 +34,7 @@ def _independent(cmd):
 @njit(cache=True, error_model="numpy")
 def composite_round_start(params, mem, rng, st, cmd):
     """Forget the last round's enemy and per-round part state; battle-long memory stays."""
-    enemy_round_start(mem[M_ENEMY:M_PARTS])
+    enemy_round_start(mem[M_ENEMY:M_ENEMY_END])
     _independent(cmd)
     rk = int(params[P_RADAR_KIND])
     radar_round_start(rk, params[P_RADAR:P_RADAR + N_RADAR_PARAMS], mem[int(params[P_RADAR_MEM]):], st)
@@ -46,9 +46,11 @@ def composite_round_start(params, mem, rng, st, cmd):
 
 @njit(cache=True, error_model="numpy")
 def composite_think(params, mem, rng, st, cmd, ev, nev):
-    en = mem[M_ENEMY:M_PARTS]
+    en = mem[M_ENEMY:M_ENEMY_END]
     enemy_update(en, st, ev, nev)
     _independent(cmd)
+    toff = int(mem[M_TELE])
+    tele = mem[toff:] if toff > 0 else mem[0:0]   # bots/telemetry.py: empty unless the battle is recorded
 
     rp = params[P_RADAR:P_RADAR + N_RADAR_PARAMS]
     rm = mem[int(params[P_RADAR_MEM]):]
@@ -59,7 +61,7 @@ def composite_think(params, mem, rng, st, cmd, ev, nev):
         radar_spin(rp, rm, st, cmd, en)
 
     gun_think(int(params[P_GUN_KIND]), params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):], st,
-              cmd, en)
+              cmd, en, tele)
 
     mp = params[P_MOVE:P_MOVE + N_MOVE_PARAMS]
     mm = mem[int(params[P_MOVE_MEM]):]

@@ -124,7 +124,7 @@ def gun_round_start(kind, p, m):
 
 
 @njit(**NB)
-def gun_think(kind, p, m, st, cmd, en):
+def gun_think(kind, p, m, st, cmd, en, tele):
     """Fire the aim set last turn if the gun got there and is cool, then aim for the next shot."""
     if kind == GUN_NONE:
         return

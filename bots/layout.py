@@ -13,4 +13,6 @@ N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS = 8, 16, 16
 # shared bookkeeping kept by the composite bot itself, at the start of mem
 M_ENEMY = 0   # enemy as last scanned: time, x, y, heading, velocity, energy, distance, bearing
 N_M_ENEMY = 16
-M_PARTS = 32  # parts' memory starts here
+M_ENEMY_END = 32   # the enemy record (bots/radar.py) is mem[M_ENEMY:M_ENEMY_END]
+M_TELE = 32   # offset of this bot's telemetry region in its mem row (0 = not recording), see bots/telemetry.py
+M_PARTS = 40  # parts' memory starts here

@@ -1,7 +1,7 @@
 """Radars, and the enemy record every composite part reads.
 
 The enemy record lives in the first slots of a composite bot's memory
-(``mem[layout.M_ENEMY:layout.M_PARTS]``): the last scan turned into absolute
+(``mem[layout.M_ENEMY:layout.M_ENEMY_END]``): the last scan turned into absolute
 terms (position from our own position + bearing/distance), the enemy's turn
 rate and acceleration from successive scans, and its energy drop, corrected
 for the energy changes we can explain (our hits, its hits on us, rams, wall

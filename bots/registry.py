@@ -33,6 +33,7 @@ class BotSpec:
     params: np.ndarray = field(repr=False)
     mem_size: int = 64
     parts: dict = field(default_factory=dict)   # category -> (component name, {param: value})
+    mem_init: list = field(default_factory=list, repr=False)   # (offset, float64 array) written before a battle
 
 
 def _components():
@@ -89,7 +90,12 @@ def parse_bot(spec):
                 if not eq or key not in known:
                     names = ", ".join(known) or "none"
                     raise BotSpecError(f"{cname}: unknown parameter {key!r} (parameters: {names})")
-                values[key] = _parse_value(cname, key, val.strip(), known[key])
+                if known[key].kind == "path":
+                    if not val.strip():
+                        raise BotSpecError(f"{cname}: parameter {key} needs a file name")
+                    values[key] = val.strip()
+                else:
+                    values[key] = _parse_value(cname, key, val.strip(), known[key])
         chosen[c.category] = (c, values)
     for cat, default in DEFAULT_PARTS.items():
         if cat not in chosen:
@@ -98,25 +104,34 @@ def parse_bot(spec):
     params = np.zeros(layout.P_SIZE)
     offset = layout.M_PARTS
     parts = {}
+    mem_init = []
     for cat, (c, values) in chosen.items():
         first, count, kind_slot, mem_slot = _SLOTS[cat]
         if len(c.params) > count:
             raise AssertionError(f"{c.name} declares more than {count} parameters")
         params[kind_slot] = c.kind
         params[mem_slot] = offset
-        offset += c.mem_size
         for k, p in enumerate(c.params):
-            params[first + k] = values[p.name]
+            params[first + k] = 0.0 if p.kind == "path" else values[p.name]
+        if c.prepare is not None:
+            try:
+                init = np.asarray(c.prepare(values), dtype=np.float64)
+            except ValueError as e:
+                raise BotSpecError(f"{c.name}: {e}") from None
+            mem_init.append((offset, init))
+        offset += c.size(values)
         parts[cat] = (c.name, values)
     canon = "+".join(_canonical(parts[cat]) for cat in ("radar", "gun", "movement"))
-    return BotSpec(name=canon, kind=KIND_COMPOSITE, advanced=True, params=params, mem_size=offset, parts=parts)
+    return BotSpec(name=canon, kind=KIND_COMPOSITE, advanced=True, params=params, mem_size=offset, parts=parts,
+                   mem_init=mem_init)
 
 
 def _canonical(part):
     name, values = part
     comps = _components()
     c = comps[name]
-    changed = [f"{p.name}={values[p.name]:g}" for p in c.params if values[p.name] != p.default]
+    changed = [f"{p.name}={values[p.name]}" if p.kind == "path" else f"{p.name}={values[p.name]:g}"
+               for p in c.params if values[p.name] != p.default]
     return name + (":" + ",".join(changed) if changed else "")
 
 

@@ -8,9 +8,12 @@ from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from .rules import Rules
 from .engine import play_rounds_nb, new_battle_state, N_REC_ROB, N_REC_BUL
+from bots import layout, telemetry
+from bots.dispatch import KIND_COMPOSITE
 from bots.registry import BotSpec, parse_bot
 from bots.scripted import N_SCRIPT
 
+TELE_CAPACITY = 4096   # telemetry rows per bot and round (recorded battles); more are counted as dropped
 RESULT_COLUMNS = ("Total Score", "Survival", "Surv Bonus", "Bullet Dmg", "Bullet Bonus", "Ram Dmg * 2",
                   "Ram Bonus", "1sts", "2nds", "3rds")
 
@@ -49,6 +52,9 @@ class BattleResult:
     wall_time: float = 0.0
     robots_trace: np.ndarray = field(default=None, repr=False)   # recorded rows, see engine._record
     bullets_trace: np.ndarray = field(default=None, repr=False)
+    # recorded battles: what the bots' guns and movements thought (bots/telemetry.py, TELE_COLUMNS + bins)
+    telemetry: np.ndarray = field(default=None, repr=False)
+    telemetry_dropped: int = 0
 
     @property
     def total_turns(self):
@@ -125,8 +131,22 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
         scripts = np.full((n, 1, N_SCRIPT), np.nan)
     setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
     cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
+    mem_cols = max(s.mem_size for s in specs)
+    # recorded battles: composite bots get a telemetry region after their memory, drained every round
+    tele_bots = [i for i, s in enumerate(specs) if record and s.kind == KIND_COMPOSITE]
+    tele_off = mem_cols
+    if tele_bots:
+        mem_cols += telemetry.region_size(TELE_CAPACITY)
     while True:
-        mem = np.zeros((n, max(s.mem_size for s in specs)))
+        mem = np.zeros((n, mem_cols))
+        for i, s in enumerate(specs):
+            for off, init in s.mem_init:
+                mem[i, off:off + init.size] = init
+        for i in tele_bots:
+            telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)
+            mem[i, layout.M_TELE] = tele_off
+        tele_rows = []
+        tele_dropped = 0
         brng = bot_rng_states(seed, n)
         state = new_battle_state(n, seed, advanced, setups.shape[0])
         round_turns = np.zeros(rules.rounds)
@@ -137,6 +157,8 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
         rec_n = np.zeros(2, dtype=np.int64)
         rules_arr = rules.to_array(max_turns)
         chunk = max(1, rules.rounds // 20) if progress else rules.rounds
+        if tele_bots:
+            chunk = 1
         wall = 0.0
         status = 0
         for r0 in range(0, rules.rounds, chunk):
@@ -147,6 +169,10 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
                                      state["bul"], state["blist"], round_turns, round_scores, round_stats,
                                      rec_rob, rec_bul, rec_n, record, r0, r1)
             wall += time.perf_counter() - t0
+            for i in tele_bots:
+                rows, dropped = telemetry.drain(mem[i], tele_off, i)
+                tele_rows.append(rows)
+                tele_dropped += dropped
             if progress:
                 progress(r1)
         if status == 0 or not record:
@@ -164,6 +190,9 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     if record:
         result.robots_trace = rec_rob[:rec_n[0]]
         result.bullets_trace = rec_bul[:rec_n[1]]
+        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
+        result.telemetry = np.concatenate(tele_rows) if tele_rows else np.zeros((0, width))
+        result.telemetry_dropped = tele_dropped
     return result
 
 

@@ -108,7 +108,8 @@ def cmd_bots(args):
     if args.json:
         out = {"samples": [dict(name=n, advanced=a, doc=d) for n, a, d in info["samples"]],
                "parts": [dict(name=c.name, category=c.category, doc=c.doc, default=DEFAULT_PARTS.get(c.category) == c.name,
-                              params=[dict(name=p.name, default=p.default, min=p.lo, max=p.hi, doc=p.doc)
+                              params=[dict(name=p.name, kind=p.kind, default=p.default, doc=p.doc,
+                                           **({} if p.kind == "path" else dict(min=p.lo, max=p.hi)))
                                       for p in c.params]) for c in info["components"]]}
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -125,7 +126,10 @@ def cmd_bots(args):
             print(f"\n  {cat}:")
         print(f"    {c.name:<12} {c.doc}")
         for p in c.params:
-            print(f"        {p.name}={p.default:g}  [{p.lo:g} .. {p.hi:g}]  {p.doc}")
+            if p.kind == "path":
+                print(f"        {p.name}=FILE  {p.doc}")
+            else:
+                print(f"        {p.name}={p.default:g}  [{p.lo:g} .. {p.hi:g}]  {p.doc}")
     return 0
 
 

@@ -75,7 +75,7 @@ def test_components_respect_the_layout():
         for p in c.params:
             assert p.lo <= p.default <= p.hi and p.doc, (c.name, p.name)
     assert {"lock", "spin", "headon", "linear", "circular", "none", "still", "stopgo", "orbit"} <= set(names)
-    assert N_EN <= layout.M_PARTS - layout.M_ENEMY
+    assert N_EN <= layout.M_ENEMY_END - layout.M_ENEMY <= layout.M_TELE < layout.M_PARTS
 
 
 def test_parser_defaults_and_canonical_names():
