@@ -15,10 +15,12 @@ from .api import set_adjust_gun_for_robot_turn, set_adjust_radar_for_gun_turn, s
 from .radar import (RADARS, RADAR_LOCK, RADAR_SPIN, N_EN, enemy_round_start, enemy_update, radar_round_start,
                     radar_lock, radar_spin)
 from .guns import GUNS, gun_round_start, gun_think
+from .wavegun_parts import WAVE_GUNS, GUN_GF
+from .waveguns import wave_gun_round_start, wave_gun_think
 from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM,
                        move_round_start, move_orbit, move_stopgo, move_circle, move_oscillate, move_ram)
 
-COMPONENTS = RADARS + GUNS + MOVEMENTS
+COMPONENTS = RADARS + GUNS + WAVE_GUNS + MOVEMENTS
 
 assert M_ENEMY_END - M_ENEMY >= N_EN > N_M_ENEMY
 
@@ -39,7 +41,10 @@ def composite_round_start(params, mem, rng, st, cmd):
     rk = int(params[P_RADAR_KIND])
     radar_round_start(rk, params[P_RADAR:P_RADAR + N_RADAR_PARAMS], mem[int(params[P_RADAR_MEM]):], st)
     gk = int(params[P_GUN_KIND])
-    gun_round_start(gk, params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):])
+    if gk >= GUN_GF:
+        wave_gun_round_start(mem[int(params[P_GUN_MEM]):])
+    else:
+        gun_round_start(gk, params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):])
     mk = int(params[P_MOVE_KIND])
     move_round_start(mk, params[P_MOVE:P_MOVE + N_MOVE_PARAMS], mem[int(params[P_MOVE_MEM]):], rng, st, cmd)
 
@@ -60,8 +65,11 @@ def composite_think(params, mem, rng, st, cmd, ev, nev):
     elif rk == RADAR_SPIN:
         radar_spin(rp, rm, st, cmd, en)
 
-    gun_think(int(params[P_GUN_KIND]), params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):], st,
-              cmd, en, tele)
+    gk = int(params[P_GUN_KIND])
+    if gk >= GUN_GF:
+        wave_gun_think(params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):], st, cmd, en, tele)
+    else:
+        gun_think(gk, params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):], st, cmd, en, tele)
 
     mp = params[P_MOVE:P_MOVE + N_MOVE_PARAMS]
     mm = mem[int(params[P_MOVE_MEM]):]

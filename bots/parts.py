@@ -21,8 +21,9 @@ class Component:
     doc: str
     params: tuple = ()  # Param, in parameter-slot order
     mem_size: object = 0   # float64 slots of bot memory the part owns: an int, or a function of the values
-    # prepare(values) -> float64 array copied to the start of the part's memory before the battle (models
-    # loaded from files, layouts that depend on parameters); may raise ValueError with a one-line message
+    # prepare(values) -> float64 array copied to the start of the part's memory before the battle, or a
+    # list of (offset within the part's memory, array) (models loaded from files, layouts that depend on
+    # parameters); may raise ValueError with a one-line message
     prepare: Optional[Callable] = None
 
     def size(self, values):

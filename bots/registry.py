@@ -115,10 +115,12 @@ def parse_bot(spec):
             params[first + k] = 0.0 if p.kind == "path" else values[p.name]
         if c.prepare is not None:
             try:
-                init = np.asarray(c.prepare(values), dtype=np.float64)
+                init = c.prepare(values)
             except ValueError as e:
                 raise BotSpecError(f"{c.name}: {e}") from None
-            mem_init.append((offset, init))
+            if not isinstance(init, list):
+                init = [(0, init)]
+            mem_init += [(offset + o, np.asarray(a, dtype=np.float64)) for o, a in init]
         offset += c.size(values)
         parts[cat] = (c.name, values)
     canon = "+".join(_canonical(parts[cat]) for cat in ("radar", "gun", "movement"))

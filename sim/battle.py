@@ -55,6 +55,7 @@ class BattleResult:
     # recorded battles: what the bots' guns and movements thought (bots/telemetry.py, TELE_COLUMNS + bins)
     telemetry: np.ndarray = field(default=None, repr=False)
     telemetry_dropped: int = 0
+    memory: np.ndarray = field(default=None, repr=False)   # the bots' memory rows (run_battle(keep_memory=True))
 
     @property
     def total_turns(self):
@@ -113,10 +114,11 @@ def warm_up():
 
 
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-               record_capacity=None, progress=None):
+               record_capacity=None, progress=None, keep_memory=False):
     """Play a battle. `bots` are BotSpec or spec strings; `setups` (n, 3) fixed starts in
     (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
-    with the number of rounds finished so far (the battle is played a few rounds at a time)."""
+    with the number of rounds finished so far (the battle is played a few rounds at a time);
+    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection."""
     rules = rules or Rules()
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
@@ -187,6 +189,8 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     result = BattleResult(names=names, rules=rules, seed=seed, results=_rank(names, round_scores, round_stats),
                           round_turns=round_turns.astype(np.int64), round_scores=round_scores,
                           round_stats=round_stats, wall_time=wall)
+    if keep_memory:
+        result.memory = mem
     if record:
         result.robots_trace = rec_rob[:rec_n[0]]
         result.bullets_trace = rec_bul[:rec_n[1]]

@@ -818,32 +818,35 @@ def history_counters(vel, round_start, out):
     starting at round_start[r] (round_start[-1] = N). Fills out (N, N_COUNTERS)."""
     n_rounds = round_start.shape[0] - 1
     for r in range(n_rounds):
-        j0 = round_start[r]
-        j1 = round_start[r + 1]
-        md = 1.0
-        if vel[j0] > 0.0:
-            md = 1.0
-        elif vel[j0] < 0.0:
-            md = -1.0
-        out[j0, HC_MOVE_DIR] = md
-        out[j0, HC_DIR_CHANGE] = 0.0
-        out[j0, HC_SINCE_INC] = 0.0
-        out[j0, HC_SINCE_DEC] = 0.0
-        out[j0, HC_VCHANGE] = 0.0
-        for j in range(j0 + 1, j1):
-            v = vel[j]
-            vp = vel[j - 1]
-            dc = out[j - 1, HC_DIR_CHANGE] + 1.0
-            if v != 0.0:
-                s = 1.0 if v > 0.0 else -1.0
-                if s != md:
-                    dc = 0.0
-                    md = s
-            out[j, HC_MOVE_DIR] = md
-            out[j, HC_DIR_CHANGE] = dc
-            out[j, HC_SINCE_INC] = 0.0 if v > vp else out[j - 1, HC_SINCE_INC] + 1.0
-            out[j, HC_SINCE_DEC] = 0.0 if v < vp else out[j - 1, HC_SINCE_DEC] + 1.0
-            out[j, HC_VCHANGE] = 0.0 if abs(v - vp) > 0.01 else out[j - 1, HC_VCHANGE] + 1.0
+        for j in range(round_start[r], round_start[r + 1]):
+            counters_step(vel, round_start[r], j, out)
+
+
+@njit(**NB)
+def counters_step(vel, j0, j, out):
+    """Fill out[j] from out[j - 1] and vel[j - 1], vel[j] (j0 = the round's first row): the recurrence
+    of history_counters, one turn at a time, so that a bot can keep the counters as it goes."""
+    v = vel[j]
+    if j == j0:
+        out[j, HC_MOVE_DIR] = -1.0 if v < 0.0 else 1.0
+        out[j, HC_DIR_CHANGE] = 0.0
+        out[j, HC_SINCE_INC] = 0.0
+        out[j, HC_SINCE_DEC] = 0.0
+        out[j, HC_VCHANGE] = 0.0
+        return
+    vp = vel[j - 1]
+    md = out[j - 1, HC_MOVE_DIR]
+    dc = out[j - 1, HC_DIR_CHANGE] + 1.0
+    if v != 0.0:
+        s = 1.0 if v > 0.0 else -1.0
+        if s != md:
+            dc = 0.0
+            md = s
+    out[j, HC_MOVE_DIR] = md
+    out[j, HC_DIR_CHANGE] = dc
+    out[j, HC_SINCE_INC] = 0.0 if v > vp else out[j - 1, HC_SINCE_INC] + 1.0
+    out[j, HC_SINCE_DEC] = 0.0 if v < vp else out[j - 1, HC_SINCE_DEC] + 1.0
+    out[j, HC_VCHANGE] = 0.0 if abs(v - vp) > 0.01 else out[j - 1, HC_VCHANGE] + 1.0
 
 
 @njit(**NB)

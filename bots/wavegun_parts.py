@@ -1,0 +1,220 @@
+"""The wave guns as composite-bot parts: names, parameters, and their memory layout (Python side).
+
+The compiled gun (bots/waveguns.py) reads its settings and block offsets from
+its memory header, which `prepare` writes before a battle; the learned gun's
+model file is read here, once, and copied into the memory as numbers.
+"""
+import os
+
+import numpy as np
+
+from sim.gf import FEATURE_NAMES
+from . import waveguns as wg
+from .guns import _FIRING
+from .parts import Component, Param
+
+GUN_GF, GUN_KNN, GUN_LEARNED, GUN_VIRTUAL = 4, 5, 6, 7
+WAVE_GUN_KINDS = (GUN_GF, GUN_KNN, GUN_LEARNED, GUN_VIRTUAL)
+
+MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
+DEFAULT_MODEL = "learned-orbit.json"   # shipped: trained with `gfsim train` on battles against random orbit
+
+# the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
+KNN_FEATURES = (
+    ("distance", 0.0, 1000.0, 3.0),
+    ("abs:lat_vel", 0.0, 8.0, 4.0),
+    ("adv_vel", -8.0, 8.0, 1.0),
+    ("accel", -2.0, 1.0, 2.0),
+    ("dir_change_rel", 0.0, 2.0, 2.0),
+    ("wall_ahead", 0.0, 1.0, 3.0),
+    ("wall_reverse", 0.0, 1.0, 1.5),
+    ("dist10", 0.0, 80.0, 2.0),
+)
+
+_GF_PARAMS = (
+    Param("dist_segs", 3.0, 1.0, 10.0, "distance segments (equal widths over 0..max_distance)"),
+    Param("lat_segs", 3.0, 1.0, 10.0, "|lateral velocity| segments (equal widths over 0..8)"),
+    Param("accel_segs", 3.0, 1.0, 3.0, "acceleration segments: 1 = none, 2 = slowing / not, 3 = slowing / "
+                                       "steady / speeding up"),
+    Param("wall_segs", 2.0, 1.0, 5.0, "wall segments: the escape-angle ratio towards its direction of travel "
+                                       "(wall_ahead, 0..1) in equal widths"),
+    Param("timer_segs", 3.0, 1.0, 5.0, "segments of the time since its last reversal relative to the flight "
+                                        "time (dir_change_rel, 0..1 in equal widths, more in the last)"),
+    Param("bins", 47.0, 11.0, 101.0, "guess-factor bins over -1..1"),
+    Param("smoothing", 1.5, 0.1, 20.0, "a label adds 1 / (1 + (d / smoothing)^2) to a bin d bins outside its "
+                                       "[gf_lo, gf_hi] (1 inside)"),
+    Param("rolling", 30.0, 1.0, 1e6, "rolling-average depth: bins = (bins * depth + visit) / (depth + 1)"),
+    Param("max_distance", 900.0, 100.0, 5000.0, "distance covered by the distance segments (px)"),
+)
+_KNN_PARAMS = (
+    Param("k", 30.0, 1.0, float(wg.MAX_K), "neighbours: k = min(k, max(1, stored / 10))"),
+    Param("bandwidth", 0.1, 0.01, 1.0, "Gaussian KDE bandwidth over the neighbours' interval centres (GF units)"),
+    Param("max_points", 50000.0, 100.0, 200000.0, "waves stored at most (oldest dropped first)"),
+)
+_LEARNED_PARAMS = (
+    Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
+                              "trained on battles against random orbit)", kind="path"),
+    Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
+)
+_VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
+    _LEARNED_PARAMS[0],)
+
+WAVE_GUNS = (
+    Component("gf", "gun", GUN_GF,
+              "Visit-count guess-factor gun: segmented statistics of its own waves' precise-intersection labels "
+              "(distance x |lateral velocity| x acceleration), bin smoothing, rolling average; fires at the most "
+              "visited GF. Learns all battle.", _FIRING + _GF_PARAMS,
+              mem_size=lambda v: _layout("gf", v)["size"], prepare=lambda v: _prepare("gf", v)),
+    Component("knn", "gun", GUN_KNN,
+              "k-NN gun (dynamic clustering): stores every wave with fixed feature weights (distance, |lateral "
+              "velocity|, advancing velocity, acceleration, time since reversal, wall escape ratios, distance "
+              "moved in 10 turns), L1 neighbours, Gaussian KDE over their GFs, fires at its argmax.",
+              _FIRING + _KNN_PARAMS,
+              mem_size=lambda v: _layout("knn", v)["size"], prepare=lambda v: _prepare("knn", v)),
+    Component("learned", "gun", GUN_LEARNED,
+              "BeepBoop-style learned gun: a `gfsim train` model (per-feature embedding, L1 distance, softmax "
+              "over the k nearest of up to 50,000 stored waves, box kernel over each neighbour's [gf_lo, gf_hi]); "
+              "fires at the density's exact argmax and keeps learning from its own waves.",
+              _FIRING + _LEARNED_PARAMS,
+              mem_size=lambda v: _layout("learned", v)["size"], prepare=lambda v: _prepare("learned", v)),
+    Component("virtual", "gun", GUN_VIRTUAL,
+              "Virtual guns: runs the chosen aimers (each with its default settings) on every shot, scores each "
+              "against the wave the bullet rides, and fires the one with the best virtual hit rate so far.",
+              _FIRING + _VIRTUAL_PARAMS,
+              mem_size=lambda v: _layout("virtual", v)["size"], prepare=lambda v: _prepare("virtual", v)),
+)
+
+_GF_DEFAULTS = {p.name: p.default for p in _GF_PARAMS}
+_KNN_DEFAULTS = {p.name: p.default for p in _KNN_PARAMS}
+
+
+def model_path(value):
+    return os.path.join(MODELS_DIR, DEFAULT_MODEL) if not value else os.path.expanduser(value)
+
+
+def _load(value):
+    from learning.model import load_model, ModelError
+    try:
+        model = load_model(model_path(value))
+    except ModelError as e:
+        raise ValueError(str(e)) from None
+    if model.n_features > wg.MAX_F:
+        raise ValueError(f"the model uses {model.n_features} features, the gun supports {wg.MAX_F}")
+    if model.kernel != "box":
+        raise ValueError(f"the learned gun needs a box-kernel model, {model_path(value)} uses {model.kernel!r}")
+    return model
+
+
+def _aimers(gun, v):
+    if gun == "virtual":
+        return [a for a in wg.AIMER_NAMES if v[a] >= 0.5]
+    return [gun]
+
+
+def _layout(gun, v, model=None):
+    aimers = _aimers(gun, v)
+    if not aimers:
+        raise ValueError("choose at least one aimer")
+    lay = {"aimers": aimers}
+    off = wg.HEADER
+    lay["hist"] = off
+    off += wg.HIST_SIZE
+    lay["waves"] = off
+    off += wg.WAVE_CAP * wg.W_STRIDE
+    cap_max = 0
+    gfv = v if gun == "gf" else _GF_DEFAULTS
+    if "gf" in aimers:
+        lay["gf"] = off
+        segs = (int(gfv["dist_segs"]) * int(gfv["lat_segs"]) * int(gfv["accel_segs"]) * int(gfv["wall_segs"]) *
+                int(gfv["timer_segs"]))
+        off += segs * int(gfv["bins"])
+    knnv = v if gun == "knn" else _KNN_DEFAULTS
+    if "knn" in aimers:
+        cap = int(knnv["max_points"])
+        lay["knn"] = off
+        off += wg.model_block_size(len(KNN_FEATURES), cap)
+        cap_max = max(cap_max, cap)
+    if "learned" in aimers:
+        model = model or _load(v["model"])
+        cap = int(v.get("max_points", 0)) or model.max_points
+        lay["learned"] = off
+        lay["learned_cap"] = cap
+        off += wg.model_block_size(model.n_features, cap)
+        cap_max = max(cap_max, cap)
+    lay["scratch"] = off
+    off += wg.MAX_F + 8 * wg.MAX_K + wg.GF_SCAN_BINS + cap_max
+    lay["size"] = off
+    lay["gf_values"] = gfv
+    lay["knn_values"] = knnv
+    return lay
+
+
+def _model_block(features, lo, hi, a, b, c, *, scale, max_nb, min_nb, divider, cap, min_hw, dom, kernel, bw):
+    blk = np.zeros(wg.MH_STORE)
+    nf = len(features)
+    blk[wg.MH_NF] = nf
+    blk[wg.MH_SCALE] = scale
+    blk[wg.MH_MAX_NB] = max_nb
+    blk[wg.MH_MIN_NB] = min_nb
+    blk[wg.MH_DIVIDER] = divider
+    blk[wg.MH_CAP] = cap
+    blk[wg.MH_MIN_HW] = min_hw
+    blk[wg.MH_DOM_LO], blk[wg.MH_DOM_HI] = dom
+    blk[wg.MH_KERNEL] = kernel
+    blk[wg.MH_BW] = bw
+    for f, name in enumerate(features):
+        absolute = name.startswith("abs:")
+        blk[wg.MH_IDX + f] = FEATURE_NAMES.index(name[4:] if absolute else name)
+        blk[wg.MH_ABS + f] = 1.0 if absolute else 0.0
+    blk[wg.MH_NLO:wg.MH_NLO + nf] = lo
+    blk[wg.MH_NHI:wg.MH_NHI + nf] = hi
+    blk[wg.MH_A:wg.MH_A + nf] = a
+    blk[wg.MH_B:wg.MH_B + nf] = b
+    blk[wg.MH_C:wg.MH_C + nf] = c
+    return blk
+
+
+def _prepare(gun, v):
+    """[(offset in the part's memory, values)]: the header and the neighbour models' settings."""
+    model = _load(v["model"]) if "learned" in _aimers(gun, v) else None
+    lay = _layout(gun, v, model)
+    head = np.zeros(wg.HEADER)
+    head[wg.WH_HIST] = lay["hist"]
+    head[wg.WH_WAVES] = lay["waves"]
+    head[wg.WH_SCRATCH] = lay["scratch"]
+    for a, name in enumerate(wg.AIMER_NAMES):
+        head[wg.WH_USE + a] = 1.0 if name in lay["aimers"] else 0.0
+    head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
+    out = [(0, head)]
+    if "gf" in lay:
+        g = lay["gf_values"]
+        head[wg.WH_GF] = lay["gf"]
+        head[wg.WH_GF_DSEG] = g["dist_segs"]
+        head[wg.WH_GF_LSEG] = g["lat_segs"]
+        head[wg.WH_GF_ASEG] = g["accel_segs"]
+        head[wg.WH_GF_WSEG] = g["wall_segs"]
+        head[wg.WH_GF_TSEG] = g["timer_segs"]
+        head[wg.WH_GF_BINS] = g["bins"]
+        head[wg.WH_GF_SMOOTH] = g["smoothing"]
+        head[wg.WH_GF_ROLL] = g["rolling"]
+        head[wg.WH_GF_MAXD] = g["max_distance"]
+    if "knn" in lay:
+        k = lay["knn_values"]
+        head[wg.WH_KNN] = lay["knn"]
+        names = [f[0] for f in KNN_FEATURES]
+        nf = len(names)
+        out.append((lay["knn"], _model_block(
+            names, [f[1] for f in KNN_FEATURES], [f[2] for f in KNN_FEATURES], [f[3] for f in KNN_FEATURES],
+            np.zeros(nf), np.ones(nf), scale=-1.0, max_nb=int(k["k"]), min_nb=1, divider=10.0,
+            cap=int(k["max_points"]), min_hw=1e-3, dom=(-1.0, 1.0), kernel=wg.KERNEL_GAUSS, bw=k["bandwidth"])))
+    if "learned" in lay:
+        head[wg.WH_LEARNED] = lay["learned"]
+        out.append((lay["learned"], _model_block(
+            model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
+            max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
+            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain, kernel=wg.KERNEL_BOX,
+            bw=model.bandwidth)))
+    return out
+
+
+assert len(_FIRING) + max(len(_GF_PARAMS), len(_KNN_PARAMS), len(_LEARNED_PARAMS), len(_VIRTUAL_PARAMS)) <= 16

@@ -1,0 +1,698 @@
+"""Wave guns: guess-factor statistics, k nearest neighbours, the learned (BeepBoop-style) gun, virtual guns.
+
+These guns learn during the battle from their own waves, labelled exactly as
+`gfsim collect` labels them (sim/waves.py): every turn the gun sends a wave
+(virtual, or real when it fires) from its position at the end of the turn; the
+enemy's scanned positions are kept turn by turn, and once a wave's front has
+passed the enemy's whole 36x36 box its precise-intersection interval
+[gf_lo, gf_hi] is computed with the same kernel (sim.gf.track_wave_sc) and the
+wave's fire-time features with sim.gf.wave_features. Then each aimer learns:
+
+* ``gf`` (visit counts): segments by distance, |lateral velocity| and
+  acceleration; each label adds 1 to the bins inside [gf_lo, gf_hi] and
+  1 / (1 + (d / smoothing)^2) to a bin d bins away from it, as a rolling
+  average of depth `rolling`; it fires at the most visited bin.
+* ``knn`` (dynamic clustering): stores the wave (fixed, documented feature
+  weights), takes the k nearest stored waves (L1), and fires at the argmax of
+  a Gaussian KDE over their interval centres.
+* ``learned``: the model `gfsim train` fits (learning/model.py): per-feature
+  embedding e = a (1e-4 + b + n)^c, L1 distance, softmax(scale * distance)
+  over the k nearest of at most `max_points` stored waves (oldest dropped), a
+  box kernel over each neighbour's own [gf_lo, gf_hi]; it fires at the exact
+  argmax of the density (a sweep over the sorted box edges).
+* ``virtual``: runs several aimers at once; each aimed shot is scored against
+  the label of the wave the bullet rides, and the gun fires the aimer with the
+  best virtual hit rate so far ((hits + 1) / (shots + 2), ties to the first).
+
+Timing (see bots/guns.py): an aim computed at turn t turns the gun in turn t+1,
+is fired at t+1 and rides the wave created at t+1. Aiming is the expensive part,
+so it happens only when the gun will be cool at t+1; otherwise the gun just
+follows the enemy's bearing.
+
+Neighbour search is a brute-force scan over feature-major float32 columns (the
+compiled hot path: LLVM vectorises the per-feature |q - x| accumulation, and
+a scan of 50,000 waves x 18 features takes ~0.1 ms), followed by a k-heap;
+with one query every ~10-16 turns that is cheaper to keep than a kd-tree,
+which at 18 dimensions prunes little and must be rebuilt as waves arrive.
+
+Memory: all state lives in the part's float64 memory; `prepare` (Python) lays it
+out and writes the settings and offsets into the header (WH_*), so the compiled
+code reads everything from there. The stores survive rounds (battle-long
+learning); history and pending waves are per round.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
+                           ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER)
+from sim.geometry import normal_relative_angle
+from sim.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL, F_WALL_AHEAD,
+                    F_DIR_CHANGE_REL, bullet_speed,
+                    classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, counters_step,
+                    VIRTUALITY_CAP)
+from .api import set_turn_gun, set_fire
+from .guns import (GUN_HEADON, GUN_LINEAR, GUN_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
+from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
+from .telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
+
+NB = dict(cache=True, error_model="numpy")
+
+# aimers, in the order the virtual gun lists them
+A_HEADON, A_LINEAR, A_CIRCULAR, A_GF, A_KNN, A_LEARNED = range(6)
+N_AIMERS = 6
+AIMER_NAMES = ("headon", "linear", "circular", "gf", "knn", "learned")
+
+HIST_CAP = 8192      # turns per round the gun remembers (later turns of a longer round make no waves)
+WAVE_CAP = 256       # waves in flight at once (one per turn; a wave lives at most ~110 turns on 800x600)
+MAX_F = 32           # features a neighbour model may use
+MAX_K = 256          # neighbours at most
+GF_SCAN_BINS = 101   # resolution of the k-NN gun's KDE argmax
+
+# --- header (part memory slots) -------------------------------------------------------------
+(WH_HIST, WH_WAVES, WH_GF, WH_KNN, WH_LEARNED, WH_SCRATCH,        # block offsets (0 = absent)
+ WH_USE,                                                          # WH_USE + a: aimer a enabled
+ ) = (0, 1, 2, 3, 4, 5, 6)
+WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL, WH_GF_MAXD = range(12, 19)
+WH_NEED_FEATURES = 19
+WH_GF_WSEG, WH_GF_TSEG = 38, 39    # (free slots after WH_AIM_ANGLES)
+# per round
+WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE, WH_AIM_AIMER = range(20, 28)
+# per battle
+WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = range(28, 32)
+WH_AIM_ANGLES = 32    # + a: aimer a's angle of the last aim
+WH_VHITS = 40         # + a: virtual hits
+WH_VSHOTS = 48        # + a: virtual shots scored
+WH_FIRED = 56         # + a: real shots fired by aimer a
+HEADER = 64
+
+# --- wave rows ---------------------------------------------------------------------------------
+(W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = range(12)
+W_AIM_GF = 12         # + a: aimer a's GF on this wave (when W_AIMED)
+W_FEAT = W_AIM_GF + N_AIMERS
+W_STRIDE = W_FEAT + N_FEAT
+
+# --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
+H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = range(6)
+N_HIST_COLS = 6
+HIST_SIZE = HIST_CAP * (N_HIST_COLS + N_COUNTERS)
+
+# --- neighbour model block (k-NN and learned): settings, then the store ------------------------------
+(MH_NF, MH_SCALE, MH_MAX_NB, MH_MIN_NB, MH_DIVIDER, MH_CAP, MH_MIN_HW, MH_DOM_LO, MH_DOM_HI, MH_KERNEL, MH_BW,
+ MH_N, MH_HEAD) = range(13)
+MH_IDX, MH_ABS, MH_NLO, MH_NHI, MH_A, MH_B, MH_C = (16 + MAX_F * k for k in range(7))
+MH_STORE = 16 + 7 * MAX_F
+KERNEL_BOX, KERNEL_GAUSS = 0, 1
+SHIFT = 1e-4
+
+
+def store_size(nf, cap):
+    """float64 slots of a store of `cap` waves with `nf` features: float32 columns, then labels lo, hi."""
+    return (nf * cap + 1) // 2 + 1 + 2 * cap
+
+
+def model_block_size(nf, cap):
+    return MH_STORE + store_size(nf, cap)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# small compiled pieces
+
+@njit(**NB)
+def _hist(m, col):
+    o = int(m[WH_HIST]) + col * HIST_CAP
+    return m[o:o + HIST_CAP]
+
+
+@njit(**NB)
+def _counters(m):
+    o = int(m[WH_HIST]) + N_HIST_COLS * HIST_CAP
+    return m[o:o + HIST_CAP * N_COUNTERS].reshape(HIST_CAP, N_COUNTERS)
+
+
+@njit(**NB)
+def _wave(m, k):
+    o = int(m[WH_WAVES]) + k * W_STRIDE
+    return m[o:o + W_STRIDE]
+
+
+@njit(**NB)
+def _store_cols(mb):
+    """(E float32 (nf, cap) feature-major, lo (cap,), hi (cap,)) of a neighbour model block."""
+    nf = int(mb[MH_NF])
+    cap = int(mb[MH_CAP])
+    ne = (nf * cap + 1) // 2 + 1
+    E = mb[MH_STORE:MH_STORE + ne].view(np.float32)[:nf * cap].reshape(nf, cap)
+    lo = mb[MH_STORE + ne:MH_STORE + ne + cap]
+    hi = mb[MH_STORE + ne + cap:MH_STORE + ne + 2 * cap]
+    return E, lo, hi
+
+
+@njit(**NB)
+def embed(mb, raw, out):
+    """The model's embedding of one wave's raw features: e_f = a (1e-4 + b + clip(norm(x))) ^ c."""
+    nf = int(mb[MH_NF])
+    for f in range(nf):
+        x = raw[int(mb[MH_IDX + f])]
+        if mb[MH_ABS + f] != 0.0:
+            x = abs(x)
+        lo = mb[MH_NLO + f]
+        n = min(1.0, max(0.0, (x - lo) / (mb[MH_NHI + f] - lo)))
+        c = mb[MH_C + f]
+        u = SHIFT + mb[MH_B + f] + n
+        out[f] = mb[MH_A + f] * (u if c == 1.0 else u ** c)
+
+
+@njit(**NB)
+def store_add(mb, raw, gf_lo, gf_hi, work):
+    """Add a labelled wave (oldest dropped once the store is full)."""
+    E, lo, hi = _store_cols(mb)
+    cap = int(mb[MH_CAP])
+    nf = int(mb[MH_NF])
+    embed(mb, raw, work)
+    i = int(mb[MH_HEAD])
+    for f in range(nf):
+        E[f, i] = work[f]
+    lo[i] = gf_lo
+    hi[i] = gf_hi
+    mb[MH_HEAD] = (i + 1) % cap
+    mb[MH_N] = min(cap, mb[MH_N] + 1.0)
+
+
+@njit(**NB)
+def neighbour_count(mb):
+    n = int(mb[MH_N])
+    k = min(int(mb[MH_MAX_NB]), max(int(mb[MH_MIN_NB]), int(math.floor(n / mb[MH_DIVIDER]))), n)
+    return min(k, MAX_K)
+
+
+@njit(**NB)
+def nearest(mb, q, dist, k, nb_idx, nb_dist):
+    """The k stored waves nearest to the embedded query q (L1); fills nb_idx/nb_dist[:k] (unordered).
+
+    Brute force on purpose (see the module docstring): distances accumulate feature by feature over
+    contiguous float32 columns, then a max-heap keeps the k smallest."""
+    E, lo, hi = _store_cols(mb)
+    n = int(mb[MH_N])
+    nf = int(mb[MH_NF])
+    d = dist[:n]
+    d[:] = 0.0
+    for f in range(nf):
+        qf = np.float32(q[f])
+        col = E[f]
+        for i in range(n):
+            d[i] += abs(qf - col[i])
+    # max-heap of the k smallest
+    size = 0
+    for i in range(n):
+        di = d[i]
+        if size < k:
+            c = size
+            size += 1
+            while c > 0:
+                p = (c - 1) // 2
+                if nb_dist[p] >= di:
+                    break
+                nb_dist[c] = nb_dist[p]
+                nb_idx[c] = nb_idx[p]
+                c = p
+            nb_dist[c] = di
+            nb_idx[c] = i
+        elif di < nb_dist[0]:
+            c = 0
+            while True:
+                l = 2 * c + 1
+                if l >= size:
+                    break
+                r = l + 1
+                big = r if r < size and nb_dist[r] > nb_dist[l] else l
+                if nb_dist[big] <= di:
+                    break
+                nb_dist[c] = nb_dist[big]
+                nb_idx[c] = nb_idx[big]
+                c = big
+            nb_dist[c] = di
+            nb_idx[c] = i
+    return size
+
+
+@njit(**NB)
+def box_density_argmax(xc, hw, weight, k, dom_lo, dom_hi, edges, order):
+    """Exact argmax of sum_j weight_j / (2 hw_j) 1[|x - xc_j| <= hw_j] on [dom_lo, dom_hi]: a sweep
+    over the sorted box edges (the density is piecewise constant). Returns the middle of the first
+    best piece (dom centre when k = 0)."""
+    if k == 0:
+        return 0.5 * (dom_lo + dom_hi)
+    for j in range(k):
+        h = weight[j] / (2.0 * hw[j])
+        edges[2 * j, 0] = min(max(xc[j] - hw[j], dom_lo), dom_hi)
+        edges[2 * j, 1] = h
+        edges[2 * j + 1, 0] = min(max(xc[j] + hw[j], dom_lo), dom_hi)
+        edges[2 * j + 1, 1] = -h
+    ne = 2 * k
+    order[:ne] = np.argsort(edges[:ne, 0])
+    run = 0.0
+    best = -1.0
+    best_x = 0.5 * (dom_lo + dom_hi)
+    q = 0
+    while q < ne:
+        x = edges[order[q], 0]
+        # apply every edge at this position (closing and opening at the same x)
+        while q < ne and edges[order[q], 0] == x:
+            run += edges[order[q], 1]
+            q += 1
+        if q < ne:
+            nx = edges[order[q], 0]
+            if nx > x and run > best + 1e-12 * abs(best):
+                best = run
+                best_x = 0.5 * (x + nx)
+    return best_x
+
+
+@njit(**NB)
+def box_density_at(xc, hw, weight, k, points, out):
+    for p in range(points.shape[0]):
+        s = 0.0
+        for j in range(k):
+            if abs(points[p] - xc[j]) <= hw[j]:
+                s += weight[j] / (2.0 * hw[j])
+        out[p] = s
+
+
+@njit(**NB)
+def gauss_density_at(xc, weight, k, bw, points, out):
+    for p in range(points.shape[0]):
+        s = 0.0
+        for j in range(k):
+            z = (points[p] - xc[j]) / bw
+            s += weight[j] * math.exp(-0.5 * z * z)
+        out[p] = s
+
+
+# ---------------------------------------------------------------------------------------------------------
+# visit-count statistics
+
+@njit(**NB)
+def _gf_segment(m, feat):
+    """Offset of the segment's bins for a wave's features: distance, |lateral velocity|, acceleration, wall
+    ahead (escape-angle ratio on the side it is moving to) and time since its last reversal (relative to
+    the bullet's flight time)."""
+    ds = int(m[WH_GF_DSEG])
+    ls = int(m[WH_GF_LSEG])
+    acs = int(m[WH_GF_ASEG])
+    ws = int(m[WH_GF_WSEG])
+    ts = int(m[WH_GF_TSEG])
+    nb = int(m[WH_GF_BINS])
+    di = min(ds - 1, int(feat[F_DISTANCE] / m[WH_GF_MAXD] * ds))
+    li = min(ls - 1, int(abs(feat[F_LAT_VEL]) / 8.0001 * ls))
+    a = feat[F_ACCEL]
+    ai = 0
+    if acs == 3:
+        ai = 0 if a < -0.5 else (2 if a > 0.5 else 1)
+    elif acs == 2:
+        ai = 0 if a < -0.5 else 1
+    wi = min(ws - 1, int(min(1.0, max(0.0, feat[F_WALL_AHEAD])) * ws))
+    ti = min(ts - 1, int(min(1.0, max(0.0, feat[F_DIR_CHANGE_REL])) * ts))
+    seg = (((di * ls + li) * acs + ai) * ws + wi) * ts + ti
+    return int(m[WH_GF]) + seg * nb
+
+
+@njit(**NB)
+def gf_learn(m, feat, gf_lo, gf_hi):
+    nb = int(m[WH_GF_BINS])
+    o = _gf_segment(m, feat)
+    depth = m[WH_GF_ROLL]
+    sm = m[WH_GF_SMOOTH]
+    for b in range(nb):
+        x = -1.0 + 2.0 * b / (nb - 1)
+        if x < gf_lo:
+            d = (gf_lo - x) * (nb - 1) / 2.0
+        elif x > gf_hi:
+            d = (x - gf_hi) * (nb - 1) / 2.0
+        else:
+            d = 0.0
+        add = 1.0 / (1.0 + (d / sm) ** 2)
+        m[o + b] = (m[o + b] * depth + add) / (depth + 1.0)
+
+
+@njit(**NB)
+def gf_aim(m, feat):
+    nb = int(m[WH_GF_BINS])
+    o = _gf_segment(m, feat)
+    best = (nb - 1) // 2
+    for b in range(nb):
+        if m[o + b] > m[o + best]:
+            best = b
+    return -1.0 + 2.0 * best / (nb - 1), o
+
+
+# ---------------------------------------------------------------------------------------------------------
+# neighbour aimers
+
+@njit(**NB)
+def _scratch(m):
+    o = int(m[WH_SCRATCH])
+    return m[o:]
+
+
+@njit(**NB)
+def neighbour_aim(mb, feat, m, telebins):
+    """Aim of a neighbour model for a query wave with raw features `feat`: (gf, found); also fills
+    telebins (TELE_BINS) with the density when it is non-empty."""
+    k = neighbour_count(mb)
+    if k == 0:
+        return 0.0, False
+    sc = _scratch(m)
+    qe = sc[0:MAX_F]
+    nb_dist = sc[MAX_F:MAX_F + MAX_K]
+    xc = sc[MAX_F + MAX_K:MAX_F + 2 * MAX_K]
+    hw = sc[MAX_F + 2 * MAX_K:MAX_F + 3 * MAX_K]
+    wt = sc[MAX_F + 3 * MAX_K:MAX_F + 4 * MAX_K]
+    edges = sc[MAX_F + 4 * MAX_K:MAX_F + 8 * MAX_K].reshape(2 * MAX_K, 2)
+    scan = sc[MAX_F + 8 * MAX_K:MAX_F + 8 * MAX_K + GF_SCAN_BINS]
+    dist = sc[MAX_F + 8 * MAX_K + GF_SCAN_BINS:]
+    nb_idx = np.empty(MAX_K, dtype=np.int64)
+    order = np.empty(2 * MAX_K, dtype=np.int64)
+    embed(mb, feat, qe)
+    k = nearest(mb, qe, dist, k, nb_idx, nb_dist)
+    E, lo, hi = _store_cols(mb)
+    dmin = math.inf
+    for j in range(k):
+        dmin = min(dmin, nb_dist[j])
+    s = 0.0
+    for j in range(k):
+        i = nb_idx[j]
+        xc[j] = 0.5 * (lo[i] + hi[i])
+        hw[j] = max(0.5 * (hi[i] - lo[i]), mb[MH_MIN_HW])
+        # softmax(scale * d) over the neighbours, shifted by the nearest for stability
+        w = math.exp(mb[MH_SCALE] * (nb_dist[j] - dmin)) if mb[MH_KERNEL] == KERNEL_BOX else 1.0
+        wt[j] = w
+        s += w
+    for j in range(k):
+        wt[j] /= s
+    dom_lo = mb[MH_DOM_LO]
+    dom_hi = mb[MH_DOM_HI]
+    if mb[MH_KERNEL] == KERNEL_BOX:
+        gf = box_density_argmax(xc, hw, wt, k, dom_lo, dom_hi, edges, order)
+    else:
+        pts = np.empty(GF_SCAN_BINS)
+        for p in range(GF_SCAN_BINS):
+            pts[p] = dom_lo + (dom_hi - dom_lo) * p / (GF_SCAN_BINS - 1)
+        gauss_density_at(xc, wt, k, mb[MH_BW], pts, scan)
+        best = GF_SCAN_BINS // 2
+        for p in range(GF_SCAN_BINS):
+            if scan[p] > scan[best]:
+                best = p
+        gf = pts[best]
+    if telebins.shape[0] > 0:
+        pts = np.empty(TELE_BINS)
+        for p in range(TELE_BINS):
+            pts[p] = -1.0 + 2.0 * p / (TELE_BINS - 1)
+        if mb[MH_KERNEL] == KERNEL_BOX:
+            box_density_at(xc, hw, wt, k, pts, telebins)
+        else:
+            gauss_density_at(xc, wt, k, mb[MH_BW], pts, telebins)
+    return gf, True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the gun
+
+@njit(**NB)
+def wave_gun_round_start(m):
+    m[WH_HIST_N] = 0.0
+    m[WH_LAT_PREV] = 1.0
+    m[WH_WAVE_HEAD] = 0.0
+    m[WH_WAVE_N] = 0.0
+    m[WH_AIM_TIME] = -1.0
+    m[WH_LAST_FIRE] = 0.0   # turns since the last real bullet count from the round start (sim/waves.py)
+
+
+@njit(**NB)
+def _record_enemy(m, st, en):
+    """History row t = the enemy at the end of turn t (its scan this turn; carried forward without one)."""
+    t = int(st[ST_TIME])
+    if t >= HIST_CAP:
+        return False
+    hx = _hist(m, H_X)
+    hy = _hist(m, H_Y)
+    hh = _hist(m, H_HEADING)
+    hv = _hist(m, H_VEL)
+    he = _hist(m, H_ENERGY)
+    ha = _hist(m, H_ALIVE)
+    cnt = _counters(m)
+    j = int(m[WH_HIST_N])
+    while j <= t:
+        if en[EN_TIME] >= j or j == 0:
+            # this turn's scan (or, before the round's first scan, the best we know)
+            hx[j] = en[EN_X]
+            hy[j] = en[EN_Y]
+            hh[j] = en[EN_HEADING]
+            hv[j] = en[EN_VEL]
+            he[j] = en[EN_ENERGY]
+        else:
+            # no scan this turn: carry the last one forward
+            hx[j] = hx[j - 1]
+            hy[j] = hy[j - 1]
+            hh[j] = hh[j - 1]
+            hv[j] = hv[j - 1]
+            he[j] = he[j - 1]
+        ha[j] = 1.0 if en[EN_ALIVE] != 0.0 else 0.0
+        counters_step(hv, 0, j, cnt)
+        j += 1
+    m[WH_HIST_N] = t + 1.0
+    return True
+
+
+@njit(**NB)
+def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
+    """Label every wave whose front has passed the enemy's box and let the aimers learn from it."""
+    t = int(st[ST_TIME])
+    nw = int(m[WH_WAVE_N])
+    if nw == 0:
+        return
+    hx = _hist(m, H_X)
+    hy = _hist(m, H_Y)
+    ha = _hist(m, H_ALIVE)
+    ex = hx[t]
+    ey = hy[t]
+    alive_now = ha[t] != 0.0
+    head = int(m[WH_WAVE_HEAD])
+    w_h = st[ST_WIDTH]
+    w_v = st[ST_HEIGHT]
+    reach = HALF_ROBOT * math.sqrt(2.0) + 1e-6
+    keep = 0
+    for q in range(nw):
+        k = (head + q) % WAVE_CAP
+        w = _wave(m, k)
+        f = int(w[W_FIRE])
+        r1 = (t - f + 1) * w[W_SPEED]
+        if alive_now and math.hypot(ex - w[W_SX], ey - w[W_SY]) + reach >= r1:
+            # still in flight: keep it (compact the ring in place)
+            if keep != q:
+                dst = _wave(m, (head + keep) % WAVE_CAP)
+                dst[:] = w[:]
+            keep += 1
+            continue
+        if not alive_now:
+            continue   # the target died: drop the wave (sim/waves.py marks it unfinished)
+        n, status, c_off, c_turn, j_end = track_wave_sc(w[W_SX], w[W_SY], w[W_SIN], w[W_COS], w[W_SPEED], f, hx,
+                                                        hy, ha, 0, t, w_h, w_v, 0.0, acc, tparts, twork)
+        if n == 0 or status != 0:
+            continue
+        mea = w[W_MEA]
+        if w[W_LAT] > 0.0:
+            lo = acc[0, 0] / mea
+            hi = acc[n - 1, 1] / mea
+        else:
+            lo = -acc[n - 1, 1] / mea
+            hi = -acc[0, 0] / mea
+        m[WH_WAVES_LABELLED] += 1.0
+        feat = w[W_FEAT:W_FEAT + N_FEAT]
+        if w[W_AIMED] != 0.0:
+            for a in range(N_AIMERS):
+                if m[WH_USE + a] != 0.0:
+                    g = w[W_AIM_GF + a]
+                    m[WH_VSHOTS + a] += 1.0
+                    if lo <= g <= hi:
+                        m[WH_VHITS + a] += 1.0
+        if m[WH_GF] > 0.0:
+            gf_learn(m, feat, lo, hi)
+        if mb_knn.shape[0] > 0:
+            store_add(mb_knn, feat, lo, hi, work)
+        if mb_learned.shape[0] > 0:
+            store_add(mb_learned, feat, lo, hi, work)
+    m[WH_WAVE_N] = keep
+
+
+@njit(**NB)
+def _wave_geometry(sx, sy, ex, ey, en_heading, en_vel, lat_prev, power):
+    b = math.atan2(ex - sx, ey - sy)
+    speed = bullet_speed(power)
+    lat = lateral_sign(en_vel * math.sin(en_heading - b), lat_prev)
+    return b, speed, lat, classic_mea(speed)
+
+
+@njit(**NB)
+def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energy, out):
+    """The wave's fire-time features (sim/features.py), from the history row of this turn."""
+    t = int(st[ST_TIME])
+    mea = classic_mea(speed)
+    cw, ccw = escape_circle_mea(sx, sy, _hist(m, H_X)[t], _hist(m, H_Y)[t], speed, st[ST_WIDTH], st[ST_HEIGHT])
+    mea_pos = cw if lat > 0.0 else ccw
+    mea_neg = ccw if lat > 0.0 else cw
+    wave_features(_hist(m, H_X), _hist(m, H_Y), _hist(m, H_HEADING), _hist(m, H_VEL), _hist(m, H_ENERGY),
+                  _counters(m), 0, t, sx, sy, b, lat, speed, power, mea, mea_pos, mea_neg,
+                  0.0 if real else VIRTUALITY_CAP, virt_gun, m[WH_SHOTS], t + 1.0, shooter_energy,
+                  st[ST_WIDTH], st[ST_HEIGHT], out)
+
+
+@njit(**NB)
+def _model(m, which):
+    o = int(m[which])
+    if o == 0:
+        return m[0:0]
+    nf = int(m[o + MH_NF])
+    return m[o:o + model_block_size_nb(nf, int(m[o + MH_CAP]))]
+
+
+@njit(**NB)
+def model_block_size_nb(nf, cap):
+    return MH_STORE + (nf * cap + 1) // 2 + 1 + 2 * cap
+
+
+@njit(**NB)
+def wave_gun_think(p, m, st, cmd, en, tele):
+    """One turn of a wave gun: learn from passed waves, fire the last aim, send this turn's wave, aim."""
+    t = st[ST_TIME]
+    it = int(t)
+    if en[EN_TIME] < 0.0 or st[ST_OTHERS] < 1.0:
+        m[WH_AIM_TIME] = -1.0
+        return
+    if not _record_enemy(m, st, en):
+        return
+    acc = np.empty((MAX_PARTS, 2))
+    tparts = np.empty((8, 2))
+    twork = np.empty((3, MAX_CAND))
+    work = np.empty(MAX_F)
+    mb_knn = _model(m, WH_KNN)
+    mb_learned = _model(m, WH_LEARNED)
+    _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork)
+    if en[EN_ALIVE] == 0.0:
+        m[WH_AIM_TIME] = -1.0
+        return
+    ox = st[ST_X]
+    oy = st[ST_Y]
+    fresh = en[EN_TIME] == t
+    heat_before = st[ST_HEAT]
+    energy_before = st[ST_ENERGY]
+    # 1. fire the aim set last turn if the gun got there
+    fired = 0.0
+    if m[WH_AIM_TIME] == t - 1.0 and st[ST_HEAT] == 0.0 and t - en[EN_TIME] <= p[GP_MAX_AGE]:
+        dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
+        if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
+            power = min(m[WH_AIM_POWER], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
+            if power >= MIN_BULLET_POWER:
+                fired = set_fire(st, cmd, power)
+                if fired > 0.0:
+                    m[WH_FIRED + int(m[WH_AIM_AIMER])] += 1.0
+    # 2. this turn's wave (fire turn t + 1), real if we just fired
+    if m[WH_LAST_POWER] == 0.0:
+        m[WH_LAST_POWER] = p[GP_POWER]
+    if fresh and it + 1 < HIST_CAP:
+        power = fired if fired > 0.0 else m[WH_LAST_POWER]
+        b, speed, lat, mea = _wave_geometry(ox, oy, en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL],
+                                            m[WH_LAT_PREV], power)
+        m[WH_LAT_PREV] = lat
+        if m[WH_WAVE_N] >= WAVE_CAP:   # full (cannot happen on fields up to ~2500 px): drop the oldest
+            m[WH_WAVE_HEAD] = (m[WH_WAVE_HEAD] + 1) % WAVE_CAP
+            m[WH_WAVE_N] -= 1.0
+        w = _wave(m, (int(m[WH_WAVE_HEAD]) + int(m[WH_WAVE_N])) % WAVE_CAP)
+        m[WH_WAVE_N] += 1.0
+        w[W_FIRE] = t + 1.0
+        w[W_SX] = ox
+        w[W_SY] = oy
+        w[W_BEARING] = b
+        w[W_SIN] = math.sin(b)
+        w[W_COS] = math.cos(b)
+        w[W_SPEED] = speed
+        w[W_POWER] = power
+        w[W_LAT] = lat
+        w[W_MEA] = mea
+        w[W_REAL] = 1.0 if fired > 0.0 else 0.0
+        w[W_AIMED] = 0.0
+        if m[WH_AIM_TIME] == t - 1.0:
+            w[W_AIMED] = 1.0
+            for a in range(N_AIMERS):
+                w[W_AIM_GF + a] = normal_relative_angle(m[WH_AIM_ANGLES + a] - b) * lat / mea
+        if m[WH_NEED_FEATURES] != 0.0:
+            if fired > 0.0:
+                vg = 0.0
+            else:
+                cool = max(0.0, math.ceil(heat_before / st[ST_COOLING] - 1e-9))
+                vg = min(cool, t + 1.0 - m[WH_LAST_FIRE])
+            _features(m, st, ox, oy, b, lat, speed, power, fired > 0.0, vg, energy_before,
+                      w[W_FEAT:W_FEAT + N_FEAT])
+    if fired > 0.0:
+        m[WH_SHOTS] += 1.0
+        m[WH_LAST_POWER] = fired
+        m[WH_LAST_FIRE] = t + 1.0
+    # 3. aim for the next turn when the gun will be cool then (the expensive part)
+    m[WH_AIM_TIME] = -1.0
+    nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])
+    ny = oy + st[ST_VEL] * math.cos(st[ST_HEADING])
+    power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
+    if not fresh or st[ST_HEAT] - st[ST_COOLING] > 1e-9 or power == 0.0 or it + 1 >= HIST_CAP:
+        set_turn_gun(cmd, normal_relative_angle(math.atan2(en[EN_X] - nx, en[EN_Y] - ny) - st[ST_GUN]))
+        return
+    b, speed, lat, mea = _wave_geometry(nx, ny, en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], m[WH_LAT_PREV],
+                                        power)
+    q = np.empty(N_FEAT)
+    if m[WH_NEED_FEATURES] != 0.0:
+        _features(m, st, nx, ny, b, lat, speed, power, True, 0.0, st[ST_ENERGY], q)
+    best_a = -1
+    best_rate = -1.0
+    tb = m[0:0]
+    for a in range(N_AIMERS):
+        if m[WH_USE + a] == 0.0:
+            continue
+        rate = (m[WH_VHITS + a] + 1.0) / (m[WH_VSHOTS + a] + 2.0)
+        if rate > best_rate:
+            best_rate = rate
+            best_a = a
+    for a in range(N_AIMERS):
+        if m[WH_USE + a] == 0.0:
+            continue
+        bins = m[0:0]
+        if a == best_a:
+            bins = tele_row(tele, TK_AIM, st[ST_ROUND], t + 2.0, nx, ny, b, speed, lat, mea)
+        if a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR:
+            kind = GUN_HEADON if a == A_HEADON else (GUN_LINEAR if a == A_LINEAR else GUN_CIRCULAR)
+            angle, _, _ = predict(kind, en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
+            if bins.shape[0] > 0:
+                g = normal_relative_angle(angle - b) * lat / mea
+                bins[min(TELE_BINS - 1, max(0, int(round((g + 1.0) / 2.0 * (TELE_BINS - 1)))))] = 1.0
+        else:
+            gf = 0.0
+            if a == A_GF:
+                gf, o = gf_aim(m, q)
+                if bins.shape[0] > 0:
+                    nb = int(m[WH_GF_BINS])
+                    for k in range(TELE_BINS):
+                        x = -1.0 + 2.0 * k / (TELE_BINS - 1)
+                        bins[k] = m[o + min(nb - 1, int(round((x + 1.0) / 2.0 * (nb - 1))))]
+            elif a == A_KNN:
+                gf, found = neighbour_aim(mb_knn, q, m, bins)
+            else:
+                gf, found = neighbour_aim(mb_learned, q, m, bins)
+            angle = b + gf * lat * mea
+        if bins.shape[0] > 0:
+            tele_normalise(bins)
+        m[WH_AIM_ANGLES + a] = angle
+    angle = m[WH_AIM_ANGLES + best_a]
+    m[WH_AIM_TIME] = t
+    m[WH_AIM_POWER] = power
+    m[WH_AIM_ANGLE] = angle
+    m[WH_AIM_AIMER] = best_a
+    set_turn_gun(cmd, normal_relative_angle(angle - st[ST_GUN]))
