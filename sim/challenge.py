@@ -575,6 +575,8 @@ def write_outputs(summary, mode="both", csv_path=None, plot_path=None):
 def parse_seeds(text):
     """'0..9' (inclusive), '3', '1,4,9' or a mix -> list of ints (the seasons' seeds)."""
     seeds = []
+    if not str(text).strip():
+        raise ChallengeError("--seeds is empty: a challenge needs at least one season")
     for piece in str(text).split(","):
         piece = piece.strip()
         m = re.fullmatch(r"(-?\d+)\s*\.\.\s*(-?\d+)", piece)
