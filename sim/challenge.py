@@ -394,11 +394,11 @@ def summarize(gun_list, mov_list, seeds, rules, data):
             pairs.append(_row(None, g, m, gs, ms, R, shots[i, j], hits[i, j], dmg[i, j]))
 
     def season_mean(a, axis):
-        with np.errstate(invalid="ignore"):
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return np.nanmean(a, axis=axis)
+        """Per-season mean over the pairs that have a value (NaN where none has: 'Mean of empty slice')."""
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(a, axis=axis)
 
     targeting = [dict(p, mode="targeting") for p in pairs]
     overall_t = [_row_from("targeting", g, ALL, gs, "", R, season_mean(rate[i], 0), season_mean(dpr[i], 0),
@@ -418,6 +418,10 @@ def summarize(gun_list, mov_list, seeds, rules, data):
 
 
 # ---------------------------------------------------------------- output
+
+def _n(k, word):
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
 
 def _modes(mode):
     return ("targeting", "movement") if mode == "both" else (mode,)
@@ -443,11 +447,11 @@ def format_tables(summary, mode="both"):
         rows = movs + ([ALL] if md == "targeting" else [])
         if md == "targeting":
             title = (f"Targeting challenge: each gun fires power-3 bullets standing still "
-                     f"({len(summary['seeds'])} seasons x {R} rounds; mean ± {summary['confidence']:.0%} CI "
+                     f"({_n(len(summary['seeds']), 'season')} x {_n(R, 'round')}; mean ± {summary['confidence']:.0%} CI "
                      f"over seasons; higher is better)")
         else:
             title = (f"Movement challenge: the guns' hit rate and the damage each movement takes "
-                     f"({len(summary['seeds'])} seasons x {R} rounds; mean ± {summary['confidence']:.0%} CI "
+                     f"({_n(len(summary['seeds']), 'season')} x {_n(R, 'round')}; mean ± {summary['confidence']:.0%} CI "
                      f"over seasons; lower is better)")
         lines.append(title)
         for key, half, scale, digits, what in (("hit_rate", "hit_rate_ci_half", 100.0, 1, "hit %"),
@@ -541,16 +545,17 @@ def plot_png(summary, mode="both"):
                 h = c["hit_rate_ci_half"] if c else float("nan")
                 vals.append(100.0 * m if np.isfinite(m) else 0.0)
                 errs.append(100.0 * h if np.isfinite(h) else 0.0)
-            ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=s,
+            ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=s.replace("sample.", ""),
                    color=cmap(k % cmap.N), error_kw=dict(elinewidth=0.8))
         ax.set_xticks(x)
         ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("hit rate % (mean ± 95% CI over seasons)")
         ax.set_title(title, fontsize=10)
-        ax.set_ylim(0, 100)
+        ax.set_ylim(0, 105)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=7, ncol=max(1, (len(series) + 7) // 8), loc="upper right")
-    fig.suptitle(f"gfsim challenge: {len(summary['seeds'])} seasons x {summary['rules']['rounds']} rounds, "
+        ax.legend(fontsize=7, ncol=max(1, (len(series) + 15) // 16), loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                  borderaxespad=0.0)
+    fig.suptitle(f"gfsim challenge: {_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}, "
                  f"{summary['rules']['width']}x{summary['rules']['height']}", fontsize=11)
     fig.tight_layout()
     buf = io.BytesIO()
@@ -748,10 +753,11 @@ def execute(args, name="gfsim challenge"):
 
 
 def footer(summary):
-    how = f"scheduler {summary['scheduler']}" if summary["scheduler"] else f"{summary['jobs']} job(s)"
+    how = f"scheduler {summary['scheduler']}" if summary["scheduler"] else _n(summary['jobs'], 'job')
     rate = summary["turns"] / summary["battle_time"] if summary["battle_time"] > 0 else float("inf")
-    return (f"{summary['battles']} battles ({len(summary['guns'])} guns x {len(summary['movements'])} movements x "
-            f"{len(summary['seeds'])} seasons x {summary['rules']['rounds']} rounds), {summary['turns']:,} turns "
+    return (f"{_n(summary['battles'], 'battle')} ({_n(len(summary['guns']), 'gun')} x "
+            f"{_n(len(summary['movements']), 'movement')} x "
+            f"{_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}), {summary['turns']:,} turns "
             f"in {summary['wall_time']:.1f} s wall ({how}; {summary['battle_time']:.1f} s in battles, "
             f"{rate:,.0f} turns/s)")
 
