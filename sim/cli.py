@@ -197,13 +197,18 @@ def _collect_main(argv):
     return collect_main(argv)
 
 
+def _challenge_main(argv):
+    from .challenge import main as challenge_main
+    return challenge_main(argv)
+
+
 def _train_main(argv):
     from learning.train import main as train_main
     return train_main(argv)
 
 
 # subcommands with their own argument parsers (their --help is their own)
-PASSTHROUGH = {"collect": _collect_main, "train": _train_main}
+PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main}
 
 
 def build_parser():
@@ -254,6 +259,9 @@ def build_parser():
                                    "(`gfsim collect --help`)", add_help=False)
     sub.add_parser("train", help="fit the BeepBoop-style logit model on a collected dataset "
                                  "(`gfsim train --help`)", add_help=False)
+    sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "
+                                     "movement over seeded seasons, hit rates with 95%% CIs "
+                                     "(`gfsim challenge --help`)", add_help=False)
     sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
                                   "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",

@@ -1,0 +1,801 @@
+"""`gfsim challenge`: the Robocode wiki's targeting and movement challenges, played inside gfsim.
+
+    gfsim challenge [targeting|movement|both] [--guns G,..] [--movements M,..] [--rounds 35] [--seasons 10]
+                    [--jobs N | --scheduler ADDRESS] [--csv PATH] [--plot PATH.png] [--json]
+
+Battles. Every gun is played against every reference movement, once per seed:
+the shooter is ``lock+GUN:power=3,energy_rule=0+still`` (a radar lock, the gun
+firing power-3 bullets, never moving); a movement is a sample robot as it is
+(samples fire back, as in Robocode) or ``lock+none+MOVEMENT`` (a radar lock, no
+gun). The shooter is robot 0, the movement robot 1. `energy_rule=0` means the
+gun always asks for `power`; the engine only lowers it when the shooter's own
+energy is below power + reserve (0.1), as Robocode's setFire would fail.
+
+Statistics (the unit of the confidence intervals):
+
+* one **season** = one seed's battle of --rounds rounds (default 35) for one
+  (gun, movement) pair; seasons differ only by the seed (start positions, the
+  engine's processing order and the bots' own randomness), and the same seeds
+  are used for every pair;
+* per-season **hit rate** = the shooter's bullet hits / its shots in that
+  season (a season where it fired no shot has no hit rate and is left out:
+  `seasons` counts the seasons that went in);
+* per-season **damage per round** = the shooter's bullet damage (Robocode's
+  bullet-damage score: damage dealt, capped by the victim's remaining energy)
+  / rounds;
+* reported: the mean of the per-season values over the seasons, with a 95%
+  Student-t confidence interval mean ± t(0.975, n-1) · s / sqrt(n), s the
+  sample standard deviation (ddof=1) of the n season values (scipy.stats.t).
+  With a single season the interval is undefined (zero degrees of freedom):
+  its bounds are NaN — "n/a" in the table, empty in CSV, null in JSON, no error
+  bar in the plot. Identical seasons give a zero-width interval.
+* **ALL**: per season, the mean over the row's pairs (targeting: a gun over all
+  movements; movement: a movement over all guns), then mean and t-interval of
+  those season means over the seeds.
+
+The targeting challenge reports the gun's hit rate and damage per round against
+each movement (higher is better); the movement challenge reports, from the same
+battles seen from the other side, the gun's hit rate against the movement and
+the damage the movement takes per round (lower is better).
+
+Battles are independent and deterministic, so they run in a process pool
+(--jobs, default: the number of CPUs; --jobs 1 plays them in this process) or on
+a Dask distributed cluster (--scheduler ADDRESS, needs `dask.distributed`
+installed here and gfsim importable on the workers); results never depend on
+how they were run. Output files (--csv, --plot) are written atomically at the
+end: on any error nothing is written. Bad input is one line on stderr, exit 2.
+"""
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import re
+import sys
+import time
+
+import numpy as np
+
+from .argtypes import positive_int as _positive_int, whole_number as _whole_number
+from .atomic import write_atomic
+
+EXIT_BAD_INPUT = 2
+CONFIDENCE = 0.95
+MODES = ("targeting", "movement", "both")
+DEFAULT_GUNS = ("headon", "linear", "circular", "gf", "knn", "learned")
+DEFAULT_MOVEMENTS = ("samples", "orbit", "stopgo", "surf")   # "samples" = every sample robot
+SHOOTER_PARAMS = {"power": "3", "energy_rule": "0"}
+ALL = "ALL"
+MAX_SEASONS = 100_000
+
+CSV_FIELDS = ("mode", "gun", "movement", "shooter", "mover", "seasons", "rounds", "shots", "hits",
+              "pooled_hit_rate", "hit_rate", "hit_rate_ci_low", "hit_rate_ci_high", "hit_rate_ci_half",
+              "dmg_per_round", "dmg_per_round_ci_low", "dmg_per_round_ci_high", "dmg_per_round_ci_half")
+
+
+class ChallengeError(Exception):
+    """A user-facing problem: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line (no usage dump) and exits with 2."""
+
+    def error(self, message):
+        raise ChallengeError(message)
+
+
+# ---------------------------------------------------------------- statistics
+
+def mean_ci(values, confidence=CONFIDENCE):
+    """Mean of the finite `values` with a two-sided Student-t interval.
+
+    Returns dict(mean, low, high, half, n). n == 0: everything NaN. n == 1: the
+    mean, NaN bounds (the interval needs n - 1 >= 1 degrees of freedom).
+    """
+    from scipy import stats
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    n = int(v.size)
+    nan = float("nan")
+    if n == 0:
+        return dict(mean=nan, low=nan, high=nan, half=nan, n=0)
+    m = float(v.mean())
+    if n == 1:
+        return dict(mean=m, low=nan, high=nan, half=nan, n=1)
+    sem = float(v.std(ddof=1)) / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sem
+    return dict(mean=m, low=m - half, high=m + half, half=half, n=n)
+
+
+# ---------------------------------------------------------------- names -> specs
+
+def _split_names(text):
+    """'headon,circular:power=2,tolerance=2,linear' -> ['headon', 'circular:power=2,tolerance=2', 'linear'].
+
+    Commas separate names, except before a `key=value` (no ':' or '+', has '='), which continues the
+    previous name's parameter list.
+    """
+    out = []
+    for piece in str(text).split(","):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and "=" in piece and ":" not in piece and "+" not in piece:
+            out[-1] += "," + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _components(category):
+    from bots.composite import COMPONENTS
+    return {c.name: c for c in COMPONENTS if c.category == category}
+
+
+def _kv(text, what):
+    """'a=1,b=2' -> {'a': '1', 'b': '2'} (values kept as text for the bot spec)."""
+    out = {}
+    for kv in _split_names(text):
+        for item in kv.split(","):
+            key, eq, val = item.partition("=")
+            if not eq or not key.strip() or not val.strip():
+                raise ChallengeError(f"{what}: expected key=value, got {item!r}")
+            out[key.strip()] = val.strip()
+    return out
+
+
+def gun_spec(name, gun_params=None):
+    """Shooter spec for a gun: 'circular' -> 'lock+circular:power=3,energy_rule=0+still'.
+
+    Parameters: power=3, energy_rule=0 (where the gun has them), then `gun_params` (where the gun has
+    them), then the name's own ':key=value' list. A name containing '+' is a whole bot spec, used as is.
+    """
+    if "+" in name:
+        return name
+    cname, _, own = name.partition(":")
+    comp = _components("gun").get(cname)
+    if comp is None:
+        return None
+    declared = {p.name for p in comp.params}
+    values = {k: v for k, v in SHOOTER_PARAMS.items() if k in declared}
+    values.update({k: v for k, v in (gun_params or {}).items() if k in declared})
+    if own:
+        values.update(_kv(own, cname))
+    args = ",".join(f"{k}={v}" for k, v in values.items())
+    return f"lock+{cname}{':' + args if args else ''}+still"
+
+
+def movement_specs(name):
+    """Movement name -> list of (label, spec): a sample robot as is, 'samples' = every sample robot,
+    a movement part 'orbit[:k=v]' -> 'lock+none+orbit[:k=v]', a name containing '+' as is. None if unknown."""
+    from bots.samples import SAMPLES
+    if name == "samples":
+        return [(n, n) for n, _, _ in SAMPLES]
+    if "+" in name or name.startswith("sample."):
+        return [(name, name)]
+    cname = name.partition(":")[0]
+    if cname not in _components("movement"):
+        return None
+    return [(name, f"lock+none+{name}")]
+
+
+def resolve(guns=None, movements=None, gun_params=None):
+    """Turn gun and movement names into (label, spec) lists.
+
+    `guns` / `movements` None: the defaults (DEFAULT_GUNS, DEFAULT_MOVEMENTS), where names not
+    registered in this build are skipped (returned in `skipped` as one-line notes). Names given
+    explicitly must exist: ChallengeError otherwise. Returns (gun_list, movement_list, skipped).
+    """
+    from bots.registry import parse_bot, BotSpecError
+    skipped = []
+    gp = _kv(gun_params, "--gun-params") if gun_params else {}
+    if gp:
+        declared = {p.name for c in _components("gun").values() for p in c.params}
+        bad = [k for k in gp if k not in declared]
+        if bad:
+            raise ChallengeError(f"--gun-params: no gun has a parameter {bad[0]!r}")
+
+    def build(names, explicit, what, make):
+        out = []
+        for name in names:
+            pairs = make(name)
+            problem = None
+            unknown = pairs is None
+            if unknown:
+                problem = f"unknown {what} {name!r}; `gfsim bots` lists them"
+            else:
+                for label, spec in pairs:
+                    try:
+                        parse_bot(spec)
+                    except BotSpecError as e:
+                        problem = f"{what} {name!r}: {e}"
+                        break
+            if problem is not None:
+                if explicit:
+                    raise ChallengeError(problem)
+                skipped.append(f"default {what} {name!r} is not registered in this build; skipped" if unknown
+                               else f"default {problem}; skipped")
+                continue
+            for label, spec in pairs:
+                if any(label == l for l, _ in out):
+                    raise ChallengeError(f"{what} {label!r} is listed twice")
+                out.append((label, spec))
+        if not out:
+            raise ChallengeError(f"no {what}s to play")
+        return out
+
+    def make_gun(name):
+        try:
+            spec = gun_spec(name, gp)
+        except ChallengeError as e:
+            raise ChallengeError(f"gun {name!r}: {e}") from None
+        return None if spec is None else [(name, spec)]
+
+    gun_names = list(DEFAULT_GUNS) if guns is None else list(guns)
+    mov_names = list(DEFAULT_MOVEMENTS) if movements is None else list(movements)
+    gun_list = build(gun_names, guns is not None, "gun", make_gun)
+    mov_list = build(mov_names, movements is not None, "movement", movement_specs)
+    return gun_list, mov_list, skipped
+
+
+# ---------------------------------------------------------------- battles
+
+def play_battle(shooter, mover, seed, rules):
+    """One season: the battle shooter (robot 0) vs mover (robot 1). Returns plain numbers (picklable)."""
+    from .battle import run_battle
+    from .constants import S_BULLET_DMG
+    from .rules import Rules
+    if isinstance(rules, dict):
+        rules = Rules(**rules)
+    res = run_battle([shooter, mover], rules, seed=int(seed))
+    st = res.round_stats.sum(axis=0)
+    dmg = res.round_scores[:, :, S_BULLET_DMG].sum(axis=0)
+    return dict(shots=[int(st[0, 0]), int(st[1, 0])], hits=[int(st[0, 1]), int(st[1, 1])],
+                damage=[float(dmg[0]), float(dmg[1])], turns=res.total_turns, wall=res.wall_time)
+
+
+def _play_task(task):
+    shooter, mover, seed, rules = task
+    return play_battle(shooter, mover, seed, rules)
+
+
+def _pool_init():
+    from .battle import warm_up
+    warm_up()
+
+
+def default_jobs():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
+    """Play every (shooter, mover, seed) task; returns their results in task order.
+
+    jobs == 1: in this process. jobs > 1: a process pool (forked after compiling, where the platform
+    forks). scheduler: a Dask distributed scheduler address. `progress(done)` after each battle.
+    """
+    from .battle import warm_up
+    work = [(s, m, seed, rules.as_dict()) for s, m, seed in tasks]
+    results = [None] * len(work)
+    done = 0
+    if scheduler:
+        try:
+            from dask.distributed import Client, as_completed
+        except ImportError:
+            raise ChallengeError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from None
+        try:
+            client = Client(scheduler, timeout=30)
+        except Exception as e:   # OSError, TimeoutError, ValueError for a malformed address
+            raise ChallengeError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+        try:
+            futures = client.map(_play_task, work, pure=False)
+            index = {f.key: k for k, f in enumerate(futures)}
+            for f in as_completed(futures):
+                results[index[f.key]] = f.result()
+                done += 1
+                if progress:
+                    progress(done)
+        finally:
+            client.close()
+        return results
+    jobs = max(1, min(int(jobs), len(work)))
+    warm_up()   # compile (or load the cache) once here; forked workers inherit it
+    if jobs == 1:
+        for k, t in enumerate(work):
+            results[k] = _play_task(t)
+            done += 1
+            if progress:
+                progress(done)
+        return results
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed as cf_completed
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+    init = None if ctx.get_start_method() == "fork" else _pool_init
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init) as ex:
+        futs = {ex.submit(_play_task, t): k for k, t in enumerate(work)}
+        try:
+            for f in cf_completed(futs):
+                results[futs[f]] = f.result()
+                done += 1
+                if progress:
+                    progress(done)
+        except BaseException:
+            for f in futs:
+                f.cancel()
+            raise
+    return results
+
+
+def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1, scheduler=None,
+                  gun_params=None, progress=None, resolved=None):
+    """Play the challenge battles and summarize both modes. Returns a dict (see `summarize`).
+
+    `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
+    `resolved`: an already resolved (gun_list, movement_list, skipped) from `resolve`.
+    """
+    from .rules import Rules
+    rules = rules or Rules()
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ChallengeError("no seeds: a challenge needs at least one season")
+    gun_list, mov_list, skipped = resolved or resolve(guns, movements, gun_params)
+    tasks = [(gs, ms, seed) for _, gs in gun_list for _, ms in mov_list for seed in seeds]
+    t0 = time.perf_counter()
+    raw = run_tasks(tasks, rules, jobs=jobs, scheduler=scheduler, progress=progress)
+    wall = time.perf_counter() - t0
+    ng, nm, ns = len(gun_list), len(mov_list), len(seeds)
+    arr = lambda key, who: np.array([r[key][who] for r in raw], dtype=np.float64).reshape(ng, nm, ns)  # noqa: E731
+    data = dict(shots=arr("shots", 0), hits=arr("hits", 0), damage=arr("damage", 0),
+                enemy_shots=arr("shots", 1), enemy_hits=arr("hits", 1), enemy_damage=arr("damage", 1))
+    out = summarize(gun_list, mov_list, seeds, rules, data)
+    out.update(skipped=skipped, battles=len(tasks), turns=int(sum(r["turns"] for r in raw)),
+               battle_time=float(sum(r["wall"] for r in raw)), wall_time=wall,
+               jobs=None if scheduler else max(1, min(int(jobs), len(tasks))), scheduler=scheduler)
+    return out
+
+
+def _row(mode, gun, movement, shooter, mover, rounds, shots, hits, dmg):
+    """Numbers for one (gun, movement) pair or ALL margin: per-season arrays over the seeds."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(shots > 0, hits / np.where(shots > 0, shots, 1), np.nan)
+    return _row_from(mode, gun, movement, shooter, mover, rounds, rate, dmg / rounds,
+                     int(shots.sum()), int(hits.sum()))
+
+
+def _row_from(mode, gun, movement, shooter, mover, rounds, rate, dpr, shots, hits):
+    h = mean_ci(rate)
+    d = mean_ci(dpr)
+    return dict(mode=mode, gun=gun, movement=movement, shooter=shooter, mover=mover, seasons=h["n"],
+                rounds=rounds, shots=shots, hits=hits, pooled_hit_rate=hits / shots if shots else float("nan"),
+                hit_rate=h["mean"], hit_rate_ci_low=h["low"], hit_rate_ci_high=h["high"],
+                hit_rate_ci_half=h["half"], dmg_per_round=d["mean"], dmg_per_round_ci_low=d["low"],
+                dmg_per_round_ci_high=d["high"], dmg_per_round_ci_half=d["half"])
+
+
+def summarize(gun_list, mov_list, seeds, rules, data):
+    """Per-pair and ALL rows for both modes from the per-season arrays (guns, movements, seeds).
+
+    targeting rows: gun's hit rate / damage per round against each movement, plus ALL over movements
+    per gun. movement rows: the same pairs grouped by movement (damage = what the movement took), plus
+    ALL over guns per movement.
+    """
+    R = rules.rounds
+    shots, hits, dmg = data["shots"], data["hits"], data["damage"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(shots > 0, hits / np.where(shots > 0, shots, 1), np.nan)
+    dpr = dmg / R
+    pairs = []
+    for i, (g, gs) in enumerate(gun_list):
+        for j, (m, ms) in enumerate(mov_list):
+            pairs.append(_row(None, g, m, gs, ms, R, shots[i, j], hits[i, j], dmg[i, j]))
+
+    def season_mean(a, axis):
+        """Per-season mean over the pairs that have a value (NaN where none has: 'Mean of empty slice')."""
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(a, axis=axis)
+
+    targeting = [dict(p, mode="targeting") for p in pairs]
+    overall_t = [_row_from("targeting", g, ALL, gs, "", R, season_mean(rate[i], 0), season_mean(dpr[i], 0),
+                           int(shots[i].sum()), int(hits[i].sum())) for i, (g, gs) in enumerate(gun_list)]
+    nm = len(mov_list)
+    movement = [dict(pairs[i * nm + j], mode="movement") for j in range(nm) for i in range(len(gun_list))]
+    overall_m = [_row_from("movement", ALL, m, "", ms, R, season_mean(rate[:, j], 0), season_mean(dpr[:, j], 0),
+                           int(shots[:, j].sum()), int(hits[:, j].sum())) for j, (m, ms) in enumerate(mov_list)]
+    return dict(rules=rules.as_dict(), seeds=list(seeds), confidence=CONFIDENCE,
+                guns=[dict(name=g, spec=s) for g, s in gun_list],
+                movements=[dict(name=m, spec=s) for m, s in mov_list],
+                targeting=dict(pairs=targeting, overall=overall_t),
+                movement=dict(pairs=movement, overall=overall_m),
+                enemy=dict(shots=data["enemy_shots"].sum(axis=2).tolist(),
+                           hits=data["enemy_hits"].sum(axis=2).tolist(),
+                           damage=data["enemy_damage"].sum(axis=2).tolist()))
+
+
+# ---------------------------------------------------------------- output
+
+def _n(k, word):
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _modes(mode):
+    return ("targeting", "movement") if mode == "both" else (mode,)
+
+
+def _cell(mean, half, scale, digits):
+    if not np.isfinite(mean):
+        return "-"
+    ci = "n/a" if not np.isfinite(half) else f"{half * scale:.{digits}f}"
+    return f"{mean * scale:.{digits}f} ± {ci}"
+
+
+def format_tables(summary, mode="both"):
+    """Text tables: rows = movements, columns = guns; hit % and damage per round, each mean ± 95% CI."""
+    guns = [g["name"] for g in summary["guns"]]
+    movs = [m["name"] for m in summary["movements"]]
+    R = summary["rules"]["rounds"]
+    lines = []
+    for md in _modes(mode):
+        sec = summary[md]
+        cells = {(p["gun"], p["movement"]): p for p in sec["pairs"] + sec["overall"]}
+        cols = guns + ([ALL] if md == "movement" else [])
+        rows = movs + ([ALL] if md == "targeting" else [])
+        if md == "targeting":
+            title = (f"Targeting challenge: each gun fires power-3 bullets standing still "
+                     f"({_n(len(summary['seeds']), 'season')} x {_n(R, 'round')}; mean ± {summary['confidence']:.0%} CI "
+                     f"over seasons; higher is better)")
+        else:
+            title = (f"Movement challenge: the guns' hit rate and the damage each movement takes "
+                     f"({_n(len(summary['seeds']), 'season')} x {_n(R, 'round')}; mean ± {summary['confidence']:.0%} CI "
+                     f"over seasons; lower is better)")
+        lines.append(title)
+        for key, half, scale, digits, what in (("hit_rate", "hit_rate_ci_half", 100.0, 1, "hit %"),
+                                               ("dmg_per_round", "dmg_per_round_ci_half", 1.0, 1,
+                                                "damage per round" if md == "targeting"
+                                                else "damage taken per round")):
+            table = [[r] + [_cell(cells[(c, r)][key], cells[(c, r)][half], scale, digits) if (c, r) in cells
+                            else "-" for c in cols] for r in rows]
+            head = [f"{what} (movement \\ gun)"] + cols
+            widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
+            lines.append("")
+            lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+            for t in table:
+                if t[0] == ALL:
+                    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+                lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _rows(summary, mode):
+    out = []
+    for md in _modes(mode):
+        out += summary[md]["pairs"] + summary[md]["overall"]
+    return out
+
+
+def csv_text(summary, mode="both"):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in _rows(summary, mode):
+        w.writerow({k: ("" if isinstance(r[k], float) and not np.isfinite(r[k]) else
+                        (repr(r[k]) if isinstance(r[k], float) else r[k])) for k in CSV_FIELDS})
+    return buf.getvalue()
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return float(x) if np.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def json_text(summary, mode="both"):
+    d = {k: v for k, v in summary.items() if k not in ("targeting", "movement")}
+    d["mode"] = mode
+    for md in _modes(mode):
+        d[md] = summary[md]
+    return json.dumps(_jsonable(d), indent=2) + "\n"
+
+
+def plot_png(summary, mode="both"):
+    """PNG bytes: one panel per mode, grouped bars with 95% CI error bars (hit rate %).
+
+    targeting: groups = movements (+ ALL), one bar per gun; movement: groups = guns (+ ALL), one bar per
+    movement.
+    """
+    import matplotlib
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    guns = [g["name"] for g in summary["guns"]]
+    movs = [m["name"] for m in summary["movements"]]
+    modes = _modes(mode)
+    fig, axes = plt.subplots(len(modes), 1, figsize=(max(8.0, 0.9 * (max(len(guns), len(movs)) + 1) + 3),
+                                                        4.8 * len(modes)), squeeze=False)
+    for ax, md in zip(axes[:, 0], modes):
+        sec = summary[md]
+        cells = {(p["gun"], p["movement"]): p for p in sec["pairs"] + sec["overall"]}
+        if md == "targeting":
+            groups, series = movs + [ALL], guns
+            key = lambda grp, s: (s, grp)   # noqa: E731
+            title = "Targeting challenge: gun hit rate (higher is better)"
+        else:
+            groups, series = guns + [ALL], movs
+            key = lambda grp, s: (grp, s)   # noqa: E731
+            title = "Movement challenge: enemy gun hit rate (lower is better)"
+        width = 0.8 / max(1, len(series))
+        x = np.arange(len(groups))
+        cmap = plt.get_cmap("tab20" if len(series) > 10 else "tab10")
+        for k, s in enumerate(series):
+            vals, errs = [], []
+            for grp in groups:
+                c = cells.get(key(grp, s))
+                m = c["hit_rate"] if c else float("nan")
+                h = c["hit_rate_ci_half"] if c else float("nan")
+                vals.append(100.0 * m if np.isfinite(m) else 0.0)
+                errs.append(100.0 * h if np.isfinite(h) else 0.0)
+            ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=s.replace("sample.", ""),
+                   color=cmap(k % cmap.N), error_kw=dict(elinewidth=0.8))
+        ax.set_xticks(x)
+        ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("hit rate % (mean ± 95% CI over seasons)")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(0, 105)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=7, ncol=max(1, (len(series) + 15) // 16), loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                  borderaxespad=0.0)
+    fig.suptitle(f"gfsim challenge: {_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}, "
+                 f"{summary['rules']['width']}x{summary['rules']['height']}", fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def write_outputs(summary, mode="both", csv_path=None, plot_path=None):
+    """Render everything first, then write each file atomically (a rendering error writes nothing)."""
+    files = []
+    if csv_path:
+        files.append((csv_path, csv_text(summary, mode)))
+    if plot_path:
+        files.append((plot_path, plot_png(summary, mode)))
+    for path, data in files:
+        write_atomic(path, data)
+
+
+# ---------------------------------------------------------------- command line
+
+def parse_seeds(text):
+    """'0..9' (inclusive), '3', '1,4,9' or a mix -> list of ints (the seasons' seeds)."""
+    seeds = []
+    if not str(text).strip():
+        raise ChallengeError("--seeds is empty: a challenge needs at least one season")
+    for piece in str(text).split(","):
+        piece = piece.strip()
+        m = re.fullmatch(r"(-?\d+)\s*\.\.\s*(-?\d+)", piece)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if b < a:
+                raise ChallengeError(f"--seeds range {piece!r} is empty (end before start)")
+            if b - a + 1 + len(seeds) > MAX_SEASONS:
+                raise ChallengeError(f"--seeds lists more than {MAX_SEASONS} seasons")
+            seeds.extend(range(a, b + 1))
+        elif re.fullmatch(r"-?\d+", piece):
+            seeds.append(int(piece))
+        else:
+            raise ChallengeError(f"--seeds: expected a seed, a list (1,2,5) or a range (0..9), got {piece!r}")
+    if not seeds:
+        raise ChallengeError("--seeds is empty: a challenge needs at least one season")
+    if len(set(seeds)) != len(seeds):
+        raise ChallengeError("--seeds lists a seed twice")
+    return seeds
+
+
+def _seasons(text):
+    v = _positive_int(text)
+    if v > MAX_SEASONS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEASONS} seasons, got {text!r}")
+    return v
+
+
+HELP_EPILOG = """\
+names:
+  --guns takes gun parts (`gfsim bots`), each GUN or GUN:key=value,...; the shooter is
+  lock+GUN:power=3,energy_rule=0+still (power 3, never moving). A name containing '+' is
+  a whole bot spec used as is. --movements takes sample robots (sample.Walls; `samples` =
+  all of them), movement parts (orbit, stopgo:step=60, ...: played as lock+none+PART) or
+  whole bot specs. Default names not registered in this build (gf, knn, learned, surf
+  until they land) are skipped with a note; unknown names given explicitly are errors.
+
+statistics:
+  one season = one seed's battle of --rounds rounds for one (gun, movement) pair, the
+  same seeds for every pair. Per season: hit rate = the gun's hits / shots (seasons
+  without a shot are left out), damage per round = the gun's bullet damage / rounds.
+  Table cells are the mean over seasons ± the half-width of a 95% Student-t interval,
+  t(0.975, n-1) * s / sqrt(n) (s: standard deviation of the n season values, ddof=1).
+  With one season the interval is undefined: "n/a" (empty in CSV, null in JSON, no
+  error bar). ALL = per season the mean over the row's pairs, then mean ± CI over the
+  seasons. Samples fire back; composite movements do not fire.
+
+output:
+  stdout: the tables (rows = movements, columns = guns; targeting adds an ALL row per
+  gun, movement an ALL column per movement), then battles, turns and wall time; --json
+  prints everything as JSON instead. --csv: one row per (mode, gun, movement) with
+  mean, CI low/high/half-width, seasons, shots, hits. --plot: grouped bars with CI
+  error bars, one panel per mode. Files are written atomically, only on success.
+
+examples:
+  gfsim challenge targeting --guns headon,linear,circular --movements samples,orbit,stopgo
+  gfsim challenge movement --movements orbit:flip_prob=0.05 --seasons 20 --csv mc.csv
+  gfsim challenge both --rounds 35 --seasons 10 --plot challenge.png --jobs 2
+"""
+
+
+def build_parser(prog="gfsim challenge"):
+    p = _Parser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=HELP_EPILOG,
+                description="Targeting and movement challenges (after the Robocode wiki's): every gun fires "
+                            "power-3 bullets without moving at every reference movement, one battle (a season) "
+                            "per seed; prints hit rate and damage per round with 95% confidence intervals.")
+    p.add_argument("mode", nargs="?", default="both", choices=MODES,
+                   help="targeting: how well each gun hits each movement; movement: how hard each movement is "
+                        "to hit, by the same battles; both (default)")
+    p.add_argument("--guns", default=None, metavar="G,G,...",
+                   help="guns to test (default: " + ",".join(DEFAULT_GUNS) + ")")
+    p.add_argument("--movements", default=None, metavar="M,M,...",
+                   help="reference movements (default: " + ",".join(DEFAULT_MOVEMENTS)
+                        + "; samples = every sample robot)")
+    p.add_argument("--gun-params", default=None, metavar="K=V,...",
+                   help="extra parameters for every gun that has them (e.g. tolerance=2,max_age=5); "
+                        "power and energy_rule may be overridden here too")
+    p.add_argument("--rounds", type=_positive_int, default=35, help="rounds per season (default 35)")
+    sg = p.add_mutually_exclusive_group()
+    sg.add_argument("--seasons", type=_seasons, default=None,
+                    help="number of seasons, seeds 0..N-1 (default 10)")
+    sg.add_argument("--seeds", default=None, help="the seasons' seeds instead: 7, 1,2,5 or 0..9")
+    p.add_argument("--field", default="800x600", help="battlefield WIDTHxHEIGHT (default 800x600)")
+    p.add_argument("--gun-cooling", type=float, default=0.1, help="gun cooling rate per turn (default 0.1)")
+    p.add_argument("--inactivity", type=int, default=450, help="inactivity time in turns (default 450)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help=f"battles played in parallel processes (default: the number of CPUs, here "
+                        f"{default_jobs()}; 1 = in this process); results do not depend on it")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="play the battles on a Dask distributed cluster (e.g. tcp://host:8786) instead of "
+                        "local processes; needs dask.distributed here and gfsim on the workers")
+    p.add_argument("--csv", default=None, metavar="PATH", help="write one CSV row per (mode, gun, movement)")
+    p.add_argument("--plot", default=None, metavar="PATH.png", help="write a PNG bar chart with CI error bars")
+    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of tables")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    return p
+
+
+def _rules(args):
+    from .rules import Rules, parse_field, RulesError
+    try:
+        w, h = parse_field(args.field)
+        return Rules(width=w, height=h, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
+                     inactivity_time=args.inactivity)
+    except RulesError as e:
+        raise ChallengeError(str(e)) from None
+
+
+def check_out_path(path, option, suffix=None):
+    """Fail early (before any battle) on an output path that cannot be written."""
+    if suffix and not path.lower().endswith(suffix):
+        raise ChallengeError(f"{option} must name a {suffix} file, got {path!r}")
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        raise ChallengeError(f"{option}: directory {d} does not exist")
+    if os.path.isdir(path):
+        raise ChallengeError(f"{option}: {path} is a directory")
+    if not os.access(d, os.W_OK):
+        raise ChallengeError(f"{option}: directory {d} is not writable")
+
+
+def parse_args(argv, prog="gfsim challenge", defaults=None):
+    """Parse and validate everything that can be checked before playing; ChallengeError on bad input."""
+    parser = build_parser(prog)
+    if defaults:
+        parser.set_defaults(**defaults)
+    args = parser.parse_args(argv)
+    args.seed_list = parse_seeds(args.seeds) if args.seeds is not None else list(range(args.seasons or 10))
+    args.rules = _rules(args)
+    if args.csv:
+        check_out_path(args.csv, "--csv")
+    if args.plot:
+        check_out_path(args.plot, "--plot", ".png")
+    if args.csv and args.plot and os.path.abspath(args.csv) == os.path.abspath(args.plot):
+        raise ChallengeError("--csv and --plot name the same file")
+    if args.scheduler:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise ChallengeError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from None
+    args.resolved = resolve(None if args.guns is None else _split_names(args.guns),
+                            None if args.movements is None else _split_names(args.movements),
+                            args.gun_params)
+    return args
+
+
+def execute(args, name="gfsim challenge"):
+    """Play the parsed challenge, print the skip notes, show progress; returns the summary."""
+    for note in args.resolved[2]:
+        print(f"{name}: note: {note}", file=sys.stderr)
+    n = len(args.resolved[0]) * len(args.resolved[1]) * len(args.seed_list)
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    bar = update = None
+    if show:
+        from tqdm import tqdm
+        bar = tqdm(total=n, desc="challenge", unit="battle", file=sys.stderr, leave=False)
+
+        def update(done):
+            bar.update(done - bar.n)
+    try:
+        summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
+                                scheduler=args.scheduler, progress=update, resolved=args.resolved)
+    finally:
+        if bar is not None:
+            bar.close()
+    write_outputs(summary, args.mode, args.csv, args.plot)
+    return summary
+
+
+def footer(summary):
+    how = f"scheduler {summary['scheduler']}" if summary["scheduler"] else _n(summary['jobs'], 'job')
+    rate = summary["turns"] / summary["battle_time"] if summary["battle_time"] > 0 else float("inf")
+    return (f"{_n(summary['battles'], 'battle')} ({_n(len(summary['guns']), 'gun')} x "
+            f"{_n(len(summary['movements']), 'movement')} x "
+            f"{_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}), {summary['turns']:,} turns "
+            f"in {summary['wall_time']:.1f} s wall ({how}; {summary['battle_time']:.1f} s in battles, "
+            f"{rate:,.0f} turns/s)")
+
+
+def main(argv=None, prog="gfsim challenge", defaults=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse_args(argv, prog, defaults)
+        summary = execute(args, prog)
+    except SystemExit as e:     # --help
+        return e.code if isinstance(e.code, int) else 0
+    except ChallengeError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:        # an output file that could not be written after all
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (nothing written)", file=sys.stderr)
+        return 130
+    try:
+        if args.json:
+            sys.stdout.write(json_text(summary, args.mode))
+        else:
+            print(format_tables(summary, args.mode))
+            print()
+            print(footer(summary))
+            for path in (args.csv, args.plot):
+                if path:
+                    print(f"written: {path}")
+        sys.stdout.flush()
+    except BrokenPipeError:     # output cut short by the reader (e.g. `| head`): not an error
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
