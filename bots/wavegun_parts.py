@@ -31,6 +31,9 @@ KNN_FEATURES = (
     ("dist10", 0.0, 80.0, 2.0),
 )
 
+_LAG = Param("lag", 1.0, 0.0, 1.0,
+             "1 = learn each wave's label with the features the gun saw when it aimed (one turn before the "
+             "bullet's wave leaves: what a query will look like); 0 = with the wave's own features, as the dataset")
 _GF_PARAMS = (
     Param("dist_segs", 3.0, 1.0, 10.0, "distance segments (equal widths over 0..max_distance)"),
     Param("lat_segs", 3.0, 1.0, 10.0, "|lateral velocity| segments (equal widths over 0..8)"),
@@ -45,19 +48,22 @@ _GF_PARAMS = (
                                        "[gf_lo, gf_hi] (1 inside)"),
     Param("rolling", 30.0, 1.0, 1e6, "rolling-average depth: bins = (bins * depth + visit) / (depth + 1)"),
     Param("max_distance", 900.0, 100.0, 5000.0, "distance covered by the distance segments (px)"),
+    _LAG,
 )
 _KNN_PARAMS = (
     Param("k", 30.0, 1.0, float(wg.MAX_K), "neighbours: k = min(k, max(1, stored / 10))"),
     Param("bandwidth", 0.1, 0.01, 1.0, "Gaussian KDE bandwidth over the neighbours' interval centres (GF units)"),
     Param("max_points", 50000.0, 100.0, 200000.0, "waves stored at most (oldest dropped first)"),
+    _LAG,
 )
 _LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
                               "trained on battles against random orbit)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
+    _LAG,
 )
 _VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
-    _LEARNED_PARAMS[0],)
+    _LEARNED_PARAMS[0], _LAG)
 
 WAVE_GUNS = (
     Component("gf", "gun", GUN_GF,
@@ -185,6 +191,7 @@ def _prepare(gun, v):
     for a, name in enumerate(wg.AIMER_NAMES):
         head[wg.WH_USE + a] = 1.0 if name in lay["aimers"] else 0.0
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
+    head[wg.WH_LAG] = v["lag"]
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]

@@ -77,6 +77,7 @@ GF_SCAN_BINS = 101   # resolution of the k-NN gun's KDE argmax
 WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL, WH_GF_MAXD = range(12, 19)
 WH_NEED_FEATURES = 19
 WH_GF_WSEG, WH_GF_TSEG = 38, 39    # (free slots after WH_AIM_ANGLES)
+WH_LAG = 46         # 1 = learn each label with the features the gun aimed with (one turn earlier)
 # per round
 WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE, WH_AIM_AIMER = range(20, 28)
 # per battle
@@ -91,7 +92,8 @@ HEADER = 64
 (W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = range(12)
 W_AIM_GF = 12         # + a: aimer a's GF on this wave (when W_AIMED)
 W_FEAT = W_AIM_GF + N_AIMERS
-W_STRIDE = W_FEAT + N_FEAT
+W_LFEAT = W_FEAT + N_FEAT   # the features the gun had when it aimed for this wave: the previous wave's
+W_STRIDE = W_LFEAT + N_FEAT
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = range(6)
@@ -509,7 +511,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
             lo = -acc[n - 1, 1] / mea
             hi = -acc[0, 0] / mea
         m[WH_WAVES_LABELLED] += 1.0
-        feat = w[W_FEAT:W_FEAT + N_FEAT]
+        feat = w[W_LFEAT:W_LFEAT + N_FEAT] if m[WH_LAG] != 0.0 else w[W_FEAT:W_FEAT + N_FEAT]
         if w[W_AIMED] != 0.0:
             for a in range(N_AIMERS):
                 if m[WH_USE + a] != 0.0:
@@ -634,6 +636,14 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 vg = min(cool, t + 1.0 - m[WH_LAST_FIRE])
             _features(m, st, ox, oy, b, lat, speed, power, fired > 0.0, vg, energy_before,
                       w[W_FEAT:W_FEAT + N_FEAT])
+            # the gun aims a turn before it fires, from the state it saw then: the wave created last
+            # turn (if there is one) holds those features (see WH_LAG)
+            prev = w
+            if m[WH_WAVE_N] >= 2.0:
+                prev = _wave(m, (int(m[WH_WAVE_HEAD]) + int(m[WH_WAVE_N]) - 2) % WAVE_CAP)
+                if prev[W_FIRE] != t:
+                    prev = w
+            w[W_LFEAT:W_LFEAT + N_FEAT] = prev[W_FEAT:W_FEAT + N_FEAT]
     if fired > 0.0:
         m[WH_SHOTS] += 1.0
         m[WH_LAST_POWER] = fired
@@ -651,9 +661,12 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     q = np.empty(N_FEAT)
     if m[WH_NEED_FEATURES] != 0.0:
         _features(m, st, nx, ny, b, lat, speed, power, True, 0.0, st[ST_ENERGY], q)
+    # The bullet rides the wave that leaves a turn from now, whose guess factors are measured from the
+    # bearing to the enemy *then*: aim relative to its position one step along its velocity.
+    b1 = math.atan2(en[EN_X] + en[EN_VEL] * math.sin(en[EN_HEADING]) - nx,
+                    en[EN_Y] + en[EN_VEL] * math.cos(en[EN_HEADING]) - ny)
     best_a = -1
     best_rate = -1.0
-    tb = m[0:0]
     for a in range(N_AIMERS):
         if m[WH_USE + a] == 0.0:
             continue
@@ -686,7 +699,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 gf, found = neighbour_aim(mb_knn, q, m, bins)
             else:
                 gf, found = neighbour_aim(mb_learned, q, m, bins)
-            angle = b + gf * lat * mea
+            angle = b1 + gf * lat * mea
         if bins.shape[0] > 0:
             tele_normalise(bins)
         m[WH_AIM_ANGLES + a] = angle

@@ -500,7 +500,7 @@ def base_meta(rules, specs, virtual_power=2.0):
     for sp in specs:
         b = sp if not isinstance(sp, str) else parse_bot(sp)
         bots.append({"spec": b.name, "advanced": bool(b.advanced),
-                     "parts": {cat: {"component": name, "params": {k: float(v) for k, v in vals.items()}}
+                     "parts": {cat: {"component": name, "params": {k: v if isinstance(v, str) else float(v) for k, v in vals.items()}}
                                for cat, (name, vals) in b.parts.items()}})
     try:
         from importlib.metadata import version
