@@ -327,7 +327,7 @@ class Renderer:
         w = rp.waves
         mea = rp.wave_mea(rows)
         s = fv.scale
-        thick = max(2, int(round(3 * s)))
+        thick = max(3, int(round(4 * s)))
         for k, q in enumerate(rows):
             is_real = w["real"][q] == 1
             if not (real if is_real else virtual):
