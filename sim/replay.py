@@ -470,7 +470,7 @@ def replay_from_battle(result, bots, waves=True, virtual_waves=False):
 
     waves: add the gun-wave section (1v1 battles; sim.waves.gun_waves on the recorded trace) with the
     waves of real bullets, and with virtual_waves also one wave per shooter and turn without a bullet
-    (about 15x more rows: ~1 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
+    (about 14x more rows: ~0.7 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
     goes in."""
     from bots.registry import BotSpec, parse_bot
     if result.robots_trace is None:
