@@ -37,11 +37,42 @@ members (all little-endian, no object arrays):
 ``scores.round_scores`` / ``scores.round_stats``
     (rounds, n, 9) score columns (sim.constants S_*) and (rounds, n, 2) shots, hits.
 
+``waves.<field>`` (optional, 1v1 battles)
+    the gun waves of sim.waves.gun_waves, one row per real bullet (and per
+    shooter and turn without a bullet too when recorded with
+    ``virtual_waves=True``), sorted by (round, turn, shooter): ``round``,
+    ``turn`` (the fire turn t), ``shooter``, ``target``, ``real`` (1 = a bullet
+    rides the wave), ``hit`` (that bullet hit the target), ``bullet`` (its id,
+    -1 for virtual waves), ``center_turn`` (the turn the front reached the
+    target's centre, -1 if never), ``fire_x``, ``fire_y`` (1/256 px; the shooter
+    at the end of turn t-1), ``bearing`` (direct bearing to the target then,
+    2**20 steps), ``speed`` (bullet speed, float64), ``lat_dir`` (int8, the
+    target's lateral direction, +1 clockwise), ``gf_lo``, ``gf_hi`` (the hull of
+    the guess factors that would have hit), ``gf_center`` (the target centre's
+    GF, NaN if never reached), ``gf_fired`` (the bullet's GF, NaN for virtual
+    waves), the four GFs float32. The classic MEA asin(8 / speed) is not
+    stored. A GF g lies at absolute angle ``bearing + g * lat_dir * mea``, and at
+    the end of turn ``now`` the front has radius ``(now - t + 1) * speed``.
+``telemetry.<field>`` (optional)
+    what the bots' guns and movements thought (bots/telemetry.py), one row per
+    (robot, kind, round, turn), the last one written when a bot wrote several,
+    sorted by (round, turn, kind, robot): ``robot``, ``kind`` (TK_AIM = 0, the
+    gun's aiming density for the wave fired in ``turn``; TK_DANGER = 1, the
+    surfer ``robot``'s danger along the enemy wave fired in ``turn``),
+    ``round``, ``turn``, ``source_x``, ``source_y`` (1/256 px), ``bearing``
+    (2**20 steps), ``speed``, ``lat_dir`` (int8), ``mea`` (float64) and ``bins``
+    (rows, TELE_BINS) uint16: the density over GF -1..1 (bin k at
+    -1 + 2k/(TELE_BINS-1)) relative to the row's largest value (65535). Rows a
+    bot wrote with non-finite values, an unknown kind or outside the battle are
+    left out (counted in the section's ``dropped``).
+
 Sections and versions. ``meta["sections"]`` maps each section (the member
-prefix) to ``{"version": v, "required": bool}``. Later issues add optional
-sections (``waves``, ``danger``) without changing FORMAT_VERSION: a reader
-skips optional sections it does not know and refuses files whose required
-sections it does not know, or whose FORMAT_VERSION is newer than its own.
+prefix) to ``{"version": v, "required": bool, ...}``. Optional sections
+(``waves``, ``telemetry``) came without changing FORMAT_VERSION: a reader
+skips optional sections it does not know (or of a newer section version) and
+refuses files whose required sections it does not know, or whose
+FORMAT_VERSION is newer than its own. A known optional section is validated
+like the rest: a damaged one makes the file corrupt.
 
 Scan arcs are the radar sweep of each turn (radar heading at t-1 to t, the
 shorter way round), drawn when bit 0 of ``scan`` is set. Quantized values are
@@ -68,7 +99,8 @@ import numpy as np
 FORMAT = "gfsim-replay"
 FORMAT_VERSION = 1
 SUFFIX = ".gfr"
-SECTIONS = {"robots": 1, "bullets": 1, "events": 1, "scores": 1}   # what this reader understands
+SECTIONS = {"robots": 1, "bullets": 1, "events": 1, "scores": 1}   # the required sections this reader knows
+OPTIONAL_SECTIONS = {"waves": 1, "telemetry": 1}                     # and the optional ones
 
 POS_Q = 256            # steps per pixel
 ANG_Q = 1 << 20        # steps per full circle
@@ -84,6 +116,20 @@ _ANGLES = ("heading", "gun", "radar")
 BULLET_FIELDS = ("round", "owner", "id", "birth", "x0", "y0", "heading", "power", "end", "end_x", "end_y",
                  "reason", "victim")
 EVENT_FIELDS = ("round", "turn", "type", "robot", "other", "value")
+WAVE_INT = ("round", "turn", "shooter", "target", "real", "hit", "bullet", "center_turn")
+WAVE_FLOAT = ("fire_x", "fire_y", "bearing", "speed", "lat_dir", "gf_lo", "gf_hi", "gf_center", "gf_fired")
+WAVE_FIELDS = WAVE_INT + WAVE_FLOAT
+_WAVE_GF = ("gf_lo", "gf_hi", "gf_center", "gf_fired")
+TELE_INT = ("robot", "kind", "round", "turn")
+TELE_FLOAT = ("source_x", "source_y", "bearing", "speed", "lat_dir", "mea")
+TELE_FIELDS = TELE_INT + TELE_FLOAT + ("bins",)
+# bots/telemetry.py's layout, repeated so that reading a replay needs neither numba nor the bots
+# (tests/test_replay.py checks they agree)
+TELE_BINS = 51
+TK_AIM, TK_DANGER = 0, 1
+TELE_SOURCE_COLUMNS = ("robot", "kind", "round", "turn", "source_x", "source_y", "bearing", "bullet_speed",
+                       "lat_dir", "mea")
+BINS_Q = 65535         # a telemetry row's largest bin
 
 # event types
 (EVT_BULLET_HIT, EVT_BULLET_HIT_BULLET, EVT_BULLET_MISSED, EVT_HIT_WALL, EVT_HIT_ROBOT, EVT_DEATH,
@@ -101,6 +147,7 @@ ROBOT_EXPLOSION_TURNS = 71
 SCORE_COLUMNS = ("survival", "last_survivor", "bullet_damage", "bullet_kill", "ram_damage", "ram_kill",
                  "firsts", "seconds", "thirds")
 N_TOTAL_SCORE = 6   # the first six score columns add up to the total score
+WAVE_PASS_MARGIN = 40.0   # px: a wave is drawn until its front is this far past its target's centre
 
 
 class ReplayError(ValueError):
@@ -132,10 +179,13 @@ class Replay:
     """A decoded replay: metadata plus per-frame robot arrays and per-bullet / per-event tables.
 
     Robot arrays are (frames, n) float64 (``state`` and ``scan`` integer); frame f of round r
-    is turn ``f - round_start[r]``. Bullets and events are dicts of 1-D arrays.
+    is turn ``f - round_start[r]``. Bullets and events are dicts of 1-D arrays. ``waves`` and
+    ``telemetry`` are dicts of 1-D arrays (WAVE_FIELDS; TELE_FIELDS with ``bins`` (rows, bins)
+    float32 relative to each row's largest bin), or None when the replay has no such section.
     """
 
-    def __init__(self, meta, round_turns, robots, bullets, events, round_scores, round_stats):
+    def __init__(self, meta, round_turns, robots, bullets, events, round_scores, round_stats, waves=None,
+                 telemetry=None):
         self.meta = meta
         self.round_turns = np.asarray(round_turns, dtype=np.int64)
         self.round_start = np.concatenate([[0], np.cumsum(self.round_turns + 1)]).astype(np.int64)
@@ -145,8 +195,11 @@ class Replay:
         self.round_scores = np.asarray(round_scores, dtype=np.float64)
         self.round_stats = np.asarray(round_stats, dtype=np.int64)
         self.frame_round = np.repeat(np.arange(len(self.round_turns)), self.round_turns + 1)
+        self.waves = waves
+        self.telemetry = telemetry
         self._cum = None
         self._end = None
+        self._slices = {}
 
     # --- metadata views
     @property
@@ -247,6 +300,68 @@ class Replay:
             extent -= TWO_PI
         return start, extent
 
+    # --- waves and telemetry
+    def _round_slice(self, table, rnd):
+        """Rows [a, b) of a section table (sorted by round) that belong to a round."""
+        if table not in self._slices:
+            rounds = getattr(self, table)["round"]
+            self._slices[table] = np.searchsorted(rounds, np.arange(self.rounds + 1))
+        sl = self._slices[table]
+        return int(sl[rnd]), int(sl[rnd + 1])
+
+    def _fronts(self, frame, rows, turn, sx, sy, speed, target):
+        """Of candidate rows, those whose wave front is on the field and has not yet passed its (alive)
+        target at a frame, with their radii. target < 0: no target, only the field limits the wave."""
+        r, t = self.round_turn(frame)
+        radius = (t - turn + 1) * speed
+        W, H = self.width, self.height
+        far = np.sqrt(np.maximum(sx, W - sx) ** 2 + np.maximum(sy, H - sy) ** 2)
+        keep = (turn <= t) & (radius > 0.0) & (radius < far + WAVE_PASS_MARGIN)
+        tg = np.clip(target, 0, self.n - 1)
+        tx = self.robots["x"][frame][tg]
+        ty = self.robots["y"][frame][tg]
+        alive = self.robots["state"][frame][tg] != RS_DEAD
+        passed = radius > np.hypot(tx - sx, ty - sy) + WAVE_PASS_MARGIN
+        keep &= (target < 0) | (alive & ~passed)
+        return rows[keep], radius[keep]
+
+    def waves_at(self, frame, virtual=False):
+        """Gun waves to draw at a frame: (row indices into ``waves``, front radii). A wave is drawn from
+        its fire turn until its front is WAVE_PASS_MARGIN px past its target (or off the field); while
+        its target is dead it is not drawn. Virtual waves only with virtual=True."""
+        if self.waves is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        r, t = self.round_turn(frame)
+        a, b = self._round_slice("waves", r)
+        w = self.waves
+        rows = np.arange(a, b)
+        if not virtual:
+            rows = rows[w["real"][a:b] == 1]
+        return self._fronts(frame, rows, w["turn"][rows], w["fire_x"][rows], w["fire_y"][rows], w["speed"][rows],
+                            w["target"][rows])
+
+    def telemetry_at(self, frame, kind):
+        """Telemetry rows of a kind to draw at a frame, as waves_at draws waves: (rows, radii). The
+        target of an aim row is the other robot of a 1v1 battle; of a danger row, the surfer itself."""
+        if self.telemetry is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        r, t = self.round_turn(frame)
+        a, b = self._round_slice("telemetry", r)
+        tm = self.telemetry
+        rows = a + np.nonzero(tm["kind"][a:b] == kind)[0]
+        robot = tm["robot"][rows]
+        if kind == TK_DANGER:
+            target = robot
+        else:
+            target = 1 - robot if self.n == 2 else np.full(len(rows), -1)
+        return self._fronts(frame, rows, tm["turn"][rows], tm["source_x"][rows], tm["source_y"][rows],
+                            tm["speed"][rows], target)
+
+    def wave_mea(self, rows=None):
+        """Classic maximum escape angle asin(8 / speed) of gun waves."""
+        sp = self.waves["speed"] if rows is None else self.waves["speed"][rows]
+        return np.arcsin(8.0 / sp)
+
     # --- running statistics
     @property
     def round_end_turns(self):
@@ -316,8 +431,16 @@ def replays_equal(a: Replay, b: Replay):
     pairs += [(f"robots.{k}", a.robots[k], b.robots[k]) for k in a.robots]
     pairs += [(f"bullets.{k}", a.bullets[k], b.bullets[k]) for k in a.bullets]
     pairs += [(f"events.{k}", a.events[k], b.events[k]) for k in a.events]
+    for sec in ("waves", "telemetry"):
+        ta, tb = getattr(a, sec), getattr(b, sec)
+        if (ta is None) != (tb is None):
+            return False, f"{sec} present in only one replay"
+        if ta is not None:
+            if set(ta) != set(tb):
+                return False, f"{sec} columns differ"
+            pairs += [(f"{sec}.{k}", ta[k], tb[k]) for k in ta]
     for name, x, y in pairs:
-        if x.shape != y.shape or not np.array_equal(x, y):
+        if x.shape != y.shape or x.dtype != y.dtype or not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
             return False, f"{name} differs"
     return True, ""
 
@@ -333,17 +456,22 @@ def _trace_digest(robots_trace, bullets_trace, round_scores):
     return h.hexdigest()
 
 
-def record_replay(bots, rules=None, seed=0):
+def record_replay(bots, rules=None, seed=0, waves=True, virtual_waves=False):
     """Play a battle with recording on and return its Replay. `bots` are spec strings (or BotSpecs)."""
     from sim.battle import run_battle
     from sim.rules import Rules
     rules = rules or Rules()
     result = run_battle(bots, rules, seed=seed, record=True)
-    return replay_from_battle(result, bots)
+    return replay_from_battle(result, bots, waves=waves, virtual_waves=virtual_waves)
 
 
-def replay_from_battle(result, bots):
-    """Build a Replay from a BattleResult played with record=True; `bots` are the specs it was given."""
+def replay_from_battle(result, bots, waves=True, virtual_waves=False):
+    """Build a Replay from a BattleResult played with record=True; `bots` are the specs it was given.
+
+    waves: add the gun-wave section (1v1 battles; sim.waves.gun_waves on the recorded trace) with the
+    waves of real bullets, and with virtual_waves also one wave per shooter and turn without a bullet
+    (about 14x more rows: ~0.7 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
+    goes in."""
     from bots.registry import BotSpec, parse_bot
     if result.robots_trace is None:
         raise ValueError("the battle was played without record=True")
@@ -367,19 +495,111 @@ def replay_from_battle(result, bots):
     bullets = _bullet_table(bt, robots, round_start, n)
     events = _event_table(bullets, robots, state, round_start, n)
     rules = result.rules
+    sections = {k: {"version": v, "required": True} for k, v in SECTIONS.items()}
+    wave_table = _wave_table(result, round_turns, virtual_waves) if waves and n == 2 else None
+    if wave_table is not None:
+        sections["waves"] = {"version": OPTIONAL_SECTIONS["waves"], "required": False,
+                             "virtual": bool(virtual_waves), "rows": len(wave_table["round"])}
+    tele, dropped = _telemetry_table(getattr(result, "telemetry", None), n, round_turns)
+    if tele is not None:
+        sections["telemetry"] = {"version": OPTIONAL_SECTIONS["telemetry"], "required": False, "bins": TELE_BINS,
+                                 "rows": len(tele["round"]),
+                                 "dropped": int(dropped) + int(getattr(result, "telemetry_dropped", 0) or 0)}
     meta = {
         "format": FORMAT, "version": FORMAT_VERSION, "gfsim_version": gfsim_version(),
         "rules": rules.as_dict(), "bots": specs, "names": list(result.names), "seed": int(result.seed),
         "robots": n, "rounds": int(len(round_turns)), "frames": frames,
         "quantization": {"position": POS_Q, "angle": ANG_Q, "velocity": VEL_Q, "energy": ENERGY_Q,
                          "gun_heat": HEAT_Q},
-        "sections": {k: {"version": v, "required": True} for k, v in SECTIONS.items()},
+        "sections": sections,
         "results": [dict(name=r.name, rank=r.rank, total=r.total, firsts=r.firsts, shots=r.shots, hits=r.hits)
                     for r in result.results],
         "trace_sha256": _trace_digest(result.robots_trace, result.bullets_trace, result.round_scores),
     }
     return Replay(meta, round_turns, robots, bullets, events, result.round_scores,
-                  np.asarray(result.round_stats).astype(np.int64))
+                  np.asarray(result.round_stats).astype(np.int64), waves=wave_table, telemetry=tele)
+
+
+def _wave_table(result, round_turns, virtual):
+    """The waves section from sim.waves.gun_waves, holding exactly the values the file stores."""
+    from sim.waves import gun_waves, TraceError
+    try:
+        g = gun_waves(result)["columns"]
+    except TraceError:
+        return None
+    keep = np.ones(len(g["round"]), dtype=bool) if virtual else g["real_bullet"] == 1
+    src = {"round": "round", "turn": "turn", "shooter": "shooter", "target": "target", "real": "real_bullet",
+           "hit": "hit", "bullet": "bullet_id", "center_turn": "center_turn", "fire_x": "fire_x",
+           "fire_y": "fire_y", "bearing": "bearing", "speed": "bullet_speed", "lat_dir": "lat_dir",
+           "gf_lo": "gf_lo", "gf_hi": "gf_hi", "gf_center": "gf_center", "gf_fired": "gf_fired"}
+    w = {k: np.asarray(g[v])[keep] for k, v in src.items()}
+    order = np.lexsort((w["shooter"], w["turn"], w["round"]))
+    w = {k: v[order] for k, v in w.items()}
+    out = {k: w[k].astype(np.int64) for k in WAVE_INT}
+    out["fire_x"] = _dequantize("x", _quantize("x", w["fire_x"]))
+    out["fire_y"] = _dequantize("x", _quantize("x", w["fire_y"]))
+    out["bearing"] = _dequantize("heading", _quantize("heading", w["bearing"]))
+    out["speed"] = w["speed"].astype(np.float64)
+    out["lat_dir"] = np.where(w["lat_dir"] < 0, -1.0, 1.0)
+    for k in _WAVE_GF:
+        out[k] = w[k].astype(np.float32).astype(np.float64)
+    return {k: out[k] for k in WAVE_FIELDS}
+
+
+def _bins_relative(q):
+    """uint16 bins (row max 65535) -> float32 densities relative to the row's largest bin."""
+    return (q.astype(np.float32) / np.float32(BINS_Q)).astype(np.float32)
+
+
+def _telemetry_table(tele, n, round_turns):
+    """The telemetry section from BattleResult.telemetry (TELE_SOURCE_COLUMNS + TELE_BINS bins):
+    (table or None, rows left out)."""
+    if tele is None:
+        return None, 0
+    tele = np.asarray(tele, dtype=np.float64)
+    head = len(TELE_SOURCE_COLUMNS)
+    if tele.ndim != 2 or tele.shape[0] == 0:
+        return None, 0
+    if tele.shape[1] != head + TELE_BINS:
+        raise ValueError(f"telemetry has {tele.shape[1]} columns, expected {head + TELE_BINS}")
+    c = {name: tele[:, k] for k, name in enumerate(TELE_SOURCE_COLUMNS)}
+    bins = tele[:, head:]
+    rounds = len(round_turns)
+    ok = np.all(np.isfinite(tele), axis=1)
+    ok &= np.isin(c["kind"], (TK_AIM, TK_DANGER)) & (c["robot"] >= 0) & (c["robot"] < n)
+    ok &= (c["round"] >= 0) & (c["round"] < rounds) & (c["round"] == np.round(c["round"]))
+    ok &= (c["turn"] == np.round(c["turn"])) & (c["turn"] >= 0)
+    ok &= (c["bullet_speed"] > 0.0) & (c["mea"] > 0.0) & np.all(bins >= 0.0, axis=1)
+    ok[ok] &= c["turn"][ok] <= round_turns[c["round"][ok].astype(np.int64)]
+    ok &= np.all(np.abs(tele[:, 4:7]) < 1e6, axis=1)
+    dropped = int((~ok).sum())
+    idx = np.nonzero(ok)[0]
+    if len(idx) == 0:
+        return None, dropped
+    key = {k: c[k][idx].astype(np.int64) for k in TELE_INT}
+    # one row per (robot, kind, round, turn): the last one written
+    order = np.lexsort((idx, key["robot"], key["kind"], key["turn"], key["round"]))
+    idx = idx[order]
+    key = {k: v[order] for k, v in key.items()}
+    same = np.zeros(len(idx), dtype=bool)
+    same[:-1] = np.all(np.stack([key[k][:-1] == key[k][1:] for k in TELE_INT]), axis=0)
+    dropped += int(same.sum())
+    idx = idx[~same]
+    out = {k: v[~same] for k, v in key.items()}
+    out["source_x"] = _dequantize("x", _quantize("x", c["source_x"][idx]))
+    out["source_y"] = _dequantize("x", _quantize("x", c["source_y"][idx]))
+    out["bearing"] = _dequantize("heading", _quantize("heading", c["bearing"][idx]))
+    out["speed"] = c["bullet_speed"][idx].copy()
+    out["lat_dir"] = np.where(c["lat_dir"][idx] < 0, -1.0, 1.0)
+    out["mea"] = c["mea"][idx].copy()
+    out["bins"] = _bins_relative(_bins_quantized(bins[idx]))
+    return {k: out[k] for k in TELE_FIELDS}, dropped
+
+
+def _bins_quantized(bins):
+    top = bins.max(axis=1, keepdims=True)
+    rel = np.where(top > 0.0, bins / np.where(top > 0.0, top, 1.0), 1.0)
+    return np.round(rel * BINS_Q).astype(np.uint16)
 
 
 def _quantize(name, v):
@@ -525,7 +745,9 @@ def verify_replay(replay: Replay):
     """Re-simulate a replay from its metadata; returns (same, reason)."""
     from sim.battle import run_battle
     result = run_battle(replay.bots, replay.rules, seed=replay.seed, record=True)
-    again = replay_from_battle(result, replay.bots)
+    waves = replay.meta["sections"].get("waves")
+    again = replay_from_battle(result, replay.bots, waves=waves is not None,
+                               virtual_waves=bool(waves and waves.get("virtual")))
     if again.meta["trace_sha256"] != replay.meta["trace_sha256"]:
         return False, "the re-simulated trace differs from the recorded one (trace_sha256)"
     return replays_equal(again, replay)
@@ -585,6 +807,28 @@ def encode_replay(replay: Replay):
     arrays["events.value"] = e["value"].astype("<f8")
     arrays["scores.round_scores"] = replay.round_scores.astype("<f8")
     arrays["scores.round_stats"] = _smallest_int(replay.round_stats)
+    if replay.waves is not None:
+        w = replay.waves
+        for k in WAVE_INT:
+            arrays[f"waves.{k}"] = _smallest_int(w[k])
+        for k in ("fire_x", "fire_y"):
+            arrays[f"waves.{k}"] = _smallest_int(_quantize("x", w[k]))
+        arrays["waves.bearing"] = _smallest_int(_quantize("heading", w["bearing"]))
+        arrays["waves.speed"] = w["speed"].astype("<f8")
+        arrays["waves.lat_dir"] = w["lat_dir"].astype(np.int8)
+        for k in _WAVE_GF:
+            arrays[f"waves.{k}"] = w[k].astype("<f4")
+    if replay.telemetry is not None:
+        tm = replay.telemetry
+        for k in TELE_INT:
+            arrays[f"telemetry.{k}"] = _smallest_int(tm[k])
+        for k in ("source_x", "source_y"):
+            arrays[f"telemetry.{k}"] = _smallest_int(_quantize("x", tm[k]))
+        arrays["telemetry.bearing"] = _smallest_int(_quantize("heading", tm["bearing"]))
+        arrays["telemetry.speed"] = tm["speed"].astype("<f8")
+        arrays["telemetry.lat_dir"] = tm["lat_dir"].astype(np.int8)
+        arrays["telemetry.mea"] = tm["mea"].astype("<f8")
+        arrays["telemetry.bins"] = np.round(tm["bins"].astype(np.float64) * BINS_Q).astype("<u2")
     return arrays
 
 
@@ -756,7 +1000,106 @@ def _read(z, path):
     stats = _need(z, "scores.round_stats", path)
     if scores.shape[:2] != (rounds, n) or scores.ndim != 3 or stats.shape != (rounds, n, 2):
         raise bad("score tables do not match the rounds and robots")
-    return Replay(meta, turns, robots, bullets, events, scores.astype(np.float64), stats.astype(np.int64))
+    known = {name: info for name, info in sections.items()
+             if name in OPTIONAL_SECTIONS and info.get("version", 1) <= OPTIONAL_SECTIONS[name]}
+    waves = _read_waves(z, path, bad, meta, turns, n) if "waves" in known else None
+    tele = _read_telemetry(z, path, bad, known["telemetry"], turns, n) if "telemetry" in known else None
+    return Replay(meta, turns, robots, bullets, events, scores.astype(np.float64), stats.astype(np.int64),
+                  waves=waves, telemetry=tele)
+
+
+def _columns(z, path, bad, section, ints, floats, extra=()):
+    """The members of a section: ints must be integer, floats float (of the same length, 1-D)."""
+    cols = {k: _need(z, f"{section}.{k}", path) for k in ints + floats + extra}
+    rows = len(cols[ints[0]]) if cols[ints[0]].ndim == 1 else -1
+    for k in ints + floats:
+        a = cols[k]
+        if a.ndim != 1 or len(a) != rows:
+            raise bad(f"{section} columns differ in length ({section}.{k})")
+        if k in ints and a.dtype.kind not in "iu":
+            raise bad(f"{section}.{k} is {a.dtype}, expected integers")
+        if k in floats and a.dtype.kind not in "fiu":
+            raise bad(f"{section}.{k} is {a.dtype}, expected numbers")
+    return cols, rows
+
+
+def _read_waves(z, path, bad, meta, turns, n):
+    ints = WAVE_INT + ("fire_x", "fire_y", "bearing", "lat_dir")
+    floats = ("speed",) + _WAVE_GF
+    c, rows = _columns(z, path, bad, "waves", ints, floats)
+    for k in floats:
+        if c[k].dtype.kind != "f":
+            raise bad(f"waves.{k} is {c[k].dtype}, expected floats")
+    w = {k: c[k].astype(np.int64) for k in WAVE_INT}
+    w["fire_x"] = _dequantize("x", c["fire_x"].astype(np.int64))
+    w["fire_y"] = _dequantize("x", c["fire_y"].astype(np.int64))
+    w["bearing"] = _dequantize("heading", c["bearing"].astype(np.int64) % ANG_Q)
+    w["speed"] = c["speed"].astype(np.float64)
+    w["lat_dir"] = c["lat_dir"].astype(np.float64)
+    for k in _WAVE_GF:
+        w[k] = c[k].astype(np.float32).astype(np.float64)
+    w = {k: w[k] for k in WAVE_FIELDS}
+    if rows == 0:
+        return w
+    r = w["round"]
+    if np.any((r < 0) | (r >= len(turns))) or np.any(np.diff(r) < 0):
+        raise bad("a wave lies outside the battle's rounds (or waves are not sorted by round)")
+    t = w["turn"]
+    if np.any(t < 1) or np.any(t > turns[r]) or np.any((w["center_turn"] != -1) & ((w["center_turn"] < t) |
+                                                                                       (w["center_turn"] > turns[r]))):
+        raise bad("a wave's turn lies outside its round")
+    if (np.any((w["shooter"] < 0) | (w["shooter"] >= n)) or np.any((w["target"] < 0) | (w["target"] >= n))
+            or np.any(w["shooter"] == w["target"])):
+        raise bad("a wave names an unknown robot")
+    if (np.any(~np.isin(w["real"], (0, 1))) or np.any(~np.isin(w["hit"], (0, 1))) or np.any(w["hit"] > w["real"])
+            or np.any(~np.isin(w["lat_dir"], (-1.0, 1.0)))):
+        raise bad("a wave's real/hit/lat_dir flag is not 0/1 (or +-1)")
+    W, H = float(meta["rules"]["width"]), float(meta["rules"]["height"])
+    if (np.any((w["fire_x"] < 0) | (w["fire_x"] > W) | (w["fire_y"] < 0) | (w["fire_y"] > H))
+            or not np.all((w["speed"] > 0.0) & (w["speed"] <= 20.0))):
+        raise bad("a wave starts off the field or has an impossible bullet speed")
+    real = w["real"] == 1
+    if (not np.all(np.isfinite(w["gf_lo"]) & np.isfinite(w["gf_hi"]) & (w["gf_lo"] <= w["gf_hi"]))
+            or not np.all(np.isfinite(w["gf_fired"][real])) or np.any(np.isinf(w["gf_center"]))
+            or np.any(np.abs(np.concatenate([w["gf_lo"], w["gf_hi"], w["gf_fired"][real]])) > 100.0)):
+        raise bad("a wave's guess factors are not finite (or gf_lo > gf_hi)")
+    return w
+
+
+def _read_telemetry(z, path, bad, info, turns, n):
+    ints = TELE_INT + ("source_x", "source_y", "bearing", "lat_dir")
+    floats = ("speed", "mea")
+    c, rows = _columns(z, path, bad, "telemetry", ints, floats, extra=("bins",))
+    nb = info.get("bins", TELE_BINS)
+    b = c["bins"]
+    if not isinstance(nb, int) or nb < 2 or b.shape != (rows, nb) or b.dtype != np.uint16:
+        raise bad(f"telemetry.bins has shape {b.shape} ({b.dtype}), expected {(rows, nb)} uint16")
+    for k in floats:
+        if c[k].dtype.kind != "f":
+            raise bad(f"telemetry.{k} is {c[k].dtype}, expected floats")
+    tm = {k: c[k].astype(np.int64) for k in TELE_INT}
+    tm["source_x"] = _dequantize("x", c["source_x"].astype(np.int64))
+    tm["source_y"] = _dequantize("x", c["source_y"].astype(np.int64))
+    tm["bearing"] = _dequantize("heading", c["bearing"].astype(np.int64) % ANG_Q)
+    tm["speed"] = c["speed"].astype(np.float64)
+    tm["lat_dir"] = c["lat_dir"].astype(np.float64)
+    tm["mea"] = c["mea"].astype(np.float64)
+    tm["bins"] = _bins_relative(b)
+    tm = {k: tm[k] for k in TELE_FIELDS}
+    if rows == 0:
+        return tm
+    r = tm["round"]
+    if np.any((r < 0) | (r >= len(turns))) or np.any(np.diff(r) < 0):
+        raise bad("a telemetry row lies outside the battle's rounds (or rows are not sorted by round)")
+    if np.any(tm["turn"] < 0) or np.any(tm["turn"] > turns[r]):
+        raise bad("a telemetry row's turn lies outside its round")
+    if np.any((tm["robot"] < 0) | (tm["robot"] >= n)) or np.any(~np.isin(tm["kind"], (TK_AIM, TK_DANGER))):
+        raise bad("a telemetry row names an unknown robot or kind")
+    if np.any(~np.isin(tm["lat_dir"], (-1.0, 1.0))):
+        raise bad("a telemetry row's lat_dir is not +-1")
+    if not (np.all(np.isfinite(tm["speed"]) & (tm["speed"] > 0.0)) and np.all(np.isfinite(tm["mea"]) & (tm["mea"] > 0.0))):
+        raise bad("a telemetry row's bullet speed or MEA is not a positive finite number")
+    return tm
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Replay files: recording, the file format, determinism, and refusing bad files."""
+import dataclasses
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 
 from sim.replay import (FORMAT_VERSION, ReplayError, record_replay, replay_from_battle, save_replay, load_replay,
                         default_replay_path, verify_replay, replays_equal, bullet_speed, EVT_DEATH, EVT_BULLET_HIT,
-                        EVT_WIN, RS_DEAD)
+                        EVT_WIN, RS_DEAD, TELE_BINS, TELE_SOURCE_COLUMNS, TK_AIM, TK_DANGER, WAVE_PASS_MARGIN)
 from sim.rules import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,10 @@ def test_metadata(battle):
     assert rp.rules == Rules(rounds=3)
     assert m["rounds"] == 3 and m["robots"] == 2
     assert m["frames"] == int((result.round_turns + 1).sum()) == rp.frames
-    assert set(m["sections"]) == {"robots", "bullets", "events", "scores"}
+    assert set(m["sections"]) == {"robots", "bullets", "events", "scores", "waves"}   # samples write no telemetry
+    assert m["sections"]["waves"] == {"version": 1, "required": False, "virtual": False,
+                                      "rows": len(rp.waves["round"])}
+    assert rp.telemetry is None
 
 
 def test_twins_keep_their_specs():
@@ -183,12 +187,21 @@ def test_loaded_without_pickle(saved):
 
 
 def test_35_rounds_is_compact(tmp_path):
-    rp = record_replay(["sample.Crazy", "lock+circular:power=2+oscillate"], Rules(rounds=35), seed=3)
+    """35 rounds of two composite bots with their real waves and an aim and a danger row per real wave
+    (what GF guns and a surfer write) stay under 2 MB (measured: ~0.6 MB without telemetry, ~1.3 MB with)."""
+    from sim.battle import run_battle
+    bots = ["lock+circular+orbit", "lock+linear+orbit"]
+    result = run_battle(bots, Rules(rounds=35), seed=3, record=True)
+    rp = replay_from_battle(result, bots)
+    result.telemetry = synthetic_telemetry(rp)
+    rp = replay_from_battle(result, bots)
+    assert len(rp.telemetry["round"]) == 2 * int(rp.waves["real"].sum()) > 2000
     path = tmp_path / "big.gfr"
     save_replay(path, rp)
     size = path.stat().st_size
     assert size < 2_000_000, size
     assert rp.frames > 10_000
+    assert replays_equal(load_replay(path), rp)[0]
 
 
 def test_save_is_atomic(battle, saved, tmp_path, monkeypatch):
@@ -226,6 +239,266 @@ def test_replay_module_does_not_load_the_engine():
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# --- waves and telemetry sections -------------------------------------------------------------------
+
+def synthetic_telemetry(rp, seed=0):
+    """What a GF gun and a surfer would write: per real wave an aim row (the shooter's) and a danger row
+    (the target's), TELE_COLUMNS + TELE_BINS bins (a few bumps, summing to 1)."""
+    rng = np.random.default_rng(seed)
+    w = rp.waves
+    g = np.linspace(-1.0, 1.0, TELE_BINS)
+    rows = []
+    for q in np.nonzero(w["real"] == 1)[0]:
+        for kind, robot in ((TK_AIM, w["shooter"][q]), (TK_DANGER, w["target"][q])):
+            d = sum(rng.uniform() * np.exp(-0.5 * ((g - rng.uniform(-1, 1)) / 0.12) ** 2) for _ in range(4))
+            head = [robot, kind, w["round"][q], w["turn"][q], w["fire_x"][q] + rng.normal(),
+                    w["fire_y"][q] + rng.normal(), w["bearing"][q], w["speed"][q], w["lat_dir"][q],
+                    np.arcsin(8.0 / w["speed"][q])]
+            rows.append(np.concatenate([head, d / d.sum()]))
+    return np.array(rows).reshape(-1, len(TELE_SOURCE_COLUMNS) + TELE_BINS)
+
+
+@pytest.fixture(scope="module")
+def tele_battle(battle):
+    result, rp = battle
+    res = dataclasses.replace(result, telemetry=synthetic_telemetry(rp))
+    return res, replay_from_battle(res, BOTS)
+
+
+@pytest.fixture(scope="module")
+def tele_saved(tele_battle, tmp_path_factory):
+    path = tmp_path_factory.mktemp("rp") / "tele.gfr"
+    save_replay(path, tele_battle[1])
+    return path
+
+
+def test_telemetry_layout_is_bots_telemetry():
+    from bots import telemetry
+    assert TELE_SOURCE_COLUMNS == telemetry.TELE_COLUMNS and TELE_BINS == telemetry.TELE_BINS
+    assert (TK_AIM, TK_DANGER) == (telemetry.TK_AIM, telemetry.TK_DANGER)
+
+
+def test_waves_are_the_gun_waves_of_real_bullets(battle):
+    """One wave per real bullet that reached a live target; the bullet rides its wave: at every turn
+    of its flight it lies on the front (radius (now - t + 1) * speed from the fire point) at the angle
+    of the GF it was fired at, bearing + gf_fired * lat_dir * MEA."""
+    from sim.waves import gun_waves
+    result, rp = battle
+    g = gun_waves(result)["columns"]
+    w, b = rp.waves, rp.bullets
+    assert len(w["round"]) == int(g["real_bullet"].sum()) > 20
+    assert np.all(w["real"] == 1) and np.all(w["bullet"] >= 1)
+    assert np.all(np.diff(w["round"] * 10 ** 6 + w["turn"] * 2 + w["shooter"]) > 0)     # sorted
+    mea = rp.wave_mea()
+    checked = 0
+    for q in range(len(w["round"])):
+        m = np.nonzero((b["round"] == w["round"][q]) & (b["owner"] == w["shooter"][q]) & (b["id"] == w["bullet"][q]))[0]
+        assert len(m) == 1
+        m = m[0]
+        assert b["birth"][m] == w["turn"][q] and bullet_speed(b["power"][m]) == w["speed"][q]
+        assert w["hit"][q] == (b["reason"][m] == 2 and b["victim"][m] == w["target"][q])
+        assert w["gf_lo"][q] <= w["gf_hi"][q]
+        if w["hit"][q]:    # a hit bullet was fired inside the hit interval
+            assert w["gf_lo"][q] - 1e-3 <= w["gf_fired"][q] <= w["gf_hi"][q] + 1e-3
+        a = w["bearing"][q] + w["gf_fired"][q] * w["lat_dir"][q] * mea[q]
+        for now in range(b["birth"][m], b["end"][m]):
+            R = (now - w["turn"][q] + 1) * w["speed"][q]
+            d = (now - b["birth"][m]) * w["speed"][q]
+            bx = b["x0"][m] + d * np.sin(b["heading"][m])
+            by = b["y0"][m] + d * np.cos(b["heading"][m])
+            assert abs(np.hypot(bx - w["fire_x"][q], by - w["fire_y"][q]) - R) < 0.05
+            ex, ey = w["fire_x"][q] + R * np.sin(a), w["fire_y"][q] + R * np.cos(a)
+            assert np.hypot(bx - ex, by - ey) < 0.05 + R * 2e-6
+            checked += 1
+    assert checked > 300
+
+
+def test_virtual_waves_on_request(battle):
+    result, rp = battle
+    virt = replay_from_battle(result, BOTS, virtual_waves=True)
+    assert virt.meta["sections"]["waves"]["virtual"] is True
+    real = virt.waves["real"] == 1
+    assert real.sum() == len(rp.waves["round"]) and (~real).sum() > 10 * real.sum()
+    assert np.all(np.isnan(virt.waves["gf_fired"][~real])) and np.all(virt.waves["bullet"][~real] == -1)
+    for k in rp.waves:
+        assert np.array_equal(virt.waves[k][real], rp.waves[k], equal_nan=True), k
+    assert not replay_from_battle(result, BOTS, waves=False).meta["sections"].get("waves")
+
+
+def test_waves_at_culls_passed_and_unfired_waves(battle):
+    _, rp = battle
+    w = rp.waves
+    q = 0
+    r, t = int(w["round"][q]), int(w["turn"][q])
+    assert q not in rp.waves_at(rp.frame(r, t - 1))[0]
+    rows, radii = rp.waves_at(rp.frame(r, t))
+    assert q in rows and radii[list(rows).index(q)] == w["speed"][q]
+    # until the front is WAVE_PASS_MARGIN past the target's centre
+    for now in range(t, int(rp.round_turns[r]) + 1):
+        f = rp.frame(r, now)
+        R = (now - t + 1) * w["speed"][q]
+        tg = int(w["target"][q])
+        d = np.hypot(rp.robots["x"][f, tg] - w["fire_x"][q], rp.robots["y"][f, tg] - w["fire_y"][q])
+        shown = q in rp.waves_at(f)[0]
+        if rp.robots["state"][f, tg] == RS_DEAD:
+            assert not shown
+        else:
+            assert shown == (R <= d + WAVE_PASS_MARGIN), now
+
+
+def test_telemetry_section(tele_battle, battle):
+    result, rp = tele_battle
+    tm = rp.telemetry
+    n_real = int(rp.waves["real"].sum())
+    assert len(tm["round"]) == 2 * n_real and rp.meta["sections"]["telemetry"]["dropped"] == 0
+    assert tm["bins"].shape == (2 * n_real, TELE_BINS) and tm["bins"].dtype == np.float32
+    assert np.allclose(tm["bins"].max(axis=1), 1.0)            # relative to each row's largest bin
+    src = result.telemetry[np.lexsort((result.telemetry[:, 0], result.telemetry[:, 1], result.telemetry[:, 3],
+                                       result.telemetry[:, 2]))]
+    rel = src[:, 10:] / src[:, 10:].max(axis=1, keepdims=True)
+    assert np.abs(tm["bins"] - rel).max() < 1.0 / 65535
+    assert np.array_equal(tm["kind"], src[:, 1]) and np.array_equal(tm["robot"], src[:, 0])
+    assert np.abs(tm["source_x"] - src[:, 4]).max() <= 0.5 / 256 + 1e-9
+    # aim rows are drawn on their wave; danger rows until the surfer is passed
+    q = 0
+    f = rp.frame(tm["round"][q], tm["turn"][q] + 1)
+    assert q in rp.telemetry_at(f, int(tm["kind"][q]))[0]
+
+
+def test_telemetry_rows_sanitised(battle):
+    """Rows a bot wrote twice for one wave keep the last; rows with non-finite values, an unknown kind,
+    robot or round are left out and counted."""
+    result, rp = battle
+    good = synthetic_telemetry(rp)[:4]
+    again = good[0].copy()
+    again[10:] = np.linspace(0, 1, TELE_BINS)
+    bad = [good[1].copy() for _ in range(5)]
+    bad[0][4] = np.nan
+    bad[1][1] = 5            # kind
+    bad[2][0] = 2            # robot
+    bad[3][2] = 99           # round
+    bad[4][10] = np.inf
+    res = dataclasses.replace(result, telemetry=np.vstack([good, again[None], np.array(bad)]), telemetry_dropped=3)
+    tp = replay_from_battle(res, BOTS)
+    tm = tp.telemetry
+    assert len(tm["round"]) == 4
+    assert tp.meta["sections"]["telemetry"]["dropped"] == 1 + 5 + 3
+    k = np.nonzero((tm["robot"] == good[0, 0]) & (tm["kind"] == good[0, 1]) & (tm["turn"] == good[0, 3]))[0]
+    assert np.allclose(tm["bins"][k[0]], np.linspace(0, 1, TELE_BINS), atol=1e-4)
+    empty = dataclasses.replace(result, telemetry=np.zeros((0, len(TELE_SOURCE_COLUMNS) + TELE_BINS)))
+    assert replay_from_battle(empty, BOTS).telemetry is None
+
+
+def test_sections_round_trip_bit_identical(tele_battle, tele_saved, tmp_path):
+    _, rp = tele_battle
+    again = load_replay(tele_saved)
+    same, why = replays_equal(rp, again)
+    assert same, why
+    for sec in ("waves", "telemetry"):
+        for k, v in getattr(rp, sec).items():
+            assert v.dtype == getattr(again, sec)[k].dtype and v.tobytes() == getattr(again, sec)[k].tobytes(), k
+    save_replay(tmp_path / "again.gfr", again)
+    assert (tmp_path / "again.gfr").read_bytes() == Path(tele_saved).read_bytes()
+
+
+def test_replays_equal_sees_the_sections(tele_battle, battle):
+    _, rp = tele_battle
+    other = load_replay_copy(rp)
+    other.waves["gf_hi"][3] += 0.25
+    assert replays_equal(rp, other) == (False, "waves.gf_hi differs")
+    other = load_replay_copy(rp)
+    other.telemetry = None
+    assert not replays_equal(rp, other)[0]
+
+
+def load_replay_copy(rp):
+    import copy
+    return copy.deepcopy(rp)
+
+
+def test_files_without_the_new_sections_still_load(saved, tmp_path):
+    """A file written before the waves/telemetry sections (format version 1 all the same)."""
+    members = {k: v for k, v in _members(saved).items() if not k.startswith("waves.")}
+    with np.load(saved, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes())
+    del meta["sections"]["waves"]
+    members["meta.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    rp = load_replay(_write_zip(tmp_path / "old.gfr", members))
+    assert rp.waves is None and rp.telemetry is None and rp.frames == load_replay(saved).frames
+    assert len(rp.waves_at(5)[0]) == 0 and len(rp.telemetry_at(5, TK_AIM)[0]) == 0
+
+
+def test_newer_optional_section_version_is_skipped(tele_saved, tmp_path):
+    def change(m):
+        m["sections"]["waves"]["version"] = 2
+        m["sections"]["telemetry"]["version"] = 9
+    rp = load_replay(_with_meta(tele_saved, tmp_path, change))
+    assert rp.waves is None and rp.telemetry is None
+
+
+def _replace_member(saved, tmp_path, name, fn, file="s.gfr"):
+    members = _members(saved)
+    with np.load(saved, allow_pickle=False) as z:
+        members[name + ".npy"] = _npy(fn(z[name].copy()))
+    return _write_zip(tmp_path / file, members)
+
+
+def _nan(a):
+    a = a.copy()
+    a[1] = np.nan
+    return a
+
+
+def _set(k, v):
+    def f(a):
+        a = a.copy()
+        a[k] = v
+        return a
+    return f
+
+
+@pytest.mark.parametrize("member, fn, words", [
+    ("waves.gf_lo", _nan, "guess factors"),
+    ("waves.gf_fired", _nan, "guess factors"),
+    ("waves.gf_hi", lambda a: a - 50.0, "gf_lo > gf_hi"),
+    ("waves.gf_lo", lambda a: a.astype(np.int16), "expected floats"),
+    ("waves.turn", lambda a: a[:-1], "differ in length"),
+    ("waves.shooter", _set(0, 5), "unknown robot"),
+    ("waves.round", _set(0, 99), "rounds"),
+    ("waves.turn", lambda a: a.astype(np.int64) + 100000, "outside its round"),
+    ("waves.real", _set(0, 3), "flag"),
+    ("waves.lat_dir", _set(0, 0), "flag"),
+    ("waves.speed", _set(0, np.inf), "bullet speed"),
+    ("waves.fire_x", lambda a: a.astype(np.int64) - 10 ** 6, "off the field"),
+    ("waves.bearing", lambda a: a.reshape(-1, 1), "differ in length"),
+    ("telemetry.bins", lambda a: a[:, :-1], "telemetry.bins has shape"),
+    ("telemetry.bins", lambda a: a.astype(np.float32), "telemetry.bins has shape"),
+    ("telemetry.kind", _set(0, 7), "unknown robot or kind"),
+    ("telemetry.robot", _set(0, 2), "unknown robot or kind"),
+    ("telemetry.speed", _nan, "speed"),
+    ("telemetry.mea", _set(0, -1.0), "MEA"),
+    ("telemetry.turn", lambda a: a.astype(np.int64) + 10 ** 6, "outside its round"),
+    ("telemetry.lat_dir", _set(0, 2), "lat_dir"),
+    ("telemetry.round", lambda a: a[::-1].copy(), "sorted"),
+])
+def test_corrupt_sections_refused(tele_saved, tmp_path, member, fn, words):
+    msg = _err(_replace_member(tele_saved, tmp_path, member, fn))
+    assert "corrupt" in msg and words in msg, msg
+
+
+@pytest.mark.parametrize("member", ["waves.gf_center", "telemetry.bins", "telemetry.source_y"])
+def test_missing_section_member_refused(tele_saved, tmp_path, member):
+    members = _members(tele_saved)
+    del members[member + ".npy"]
+    assert member in _err(_write_zip(tmp_path / "m.gfr", members))
+
+
+def test_pickled_section_member_refused(tele_saved, tmp_path):
+    members = _members(tele_saved)
+    members["telemetry.mea.npy"] = _npy(np.array([{"evil": 1}], dtype=object))
+    assert "corrupt" in _err(_write_zip(tmp_path / "p.gfr", members))
 
 
 # --- bad files -------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from sim.viewer import app as viewer_app                            # noqa: E402
 from sim.viewer.app import make_app, main, example_replay_path      # noqa: E402
 from sim.viewer.model import Playback, Timeline, SPEEDS, TURNS_PER_SECOND, parse_turns   # noqa: E402
 from sim.viewer.view import (robot_colour, tread_colour, barrel_colour, radar_colour, bullet_colour,   # noqa: E402
-                             EXPLOSION, tint, FIELD)
+                             EXPLOSION, tint, FIELD, wave_colour, wave_hit_colour, density_fill, AIM_COLOUR,
+                             DANGER_COLOUR, GF_FIRED_COLOUR, DENSITY_HEIGHT)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "sim" / "data" / "example.gfr"
@@ -62,6 +63,69 @@ def make_replay(turns=10, rounds=1, width=800, height=600, die=None):
     scores = np.zeros((rounds, n, 9))
     scores[:, 0, 0] = 50.0
     return Replay(meta, rt, rob, bullets, events, scores, np.zeros((rounds, n, 2)))
+
+
+# a wave of robot 0 at robot 1, fired in turn 2 from (200, 150): speed 14, target moving anticlockwise
+WAVE = dict(turn=2, x=200.0, y=150.0, bearing=math.atan2(400.0, 300.0), speed=14.0, lat=-1.0, lo=0.2, hi=0.45,
+            fired=-0.5)
+MEA = math.asin(8.0 / 14.0)
+AIM_PEAK, DANGER_PEAK = 0.6, -0.4
+
+
+def bump(peak, width=0.08):
+    g = np.linspace(-1.0, 1.0, 51)
+    d = np.exp(-0.5 * ((g - peak) / width) ** 2)
+    return (d / d.max()).astype(np.float32)
+
+
+def add_waves(rp, virtual=False, aim=True, danger=True):
+    """Give a hand-made replay WAVE (and a virtual wave fired in turn 3 when asked), robot 0's aiming
+    density along WAVE peaking at GF AIM_PEAK, and robot 1's danger along an enemy wave fired in turn 3
+    from the same spot, lateral direction +1, peaking at GF DANGER_PEAK."""
+    rows = [(0, WAVE["turn"], 1, 0, WAVE["lo"], WAVE["hi"], 0.3, WAVE["fired"])]
+    if virtual:
+        rows.append((0, 3, 0, -1, -0.3, -0.1, -0.2, np.nan))
+    i = lambda k: np.array([r[k] for r in rows], dtype=np.int64)       # noqa: E731
+    fl = lambda k: np.array([r[k] for r in rows], dtype=np.float64)   # noqa: E731
+    m = len(rows)
+    rp.waves = {"round": i(0), "turn": i(1), "shooter": np.zeros(m, np.int64), "target": np.ones(m, np.int64),
+                "real": i(2), "hit": np.zeros(m, np.int64), "bullet": i(3), "center_turn": np.full(m, -1),
+                "fire_x": np.full(m, WAVE["x"]), "fire_y": np.full(m, WAVE["y"]),
+                "bearing": np.full(m, WAVE["bearing"]), "speed": np.full(m, WAVE["speed"]),
+                "lat_dir": np.full(m, WAVE["lat"]), "gf_lo": fl(4), "gf_hi": fl(5), "gf_center": fl(6),
+                "gf_fired": fl(7)}
+    sections = {k: {"version": 1, "required": True} for k in ("robots", "bullets", "events", "scores")}
+    sections["waves"] = {"version": 1, "required": False, "virtual": virtual, "rows": m}
+    tele = []
+    if aim:
+        tele.append((0, 0, WAVE["turn"], WAVE["lat"], bump(AIM_PEAK)))
+    if danger:
+        tele.append((1, 1, 3, 1.0, bump(DANGER_PEAK)))
+    if tele:
+        k = len(tele)
+        rp.telemetry = {"robot": np.array([t[0] for t in tele]), "kind": np.array([t[1] for t in tele]),
+                        "round": np.zeros(k, np.int64), "turn": np.array([t[2] for t in tele]),
+                        "source_x": np.full(k, WAVE["x"]), "source_y": np.full(k, WAVE["y"]),
+                        "bearing": np.full(k, WAVE["bearing"]), "speed": np.full(k, WAVE["speed"]),
+                        "lat_dir": np.array([t[3] for t in tele]), "mea": np.full(k, MEA),
+                        "bins": np.stack([t[4] for t in tele])}
+        sections["telemetry"] = {"version": 1, "required": False, "bins": 51, "rows": k, "dropped": 0}
+    rp.meta["sections"] = sections
+    return rp
+
+
+def on_wave(app, k, turn, fire_turn, gf, lat, dr=0.0):
+    """Screen point of a guess factor on a wave from WAVE's spot at a turn, dr px off its front."""
+    R = (turn - fire_turn + 1) * WAVE["speed"] + dr
+    a = WAVE["bearing"] + gf * lat * MEA
+    return screen_point(app, k, WAVE["x"] + R * math.sin(a), WAVE["y"] + R * math.cos(a))
+
+
+def near(surface, p, colour, r=1):
+    """The colour is at p or within r pixels of it (thin anti-aliasing-free lines may round either way)."""
+    x0, y0 = int(round(p[0])), int(round(p[1]))
+    return any(tuple(surface.get_at((x0 + dx, y0 + dy)))[:3] == tuple(colour)
+               for dx in range(-r, r + 1) for dy in range(-r, r + 1))
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +239,144 @@ def test_overlay_toggles_change_the_image(overlay):
     if overlay == "stats":
         fr = app.renderer.fields[0]
         assert all(fr.rect.bottom <= y for x, y in changed)   # the stats band is under the field
+
+
+NO_OVERLAYS = {"scan": False, "paths": False, "stats": False, "labels": False, "waves": False, "aim": False,
+               "danger": False, "virtual": False}
+
+
+def only(*names):
+    return dict(NO_OVERLAYS, **{n: True for n in names})
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_wave_arc_hit_interval_and_fired_gf(scale):
+    app = app_for([add_waves(make_replay(turns=60))], scale=scale, overlays=only("waves"))
+    on = render_at(app, 6).copy()          # the front has radius (6 - 2 + 1) * 14 = 70
+    # the hit interval [0.2, 0.45] is drawn thick and light, the rest of the MEA arc thin in the shooter's colour
+    assert pixel(on, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+    assert near(on, on_wave(app, 0, 6, 2, -0.8, WAVE["lat"]), wave_colour(0))
+    assert near(on, on_wave(app, 0, 6, 2, 0.9, WAVE["lat"]), wave_colour(0))
+    mirrored = on_wave(app, 0, 6, 2, 0.33, -WAVE["lat"])       # the same GF for the other lateral direction
+    assert pixel(on, mirrored) != wave_hit_colour(0) and near(on, mirrored, wave_colour(0))
+    assert pixel(on, on_wave(app, 0, 6, 2, 1.3, WAVE["lat"])) == FIELD            # beyond the MEA
+    # a white tick across the front where the bullet was fired (GF -0.5)
+    assert pixel(on, on_wave(app, 0, 6, 2, WAVE["fired"], WAVE["lat"], dr=5)) == GF_FIRED_COLOUR
+    assert pixel(on, on_wave(app, 0, 6, 2, WAVE["fired"], WAVE["lat"], dr=-5)) == GF_FIRED_COLOUR
+    # the front moves on with the turns
+    s = render_at(app, 10).copy()
+    assert pixel(s, on_wave(app, 0, 10, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+    assert pixel(s, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == FIELD
+    app.pb.toggle("waves")
+    off = render_at(app, 6)
+    assert pixel(off, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == FIELD
+    assert len(_diff(on, off)) > 50
+
+
+def test_waves_come_and_go():
+    app = app_for([add_waves(make_replay(turns=60))], overlays=only("waves"))
+    field = app.renderer.fields[0].rect
+    blank = render_at(app, 1).subsurface(field).copy()         # before the fire turn: nothing
+    app.pb.toggle("waves")
+    assert len(_diff(blank, render_at(app, 1).subsurface(field))) == 0
+    app.pb.toggle("waves")
+    rp = app.pb.replays[0]
+    assert list(rp.waves_at(2)[0]) == [0] and list(rp.waves_at(2)[1]) == [14.0]   # from its fire turn on,
+    s = render_at(app, 3)                                                          # (under the robot there)
+    assert pixel(s, on_wave(app, 0, 3, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+    # robot 1 is 500 px away: the wave is drawn up to 40 px past it, then no more
+    s = render_at(app, 38).copy()             # radius 518
+    assert pixel(s, on_wave(app, 0, 38, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+    s = render_at(app, 40)                    # radius 546
+    assert pixel(s, on_wave(app, 0, 40, 2, 0.33, WAVE["lat"])) == FIELD
+
+
+def test_virtual_waves_only_with_their_overlay():
+    app = app_for([add_waves(make_replay(turns=60), virtual=True)], overlays=only("waves"))
+    p = on_wave(app, 0, 8, 3, -0.2, WAVE["lat"])
+    assert pixel(render_at(app, 8), p) == FIELD
+    app.pb.toggle("virtual")
+    assert pixel(render_at(app, 8), p) == wave_hit_colour(0, real=False)
+
+
+def test_aim_density_along_the_wave():
+    app = app_for([add_waves(make_replay(turns=60), danger=False)], overlays=only("aim"))
+    on = render_at(app, 6).copy()
+    # outside the front, as high as the density: DENSITY_HEIGHT px at its peak, nothing far from it
+    assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
+    assert near(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT), AIM_COLOUR)
+    assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT + 4)) == FIELD
+    assert pixel(on, on_wave(app, 0, 6, 2, -AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == FIELD
+    assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=-DENSITY_HEIGHT / 2)) == FIELD
+    app.pb.toggle("aim")
+    off = render_at(app, 6)
+    assert pixel(off, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == FIELD
+
+
+def test_danger_along_the_enemy_wave():
+    app = app_for([add_waves(make_replay(turns=60), aim=False)], overlays=only("danger"))
+    on = render_at(app, 6).copy()           # the enemy wave, fired in turn 3: radius 56, lateral direction +1
+    assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=-DENSITY_HEIGHT / 2)) == density_fill(DANGER_COLOUR)
+    assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=DENSITY_HEIGHT / 2)) == FIELD    # inside only
+    assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, -1.0, dr=-DENSITY_HEIGHT / 2)) == FIELD   # lat_dir matters
+    app.pb.toggle("danger")
+    off = render_at(app, 6)
+    assert pixel(off, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=-DENSITY_HEIGHT / 2)) == FIELD
+
+
+def test_all_overlays_together_and_robots_on_top():
+    app = app_for([add_waves(make_replay(turns=60), virtual=True)],
+                  overlays=dict(NO_OVERLAYS, **{k: True for k in NO_OVERLAYS}))
+    s = render_at(app, 6)
+    assert pixel(s, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)    # arcs over densities
+    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
+    assert pixel(s, screen_point(app, 0, 200, 150 - 13)) == robot_colour(0)               # robots over waves
+
+
+def test_waves_in_compare_mode_and_saved_replays(tmp_path):
+    a = add_waves(make_replay(turns=30))
+    b = make_replay(turns=30)
+    path = tmp_path / "w.gfr"
+    save_replay(path, a)
+    loaded = load_replay(path)
+    assert loaded.waves is not None and loaded.telemetry is not None
+    app = app_for([loaded, b], scale=0.5, overlays=only("waves", "aim", "danger"))
+    s = render_at(app, 6)
+    assert pixel(s, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+    assert pixel(s, on_wave(app, 1, 6, 2, 0.33, WAVE["lat"])) == FIELD     # the second replay has no waves
+    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
+    app2 = app_for([b, loaded], scale=0.5, overlays=only("waves"))
+    s = render_at(app2, 6)
+    assert pixel(s, on_wave(app2, 1, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
+
+
+def test_status_line_says_when_a_replay_has_no_wave_data():
+    app = app_for([make_replay()], overlays=only("waves", "aim"))
+    lines = []
+    orig = app.renderer.text.render
+
+    def render(text, size, colour=(0, 0, 0)):
+        lines.append(text)
+        return orig(text, size, colour)
+    app.renderer.text.render = render
+    render_at(app, 3)
+    assert any("waves (no data), aim (no data)" in t for t in lines)
+    lines.clear()
+    app = app_for([add_waves(make_replay())], overlays=only("waves", "aim"))
+    app.renderer.text.render = render
+    render_at(app, 3)
+    assert any("overlays: waves, aim" in t for t in lines)
+
+
+def test_help_lists_the_overlay_keys():
+    from sim.viewer.controls import HELP
+    keys = dict(HELP)
+    for k, words in (("W", "waves"), ("G", "aiming"), ("D", "danger"), ("V", "virtual"), ("T", "hit rate")):
+        assert words in keys[k], k
+    app = app_for([make_replay()], overlays=only("help"))
+    with_help = render_at(app, 3).copy()
+    app.pb.toggle("help")
+    assert len(_diff(with_help, render_at(app, 3))) > 1000
 
 
 def test_real_replay_robots_and_bullets():
@@ -335,6 +537,7 @@ def test_keys_drive_the_playback(tmp_path):
     app.process_events()
     assert pb.pos == 0
     for k, name in ((pygame.K_a, "scan"), (pygame.K_b, "paths"), (pygame.K_t, "stats"), (pygame.K_l, "labels"),
+                    (pygame.K_w, "waves"), (pygame.K_g, "aim"), (pygame.K_d, "danger"), (pygame.K_v, "virtual"),
                     (pygame.K_h, "help")):
         before = pb.overlays[name]
         key(k)
@@ -377,16 +580,42 @@ def test_window_loop_quits_on_q(monkeypatch):
     assert app.pb.quit and len(frames) >= 5
 
 
-def test_sixty_frames_per_second_is_affordable():
+def example_with_telemetry():
+    """The shipped example with an aim row and a danger row on every real wave (sample bots write none)."""
     rp = load_replay(EXAMPLE)
-    app = app_for([rp], overlays={"scan": True, "paths": True, "stats": True, "labels": True})
+    w = rp.waves
+    assert w is not None and len(w["round"]) > 50
+    rng = np.random.default_rng(1)
+    k = len(w["round"])
+    g = np.linspace(-1.0, 1.0, 51)
+    bins = np.exp(-0.5 * ((g[None, :] - rng.uniform(-1, 1, (2 * k, 1))) / 0.2) ** 2).astype(np.float32)
+    both = np.concatenate
+    order = np.argsort(both([w["round"], w["round"]]), kind="stable")
+    tm = {"robot": both([w["shooter"], w["target"]]), "kind": both([np.zeros(k, np.int64), np.ones(k, np.int64)]),
+          "round": both([w["round"], w["round"]]), "turn": both([w["turn"], w["turn"]]),
+          "source_x": both([w["fire_x"], w["fire_x"]]), "source_y": both([w["fire_y"], w["fire_y"]]),
+          "bearing": both([w["bearing"], w["bearing"]]), "speed": both([w["speed"], w["speed"]]),
+          "lat_dir": both([w["lat_dir"], w["lat_dir"]]), "mea": both([rp.wave_mea(), rp.wave_mea()]), "bins": bins}
+    rp.telemetry = {c: v[order] for c, v in tm.items()}
+    return rp
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_sixty_frames_per_second_is_affordable(compare):
+    """All overlays on, the example replay (with telemetry on every wave): a frame takes < 1/60 s."""
+    rp = example_with_telemetry()
+    app = app_for([rp, rp] if compare else [rp], scale=0.75 if compare else 1.0,
+                  overlays={k: True for k in NO_OVERLAYS})
     app.render()
+    drawn = 0
     t0 = time.perf_counter()
     for k in range(120):
         app.pb.seek(k * 7)
+        drawn += len(rp.waves_at(min(k * 7, rp.frames - 1))[0])
         app.render()
         pygame.display.flip()
     per_frame = (time.perf_counter() - t0) / 120
+    assert drawn > 100
     assert per_frame < 1 / 60, f"{per_frame * 1000:.1f} ms per frame"
 
 
@@ -446,7 +675,7 @@ def test_default_file_is_the_shipped_example(tmp_path, monkeypatch):
     (["/no/such/file.gfr"], "no such replay file"),
     (["{example}", "--export", "{tmp}", "--turns", "9:3"], "--turns"),
     (["{example}", "--export", "{tmp}", "--round", "99"], "--round"),
-    (["{example}", "--overlays", "scan,waves", "--export", "{tmp}"], "unknown overlay"),
+    (["{example}", "--overlays", "scan,bogus", "--export", "{tmp}"], "unknown overlay"),
     (["{example}", "--turns", "1:2"], "--export or --gif"),
     (["{example}", "--scale", "9", "--export", "{tmp}"], "--scale"),
 ])

@@ -39,8 +39,8 @@ def build_parser():
                    help="playback speed, 0.25 to 64 (1 = 30 turns/s; 0 = max); for --gif the speed it plays at")
     p.add_argument("--paused", action="store_true", help="open the window paused")
     p.add_argument("--overlays", metavar="LIST",
-                   help="overlays to show, comma-separated from scan,paths,stats,labels "
-                        "(default scan,stats,labels; 'none' for none)")
+                   help="overlays to show, comma-separated from scan,paths,stats,labels,waves,aim,danger,virtual "
+                        "(default scan,stats,labels,waves,aim,danger; 'none' for none)")
     p.add_argument("--screenshot-dir", default=".", metavar="DIR", help="where S saves screenshots (default .)")
     return p
 
@@ -62,10 +62,11 @@ def _overlays(text):
     if text is None:
         return None
     names = [] if text.strip().lower() == "none" else [t.strip() for t in text.split(",") if t.strip()]
-    bad = [n for n in names if n not in OVERLAYS or n == "help"]
+    choices = [n for n in OVERLAYS if n != "help"]
+    bad = [n for n in names if n not in choices]
     if bad:
-        raise BadInput(f"unknown overlay {bad[0]!r} (choose from scan, paths, stats, labels)")
-    return {n: (n in names) for n in ("scan", "paths", "stats", "labels")}
+        raise BadInput(f"unknown overlay {bad[0]!r} (choose from {', '.join(choices)})")
+    return {n: (n in names) for n in choices}
 
 
 def _init_pygame(headless):
@@ -156,7 +157,8 @@ def _gif_step(speed):
 def export(app, positions, out_dir=None, gif=None, speed=1.0, log=print):
     """Render positions to PNG files in out_dir and/or an animated GIF; returns the number of frames."""
     import pygame
-    from .view import ROBOT_COLOURS, BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, tint, shade
+    from .view import (ROBOT_COLOURS, BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, AIM_COLOUR, DANGER_COLOUR,
+                       tint, shade, density_fill, wave_colour, wave_hit_colour)
     pb = app.pb
     pb.playing = False
     positions = list(positions)
@@ -174,8 +176,10 @@ def export(app, positions, out_dir=None, gif=None, speed=1.0, log=print):
         import numpy as np
         k, ms = _gif_step(speed)
         colours = [BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, (255, 255, 255), (45, 47, 54), (85, 90, 105)]
-        for c in ROBOT_COLOURS:
+        colours += [AIM_COLOUR, DANGER_COLOUR, density_fill(AIM_COLOUR), density_fill(DANGER_COLOUR)]
+        for i, c in enumerate(ROBOT_COLOURS):
             colours += [c, shade(c, 0.5), shade(c, 0.7), tint(c, 0.35), tint(c, 0.55), tint(c, 0.7)]
+            colours += [wave_colour(i), wave_hit_colour(i)]
         Path(gif).parent.mkdir(parents=True, exist_ok=True)
         w = GifWriter(gif, app.screen.get_size(), ms, colours)
         try:

@@ -11,8 +11,25 @@ import numpy as np
 
 TURNS_PER_SECOND = 30.0      # 1x = Robocode's default speed
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)   # inf = unthrottled
-OVERLAYS = ("scan", "paths", "stats", "labels", "help")
-DEFAULT_OVERLAYS = {"scan": True, "paths": False, "stats": True, "labels": True, "help": False}
+OVERLAYS = ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual", "help")
+DEFAULT_OVERLAYS = {"scan": True, "paths": False, "stats": True, "labels": True, "waves": True, "aim": True,
+                    "danger": True, "virtual": False, "help": False}
+# overlays drawn from a replay's optional sections: (section, telemetry kind or None)
+DATA_OVERLAYS = {"waves": ("waves", None), "virtual": ("waves", "virtual"), "aim": ("telemetry", 0),
+                 "danger": ("telemetry", 1)}
+
+
+def has_data(replay, overlay):
+    """Whether a replay holds what an overlay draws (always True for the others)."""
+    if overlay not in DATA_OVERLAYS:
+        return True
+    section, what = DATA_OVERLAYS[overlay]
+    table = getattr(replay, section, None)
+    if table is None or len(table["round"]) == 0:
+        return False
+    if section == "waves":
+        return what is None or bool(np.any(table["real"] == 0))
+    return bool(np.any(table["kind"] == what))
 
 
 def speed_label(speed):

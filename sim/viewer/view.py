@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pygame
 
-from sim.replay import RS_DEAD, BULLET_EXPLOSION_TURNS, ROBOT_EXPLOSION_TURNS, END_HIT_WALL
+from sim.replay import RS_DEAD, BULLET_EXPLOSION_TURNS, ROBOT_EXPLOSION_TURNS, END_HIT_WALL, TK_AIM, TK_DANGER
 from .controls import HELP
-from .model import speed_label
+from .model import speed_label, has_data
 
 ROBOT_HALF = 18.0
 ROBOT_COLOURS = ((64, 128, 255), (235, 64, 52), (60, 200, 90), (230, 190, 40), (190, 90, 230), (40, 200, 210))
@@ -22,6 +22,11 @@ GRID = (40, 43, 50)
 TEXT = (225, 228, 235)
 DIM = (140, 145, 155)
 EXPLOSION = (255, 170, 40)
+AIM_COLOUR = (250, 215, 70)        # the gun's aiming density, drawn outside its wave's arc
+DANGER_COLOUR = (255, 80, 190)     # the surfer's danger, drawn inside the enemy wave's arc
+GF_FIRED_COLOUR = (255, 255, 255)  # tick across a wave where its bullet was fired
+DENSITY_HEIGHT = 26.0              # world px of a density's largest bin
+ARC_STEP_PX = 5.0                  # screen px between the points of a drawn arc
 MARGIN = 8
 GAP = 14
 SEEK_H = 14
@@ -59,6 +64,25 @@ def radar_colour(i):
 
 def bullet_colour(i):
     return tint(robot_colour(i), 0.55)
+
+
+def wave_colour(i, real=True):
+    """A gun wave's arc over the MEA (virtual waves darker)."""
+    return shade(robot_colour(i), 0.8 if real else 0.5)
+
+
+def wave_hit_colour(i, real=True):
+    """The [gf_lo, gf_hi] hit interval on a wave's arc."""
+    return tint(robot_colour(i), 0.45) if real else shade(tint(robot_colour(i), 0.45), 0.7)
+
+
+def density_fill(colour):
+    return shade(colour, 0.4)
+
+
+def gf_angle(bearing, lat_dir, mea, gf):
+    """Robocode angle of a guess factor on a wave (DESIGN.md: GF = offset * lateral direction / MEA)."""
+    return bearing + np.asarray(gf, dtype=np.float64) * lat_dir * mea
 
 
 def bullet_radius(power, scale):
@@ -122,6 +146,12 @@ class FieldView:
 
     def to_screen(self, x, y):
         return (self.rect.x + x * self.scale, self.rect.y + (self.H - y) * self.scale)
+
+    def arc(self, sx, sy, radius, angles):
+        """Screen points (k, 2) at world radius/radii from (sx, sy) along Robocode angles."""
+        cx, cy = self.to_screen(sx, sy)
+        r = np.asarray(radius, dtype=np.float64) * self.scale
+        return np.column_stack([cx + r * np.sin(angles), cy - r * np.cos(angles)])
 
     def local(self, x, y, heading, lx, ly):
         """Screen point of a robot-frame offset (lx to the right, ly forward) from world (x, y)."""
@@ -192,6 +222,12 @@ class Renderer:
         ov = self.pb.overlays
         if ov.get("scan"):
             self.draw_scan_arcs(surf, fv, f)
+        if ov.get("aim"):
+            self.draw_densities(surf, fv, f, TK_AIM)
+        if ov.get("danger"):
+            self.draw_densities(surf, fv, f, TK_DANGER)
+        if ov.get("waves") or ov.get("virtual"):
+            self.draw_waves(surf, fv, f, real=bool(ov.get("waves")), virtual=bool(ov.get("virtual")))
         flying, exploding = rp.bullets_at(f)
         if ov.get("paths"):
             self.draw_paths(surf, fv, f, flying, exploding)
@@ -278,6 +314,64 @@ class Renderer:
             pygame.draw.line(ov, col + (150,), (cx, cy), pts[0], 1)
             pygame.draw.line(ov, col + (150,), (cx, cy), pts[-1], 1)
         surf.blit(ov, fv.rect.topleft)
+
+    def draw_waves(self, surf, fv, f, real=True, virtual=False):
+        """Gun waves: the arc over the classic MEA at the front's radius, the [gf_lo, gf_hi] interval
+        that would have hit (thick, lighter) and a white tick at the GF the bullet was fired at."""
+        rp = fv.replay
+        if rp.waves is None:
+            return
+        rows, radii = rp.waves_at(f, virtual=virtual)
+        if len(rows) == 0:
+            return
+        w = rp.waves
+        mea = rp.wave_mea(rows)
+        s = fv.scale
+        thick = max(3, int(round(4 * s)))
+        for k, q in enumerate(rows):
+            is_real = w["real"][q] == 1
+            if not (real if is_real else virtual):
+                continue
+            i = int(w["shooter"][q])
+            R, b, lat, m = radii[k], w["bearing"][q], w["lat_dir"][q], mea[k]
+            sx, sy = w["fire_x"][q], w["fire_y"][q]
+            n = int(min(120, max(4, 2 * m * R * s / ARC_STEP_PX)))
+            pts = fv.arc(sx, sy, R, gf_angle(b, lat, m, np.linspace(-1.0, 1.0, n + 1)))
+            pygame.draw.lines(surf, wave_colour(i, is_real), False, pts.tolist(), 1)
+            lo, hi = w["gf_lo"][q], w["gf_hi"][q]
+            n = int(min(60, max(1, (hi - lo) * m * R * s / ARC_STEP_PX)))
+            pts = fv.arc(sx, sy, R, gf_angle(b, lat, m, np.linspace(lo, hi, n + 1)))
+            pygame.draw.lines(surf, wave_hit_colour(i, is_real), False, pts.tolist(), thick)
+            if is_real:
+                a = float(gf_angle(b, lat, m, w["gf_fired"][q]))
+                tick = fv.arc(sx, sy, np.array([max(R - 8.0, 0.0), R + 8.0]), a)
+                pygame.draw.line(surf, GF_FIRED_COLOUR, tuple(tick[0]), tuple(tick[1]), max(1, int(round(2 * s))))
+
+    def draw_densities(self, surf, fv, f, kind):
+        """Telemetry along waves: the gun's aiming density outside its wave's arc (TK_AIM) or the
+        surfer's danger inside the enemy wave's arc (TK_DANGER), as a profile over GF -1..1 whose
+        largest bin is DENSITY_HEIGHT px high."""
+        rp = fv.replay
+        if rp.telemetry is None:
+            return
+        rows, radii = rp.telemetry_at(f, kind)
+        if len(rows) == 0:
+            return
+        tm = rp.telemetry
+        colour = AIM_COLOUR if kind == TK_AIM else DANGER_COLOUR
+        fill = density_fill(colour)
+        side = 1.0 if kind == TK_AIM else -1.0
+        nb = tm["bins"].shape[1]
+        g = np.linspace(-1.0, 1.0, nb)
+        for k, q in enumerate(rows):
+            R = radii[k]
+            a = gf_angle(tm["bearing"][q], tm["lat_dir"][q], tm["mea"][q], g)
+            prof = np.maximum(R + side * DENSITY_HEIGHT * tm["bins"][q].astype(np.float64), 0.0)
+            sx, sy = tm["source_x"][q], tm["source_y"][q]
+            outer = fv.arc(sx, sy, prof, a)
+            base = fv.arc(sx, sy, R, a)[::-1]
+            pygame.draw.polygon(surf, fill, np.vstack([outer, base]).tolist())
+            pygame.draw.lines(surf, colour, False, outer.tolist(), 1)
 
     def draw_paths(self, surf, fv, f, flying, exploding):
         b = fv.replay.bullets
@@ -402,7 +496,10 @@ class Renderer:
         if pb.unthrottled and pb.playing and self.fps:
             mode += f" ({self.fps:.0f} turns/s)"
         surf.blit(self.text.render(mode, 18, TEXT), (MARGIN, y))
-        on = [name for name in ("scan", "paths", "stats", "labels") if pb.overlays.get(name)]
+        on = []
+        for name in ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual"):
+            if pb.overlays.get(name):
+                on.append(name if any(has_data(rp, name) for rp in pb.replays) else f"{name} (no data)")
         right = (pb.message + "   " if pb.message else "") + "overlays: " + (", ".join(on) or "none") + "   H help"
         t = self.text.render(right, 18, DIM)
         surf.blit(t, (self.size[0] - MARGIN - t.get_width(), y))
