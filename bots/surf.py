@@ -43,15 +43,16 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_TIME, ST_ROUND, ST_WIDTH, ST_HEIGHT,
-                           ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET, EV_BULLET_HIT, EV_BULLET_MISSED,
-                           EV_BULLET_HIT_BULLET, MAX_VELOCITY, MAX_TURN_RATE_RADIANS, HALF_ROBOT)
+from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND, ST_WIDTH,
+                           ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET, EV_BULLET_HIT,
+                           EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL, MAX_VELOCITY,
+                           MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
 from sim.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
 from sim.physics import new_velocity, turn_rate
 from sim.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
                     MAX_CAND)
 from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
-from .movement import orbit_angle, SLOW_TURN, MOVE_SURF, MM_DIR, _DISTANCING
+from .movement import SLOW_TURN, MOVE_SURF, MM_DIR, _DISTANCING
 from .parts import Component, Param
 from .radar import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
 from .telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
@@ -73,7 +74,7 @@ SURF_PARAMS = _DISTANCING + (
     Param("time_exp", 1.0, 0.0, 3.0, "wave weight = damage / (turns to impact) ** time_exp"),
     Param("second_wave", 1.0, 0.0, 1.0, "1 = also surf the second wave (best of three continuations)"),
     Param("shadows", 1.0, 0.0, 1.0, "1 = our bullets' shadows remove danger"),
-    Param("replan", 3.0, 0.0, 100.0,
+    Param("replan", 0.0, 0.0, 100.0,
           "re-plan at least every this many turns (0 = only when something changed)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
@@ -93,7 +94,9 @@ SURF_PARAMS = _DISTANCING + (
  S_LAT,         # lateral direction of the last detected wave (kept when we stood still)
  S_SHOTS,       # our bullets this round (= the id of the last one)
  S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS,   # battle counters (tests, tuning)
- ) = range(8, 32)
+ S_MY_E, S_MY_E_T,  # our energy after last turn's think (its shot already paid), and that turn
+ S_ZAPS,        # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
+ ) = range(8, 35)
 N_HEAD = 40
 HIST = N_HEAD                 # our state (x, y, heading, velocity) at the end of turn t, at HIST + 4 * (t % 16)
 N_HIST = 16
@@ -118,7 +121,11 @@ SCRATCH = STATS + (1 + N_SEG) * NBINS
 DENS = SCRATCH                # danger densities of the two planned waves
 ACC = DENS + 2 * NBINS        # path accumulator (see _simulate)
 N_ACC = 8
-SURF_MEM = ACC + N_ACC
+OPTS = ACC + N_ACC            # the three options of a plan (see _plan)
+(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)
+N_OPT = 14
+SURF_MEM = OPTS + 3 * N_OPT
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
@@ -142,7 +149,8 @@ SURF = Component(
 def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
     """One turn of the engine for body turn `turn`, distance `dist` and max velocity `max_vel` set at think
     time (RobotPeer updateHeading, updateMovement, checkWallCollision; same float operations as
-    sim/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity) at the end of the turn."""
+    sim/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity, sin, cos of the heading)
+    at the end of the turn."""
     rate = turn_rate(v, MAX_TURN_RATE_RADIANS)
     if turn != 0.0:
         if turn > 0.0:
@@ -155,9 +163,11 @@ def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
         else:
             heading = normal_absolute_angle(heading)
     v = new_velocity(v, dist, max_vel)
+    sh = math.sin(heading)
+    ch = math.cos(heading)
     if v != 0.0:
-        x += v * math.sin(heading)
-        y += v * math.cos(heading)
+        x += v * sh
+        y += v * ch
     # checkWallCollision
     min_x = HALF_ROBOT
     min_y = HALF_ROBOT
@@ -186,21 +196,53 @@ def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
         x = min(max(x + adjust_x, min_x), max_x)
         y = min(max(y + adjust_y, min_y), max_y)
         v = 0.0
-    return x, y, heading, v
+    return x, y, heading, v, sh, ch
 
 
 @njit(**NB)
-def surf_command(p, x, y, heading, cx, cy, direction, stop, width, height):
-    """(body turn, distance, max velocity) of one turn: orbit (cx, cy) in `direction` (+1 clockwise) at the
-    preferred distance, the heading turned away from the walls by the exact stick rotation, back-as-front
-    with the speed cut while turning hard (movement.drive's rule); `stop` brakes, body still lining up."""
-    angle = orbit_angle(x, y, cx, cy, direction, p[SP_DISTANCE], p[SP_DISTANCING], p[SP_MAX_APPROACH])
-    angle -= direction * stick_rotation_u(x, y, math.sin(angle), math.cos(angle), p[SP_STICK], p[SP_MARGIN],
-                                          -direction, width, height)
-    turn = normal_relative_angle(angle - heading)
+def approach_limit(p):
+    """Tangent of the largest turn off the perpendicular (max_approach); callers compute it once."""
+    return math.tan(min(p[SP_MAX_APPROACH], 89.0) * DEG)
+
+
+@njit(**NB)
+def surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height):
+    """(body turn, distance, max velocity) of one turn for a robot at (x, y) whose heading has sine and cosine
+    (sh, ch): orbit (cx, cy) in `direction` (+1 clockwise), turned towards it when too far and away when too
+    close (the turn's tangent is `distancing` degrees per 100 px of error, in radians, capped at tan_lim),
+    wall-smoothed by the exact stick rotation, back-as-front with the speed cut while turning hard
+    (movement.drive's rule); `stop` brakes with the body still lining up. Trig-light on purpose: the
+    planner calls it every predicted turn (vectors instead of angles, one atan2)."""
+    dx = cx - x
+    dy = cy - y
+    d = math.sqrt(dx * dx + dy * dy)
+    if d > 0.0:
+        ux = dx / d
+        uy = dy / d
+    else:
+        ux = 0.0
+        uy = 1.0
+    tau = p[SP_DISTANCING] * DEG * (d - p[SP_DISTANCE]) / 100.0
+    tau = max(-tan_lim, min(tan_lim, tau))
+    ca = 1.0 / math.sqrt(1.0 + tau * tau)
+    sa = tau * ca
+    # the bearing to the centre turned by direction * (90 degrees - approach angle)
+    wx = ux * sa + direction * uy * ca
+    wy = uy * sa - direction * ux * ca
+    turn = math.atan2(wx * ch - wy * sh, wx * sh + wy * ch)
+    rot = stick_rotation_u(x, y, wx, wy, p[SP_STICK], p[SP_MARGIN], -direction, width, height)
+    if rot != 0.0:
+        turn -= direction * rot
+        if turn > math.pi:
+            turn -= 2.0 * math.pi
+        elif turn < -math.pi:
+            turn += 2.0 * math.pi
     sign = 1.0
-    if abs(turn) > math.pi / 2.0:
-        turn = normal_relative_angle(turn + math.pi)
+    if turn > math.pi / 2.0:
+        turn -= math.pi
+        sign = -1.0
+    elif turn < -math.pi / 2.0:
+        turn += math.pi
         sign = -1.0
     if stop:
         max_vel = 0.0
@@ -215,11 +257,15 @@ def predict_path(p, x, y, heading, v, cx, cy, options, width, height, out):
     """Play surf_command + physics_step for len(options) turns (options[j]: +1 / -1 orbit, 0 brake with the
     last direction); out[j] = (turn, dist, max_vel, x, y, heading, v) after turn j. For tests and tools."""
     direction = 1.0
+    tan_lim = approach_limit(p)
+    sh = math.sin(heading)
+    ch = math.cos(heading)
     for j in range(options.shape[0]):
         if options[j] != 0.0:
             direction = options[j]
-        turn, dist, mv = surf_command(p, x, y, heading, cx, cy, direction, options[j] == 0.0, width, height)
-        x, y, heading, v = physics_step(x, y, heading, v, turn, dist, mv, width, height)
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, options[j] == 0.0, tan_lim, width,
+                                      height)
+        x, y, heading, v, sh, ch = physics_step(x, y, heading, v, turn, dist, mv, width, height)
         out[j, 0] = turn
         out[j, 1] = dist
         out[j, 2] = mv
@@ -469,7 +515,10 @@ def _detect(p, m, st, en, tele, t):
         return -1
     if t < m[S_NEXT_FIRE] - 1.0:
         return -1                                   # its gun cannot be cool yet
-    power = min(3.0, max(0.1, en[EN_DROP]))
+    drop = en[EN_DROP] - 0.1 * m[S_ZAPS]           # the zap took 0.1 from the enemy too
+    if drop < 0.1 - 1e-6:
+        return -1
+    power = min(3.0, max(0.1, drop))
     tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
     m[S_NEXT_FIRE] = tf + cool_turns(1.0 + power / 5.0, st[ST_COOLING])
     w_ = (tf - 1.0 - t1) / (t - t1)
@@ -568,6 +617,25 @@ def _events(p, m, ev, nev, t):
 
 
 @njit(**NB)
+def _own_energy_events(ev, nev):
+    """Our energy lost this turn to what our events explain (bullet hits both ways, rams), and whether
+    they explain everything they touch (a wall hit's damage depends on a speed we did not see)."""
+    loss = 0.0
+    known = True
+    for k in range(nev):
+        typ = int(ev[k, E_TYPE])
+        if typ == EV_HIT_BY_BULLET:
+            loss += bullet_damage(ev[k, E_A + 2])
+        elif typ == EV_BULLET_HIT:
+            loss -= 3.0 * ev[k, E_A + 5]
+        elif typ == EV_HIT_ROBOT:
+            loss += 0.6
+        elif typ == EV_HIT_WALL:
+            known = False
+    return loss, known
+
+
+@njit(**NB)
 def _own_died(m, bullet_id, t):
     for ob in range(MAX_OWN):
         bb = OWN + ob * O_SIZE
@@ -659,7 +727,8 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 
 
 @njit(**NB)
-def _simulate(p, m, x, y, hd, v, j, direction, stop, cx, cy, t, ia, ib, acc, width, height, parts, cand):
+def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t, ia, ib, acc, width, height, parts,
+              cand):
     """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
     (-1 = none; hulls in acc[0:3] and acc[3:6]). Returns the end state and tick."""
     while True:
@@ -669,10 +738,10 @@ def _simulate(p, m, x, y, hd, v, j, direction, stop, cx, cy, t, ia, ib, acc, wid
             _cover(m, ib, x, y, j, t, acc, 3, width, height, parts, cand)
         if acc[6] != 0.0 or j >= MAX_TICKS:
             break
-        turn, dist, mv = surf_command(p, x, y, hd, cx, cy, direction, stop, width, height)
-        x, y, hd, v = physics_step(x, y, hd, v, turn, dist, mv, width, height)
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height)
+        x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
         j += 1
-    return x, y, hd, v, j
+    return x, y, hd, v, sh, ch, j
 
 
 @njit(**NB)
@@ -736,41 +805,77 @@ def _plan(p, m, st, t):
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
     d0 = m[MM_DIR]
-    best = math.inf
-    best_opt = d0
+    tan_lim = approach_limit(p)
+    sh0 = math.sin(st[ST_HEADING])
+    ch0 = math.cos(st[ST_HEADING])
+    opts = m[OPTS:OPTS + 3 * N_OPT]
+    # the nearest wave under each option: danger and where the path is when it has passed
     for k in range(3):
+        o = k * N_OPT
         opt = d0 if k == 0 else (0.0 if k == 1 else -d0)
         direction = d0 if opt == 0.0 else opt
         _reset_acc(acc, 0)
         _reset_acc(acc, 3)
         acc[6] = 0.0
         acc[7] = 0.0
-        ex, ey, eh, ev_, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], 0, direction, opt == 0.0, cx, cy,
-                                        t, ia, ib, acc, w, h, parts, cand)
-        total = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2])
-        if ib >= 0 and total < best:
-            if acc[7] != 0.0:
-                total += _hull_danger(p, m, ib, dens_b, acc[3], acc[4], acc[5])
+        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, 0, direction,
+                                                opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
+        opts[o + OP_OPT] = opt
+        opts[o + OP_DIR] = direction
+        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2])
+        opts[o + OP_X] = ex
+        opts[o + OP_Y] = ey
+        opts[o + OP_H] = eh
+        opts[o + OP_V] = ev_
+        opts[o + OP_SIN] = es
+        opts[o + OP_COS] = ec
+        opts[o + OP_J] = ej
+        for q in range(3):
+            opts[o + OP_HULL + q] = acc[3 + q]
+        opts[o + OP_PASSED] = acc[7]
+    # then the second wave, best of three continuations, in order of the first wave's danger: an option
+    # whose first-wave danger alone is no better than the best total so far cannot win
+    k0 = 0
+    k1 = 1
+    k2 = 2
+    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
+        k0, k1 = k1, k0
+    if opts[k2 * N_OPT + OP_DANGER] < opts[k1 * N_OPT + OP_DANGER]:
+        k1, k2 = k2, k1
+    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
+        k0, k1 = k1, k0
+    best = math.inf
+    best_opt = d0
+    for i in range(3):
+        o = (k0 if i == 0 else (k1 if i == 1 else k2)) * N_OPT
+        total = opts[o + OP_DANGER]
+        if total >= best:
+            break
+        if ib >= 0:
+            if opts[o + OP_PASSED] != 0.0:
+                total += _hull_danger(p, m, ib, dens_b, opts[o + OP_HULL], opts[o + OP_HULL + 1],
+                                      opts[o + OP_HULL + 2])
             else:
-                lo = acc[3]
-                hi = acc[4]
-                first = acc[5]
                 wb = WAVES + ib * W_SIZE
+                direction = opts[o + OP_DIR]
                 best2 = math.inf
                 for k2 in range(3):
                     opt2 = direction if k2 == 0 else (0.0 if k2 == 1 else -direction)
                     dir2 = direction if opt2 == 0.0 else opt2
-                    acc[0] = lo
-                    acc[1] = hi
-                    acc[2] = first
+                    acc[0] = opts[o + OP_HULL]
+                    acc[1] = opts[o + OP_HULL + 1]
+                    acc[2] = opts[o + OP_HULL + 2]
                     acc[6] = 0.0
-                    _simulate(p, m, ex, ey, eh, ev_, ej, dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY], t, ib,
-                              -1, acc, w, h, parts, cand)
+                    _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
+                              opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
+                              tan_lim, t, ib, -1, acc, w, h, parts, cand)
                     best2 = min(best2, _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2]))
+                    if total + best2 <= 0.0:
+                        break
                 total += best2
         if total < best:
             best = total
-            best_opt = opt
+            best_opt = opts[o + OP_OPT]
     m[S_OPT] = best_opt
     if best_opt != 0.0:
         m[MM_DIR] = best_opt
@@ -795,6 +900,7 @@ def surf_round_start(p, m, st):
     m[S_OPT] = m[MM_DIR]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
+    m[S_MY_E_T] = -1.0
     m[S_NEXT_FIRE] = 1.0 + cool_turns(3.0, st[ST_COOLING])
     m[S_LAT] = 1.0
     m[S_REPLAN] = 1.0
@@ -815,11 +921,21 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[hb + 2] = hd
     m[hb + 3] = v
     _events(p, m, ev, nev, t)
+    fired = 0.0
     if not math.isnan(cmd[C_FIRE]):
-        _own_fired(p, m, st, cmd[C_FIRE])
+        fired = cmd[C_FIRE]
+        _own_fired(p, m, st, fired)
+    if m[S_MY_E_T] == t - 1.0 and st[ST_ENERGY] > 0.0:
+        loss, known = _own_energy_events(ev, nev)
+        if known and abs(m[S_MY_E] - (st[ST_ENERGY] + fired) - loss - 0.1) < 1e-6:
+            m[S_ZAPS] += 1.0
+    m[S_MY_E] = st[ST_ENERGY]
+    m[S_MY_E_T] = t
     if en[EN_TIME] >= 0.0:
         if en[EN_DROP_TIME] == t and _detect(p, m, st, en, tele, t) >= 0:
             m[S_REPLAN] = 1.0
+        if en[EN_TIME] == t:
+            m[S_ZAPS] = 0.0
         m[S_EN_X] = en[EN_X]
         m[S_EN_Y] = en[EN_Y]
         m[S_EN_T] = en[EN_TIME]
@@ -827,6 +943,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         return
     _update_waves(p, m, x, y, t)
     m[S_TURNS] += 1.0
+    if st[ST_ENERGY] == 0.0:
+        return                                      # disabled: cannot move, nothing to plan
     if m[S_PT] == t and (m[S_PX] != x or m[S_PY] != y or m[S_PH] != hd or m[S_PV] != v):
         m[S_DEVIATIONS] += 1.0
         m[S_REPLAN] = 1.0
@@ -841,12 +959,13 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         cx = en[EN_X]
         cy = en[EN_Y]
         stop = False
-    turn, dist, mv = surf_command(p, x, y, hd, cx, cy, direction, stop, w, h)
+    turn, dist, mv = surf_command(p, x, y, math.sin(hd), math.cos(hd), cx, cy, direction, stop, approach_limit(p),
+                                  w, h)
     set_max_turn_rate(cmd, MAX_TURN_RATE_RADIANS)
     set_max_velocity(cmd, mv)
     set_turn_body(st, cmd, turn)
     set_ahead(st, cmd, dist)
-    px, py, ph, pv = physics_step(x, y, hd, v, turn, dist, mv, w, h)
+    px, py, ph, pv, _, _ = physics_step(x, y, hd, v, turn, dist, mv, w, h)
     m[S_PX] = px
     m[S_PY] = py
     m[S_PH] = ph
