@@ -18,8 +18,9 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   from each end state the three options again until the second wave has passed
   (the best continuation counts). The option of least danger is driven, and it is
   re-planned only when something changes (a wave or one of our bullets appears or
-  goes, a hit is logged, our position leaves the prediction) or every `replan`
-  turns: following a plan is exact, so the plan stays valid while nothing changes.
+  goes, a hit is logged, our position leaves the prediction -- a ram): following a
+  plan is exact, so it stays valid while nothing changes (re-planning every few
+  turns as well measured no better).
 * **Danger** of a wave = the integral of its danger density over the guess factors
   our box covers while the predicted front crosses it (precise intersection with
   sim/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
@@ -30,8 +31,11 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   bullet that hit us or one of our bullets) multiplies the buffers by `decay`
   (rolling average, learned weights) and adds a kernel of weight 1. The prior, before
   any hit: kernels at GF 0 (head-on) and at the linear gun's GF ~ lateral speed / 8.
-  With `flatten` > 0, every detected wave that passed without hitting also logs the
-  GF we were at (weight `flatten`): the profile flattens against learning guns.
+  The flattener (`flatten` > 0) keeps a second set of buffers of the GFs we were at
+  when each detected wave passed (whether it hit or not), and while the enemy hits
+  us often enough (`flat_gate`) takes that share of the danger from them: we avoid
+  where we have been, so our profile flattens against learning guns; against guns
+  that surfing already beats the gate stays shut and hits alone decide.
 * **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
   enemy bullets whose segment crosses our bullet's segment in the same turn (the test
   Robocode always applies, whatever the update order) -- those bullets would be
@@ -59,7 +63,13 @@ from .telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
 
 NB = dict(cache=True, error_model="numpy")
 
-SURF_PARAMS = _DISTANCING + (
+SURF_PARAMS = (
+    _DISTANCING[0],
+    Param("distancing", 20.0, 0.0, 90.0,
+          "turn towards (too far) or away from (too close) the orbit centre: its tangent is this many degrees "
+          "(as radians) per 100 px of distance error, i.e. ~degrees per 100 px for small turns"),
+    Param("max_approach", 40.0, 0.0, 85.0, "largest such turn off the perpendicular, degrees"),
+    _DISTANCING[3],
     Param("stick", 160.0, 0.0, 500.0, "wall-smoothing stick length, pixels (exact stick rotation, no stepping)"),
     Param("velocity", 8.0, 1.0, 8.0, "max velocity when moving"),
     Param("bandwidth", 0.1, 0.01, 1.0, "KDE kernel width (standard deviation), guess factors"),
@@ -70,16 +80,18 @@ SURF_PARAMS = _DISTANCING + (
     Param("prior_headon", 0.5, 0.0, 10.0, "prior weight at GF 0 (head-on), in hits"),
     Param("prior_linear", 0.5, 0.0, 10.0, "prior weight at the linear gun's GF (~ lateral speed / 8), in hits"),
     Param("flatten", 0.0, 0.0, 1.0,
-          "flattener: weight (in hits) of the GF we were at when a wave passed without hitting; 0 = off"),
+          "flattener: share of the danger that comes from where we were when each detected wave passed "
+          "(visits, rolling average of the last ~20 waves) once the gate is open; 0 = off"),
     Param("time_exp", 1.0, 0.0, 3.0, "wave weight = damage / (turns to impact) ** time_exp"),
     Param("second_wave", 1.0, 0.0, 1.0, "1 = also surf the second wave (best of three continuations)"),
     Param("shadows", 1.0, 0.0, 1.0, "1 = our bullets' shadows remove danger"),
-    Param("replan", 0.0, 0.0, 100.0,
-          "re-plan at least every this many turns (0 = only when something changed)"),
+    Param("flat_gate", 0.03, 0.0, 1.0,
+          "the flattener works only while the enemy hits us at least this often (hits / detected waves this "
+          "battle, after 20 waves): simple guns, which surfing beats anyway, do not make us predictable"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
- SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_REPLAN) = range(16)
+ SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE) = range(16)
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MM_DIR = orbit direction) ---
 (S_INIT,        # battle: danger buffers hold their prior
@@ -96,7 +108,8 @@ SURF_PARAMS = _DISTANCING + (
  S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS,   # battle counters (tests, tuning)
  S_MY_E, S_MY_E_T,  # our energy after last turn's think (its shot already paid), and that turn
  S_ZAPS,        # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
- ) = range(8, 35)
+ S_HIT_BY,      # battle: enemy bullets that hit us (the flattener's gate)
+ ) = range(8, 36)
 N_HEAD = 40
 HIST = N_HEAD                 # our state (x, y, heading, velocity) at the end of turn t, at HIST + 4 * (t % 16)
 N_HIST = 16
@@ -116,8 +129,9 @@ BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
 DIST_EDGES = (300.0, 550.0)
 N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
-STATS = OWN + MAX_OWN * O_SIZE
-SCRATCH = STATS + (1 + N_SEG) * NBINS
+STATS = OWN + MAX_OWN * O_SIZE  # danger buffers (general, then one per segment) from enemy bullets' GFs
+VISITS = STATS + (1 + N_SEG) * NBINS   # the same from where we were when waves passed (the flattener)
+SCRATCH = VISITS + (1 + N_SEG) * NBINS
 DENS = SCRATCH                # danger densities of the two planned waves
 ACC = DENS + 2 * NBINS        # path accumulator (see _simulate)
 N_ACC = 8
@@ -128,6 +142,8 @@ N_OPT = 14
 SURF_MEM = OPTS + 3 * N_OPT
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
+VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
+GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this many detected waves
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
@@ -288,43 +304,61 @@ def segment_of(lat_speed, dist):
 
 
 @njit(**NB)
-def _add_kernel(m, buf, gf, weight, bandwidth):
-    o = STATS + buf * NBINS
+def _add_kernel(m, o, gf, weight, bandwidth):
     for k in range(NBINS):
         d = (-1.0 + k * BIN_W - gf) / bandwidth
         m[o + k] += weight * math.exp(-0.5 * d * d)
 
 
 @njit(**NB)
-def log_gf(p, m, seg, gf, weight):
-    """A guess factor seen along a wave of segment `seg`: rolling average into the general and segment buffer."""
+def log_gf(p, m, seg, gf, base, keep):
+    """A guess factor seen along a wave of segment `seg`: rolling average (old weight x `keep`, new kernel of
+    weight 1) into the general and the segment buffer of the hit (base STATS) or visit (VISITS) buffers."""
     gf = min(1.0, max(-1.0, gf))
-    keep = p[SP_DECAY] ** weight
     for buf in (0, 1 + seg):
-        o = STATS + buf * NBINS
+        o = base + buf * NBINS
         for k in range(NBINS):
             m[o + k] *= keep
-        _add_kernel(m, buf, gf, weight, p[SP_BANDWIDTH])
+        _add_kernel(m, o, gf, 1.0, p[SP_BANDWIDTH])
 
 
 @njit(**NB)
 def _prior(p, m):
-    for k in range(STATS, STATS + (1 + N_SEG) * NBINS):
+    for k in range(STATS, SCRATCH):
         m[k] = 0.0
     bw = p[SP_BANDWIDTH]
-    _add_kernel(m, 0, 0.0, p[SP_PRIOR_HEADON], bw)
-    _add_kernel(m, 0, GENERAL_LINEAR_GF, p[SP_PRIOR_LINEAR], bw)
+    _add_kernel(m, STATS, 0.0, p[SP_PRIOR_HEADON], bw)
+    _add_kernel(m, STATS, GENERAL_LINEAR_GF, p[SP_PRIOR_LINEAR], bw)
     for s in range(N_SEG):
         lin = 2.0 * (s // (len(DIST_EDGES) + 1)) / MAX_VELOCITY
-        _add_kernel(m, 1 + s, 0.0, p[SP_PRIOR_HEADON], bw)
-        _add_kernel(m, 1 + s, lin, p[SP_PRIOR_LINEAR], bw)
+        _add_kernel(m, STATS + (1 + s) * NBINS, 0.0, p[SP_PRIOR_HEADON], bw)
+        _add_kernel(m, STATS + (1 + s) * NBINS, lin, p[SP_PRIOR_LINEAR], bw)
+
+
+@njit(**NB)
+def flattening(p, m):
+    """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
+    if p[SP_FLATTEN] <= 0.0 or m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+        return 0.0
+    return p[SP_FLATTEN]
 
 
 @njit(**NB)
 def wave_density(p, m, seg, out):
-    """Danger density (sums to 1 over the bins) of a wave of segment `seg`."""
-    og = STATS
-    os_ = STATS + (1 + seg) * NBINS
+    """Danger density (sums to 1 over the bins) of a wave of segment `seg`: the hit buffers, blended with
+    the visit buffers when the flattener is on."""
+    _blend(p, m, STATS, seg, out, 1.0, 0.0)
+    f = flattening(p, m)
+    if f > 0.0:
+        _blend(p, m, VISITS, seg, out, f, 1.0 - f)
+
+
+@njit(**NB)
+def _blend(p, m, base, seg, out, share, keep):
+    """out = keep * out + share * (general and segment buffers of `base` blended by seg_weight, with the
+    FLOOR), normalised to sum 1."""
+    og = base
+    os_ = base + (1 + seg) * NBINS
     sg = 0.0
     ss = 0.0
     for k in range(NBINS):
@@ -339,8 +373,8 @@ def wave_density(p, m, seg, out):
             d += (1.0 - FLOOR) * wg * m[og + k] / sg
         if ws > 0.0:
             d += (1.0 - FLOOR) * ws * m[os_ + k] / ss
-        out[k] = d
-        tot += d
+        out[k] = keep * out[k] + share * d
+        tot += out[k]
     for k in range(NBINS):
         out[k] /= tot
 
@@ -588,14 +622,18 @@ def _match_wave(m, t, power, bx, by):
 
 
 @njit(**NB)
-def _log_bullet(p, m, t, heading, power, bx, by):
-    """An enemy bullet hit us or one of ours: log its GF along its wave and forget the wave."""
+def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
+    """An enemy bullet hit us (or one of ours): log its GF along its wave (and as a visit: we were there) and
+    forget the wave."""
     iw = _match_wave(m, t, power, bx, by)
     if iw < 0:
         return
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
-    log_gf(p, m, int(m[wb + W_SEG]), gf, 1.0)
+    log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
+    if hit_us and p[SP_FLATTEN] > 0.0:
+        log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
+        m[S_FLATS] += 1.0
     m[wb + W_ACTIVE] = 0.0
     m[S_HITS] += 1.0
     m[S_REPLAN] = 1.0
@@ -606,9 +644,10 @@ def _events(p, m, ev, nev, t):
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_HIT_BY_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4])
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True)
+            m[S_HIT_BY] += 1.0
         elif typ == EV_BULLET_HIT_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3])
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False)
             _own_died(m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
             _own_died(m, ev[k, E_A + 6], t)
@@ -693,7 +732,7 @@ def _update_waves(p, m, x, y, t):
         if r > d + REACH:
             m[wb + W_ACTIVE] = 0.0
             if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
-                log_gf(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], p[SP_FLATTEN])
+                log_gf(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], VISITS, VISIT_DECAY)
                 m[S_FLATS] += 1.0
             m[S_REPLAN] = 1.0
 
@@ -893,7 +932,7 @@ def surf_round_start(p, m, st):
         _prior(p, m)
         m[S_INIT] = 1.0
     for k in range(S_OPT, N_HEAD):
-        if k < S_PLANS or k > S_TURNS:
+        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY:
             m[k] = 0.0
     for k in range(WAVES, STATS):
         m[k] = 0.0
@@ -948,7 +987,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     if m[S_PT] == t and (m[S_PX] != x or m[S_PY] != y or m[S_PH] != hd or m[S_PV] != v):
         m[S_DEVIATIONS] += 1.0
         m[S_REPLAN] = 1.0
-    if m[S_REPLAN] != 0.0 or (p[SP_REPLAN] > 0.0 and t - m[S_PLAN_T] >= p[SP_REPLAN]):
+    if m[S_REPLAN] != 0.0:
         _plan(p, m, st, t)
     direction = m[MM_DIR]
     if m[S_PLANNED] != 0.0:

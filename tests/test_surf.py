@@ -222,7 +222,7 @@ def test_danger_starts_at_headon_and_linear_and_learns_hits():
     S.wave_density(p, m, S.segment_of(0.0, 400.0), slow)
     assert centres[np.argmax(slow)] == 0.0 and slow[-1] < 0.1 * slow.max()  # standing still: both at GF 0
     for _ in range(10):
-        S.log_gf(p, m, fast, -0.6, 1.0)
+        S.log_gf(p, m, fast, -0.6, S.STATS, p[S.SP_DECAY])
     S.wave_density(p, m, fast, dens)
     assert abs(centres[np.argmax(dens)] + 0.6) < 0.03
     # other segments learn through the general buffer only, and less
@@ -230,6 +230,28 @@ def test_danger_starts_at_headon_and_linear_and_learns_hits():
     S.wave_density(p, m, S.segment_of(0.0, 200.0), other)
     assert other[np.argmin(np.abs(centres + 0.6))] < dens[np.argmin(np.abs(centres + 0.6))]
     assert S.segment_of(0.0, 100.0) != S.segment_of(8.0, 100.0) != S.segment_of(8.0, 700.0)
+
+
+def test_flattener_blends_visits_only_once_the_enemy_hits_often():
+    p = surf_params("lock+none+surf:flatten=0.5,flat_gate=0.05")
+    m, _ = _one_wave_memory(p)
+    centres = np.linspace(-1, 1, S.NBINS)
+    seg = S.segment_of(8.0, 400.0)
+    for _ in range(30):
+        S.log_gf(p, m, seg, 0.4, S.VISITS, S.VISIT_DECAY)     # we keep going to GF 0.4
+    before = np.zeros(S.NBINS)
+    S.wave_density(p, m, seg, before)
+    m[S.S_WAVES] = 100.0
+    m[S.S_HIT_BY] = 4.0                                        # 4 % < the gate
+    assert S.flattening(p, m) == 0.0
+    m[S.S_HIT_BY] = 6.0
+    assert S.flattening(p, m) == 0.5
+    after = np.zeros(S.NBINS)
+    S.wave_density(p, m, seg, after)
+    k = np.argmin(np.abs(centres - 0.4))
+    assert abs(after.sum() - 1.0) < 1e-12
+    assert after[k] > 3.0 * before[k] and centres[np.argmax(after)] == pytest.approx(0.4)
+    assert S.flattening(surf_params(), m) == 0.0               # off by default
 
 
 # --- battles --------------------------------------------------------------------------------------
