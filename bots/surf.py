@@ -79,7 +79,7 @@ SURF_PARAMS = (
           "weight of the segmented buffer (lateral speed x distance at fire time) against the general one"),
     Param("prior_headon", 0.5, 0.0, 10.0, "prior weight at GF 0 (head-on), in hits"),
     Param("prior_linear", 0.5, 0.0, 10.0, "prior weight at the linear gun's GF (~ lateral speed / 8), in hits"),
-    Param("flatten", 0.0, 0.0, 1.0,
+    Param("flatten", 0.5, 0.0, 1.0,
           "flattener: share of the danger that comes from where we were when each detected wave passed "
           "(visits, rolling average of the last ~20 waves) once the gate is open; 0 = off"),
     Param("time_exp", 1.0, 0.0, 3.0, "wave weight = damage / (turns to impact) ** time_exp"),

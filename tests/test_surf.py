@@ -200,7 +200,6 @@ def test_shadows_remove_danger_where_our_bullet_crosses():
     S._drop_shadows(m, 1.0, 40.0)
     assert m[wb + S.W_NSH] == 0.0
     assert S.wave_danger(p, m, 0, dens, -0.3, 0.3) == pytest.approx(full)
-    off = S.shadow_of  # noqa: F841  (the shadow itself is checked against the engine above)
     no_shadow = surf_params("lock+none+surf:shadows=0")
     m[wb + S.W_NSH] = 1.0
     assert S.wave_danger(no_shadow, m, 0, dens, -0.3, 0.3) == pytest.approx(full)
@@ -251,7 +250,9 @@ def test_flattener_blends_visits_only_once_the_enemy_hits_often():
     k = np.argmin(np.abs(centres - 0.4))
     assert abs(after.sum() - 1.0) < 1e-12
     assert after[k] > 3.0 * before[k] and centres[np.argmax(after)] == pytest.approx(0.4)
-    assert S.flattening(surf_params(), m) == 0.0               # off by default
+    assert S.flattening(surf_params("lock+none+surf:flatten=0"), m) == 0.0
+    m[S.S_WAVES] = 10.0                                        # too few waves to judge: gate shut
+    assert S.flattening(p, m) == 0.0
 
 
 # --- battles --------------------------------------------------------------------------------------
