@@ -19,8 +19,9 @@ from .wavegun_parts import WAVE_GUNS, GUN_GF
 from .waveguns import wave_gun_round_start, wave_gun_think
 from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM,
                        move_round_start, move_orbit, move_stopgo, move_circle, move_oscillate, move_ram)
+from .surf import SURF, MOVE_SURF, surf_round_start, move_surf
 
-COMPONENTS = RADARS + GUNS + WAVE_GUNS + MOVEMENTS
+COMPONENTS = RADARS + GUNS + WAVE_GUNS + MOVEMENTS + (SURF,)
 
 assert M_ENEMY_END - M_ENEMY >= N_EN > N_M_ENEMY
 
@@ -47,6 +48,8 @@ def composite_round_start(params, mem, rng, st, cmd):
         gun_round_start(gk, params[P_GUN:P_GUN + N_GUN_PARAMS], mem[int(params[P_GUN_MEM]):])
     mk = int(params[P_MOVE_KIND])
     move_round_start(mk, params[P_MOVE:P_MOVE + N_MOVE_PARAMS], mem[int(params[P_MOVE_MEM]):], rng, st, cmd)
+    if mk == MOVE_SURF:
+        surf_round_start(params[P_MOVE:P_MOVE + N_MOVE_PARAMS], mem[int(params[P_MOVE_MEM]):], st)
 
 
 @njit(cache=True, error_model="numpy")
@@ -84,6 +87,8 @@ def composite_think(params, mem, rng, st, cmd, ev, nev):
         move_oscillate(mp, mm, st, cmd, en)
     elif mk == MOVE_RAM:
         move_ram(mp, mm, st, cmd, en)
+    elif mk == MOVE_SURF:
+        move_surf(mp, mm, st, cmd, en, ev, nev, tele)
     elif mk == MOVE_STILL:
         pass
 

@@ -22,6 +22,7 @@ from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP_TIME
 NB = dict(cache=True, error_model="numpy")
 
 MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM = range(6)
+MOVE_SURF = 6   # bots/surf.py (its Component is there: it builds on this module's helpers)
 MOVE_MEM = 8
 # movement memory slots (per part; MM_FLIPS and MM_DODGES count over the whole battle)
 MM_DIR, MM_LAST_FLIP, MM_MAXV, MM_FLIPS, MM_SIGN, MM_DODGES, MM_WALL_FLIPS = range(7)

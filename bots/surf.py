@@ -1,0 +1,1012 @@
+"""Wave surfing: dodge the enemy's bullets by predicting our own movement exactly.
+
+How it works (one `surf` movement part, compiled, inside the turn loop):
+
+* **Enemy waves** come from the enemy record's energy drops (bots/radar.py), with
+  sim/waves.py's timing: a drop seen at scan t with the previous scan at t-1 is a
+  bullet fired in turn t from the enemy's position at that previous scan; across a
+  scan gap the fire turn is the first turn the enemy's gun (heat tracked from its
+  detected shots) was cool, and the source is interpolated between the two scans.
+  Bearing and lateral direction are taken from our own state at the end of the
+  turn before the bullet left (a 16-turn history of our states). A wave is kept
+  until its front has passed our whole box.
+* **Precise prediction**: sim/physics.py's rules (turn, velocity, move, walls) are
+  replayed on scalars with the same float operations, so a path predicted from the
+  commands this part issues is the path the engine plays (tests/test_surf.py checks
+  it against the engine). Three options -- orbit the surfed wave's source clockwise,
+  anticlockwise, or brake -- are played until the nearest wave has passed, and
+  from each end state the three options again until the second wave has passed
+  (the best continuation counts). The option of least danger is driven, and it is
+  re-planned only when something changes (a wave or one of our bullets appears or
+  goes, a hit is logged, our position leaves the prediction -- a ram): following a
+  plan is exact, so it stays valid while nothing changes (re-planning every few
+  turns as well measured no better).
+* **Danger** of a wave = the integral of its danger density over the guess factors
+  our box covers while the predicted front crosses it (precise intersection with
+  sim/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
+  shadows, times the bullet's damage over the time to impact ** `time_exp`.
+  The density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
+  grid, GF -1..1, as in bots/telemetry.py): segments are our lateral speed at fire
+  time (0/2/4/6/8 px/turn) x distance (<300, <550, farther). A logged GF (an enemy
+  bullet that hit us or one of our bullets) multiplies the buffers by `decay`
+  (rolling average, learned weights) and adds a kernel of weight 1. The prior, before
+  any hit: kernels at GF 0 (head-on) and at the linear gun's GF ~ lateral speed / 8.
+  The flattener (`flatten` > 0) keeps a second set of buffers of the GFs we were at
+  when each detected wave passed (whether it hit or not), and while the enemy hits
+  us often enough (`flat_gate`) takes that share of the danger from them: we avoid
+  where we have been, so our profile flattens against learning guns; against guns
+  that surfing already beats the gate stays shut and hits alone decide.
+* **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
+  enemy bullets whose segment crosses our bullet's segment in the same turn (the test
+  Robocode always applies, whatever the update order) -- those bullets would be
+  destroyed, so that part of the wave cannot hit. A shadow is dropped when our bullet
+  dies before it.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND, ST_WIDTH,
+                           ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET, EV_BULLET_HIT,
+                           EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL, MAX_VELOCITY,
+                           MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
+from sim.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
+from sim.physics import new_velocity, turn_rate
+from sim.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
+                    MAX_CAND)
+from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
+from .movement import SLOW_TURN, MOVE_SURF, MM_DIR, _DISTANCING
+from .parts import Component, Param
+from .radar import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
+from .telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
+
+NB = dict(cache=True, error_model="numpy")
+
+SURF_PARAMS = (
+    _DISTANCING[0],
+    Param("distancing", 20.0, 0.0, 90.0,
+          "turn towards (too far) or away from (too close) the orbit centre: its tangent is this many degrees "
+          "(as radians) per 100 px of distance error, i.e. ~degrees per 100 px for small turns"),
+    Param("max_approach", 40.0, 0.0, 85.0, "largest such turn off the perpendicular, degrees"),
+    _DISTANCING[3],
+    Param("stick", 160.0, 0.0, 500.0, "wall-smoothing stick length, pixels (exact stick rotation, no stepping)"),
+    Param("velocity", 8.0, 1.0, 8.0, "max velocity when moving"),
+    Param("bandwidth", 0.1, 0.01, 1.0, "KDE kernel width (standard deviation), guess factors"),
+    Param("decay", 0.9, 0.0, 1.0,
+          "rolling average: the danger buffers are multiplied by this per logged hit (1 = never forget)"),
+    Param("seg_weight", 0.6, 0.0, 1.0,
+          "weight of the segmented buffer (lateral speed x distance at fire time) against the general one"),
+    Param("prior_headon", 0.5, 0.0, 10.0, "prior weight at GF 0 (head-on), in hits"),
+    Param("prior_linear", 0.5, 0.0, 10.0, "prior weight at the linear gun's GF (~ lateral speed / 8), in hits"),
+    Param("flatten", 0.5, 0.0, 1.0,
+          "flattener: share of the danger that comes from where we were when each detected wave passed "
+          "(visits, rolling average of the last ~20 waves) once the gate is open; 0 = off"),
+    Param("time_exp", 1.0, 0.0, 3.0, "wave weight = damage / (turns to impact) ** time_exp"),
+    Param("second_wave", 1.0, 0.0, 1.0, "1 = also surf the second wave (best of three continuations)"),
+    Param("shadows", 1.0, 0.0, 1.0, "1 = our bullets' shadows remove danger"),
+    Param("flat_gate", 0.03, 0.0, 1.0,
+          "the flattener works only while the enemy hits us at least this often (hits / detected waves this "
+          "battle, after 20 waves): simple guns, which surfing beats anyway, do not make us predictable"),
+)
+# parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
+(SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
+ SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE) = range(16)
+
+# --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MM_DIR = orbit direction) ---
+(S_INIT,        # battle: danger buffers hold their prior
+ S_OPT,         # driven option: +1 / -1 orbit direction, 0 = brake
+ S_CX, S_CY,    # orbit centre of the plan (the surfed wave's source)
+ S_PLANNED,     # 1 while a plan (a surfed wave) is being followed
+ S_PLAN_T,      # turn of the last plan
+ S_REPLAN,      # 1 = plan at the next chance
+ S_PX, S_PY, S_PH, S_PV, S_PT,   # our state predicted for turn S_PT from the commands we issued
+ S_EN_X, S_EN_Y, S_EN_T,         # the enemy's last scan as we saw it last turn
+ S_NEXT_FIRE,   # first turn the enemy's gun can fire again (heat from its detected shots)
+ S_LAT,         # lateral direction of the last detected wave (kept when we stood still)
+ S_SHOTS,       # our bullets this round (= the id of the last one)
+ S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS,   # battle counters (tests, tuning)
+ S_MY_E, S_MY_E_T,  # our energy after last turn's think (its shot already paid), and that turn
+ S_ZAPS,        # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
+ S_HIT_BY,      # battle: enemy bullets that hit us (the flattener's gate)
+ ) = range(8, 36)
+N_HEAD = 40
+HIST = N_HEAD                 # our state (x, y, heading, velocity) at the end of turn t, at HIST + 4 * (t % 16)
+N_HIST = 16
+WAVES = HIST + 4 * N_HIST
+MAX_WAVES = 8
+(W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
+ W_NSH) = range(14)
+W_SH = 16                     # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+MAX_SHADOWS = 6
+W_SIZE = W_SH + 4 * MAX_SHADOWS
+OWN = WAVES + MAX_WAVES * W_SIZE
+MAX_OWN = 12
+O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = range(8)
+O_SIZE = 8
+NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
+BIN_W = 2.0 / (NBINS - 1)
+LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
+DIST_EDGES = (300.0, 550.0)
+N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
+STATS = OWN + MAX_OWN * O_SIZE  # danger buffers (general, then one per segment) from enemy bullets' GFs
+VISITS = STATS + (1 + N_SEG) * NBINS   # the same from where we were when waves passed (the flattener)
+SCRATCH = VISITS + (1 + N_SEG) * NBINS
+DENS = SCRATCH                # danger densities of the two planned waves
+ACC = DENS + 2 * NBINS        # path accumulator (see _simulate)
+N_ACC = 8
+OPTS = ACC + N_ACC            # the three options of a plan (see _plan)
+(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = (
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)
+N_OPT = 14
+SURF_MEM = OPTS + 3 * N_OPT
+
+GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
+VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
+GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this many detected waves
+FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
+REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
+MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
+NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
+
+SURF = Component(
+    "surf", "movement", MOVE_SURF,
+    "Wave surfing: detects enemy waves from energy drops, predicts its own movement exactly (engine physics) "
+    "for orbit clockwise / brake / anticlockwise around the wave's source until the nearest wave passes, then "
+    "the best of the three again for the second wave, and drives the option of least danger: a KDE over the "
+    "guess factors of enemy bullets that hit us or our bullets, integrated over the precise intersection of "
+    "our predicted box with the wave, minus our bullets' shadows, weighted by damage and time to impact.",
+    SURF_PARAMS, SURF_MEM)
+
+
+# --------------------------------------------------------------------------- exact movement prediction
+
+@njit(**NB)
+def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
+    """One turn of the engine for body turn `turn`, distance `dist` and max velocity `max_vel` set at think
+    time (RobotPeer updateHeading, updateMovement, checkWallCollision; same float operations as
+    sim/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity, sin, cos of the heading)
+    at the end of the turn."""
+    rate = turn_rate(v, MAX_TURN_RATE_RADIANS)
+    if turn != 0.0:
+        if turn > 0.0:
+            step = turn if turn < rate else rate
+        else:
+            step = turn if turn > -rate else -rate
+        heading += step
+        if step == turn:
+            heading = normal_near_absolute_angle(heading)
+        else:
+            heading = normal_absolute_angle(heading)
+    v = new_velocity(v, dist, max_vel)
+    sh = math.sin(heading)
+    ch = math.cos(heading)
+    if v != 0.0:
+        x += v * sh
+        y += v * ch
+    # checkWallCollision
+    min_x = HALF_ROBOT
+    min_y = HALF_ROBOT
+    max_x = float(int(width)) - HALF_ROBOT
+    max_y = float(int(height)) - HALF_ROBOT
+    adjust_x = 0.0
+    adjust_y = 0.0
+    hit = True
+    if x < min_x:
+        adjust_x = min_x - x
+    elif x > max_x:
+        adjust_x = max_x - x
+    elif y < min_y:
+        adjust_y = min_y - y
+    elif y > max_y:
+        adjust_y = max_y - y
+    else:
+        hit = False
+    if hit:
+        if np.fmod(heading, math.pi / 2.0) != 0.0:
+            tan_h = math.tan(heading)
+            if adjust_x == 0.0:
+                adjust_x = adjust_y * tan_h
+            elif adjust_y == 0.0:
+                adjust_y = adjust_x / tan_h
+        x = min(max(x + adjust_x, min_x), max_x)
+        y = min(max(y + adjust_y, min_y), max_y)
+        v = 0.0
+    return x, y, heading, v, sh, ch
+
+
+@njit(**NB)
+def approach_limit(p):
+    """Tangent of the largest turn off the perpendicular (max_approach); callers compute it once."""
+    return math.tan(min(p[SP_MAX_APPROACH], 89.0) * DEG)
+
+
+@njit(**NB)
+def surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height):
+    """(body turn, distance, max velocity) of one turn for a robot at (x, y) whose heading has sine and cosine
+    (sh, ch): orbit (cx, cy) in `direction` (+1 clockwise), turned towards it when too far and away when too
+    close (the turn's tangent is `distancing` degrees per 100 px of error, in radians, capped at tan_lim),
+    wall-smoothed by the exact stick rotation, back-as-front with the speed cut while turning hard
+    (movement.drive's rule); `stop` brakes with the body still lining up. Trig-light on purpose: the
+    planner calls it every predicted turn (vectors instead of angles, one atan2)."""
+    dx = cx - x
+    dy = cy - y
+    d = math.sqrt(dx * dx + dy * dy)
+    if d > 0.0:
+        ux = dx / d
+        uy = dy / d
+    else:
+        ux = 0.0
+        uy = 1.0
+    tau = p[SP_DISTANCING] * DEG * (d - p[SP_DISTANCE]) / 100.0
+    tau = max(-tan_lim, min(tan_lim, tau))
+    ca = 1.0 / math.sqrt(1.0 + tau * tau)
+    sa = tau * ca
+    # the bearing to the centre turned by direction * (90 degrees - approach angle)
+    wx = ux * sa + direction * uy * ca
+    wy = uy * sa - direction * ux * ca
+    turn = math.atan2(wx * ch - wy * sh, wx * sh + wy * ch)
+    rot = stick_rotation_u(x, y, wx, wy, p[SP_STICK], p[SP_MARGIN], -direction, width, height)
+    if rot != 0.0:
+        turn -= direction * rot
+        if turn > math.pi:
+            turn -= 2.0 * math.pi
+        elif turn < -math.pi:
+            turn += 2.0 * math.pi
+    sign = 1.0
+    if turn > math.pi / 2.0:
+        turn -= math.pi
+        sign = -1.0
+    elif turn < -math.pi / 2.0:
+        turn += math.pi
+        sign = -1.0
+    if stop:
+        max_vel = 0.0
+    else:
+        slow = max(0.0, min(1.0, (math.pi / 2.0 - abs(turn)) / (math.pi / 2.0 - SLOW_TURN)))
+        max_vel = min(abs(p[SP_VEL] * slow), MAX_VELOCITY)   # what validate_commands makes of it
+    return turn, sign * 100.0, max_vel
+
+
+@njit(**NB)
+def predict_path(p, x, y, heading, v, cx, cy, options, width, height, out):
+    """Play surf_command + physics_step for len(options) turns (options[j]: +1 / -1 orbit, 0 brake with the
+    last direction); out[j] = (turn, dist, max_vel, x, y, heading, v) after turn j. For tests and tools."""
+    direction = 1.0
+    tan_lim = approach_limit(p)
+    sh = math.sin(heading)
+    ch = math.cos(heading)
+    for j in range(options.shape[0]):
+        if options[j] != 0.0:
+            direction = options[j]
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, options[j] == 0.0, tan_lim, width,
+                                      height)
+        x, y, heading, v, sh, ch = physics_step(x, y, heading, v, turn, dist, mv, width, height)
+        out[j, 0] = turn
+        out[j, 1] = dist
+        out[j, 2] = mv
+        out[j, 3] = x
+        out[j, 4] = y
+        out[j, 5] = heading
+        out[j, 6] = v
+
+
+# --------------------------------------------------------------------------- danger statistics
+
+@njit(**NB)
+def segment_of(lat_speed, dist):
+    lv = min(int((abs(lat_speed) + 1.0) / 2.0), LAT_BUCKETS - 1)
+    dv = 0
+    for e in DIST_EDGES:
+        if dist >= e:
+            dv += 1
+    return lv * (len(DIST_EDGES) + 1) + dv
+
+
+@njit(**NB)
+def _add_kernel(m, o, gf, weight, bandwidth):
+    for k in range(NBINS):
+        d = (-1.0 + k * BIN_W - gf) / bandwidth
+        m[o + k] += weight * math.exp(-0.5 * d * d)
+
+
+@njit(**NB)
+def log_gf(p, m, seg, gf, base, keep):
+    """A guess factor seen along a wave of segment `seg`: rolling average (old weight x `keep`, new kernel of
+    weight 1) into the general and the segment buffer of the hit (base STATS) or visit (VISITS) buffers."""
+    gf = min(1.0, max(-1.0, gf))
+    for buf in (0, 1 + seg):
+        o = base + buf * NBINS
+        for k in range(NBINS):
+            m[o + k] *= keep
+        _add_kernel(m, o, gf, 1.0, p[SP_BANDWIDTH])
+
+
+@njit(**NB)
+def _prior(p, m):
+    for k in range(STATS, SCRATCH):
+        m[k] = 0.0
+    bw = p[SP_BANDWIDTH]
+    _add_kernel(m, STATS, 0.0, p[SP_PRIOR_HEADON], bw)
+    _add_kernel(m, STATS, GENERAL_LINEAR_GF, p[SP_PRIOR_LINEAR], bw)
+    for s in range(N_SEG):
+        lin = 2.0 * (s // (len(DIST_EDGES) + 1)) / MAX_VELOCITY
+        _add_kernel(m, STATS + (1 + s) * NBINS, 0.0, p[SP_PRIOR_HEADON], bw)
+        _add_kernel(m, STATS + (1 + s) * NBINS, lin, p[SP_PRIOR_LINEAR], bw)
+
+
+@njit(**NB)
+def flattening(p, m):
+    """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
+    if p[SP_FLATTEN] <= 0.0 or m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+        return 0.0
+    return p[SP_FLATTEN]
+
+
+@njit(**NB)
+def wave_density(p, m, seg, out):
+    """Danger density (sums to 1 over the bins) of a wave of segment `seg`: the hit buffers, blended with
+    the visit buffers when the flattener is on."""
+    _blend(p, m, STATS, seg, out, 1.0, 0.0)
+    f = flattening(p, m)
+    if f > 0.0:
+        _blend(p, m, VISITS, seg, out, f, 1.0 - f)
+
+
+@njit(**NB)
+def _blend(p, m, base, seg, out, share, keep):
+    """out = keep * out + share * (general and segment buffers of `base` blended by seg_weight, with the
+    FLOOR), normalised to sum 1."""
+    og = base
+    os_ = base + (1 + seg) * NBINS
+    sg = 0.0
+    ss = 0.0
+    for k in range(NBINS):
+        sg += m[og + k]
+        ss += m[os_ + k]
+    ws = p[SP_SEG_WEIGHT] if ss > 0.0 else 0.0
+    wg = 1.0 - ws if sg > 0.0 else 0.0
+    tot = 0.0
+    for k in range(NBINS):
+        d = FLOOR / NBINS
+        if wg > 0.0:
+            d += (1.0 - FLOOR) * wg * m[og + k] / sg
+        if ws > 0.0:
+            d += (1.0 - FLOOR) * ws * m[os_ + k] / ss
+        out[k] = keep * out[k] + share * d
+        tot += out[k]
+    for k in range(NBINS):
+        out[k] /= tot
+
+
+@njit(**NB)
+def density_integral(dens, a, b):
+    """Integral of the binned density over guess factors [a, b] (bin k spans its centre +- BIN_W / 2)."""
+    lo_edge = -1.0 - 0.5 * BIN_W
+    a = max(a, lo_edge)
+    b = min(b, -lo_edge)
+    if b <= a:
+        return 0.0
+    k0 = min(int((a - lo_edge) / BIN_W), NBINS - 1)
+    k1 = min(int((b - lo_edge) / BIN_W), NBINS - 1)
+    s = 0.0
+    for k in range(k0, k1 + 1):
+        e0 = lo_edge + k * BIN_W
+        ov = min(b, e0 + BIN_W) - max(a, e0)
+        if ov > 0.0:
+            s += dens[k] * ov / BIN_W
+    return s
+
+
+@njit(**NB)
+def wave_danger(p, m, iw, dens, gf_a, gf_b):
+    """Density over [gf_a, gf_b] minus the parts in our bullets' shadows."""
+    wb = WAVES + iw * W_SIZE
+    d = density_integral(dens, gf_a, gf_b)
+    if p[SP_SHADOWS] != 0.0:
+        for q in range(int(m[wb + W_NSH])):
+            o = wb + W_SH + 4 * q
+            d -= density_integral(dens, max(gf_a, m[o]), min(gf_b, m[o + 1]))
+    return max(d, 0.0)
+
+
+# --------------------------------------------------------------------------- bullet shadows
+
+@njit(**NB)
+def shadow_of(sx, sy, sin_b, cos_b, tf, vs, px, py, su, cu, launch, vb, width, height):
+    """Offsets (radians from the wave's bearing) of the enemy bullets of a wave (source S, fired in turn tf,
+    speed vs) whose segment crosses our bullet's segment in the same turn (our bullet leaves (px, py) in
+    turn `launch` along (su, cu) at speed vb and dies at a wall). Returns (found, lo, hi, last turn)."""
+    lo = math.inf
+    hi = -math.inf
+    last = -1.0
+    t0 = max(launch, tf)
+    for i in range(400):
+        t = t0 + i
+        k = t - launch + 1.0
+        ax = px + (k - 1.0) * vb * su
+        ay = py + (k - 1.0) * vb * cu
+        bx = px + k * vb * su
+        by = py + k * vb * cu
+        if bx - 3.0 <= 0.0 or by - 3.0 <= 0.0 or bx + 3.0 >= width or by + 3.0 >= height:
+            break
+        r1 = (t - tf) * vs
+        r2 = r1 + vs
+        ex = ax - sx
+        ey = ay - sy
+        dx = bx - ax
+        dy = by - ay
+        qa = dx * dx + dy * dy
+        qb = 2.0 * (ex * dx + ey * dy)
+        qc = ex * ex + ey * ey
+        db2 = (bx - sx) * (bx - sx) + (by - sy) * (by - sy)
+        if qc < r1 * r1 and db2 < r1 * r1:
+            break                                   # the front has passed our whole segment
+        # part of the segment (u in [0, 1]) inside the outer circle ...
+        disc = qb * qb - 4.0 * qa * (qc - r2 * r2)
+        if disc < 0.0:
+            continue
+        sq = math.sqrt(disc)
+        u0 = max(0.0, (-qb - sq) / (2.0 * qa))
+        u1 = min(1.0, (-qb + sq) / (2.0 * qa))
+        if u1 < u0:
+            continue
+        # ... and outside the inner one: [u0, u1] minus (w0, w1)
+        disc = qb * qb - 4.0 * qa * (qc - r1 * r1)
+        if disc > 0.0:
+            sq = math.sqrt(disc)
+            w0 = (-qb - sq) / (2.0 * qa)
+            w1 = (-qb + sq) / (2.0 * qa)
+            if w0 <= u0 and w1 >= u1:
+                continue
+            if w0 <= u0 < w1:
+                u0 = w1
+            if w0 < u1 <= w1:
+                u1 = w0
+        for u in (u0, u1):
+            qx = ax + u * dx - sx
+            qy = ay + u * dy - sy
+            off = math.atan2(qx * cos_b - qy * sin_b, qx * sin_b + qy * cos_b)
+            lo = min(lo, off)
+            hi = max(hi, off)
+        last = t
+    return last >= 0.0, lo, hi, last
+
+
+@njit(**NB)
+def _add_shadow(m, iw, ob, width, height):
+    wb = WAVES + iw * W_SIZE
+    bb = OWN + ob * O_SIZE
+    n = int(m[wb + W_NSH])
+    if n >= MAX_SHADOWS:
+        return False
+    found, lo, hi, last = shadow_of(m[wb + W_SX], m[wb + W_SY], m[wb + W_SIN], m[wb + W_COS], m[wb + W_FIRE],
+                                    m[wb + W_SPEED], m[bb + O_X], m[bb + O_Y], m[bb + O_SIN], m[bb + O_COS],
+                                    m[bb + O_LAUNCH], m[bb + O_SPEED], width, height)
+    if not found:
+        return False
+    g0 = lo * m[wb + W_LAT] / m[wb + W_MEA]
+    g1 = hi * m[wb + W_LAT] / m[wb + W_MEA]
+    o = wb + W_SH + 4 * n
+    m[o] = min(g0, g1)
+    m[o + 1] = max(g0, g1)
+    m[o + 2] = last
+    m[o + 3] = m[bb + O_ID]
+    m[wb + W_NSH] = n + 1.0
+    return True
+
+
+@njit(**NB)
+def _drop_shadows(m, bullet_id, t):
+    """Our bullet died in turn t: its shadows from turn t on never happen."""
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        n = int(m[wb + W_NSH])
+        q = 0
+        while q < n:
+            o = wb + W_SH + 4 * q
+            if m[o + 3] == bullet_id and m[o + 2] >= t:
+                last = wb + W_SH + 4 * (n - 1)
+                for c in range(4):
+                    m[o + c] = m[last + c]
+                n -= 1
+            else:
+                q += 1
+        m[wb + W_NSH] = n
+
+
+# --------------------------------------------------------------------------- waves
+
+@njit(**NB)
+def cool_turns(heat, cooling):
+    """Turns until a gun at `heat` reads exactly 0 (sim/waves.py's rule)."""
+    n = 0
+    while heat > 0.0 and n < 100000:
+        heat -= cooling
+        n += 1
+    return n
+
+
+@njit(**NB)
+def _free_wave(m):
+    best = -1
+    oldest = math.inf
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        if m[wb + W_ACTIVE] == 0.0:
+            return iw
+        if m[wb + W_FIRE] < oldest:
+            oldest = m[wb + W_FIRE]
+            best = iw
+    return best
+
+
+@njit(**NB)
+def _detect(p, m, st, en, tele, t):
+    """A drop seen at this scan is a bullet: add its wave (sim/waves.py's timing and estimates)."""
+    t1 = en[EN_PREV_TIME]
+    if t1 < 0.0 or m[S_EN_T] != t1:
+        return -1
+    if t < m[S_NEXT_FIRE] - 1.0:
+        return -1                                   # its gun cannot be cool yet
+    drop = en[EN_DROP] - 0.1 * m[S_ZAPS]           # the zap took 0.1 from the enemy too
+    if drop < 0.1 - 1e-6:
+        return -1
+    power = min(3.0, max(0.1, drop))
+    tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
+    m[S_NEXT_FIRE] = tf + cool_turns(1.0 + power / 5.0, st[ST_COOLING])
+    w_ = (tf - 1.0 - t1) / (t - t1)
+    sx = m[S_EN_X] + w_ * (en[EN_X] - m[S_EN_X])
+    sy = m[S_EN_Y] + w_ * (en[EN_Y] - m[S_EN_Y])
+    if t - (tf - 1.0) >= N_HIST:
+        return -1
+    h = HIST + 4 * (int(tf - 1.0) % N_HIST)
+    mx = m[h]
+    my = m[h + 1]
+    b = math.atan2(mx - sx, my - sy)
+    speed = bullet_speed(power)
+    lat = lateral_sign(m[h + 3] * math.sin(m[h + 2] - b), m[S_LAT])
+    m[S_LAT] = lat
+    iw = _free_wave(m)
+    wb = WAVES + iw * W_SIZE
+    m[wb + W_ACTIVE] = 1.0
+    m[wb + W_FIRE] = tf
+    m[wb + W_SX] = sx
+    m[wb + W_SY] = sy
+    m[wb + W_SPEED] = speed
+    m[wb + W_POWER] = power
+    m[wb + W_BEARING] = b
+    m[wb + W_SIN] = math.sin(b)
+    m[wb + W_COS] = math.cos(b)
+    m[wb + W_LAT] = lat
+    m[wb + W_MEA] = classic_mea(speed)
+    m[wb + W_SEG] = segment_of(m[h + 3] * math.sin(m[h + 2] - b), math.hypot(mx - sx, my - sy))
+    m[wb + W_PASS_GF] = math.nan
+    m[wb + W_NSH] = 0.0
+    m[S_WAVES] += 1.0
+    for ob in range(MAX_OWN):
+        if m[OWN + ob * O_SIZE + O_ACTIVE] != 0.0:
+            _add_shadow(m, iw, ob, st[ST_WIDTH], st[ST_HEIGHT])
+    bins = tele_row(tele, TK_DANGER, st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
+    if bins.shape[0] > 0:
+        wave_density(p, m, int(m[wb + W_SEG]), bins)
+        for q in range(int(m[wb + W_NSH])):
+            o = wb + W_SH + 4 * q
+            for k in range(NBINS):
+                c = -1.0 + k * BIN_W
+                if m[o] <= c <= m[o + 1]:
+                    bins[k] = 0.0
+        tele_normalise(bins)
+    return iw
+
+
+@njit(**NB)
+def _match_wave(m, t, power, bx, by):
+    """The wave an enemy bullet of `power` at (bx, by) in turn t belongs to (distance flown fits its age)."""
+    best = -1
+    best_err = math.inf
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        if m[wb + W_ACTIVE] == 0.0 or abs(m[wb + W_POWER] - power) > 0.01 or m[wb + W_FIRE] > t:
+            continue
+        v = m[wb + W_SPEED]
+        d = math.hypot(bx - m[wb + W_SX], by - m[wb + W_SY])
+        age = t - m[wb + W_FIRE]
+        err = min(abs(d - (age + 1.0) * v), abs(d - age * v))
+        if err < best_err:
+            best_err = err
+            best = iw
+    if best >= 0 and best_err > m[WAVES + best * W_SIZE + W_SPEED]:
+        return -1
+    return best
+
+
+@njit(**NB)
+def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
+    """An enemy bullet hit us (or one of ours): log its GF along its wave (and as a visit: we were there) and
+    forget the wave."""
+    iw = _match_wave(m, t, power, bx, by)
+    if iw < 0:
+        return
+    wb = WAVES + iw * W_SIZE
+    gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
+    log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
+    if hit_us and p[SP_FLATTEN] > 0.0:
+        log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
+        m[S_FLATS] += 1.0
+    m[wb + W_ACTIVE] = 0.0
+    m[S_HITS] += 1.0
+    m[S_REPLAN] = 1.0
+
+
+@njit(**NB)
+def _events(p, m, ev, nev, t):
+    for k in range(nev):
+        typ = int(ev[k, E_TYPE])
+        if typ == EV_HIT_BY_BULLET:
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True)
+            m[S_HIT_BY] += 1.0
+        elif typ == EV_BULLET_HIT_BULLET:
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False)
+            _own_died(m, ev[k, E_A], t)
+        elif typ == EV_BULLET_HIT:
+            _own_died(m, ev[k, E_A + 6], t)
+        elif typ == EV_BULLET_MISSED:
+            _own_died(m, ev[k, E_A], t)
+
+
+@njit(**NB)
+def _own_energy_events(ev, nev):
+    """Our energy lost this turn to what our events explain (bullet hits both ways, rams), and whether
+    they explain everything they touch (a wall hit's damage depends on a speed we did not see)."""
+    loss = 0.0
+    known = True
+    for k in range(nev):
+        typ = int(ev[k, E_TYPE])
+        if typ == EV_HIT_BY_BULLET:
+            loss += bullet_damage(ev[k, E_A + 2])
+        elif typ == EV_BULLET_HIT:
+            loss -= 3.0 * ev[k, E_A + 5]
+        elif typ == EV_HIT_ROBOT:
+            loss += 0.6
+        elif typ == EV_HIT_WALL:
+            known = False
+    return loss, known
+
+
+@njit(**NB)
+def _own_died(m, bullet_id, t):
+    for ob in range(MAX_OWN):
+        bb = OWN + ob * O_SIZE
+        if m[bb + O_ACTIVE] != 0.0 and m[bb + O_ID] == bullet_id:
+            m[bb + O_ACTIVE] = 0.0
+            _drop_shadows(m, bullet_id, t)
+            m[S_REPLAN] = 1.0
+
+
+@njit(**NB)
+def _own_fired(p, m, st, power):
+    """Our gun set a bullet this turn: it leaves next turn from here along the gun's heading."""
+    m[S_SHOTS] += 1.0
+    ob = 0
+    oldest = math.inf
+    for q in range(MAX_OWN):
+        bb = OWN + q * O_SIZE
+        if m[bb + O_ACTIVE] == 0.0:
+            ob = q
+            break
+        if m[bb + O_LAUNCH] < oldest:
+            oldest = m[bb + O_LAUNCH]
+            ob = q
+    bb = OWN + ob * O_SIZE
+    m[bb + O_ACTIVE] = 1.0
+    m[bb + O_LAUNCH] = st[ST_TIME] + 1.0
+    m[bb + O_X] = st[ST_X]
+    m[bb + O_Y] = st[ST_Y]
+    m[bb + O_SIN] = math.sin(st[ST_GUN])
+    m[bb + O_COS] = math.cos(st[ST_GUN])
+    m[bb + O_SPEED] = bullet_speed(power)
+    m[bb + O_ID] = m[S_SHOTS]
+    for iw in range(MAX_WAVES):
+        if m[WAVES + iw * W_SIZE + W_ACTIVE] != 0.0:
+            if _add_shadow(m, iw, ob, st[ST_WIDTH], st[ST_HEIGHT]):
+                m[S_REPLAN] = 1.0
+
+
+@njit(**NB)
+def _update_waves(p, m, x, y, t):
+    """Note where each wave's front passed our centre; drop waves that passed our whole box."""
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        if m[wb + W_ACTIVE] == 0.0:
+            continue
+        r = (t - m[wb + W_FIRE] + 1.0) * m[wb + W_SPEED]
+        dx = x - m[wb + W_SX]
+        dy = y - m[wb + W_SY]
+        d = math.sqrt(dx * dx + dy * dy)
+        if math.isnan(m[wb + W_PASS_GF]) and r >= d:
+            sb = m[wb + W_SIN]
+            cb = m[wb + W_COS]
+            off = math.atan2(dx * cb - dy * sb, dx * sb + dy * cb)
+            m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
+        if r > d + REACH:
+            m[wb + W_ACTIVE] = 0.0
+            if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
+                log_gf(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], VISITS, VISIT_DECAY)
+                m[S_FLATS] += 1.0
+            m[S_REPLAN] = 1.0
+
+
+# --------------------------------------------------------------------------- planning
+
+@njit(**NB)
+def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
+    """Add what wave iw's front can hit of our box at tick j (state at the end of turn t + j, met in turn
+    t + j + 1) to the hull acc[o:o+3] = (lo, hi pseudo-angles, first tick); acc[6 + o // 3] = 1 once passed."""
+    wb = WAVES + iw * W_SIZE
+    sp = m[wb + W_SPEED]
+    r1 = (t + j + 1.0 - m[wb + W_FIRE]) * sp
+    r2 = r1 + sp
+    sx = m[wb + W_SX]
+    sy = m[wb + W_SY]
+    dx = x - sx
+    dy = y - sy
+    d = math.sqrt(dx * dx + dy * dy)
+    if d - REACH > r2:
+        return
+    if r1 > d + REACH:
+        acc[6 + o // 3] = 1.0
+        return
+    k = turn_hit_set(sx, sy, m[wb + W_SIN], m[wb + W_COS], r1, r2, x, y, width, height, parts, cand)
+    if k > 0:
+        acc[o] = min(acc[o], parts[0, 0])
+        acc[o + 1] = max(acc[o + 1], parts[k - 1, 1])
+        if acc[o + 2] < 0.0:
+            acc[o + 2] = j
+
+
+@njit(**NB)
+def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t, ia, ib, acc, width, height, parts,
+              cand):
+    """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
+    (-1 = none; hulls in acc[0:3] and acc[3:6]). Returns the end state and tick."""
+    while True:
+        if acc[6] == 0.0:
+            _cover(m, ia, x, y, j, t, acc, 0, width, height, parts, cand)
+        if ib >= 0 and acc[7] == 0.0:
+            _cover(m, ib, x, y, j, t, acc, 3, width, height, parts, cand)
+        if acc[6] != 0.0 or j >= MAX_TICKS:
+            break
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height)
+        x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
+        j += 1
+    return x, y, hd, v, sh, ch, j
+
+
+@njit(**NB)
+def _hull_danger(p, m, iw, dens, lo, hi, first):
+    """Weighted danger of wave iw for a path whose box met it over pseudo-angles [lo, hi] from tick `first`."""
+    if first < 0.0:
+        return 0.0
+    wb = WAVES + iw * W_SIZE
+    a = pseudo_to_angle(lo) * m[wb + W_LAT] / m[wb + W_MEA]
+    b = pseudo_to_angle(hi) * m[wb + W_LAT] / m[wb + W_MEA]
+    d = wave_danger(p, m, iw, dens, min(a, b), max(a, b))
+    return d * bullet_damage(m[wb + W_POWER]) / (first + 1.0) ** p[SP_TIME_EXP]
+
+
+@njit(**NB)
+def _reset_acc(acc, k):
+    acc[k] = NO_HULL
+    acc[k + 1] = -NO_HULL
+    acc[k + 2] = -1.0
+
+
+@njit(**NB)
+def _plan(p, m, st, t):
+    """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
+    x = st[ST_X]
+    y = st[ST_Y]
+    ia = -1
+    ib = -1
+    ta = math.inf
+    tb = math.inf
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        if m[wb + W_ACTIVE] == 0.0:
+            continue
+        r = (t - m[wb + W_FIRE] + 1.0) * m[wb + W_SPEED]
+        eta = (math.hypot(x - m[wb + W_SX], y - m[wb + W_SY]) - r) / m[wb + W_SPEED]
+        if eta < ta:
+            ib, tb = ia, ta
+            ia, ta = iw, eta
+        elif eta < tb:
+            ib, tb = iw, eta
+    m[S_PLAN_T] = t
+    m[S_REPLAN] = 0.0
+    if ia < 0:
+        m[S_PLANNED] = 0.0
+        return
+    if p[SP_SECOND] == 0.0:
+        ib = -1
+    m[S_PLANS] += 1.0
+    w = st[ST_WIDTH]
+    h = st[ST_HEIGHT]
+    acc = m[ACC:ACC + N_ACC]
+    parts = np.empty((8, 2))
+    cand = np.empty((3, MAX_CAND))
+    dens_a = m[DENS:DENS + NBINS]
+    dens_b = m[DENS + NBINS:DENS + 2 * NBINS]
+    wa = WAVES + ia * W_SIZE
+    wave_density(p, m, int(m[wa + W_SEG]), dens_a)
+    if ib >= 0:
+        wave_density(p, m, int(m[WAVES + ib * W_SIZE + W_SEG]), dens_b)
+    cx = m[wa + W_SX]
+    cy = m[wa + W_SY]
+    d0 = m[MM_DIR]
+    tan_lim = approach_limit(p)
+    sh0 = math.sin(st[ST_HEADING])
+    ch0 = math.cos(st[ST_HEADING])
+    opts = m[OPTS:OPTS + 3 * N_OPT]
+    # the nearest wave under each option: danger and where the path is when it has passed
+    for k in range(3):
+        o = k * N_OPT
+        opt = d0 if k == 0 else (0.0 if k == 1 else -d0)
+        direction = d0 if opt == 0.0 else opt
+        _reset_acc(acc, 0)
+        _reset_acc(acc, 3)
+        acc[6] = 0.0
+        acc[7] = 0.0
+        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, 0, direction,
+                                                opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
+        opts[o + OP_OPT] = opt
+        opts[o + OP_DIR] = direction
+        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2])
+        opts[o + OP_X] = ex
+        opts[o + OP_Y] = ey
+        opts[o + OP_H] = eh
+        opts[o + OP_V] = ev_
+        opts[o + OP_SIN] = es
+        opts[o + OP_COS] = ec
+        opts[o + OP_J] = ej
+        for q in range(3):
+            opts[o + OP_HULL + q] = acc[3 + q]
+        opts[o + OP_PASSED] = acc[7]
+    # then the second wave, best of three continuations, in order of the first wave's danger: an option
+    # whose first-wave danger alone is no better than the best total so far cannot win
+    k0 = 0
+    k1 = 1
+    k2 = 2
+    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
+        k0, k1 = k1, k0
+    if opts[k2 * N_OPT + OP_DANGER] < opts[k1 * N_OPT + OP_DANGER]:
+        k1, k2 = k2, k1
+    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
+        k0, k1 = k1, k0
+    best = math.inf
+    best_opt = d0
+    for i in range(3):
+        o = (k0 if i == 0 else (k1 if i == 1 else k2)) * N_OPT
+        total = opts[o + OP_DANGER]
+        if total >= best:
+            break
+        if ib >= 0:
+            if opts[o + OP_PASSED] != 0.0:
+                total += _hull_danger(p, m, ib, dens_b, opts[o + OP_HULL], opts[o + OP_HULL + 1],
+                                      opts[o + OP_HULL + 2])
+            else:
+                wb = WAVES + ib * W_SIZE
+                direction = opts[o + OP_DIR]
+                best2 = math.inf
+                for k2 in range(3):
+                    opt2 = direction if k2 == 0 else (0.0 if k2 == 1 else -direction)
+                    dir2 = direction if opt2 == 0.0 else opt2
+                    acc[0] = opts[o + OP_HULL]
+                    acc[1] = opts[o + OP_HULL + 1]
+                    acc[2] = opts[o + OP_HULL + 2]
+                    acc[6] = 0.0
+                    _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
+                              opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
+                              tan_lim, t, ib, -1, acc, w, h, parts, cand)
+                    best2 = min(best2, _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2]))
+                    if total + best2 <= 0.0:
+                        break
+                total += best2
+        if total < best:
+            best = total
+            best_opt = opts[o + OP_OPT]
+    m[S_OPT] = best_opt
+    if best_opt != 0.0:
+        m[MM_DIR] = best_opt
+    m[S_CX] = cx
+    m[S_CY] = cy
+    m[S_PLANNED] = 1.0
+
+
+# --------------------------------------------------------------------------- the part
+
+@njit(**NB)
+def surf_round_start(p, m, st):
+    """Waves, bullets and plans are per round; the danger buffers (and their prior) last the battle."""
+    if m[S_INIT] == 0.0:
+        _prior(p, m)
+        m[S_INIT] = 1.0
+    for k in range(S_OPT, N_HEAD):
+        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY:
+            m[k] = 0.0
+    for k in range(WAVES, STATS):
+        m[k] = 0.0
+    m[S_OPT] = m[MM_DIR]
+    m[S_PT] = -1.0
+    m[S_EN_T] = -1.0
+    m[S_MY_E_T] = -1.0
+    m[S_NEXT_FIRE] = 1.0 + cool_turns(3.0, st[ST_COOLING])
+    m[S_LAT] = 1.0
+    m[S_REPLAN] = 1.0
+
+
+@njit(**NB)
+def move_surf(p, m, st, cmd, en, ev, nev, tele):
+    t = st[ST_TIME]
+    x = st[ST_X]
+    y = st[ST_Y]
+    hd = st[ST_HEADING]
+    v = st[ST_VEL]
+    w = st[ST_WIDTH]
+    h = st[ST_HEIGHT]
+    hb = HIST + 4 * (int(t) % N_HIST)
+    m[hb] = x
+    m[hb + 1] = y
+    m[hb + 2] = hd
+    m[hb + 3] = v
+    _events(p, m, ev, nev, t)
+    fired = 0.0
+    if not math.isnan(cmd[C_FIRE]):
+        fired = cmd[C_FIRE]
+        _own_fired(p, m, st, fired)
+    if m[S_MY_E_T] == t - 1.0 and st[ST_ENERGY] > 0.0:
+        loss, known = _own_energy_events(ev, nev)
+        if known and abs(m[S_MY_E] - (st[ST_ENERGY] + fired) - loss - 0.1) < 1e-6:
+            m[S_ZAPS] += 1.0
+    m[S_MY_E] = st[ST_ENERGY]
+    m[S_MY_E_T] = t
+    if en[EN_TIME] >= 0.0:
+        if en[EN_DROP_TIME] == t and _detect(p, m, st, en, tele, t) >= 0:
+            m[S_REPLAN] = 1.0
+        if en[EN_TIME] == t:
+            m[S_ZAPS] = 0.0
+        m[S_EN_X] = en[EN_X]
+        m[S_EN_Y] = en[EN_Y]
+        m[S_EN_T] = en[EN_TIME]
+    else:
+        return
+    _update_waves(p, m, x, y, t)
+    m[S_TURNS] += 1.0
+    if st[ST_ENERGY] == 0.0:
+        return                                      # disabled: cannot move, nothing to plan
+    if m[S_PT] == t and (m[S_PX] != x or m[S_PY] != y or m[S_PH] != hd or m[S_PV] != v):
+        m[S_DEVIATIONS] += 1.0
+        m[S_REPLAN] = 1.0
+    if m[S_REPLAN] != 0.0:
+        _plan(p, m, st, t)
+    direction = m[MM_DIR]
+    if m[S_PLANNED] != 0.0:
+        cx = m[S_CX]
+        cy = m[S_CY]
+        stop = m[S_OPT] == 0.0
+    else:
+        cx = en[EN_X]
+        cy = en[EN_Y]
+        stop = False
+    turn, dist, mv = surf_command(p, x, y, math.sin(hd), math.cos(hd), cx, cy, direction, stop, approach_limit(p),
+                                  w, h)
+    set_max_turn_rate(cmd, MAX_TURN_RATE_RADIANS)
+    set_max_velocity(cmd, mv)
+    set_turn_body(st, cmd, turn)
+    set_ahead(st, cmd, dist)
+    px, py, ph, pv, _, _ = physics_step(x, y, hd, v, turn, dist, mv, w, h)
+    m[S_PX] = px
+    m[S_PY] = py
+    m[S_PH] = ph
+    m[S_PV] = pv
+    m[S_PT] = t + 1.0
