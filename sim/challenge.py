@@ -64,7 +64,9 @@ EXIT_BAD_INPUT = 2
 CONFIDENCE = 0.95
 MODES = ("targeting", "movement", "both")
 DEFAULT_GUNS = ("headon", "linear", "circular", "gf", "knn", "learned")
-DEFAULT_MOVEMENTS = ("samples", "orbit", "stopgo", "surf")   # "samples" = every sample robot
+# "samples" = every sample robot; the random movers: random orbit (reversals, and with random speeds) and
+# stop-and-go that reverses at random, beside the deterministic stop-and-go; the wave surfer
+DEFAULT_MOVEMENTS = ("samples", "orbit", "orbit:speed_prob=0.1", "stopgo", "stopgo:flip=0.5", "surf")
 SHOOTER_PARAMS = {"power": "3", "energy_rule": "0"}
 ALL = "ALL"
 MAX_SEASONS = 100_000

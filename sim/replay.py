@@ -1108,14 +1108,21 @@ def _read_telemetry(z, path, bad, info, turns, n):
 EXAMPLE_BOTS = ("sample.Walls", "sample.SpinBot")
 EXAMPLE_ROUNDS = 5
 EXAMPLE_SEED = 1
+# a second one (replays/ only) whose bots think in guess factors: the learned gun's aiming densities and
+# the surfer's danger along the enemy's waves are in its telemetry, for the viewer's G and D overlays
+LEARNING_EXAMPLE = "learned-vs-surf.gfr"
+LEARNING_BOTS = ("lock+learned+surf", "lock+knn+orbit")
+LEARNING_ROUNDS = 3
 
 
 def write_example(root=None):
-    """Record the example replay into sim/data/ and replays/ of a source tree; returns the paths."""
+    """Record the example replays into sim/data/ and replays/ of a source tree; returns the paths."""
     from sim.rules import Rules
     root = Path(root) if root else Path(__file__).resolve().parent.parent
     rp = record_replay(list(EXAMPLE_BOTS), Rules(rounds=EXAMPLE_ROUNDS), seed=EXAMPLE_SEED)
-    return [save_replay(root / "sim" / "data" / "example.gfr", rp), save_replay(root / "replays" / "example.gfr", rp)]
+    lp = record_replay(list(LEARNING_BOTS), Rules(rounds=LEARNING_ROUNDS), seed=EXAMPLE_SEED)
+    return [save_replay(root / "sim" / "data" / "example.gfr", rp), save_replay(root / "replays" / "example.gfr", rp),
+            save_replay(root / "replays" / LEARNING_EXAMPLE, lp)]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Replay files: recording, the file format, determinism, and refusing bad files."""
+import math
 import dataclasses
 import io
 import json
@@ -644,8 +645,31 @@ def test_example_replay_ships_and_plays():
     assert rp.bots == ["sample.Walls", "sample.SpinBot"] and 2 <= rp.rounds <= 10
 
 
-def test_example_replay_is_reproducible():
-    rp = load_replay(ROOT / "sim" / "data" / "example.gfr")
+@pytest.mark.parametrize("path", ["sim/data/example.gfr", "replays/learned-vs-surf.gfr"])
+def test_example_replay_is_reproducible(path):
+    rp = load_replay(ROOT / path)
     same, why = verify_replay(rp)
-    assert same, (f"{why}: the engine's behaviour changed since the example was recorded; "
+    assert same, (f"{why}: the engine's or a bot's behaviour changed since the example was recorded; "
                   f"regenerate it with `python -m sim.replay --example`")
+
+
+def test_learning_example_carries_aim_and_danger_telemetry():
+    """The learned gun writes an aiming density for its shots and the surfer a danger row per enemy wave
+    it detects; both along waves whose geometry matches the recorded wave of that turn."""
+    from sim.replay import TK_AIM, TK_DANGER
+    rp = load_replay(ROOT / "replays" / "learned-vs-surf.gfr")
+    assert rp.bots == ["lock+learned+surf", "lock+knn+orbit"]
+    tm, w = rp.telemetry, rp.waves
+    for kind, robot, rows in ((TK_AIM, 0, 20), (TK_AIM, 1, 20), (TK_DANGER, 0, 20), (TK_DANGER, 1, 0)):
+        n = ((tm["kind"] == kind) & (tm["robot"] == robot)).sum()
+        assert n > rows if rows else n == 0     # only the surfer (robot 0) writes danger
+    # every aim row is for a wave its robot sent: same round, fire turn and (up to a turn's move) source
+    aim = np.flatnonzero(tm["kind"] == TK_AIM)
+    key = {(int(r), int(t), int(s)): k for k, (r, t, s) in enumerate(zip(w["round"], w["turn"], w["shooter"]))}
+    found = 0
+    for q in aim:
+        k = key.get((int(tm["round"][q]), int(tm["turn"][q]), int(tm["robot"][q])))
+        if k is not None and w["real"][k]:
+            found += 1
+            assert math.hypot(w["fire_x"][k] - tm["source_x"][q], w["fire_y"][k] - tm["source_y"][q]) < 8.5
+    assert found > 20
