@@ -1,9 +1,10 @@
 """The full default targeting + movement challenge, with its CSV and plot kept under benchmarks/results/.
 
-Every registered default gun (headon, linear, circular; gf, knn, learned once
-they exist) fires power-3 bullets standing still at every default reference
-movement (the sample robots, random orbit, stop-and-go; surf once it exists),
-35 rounds x 10 seeds per pair, battles spread over all CPUs. Prints the
+Every default gun (headon, linear, circular, gf, knn, learned) fires power-3
+bullets standing still at every default reference movement (the sample robots,
+random orbit with and without random speeds, stop-and-go with and without
+random reversals, the wave surfer), 35 rounds x 10 seeds per pair, battles
+spread over all CPUs. Prints the
 `gfsim challenge` tables, then the number of battles, turns and the wall time.
 Any `gfsim challenge` option may be added (see `gfsim challenge --help`), e.g.
 
