@@ -73,8 +73,13 @@ def test_components_respect_the_layout():
         assert c.category in limits and c.doc
         assert len(c.params) <= limits[c.category], c.name
         for p in c.params:
-            assert p.lo <= p.default <= p.hi and p.doc, (c.name, p.name)
-    assert {"lock", "spin", "headon", "linear", "circular", "none", "still", "stopgo", "orbit"} <= set(names)
+            assert p.doc, (c.name, p.name)
+            if p.kind == "path":
+                assert p.default == "", (c.name, p.name)    # "" = the part's built-in default file
+            else:
+                assert p.kind == "number" and p.lo <= p.default <= p.hi, (c.name, p.name)
+    assert {"lock", "spin", "headon", "linear", "circular", "none", "still", "stopgo", "orbit", "gf", "knn",
+            "learned", "virtual", "surf"} <= set(names)
     assert N_EN <= layout.M_ENEMY_END - layout.M_ENEMY <= layout.M_TELE < layout.M_PARTS
 
 
