@@ -269,6 +269,18 @@ def box_density_argmax(xc, hw, weight, k, dom_lo, dom_hi, edges, order):
             if nx > x and run > best + 1e-12 * abs(best):
                 best = run
                 best_x = 0.5 * (x + nx)
+    if best <= 0.0:
+        # no box overlaps the domain's inside: the densest point is a boundary the boxes just touch
+        dbest = 0.0
+        for e in range(ne):
+            x = edges[e, 0]
+            s = 0.0
+            for j in range(k):
+                if abs(x - xc[j]) <= hw[j]:
+                    s += weight[j] / (2.0 * hw[j])
+            if s > dbest:
+                dbest = s
+                best_x = x
     return best_x
 
 

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from scipy.spatial import cKDTree
 
 from bots import layout, waveguns as wg
@@ -86,6 +86,7 @@ def test_nearest_equals_brute_force():
 
 
 @settings(max_examples=200, deadline=None)
+@example([(1.5, 0.5, 1.0)])          # a box that only touches the domain's edge
 @given(st.lists(st.tuples(st.floats(-1.5, 1.5), st.floats(0.001, 0.8), st.floats(0.01, 1.0)), min_size=1,
                 max_size=12))
 def test_box_argmax_is_the_densest_point(boxes):
