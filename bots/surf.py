@@ -36,6 +36,19 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   us often enough (`flat_gate`) takes that share of the danger from them: we avoid
   where we have been, so our profile flattens against learning guns; against guns
   that surfing already beats the gate stays shut and hits alone decide.
+  **Virtual waves** (`flat_virtual` > 0) log the rest of what a learning gun sees
+  (bots/waveguns.py sends a wave every turn): one every turn in which no detected
+  wave was fired, with the timing and source a detected wave of that turn would
+  have (fired in turn t from the enemy's scanned position at t-1, bearing,
+  lateral direction and segment from our state at the end of t-1) and the power
+  of the enemy's last detected bullet (none before its first one, none without
+  a scan at t-1). They are tracked and labelled by the very code of the real
+  waves (_init_wave, _pass_wave): the label is our centre's GF when the front
+  reaches it (inside, and at the kernel's bandwidth indistinguishable from, the
+  precise range sim/gf.py's track_wave_sc gives; tests/test_surf.py checks both),
+  logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
+  buffers' total weight stays ~20 detected waves). They only feed the visit
+  buffers: no danger, no shadows, no gate counts.
 * **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
   enemy bullets whose segment crosses our bullet's segment in the same turn (the test
   Robocode always applies, whatever the update order) -- those bullets would be
@@ -88,7 +101,7 @@ SURF_PARAMS = (
     Param("flat_gate", 0.03, 0.0, 1.0,
           "the flattener works only while the enemy hits us at least this often (hits / detected waves this "
           "battle, after 20 waves): simple guns, which surfing beats anyway, do not make us predictable"),
-    Param("flat_virtual", 0.3, 0.0, 1.0,
+    Param("flat_virtual", 0.1, 0.0, 1.0,
           "flattener: weight of a virtual wave (one every turn the enemy did not fire, power of its last detected "
           "bullet) in the visit buffers, relative to a detected one; 0 = visits of detected waves only"),
 )
