@@ -9,7 +9,7 @@ P_SIZE = 64
 P_RADAR_KIND, P_GUN_KIND, P_MOVE_KIND = 0, 1, 2
 P_RADAR_MEM, P_GUN_MEM, P_MOVE_MEM = 3, 4, 5      # offsets into the mem row
 P_RADAR, P_GUN, P_MOVE = 8, 16, 32                # first parameter slot of each part
-N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS = 8, 16, 16
+N_RADAR_PARAMS, N_GUN_PARAMS, N_MOVE_PARAMS = 8, 16, 24
 # shared bookkeeping kept by the composite bot itself, at the start of mem
 M_ENEMY = 0   # enemy as last scanned: time, x, y, heading, velocity, energy, distance, bearing
 N_M_ENEMY = 16

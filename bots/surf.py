@@ -36,6 +36,19 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   us often enough (`flat_gate`) takes that share of the danger from them: we avoid
   where we have been, so our profile flattens against learning guns; against guns
   that surfing already beats the gate stays shut and hits alone decide.
+  **Virtual waves** (`flat_virtual` > 0) log the rest of what a learning gun sees
+  (bots/waveguns.py sends a wave every turn): one every turn in which no detected
+  wave was fired, with the timing and source a detected wave of that turn would
+  have (fired in turn t from the enemy's scanned position at t-1, bearing,
+  lateral direction and segment from our state at the end of t-1) and the power
+  of the enemy's last detected bullet (none before its first one, none without
+  a scan at t-1). They are tracked and labelled by the very code of the real
+  waves (_init_wave, _pass_wave): the label is our centre's GF when the front
+  reaches it (inside, and at the kernel's bandwidth indistinguishable from, the
+  precise range sim/gf.py's track_wave_sc gives; tests/test_surf.py checks both),
+  logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
+  buffers' total weight stays ~20 detected waves). They only feed the visit
+  buffers: no danger, no shadows, no gate counts.
 * **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
   enemy bullets whose segment crosses our bullet's segment in the same turn (the test
   Robocode always applies, whatever the update order) -- those bullets would be
@@ -88,10 +101,14 @@ SURF_PARAMS = (
     Param("flat_gate", 0.03, 0.0, 1.0,
           "the flattener works only while the enemy hits us at least this often (hits / detected waves this "
           "battle, after 20 waves): simple guns, which surfing beats anyway, do not make us predictable"),
+    Param("flat_virtual", 0.1, 0.0, 1.0,
+          "flattener: weight of a virtual wave (one every turn the enemy did not fire, power of its last detected "
+          "bullet) in the visit buffers, relative to a detected one; 0 = visits of detected waves only"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
- SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE) = range(16)
+ SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
+ SP_FLAT_VIRTUAL) = range(17)
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MM_DIR = orbit direction) ---
 (S_INIT,        # battle: danger buffers hold their prior
@@ -109,7 +126,11 @@ SURF_PARAMS = (
  S_MY_E, S_MY_E_T,  # our energy after last turn's think (its shot already paid), and that turn
  S_ZAPS,        # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
  S_HIT_BY,      # battle: enemy bullets that hit us (the flattener's gate)
- ) = range(8, 36)
+ S_VPOWER,      # battle: power of the enemy's last detected bullet (virtual waves' power), 0 = none yet
+ S_VLAT,        # lateral direction of the last virtual wave (kept when we stood still)
+ S_VWAVES,      # battle counter: virtual waves sent
+ S_VFLATS,      # battle counter: virtual waves logged as visits
+ ) = range(8, 40)
 N_HEAD = 40
 HIST = N_HEAD                 # our state (x, y, heading, velocity) at the end of turn t, at HIST + 4 * (t % 16)
 N_HIST = 16
@@ -139,7 +160,10 @@ OPTS = ACC + N_ACC            # the three options of a plan (see _plan)
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = (
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)
 N_OPT = 14
-SURF_MEM = OPTS + 3 * N_OPT
+VIRT = OPTS + 3 * N_OPT       # virtual waves (the flattener): records of the real waves' first V_SIZE fields
+V_SIZE = W_PASS_GF + 1
+MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
+SURF_MEM = VIRT + MAX_VIRT * V_SIZE
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
@@ -314,12 +338,19 @@ def _add_kernel(m, o, gf, weight, bandwidth):
 def log_gf(p, m, seg, gf, base, keep):
     """A guess factor seen along a wave of segment `seg`: rolling average (old weight x `keep`, new kernel of
     weight 1) into the general and the segment buffer of the hit (base STATS) or visit (VISITS) buffers."""
+    log_gf_w(p, m, seg, gf, base, keep, 1.0)
+
+
+@njit(**NB)
+def log_gf_w(p, m, seg, gf, base, keep, weight):
+    """log_gf with a kernel of weight `weight` (a virtual wave: keep = VISIT_DECAY ** weight, so that the
+    buffers' total weight still tends to 1 / (1 - VISIT_DECAY))."""
     gf = min(1.0, max(-1.0, gf))
     for buf in (0, 1 + seg):
         o = base + buf * NBINS
         for k in range(NBINS):
             m[o + k] *= keep
-        _add_kernel(m, o, gf, 1.0, p[SP_BANDWIDTH])
+        _add_kernel(m, o, gf, weight, p[SP_BANDWIDTH])
 
 
 @njit(**NB)
@@ -528,17 +559,50 @@ def cool_turns(heat, cooling):
 
 
 @njit(**NB)
-def _free_wave(m):
+def _free_slot(m, base, n, size):
+    """A free record of the n at base (stride size), else the oldest (least fire turn)."""
     best = -1
     oldest = math.inf
-    for iw in range(MAX_WAVES):
-        wb = WAVES + iw * W_SIZE
+    for iw in range(n):
+        wb = base + iw * size
         if m[wb + W_ACTIVE] == 0.0:
             return iw
         if m[wb + W_FIRE] < oldest:
             oldest = m[wb + W_FIRE]
             best = iw
     return best
+
+
+@njit(**NB)
+def _free_wave(m):
+    return _free_slot(m, WAVES, MAX_WAVES, W_SIZE)
+
+
+@njit(**NB)
+def _init_wave(m, wb, tf, sx, sy, power, prev_lat):
+    """Fill the wave record at wb (fields W_ACTIVE..W_PASS_GF) for a bullet of `power` fired in turn tf from
+    (sx, sy): bearing, lateral direction (prev_lat when we stood still) and segment from our state at the end
+    of turn tf - 1 (the history must hold it). Real and virtual waves alike; returns the lateral direction."""
+    h = HIST + 4 * (int(tf - 1.0) % N_HIST)
+    mx = m[h]
+    my = m[h + 1]
+    b = math.atan2(mx - sx, my - sy)
+    speed = bullet_speed(power)
+    lat = lateral_sign(m[h + 3] * math.sin(m[h + 2] - b), prev_lat)
+    m[wb + W_ACTIVE] = 1.0
+    m[wb + W_FIRE] = tf
+    m[wb + W_SX] = sx
+    m[wb + W_SY] = sy
+    m[wb + W_SPEED] = speed
+    m[wb + W_POWER] = power
+    m[wb + W_BEARING] = b
+    m[wb + W_SIN] = math.sin(b)
+    m[wb + W_COS] = math.cos(b)
+    m[wb + W_LAT] = lat
+    m[wb + W_MEA] = classic_mea(speed)
+    m[wb + W_SEG] = segment_of(m[h + 3] * math.sin(m[h + 2] - b), math.hypot(mx - sx, my - sy))
+    m[wb + W_PASS_GF] = math.nan
+    return lat
 
 
 @njit(**NB)
@@ -560,30 +624,15 @@ def _detect(p, m, st, en, tele, t):
     sy = m[S_EN_Y] + w_ * (en[EN_Y] - m[S_EN_Y])
     if t - (tf - 1.0) >= N_HIST:
         return -1
-    h = HIST + 4 * (int(tf - 1.0) % N_HIST)
-    mx = m[h]
-    my = m[h + 1]
-    b = math.atan2(mx - sx, my - sy)
-    speed = bullet_speed(power)
-    lat = lateral_sign(m[h + 3] * math.sin(m[h + 2] - b), m[S_LAT])
-    m[S_LAT] = lat
     iw = _free_wave(m)
     wb = WAVES + iw * W_SIZE
-    m[wb + W_ACTIVE] = 1.0
-    m[wb + W_FIRE] = tf
-    m[wb + W_SX] = sx
-    m[wb + W_SY] = sy
-    m[wb + W_SPEED] = speed
-    m[wb + W_POWER] = power
-    m[wb + W_BEARING] = b
-    m[wb + W_SIN] = math.sin(b)
-    m[wb + W_COS] = math.cos(b)
-    m[wb + W_LAT] = lat
-    m[wb + W_MEA] = classic_mea(speed)
-    m[wb + W_SEG] = segment_of(m[h + 3] * math.sin(m[h + 2] - b), math.hypot(mx - sx, my - sy))
-    m[wb + W_PASS_GF] = math.nan
+    lat = _init_wave(m, wb, tf, sx, sy, power, m[S_LAT])
+    m[S_LAT] = lat
+    b = m[wb + W_BEARING]
+    speed = m[wb + W_SPEED]
     m[wb + W_NSH] = 0.0
     m[S_WAVES] += 1.0
+    m[S_VPOWER] = power
     for ob in range(MAX_OWN):
         if m[OWN + ob * O_SIZE + O_ACTIVE] != 0.0:
             _add_shadow(m, iw, ob, st[ST_WIDTH], st[ST_HEIGHT])
@@ -714,27 +763,75 @@ def _own_fired(p, m, st, power):
 
 
 @njit(**NB)
+def _pass_wave(p, m, wb, x, y, t, keep, weight):
+    """Follow the wave record at wb past our centre (x, y) at the end of turn t: note our GF when its front
+    passes the centre (the visit label), and once it has passed our whole box drop it and log that GF into
+    the visit buffers (rolling average `keep`, kernel weight `weight`) when the flattener is on. Returns 0
+    while in flight, 1 when it passed without a label, 2 when it passed and was logged."""
+    r = (t - m[wb + W_FIRE] + 1.0) * m[wb + W_SPEED]
+    dx = x - m[wb + W_SX]
+    dy = y - m[wb + W_SY]
+    d = math.sqrt(dx * dx + dy * dy)
+    if math.isnan(m[wb + W_PASS_GF]) and r >= d:
+        sb = m[wb + W_SIN]
+        cb = m[wb + W_COS]
+        off = math.atan2(dx * cb - dy * sb, dx * sb + dy * cb)
+        m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
+    if r > d + REACH:
+        m[wb + W_ACTIVE] = 0.0
+        if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
+            log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], VISITS, keep, weight)
+            return 2
+        return 1
+    return 0
+
+
+@njit(**NB)
 def _update_waves(p, m, x, y, t):
     """Note where each wave's front passed our centre; drop waves that passed our whole box."""
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
         if m[wb + W_ACTIVE] == 0.0:
             continue
-        r = (t - m[wb + W_FIRE] + 1.0) * m[wb + W_SPEED]
-        dx = x - m[wb + W_SX]
-        dy = y - m[wb + W_SY]
-        d = math.sqrt(dx * dx + dy * dy)
-        if math.isnan(m[wb + W_PASS_GF]) and r >= d:
-            sb = m[wb + W_SIN]
-            cb = m[wb + W_COS]
-            off = math.atan2(dx * cb - dy * sb, dx * sb + dy * cb)
-            m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
-        if r > d + REACH:
-            m[wb + W_ACTIVE] = 0.0
-            if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
-                log_gf(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], VISITS, VISIT_DECAY)
-                m[S_FLATS] += 1.0
+        done = _pass_wave(p, m, wb, x, y, t, VISIT_DECAY, 1.0)
+        if done == 2:
+            m[S_FLATS] += 1.0
+        if done != 0:
             m[S_REPLAN] = 1.0
+
+
+@njit(**NB)
+def virtual_on(p):
+    return p[SP_FLATTEN] > 0.0 and p[SP_FLAT_VIRTUAL] > 0.0
+
+
+@njit(**NB)
+def _virtual_wave(p, m, t):
+    """Send this turn's virtual wave: fired in turn t from the enemy's scanned position at t - 1 (the timing
+    and source of a detected wave), with the power of its last detected bullet. None while the flattener's
+    virtual waves are off, before the enemy's first detected bullet of the battle, without a scan at t - 1,
+    or when a detected wave was fired in turn t (that one is logged as a real wave). Returns the slot or -1."""
+    if not virtual_on(p) or m[S_VPOWER] <= 0.0 or m[S_EN_T] != t - 1.0:
+        return -1
+    for iw in range(MAX_WAVES):
+        wb = WAVES + iw * W_SIZE
+        if m[wb + W_ACTIVE] != 0.0 and m[wb + W_FIRE] == t:
+            return -1
+    iv = _free_slot(m, VIRT, MAX_VIRT, V_SIZE)
+    m[S_VLAT] = _init_wave(m, VIRT + iv * V_SIZE, t, m[S_EN_X], m[S_EN_Y], m[S_VPOWER], m[S_VLAT])
+    m[S_VWAVES] += 1.0
+    return iv
+
+
+@njit(**NB)
+def _update_virtual(p, m, x, y, t):
+    """_pass_wave for every virtual wave in flight, logged with weight flat_virtual."""
+    w = p[SP_FLAT_VIRTUAL]
+    keep = VISIT_DECAY ** w
+    for iv in range(MAX_VIRT):
+        vb = VIRT + iv * V_SIZE
+        if m[vb + W_ACTIVE] != 0.0 and _pass_wave(p, m, vb, x, y, t, keep, w) == 2:
+            m[S_VFLATS] += 1.0
 
 
 # --------------------------------------------------------------------------- planning
@@ -932,10 +1029,13 @@ def surf_round_start(p, m, st):
         _prior(p, m)
         m[S_INIT] = 1.0
     for k in range(S_OPT, N_HEAD):
-        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY:
+        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY and k != S_VPOWER and k != S_VWAVES and k != S_VFLATS:
             m[k] = 0.0
     for k in range(WAVES, STATS):
         m[k] = 0.0
+    for k in range(VIRT, SURF_MEM):
+        m[k] = 0.0
+    m[S_VLAT] = 1.0
     m[S_OPT] = m[MM_DIR]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
@@ -973,6 +1073,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     if en[EN_TIME] >= 0.0:
         if en[EN_DROP_TIME] == t and _detect(p, m, st, en, tele, t) >= 0:
             m[S_REPLAN] = 1.0
+        _virtual_wave(p, m, t)
         if en[EN_TIME] == t:
             m[S_ZAPS] = 0.0
         m[S_EN_X] = en[EN_X]
@@ -981,6 +1082,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     else:
         return
     _update_waves(p, m, x, y, t)
+    if virtual_on(p):
+        _update_virtual(p, m, x, y, t)
     m[S_TURNS] += 1.0
     if st[ST_ENERGY] == 0.0:
         return                                      # disabled: cannot move, nothing to plan

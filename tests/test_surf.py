@@ -258,7 +258,7 @@ def test_flattener_blends_visits_only_once_the_enemy_hits_often():
 # --- battles --------------------------------------------------------------------------------------
 
 def test_battles_with_surfers_are_deterministic():
-    bots = ["lock+circular+surf:flatten=0.3", "lock+linear+surf"]
+    bots = ["lock+circular+surf:flatten=0.3,flat_virtual=1", "lock+linear+surf"]
     a = run_battle(bots, Rules(rounds=3), seed=11, record=True)
     b = run_battle(bots, Rules(rounds=3), seed=11, record=True)
     c = run_battle(bots, Rules(rounds=3), seed=12)
@@ -280,9 +280,161 @@ def test_surfing_at_least_halves_the_hit_rate_of_simple_guns(gun):
 
 
 def test_flattener_logs_passing_waves_only_when_asked(monkeypatch):
-    for flat, expect in ((0.0, False), (0.5, True)):
-        spec = f"lock+none+surf:flatten={flat:g}"
+    for flat, virtual, expect in ((0.0, 0.3, False), (0.5, 0.0, True), (0.5, 0.3, True)):
+        spec = f"lock+none+surf:flatten={flat:g},flat_virtual={virtual:g}"
         _, mem = play_with_memory(monkeypatch, [spec, "lock+circular+orbit"], Rules(rounds=2), seed=4)
         m = surf_memory(mem, 0, spec)
         assert (m[S.S_FLATS] > 0.5 * m[S.S_WAVES]) == expect
         assert (m[S.S_FLATS] == 0) == (not expect)
+        assert (m[S.S_VFLATS] > 5 * m[S.S_FLATS]) == (expect and virtual > 0)
+        assert (m[S.S_VWAVES] == 0) == (not expect or virtual == 0)
+
+
+# --- the flattener's virtual waves ------------------------------------------------------------------
+
+def test_virtual_waves_every_turn_the_enemy_did_not_fire_from_its_last_scan(monkeypatch):
+    """At the end of a battle the surfer's virtual waves in flight are one for every turn of the last stretch
+    except the turns the enemy fired, each from the shooter's position at the end of the turn before (by the
+    engine's trace), with its bullet power and the bearing to where we were then."""
+    spec = "lock+none+surf:flat_virtual=0.5"
+    bots = [spec, "lock+linear:power=1.7+orbit"]
+    seen = {}
+    real = battle_mod.play_rounds_nb
+
+    def spy(*args):
+        seen["mem"] = args[3]
+        return real(*args)
+
+    monkeypatch.setattr(battle_mod, "play_rounds_nb", spy)
+    res_rec = run_battle(bots, Rules(rounds=2), seed=6, max_turns=700, record=True)   # stopped mid-fight
+    mem = seen["mem"]
+    assert res_rec.round_turns[-1] == 700
+    m = surf_memory(mem, 0, spec)
+    tr = res_rec.robots_trace
+    last = int(tr[:, RND].max())
+    pos = {(int(r[ROB]), int(r[TURN])): (r[X], r[Y]) for r in tr[tr[:, RND] == last]}
+    bul = bullet_table(res_rec, np.array([last], dtype=np.int64))
+    fired = {int(b[BC_FIRE]) for b in bul if b[BC_OWNER] == 1}
+    recs = [m[S.VIRT + k * S.V_SIZE:S.VIRT + (k + 1) * S.V_SIZE] for k in range(S.MAX_VIRT)]
+    recs = [r for r in recs if r[S.W_ACTIVE] != 0.0]
+    assert len(recs) > 20
+    fires = sorted(int(r[S.W_FIRE]) for r in recs)
+    end = int(tr[tr[:, RND] == last][:, TURN].max())
+    assert fires[-1] >= end - 1
+    assert fires == [t for t in range(fires[0], fires[-1] + 1) if t not in fired]
+    assert any(fires[0] < t < fires[-1] for t in fired)          # the stretch did skip real shots
+    for r in recs:
+        tf = int(r[S.W_FIRE])
+        sx, sy = pos[(1, tf - 1)]
+        mx, my = pos[(0, tf - 1)]
+        assert math.hypot(r[S.W_SX] - sx, r[S.W_SY] - sy) < 1e-6
+        assert r[S.W_POWER] == pytest.approx(1.7) and r[S.W_SPEED] == pytest.approx(20.0 - 3.0 * 1.7)
+        assert abs(r[S.W_BEARING] - math.atan2(mx - r[S.W_SX], my - r[S.W_SY])) < 1e-12
+        assert r[S.W_LAT] in (-1.0, 1.0)
+    assert m[S.S_VWAVES] > 10 * m[S.S_WAVES] > 0
+    assert m[S.S_VFLATS] > 0.9 * (m[S.S_VWAVES] - len(recs))
+
+
+def _surf_state(p, tf, path, src):
+    """Surfer memory at think time tf: our states of turns < tf in the history (path[t] = x, y, heading,
+    velocity at the end of turn t) and the enemy scanned at src at tf - 1, its gun cool."""
+    from sim.constants import N_ST, ST_WIDTH, ST_HEIGHT, ST_COOLING
+    m = np.zeros(S.SURF_MEM)
+    st = np.zeros(N_ST)
+    st[ST_WIDTH], st[ST_HEIGHT], st[ST_COOLING] = 800.0, 600.0, 0.1
+    S.surf_round_start(p, m, st)
+    for t in range(max(0, tf - S.N_HIST + 1), tf):
+        m[S.HIST + 4 * (t % S.N_HIST):S.HIST + 4 * (t % S.N_HIST) + 4] = path[t]
+    m[S.S_EN_X], m[S.S_EN_Y], m[S.S_EN_T] = src[0], src[1], tf - 1.0
+    m[S.S_NEXT_FIRE] = 0.0
+    return m, st
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_virtual_wave_is_labelled_like_a_real_wave_fired_that_turn(seed):
+    """A virtual wave of turn tf and a detected bullet of turn tf (same source, power) are the same wave record
+    and leave the same visit buffers once they have passed us; the label is our centre's GF as the front
+    reaches it, inside the precise GF range of our box (sim.gf.track_wave_sc over the same path)."""
+    from bots.radar import N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME
+    from sim.gf import track_wave_sc, new_work
+    rng = np.random.default_rng(seed)
+    p = surf_params("lock+none+surf:flat_virtual=1")
+    src = (rng.uniform(100, 700), rng.uniform(60, 160))
+    start = (rng.uniform(150, 650), rng.uniform(350, 500), rng.uniform(0, 2 * math.pi))
+    options = rng.choice([-1.0, 0.0, 1.0], size=20).repeat(12)
+    out = np.zeros((len(options), 7))
+    S.predict_path(p, start[0], start[1], start[2], 0.0, src[0], src[1], options, 800.0, 600.0, out)
+    path = out[:, 3:7]
+    tf, power = 40, float(rng.uniform(0.5, 3.0))
+    real, st = _surf_state(p, tf, path, src)
+    virt, _ = _surf_state(p, tf, path, src)
+    en = np.zeros(N_EN)
+    en[EN_TIME], en[EN_PREV_TIME], en[EN_DROP_TIME], en[EN_DROP] = tf, tf - 1, tf, power
+    en[EN_X], en[EN_Y] = src
+    iw = S._detect(p, real, st, en, np.zeros(0), float(tf))
+    assert iw == 0 and real[S.S_VPOWER] == power
+    assert S._virtual_wave(p, real, float(tf)) == -1            # the real wave stands for that turn
+    virt[S.S_VPOWER] = power
+    iv = S._virtual_wave(p, virt, float(tf))
+    assert iv == 0 and virt[S.S_VWAVES] == 1.0
+    rw = real[S.WAVES:S.WAVES + S.V_SIZE]
+    vw = virt[S.VIRT:S.VIRT + S.V_SIZE]
+    assert np.array_equal(np.nan_to_num(rw, nan=-7.0), np.nan_to_num(vw, nan=-7.0))
+    t = tf
+    while rw[S.W_ACTIVE] != 0.0:
+        S._update_waves(p, real, path[t, 0], path[t, 1], float(t))
+        S._update_virtual(p, virt, path[t, 0], path[t, 1], float(t))
+        if rw[S.W_ACTIVE] != 0.0:
+            label = rw[S.W_PASS_GF]
+        t += 1
+    assert vw[S.W_ACTIVE] == 0.0 and virt[S.S_VFLATS] == 1.0 and real[S.S_FLATS] == 1.0
+    assert np.array_equal(real[S.VISITS:S.SCRATCH], virt[S.VISITS:S.SCRATCH])
+    before, _ = _surf_state(p, tf, path, src)
+    assert not np.array_equal(before[S.VISITS:S.SCRATCH], virt[S.VISITS:S.SCRATCH])
+    acc, parts, cand = new_work()
+    n, status, _, _, _ = track_wave_sc(src[0], src[1], rw[S.W_SIN], rw[S.W_COS], rw[S.W_SPEED], tf,
+                                       path[:, 0].copy(), path[:, 1].copy(), np.ones(len(path), dtype=np.bool_),
+                                       0, len(path) - 1, 800.0, 600.0, 8.0, acc, parts, cand)
+    assert status == 0 and n > 0
+    lo, hi = sorted((acc[0, 0] * rw[S.W_LAT] / rw[S.W_MEA], acc[n - 1, 1] * rw[S.W_LAT] / rw[S.W_MEA]))
+    assert lo < label < hi
+    assert hi - lo < 0.5
+
+
+def test_virtual_waves_wait_for_a_scan_and_a_known_power():
+    p = surf_params("lock+none+surf:flat_virtual=0.3")
+    path = np.tile([400.0, 400.0, 0.5, 8.0], (50, 1))
+    m, _ = _surf_state(p, 30, path, (400.0, 100.0))
+    assert S._virtual_wave(p, m, 30.0) == -1                    # no detected bullet yet: power unknown
+    m[S.S_VPOWER] = 2.0
+    m[S.S_EN_T] = 28.0
+    assert S._virtual_wave(p, m, 30.0) == -1                    # no scan at t - 1
+    m[S.S_EN_T] = 29.0
+    for off in ("flat_virtual=0", "flatten=0"):
+        assert S._virtual_wave(surf_params(f"lock+none+surf:{off}"), m, 30.0) == -1
+    assert S._virtual_wave(p, m, 30.0) >= 0
+    w = m[S.VIRT:S.VIRT + S.V_SIZE]
+    assert w[S.W_FIRE] == 30.0 and w[S.W_POWER] == 2.0 and (w[S.W_SX], w[S.W_SY]) == (400.0, 100.0)
+
+
+# Digests of two 5-round battles (robots_trace, round_stats, round_scores, round_turns) recorded with the
+# code before virtual waves existed (commit dedaae2, default surfer then = flattener on, no virtual waves).
+# They change legitimately if the engine, the shooters or the surfer's other behaviour change: re-record
+# them then from a checkout where flat_virtual=0 is known to reproduce the older surfer.
+BEFORE_VIRTUAL = {
+    ("lock+gf:power=3,energy_rule=0+orbit", 7):
+        "fce2067445209f84018fa04f74db25e2f15693ba1a85ee099ad6a807fbdc6bbd",
+    ("lock+knn+orbit", 3): "cae59b33a3f4211132440ce74436809a1367476e15abd1fb79364da8271ad900",
+}
+
+
+@pytest.mark.parametrize("enemy,seed", list(BEFORE_VIRTUAL))
+def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
+    import hashlib
+    r = run_battle(["lock+circular+surf:flat_virtual=0", enemy], Rules(rounds=5), seed=seed, record=True)
+    h = hashlib.sha256()
+    for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
+        h.update(np.ascontiguousarray(a).tobytes())
+    assert h.hexdigest() == BEFORE_VIRTUAL[(enemy, seed)]
+    on = run_battle(["lock+circular+surf:flat_virtual=1", enemy], Rules(rounds=5), seed=seed, record=True)
+    assert not np.array_equal(on.robots_trace, r.robots_trace)   # and the option does change something
