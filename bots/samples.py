@@ -19,8 +19,9 @@ from sim.constants import (ST_ENERGY, ST_HEAT, ST_OTHERS, ST_WIDTH, ST_HEIGHT, S
                            EV_DEATH, EV_WIN)
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_max_velocity,
                   set_adjust_gun_for_robot_turn)
-from .sample_vm import (EXEC, RET, H_RUN, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_L, M_FIELD, M_STATIC, M_CUSTOM,
-                        M_DEAD, VM_MEM_SIZE, vm_round_start, vm_queue_events, vm_add_custom_event, q_sort,
+from .sample_vm import (EXEC, RET, H_RUN, EV_STATUS, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_PRIO, F_L, M_FIELD, M_STATIC,
+                        M_CUSTOM, M_DEAD, M_QN, PRIO_STATUS, VM_MEM_SIZE, vm_round_start, vm_queue_events,
+                        vm_status_only, vm_add_custom_event, q_sort, top_frame,
                         vm_next, vm_return, vm_die, before_execute, get_heading, get_gun_heading,
                         get_radar_heading, to_radians, to_degrees, ev_get, ev_bearing_deg,
                         normal_relative_angle_degrees, ahead, back, turn_right, turn_left, turn_gun_right,
@@ -66,6 +67,7 @@ HANDLED = np.zeros((N_SAMPLES, N_EV_KINDS), dtype=np.bool_)
 for _k, _kinds in _HANDLERS.items():
     for _e in _kinds:
         HANDLED[_k, _e] = True
+assert not HANDLED[:, EV_STATUS].any()  # sample_think's status-only turn relies on it (sample_vm.vm_status_only)
 
 # payload columns of the events (sim.constants)
 HR_BEARING, HR_ENERGY, HR_FAULT = E_A + 1, E_A + 2, E_A + 3     # HitRobotEvent
@@ -588,11 +590,17 @@ def sample_think(which, params, mem, rng, st, cmd, ev, nev):
         return
     if which == CORNERS:
         mem[CO_LAST_OTHERS] = st[ST_OTHERS]
-    dying = vm_queue_events(mem, st, ev, nev)
-    if which == TARGET and mem[M_CUSTOM] != 0.0:
-        if st[ST_ENERGY] <= mem[T_TRIGGER]:       # Condition "triggerhit": getEnergy() <= trigger
+    custom = which == TARGET and mem[M_CUSTOM] != 0.0 and st[ST_ENERGY] <= mem[T_TRIGGER]  # "triggerhit"
+    dying = False
+    if nev == 0 and mem[M_QN] == 0.0 and not custom and mem[top_frame(mem) + F_PRIO] < PRIO_STATUS:
+        # the usual turn: the StatusEvent is the only event, and processEvents dispatches it at once to
+        # Robot's empty onStatus (what vm_queue_events + q_sort + vm_next would do, without the queue)
+        vm_status_only(mem, st)
+    else:
+        dying = vm_queue_events(mem, st, ev, nev)
+        if custom:
             vm_add_custom_event(mem, st)
-    q_sort(mem)
+        q_sort(mem)
     handled = HANDLED[which]
     while True:
         f = vm_next(mem, cmd, handled)
