@@ -116,7 +116,7 @@ def is_critical(etype):
     return etype == EV_DEATH or etype == EV_WIN or etype == EV_ROUND_ENDED
 
 
-@njit(**HOT)
+@njit(inline="always", **HOT)
 def q_row(k):
     return M_Q + k * N_EV
 
@@ -211,7 +211,7 @@ def q_sort(mem):
 
 # --- frames ------------------------------------------------------------------------------
 
-@njit(**HOT)
+@njit(inline="always", **HOT)
 def frame(k):
     return M_FRAMES + k * FW
 
@@ -305,13 +305,13 @@ def to_degrees(rad):
     return rad * 57.29577951308232
 
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def ev_get(mem, f, col):
     """A column of the handler's event (sim.constants payload layout)."""
     return mem[f + F_EV + col]
 
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def ev_bearing_deg(mem, f, col):
     """e.getBearing(): bearing * 180 / PI."""
     return mem[f + F_EV + col] * 180.0 / math.pi
@@ -328,8 +328,12 @@ def normal_relative_angle_degrees(a):
 
 # --- blocking calls: set the command, name the loop to wait in, return EXEC ------------------
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def _block(mem, f, op, next_pc):
+    """Inlined at numba-IR level: every caller passes its own constant `op`, and a compiled function
+    would get a separate specialisation (a full compile) per constant. The samples pass `next_pc` as a
+    float (it is stored as one) for the same reason: an int constant would specialise every
+    blocking helper on every pc it is called with."""
     mem[f + F_OP] = op
     mem[f + F_PC] = next_pc
     return EXEC
