@@ -71,7 +71,7 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     elif kind == KIND_COMPOSITE:
         composite_think(params, mem, rng, st, cmd, ev, nev)
     else:
-        sample_think(kind - KIND_SAMPLE, params, mem, rng, st, cmd, ev, nev)
+        sample_think(kind - KIND_SAMPLE, mem, st, cmd, ev, nev)
     validate_commands(cmd)
     hold(params, mem, rng, st, cmd, ev, script)  # see sim.geometry.hold
 

@@ -583,9 +583,10 @@ def sample_round_start(which, params, mem, rng, st, cmd):
 
 
 @njit(**NB)
-def sample_think(which, params, mem, rng, st, cmd, ev, nev):
+def sample_think(which, mem, st, cmd, ev, nev):
     """One return from execute(): queue the turn's events, dispatch them, run the robot's code
-    until its next execute()."""
+    until its next execute(). (No params or rng: the samples have none, and every array argument
+    is a 7-word struct to pass on each call.)"""
     if mem[M_DEAD] != 0.0:
         return
     if which == CORNERS:

@@ -296,9 +296,10 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
                 break
         # checkBulletCollision
         if bul[b, B_STATE] == BS_FIRED or bul[b, B_STATE] == BS_MOVING:
+            owner_f = bul[b, B_OWNER]   # an index stored as a float: compared as one
             for kk in range(nbord):
                 o = border[kk]
-                if o == b or int(bul[o, B_OWNER]) == owner:
+                if o == b or bul[o, B_OWNER] == owner_f:
                     continue
                 so = bul[o, B_STATE]
                 if not (so == BS_FIRED or so == BS_MOVING):
