@@ -45,6 +45,12 @@ COLD = dict(cache=True, error_model="numpy", forceinline=False)
 B_STEP_X, B_STEP_Y = N_BUL, N_BUL + 1
 N_BUL_ENGINE = N_BUL + 2
 
+# squared distance from a bullet's path's midpoint to a robot's centre beyond which the path cannot touch
+# the robot's box: half a path (at most 19.7 / 2 < 10) + half the box's diagonal (25.46, float32 edges
+# included, < 26) + 1 px, far above the rounding of Rectangle2D.intersectsLine's clipping (whose clipped
+# points stay on the path to within ~1e-12): checkRobotCollision skips the exact test beyond it
+BULLET_FAR2 = (10.0 + 26.0 + 1.0) ** 2
+
 # recorded robot columns: round, turn, robot, x, y, heading, gun, radar, velocity, energy, gun heat, state
 N_REC_ROB = 12
 # recorded bullet columns: round, turn, owner, bullet id, x, y, heading, power, state
@@ -251,6 +257,10 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
             for jj in range(rorder.shape[0]):
                 j = rorder[jj]
                 if j == owner or rob[j, R_ALIVE] == 0.0:
+                    continue
+                mx = 0.5 * (lx + x) - box[j, 0]
+                my = 0.5 * (ly + y) - box[j, 1]
+                if mx * mx + my * my > BULLET_FAR2:
                     continue
                 if not robot_box_intersects_line(box[j, 0], box[j, 1], lx, ly, x, y):
                     continue
