@@ -235,7 +235,8 @@ SWEEP_CLEAR = 1e-6
 @njit(**NB)
 def _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0, s1, c1):
     """True when the box lies wholly on the far side of the start ray's line or of the end ray's line
-    (by SWEEP_CLEAR), so that scan_hits_box_rays cannot find a hit: for 0 < |extent| <= pi the pie is
+    (by SWEEP_CLEAR), so that scan_hits_box_rays cannot find a hit (with extent 0, a box wholly on
+    either side of the start ray's line, which is all it tests then): for 0 < |extent| <= pi the pie is
     the intersection of the two closed half-planes on the near sides, which holds both rays, and a box
     (convex) beyond either line misses them and the arc. Every test of scan_hits_box_rays would say
     so: its corner and arc-point tests compute these very cross products (_in_sweep_rays returns
@@ -253,6 +254,9 @@ def _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0, s1, c1):
     s_ba = dxb * c0 - dya * s0
     s_ab = dxa * c0 - dyb * s0
     s_bb = dxb * c0 - dyb * s0
+    if extent == 0.0:  # the start ray alone: a box wholly on either side of its line
+        return (max(max(s_aa, s_ba), max(s_ab, s_bb)) < -SWEEP_CLEAR or
+                min(min(s_aa, s_ba), min(s_ab, s_bb)) > SWEEP_CLEAR)
     e_aa = dxa * c1 - dya * s1
     e_ba = dxb * c1 - dya * s1
     e_ab = dxa * c1 - dyb * s1
@@ -284,8 +288,7 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
 def scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, s0, c0, s1, c1):
     """scan_hits_box given sin/cos of the start heading (s0, c0) and of start + extent (s1, c1),
     which the engine computes once per scan for every robot it tests (and reuses across turns)."""
-    if extent != 0.0 and -math.pi <= extent <= math.pi and _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0,
-                                                                                s1, c1):
+    if -math.pi <= extent <= math.pi and _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0, s1, c1):
         return False
     sx = cx + radius * s0
     sy = cy + radius * c0
