@@ -17,6 +17,8 @@ from numba import njit
 from sim.constants import (ST_ENERGY, ST_HEAT, ST_OTHERS, ST_WIDTH, ST_HEIGHT, ST_ROUND, E_A, EA_OTHER,
                            EA_BEARING, EA_DISTANCE, EV_SCANNED, EV_HIT_BY_BULLET, EV_HIT_WALL, EV_HIT_ROBOT,
                            EV_DEATH, EV_WIN)
+from sim.geometry import borrowed
+
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_max_velocity,
                   set_adjust_gun_for_robot_turn)
 from .sample_vm import (EXEC, RET, H_RUN, EV_STATUS, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_PRIO, F_L, M_FIELD, M_STATIC,
@@ -587,6 +589,9 @@ def sample_think(which, mem, st, cmd, ev, nev):
     """One return from execute(): queue the turn's events, dispatch them, run the robot's code
     until its next execute(). (No params or rng: the samples have none, and every array argument
     is a 7-word struct to pass on each call.)"""
+    # the engine lends these (sim.geometry.borrowed); marking them so here lets LLVM drop the null
+    # refcount calls the inlined VM helpers would otherwise make on every turn
+    mem, st, cmd, ev = borrowed(mem), borrowed(st), borrowed(cmd), borrowed(ev)
     if mem[M_DEAD] != 0.0:
         return
     if which == CORNERS:

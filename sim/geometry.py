@@ -11,6 +11,7 @@ import numpy as np
 
 from numba import njit, types
 from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
 from . import jmath
 from .constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
@@ -42,6 +43,29 @@ def hold(typingctx, *arrays):
         return context.get_dummy_value()
 
     return types.none(types.StarArgTuple.from_types(arrays)), codegen
+
+
+@intrinsic
+def borrowed(typingctx, arr):
+    """A view of array `arr` that holds no reference to its memory (NRT meminfo NULL).
+
+    Bot code hands its rows down through many compiled calls, and numba increfs and
+    decrefs every array argument of a call with an atomic instruction; on a view
+    without meminfo these are a null test instead (removed at compile time where the
+    view is made). Rows taken from a borrowed array (``b[i]``) are borrowed too.
+    Only for arrays that outlive every use of the view: the engine lends its state
+    arrays to bot code for the duration of one play_rounds_nb call.
+    """
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        a = make_array(sig.args[0])(context, builder, args[0])
+        view = make_array(sig.return_type)(context, builder)
+        populate_array(view, data=a.data, shape=a.shape, strides=a.strides, itemsize=a.itemsize, meminfo=None)
+        return view._getvalue()
+
+    return arr(arr), codegen
 
 
 @njit(**NB)
