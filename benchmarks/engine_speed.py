@@ -16,9 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from sim.battle import run_battle, warm_up
-from sim.rules import Rules
+# measure the checkout this file is in (a worktree's, not the one an editable install points at)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.battle import run_battle, warm_up  # noqa: E402
+from sim.rules import Rules  # noqa: E402
 
 MATCHUPS = [
     ("sample.Walls", "sample.SpinBot"),
@@ -63,9 +68,9 @@ def time_startup():
     with tempfile.TemporaryDirectory() as cold_dir:
         for label, env in (("cold", dict(os.environ, NUMBA_CACHE_DIR=cold_dir)), ("cached", dict(os.environ))):
             if label == "cached":
-                subprocess.run(cmd, env=env, capture_output=True, check=True)  # make sure the cache is warm
+                subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)  # make sure the cache is warm
             t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, capture_output=True, check=True)
+            subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)
             out[label] = time.perf_counter() - t0
     return out
 
