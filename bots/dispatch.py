@@ -3,11 +3,9 @@
 Integer kinds (rather than first-class functions) keep a single compiled turn
 loop for every matchup, so numba's on-disk cache serves all battles.
 """
-from numba import njit, types
-from numba.extending import intrinsic
-from numba.np.arrayobj import make_array, populate_array
+from numba import njit
 
-from sim.geometry import hold
+from sim.geometry import hold, borrowed  # noqa: F401  (borrowed: the engine lends its arrays to bot code)
 
 from .api import begin_turn, validate_commands
 from .scripted import scripted_think
@@ -22,29 +20,6 @@ KIND_SAMPLE = 100   # sample k has kind KIND_SAMPLE + k
 # caller's unset flags, and the bot code called from here must be compiled the same way whatever
 # the engine does (never forced inline into the turn loop).
 NB = dict(cache=True, error_model="numpy", forceinline=False)
-
-
-@intrinsic
-def borrowed(typingctx, arr):
-    """A view of array `arr` that holds no reference to its memory (NRT meminfo NULL).
-
-    Bot code hands its rows down through many compiled calls, and numba increfs and
-    decrefs every array argument of a call with an atomic instruction; on a view
-    without meminfo these are a null test instead (removed at compile time where the
-    view is made). Rows taken from a borrowed array (``b[i]``) are borrowed too.
-    Only for arrays that outlive every use of the view: the engine lends its state
-    arrays to bot code for the duration of one play_rounds_nb call.
-    """
-    if not isinstance(arr, types.Array):
-        return None
-
-    def codegen(context, builder, sig, args):
-        a = make_array(sig.args[0])(context, builder, args[0])
-        view = make_array(sig.return_type)(context, builder)
-        populate_array(view, data=a.data, shape=a.shape, strides=a.strides, itemsize=a.itemsize, meminfo=None)
-        return view._getvalue()
-
-    return arr(arr), codegen
 
 
 @njit(**NB)
@@ -71,7 +46,7 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     elif kind == KIND_COMPOSITE:
         composite_think(params, mem, rng, st, cmd, ev, nev)
     else:
-        sample_think(kind - KIND_SAMPLE, params, mem, rng, st, cmd, ev, nev)
+        sample_think(kind - KIND_SAMPLE, mem, st, cmd, ev, nev)
     validate_commands(cmd)
     hold(params, mem, rng, st, cmd, ev, script)  # see sim.geometry.hold
 

@@ -46,7 +46,11 @@ from sim.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, 
 from sim.geometry import normal_absolute_angle
 from .api import set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_fire, set_fire_assisted, set_scan
 
-NB = dict(cache=True, error_model="numpy")
+NB = dict(cache=True, error_model="numpy", forceinline=False)
+# the helpers of every turn's path through sample_think (the status-only turn, a blocked frame's loop
+# test): LLVM-inlined into it, so that a turn makes no calls (each would pass `mem` and `cmd` as
+# 7-word array structs and test their null refcounts). Set explicitly so that it is never inherited.
+HOT = dict(cache=True, error_model="numpy", forceinline=True)
 
 EXEC = 1   # the frame called execute(): this turn's commands are final
 RET = 0    # the frame's method returned
@@ -112,7 +116,7 @@ def is_critical(etype):
     return etype == EV_DEATH or etype == EV_WIN or etype == EV_ROUND_ENDED
 
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def q_row(k):
     return M_Q + k * N_EV
 
@@ -207,12 +211,12 @@ def q_sort(mem):
 
 # --- frames ------------------------------------------------------------------------------
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def frame(k):
     return M_FRAMES + k * FW
 
 
-@njit(**NB)
+@njit(**HOT)
 def top_frame(mem):
     return frame(int(mem[M_DEPTH]) - 1)
 
@@ -237,7 +241,7 @@ def push_frame(mem, kind, priority, src):
     return f
 
 
-@njit(**NB)
+@njit(**HOT)
 def set_interruptible(mem, priority, flag):
     """EventManager.setInterruptible: only priorities 0..99 can be changed."""
     p = int(priority)
@@ -245,7 +249,7 @@ def set_interruptible(mem, priority, flag):
         mem[M_INTR + p] = 1.0 if flag else 0.0
 
 
-@njit(**NB)
+@njit(**HOT)
 def is_interruptible(mem, priority):
     p = int(priority)
     if priority == p and 0 <= p <= 100:
@@ -295,19 +299,19 @@ def to_radians(deg):
     return deg * DEG
 
 
-@njit(**NB)
+@njit(**HOT)
 def to_degrees(rad):
     """Math.toDegrees (Java 9+: multiply by the constant 180 / PI)."""
     return rad * 57.29577951308232
 
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def ev_get(mem, f, col):
     """A column of the handler's event (sim.constants payload layout)."""
     return mem[f + F_EV + col]
 
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def ev_bearing_deg(mem, f, col):
     """e.getBearing(): bearing * 180 / PI."""
     return mem[f + F_EV + col] * 180.0 / math.pi
@@ -324,8 +328,12 @@ def normal_relative_angle_degrees(a):
 
 # --- blocking calls: set the command, name the loop to wait in, return EXEC ------------------
 
-@njit(**NB)
+@njit(inline="always", **HOT)
 def _block(mem, f, op, next_pc):
+    """Inlined at numba-IR level: every caller passes its own constant `op`, and a compiled function
+    would get a separate specialisation (a full compile) per constant. The samples pass `next_pc` as a
+    float (it is stored as one) for the same reason: an int constant would specialise every
+    blocking helper on every pc it is called with."""
     mem[f + F_OP] = op
     mem[f + F_PC] = next_pc
     return EXEC
@@ -458,7 +466,7 @@ def wait_for_turn_complete(mem, f, next_pc):
     return _block(mem, f, OP_WAIT_TURN, next_pc)
 
 
-@njit(**NB)
+@njit(**HOT)
 def before_execute(mem, cmd):
     """BasicRobotProxy.executeImpl, before calling the server: a satisfied waitFor condition is
     cleared and triggers a scan."""
@@ -468,7 +476,7 @@ def before_execute(mem, cmd):
         set_scan(cmd)
 
 
-@njit(**NB)
+@njit(**HOT)
 def op_done(mem, f, cmd):
     """After execute() returned in frame f (events processed): has its blocking loop ended?
     Runs the code that follows the execute() inside the blocking call (rescan's restore)."""
@@ -518,12 +526,24 @@ def vm_queue_events(mem, st, ev, nev):
     return dying
 
 
+@njit(**HOT)
+def vm_status_only(mem, st):
+    """vm_queue_events + q_sort + the first step of vm_next for a turn whose only event is the
+    StatusEvent, the queue being empty and the running frame's priority below PRIO_STATUS: it is
+    queued, dispatched at once (currentTopEvent) to Robot's empty onStatus, whose priority becomes
+    non-interruptible, and removed. No sample handles StatusEvent (bots.samples checks)."""
+    mem[M_TOP_TYPE] = EV_STATUS
+    mem[M_TOP_TIME] = st[ST_TIME]
+    mem[M_TOP_BEARING] = 0.0    # the StatusEvent's row has no payload
+    set_interruptible(mem, PRIO_STATUS, False)
+
+
 @njit(**NB)
 def vm_add_custom_event(mem, st):
     q_push(mem, EV_CUSTOM, st[ST_TIME], PRIO_CUSTOM)
 
 
-@njit(**NB)
+@njit(**HOT)
 def vm_next(mem, cmd, handled):
     """EventManager.processEvents' loop at the innermost frame, then the end of its execute().
 

@@ -17,10 +17,13 @@ from numba import njit
 from sim.constants import (ST_ENERGY, ST_HEAT, ST_OTHERS, ST_WIDTH, ST_HEIGHT, ST_ROUND, E_A, EA_OTHER,
                            EA_BEARING, EA_DISTANCE, EV_SCANNED, EV_HIT_BY_BULLET, EV_HIT_WALL, EV_HIT_ROBOT,
                            EV_DEATH, EV_WIN)
+from sim.geometry import borrowed
+
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_max_velocity,
                   set_adjust_gun_for_robot_turn)
-from .sample_vm import (EXEC, RET, H_RUN, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_L, M_FIELD, M_STATIC, M_CUSTOM,
-                        M_DEAD, VM_MEM_SIZE, vm_round_start, vm_queue_events, vm_add_custom_event, q_sort,
+from .sample_vm import (EXEC, RET, H_RUN, EV_STATUS, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_PRIO, F_L, M_FIELD, M_STATIC,
+                        M_CUSTOM, M_DEAD, M_QN, PRIO_STATUS, VM_MEM_SIZE, vm_round_start, vm_queue_events,
+                        vm_status_only, vm_add_custom_event, q_sort, top_frame,
                         vm_next, vm_return, vm_die, before_execute, get_heading, get_gun_heading,
                         get_radar_heading, to_radians, to_degrees, ev_get, ev_bearing_deg,
                         normal_relative_angle_degrees, ahead, back, turn_right, turn_left, turn_gun_right,
@@ -66,6 +69,7 @@ HANDLED = np.zeros((N_SAMPLES, N_EV_KINDS), dtype=np.bool_)
 for _k, _kinds in _HANDLERS.items():
     for _e in _kinds:
         HANDLED[_k, _e] = True
+assert not HANDLED[:, EV_STATUS].any()  # sample_think's status-only turn relies on it (sample_vm.vm_status_only)
 
 # payload columns of the events (sim.constants)
 HR_BEARING, HR_ENERGY, HR_FAULT = E_A + 1, E_A + 2, E_A + 3     # HitRobotEvent
@@ -95,9 +99,9 @@ def target(mem, f, st, cmd):
     # onCustomEvent(e): "triggerhit"
     if pc == 0:
         mem[T_TRIGGER] -= 20.0       # trigger -= 20;
-        return turn_left(mem, f, st, cmd, 65.0, 1)
+        return turn_left(mem, f, st, cmd, 65.0, 1.0)
     if pc == 1:
-        return ahead(mem, f, st, cmd, 100.0, 2)
+        return ahead(mem, f, st, cmd, 100.0, 2.0)
     return RET
 
 
@@ -113,32 +117,32 @@ def walls(mem, f, st, cmd):
         if pc == 0:
             mem[W_MOVE] = max(st[ST_WIDTH], st[ST_HEIGHT])   # moveAmount = max(width, height)
             mem[W_PEEK] = 0.0
-            return turn_left(mem, f, st, cmd, np.fmod(get_heading(st), 90.0), 1)   # turnLeft(getHeading() % 90)
+            return turn_left(mem, f, st, cmd, np.fmod(get_heading(st), 90.0), 1.0)   # turnLeft(getHeading() % 90)
         if pc == 1:
-            return ahead(mem, f, st, cmd, mem[W_MOVE], 2)
+            return ahead(mem, f, st, cmd, mem[W_MOVE], 2.0)
         if pc == 2:
             mem[W_PEEK] = 1.0
-            return turn_gun_right(mem, f, cmd, 90.0, 3)
+            return turn_gun_right(mem, f, cmd, 90.0, 3.0)
         if pc == 3:
-            return turn_right(mem, f, st, cmd, 90.0, 4)
+            return turn_right(mem, f, st, cmd, 90.0, 4.0)
         if pc == 4:                  # while (true) {
             mem[W_PEEK] = 1.0
-            return ahead(mem, f, st, cmd, mem[W_MOVE], 5)
+            return ahead(mem, f, st, cmd, mem[W_MOVE], 5.0)
         mem[W_PEEK] = 0.0            # pc 5
-        return turn_right(mem, f, st, cmd, 90.0, 4)
+        return turn_right(mem, f, st, cmd, 90.0, 4.0)
     if kind == EV_HIT_ROBOT:
         if pc == 0:
             b = ev_bearing_deg(mem, f, HR_BEARING)
             if b > -90.0 and b < 90.0:
-                return back(mem, f, st, cmd, 100.0, 1)
-            return ahead(mem, f, st, cmd, 100.0, 1)
+                return back(mem, f, st, cmd, 100.0, 1.0)
+            return ahead(mem, f, st, cmd, 100.0, 1.0)
         return RET
     # onScannedRobot
     if pc == 0:
-        return fire(mem, f, st, cmd, 2.0, 1)
+        return fire(mem, f, st, cmd, 2.0, 1.0)
     if pc == 1:
         if mem[W_PEEK] != 0.0:
-            return scan(mem, f, cmd, 2)
+            return scan(mem, f, cmd, 2.0)
     return RET
 
 
@@ -149,20 +153,20 @@ def spin_bot(mem, f, st, cmd):
     if kind == H_RUN:
         set_turn_body(st, cmd, to_radians(10000.0))   # setTurnRight(10000);
         set_max_velocity(cmd, 5.0)                    # setMaxVelocity(5);
-        return ahead(mem, f, st, cmd, 10000.0, 0)     # ahead(10000);
+        return ahead(mem, f, st, cmd, 10000.0, 0.0)   # ahead(10000);
     if kind == EV_SCANNED:
         if pc == 0:
-            return fire(mem, f, st, cmd, 3.0, 1)
+            return fire(mem, f, st, cmd, 3.0, 1.0)
         return RET
     # onHitRobot
     if pc == 0:
         b = ev_bearing_deg(mem, f, HR_BEARING)
         if b > -10.0 and b < 10.0:
-            return fire(mem, f, st, cmd, 3.0, 1)
+            return fire(mem, f, st, cmd, 3.0, 1.0)
         pc = 1
     if pc == 1:
         if ev_get(mem, f, HR_FAULT) != 0.0:
-            return turn_right(mem, f, st, cmd, 10.0, 2)
+            return turn_right(mem, f, st, cmd, 10.0, 2.0)
     return RET
 
 
@@ -189,18 +193,18 @@ def crazy(mem, f, st, cmd):
             set_ahead(st, cmd, 40000.0)
             mem[C_FORWARD] = 1.0
             set_turn_body(st, cmd, to_radians(90.0))            # setTurnRight(90)
-            return wait_for_turn_complete(mem, f, 1)
+            return wait_for_turn_complete(mem, f, 1.0)
         if pc == 1:
             set_turn_body(st, cmd, -to_radians(180.0))          # setTurnLeft(180)
-            return wait_for_turn_complete(mem, f, 2)
+            return wait_for_turn_complete(mem, f, 2.0)
         set_turn_body(st, cmd, to_radians(180.0))               # setTurnRight(180)
-        return wait_for_turn_complete(mem, f, 0)
+        return wait_for_turn_complete(mem, f, 0.0)
     if kind == EV_HIT_WALL:
         _crazy_reverse(mem, st, cmd)
         return RET
     if kind == EV_SCANNED:
         if pc == 0:
-            return fire(mem, f, st, cmd, 1.0, 1)
+            return fire(mem, f, st, cmd, 1.0, 1.0)
         return RET
     # onHitRobot
     if ev_get(mem, f, HR_FAULT) != 0.0:
@@ -217,32 +221,32 @@ def fire_bot(mem, f, st, cmd):
     kind = int(mem[f + F_TYPE])
     pc = int(mem[f + F_PC])
     if kind == H_RUN:
-        return turn_gun_right(mem, f, cmd, 5.0, 0)
+        return turn_gun_right(mem, f, cmd, 5.0, 0.0)
     if kind == EV_SCANNED:
         if pc == 0:
             if ev_get(mem, f, EA_DISTANCE) < 50.0 and st[ST_ENERGY] > 50.0:
-                return fire(mem, f, st, cmd, 3.0, 1)
-            return fire(mem, f, st, cmd, 1.0, 1)
+                return fire(mem, f, st, cmd, 3.0, 1.0)
+            return fire(mem, f, st, cmd, 1.0, 1.0)
         if pc == 1:
-            return scan(mem, f, cmd, 2)
+            return scan(mem, f, cmd, 2.0)
         return RET
     if kind == EV_HIT_BY_BULLET:
         if pc == 0:
             # turnRight(normalRelativeAngleDegrees(90 - (getHeading() - e.getHeading())));
             a = normal_relative_angle_degrees(90.0 - (get_heading(st) - to_degrees(ev_get(mem, f, HB_HEADING))))
-            return turn_right(mem, f, st, cmd, a, 1)
+            return turn_right(mem, f, st, cmd, a, 1.0)
         if pc == 1:
-            return ahead(mem, f, st, cmd, mem[FI_DIST], 2)
+            return ahead(mem, f, st, cmd, mem[FI_DIST], 2.0)
         if pc == 2:
             mem[FI_DIST] = -mem[FI_DIST]
-            return scan(mem, f, cmd, 3)
+            return scan(mem, f, cmd, 3.0)
         return RET
     # onHitRobot
     if pc == 0:
         a = normal_relative_angle_degrees(ev_bearing_deg(mem, f, HR_BEARING) + get_heading(st) - get_gun_heading(st))
-        return turn_gun_right(mem, f, cmd, a, 1)
+        return turn_gun_right(mem, f, cmd, a, 1.0)
     if pc == 1:
-        return fire(mem, f, st, cmd, 3.0, 2)
+        return fire(mem, f, st, cmd, 3.0, 2.0)
     return RET
 
 
@@ -262,7 +266,7 @@ def tracker(mem, f, st, cmd):
                 mem[TR_GUN] = 10.0
                 pc = 1
             if pc == 1:
-                return turn_gun_right(mem, f, cmd, mem[TR_GUN], 2)
+                return turn_gun_right(mem, f, cmd, mem[TR_GUN], 2.0)
             # pc 2
             mem[TR_COUNT] += 1.0
             if mem[TR_COUNT] > 2.0:
@@ -284,33 +288,33 @@ def tracker(mem, f, st, cmd):
             mem[TR_COUNT] = 0.0
             mem[TR_GUN] = normal_relative_angle_degrees(b + (get_heading(st) - get_radar_heading(st)))
             if d > 150.0:
-                return turn_gun_right(mem, f, cmd, mem[TR_GUN], 1)
-            return turn_gun_right(mem, f, cmd, mem[TR_GUN], 3)
+                return turn_gun_right(mem, f, cmd, mem[TR_GUN], 1.0)
+            return turn_gun_right(mem, f, cmd, mem[TR_GUN], 3.0)
         if pc == 1:
-            return turn_right(mem, f, st, cmd, b, 2)
+            return turn_right(mem, f, st, cmd, b, 2.0)
         if pc == 2:
-            return ahead(mem, f, st, cmd, d - 140.0, 9)
+            return ahead(mem, f, st, cmd, d - 140.0, 9.0)
         if pc == 3:
-            return fire(mem, f, st, cmd, 3.0, 4)
+            return fire(mem, f, st, cmd, 3.0, 4.0)
         if pc == 4:
             if d < 100.0:
                 if b > -90.0 and b <= 90.0:
-                    return back(mem, f, st, cmd, 40.0, 5)
-                return ahead(mem, f, st, cmd, 40.0, 5)
+                    return back(mem, f, st, cmd, 40.0, 5.0)
+                return ahead(mem, f, st, cmd, 40.0, 5.0)
             pc = 5
         if pc == 5:
-            return scan(mem, f, cmd, 9)
+            return scan(mem, f, cmd, 9.0)
         return RET
     if kind == EV_HIT_ROBOT:
         if pc == 0:
             mem[TR_NAME] = ev_get(mem, f, E_A)
             mem[TR_GUN] = normal_relative_angle_degrees(ev_bearing_deg(mem, f, HR_BEARING) +
                                                         (get_heading(st) - get_radar_heading(st)))
-            return turn_gun_right(mem, f, cmd, mem[TR_GUN], 1)
+            return turn_gun_right(mem, f, cmd, mem[TR_GUN], 1.0)
         if pc == 1:
-            return fire(mem, f, st, cmd, 3.0, 2)
+            return fire(mem, f, st, cmd, 3.0, 2.0)
         if pc == 2:
-            return back(mem, f, st, cmd, 50.0, 3)
+            return back(mem, f, st, cmd, 50.0, 3.0)
         return RET
     # onWin: for (int i = 0; i < 50; i++) { turnRight(30); turnLeft(30); }
     i = F_L
@@ -320,10 +324,10 @@ def tracker(mem, f, st, cmd):
             pc = 1
         if pc == 1:
             if mem[f + i] < 50.0:
-                return turn_right(mem, f, st, cmd, 30.0, 2)
+                return turn_right(mem, f, st, cmd, 30.0, 2.0)
             return RET
         if pc == 2:
-            return turn_left(mem, f, st, cmd, 30.0, 3)
+            return turn_left(mem, f, st, cmd, 30.0, 3.0)
         mem[f + i] += 1.0   # pc 3
         pc = 1
 
@@ -334,10 +338,10 @@ def track_fire(mem, f, st, cmd):
     kind = int(mem[f + F_TYPE])
     pc = int(mem[f + F_PC])
     if kind == H_RUN:
-        return turn_gun_right(mem, f, cmd, 10.0, 0)
+        return turn_gun_right(mem, f, cmd, 10.0, 0.0)
     if kind == EV_WIN:
         if pc == 0:
-            return turn_right(mem, f, st, cmd, 36000.0, 1)
+            return turn_right(mem, f, st, cmd, 36000.0, 1.0)
         return RET
     # onScannedRobot
     bfg = F_L   # local: bearingFromGun
@@ -345,15 +349,15 @@ def track_fire(mem, f, st, cmd):
         absolute_bearing = get_heading(st) + ev_bearing_deg(mem, f, EA_BEARING)
         mem[f + bfg] = normal_relative_angle_degrees(absolute_bearing - get_gun_heading(st))
         if abs(mem[f + bfg]) <= 3.0:
-            return turn_gun_right(mem, f, cmd, mem[f + bfg], 1)
-        return turn_gun_right(mem, f, cmd, mem[f + bfg], 2)
+            return turn_gun_right(mem, f, cmd, mem[f + bfg], 1.0)
+        return turn_gun_right(mem, f, cmd, mem[f + bfg], 2.0)
     if pc == 1:
         if st[ST_HEAT] == 0.0:
-            return fire(mem, f, st, cmd, min(3.0 - abs(mem[f + bfg]), st[ST_ENERGY] - 0.1), 2)
+            return fire(mem, f, st, cmd, min(3.0 - abs(mem[f + bfg]), st[ST_ENERGY] - 0.1), 2.0)
         pc = 2
     if pc == 2:
         if mem[f + bfg] == 0.0:
-            return scan(mem, f, cmd, 3)
+            return scan(mem, f, cmd, 3.0)
     return RET
 
 
@@ -366,37 +370,37 @@ def ram_fire(mem, f, st, cmd):
     kind = int(mem[f + F_TYPE])
     pc = int(mem[f + F_PC])
     if kind == H_RUN:
-        return turn_right(mem, f, st, cmd, 5.0 * mem[RF_DIR], 0)
+        return turn_right(mem, f, st, cmd, 5.0 * mem[RF_DIR], 0.0)
     if kind == EV_SCANNED:
         b = ev_bearing_deg(mem, f, EA_BEARING)
         if pc == 0:
             mem[RF_DIR] = 1.0 if b >= 0.0 else -1.0
-            return turn_right(mem, f, st, cmd, b, 1)
+            return turn_right(mem, f, st, cmd, b, 1.0)
         if pc == 1:
-            return ahead(mem, f, st, cmd, ev_get(mem, f, EA_DISTANCE) + 5.0, 2)
+            return ahead(mem, f, st, cmd, ev_get(mem, f, EA_DISTANCE) + 5.0, 2.0)
         if pc == 2:
-            return scan(mem, f, cmd, 3)
+            return scan(mem, f, cmd, 3.0)
         return RET
     # onHitRobot
     if pc == 0:
         b = ev_bearing_deg(mem, f, HR_BEARING)
         mem[RF_DIR] = 1.0 if b >= 0.0 else -1.0
-        return turn_right(mem, f, st, cmd, b, 1)
+        return turn_right(mem, f, st, cmd, b, 1.0)
     if pc == 1:
         e = ev_get(mem, f, HR_ENERGY)
         if e > 16.0:
-            return fire(mem, f, st, cmd, 3.0, 2)
+            return fire(mem, f, st, cmd, 3.0, 2.0)
         if e > 10.0:
-            return fire(mem, f, st, cmd, 2.0, 2)
+            return fire(mem, f, st, cmd, 2.0, 2.0)
         if e > 4.0:
-            return fire(mem, f, st, cmd, 1.0, 2)
+            return fire(mem, f, st, cmd, 1.0, 2.0)
         if e > 2.0:
-            return fire(mem, f, st, cmd, 0.5, 2)
+            return fire(mem, f, st, cmd, 0.5, 2.0)
         if e > 0.4:
-            return fire(mem, f, st, cmd, 0.1, 2)
+            return fire(mem, f, st, cmd, 0.1, 2.0)
         pc = 2
     if pc == 2:
-        return ahead(mem, f, st, cmd, 40.0, 3)
+        return ahead(mem, f, st, cmd, 40.0, 3.0)
     return RET
 
 
@@ -430,10 +434,10 @@ def veloci_robot(mem, f, st, cmd):
         set_turn_gun(cmd, mem[V_GUN])
         set_turn_radar(cmd, mem[V_RADAR])
         set_turn_body(st, cmd, mem[V_TURN])
-        return execute(mem, f, 1)
+        return execute(mem, f, 1.0)
     if kind == EV_SCANNED:
         if pc == 0:
-            return fire(mem, f, st, cmd, 1.0, 1)
+            return fire(mem, f, st, cmd, 1.0, 1.0)
         return RET
     if kind == EV_HIT_BY_BULLET:
         mem[V_TURN] = to_radians(5.0)              # setTurnRate(5)
@@ -483,16 +487,16 @@ def corners(mem, f, st, cmd):
                 mem[CO_OTHERS] = st[ST_OTHERS]
                 # goCorner()
                 mem[CO_STOP_WHEN_SEE] = 0.0
-                return turn_right(mem, f, st, cmd, normal_relative_angle_degrees(mem[CO_CORNER] - get_heading(st)), 1)
+                return turn_right(mem, f, st, cmd, normal_relative_angle_degrees(mem[CO_CORNER] - get_heading(st)), 1.0)
             if pc == 1:
                 mem[CO_STOP_WHEN_SEE] = 1.0
-                return ahead(mem, f, st, cmd, 5000.0, 2)
+                return ahead(mem, f, st, cmd, 5000.0, 2.0)
             if pc == 2:
-                return turn_left(mem, f, st, cmd, 90.0, 3)
+                return turn_left(mem, f, st, cmd, 90.0, 3.0)
             if pc == 3:
-                return ahead(mem, f, st, cmd, 5000.0, 4)
+                return ahead(mem, f, st, cmd, 5000.0, 4.0)
             if pc == 4:
-                return turn_gun_left(mem, f, cmd, 90.0, 5)
+                return turn_gun_left(mem, f, cmd, 90.0, 5.0)
             if pc == 5:
                 mem[gun_increment] = 3.0
                 pc = 6
@@ -501,7 +505,7 @@ def corners(mem, f, st, cmd):
                 pc = 7
             if pc == 7:
                 if mem[i] < 30.0:
-                    return turn_gun_left(mem, f, cmd, mem[gun_increment], 8)
+                    return turn_gun_left(mem, f, cmd, mem[gun_increment], 8.0)
                 mem[gun_increment] = -mem[gun_increment]
                 pc = 6
                 continue
@@ -515,14 +519,14 @@ def corners(mem, f, st, cmd):
     d = ev_get(mem, f, EA_DISTANCE)
     if pc == 0:
         if mem[CO_STOP_WHEN_SEE] != 0.0:
-            return stop(mem, f, cmd, False, 1)
-        return _corners_smart_fire(mem, f, st, cmd, d, 9)
+            return stop(mem, f, cmd, False, 1.0)
+        return _corners_smart_fire(mem, f, st, cmd, d, 9.0)
     if pc == 1:
-        return _corners_smart_fire(mem, f, st, cmd, d, 2)
+        return _corners_smart_fire(mem, f, st, cmd, d, 2.0)
     if pc == 2:
-        return scan(mem, f, cmd, 3)
+        return scan(mem, f, cmd, 3.0)
     if pc == 3:
-        return resume(mem, f, cmd, 4)
+        return resume(mem, f, cmd, 4.0)
     return RET
 
 
@@ -581,18 +585,28 @@ def sample_round_start(which, params, mem, rng, st, cmd):
 
 
 @njit(**NB)
-def sample_think(which, params, mem, rng, st, cmd, ev, nev):
+def sample_think(which, mem, st, cmd, ev, nev):
     """One return from execute(): queue the turn's events, dispatch them, run the robot's code
-    until its next execute()."""
+    until its next execute(). (No params or rng: the samples have none, and every array argument
+    is a 7-word struct to pass on each call.)"""
+    # the engine lends these (sim.geometry.borrowed); marking them so here lets LLVM drop the null
+    # refcount calls the inlined VM helpers would otherwise make on every turn
+    mem, st, cmd, ev = borrowed(mem), borrowed(st), borrowed(cmd), borrowed(ev)
     if mem[M_DEAD] != 0.0:
         return
     if which == CORNERS:
         mem[CO_LAST_OTHERS] = st[ST_OTHERS]
-    dying = vm_queue_events(mem, st, ev, nev)
-    if which == TARGET and mem[M_CUSTOM] != 0.0:
-        if st[ST_ENERGY] <= mem[T_TRIGGER]:       # Condition "triggerhit": getEnergy() <= trigger
+    custom = which == TARGET and mem[M_CUSTOM] != 0.0 and st[ST_ENERGY] <= mem[T_TRIGGER]  # "triggerhit"
+    dying = False
+    if nev == 0 and mem[M_QN] == 0.0 and not custom and mem[top_frame(mem) + F_PRIO] < PRIO_STATUS:
+        # the usual turn: the StatusEvent is the only event, and processEvents dispatches it at once to
+        # Robot's empty onStatus (what vm_queue_events + q_sort + vm_next would do, without the queue)
+        vm_status_only(mem, st)
+    else:
+        dying = vm_queue_events(mem, st, ev, nev)
+        if custom:
             vm_add_custom_event(mem, st)
-    q_sort(mem)
+        q_sort(mem)
     handled = HANDLED[which]
     while True:
         f = vm_next(mem, cmd, handled)

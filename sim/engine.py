@@ -9,13 +9,18 @@ Speed: numba increfs/decrefs every array argument of a compiled call with an
 atomic instruction (NRT), which used to be most of a turn's time. So the
 per-turn helpers are LLVM-inlined (``HOT``), take whole arrays and an index
 rather than row views, and end with ``hold(...)`` of their array arguments so
-that numba's refcount pruning removes the pairs (see ``geometry.hold``); the
-only calls left in the turn loop are into bot code, which gets borrowed views
-(``bots.dispatch.borrowed``) so that its own calls do no atomic refcounting
-either. sin/cos of a heading that has not changed are reused (engine-private
-columns after sim.constants' layout: B_STEP_*, physics.R_MOVE_*/R_SCAN_*).
-None of this changes a floating-point operation or its order: traces are
-bit-identical (checked on hundreds of recorded battles).
+that numba's refcount pruning removes the pairs (see ``geometry.hold``). Where
+the pruning gives up on a large helper, nothing is left anyway: the loop itself
+runs on borrowed views of every array (``geometry.borrowed``: no meminfo, so
+each incref/decref is a null test that LLVM folds away). The only calls left in
+the turn loop are into bot code, which gets borrowed views too, so that its own
+calls do no atomic refcounting either. sin/cos of a heading that has not
+changed are reused (engine-private columns after sim.constants' layout:
+B_STEP_*, physics.R_MOVE_*/R_SCAN_*), and the scan and bullet hit tests first
+reject, by a wide margin, what cannot be hit (geometry._sweep_clear_of_box,
+BULLET_FAR2). None of this changes a floating-point result or the order of
+the operations that produce one: traces are bit-identical (checked on
+hundreds of recorded battles).
 """
 import math
 
@@ -44,6 +49,12 @@ COLD = dict(cache=True, error_model="numpy", forceinline=False)
 # same products, so positions are bit-identical, without a sincos per bullet per turn)
 B_STEP_X, B_STEP_Y = N_BUL, N_BUL + 1
 N_BUL_ENGINE = N_BUL + 2
+
+# squared distance from a bullet's path's midpoint to a robot's centre beyond which the path cannot touch
+# the robot's box: half a path (at most 19.7 / 2 < 10) + half the box's diagonal (25.46, float32 edges
+# included, < 26) + 1 px, far above the rounding of Rectangle2D.intersectsLine's clipping (whose clipped
+# points stay on the path to within ~1e-12): checkRobotCollision skips the exact test beyond it
+BULLET_FAR2 = (10.0 + 26.0 + 1.0) ** 2
 
 # recorded robot columns: round, turn, robot, x, y, heading, gun, radar, velocity, energy, gun heat, state
 N_REC_ROB = 12
@@ -252,6 +263,10 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
                 j = rorder[jj]
                 if j == owner or rob[j, R_ALIVE] == 0.0:
                     continue
+                mx = 0.5 * (lx + x) - box[j, 0]
+                my = 0.5 * (ly + y) - box[j, 1]
+                if mx * mx + my * my > BULLET_FAR2:
+                    continue
                 if not robot_box_intersects_line(box[j, 0], box[j, 1], lx, ly, x, y):
                     continue
                 power = bul[b, B_POWER]
@@ -296,9 +311,10 @@ def _update_bullet(b, rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rorde
                 break
         # checkBulletCollision
         if bul[b, B_STATE] == BS_FIRED or bul[b, B_STATE] == BS_MOVING:
+            owner_f = bul[b, B_OWNER]   # an index stored as a float: compared as one
             for kk in range(nbord):
                 o = border[kk]
-                if o == b or int(bul[o, B_OWNER]) == owner:
+                if o == b or bul[o, B_OWNER] == owner_f:
                     continue
                 so = bul[o, B_STATE]
                 if not (so == BS_FIRED or so == BS_MOVING):
@@ -743,6 +759,22 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     # alive until the hold() at the end of this function.
     b_params, b_mem, b_brng, b_script = borrowed(params), borrowed(mem), borrowed(brng), borrowed(script)
     b_st, b_cmd, b_ev = borrowed(st), borrowed(cmd), borrowed(ev)
+    # The turn loop itself works on borrowed views of every state array too: an inlined helper's
+    # incref/decref pairs on a view without meminfo are null tests that fold away at compile time, so
+    # none is left even where numba's refcount pruning gives up on a large helper (it did on
+    # _perform_scan: 12 atomic operations per robot per turn, a sixth of a turn's time).
+    owners = (rules, rng, rob, cmd, box, placed, bat, bul, blist, round_turns, round_scores, round_stats,
+              rec_rob, rec_bul, rec_n, outer, border, rorder, worder, ev, nev, deaths, dorder, sc, dmg, st, full)
+    rules, rng, rob, cmd, box, placed = (borrowed(rules), borrowed(rng), borrowed(rob), borrowed(cmd),
+                                         borrowed(box), borrowed(placed))
+    bat, bul, blist, round_turns, round_scores, round_stats = (borrowed(bat), borrowed(bul), borrowed(blist),
+                                                               borrowed(round_turns), borrowed(round_scores),
+                                                               borrowed(round_stats))
+    rec_rob, rec_bul, rec_n, outer, border = (borrowed(rec_rob), borrowed(rec_bul), borrowed(rec_n),
+                                              borrowed(outer), borrowed(border))
+    rorder, worder, ev, nev, deaths, dorder = (borrowed(rorder), borrowed(worder), borrowed(ev), borrowed(nev),
+                                               borrowed(deaths), borrowed(dorder))
+    sc, dmg, st, full = borrowed(sc), borrowed(dmg), borrowed(st), borrowed(full)
     for rnd in range(first_round, end_round):
         # preloadRound / initializeRound / startRound
         bat[BT_ROUND] = rnd
@@ -868,5 +900,5 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
             bul[blist[q], B_STATE] = BS_FREE
         bat[BT_N_BULLETS] = 0.0
     status = 1 if bat[BT_OVERFLOW] != 0.0 or full[0] != 0 else 0
-    hold(params, mem, brng, script, st, cmd, ev)  # the owners of the borrowed views
+    hold(params, mem, brng, script, owners)  # the owners of the borrowed views
     return status

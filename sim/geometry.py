@@ -11,6 +11,7 @@ import numpy as np
 
 from numba import njit, types
 from numba.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
 from . import jmath
 from .constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
@@ -42,6 +43,29 @@ def hold(typingctx, *arrays):
         return context.get_dummy_value()
 
     return types.none(types.StarArgTuple.from_types(arrays)), codegen
+
+
+@intrinsic
+def borrowed(typingctx, arr):
+    """A view of array `arr` that holds no reference to its memory (NRT meminfo NULL).
+
+    Bot code hands its rows down through many compiled calls, and numba increfs and
+    decrefs every array argument of a call with an atomic instruction; on a view
+    without meminfo these are a null test instead (removed at compile time where the
+    view is made). Rows taken from a borrowed array (``b[i]``) are borrowed too.
+    Only for arrays that outlive every use of the view: the engine lends its state
+    arrays to bot code for the duration of one play_rounds_nb call.
+    """
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        a = make_array(sig.args[0])(context, builder, args[0])
+        view = make_array(sig.return_type)(context, builder)
+        populate_array(view, data=a.data, shape=a.shape, strides=a.strides, itemsize=a.itemsize, meminfo=None)
+        return view._getvalue()
+
+    return arr(arr), codegen
 
 
 @njit(**NB)
@@ -227,6 +251,50 @@ def _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
     return _in_sweep(cx, cy, px, py, start, extent)
 
 
+# distance (in pixels) by which every corner of a box must be beyond one of the sweep's ray lines for
+# _sweep_clear_of_box to decide: far above the rounding error of any test in scan_hits_box_rays (~1e-12)
+SWEEP_CLEAR = 1e-6
+
+
+@njit(**NB)
+def _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0, s1, c1):
+    """True when the box lies wholly on the far side of the start ray's line or of the end ray's line
+    (by SWEEP_CLEAR), so that scan_hits_box_rays cannot find a hit (with extent 0, a box wholly on
+    either side of the start ray's line, which is all it tests then): for 0 < |extent| <= pi the pie is
+    the intersection of the two closed half-planes on the near sides, which holds both rays, and a box
+    (convex) beyond either line misses them and the arc. Every test of scan_hits_box_rays would say
+    so: its corner and arc-point tests compute these very cross products (_in_sweep_rays returns
+    False on them), and its line tests cannot cross a gap of SWEEP_CLEAR. Saves the two line
+    intersections and the corner tests for most scans of a robot away from the sweep."""
+    x0 = _box_edge(bx)
+    y0 = _box_edge(by)
+    dxa = x0 - cx
+    dxb = (x0 + ROBOT_SIZE) - cx
+    dya = y0 - cy
+    dyb = (y0 + ROBOT_SIZE) - cy
+    # dx * c - dy * s at the four corners, as _in_sweep_rays computes it: the sine of the clockwise angle
+    # from the ray to the corner, times the corner's distance
+    s_aa = dxa * c0 - dya * s0
+    s_ba = dxb * c0 - dya * s0
+    s_ab = dxa * c0 - dyb * s0
+    s_bb = dxb * c0 - dyb * s0
+    if extent == 0.0:  # the start ray alone: a box wholly on either side of its line
+        return (max(max(s_aa, s_ba), max(s_ab, s_bb)) < -SWEEP_CLEAR or
+                min(min(s_aa, s_ba), min(s_ab, s_bb)) > SWEEP_CLEAR)
+    e_aa = dxa * c1 - dya * s1
+    e_ba = dxb * c1 - dya * s1
+    e_ab = dxa * c1 - dyb * s1
+    e_bb = dxb * c1 - dyb * s1
+    if extent > 0.0:   # the pie: cs >= 0 and ce <= 0
+        if max(max(s_aa, s_ba), max(s_ab, s_bb)) < -SWEEP_CLEAR:
+            return True
+        return min(min(e_aa, e_ba), min(e_ab, e_bb)) > SWEEP_CLEAR
+    # extent < 0: cs <= 0 and ce >= 0
+    if min(min(s_aa, s_ba), min(s_ab, s_bb)) > SWEEP_CLEAR:
+        return True
+    return max(max(e_aa, e_ba), max(e_ab, e_bb)) < -SWEEP_CLEAR
+
+
 @njit(**NB)
 def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     """Does the radar sweep (pie from heading `start`, signed `extent`) touch the box at (bx, by)?
@@ -244,6 +312,8 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
 def scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, s0, c0, s1, c1):
     """scan_hits_box given sin/cos of the start heading (s0, c0) and of start + extent (s1, c1),
     which the engine computes once per scan for every robot it tests (and reuses across turns)."""
+    if -math.pi <= extent <= math.pi and _sweep_clear_of_box(cx, cy, extent, bx, by, s0, c0, s1, c1):
+        return False
     sx = cx + radius * s0
     sy = cy + radius * c0
     if robot_box_intersects_line(bx, by, cx, cy, sx, sy):

@@ -92,6 +92,15 @@ def new_velocity(velocity, distance, max_vel):
 def distance_until_stop(velocity, max_vel):
     distance = 0.0
     velocity = abs(velocity)
+    if max_vel >= 0.0:
+        # new_velocity(velocity, 0.0, max_vel) for 0 < velocity, 0 <= max_vel (always so: validateCommands
+        # takes abs): getMaxVelocity(0) is exactly 0.0, so goal = min(0.0, max_vel) = 0.0 and
+        # min(goal, velocity + 1) = 0.0; what is left is max(velocity - 2, 0.0), the same doubles without
+        # the sqrt, ceil and divisions of getMaxVelocity on every step
+        while velocity > 0.0:
+            velocity = max(velocity - DECELERATION, 0.0)
+            distance += velocity
+        return distance
     while velocity > 0.0:
         velocity = new_velocity(velocity, 0.0, max_vel)
         distance += velocity
