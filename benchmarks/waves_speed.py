@@ -15,10 +15,16 @@ time and process CPU time are both reported; the machine may be shared, so
 the best of the repeats is used.
 
     python benchmarks/waves_speed.py [--rounds 35] [--repeat 5] [--json]
+
+Python puts benchmarks/ (not the current directory) first on sys.path, so an
+installed gfsim (e.g. an editable install of another checkout) is what gets
+measured; run it as ``PYTHONPATH=. python benchmarks/waves_speed.py`` to time
+this checkout (the report's first line names the sim package it imported).
 """
 import argparse
 import json
 import time
+from pathlib import Path
 
 from sim.battle import run_battle
 from sim.rules import Rules
@@ -83,7 +89,7 @@ def main(argv=None):
     # warm-up: compile (or load from the cache) the turn loop and every wave kernel
     warm = run_battle(list(MATCHUPS[0]), Rules(rounds=1), seed=0, record=True)
     W.battle_waves(warm)
-    report = {"target_cost_factor": TARGET_FACTOR, "matchups": []}
+    report = {"sim": str(Path(W.__file__).resolve().parent), "target_cost_factor": TARGET_FACTOR, "matchups": []}
     for a, b in MATCHUPS:
         report["matchups"].append(measure(a, b, args.rounds, args.seed, max(1, args.repeat)))
     worst = max(m["cost_factor"]["cpu"] for m in report["matchups"])
@@ -92,6 +98,7 @@ def main(argv=None):
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    print(f"sim package: {report['sim']}")
     for m in report["matchups"]:
         t = m["turns_per_s"]
         print(f"{m['bots'][0]} vs {m['bots'][1]}: {m['rounds']} rounds, {m['turns']} turns, "

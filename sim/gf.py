@@ -45,8 +45,9 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-from .geometry import rect_intersects_line
+from .geometry import hold, rect_intersects_line
 
 NB = dict(cache=True, error_model="numpy")
 # Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
@@ -61,6 +62,19 @@ MAX_PARTS = 16         # disjoint pieces kept by the per-wave union (more is mer
 
 
 # --------------------------------------------------------------------------- basics
+
+def _at(a, row, k):
+    """a[k] for a 1-d array, a[row, k] for a 2-d one: lets one kernel read either a path or a row of a
+    per-robot table without making a view (a view costs two atomic NRT refcount operations)."""
+    return a[k] if a.ndim == 1 else a[row, k]
+
+
+@overload(_at, inline="always")
+def _at_impl(a, row, k):
+    if a.ndim == 1:
+        return lambda a, row, k: a[k]
+    return lambda a, row, k: a[row, k]
+
 
 @njit(**NB)
 def bullet_speed(power):
@@ -119,6 +133,19 @@ def lateral_sign(lv, prev_dir):
     if lv < -1e-9:
         return -1.0
     return prev_dir
+
+
+@njit(**HOT)
+def lateral_sign_sc(v, sh, ch, sin_b, cos_b, h, b, prev_dir):
+    """lateral_sign(v * sin(h - b), prev_dir) from sh, ch = sin h, cos h and sin_b, cos_b ~ sin b, cos b
+    (within a few ulps), without the sine in the usual case: v * (sh * cos_b - ch * sin_b) is within
+    1e-13 of v * sin(h - b) for |v| <= 8, so only a value within 1e-12 of the +-1e-9 thresholds needs
+    the exact one."""
+    lv = v * (sh * cos_b - ch * sin_b)
+    a = abs(lv)
+    if a > 1e-9 + 1e-12 or a < 1e-9 - 1e-12:
+        return lateral_sign(lv, prev_dir)
+    return lateral_sign(v * math.sin(h - b), prev_dir)
 
 
 @njit(**NB)
@@ -451,6 +478,19 @@ def _sort_small(a, n):
 
 
 @njit(**HOT)
+def _sort_row(a, row, n):
+    """_sort_small on a[row, :n] (insertion sort, no view)."""
+    for i in range(1, n):
+        v = a[row, i]
+        j = i - 1
+        while j >= 0 and a[row, j] > v:
+            a[row, j + 1] = a[row, j]
+            j -= 1
+        a[row, j + 1] = v
+    hold(a)
+
+
+@njit(**HOT)
 def _ray_hits(sx, sy, sin_b, cos_b, p, r1, r2, x0, y0, wall_hi_x, wall_hi_y):
     """Does a bullet whose heading is at pseudo-angle p from the bearing hit the box [x0, x0+36] x
     [y0, y0+36] between radii r1 and r2, its end point having survived the wall test?"""
@@ -474,6 +514,7 @@ def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
     dy = py - sy
     cand[0, n] = dx * cos_b - dy * sin_b
     cand[1, n] = dx * sin_b + dy * cos_b
+    hold(cand)
     return n + 1
 
 
@@ -511,11 +552,13 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     r2s = r2 * r2
     dmin2 = ddx * ddx + ddy * ddy
     if dmin2 > r2s:
+        hold(parts, cand)
         return 0
     fx = max(abs(x0 - sx), abs(x1 - sx))
     fy = max(abs(y0 - sy), abs(y1 - sy))
     dmax2 = fx * fx + fy * fy
     if dmax2 < r1s:
+        hold(parts, cand)
         return 0
     n = 0
     for k in range(4):
@@ -552,6 +595,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 if ci == 0:
                     n_inner += 1
     if n == 0:
+        hold(parts, cand)
         return 0
     # extreme directions: while every candidate is ahead of the source (along > 0, the usual case)
     # compare tangents across/along by cross-multiplying; pseudo-angles only for the two winners
@@ -608,11 +652,11 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     if not walls and n_inner <= 2:
         parts[0, 0] = lo
         parts[0, 1] = hi
+        hold(parts, cand)
         return 1
     # exact classification between candidate directions
-    pa = cand[2]
     for k in range(n):
-        pa[k] = pseudo_angle(cand[0, k], cand[1, k])
+        cand[2, k] = pseudo_angle(cand[0, k], cand[1, k])
     if walls:
         for k in range(4):
             vertical = k < 2
@@ -632,21 +676,23 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 dx = px - sx
                 dy = py - sy
                 o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
-                if lo < o < hi and n < pa.shape[0]:
-                    pa[n] = o
+                if lo < o < hi and n < cand.shape[1]:
+                    cand[2, n] = o
                     n += 1
-    _sort_small(pa, n)
+    _sort_row(cand, 2, n)
     np_ = 0
-    if pa[n - 1] == pa[0]:
-        if _ray_hits(sx, sy, sin_b, cos_b, pa[0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
-            parts[0, 0] = pa[0]
-            parts[0, 1] = pa[0]
+    if cand[2, n - 1] == cand[2, 0]:
+        if _ray_hits(sx, sy, sin_b, cos_b, cand[2, 0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+            parts[0, 0] = cand[2, 0]
+            parts[0, 1] = cand[2, 0]
+            hold(parts, cand)
             return 1
+        hold(parts, cand)
         return 0
     open_ = False
     for k in range(n - 1):
-        a = pa[k]
-        c = pa[k + 1]
+        a = cand[2, k]
+        c = cand[2, k + 1]
         if c <= a:
             continue
         inside = _ray_hits(sx, sy, sin_b, cos_b, 0.5 * (a + c), r1, r2, x0, y0, wall_hi_x, wall_hi_y)
@@ -662,6 +708,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
             open_ = True
         else:
             open_ = False
+    hold(parts, cand)
     return np_
 
 
@@ -669,6 +716,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
 def union_add(acc, n, lo, hi):
     """Add the closed interval [lo, hi] to the sorted disjoint intervals acc[:n]; returns the new count.
     Overlapping or touching intervals merge; past MAX rows the last interval absorbs the rest."""
+    # one exit (no early return): numba's refcount pruning then removes acc's incref/decref pair
     # find the insertion point and merge
     k = 0
     while k < n and acc[k, 1] < lo:
@@ -691,20 +739,21 @@ def union_add(acc, n, lo, hi):
                 acc[q, 0] = acc[q + removed, 0]
                 acc[q, 1] = acc[q + removed, 1]
             n -= removed
-        return n
-    if n >= acc.shape[0]:
+    elif n >= acc.shape[0]:
         # out of room: widen the nearest end instead of dropping the piece
         if k >= n:
             acc[n - 1, 1] = max(acc[n - 1, 1], hi)
         else:
             acc[k, 0] = min(acc[k, 0], lo)
-        return n
-    for q in range(n, k, -1):
-        acc[q, 0] = acc[q - 1, 0]
-        acc[q, 1] = acc[q - 1, 1]
-    acc[k, 0] = lo
-    acc[k, 1] = hi
-    return n + 1
+    else:
+        for q in range(n, k, -1):
+            acc[q, 0] = acc[q - 1, 0]
+            acc[q, 1] = acc[q - 1, 1]
+        acc[k, 0] = lo
+        acc[k, 1] = hi
+        n += 1
+    hold(acc)
+    return n
 
 
 def new_work():
@@ -731,6 +780,7 @@ def track_wave(sx, sy, b, speed, fire_turn, cx, cy, alive, first, last, width, h
     centre at the first j whose front reaches it (radius (j - fire_turn + 2) * speed >= distance),
     NaN if never, and center_turn that j (-1 if never); j_end is the last j looked at.
     """
+    hold(cx, cy, alive, acc, parts, cand)
     return track_wave_sc(sx, sy, math.sin(b), math.cos(b), speed, fire_turn, cx, cy, alive, first, last, width,
                          height, max_step, acc, parts, cand)
 
@@ -739,6 +789,16 @@ def track_wave(sx, sy, b, speed, fire_turn, cx, cy, alive, first, last, width, h
 def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, last, width, height, max_step, acc,
                   parts, cand):
     """track_wave with the bearing given by its sine and cosine."""
+    hold(cx, cy, alive, acc, parts, cand)
+    return _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, 0, 0, first, last, width, height,
+                            max_step, acc, parts, cand)
+
+
+@njit(**HOT)
+def _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, row, base, first, last, width, height,
+                     max_step, acc, parts, cand):
+    """track_wave_sc over the path cx[base + j], cy[base + j], alive[base + j] (1-d arrays) or
+    cx[row, base + j], ... (2-d: a per-robot table, read without making a view); j as in track_wave_sc."""
     n = 0
     status = 2
     c_off = math.nan
@@ -748,26 +808,43 @@ def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, 
     if max_step > 0.0 and j <= last:
         # the front reaches radius (m + 1) * speed after m turns; the box comes at most max_step closer
         # per turn, so nothing can happen while (m + 1) * speed + m * max_step < distance - reach
-        dx = cx[j] - sx
-        dy = cy[j] - sy
+        dx = _at(cx, row, base + j) - sx
+        dy = _at(cy, row, base + j) - sy
         d0 = math.sqrt(dx * dx + dy * dy) - reach
         m_skip = int((d0 - speed) / (speed + max_step)) - 1
         if m_skip > 0:
             j = min(j + m_skip, last)
+    # later skips: the same bound from the turn in hand (2 turns at least, else step)
+    far = 2.0 * (speed + max_step) + reach
     while j <= last:
-        if not alive[j]:
+        if not _at(alive, row, base + j):
             status = 1
             break
         m = j - fire_turn + 1
         r1 = m * speed
         r2 = (m + 1) * speed
-        x = cx[j]
-        y = cy[j]
+        x = _at(cx, row, base + j)
+        y = _at(cy, row, base + j)
         dx = x - sx
         dy = y - sy
         d2 = dx * dx + dy * dy
         if d2 > (r2 + reach) * (r2 + reach):
-            j += 1      # the front is still short of the box
+            # the front is still short of the box; turns j+1 .. j+k-1 are too while
+            # k < (distance - reach - r2) / (speed + max_step)
+            if max_step > 0.0 and d2 > (r2 + far) * (r2 + far):
+                jn = j + int((math.sqrt(d2) - reach - r2) / (speed + max_step))
+                probe = jn
+                if jn > last:
+                    jn = last + 1       # the path ends first (status 2, as stepping would find)
+                    probe = last
+                if probe > j and not _at(alive, row, base + probe):
+                    # the target died on the way: stop at its first dead turn, as stepping would
+                    jn = j + 1
+                    while _at(alive, row, base + jn):
+                        jn += 1
+                j = jn
+            else:
+                j += 1
             continue
         if c_turn < 0 and d2 <= r2 * r2:
             c_turn = j
@@ -785,6 +862,7 @@ def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, 
     for q in range(n):
         acc[q, 0] = pseudo_to_angle(acc[q, 0])
         acc[q, 1] = pseudo_to_angle(acc[q, 1])
+    hold(cx, cy, alive, acc, parts, cand)
     return n, status, c_off, c_turn, min(j, last)
 
 
@@ -875,58 +953,148 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
                   out):
     """Fill out[0:N_FEAT] for the target whose per-turn history is x, y, heading, vel, energy (index j is
     the fire-time state, j0 its round's first row), seen from source (sx, sy) at absolute `bearing`."""
-    tx = x[j]
-    ty = y[j]
-    h = heading[j]
-    v = vel[j]
+    f = _wave_features_rows(x, y, heading, vel, energy, counters, 0, j0, j, sx, sy, bearing, lat_dir, speed, power,
+                            mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy,
+                            width, height)
+    _store_features(out, f)
+    hold(x, y, heading, vel, energy, counters, out)
+
+
+@njit(**HOT)
+def _store_features(out, f):
+    """out[0:N_FEAT] = the tuple f (straight-line code: a loop here would keep numba's refcounts)."""
+    out[0] = f[0]
+    out[1] = f[1]
+    out[2] = f[2]
+    out[3] = f[3]
+    out[4] = f[4]
+    out[5] = f[5]
+    out[6] = f[6]
+    out[7] = f[7]
+    out[8] = f[8]
+    out[9] = f[9]
+    out[10] = f[10]
+    out[11] = f[11]
+    out[12] = f[12]
+    out[13] = f[13]
+    out[14] = f[14]
+    out[15] = f[15]
+    out[16] = f[16]
+    out[17] = f[17]
+    out[18] = f[18]
+    out[19] = f[19]
+    out[20] = f[20]
+    out[21] = f[21]
+    out[22] = f[22]
+    out[23] = f[23]
+    out[24] = f[24]
+    out[25] = f[25]
+    out[26] = f[26]
+    out[27] = f[27]
+    out[28] = f[28]
+    out[29] = f[29]
+    out[30] = f[30]
+    hold(out)
+
+
+@njit(**HOT)
+def _wave_features_rows(x, y, heading, vel, energy, counters, row, j0, j, sx, sy, bearing, lat_dir, speed, power, mea,
+                        mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width,
+                        height):
+    """wave_features as a tuple (FEATURE_NAMES order), the history arrays being 1-d (row ignored) or
+    per-robot tables read at row `row` (x[row, j], counters[row, j, k]) without making views."""
+    tx = _at(x, row, j)
+    ty = _at(y, row, j)
     dx = tx - sx
     dy = ty - sy
     dist = math.sqrt(dx * dx + dy * dy)
-    bft = dist / speed
-    out[F_DISTANCE] = dist
-    out[F_BFT] = bft
-    out[F_VELOCITY] = v
-    out[F_ABS_VELOCITY] = abs(v)
-    out[F_VEL8] = 1.0 if abs(v) >= 8.0 - 1e-9 else 0.0
-    vp = vel[j - 1] if j > j0 else v
-    acc = abs(v - vp)
-    out[F_ACCEL] = -acc if abs(v) < abs(vp) else acc
     # direction of the bearing and the orbit (bearing +- 90 degrees) without more trigonometry
     sin_b = dx / dist if dist > 0.0 else math.sin(bearing)
     cos_b = dy / dist if dist > 0.0 else math.cos(bearing)
-    sh = math.sin(h)
-    ch = math.cos(h)
-    sin_rel = max(-1.0, min(1.0, sh * cos_b - ch * sin_b))      # sin(h - bearing)
-    cos_rel = max(-1.0, min(1.0, ch * cos_b + sh * sin_b))
-    out[F_LAT_VEL] = v * sin_rel
-    out[F_ADV_VEL] = -v * cos_rel
-    out[F_LAT_DIR] = lat_dir
-    md = counters[j, HC_MOVE_DIR]
-    out[F_MOVE_DIR] = md
-    out[F_ADV_DIR] = -md * cos_rel
-    dct = counters[j, HC_DIR_CHANGE]
-    dt = counters[j, HC_SINCE_DEC] if md > 0.0 else counters[j, HC_SINCE_INC]
-    out[F_DIR_CHANGE_TIME] = dct
-    out[F_DECEL_TIME] = dt
-    out[F_VCHANGE_TIME] = counters[j, HC_VCHANGE]
-    out[F_DIR_CHANGE_REL] = min(dct, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
-    out[F_DECEL_REL] = min(dt, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
+    h = _at(heading, row, j)
+    hold(x, y, heading, vel, energy, counters)
+    return _features_rows_at(x, y, vel, energy, counters, row, j0, j, math.sin(h), math.cos(h), dist, sin_b, cos_b,
+                             lat_dir, speed, power, mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired,
+                             turn, shooter_energy, width, height)
+
+
+@njit(**HOT)
+def _features_rows_at(x, y, vel, energy, counters, row, j0, j, sh, ch, dist, sin_b, cos_b, lat_dir, speed, power, mea,
+                      mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width, height):
+    """_wave_features_rows given the target heading's sine and cosine and the wave's distance, sine and
+    cosine of the bearing (as _wave_features_rows computes them)."""
+    v = _at(vel, row, j)
+    vp = _at(vel, row, j - 1) if j > j0 else v
     k10 = max(j - 10, j0)
     k20 = max(j - 20, j0)
-    out[F_DIST10] = math.sqrt((tx - x[k10]) ** 2 + (ty - y[k10]) ** 2)
-    out[F_DIST20] = math.sqrt((tx - x[k20]) ** 2 + (ty - y[k20]) ** 2)
-    out[F_WALL_AHEAD] = mea_pos / mea
-    out[F_WALL_REVERSE] = mea_neg / mea
+    hold(x, y, vel, energy, counters)
+    return _features_of(_at(x, row, j), _at(y, row, j), sh, ch, v, vp, _at(x, row, k10), _at(y, row, k10),
+                        _at(x, row, k20), _at(y, row, k20), _counter(counters, row, j, HC_MOVE_DIR),
+                        _counter(counters, row, j, HC_DIR_CHANGE), _counter(counters, row, j, HC_SINCE_INC),
+                        _counter(counters, row, j, HC_SINCE_DEC), _counter(counters, row, j, HC_VCHANGE),
+                        _at(energy, row, j), dist, sin_b, cos_b, lat_dir, speed, power, mea, mea_pos, mea_neg,
+                        virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width, height)
+
+
+def _counter(c, row, j, k):
+    return c[j, k] if c.ndim == 2 else c[row, j, k]
+
+
+@overload(_counter, inline="always")
+def _counter_impl(c, row, j, k):
+    if c.ndim == 2:
+        return lambda c, row, j, k: c[j, k]
+    return lambda c, row, j, k: c[row, j, k]
+
+
+@njit(**HOT)
+def _features_of(tx, ty, sh, ch, v, vp, x10, y10, x20, y20, md, dct, since_inc, since_dec, vchange, energy, dist, sin_b,
+                 cos_b, lat_dir, speed, power, mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn,
+                 shooter_energy, width, height):
+    """The features from scalars: the target at (tx, ty) with heading h (sh, ch = sin h, cos h) and
+    velocity v (vp the turn before), its positions 10 and 20 turns earlier, its history counters, and
+    the wave's geometry (distance, sine and cosine of the bearing)."""
+    bft = dist / speed
+    acc = abs(v - vp)
+    sin_rel = max(-1.0, min(1.0, sh * cos_b - ch * sin_b))      # sin(h - bearing)
+    cos_rel = max(-1.0, min(1.0, ch * cos_b + sh * sin_b))
+    dt = since_dec if md > 0.0 else since_inc
     # orbit heading bearing + lat_dir * 90deg: direction lat_dir * (cos b, -sin b)
     ax = lat_dir * cos_b
     ay = -lat_dir * sin_b
-    out[F_STICK_AHEAD], out[F_STICK_REVERSE] = stick_turns(tx, ty, ax, ay, STICK, HALF, width, height)
-    out[F_WALL_DIST_AHEAD] = _wall_distance_u(tx, ty, ax, ay, width, height)
-    out[F_WALL_DIST_REVERSE] = _wall_distance_u(tx, ty, -ax, -ay, width, height)
-    out[F_VIRTUALITY] = virtuality
-    out[F_VIRTUALITY_GUN] = virtuality_gun
-    out[F_POWER] = power
-    out[F_SHOTS_FIRED] = shots_fired
-    out[F_TURN] = turn
-    out[F_ENERGY] = energy[j]
-    out[F_SHOOTER_ENERGY] = shooter_energy
+    stick_a, stick_r = stick_turns(tx, ty, ax, ay, STICK, HALF, width, height)
+    vel8 = 1.0 if abs(v) >= 8.0 - 1e-9 else 0.0
+    accel = -acc if abs(v) < abs(vp) else acc
+    dir_change_rel = min(dct, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
+    decel_rel = min(dt, TIMER_CAP) / bft if bft > 0.0 else TIMER_CAP
+    return (float(dist),                                                    # F_DISTANCE
+            float(bft),                                                     # F_BFT
+            float(v),                                                       # F_VELOCITY
+            float(abs(v)),                                                  # F_ABS_VELOCITY
+            float(vel8),                    # F_VEL8
+            float(accel),                       # F_ACCEL
+            float(v * sin_rel),                                             # F_LAT_VEL
+            float(-v * cos_rel),                                            # F_ADV_VEL
+            float(lat_dir),                                                 # F_LAT_DIR
+            float(md),                                                      # F_MOVE_DIR
+            float(-md * cos_rel),                                           # F_ADV_DIR
+            float(dct),                                                     # F_DIR_CHANGE_TIME
+            float(dt),                                                      # F_DECEL_TIME
+            float(vchange),                                                 # F_VCHANGE_TIME
+            float(dir_change_rel),   # F_DIR_CHANGE_REL
+            float(decel_rel),    # F_DECEL_REL
+            float(math.sqrt((tx - x10) ** 2 + (ty - y10) ** 2)),            # F_DIST10
+            float(math.sqrt((tx - x20) ** 2 + (ty - y20) ** 2)),            # F_DIST20
+            float(mea_pos / mea),                                           # F_WALL_AHEAD
+            float(mea_neg / mea),                                           # F_WALL_REVERSE
+            float(stick_a),                                                 # F_STICK_AHEAD
+            float(stick_r),                                                 # F_STICK_REVERSE
+            float(_wall_distance_u(tx, ty, ax, ay, width, height)),         # F_WALL_DIST_AHEAD
+            float(_wall_distance_u(tx, ty, -ax, -ay, width, height)),       # F_WALL_DIST_REVERSE
+            float(virtuality),                                              # F_VIRTUALITY
+            float(virtuality_gun),                                          # F_VIRTUALITY_GUN
+            float(power),                                                   # F_POWER
+            float(shots_fired),                                             # F_SHOTS_FIRED
+            float(turn),                                                    # F_TURN
+            float(energy),                                                  # F_ENERGY
+            float(shooter_energy))                                          # F_SHOOTER_ENERGY

@@ -34,9 +34,9 @@ from numba import njit
 
 from .constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
                         RADAR_SCAN_RADIUS)
-from .gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, wave_features, VIRTUALITY_CAP
-from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, rel_angle, track_wave_sc, MAX_PARTS,
-                 MAX_CAND)
+from .gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
+from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
+                 MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at)
 from .geometry import scan_hits_box
 
 NB = dict(cache=True, error_model="numpy")
@@ -68,6 +68,39 @@ class TraceError(ValueError):
 
 # --------------------------------------------------------------------------- trace reshaping
 
+# robot trace columns reshaped by _robot_arrays: name -> column of the trace
+_TRACE_COLUMNS = (("x", 3), ("y", 4), ("heading", 5), ("gun", 6), ("radar", 7), ("velocity", 8), ("energy", 9),
+                  ("heat", 10), ("state", 11))
+_TRACE_COLS = np.array([c for _, c in _TRACE_COLUMNS], dtype=np.int64)
+
+
+@njit(**NB)
+def _split_trace_nb(tr, cols, out, starts):
+    """One pass over the robot trace rows (turn, robot order): out[c, i, k] = tr[2k + i, cols[c]], the rows
+    k where a round starts (turn 0) into starts[:n]. Returns (n, order_ok, first_bad): order_ok is False
+    if some row pair is not (robot 0, robot 1); first_bad is the index into starts of the first round
+    whose turns do not go up one by one within one round number (-1 if none)."""
+    m = tr.shape[0] // 2
+    order_ok = True
+    n = 0
+    first_bad = -1
+    for k in range(m):
+        a = 2 * k
+        if tr[a, 2] != 0.0 or tr[a + 1, 2] != 1.0:
+            order_ok = False
+        for c in range(cols.shape[0]):
+            out[c, 0, k] = tr[a, cols[c]]
+            out[c, 1, k] = tr[a + 1, cols[c]]
+        turn = np.int64(tr[a, 1])
+        if turn == 0:
+            starts[n] = k
+            n += 1
+        elif k > 0 and first_bad < 0 and n > 0:
+            if turn - np.int64(tr[a - 2, 1]) != 1 or np.int64(tr[a, 0]) != np.int64(tr[a - 2, 0]):
+                first_bad = n - 1
+    return n, order_ok, first_bad
+
+
 def _robot_arrays(result):
     """Per-robot arrays (2, N) over all recorded turns and the row index where each round starts."""
     tr = result.robots_trace
@@ -79,22 +112,20 @@ def _robot_arrays(result):
     tr = np.asarray(tr, dtype=np.float64)
     if tr.ndim != 2 or tr.shape[1] < 12 or tr.shape[0] % 2:
         raise TraceError(f"robot trace has shape {tr.shape}, expected (2*turns, 12)")
-    rows = tr.reshape(-1, 2, tr.shape[1])
-    if not (np.all(rows[:, 0, 2] == 0) and np.all(rows[:, 1, 2] == 1)):
+    m = tr.shape[0] // 2
+    cols = np.empty((len(_TRACE_COLUMNS), 2, m))
+    starts = np.empty(m, dtype=np.int64)
+    ns, order_ok, first_bad = _split_trace_nb(np.ascontiguousarray(tr), _TRACE_COLS, cols, starts)
+    if not order_ok:
         raise TraceError("robot trace rows are not in (turn, robot) order")
-    rnd = rows[:, 0, 0].astype(np.int64)
-    turn = rows[:, 0, 1].astype(np.int64)
-    starts = np.flatnonzero(turn == 0)
-    if len(starts) == 0 or starts[0] != 0:
+    starts = starts[:ns]
+    if ns == 0 or starts[0] != 0:
         raise TraceError("robot trace does not start at turn 0 of a round")
-    bounds = np.append(starts, len(turn))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        if not (np.all(np.diff(turn[a:b]) == 1) and np.all(rnd[a:b] == rnd[a])):
-            raise TraceError(f"robot trace of round {rnd[a]} is not one row per turn")
-    arr = {name: np.ascontiguousarray(rows[:, :, k].T) for k, name in
-           ((3, "x"), (4, "y"), (5, "heading"), (6, "gun"), (7, "radar"), (8, "velocity"), (9, "energy"),
-            (10, "heat"), (11, "state"))}
-    return arr, bounds.astype(np.int64), rnd[starts]
+    if first_bad >= 0:
+        raise TraceError(f"robot trace of round {int(tr[2 * starts[first_bad], 0])} is not one row per turn")
+    bounds = np.append(starts, m)
+    arr = {name: cols[k] for k, (name, _) in enumerate(_TRACE_COLUMNS)}
+    return arr, bounds.astype(np.int64), tr[2 * starts, 0].astype(np.int64)
 
 
 @njit(**NB)
@@ -173,10 +204,10 @@ def _segments(bul, n_rounds):
     seg = np.zeros((n_rounds, 3), dtype=np.int64)
     r = bul[:, BC_ROUND].astype(np.int64)
     o = bul[:, BC_OWNER].astype(np.int64)
-    for k in range(n_rounds):
-        seg[k, 0] = np.searchsorted(r, k, side="left")
-        seg[k, 1] = seg[k, 0] + np.count_nonzero((r == k) & (o == 0))
-        seg[k, 2] = np.searchsorted(r, k, side="right")
+    k = np.arange(n_rounds)
+    seg[:, 0] = np.searchsorted(r, k, side="left")
+    seg[:, 1] = seg[:, 0] + np.bincount(r[o == 0], minlength=n_rounds)[:n_rounds]
+    seg[:, 2] = np.searchsorted(r, k, side="right")
     return seg
 
 
@@ -249,6 +280,8 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
     ptr = np.zeros(2, dtype=np.int64)
     last_fire = np.zeros(2)
     max_step = np.zeros(2)
+    mea_speed = np.zeros(2)     # classic_mea of the last speed seen, per shooter
+    mea_last = np.zeros(2)
     for r in range(n_rounds):
         j0 = round_start[r]
         j1 = round_start[r + 1]
@@ -287,18 +320,24 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                 dist = math.sqrt((tx - sx) ** 2 + (ty - sy) ** 2)
                 sin_b = (tx - sx) / dist if dist > 0.0 else math.sin(b)
                 cos_b = (ty - sy) / dist if dist > 0.0 else math.cos(b)
-                lat = lateral_sign(vel[o, j] * math.sin(heading[o, j] - b), lat_prev[s])
+                h_o = heading[o, j]
+                sh = math.sin(h_o)
+                ch = math.cos(h_o)
+                lat = lateral_sign_sc(vel[o, j], sh, ch, sin_b, cos_b, h_o, b, lat_prev[s])
                 lat_prev[s] = lat
-                mea = classic_mea(speed)
+                if speed != mea_speed[s]:
+                    mea_speed[s] = speed
+                    mea_last[s] = classic_mea(speed)
+                mea = mea_last[s]
                 cw, ccw = escape_circle_mea(sx, sy, tx, ty, speed, width, height)
                 mea_pos = cw if lat > 0.0 else ccw
                 mea_neg = ccw if lat > 0.0 else cw
                 stats[s, 0] += 1.0
                 if real:
                     stats[s, 2] += 1.0
-                n, status, c_off, c_turn, j_end = track_wave_sc(sx, sy, sin_b, cos_b, speed, t, bx[o, j0:j1],
-                                                                by[o, j0:j1], alive[o, j0:j1], 0, T - 1, width,
-                                                                height, max_step[o], acc, tparts, work)
+                n, status, c_off, c_turn, j_end = _track_wave_rows(sx, sy, sin_b, cos_b, speed, t, bx, by, alive, o,
+                                                                   j0, 0, T - 1, width, height, max_step[o], acc,
+                                                                   tparts, work)
                 if n == 0:
                     stats[s, 1] += 1.0
                     if real:
@@ -348,9 +387,11 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                         out_f[GF_HI, nrow] = -lo / mea
                     out_f[GF_CENTER, nrow] = c_off * lat / mea
                     out_f[GF_FIRED, nrow] = rel_angle(bul[p, BC_HEADING] - b) * lat / mea if real else math.nan
-                    wave_features(x[o], y[o], heading[o], vel[o], energy[o], counters[o], j0, j, sx, sy, b, lat,
-                                  speed, power, mea, mea_pos, mea_neg, virt, virt_gun, shots[s], t, energy[s, j],
-                                  width, height, feat[:, nrow])
+                    f = _features_rows_at(x, y, vel, energy, counters, o, j0, j, sh, ch, dist, sin_b, cos_b, lat,
+                                          speed, power, mea, mea_pos, mea_neg, virt, virt_gun, shots[s], t,
+                                          energy[s, j], width, height)
+                    for fk in range(N_FEAT):
+                        feat[fk, nrow] = f[fk]
                     if n > 1:
                         for q in range(n):
                             if nparts >= parts.shape[0]:
@@ -580,10 +621,9 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                             stats[i, DS_FALSE] += 1.0
                         stats[i, DS_DETECTIONS] += 1.0
                         seen[i] += 1.0
-                        n, status, c_off, c_turn, j_end = track_wave_sc(srcx, srcy, math.sin(b), math.cos(b),
-                                                                        speed, tf, bx[i, j0:j1], by[i, j0:j1],
-                                                                        alive[i, j0:j1], 0, T - 1, width, height,
-                                                                        max_step, acc, tparts, work)
+                        n, status, c_off, c_turn, j_end = _track_wave_rows(srcx, srcy, math.sin(b), math.cos(b),
+                                                                           speed, tf, bx, by, alive, i, j0, 0, T - 1,
+                                                                           width, height, max_step, acc, tparts, work)
                         exq = bexact[i, j0 + min(j_end, T - 1) + 1] == bexact[i, j0 + tf - 1]
                         out_i[EI_ROUND, nrow] = r
                         out_i[EI_TURN, nrow] = tf
@@ -617,9 +657,11 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                             out_f[EF_HI, nrow] = math.nan
                         out_f[EF_CENTER, nrow] = c_off * lat / mea
                         out_f[EF_HIT, nrow] = math.nan
-                        wave_features(x[i], y[i], heading[i], vel[i], energy[i], counters[i], j0, js, srcx, srcy, b,
-                                      lat, speed, power, mea, mea_pos, mea_neg, 0.0, 0.0, seen[i], tf, energy[e, j],
-                                      width, height, feat[:, nrow])
+                        f = _wave_features_rows(x, y, heading, vel, energy, counters, i, j0, js, srcx, srcy, b, lat,
+                                                speed, power, mea, mea_pos, mea_neg, 0.0, 0.0, seen[i], tf,
+                                                energy[e, j], width, height)
+                        for fk in range(N_FEAT):
+                            feat[fk, nrow] = f[fk]
                         nrow += 1
                 have = True
                 t1 = k

@@ -422,3 +422,213 @@ def test_turn_hull_matches_sampled_box_points():
         assert off.min() - lo < tol and hi - off.max() < tol              # and the ends are reached
         checked += 1
     assert checked > 150
+
+
+# --------------------------------------------------------------------------- the optimised kernels pinned to the old ones
+
+@njit(cache=False)
+def _track_wave_single_skip(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, last, width, height,
+                            max_step, acc, parts, cand):
+    """track_wave_sc as it was before the repeated skip-ahead: one skip from the fire turn, then turn by
+    turn (kept here as the reference the faster loop must reproduce exactly)."""
+    n = 0
+    status = 2
+    c_off = math.nan
+    c_turn = -1
+    reach = 18.0 * math.sqrt(2.0) + 1e-6
+    j = max(fire_turn - 1, first)
+    if max_step > 0.0 and j <= last:
+        dx = cx[j] - sx
+        dy = cy[j] - sy
+        d0 = math.sqrt(dx * dx + dy * dy) - reach
+        m_skip = int((d0 - speed) / (speed + max_step)) - 1
+        if m_skip > 0:
+            j = min(j + m_skip, last)
+    while j <= last:
+        if not alive[j]:
+            status = 1
+            break
+        m = j - fire_turn + 1
+        r1 = m * speed
+        r2 = (m + 1) * speed
+        x = cx[j]
+        y = cy[j]
+        dx = x - sx
+        dy = y - sy
+        d2 = dx * dx + dy * dy
+        if d2 > (r2 + reach) * (r2 + reach):
+            j += 1
+            continue
+        if c_turn < 0 and d2 <= r2 * r2:
+            c_turn = j
+            c_off = math.atan2(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+        fx = max(abs(dx - 18.0), abs(dx + 18.0))
+        fy = max(abs(dy - 18.0), abs(dy + 18.0))
+        if fx * fx + fy * fy < r1 * r1:
+            status = 0
+            break
+        k = gf.turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, x, y, width, height, parts, cand)
+        for q in range(k):
+            n = gf.union_add(acc, n, parts[q, 0], parts[q, 1])
+        j += 1
+    for q in range(n):
+        acc[q, 0] = gf.pseudo_to_angle(acc[q, 0])
+        acc[q, 1] = gf.pseudo_to_angle(acc[q, 1])
+    return n, status, c_off, c_turn, min(j, last)
+
+
+def _same_track(r1, a1, r2, a2):
+    same_off = r1[2] == r2[2] or (math.isnan(r1[2]) and math.isnan(r2[2]))
+    return (r1[0], r1[1], r1[3], r1[4]) == (r2[0], r2[1], r2[3], r2[4]) and same_off and \
+        np.array_equal(a1[:r1[0]], a2[:r2[0]])
+
+
+def test_track_wave_skips_exactly_like_the_single_skip_reference():
+    """The repeated skip-ahead changes no output (sets, status, centre, last turn looked at), also when the
+    path ends or the target dies while the front is still far."""
+    rng = np.random.default_rng(5)
+    a1, p1, c1 = gf.new_work()
+    a2, p2, c2 = gf.new_work()
+    for _ in range(4000):
+        w, h, cx, cy, alive, sx, sy, speed = _random_wave(rng)
+        L = len(cx)
+        if rng.random() < 0.3:
+            alive = np.ones(L, dtype=np.bool_)
+            alive[rng.integers(1, L):] = False
+        last = int(rng.integers(0, L)) if rng.random() < 0.5 else L - 1
+        first = int(rng.integers(0, 3))
+        fire = int(rng.integers(1, 6))
+        max_step = float(rng.choice([0.0, 8.0, 8.0 * math.sqrt(2.0), 12.0]))
+        b = math.atan2(cx[0] - sx, cy[0] - sy)
+        s, c = math.sin(b), math.cos(b)
+        r1 = _track_wave_single_skip(sx, sy, s, c, speed, fire, cx, cy, alive, first, last, w, h, max_step,
+                                     a1, p1, c1)
+        r2 = gf.track_wave_sc(sx, sy, s, c, speed, fire, cx, cy, alive, first, last, w, h, max_step, a2, p2, c2)
+        assert _same_track(r1, a1, r2, a2), (r1, r2)
+        # the per-robot-table form reads the same path out of row 1 of a (2, offset + L) table
+        off = 7
+        tx = np.zeros((2, off + L))
+        ty = np.zeros((2, off + L))
+        ta = np.zeros((2, off + L), dtype=np.bool_)
+        tx[1, off:], ty[1, off:], ta[1, off:] = cx, cy, alive
+        r3 = gf._track_wave_rows(sx, sy, s, c, speed, fire, tx, ty, ta, 1, off, first, last, w, h, max_step,
+                                 a2, p2, c2)
+        assert _same_track(r1, a1, r3, a2), (r1, r3)
+
+
+@njit(cache=False)
+def _wave_features_reference(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, lat_dir, speed, power,
+                             mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy,
+                             width, height, out):
+    """wave_features as it was written before it became a tuple of scalars (the reference)."""
+    tx = x[j]
+    ty = y[j]
+    h = heading[j]
+    v = vel[j]
+    dx = tx - sx
+    dy = ty - sy
+    dist = math.sqrt(dx * dx + dy * dy)
+    bft = dist / speed
+    out[gf.F_DISTANCE] = dist
+    out[gf.F_BFT] = bft
+    out[gf.F_VELOCITY] = v
+    out[gf.F_ABS_VELOCITY] = abs(v)
+    out[gf.F_VEL8] = 1.0 if abs(v) >= 8.0 - 1e-9 else 0.0
+    vp = vel[j - 1] if j > j0 else v
+    acc = abs(v - vp)
+    out[gf.F_ACCEL] = -acc if abs(v) < abs(vp) else acc
+    sin_b = dx / dist if dist > 0.0 else math.sin(bearing)
+    cos_b = dy / dist if dist > 0.0 else math.cos(bearing)
+    sh = math.sin(h)
+    ch = math.cos(h)
+    sin_rel = max(-1.0, min(1.0, sh * cos_b - ch * sin_b))
+    cos_rel = max(-1.0, min(1.0, ch * cos_b + sh * sin_b))
+    out[gf.F_LAT_VEL] = v * sin_rel
+    out[gf.F_ADV_VEL] = -v * cos_rel
+    out[gf.F_LAT_DIR] = lat_dir
+    md = counters[j, gf.HC_MOVE_DIR]
+    out[gf.F_MOVE_DIR] = md
+    out[gf.F_ADV_DIR] = -md * cos_rel
+    dct = counters[j, gf.HC_DIR_CHANGE]
+    dt = counters[j, gf.HC_SINCE_DEC] if md > 0.0 else counters[j, gf.HC_SINCE_INC]
+    out[gf.F_DIR_CHANGE_TIME] = dct
+    out[gf.F_DECEL_TIME] = dt
+    out[gf.F_VCHANGE_TIME] = counters[j, gf.HC_VCHANGE]
+    out[gf.F_DIR_CHANGE_REL] = min(dct, gf.TIMER_CAP) / bft if bft > 0.0 else gf.TIMER_CAP
+    out[gf.F_DECEL_REL] = min(dt, gf.TIMER_CAP) / bft if bft > 0.0 else gf.TIMER_CAP
+    k10 = max(j - 10, j0)
+    k20 = max(j - 20, j0)
+    out[gf.F_DIST10] = math.sqrt((tx - x[k10]) ** 2 + (ty - y[k10]) ** 2)
+    out[gf.F_DIST20] = math.sqrt((tx - x[k20]) ** 2 + (ty - y[k20]) ** 2)
+    out[gf.F_WALL_AHEAD] = mea_pos / mea
+    out[gf.F_WALL_REVERSE] = mea_neg / mea
+    ax = lat_dir * cos_b
+    ay = -lat_dir * sin_b
+    out[gf.F_STICK_AHEAD], out[gf.F_STICK_REVERSE] = gf.stick_turns(tx, ty, ax, ay, gf.STICK, 18.0, width, height)
+    out[gf.F_WALL_DIST_AHEAD] = gf._wall_distance_u(tx, ty, ax, ay, width, height)
+    out[gf.F_WALL_DIST_REVERSE] = gf._wall_distance_u(tx, ty, -ax, -ay, width, height)
+    out[gf.F_VIRTUALITY] = virtuality
+    out[gf.F_VIRTUALITY_GUN] = virtuality_gun
+    out[gf.F_POWER] = power
+    out[gf.F_SHOTS_FIRED] = shots_fired
+    out[gf.F_TURN] = turn
+    out[gf.F_ENERGY] = energy[j]
+    out[gf.F_SHOOTER_ENERGY] = shooter_energy
+
+
+def test_wave_features_match_the_reference_bit_for_bit():
+    rng = np.random.default_rng(3)
+    n = 200
+    got = np.empty(gf.N_FEAT)
+    want = np.empty(gf.N_FEAT)
+    for _ in range(300):
+        x = rng.uniform(18, 782, n)
+        y = rng.uniform(18, 582, n)
+        if rng.random() < 0.3:
+            x[:] = 18.0 + rng.uniform(0, 3, n)          # along a wall: stick and wall features work
+        heading = rng.uniform(0, 2 * math.pi, n)
+        vel = rng.choice([-8.0, -2.5, 0.0, 1.0, 8.0], n)
+        energy = rng.uniform(0, 100, n)
+        counters = np.zeros((n, gf.N_COUNTERS))
+        gf.history_counters(vel, np.array([0, n]), counters)
+        j0 = int(rng.integers(0, 50))
+        j = int(rng.integers(j0, n))
+        sx, sy = rng.uniform(18, 782), rng.uniform(18, 582)
+        if rng.random() < 0.05:
+            sx, sy = x[j], y[j]                          # distance 0
+        b = math.atan2(x[j] - sx, y[j] - sy)
+        lat = float(rng.choice([1.0, -1.0]))
+        speed = 20.0 - 3.0 * rng.uniform(0.1, 3.0)
+        args = (j0, j, sx, sy, b, lat, speed, 3.0, 0.7, 0.6, 0.5, 4.0, 2.0, 17.0, int(rng.integers(1, 999)),
+                55.5, 800.0, 600.0)
+        _wave_features_reference(x, y, heading, vel, energy, counters, *args, want)
+        gf.wave_features(x, y, heading, vel, energy, counters, *args, got)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+        # the per-robot-table form (row 1 of (2, n) tables)
+        tab = [np.stack([a[::-1], a]) for a in (x, y, heading, vel, energy)]
+        f = gf._wave_features_rows(*tab, np.stack([counters[::-1], counters]), 1, *args)
+        assert np.array_equal(np.array(f).view(np.uint64), want.view(np.uint64))
+
+
+def test_lateral_sign_without_the_sine_agrees_with_lateral_sign():
+    rng = np.random.default_rng(9)
+    hs = rng.uniform(0, 2 * math.pi, 20000)
+    bs = rng.uniform(-math.pi, math.pi, 20000)
+    for k in range(len(hs)):
+        h, b = hs[k], bs[k]
+        s = math.sin(h - b)
+        # velocities putting v * sin(h - b) on, just inside and just outside the +-1e-9 thresholds
+        if k % 4 == 0 or abs(s) < 1e-3:
+            v = float(rng.choice([-8.0, -1.0, 0.0, 0.5, 8.0]))
+        else:
+            v = float(rng.choice([1e-9, -1e-9])) / s * (1.0 + float(rng.choice([-1e-3, -1e-13, 0.0, 1e-13, 1e-3])))
+        d = rng.uniform(1.0, 1000.0)
+        sin_b, cos_b = math.sin(b), math.cos(b)
+        if k % 2:
+            dx, dy = d * sin_b, d * cos_b            # the sine and cosine as the wave kernels compute them
+            dist = math.sqrt(dx * dx + dy * dy)
+            sin_b, cos_b = dx / dist, dy / dist
+        for prev in (1.0, -1.0):
+            want = gf.lateral_sign(v * s, prev)
+            got = gf.lateral_sign_sc(v, math.sin(h), math.cos(h), sin_b, cos_b, h, b, prev)
+            assert got == want, (v, h, b, prev)
