@@ -26,11 +26,9 @@ def _add_rules_args(p, rounds_default=35):
 
 
 def _rules_from(args):
-    from .rules import Rules, parse_field, RulesError
+    from .rules import rules_from_args, RulesError
     try:
-        w, h = parse_field(args.field)
-        return Rules(width=w, height=h, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
-                     inactivity_time=args.inactivity)
+        return rules_from_args(args)
     except RulesError as e:
         raise CliError(str(e)) from None
 

@@ -97,11 +97,9 @@ def build_parser(prog="gfsim collect"):
 
 
 def _rules(args):
-    from .rules import Rules, parse_field, RulesError
+    from .rules import rules_from_args, RulesError
     try:
-        w, h = parse_field(args.field)
-        return Rules(width=w, height=h, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
-                     inactivity_time=args.inactivity)
+        return rules_from_args(args)
     except RulesError as e:
         raise CollectError(str(e)) from None
 

@@ -52,3 +52,11 @@ def parse_field(text):
     if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
         raise RulesError(f"field size must look like WIDTHxHEIGHT (e.g. 800x600), got {text!r}")
     return int(parts[0]), int(parts[1])
+
+
+def rules_from_args(args):
+    """Rules from the command-line options every command shares (--field, --rounds, --gun-cooling,
+    --inactivity); RulesError (one line) on a bad field size or value."""
+    width, height = parse_field(args.field)
+    return Rules(width=width, height=height, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
+                 inactivity_time=args.inactivity)
