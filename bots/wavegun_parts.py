@@ -65,29 +65,29 @@ _LEARNED_PARAMS = (
 _VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     _LEARNED_PARAMS[0], _LAG)
 
+
+def _wave_gun(name, kind, doc, params):
+    return Component(name, "gun", kind, doc, _FIRING + params, mem_size=lambda v: _layout(name, v)["size"],
+                     prepare=lambda v: _prepare(name, v))
+
+
 WAVE_GUNS = (
-    Component("gf", "gun", GUN_GF,
+    _wave_gun("gf", GUN_GF,
               "Visit-count guess-factor gun: segmented statistics of its own waves' precise-intersection labels "
-              "(distance x |lateral velocity| x acceleration), bin smoothing, rolling average; fires at the most "
-              "visited GF. Learns all battle.", _FIRING + _GF_PARAMS,
-              mem_size=lambda v: _layout("gf", v)["size"], prepare=lambda v: _prepare("gf", v)),
-    Component("knn", "gun", GUN_KNN,
+              "(distance x |lateral velocity| x acceleration x wall ahead x time since reversal), bin smoothing, "
+              "rolling average; fires at the most visited GF. Learns all battle.", _GF_PARAMS),
+    _wave_gun("knn", GUN_KNN,
               "k-NN gun (dynamic clustering): stores every wave with fixed feature weights (distance, |lateral "
               "velocity|, advancing velocity, acceleration, time since reversal, wall escape ratios, distance "
-              "moved in 10 turns), L1 neighbours, Gaussian KDE over their GFs, fires at its argmax.",
-              _FIRING + _KNN_PARAMS,
-              mem_size=lambda v: _layout("knn", v)["size"], prepare=lambda v: _prepare("knn", v)),
-    Component("learned", "gun", GUN_LEARNED,
+              "moved in 10 turns), L1 neighbours, Gaussian KDE over their GFs, fires at its argmax.", _KNN_PARAMS),
+    _wave_gun("learned", GUN_LEARNED,
               "BeepBoop-style learned gun: a `gfsim train` model (per-feature embedding, L1 distance, softmax "
               "over the k nearest of up to 50,000 stored waves, box kernel over each neighbour's [gf_lo, gf_hi]); "
-              "fires at the density's exact argmax and keeps learning from its own waves.",
-              _FIRING + _LEARNED_PARAMS,
-              mem_size=lambda v: _layout("learned", v)["size"], prepare=lambda v: _prepare("learned", v)),
-    Component("virtual", "gun", GUN_VIRTUAL,
+              "fires at the density's exact argmax and keeps learning from its own waves.", _LEARNED_PARAMS),
+    _wave_gun("virtual", GUN_VIRTUAL,
               "Virtual guns: runs the chosen aimers (each with its default settings) on every shot, scores each "
               "against the wave the bullet rides, and fires the one with the best virtual hit rate so far.",
-              _FIRING + _VIRTUAL_PARAMS,
-              mem_size=lambda v: _layout("virtual", v)["size"], prepare=lambda v: _prepare("virtual", v)),
+              _VIRTUAL_PARAMS),
 )
 
 _GF_DEFAULTS = {p.name: p.default for p in _GF_PARAMS}
@@ -148,7 +148,7 @@ def _layout(gun, v, model=None):
         off += wg.model_block_size(model.n_features, cap)
         cap_max = max(cap_max, cap)
     lay["scratch"] = off
-    off += wg.MAX_F + 8 * wg.MAX_K + wg.GF_SCAN_BINS + cap_max
+    off += wg.scratch_size(cap_max)
     lay["size"] = off
     lay["gf_values"] = gfv
     lay["knn_values"] = knnv

@@ -109,13 +109,9 @@ KERNEL_BOX, KERNEL_GAUSS = 0, 1
 SHIFT = 1e-4
 
 
-def store_size(nf, cap):
-    """float64 slots of a store of `cap` waves with `nf` features: float32 columns, then labels lo, hi."""
-    return (nf * cap + 1) // 2 + 1 + 2 * cap
-
-
-def model_block_size(nf, cap):
-    return MH_STORE + store_size(nf, cap)
+def scratch_size(cap):
+    """float64 slots of the aimers' scratch space (see neighbour_aim) for stores of up to `cap` waves."""
+    return MAX_F + 8 * MAX_K + GF_SCAN_BINS + cap
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -568,11 +564,12 @@ def _model(m, which):
     if o == 0:
         return m[0:0]
     nf = int(m[o + MH_NF])
-    return m[o:o + model_block_size_nb(nf, int(m[o + MH_CAP]))]
+    return m[o:o + model_block_size(nf, int(m[o + MH_CAP]))]
 
 
 @njit(**NB)
-def model_block_size_nb(nf, cap):
+def model_block_size(nf, cap):
+    """float64 slots of a neighbour model block: settings, float32 feature columns (nf, cap), labels lo, hi."""
     return MH_STORE + (nf * cap + 1) // 2 + 1 + 2 * cap
 
 

@@ -120,7 +120,7 @@ def test_learned_aim_matches_learning_model():
     model = _random_model()
     nf, cap = model.n_features, 400
     rng = np.random.default_rng(1)
-    m = np.zeros(wg.HEADER + wg.model_block_size(nf, cap) + wg.MAX_F + 8 * wg.MAX_K + wg.GF_SCAN_BINS + cap)
+    m = np.zeros(wg.HEADER + wg.model_block_size(nf, cap) + wg.scratch_size(cap))
     mb = m[wg.HEADER:wg.HEADER + wg.model_block_size(nf, cap)]
     mb[: wg.MH_STORE] = _model_block(model.features, model.lo, model.hi, model.a, model.b, model.c,
                                      scale=model.scale, max_nb=model.max_neighbours, min_nb=model.min_neighbours,
