@@ -51,13 +51,12 @@ import io
 import json
 import math
 import os
-import re
 import sys
 import time
 
 import numpy as np
 
-from .argtypes import positive_int as _positive_int, whole_number as _whole_number
+from .argtypes import positive_int as _positive_int, seed_list
 from .atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
@@ -581,28 +580,10 @@ def write_outputs(summary, mode="both", csv_path=None, plot_path=None):
 
 def parse_seeds(text):
     """'0..9' (inclusive), '3', '1,4,9' or a mix -> list of ints (the seasons' seeds)."""
-    seeds = []
-    if not str(text).strip():
-        raise ChallengeError("--seeds is empty: a challenge needs at least one season")
-    for piece in str(text).split(","):
-        piece = piece.strip()
-        m = re.fullmatch(r"(-?\d+)\s*\.\.\s*(-?\d+)", piece)
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if b < a:
-                raise ChallengeError(f"--seeds range {piece!r} is empty (end before start)")
-            if b - a + 1 + len(seeds) > MAX_SEASONS:
-                raise ChallengeError(f"--seeds lists more than {MAX_SEASONS} seasons")
-            seeds.extend(range(a, b + 1))
-        elif re.fullmatch(r"-?\d+", piece):
-            seeds.append(int(piece))
-        else:
-            raise ChallengeError(f"--seeds: expected a seed, a list (1,2,5) or a range (0..9), got {piece!r}")
-    if not seeds:
-        raise ChallengeError("--seeds is empty: a challenge needs at least one season")
-    if len(set(seeds)) != len(seeds):
-        raise ChallengeError("--seeds lists a seed twice")
-    return seeds
+    try:
+        return seed_list(text, MAX_SEASONS, "season")
+    except ValueError as e:
+        raise ChallengeError(str(e)) from None
 
 
 def _seasons(text):

@@ -12,11 +12,10 @@ Bad input is reported as one line on stderr with exit code 2.
 import argparse
 import json
 import os
-import re
 import sys
 import time
 
-from .argtypes import positive_int as _positive_int
+from .argtypes import positive_int as _positive_int, seed_list
 
 EXIT_BAD_INPUT = 2
 MAX_SEEDS = 1_000_000
@@ -35,30 +34,10 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_seeds(text):
     """'1..10' (inclusive), '3', '1,4,9' or a mix ('1..3,7') -> list of ints; CollectError if malformed."""
-    seeds = []
-    s = str(text).strip()
-    if not s:
-        raise CollectError("--seeds is empty")
-    for piece in s.split(","):
-        piece = piece.strip()
-        m = re.fullmatch(r"(-?\d+)\s*\.\.\s*(-?\d+)", piece)
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if b < a:
-                raise CollectError(f"--seeds range {piece!r} is empty (end before start)")
-            if b - a + 1 + len(seeds) > MAX_SEEDS:
-                raise CollectError(f"--seeds lists more than {MAX_SEEDS} battles")
-            seeds.extend(range(a, b + 1))
-        elif re.fullmatch(r"-?\d+", piece):
-            seeds.append(int(piece))
-        else:
-            raise CollectError(f"--seeds: expected a seed, a list (1,2,5) or a range (1..10), got {piece!r}")
-    seen = set()
-    for v in seeds:
-        if v in seen:
-            raise CollectError(f"--seeds lists seed {v} twice")
-        seen.add(v)
-    return seeds
+    try:
+        return seed_list(text, MAX_SEEDS, "battle")
+    except ValueError as e:
+        raise CollectError(str(e)) from None
 
 
 def _power(text):
