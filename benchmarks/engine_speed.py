@@ -5,7 +5,8 @@ Prints, for each fixed matchup, gfsim's turns per second on one core (best of
 matchups real Robocode's turns/s on the same battle (timed inside the JVM by
 the control-API runner, so JVM start-up is reported apart) and the ratio. Also
 measures the start-up of `gfsim battle` with a warm numba cache and a cold
-compile (empty cache dir).
+compile (empty cache dir) for a battle of each compiled tier (sample robots,
+classic parts, learning parts: bots.dispatch).
 
     python benchmarks/engine_speed.py [--rounds 35] [--repeat 5] [--json] [--no-robocode] [--no-startup]
 """
@@ -60,18 +61,26 @@ def time_robocode(a, b, rounds, seed):
                 turns_per_s=real.total_turns / inner if inner else None)
 
 
+# one battle per compiled turn loop (bots.dispatch tiers): a cold start compiles only its own tier
+STARTUP_BATTLES = (("samples", "sample.SittingDuck", "sample.SittingDuck"),
+                   ("classic", "lock+circular+orbit", "lock+linear+stopgo"),
+                   ("learning", "lock+learned+surf", "lock+gf+orbit"))
+
+
 def time_startup():
-    """Seconds for `gfsim battle` on 1 round with a warm cache, and with an empty numba cache (cold compile)."""
-    cmd = [sys.executable, "-m", "sim.cli", "battle", "sample.SittingDuck", "sample.SittingDuck", "--rounds", "1",
-           "--json", "--no-progress"]
+    """Seconds for `gfsim battle` on 1 round, per tier: with a warm cache, and with an empty numba cache
+    (a cold compile of that tier's turn loop and bots, as a new user's first battle of that kind)."""
     out = {}
-    with tempfile.TemporaryDirectory() as cold_dir:
-        for label, env in (("cold", dict(os.environ, NUMBA_CACHE_DIR=cold_dir)), ("cached", dict(os.environ))):
-            if label == "cached":
-                subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)  # make sure the cache is warm
-            t0 = time.perf_counter()
-            subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)
-            out[label] = time.perf_counter() - t0
+    for tier, a, b in STARTUP_BATTLES:
+        cmd = [sys.executable, "-m", "sim.cli", "battle", a, b, "--rounds", "1", "--json", "--no-progress"]
+        with tempfile.TemporaryDirectory() as cold_dir:
+            for label, env in (("cold", dict(os.environ, NUMBA_CACHE_DIR=cold_dir)), ("cached", dict(os.environ))):
+                if label == "cached":
+                    subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)  # warm the cache
+                t0 = time.perf_counter()
+                subprocess.run(cmd, env=env, capture_output=True, check=True, cwd=ROOT)
+                out.setdefault(tier, {})[label] = time.perf_counter() - t0
+        out[tier]["bots"] = [a, b]
     return out
 
 
@@ -84,7 +93,8 @@ def main(argv=None):
     ap.add_argument("--no-robocode", action="store_true", help="skip real Robocode")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up / compile measurement")
     args = ap.parse_args(argv)
-    warm_up()
+    for a, b in MATCHUPS:
+        warm_up([a, b])
     report = {"matchups": []}
     for a, b in MATCHUPS:
         rate, turns, cpu_rate = time_gfsim(a, b, args.rounds, args.seed, args.repeat)
@@ -109,9 +119,9 @@ def main(argv=None):
     if not args.no_startup:
         report["startup"] = time_startup()
         if not args.json:
-            s = report["startup"]
-            print(f"gfsim battle start-up: cached {s['cached']:.2f} s (target < 2 s), "
-                  f"cold compile {s['cold']:.1f} s (target < 60 s)")
+            for tier, s in report["startup"].items():
+                print(f"gfsim battle start-up, {tier} tier ({' vs '.join(s['bots'])}): cached {s['cached']:.2f} s "
+                      f"(target < 2 s), cold compile {s['cold']:.1f} s (target < 60 s)")
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()

@@ -20,8 +20,12 @@ from .waveguns import wave_gun_round_start, wave_gun_think
 from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM,
                        move_round_start, move_orbit, move_stopgo, move_circle, move_oscillate, move_ram)
 from .surf import SURF, MOVE_SURF, surf_round_start, move_surf
+from sim.variants import variant, not_compiled_in
 
 COMPONENTS = RADARS + GUNS + WAVE_GUNS + MOVEMENTS + (SURF,)
+# Parts that learn during the battle (wave guns, surfing) compile into the turn loop only for battles
+# that have them (see composite_think_classic and bots.dispatch's tiers): they are most of a cold compile.
+LEARNING_PARTS = frozenset(c.name for c in WAVE_GUNS + (SURF,))
 
 assert M_ENEMY_END - M_ENEMY >= N_EN > N_M_ENEMY
 
@@ -96,3 +100,11 @@ def composite_think(params, mem, rng, st, cmd, ev, nev):
 @njit(cache=True, error_model="numpy")
 def composite_round_end(params, mem, rng, won):
     pass
+
+
+# The same composite bots without the learning parts, for battles that have none: numba never compiles
+# the wave guns or the surfer into these (sim/variants.py); registry.BotSpec.tier routes bots here.
+composite_round_start_classic = variant(composite_round_start, "_classic", wave_gun_round_start=not_compiled_in,
+                                        surf_round_start=not_compiled_in)
+composite_think_classic = variant(composite_think, "_classic", wave_gun_think=not_compiled_in,
+                                  move_surf=not_compiled_in)

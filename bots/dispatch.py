@@ -1,7 +1,12 @@
 """The one place the turn loop calls into bot code: dispatch on the bot's kind.
 
-Integer kinds (rather than first-class functions) keep a single compiled turn
-loop for every matchup, so numba's on-disk cache serves all battles.
+Integer kinds (rather than first-class functions, which numba's on-disk cache
+cannot key) keep one compiled turn loop per *tier* of bot families, so the
+cache serves every matchup. A battle uses the smallest tier that holds its bots
+(registry.BotSpec.tier): sample and scripted robots only, + classic composite
+parts, + the parts that learn (wave guns, surfing). The lower tiers are copies
+of these functions with the left-out callees stubbed (sim/variants.py), so a
+battle of sample robots compiles in a fraction of the time.
 """
 from numba import njit
 
@@ -9,12 +14,16 @@ from sim.geometry import hold, borrowed  # noqa: F401  (borrowed: the engine len
 
 from .api import begin_turn, validate_commands
 from .scripted import scripted_think
-from .composite import composite_round_start, composite_think, composite_round_end
+from .composite import (composite_round_start, composite_think, composite_round_end, composite_round_start_classic,
+                        composite_think_classic)
+from sim.variants import variant, not_compiled_in
 from .samples import sample_round_start, sample_think
 
 KIND_SCRIPTED = 0
 KIND_COMPOSITE = 1
 KIND_SAMPLE = 100   # sample k has kind KIND_SAMPLE + k
+TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING = 0, 1, 2
+TIER_NAMES = ("samples", "classic", "learning")
 
 # forceinline=False, explicitly: numba lets a function compiled from inside another inherit the
 # caller's unset flags, and the bot code called from here must be compiled the same way whatever
@@ -56,3 +65,15 @@ def bot_round_end(kind, params, mem, rng, won):
     if kind == KIND_COMPOSITE:
         composite_round_end(params, mem, rng, won)
     hold(params, mem, rng)
+
+
+def _tier(suffix, round_start, think):
+    swap = dict(composite_round_start=round_start, composite_think=think, composite_round_end=(
+        not_compiled_in if think is not_compiled_in else composite_round_end))
+    return tuple(variant(f, suffix, **swap) for f in (bot_round_start, bot_think, bot_round_end))
+
+
+# (bot_round_start, bot_think, bot_round_end) for each tier; sim.engine builds one turn loop per entry
+TIER_DISPATCH = (_tier("_samples", not_compiled_in, not_compiled_in),
+                 _tier("_classic", composite_round_start_classic, composite_think_classic),
+                 (bot_round_start, bot_think, bot_round_end))

@@ -11,8 +11,8 @@ import numpy as np
 
 from . import layout
 from .parts import Param, Component  # noqa: F401  (re-exported)
-from .composite import COMPONENTS
-from .dispatch import KIND_COMPOSITE, KIND_SAMPLE, KIND_SCRIPTED
+from .composite import COMPONENTS, LEARNING_PARTS
+from .dispatch import KIND_COMPOSITE, KIND_SAMPLE, KIND_SCRIPTED, TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING
 from .samples import SAMPLES, MEM_SIZE as SAMPLE_MEM_SIZE
 
 DEFAULT_PARTS = {"radar": "lock", "gun": "headon", "movement": "still"}
@@ -34,6 +34,14 @@ class BotSpec:
     mem_size: int = 64
     parts: dict = field(default_factory=dict)   # category -> (component name, {param: value})
     mem_init: list = field(default_factory=list, repr=False)   # (offset, float64 array) written before a battle
+
+    @property
+    def tier(self):
+        """Which compiled turn loop can play this bot (bots.dispatch: samples < classic < learning)."""
+        if self.kind != KIND_COMPOSITE:
+            return TIER_SAMPLES
+        learning = any(name in LEARNING_PARTS for name, _ in self.parts.values())
+        return TIER_LEARNING if learning else TIER_CLASSIC
 
 
 def _components():

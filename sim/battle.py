@@ -7,7 +7,7 @@ import numpy as np
 from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from .rules import Rules
-from .engine import play_rounds_nb, new_battle_state, N_REC_ROB, N_REC_BUL
+from .engine import PLAY_ROUNDS, new_battle_state, N_REC_ROB, N_REC_BUL
 from bots import layout, telemetry
 from bots.dispatch import KIND_COMPOSITE
 from bots.registry import BotSpec, parse_bot
@@ -105,11 +105,12 @@ def _rank(names, scores, stats):
     return ranked
 
 
-def warm_up():
-    """Compile the turn loop (or load it from numba's cache) with a one-turn battle; returns seconds taken."""
+def warm_up(bots=None):
+    """Compile the turn loop `bots` need (or load it from numba's cache) with a one-turn battle of them;
+    returns seconds taken. Without bots: the loop of sample and scripted robots."""
     from bots.registry import scripted_bot
     t0 = time.perf_counter()
-    run_battle([scripted_bot()], Rules(rounds=1), seed=0, max_turns=1)
+    run_battle(list(bots) if bots else [scripted_bot()], Rules(rounds=1), seed=0, max_turns=1)
     return time.perf_counter() - t0
 
 
@@ -127,6 +128,7 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     if n < 1:
         raise ValueError("a battle needs at least one robot")
     kinds = np.array([s.kind for s in specs], dtype=np.int64)
+    play_rounds = PLAY_ROUNDS[max(s.tier for s in specs)]
     advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
     params = np.stack([s.params for s in specs])
     if scripts is None:
@@ -166,10 +168,10 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
         for r0 in range(0, rules.rounds, chunk):
             r1 = min(rules.rounds, r0 + chunk)
             t0 = time.perf_counter()
-            status |= play_rounds_nb(rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"],
-                                     state["rob"], state["cmd"], state["box"], state["placed"], state["bat"],
-                                     state["bul"], state["blist"], round_turns, round_scores, round_stats,
-                                     rec_rob, rec_bul, rec_n, record, r0, r1)
+            status |= play_rounds(rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"],
+                                  state["rob"], state["cmd"], state["box"], state["placed"], state["bat"],
+                                  state["bul"], state["blist"], round_turns, round_scores, round_stats,
+                                  rec_rob, rec_bul, rec_n, record, r0, r1)
             wall += time.perf_counter() - t0
             for i in tele_bots:
                 rows, dropped = telemetry.drain(mem[i], tele_off, i)

@@ -261,9 +261,17 @@ def _play_task(task):
     return play_battle(shooter, mover, seed, rules)
 
 
-def _pool_init():
+def _pool_init(bots):
     from .battle import warm_up
-    warm_up()
+    warm_up(bots)
+
+
+def _warm_bots(tasks):
+    """One bot of the highest compile tier among the tasks: a one-robot warm-up battle with it compiles
+    (or loads) the turn loop every task uses."""
+    from bots.registry import parse_bot
+    names = sorted({name for t in tasks for name in t[:2]})
+    return [max(names, key=lambda name: parse_bot(name).tier)] if names else None
 
 
 def default_jobs():
@@ -304,7 +312,8 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
             client.close()
         return results
     jobs = max(1, min(int(jobs), len(work)))
-    warm_up()   # compile (or load the cache) once here; forked workers inherit it
+    warm = _warm_bots(work)
+    warm_up(warm)   # compile (or load the cache) once here; forked workers inherit it
     if jobs == 1:
         for k, t in enumerate(work):
             results[k] = _play_task(t)
@@ -316,7 +325,8 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
     from concurrent.futures import ProcessPoolExecutor, as_completed as cf_completed
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     init = None if ctx.get_start_method() == "fork" else _pool_init
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init) as ex:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init,
+                             initargs=(warm,) if init else ()) as ex:
         futs = {ex.submit(_play_task, t): k for k, t in enumerate(work)}
         try:
             for f in cf_completed(futs):

@@ -64,7 +64,7 @@ def cmd_battle(args):
     if args.record is not None:
         from .replay import default_replay_path
         record_path = args.record or default_replay_path([args.bot_a, args.bot_b], args.seed)
-    compile_time = warm_up()
+    compile_time = warm_up(bots)
     bar, update = _progress_bar(rules.rounds, show, "battle")
     try:
         result = run_battle(bots, rules, seed=args.seed, progress=update,

@@ -33,7 +33,8 @@ from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_b
 from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from . import jrandom
-from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed
+from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed, TIER_DISPATCH, TIER_NAMES
+from .variants import variant
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
 # a call to a compiled function increfs and decrefs every array argument with an atomic
@@ -902,3 +903,10 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     status = 1 if bat[BT_OVERFLOW] != 0.0 or full[0] != 0 else 0
     hold(params, mem, brng, script, owners)  # the owners of the borrowed views
     return status
+
+
+# One turn loop per tier of bot families (bots.dispatch): the same code, linked with only the bot code the
+# tier needs, so a battle compiles (cold) only what it plays. PLAY_ROUNDS[BotSpec.tier] plays a battle.
+PLAY_ROUNDS = tuple(play_rounds_nb if fns[1] is bot_think else
+                    variant(play_rounds_nb, "_" + name, bot_round_start=fns[0], bot_think=fns[1], bot_round_end=fns[2])
+                    for name, fns in zip(TIER_NAMES, TIER_DISPATCH))

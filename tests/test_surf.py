@@ -31,18 +31,10 @@ def surf_params(spec="lock+none+surf"):
     return b.params[layout.P_MOVE:layout.P_MOVE + layout.N_MOVE_PARAMS].copy()
 
 
-def play_with_memory(monkeypatch, bots, rules, seed):
+def play_with_memory(bots, rules, seed):
     """run_battle, also handing back the bots' memory rows after the battle (the surfer's counters)."""
-    seen = {}
-    real = battle_mod.play_rounds_nb
-
-    def spy(*args):
-        seen["mem"] = args[3]
-        return real(*args)
-
-    monkeypatch.setattr(battle_mod, "play_rounds_nb", spy)
-    res = battle_mod.run_battle(bots, rules, seed=seed)
-    return res, seen["mem"]
+    res = battle_mod.run_battle(bots, rules, seed=seed, keep_memory=True)
+    return res, res.memory
 
 
 def surf_memory(mem, i, spec):
@@ -92,11 +84,11 @@ def test_predicted_path_is_the_engines_path(start, centre, params):
         assert near_wall.min() < 60.0, "the wall case should reach the walls"
 
 
-def test_surfer_drives_its_own_prediction_in_battle(monkeypatch):
+def test_surfer_drives_its_own_prediction_in_battle():
     """In a real battle the surfer's one-turn predictions of itself essentially never miss (only rams can
     push it off), so its plans are plans of what really happens."""
     spec = "lock+none+surf"
-    res, mem = play_with_memory(monkeypatch, [spec, "lock+circular+orbit"], Rules(rounds=4), seed=5)
+    res, mem = play_with_memory([spec, "lock+circular+orbit"], Rules(rounds=4), seed=5)
     m = surf_memory(mem, 0, spec)
     turns = m[S.S_TURNS]
     assert turns > 2000
@@ -279,10 +271,10 @@ def test_surfing_at_least_halves_the_hit_rate_of_simple_guns(gun):
     assert r_surf < 0.5 * r_orbit, (gun, r_surf, r_orbit)
 
 
-def test_flattener_logs_passing_waves_only_when_asked(monkeypatch):
+def test_flattener_logs_passing_waves_only_when_asked():
     for flat, virtual, expect in ((0.0, 0.3, False), (0.5, 0.0, True), (0.5, 0.3, True)):
         spec = f"lock+none+surf:flatten={flat:g},flat_virtual={virtual:g}"
-        _, mem = play_with_memory(monkeypatch, [spec, "lock+circular+orbit"], Rules(rounds=2), seed=4)
+        _, mem = play_with_memory([spec, "lock+circular+orbit"], Rules(rounds=2), seed=4)
         m = surf_memory(mem, 0, spec)
         assert (m[S.S_FLATS] > 0.5 * m[S.S_WAVES]) == expect
         assert (m[S.S_FLATS] == 0) == (not expect)
@@ -292,22 +284,14 @@ def test_flattener_logs_passing_waves_only_when_asked(monkeypatch):
 
 # --- the flattener's virtual waves ------------------------------------------------------------------
 
-def test_virtual_waves_every_turn_the_enemy_did_not_fire_from_its_last_scan(monkeypatch):
+def test_virtual_waves_every_turn_the_enemy_did_not_fire_from_its_last_scan():
     """At the end of a battle the surfer's virtual waves in flight are one for every turn of the last stretch
     except the turns the enemy fired, each from the shooter's position at the end of the turn before (by the
     engine's trace), with its bullet power and the bearing to where we were then."""
     spec = "lock+none+surf:flat_virtual=0.5"
     bots = [spec, "lock+linear:power=1.7+orbit"]
-    seen = {}
-    real = battle_mod.play_rounds_nb
-
-    def spy(*args):
-        seen["mem"] = args[3]
-        return real(*args)
-
-    monkeypatch.setattr(battle_mod, "play_rounds_nb", spy)
-    res_rec = run_battle(bots, Rules(rounds=2), seed=6, max_turns=700, record=True)   # stopped mid-fight
-    mem = seen["mem"]
+    res_rec = run_battle(bots, Rules(rounds=2), seed=6, max_turns=700, record=True, keep_memory=True)  # mid-fight
+    mem = res_rec.memory
     assert res_rec.round_turns[-1] == 700
     m = surf_memory(mem, 0, spec)
     tr = res_rec.robots_trace

@@ -1,0 +1,97 @@
+"""One compiled turn loop per tier of bot families (bots.dispatch): each battle uses the smallest one, and
+every tier plays a battle exactly as the full loop does."""
+import pytest
+from numba import njit
+
+import sim.battle as battle_mod
+from bots.dispatch import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING
+from bots.registry import parse_bot, scripted_bot
+from sim.engine import PLAY_ROUNDS, play_rounds_nb
+from sim.rules import Rules
+from sim.variants import variant
+
+
+@pytest.mark.parametrize("spec,tier", [
+    ("sample.Walls", TIER_SAMPLES), ("sample.RamFire", TIER_SAMPLES),
+    ("lock+circular+orbit", TIER_CLASSIC), ("spin+headon+ram", TIER_CLASSIC), ("lock+none+stopgo", TIER_CLASSIC),
+    ("lock+gf+still", TIER_LEARNING), ("lock+knn+orbit", TIER_LEARNING), ("lock+learned", TIER_LEARNING),
+    ("lock+virtual+stopgo", TIER_LEARNING), ("lock+none+surf", TIER_LEARNING), ("lock+circular+surf", TIER_LEARNING),
+])
+def test_bot_tiers(spec, tier):
+    assert parse_bot(spec).tier == tier
+
+
+def test_scripted_bots_use_the_samples_loop():
+    assert scripted_bot().tier == TIER_SAMPLES
+
+
+def test_the_full_loop_is_the_learning_tier():
+    assert PLAY_ROUNDS[TIER_LEARNING] is play_rounds_nb
+    assert len({id(f) for f in PLAY_ROUNDS}) == 3
+
+
+def _trace(res):
+    return (res.robots_trace.tobytes(), res.bullets_trace.tobytes(), res.round_scores.tobytes(),
+            res.round_stats.tobytes())
+
+
+@pytest.mark.parametrize("bots,tier", [
+    (["sample.Walls", "sample.SpinBot"], TIER_SAMPLES),
+    (["sample.Tracker", "sample.Crazy"], TIER_SAMPLES),
+    (["lock+circular+orbit", "sample.Crazy"], TIER_CLASSIC),
+    (["spin+linear:power=2+stopgo", "lock+headon+ram"], TIER_CLASSIC),
+])
+def test_a_lower_tier_plays_exactly_as_the_full_loop(monkeypatch, bots, tier):
+    rules = Rules(rounds=3)
+    used = []
+
+    def spy(loop):
+        def play(*args):
+            used.append(loop)
+            return loop(*args)
+        return play
+
+    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", tuple(spy(f) for f in PLAY_ROUNDS))
+    own = battle_mod.run_battle(bots, rules, seed=11, record=True)
+    assert used and all(f is PLAY_ROUNDS[tier] for f in used)
+    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (play_rounds_nb,) * 3)
+    full = battle_mod.run_battle(bots, rules, seed=11, record=True)
+    assert own.total_turns > 500
+    assert _trace(own) == _trace(full)
+
+
+@pytest.mark.parametrize("spec,tier", [("lock+circular+orbit", TIER_SAMPLES), ("lock+gf+orbit", TIER_CLASSIC),
+                                       ("lock+headon+surf", TIER_CLASSIC)])
+def test_a_lower_tier_has_no_code_for_the_families_it_leaves_out(monkeypatch, spec, tier):
+    """Routed to a loop compiled without its family, a bot reaches the stub, which raises: that code is not
+    in the loop (which is the point: it is not compiled for battles that do not need it)."""
+    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (PLAY_ROUNDS[tier],) * 3)
+    with pytest.raises(RuntimeError, match="leaves out"):
+        battle_mod.run_battle([spec, "sample.SittingDuck"], Rules(rounds=1), seed=1, max_turns=5)
+
+
+@njit(cache=False)
+def _double(x):
+    return 2.0 * x
+
+
+@njit(cache=False)
+def _triple(x):
+    return 3.0 * x
+
+
+@njit(cache=False)
+def _apply(x):
+    return _double(x) + 1.0
+
+
+def test_variant_swaps_the_named_callee_and_nothing_else():
+    tripled = variant(_apply, "_tripled", _double=_triple)
+    assert tripled(2.0) == 7.0
+    assert _apply(2.0) == 5.0
+    assert tripled.py_func.__qualname__ == _apply.py_func.__qualname__ + "_tripled"
+
+
+def test_variant_refuses_a_name_the_function_cannot_see():
+    with pytest.raises(NameError, match="_quadruple"):
+        variant(_apply, "_x", _quadruple=_triple)
