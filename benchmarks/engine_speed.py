@@ -3,7 +3,8 @@
 Prints, for each fixed matchup, gfsim's turns per second on one core (best of
 --repeat runs after a warm-up; by wall time and by CPU time), and for sample
 matchups real Robocode's turns/s on the same battle (timed inside the JVM by
-the control-API runner, so JVM start-up is reported apart) and the ratio. Also
+the control-API runner, so JVM start-up is reported apart) and the ratio, with
+the JVM free to use every CPU and pinned to one (gfsim uses one). Also
 measures the start-up of `gfsim battle` with a warm numba cache and a cold
 compile (empty cache dir) for a battle of each compiled tier (sample robots,
 classic parts, learning parts: bots.dispatch).
@@ -51,14 +52,22 @@ def time_gfsim(a, b, rounds, seed, repeat):
     return best, turns, best_cpu
 
 
-def time_robocode(a, b, rounds, seed):
+def time_robocode(a, b, rounds, seed, one_core=False):
+    """Real Robocode's best turns/s of 3 battles (timed inside the JVM). one_core: the JVM pinned to one CPU,
+    the resources gfsim's single-threaded loop has (Robocode's robot threads otherwise spread over all)."""
     from sim import robocode_real
     if not robocode_real.robocode_available():
         return None
-    real = robocode_real.run_real_battle([a, b], rounds=rounds, seed=seed, runner="api", repeat=2)
+    allowed = os.sched_getaffinity(0)
+    if one_core:
+        os.sched_setaffinity(0, {min(allowed)})   # the java child inherits it
+    try:
+        real = robocode_real.run_real_battle([a, b], rounds=rounds, seed=seed, runner="api", repeat=3)
+    finally:
+        os.sched_setaffinity(0, allowed)
     inner = min(real.repeat_battle_seconds) if real.repeat_battle_seconds else real.battle_seconds
     return dict(turns=real.total_turns, battle_seconds=inner, wall_seconds=real.wall_seconds,
-                turns_per_s=real.total_turns / inner if inner else None)
+                turns_per_s=real.total_turns / inner if inner else None, cpus=1 if one_core else len(allowed))
 
 
 # one battle per compiled turn loop (bots.dispatch tiers): a cold start compiles only its own tier
@@ -101,21 +110,25 @@ def main(argv=None):
         row = dict(bots=[a, b], rounds=args.rounds, gfsim_turns=turns, gfsim_turns_per_s=rate,
                    gfsim_cpu_turns_per_s=cpu_rate)
         if a.startswith("sample.") and b.startswith("sample.") and not args.no_robocode:
-            real = time_robocode(a, b, args.rounds, args.seed)
-            if real:
-                row["robocode"] = real
-                row["ratio"] = rate / real["turns_per_s"] if real["turns_per_s"] else None
+            for key, one_core in (("robocode", False), ("robocode_one_core", True)):
+                real = time_robocode(a, b, args.rounds, args.seed, one_core)
+                if real:
+                    row[key] = real
+                    real["ratio"] = rate / real["turns_per_s"] if real["turns_per_s"] else None
+            if "robocode" in row:
+                row["ratio"] = row["robocode"]["ratio"]
         report["matchups"].append(row)
         if not args.json:
             target = f"; target {TARGET_TURNS_PER_S:,}" if a.startswith("sample.") else ""
             line = (f"{a} vs {b}: gfsim {rate:,.0f} turns/s (by CPU time {cpu_rate:,.0f}{target}) "
                     f"({turns} turns, {args.rounds} rounds)")
-            if "robocode" in row:
-                r = row["robocode"]
-                line += (f"; Robocode {r['turns_per_s']:,.0f} turns/s ({r['turns']} turns in "
-                         f"{r['battle_seconds']:.2f} s, {r['wall_seconds']:.1f} s with JVM start) "
-                         f"-> {row['ratio']:,.0f}x (target {TARGET_RATIO:.0f}x)")
             print(line)
+            for key in ("robocode", "robocode_one_core"):
+                if key in row:
+                    r = row[key]
+                    print(f"  real Robocode on {r['cpus']} CPU(s): {r['turns_per_s']:,.0f} turns/s ({r['turns']} "
+                          f"turns in {r['battle_seconds']:.2f} s, {r['wall_seconds']:.1f} s with JVM start) "
+                          f"-> gfsim is {r['ratio']:,.0f}x (target {TARGET_RATIO:.0f}x)")
     if not args.no_startup:
         report["startup"] = time_startup()
         if not args.json:

@@ -67,13 +67,12 @@ def bot_round_end(kind, params, mem, rng, won):
     hold(params, mem, rng)
 
 
-def _tier(suffix, round_start, think):
-    swap = dict(composite_round_start=round_start, composite_think=think, composite_round_end=(
-        not_compiled_in if think is not_compiled_in else composite_round_end))
+def _tier(suffix, round_start, think, round_end):
+    swap = dict(composite_round_start=round_start, composite_think=think, composite_round_end=round_end)
     return tuple(variant(f, suffix, **swap) for f in (bot_round_start, bot_think, bot_round_end))
 
 
 # (bot_round_start, bot_think, bot_round_end) for each tier; sim.engine builds one turn loop per entry
-TIER_DISPATCH = (_tier("_samples", not_compiled_in, not_compiled_in),
-                 _tier("_classic", composite_round_start_classic, composite_think_classic),
+TIER_DISPATCH = (_tier("_samples", not_compiled_in, not_compiled_in, not_compiled_in),
+                 _tier("_classic", composite_round_start_classic, composite_think_classic, composite_round_end),
                  (bot_round_start, bot_think, bot_round_end))
