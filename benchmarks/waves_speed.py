@@ -12,7 +12,8 @@ warm-up that compiles everything):
 
 The cost factor is plain turns/s divided by waves turns/s (target: <= 2). Wall
 time and process CPU time are both reported; the machine may be shared, so
-the best of the repeats is used.
+the best of the repeats is used. --json adds a per-stage breakdown (ns per gun
+wave: recording, _Prepared, gun_waves).
 
     python benchmarks/waves_speed.py [--rounds 35] [--repeat 5] [--json]
 
@@ -63,6 +64,8 @@ def measure(a, b, rounds, seed, repeat):
         gun, w_g, c_g = _timed(lambda: W.gun_waves(rec, prepared=pr))
         keep("waves", w_rec + w_p + w_g, c_rec + c_p + c_g)
         keep("waves_only", w_p + w_g, c_p + c_g)
+        keep("prepared", w_p, c_p)          # per-stage breakdown (JSON only)
+        keep("gun_waves", w_g, c_g)
         enemy, w_e, c_e = _timed(lambda: W.enemy_waves(rec, prepared=pr))
         keep("dataset", w_rec + w_p + w_g + w_e, c_rec + c_p + c_g + c_e)
         rows = (len(gun["columns"]["turn"]), len(enemy["columns"]["turn"]))
@@ -72,6 +75,10 @@ def measure(a, b, rounds, seed, repeat):
         "turns_per_s": {k: {"wall": r[0], "cpu": r[1]} for k, r in rate.items()},
         "seconds": {k: {"wall": v[0], "cpu": v[1]} for k, v in best.items()},
         "waves_per_s": {"wall": rows[0] / best["waves_only"][0], "cpu": rows[0] / best["waves_only"][1]},
+        # CPU ns per gun wave of each stage (recording: its extra time over the plain battle)
+        "ns_per_wave_cpu": {"recording": (best["record"][1] - best["plain"][1]) / rows[0] * 1e9,
+                            "prepared": best["prepared"][1] / rows[0] * 1e9,
+                            "gun_waves": best["gun_waves"][1] / rows[0] * 1e9},
         "cost_factor": {"wall": rate["plain"][0] / rate["waves"][0], "cpu": rate["plain"][1] / rate["waves"][1]},
         "cost_factor_dataset": {"wall": rate["plain"][0] / rate["dataset"][0],
                                 "cpu": rate["plain"][1] / rate["dataset"][1]},

@@ -508,6 +508,18 @@ def _ray_hits(sx, sy, sin_b, cos_b, p, r1, r2, x0, y0, wall_hi_x, wall_hi_y):
 
 
 @njit(**HOT)
+def _end_inside(sx, sy, sin_b, cos_b, p, r2, wall_hi_x, wall_hi_y):
+    """Does the end point (radius r2) of a bullet at pseudo-angle p from the bearing survive the wall test?"""
+    c, sn = _pseudo_vec(p)
+    norm = math.sqrt(c * c + sn * sn)
+    c /= norm
+    sn /= norm
+    ex = sx + r2 * (sin_b * c + cos_b * sn)
+    ey = sy + r2 * (cos_b * c - sin_b * sn)
+    return not (ex <= WALL_MARGIN or ey <= WALL_MARGIN or ex >= wall_hi_x or ey >= wall_hi_y)
+
+
+@njit(**HOT)
 def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
     """Store the direction of P from S in the bearing's frame: cand[0] = across (clockwise +), cand[1] = along."""
     dx = px - sx
@@ -536,9 +548,11 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     shape (3, MAX_CAND). Exact: the interval ends are among the candidate directions (box corners inside
     the annulus, either circle crossing an edge of the box, the outer circle crossing a wall line
     x = 3, x = W-3, y = 3, y = H-3). When the outer circle keeps clear of the walls and the inner
-    circle crosses the box at most twice, the set is connected and spanned by the candidates;
-    otherwise every gap between candidates is classified by testing its middle direction with the
-    engine's own segment test. No trigonometry.
+    circle crosses the box at most twice, the set is connected and spanned by the candidates. When only
+    the walls cut it (inner circle crossing at most twice), the span is split at the outer circle's wall
+    crossings and each piece classified by the wall test of its middle direction; otherwise every gap
+    between candidates is classified by testing its middle direction with the engine's own segment test.
+    No trigonometry.
     """
     # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.geometry._box_edge)
     x0 = float(np.float32(cx - HALF))
@@ -654,6 +668,70 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
         parts[0, 1] = hi
         hold(parts, cand)
         return 1
+    if ahead and n_inner <= 2:
+        # the box's part of the annulus is connected (and ahead of the source): its directions are [lo, hi]
+        # and only the wall test splits them, at the outer circle's crossings of the wall lines (each piece
+        # classified by its middle direction)
+        lo2 = pseudo_angle(cand[0, 0], cand[1, 0])
+        hi2 = lo2
+        for k in range(1, n):
+            q = pseudo_angle(cand[0, k], cand[1, k])
+            lo2 = min(lo2, q)
+            hi2 = max(hi2, q)
+        if hi2 == lo2:
+            if _ray_hits(sx, sy, sin_b, cos_b, lo2, r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+                parts[0, 0] = lo2
+                parts[0, 1] = lo2
+                hold(parts, cand)
+                return 1
+            hold(parts, cand)
+            return 0
+        nw = 0
+        for k in range(4):
+            vertical = k < 2
+            c = (WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (WALL_MARGIN if k == 2 else wall_hi_y)
+            off = c - (sx if vertical else sy)
+            h2 = r2s - off * off
+            if h2 < 0.0:
+                continue
+            h = math.sqrt(h2)
+            for sgn in (-1.0, 1.0):
+                if vertical:
+                    px = c
+                    py = sy + sgn * h
+                else:
+                    px = sx + sgn * h
+                    py = c
+                dx = px - sx
+                dy = py - sy
+                o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+                if lo < o < hi and nw < cand.shape[1]:
+                    cand[2, nw] = o
+                    nw += 1
+        _sort_row(cand, 2, nw)
+        np_ = 0
+        open_ = False
+        a = lo2
+        for k in range(nw + 1):
+            c = cand[2, k] if k < nw else hi2
+            if c <= a:
+                continue
+            inside = _end_inside(sx, sy, sin_b, cos_b, 0.5 * (a + c), r2, wall_hi_x, wall_hi_y)
+            if inside:
+                if open_:
+                    parts[np_ - 1, 1] = c
+                elif np_ >= parts.shape[0]:
+                    parts[np_ - 1, 1] = c
+                else:
+                    parts[np_, 0] = a
+                    parts[np_, 1] = c
+                    np_ += 1
+                open_ = True
+            else:
+                open_ = False
+            a = c
+        hold(parts, cand)
+        return np_
     # exact classification between candidate directions
     for k in range(n):
         cand[2, k] = pseudo_angle(cand[0, k], cand[1, k])
@@ -814,38 +892,30 @@ def _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, row,
         m_skip = int((d0 - speed) / (speed + max_step)) - 1
         if m_skip > 0:
             j = min(j + m_skip, last)
-    # later skips: the same bound from the turn in hand (2 turns at least, else step)
-    far = 2.0 * (speed + max_step) + reach
     while j <= last:
-        if not _at(alive, row, base + j):
-            status = 1
+        # the front short of the box (its centre farther than the outer radius + reach): step on; a plain
+        # scan (no bound to compute) whose iterations do not depend on each other
+        short = True
+        while True:
+            if not _at(alive, row, base + j):
+                status = 1
+                break
+            m = j - fire_turn + 1
+            r2 = (m + 1) * speed
+            dx = _at(cx, row, base + j) - sx
+            dy = _at(cy, row, base + j) - sy
+            d2 = dx * dx + dy * dy
+            if d2 <= (r2 + reach) * (r2 + reach):
+                short = False
+                break
+            j += 1
+            if j > last:
+                break
+        if short:
             break
-        m = j - fire_turn + 1
         r1 = m * speed
-        r2 = (m + 1) * speed
         x = _at(cx, row, base + j)
         y = _at(cy, row, base + j)
-        dx = x - sx
-        dy = y - sy
-        d2 = dx * dx + dy * dy
-        if d2 > (r2 + reach) * (r2 + reach):
-            # the front is still short of the box; turns j+1 .. j+k-1 are too while
-            # k < (distance - reach - r2) / (speed + max_step)
-            if max_step > 0.0 and d2 > (r2 + far) * (r2 + far):
-                jn = j + int((math.sqrt(d2) - reach - r2) / (speed + max_step))
-                probe = jn
-                if jn > last:
-                    jn = last + 1       # the path ends first (status 2, as stepping would find)
-                    probe = last
-                if probe > j and not _at(alive, row, base + probe):
-                    # the target died on the way: stop at its first dead turn, as stepping would
-                    jn = j + 1
-                    while _at(alive, row, base + jn):
-                        jn += 1
-                j = jn
-            else:
-                j += 1
-            continue
         if c_turn < 0 and d2 <= r2 * r2:
             c_turn = j
             c_off = math.atan2(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)

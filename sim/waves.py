@@ -176,6 +176,33 @@ def _bullet_rows_nb(bt, ridx, n_rounds, out):
     return seen
 
 
+@njit(**NB)
+def _bullet_ridx_nb(bt, rid, ridx):
+    """ridx[k] = the index of bt[k]'s round number in the sorted rid (-1 if absent); returns the largest
+    bullet id in bt. One pass (the rows come in turn order: the round found last is tried first)."""
+    n = rid.shape[0]
+    last = 0
+    top = 0
+    for k in range(bt.shape[0]):
+        rr = np.int64(bt[k, 0])
+        top = max(top, np.int64(bt[k, 3]))
+        if n == 0:
+            ridx[k] = -1
+            continue
+        if rid[last] != rr:
+            lo = 0
+            hi = n
+            while lo < hi:     # searchsorted(rid, rr, "left")
+                mid = (lo + hi) >> 1
+                if rid[mid] < rr:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            last = min(lo, n - 1)
+        ridx[k] = last if rid[last] == rr else -1
+    return top
+
+
 def bullet_table(result, round_ids):
     """One row per real bullet (BULLET_COLUMNS) from the bullet trace; round = index into round_ids.
 
@@ -187,13 +214,10 @@ def bullet_table(result, round_ids):
     if bt is None or len(bt) == 0:
         return np.zeros((0, len(BULLET_COLUMNS)))
     bt = np.ascontiguousarray(bt, dtype=np.float64)
-    rid = np.asarray(round_ids, dtype=np.int64)
-    rr = bt[:, 0].astype(np.int64)
-    k = np.minimum(np.searchsorted(rid, rr), max(len(rid) - 1, 0))
-    ridx = np.where((len(rid) > 0) & (rid[k] == rr), k, -1).astype(np.int64)
+    rid = np.ascontiguousarray(round_ids, dtype=np.int64)
+    ridx = np.empty(len(bt), dtype=np.int64)
     n_rounds = len(rid)
-    ids = bt[:, 3].astype(np.int64)
-    cap = int(ids.max()) * 2 * n_rounds if len(ids) else 0
+    cap = _bullet_ridx_nb(bt, rid, ridx) * 2 * n_rounds
     out = np.zeros((cap, len(BULLET_COLUMNS)))
     seen = _bullet_rows_nb(bt, ridx, n_rounds, out)
     return np.ascontiguousarray(out[:len(seen)][seen])

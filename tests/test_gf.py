@@ -517,6 +517,221 @@ def test_track_wave_skips_exactly_like_the_single_skip_reference():
 
 
 @njit(cache=False)
+def _turn_hit_set_reference(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, cand):
+    """turn_hit_set as it was before the wall-only fast path (every gap classified by _ray_hits)."""
+    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.geometry._box_edge)
+    x0 = float(np.float32(cx - gf.HALF))
+    x1 = x0 + 2.0 * gf.HALF
+    y0 = float(np.float32(cy - gf.HALF))
+    y1 = y0 + 2.0 * gf.HALF
+    # reach tests: nearest and farthest points of the box
+    ddx = max(x0 - sx, 0.0, sx - x1)
+    ddy = max(y0 - sy, 0.0, sy - y1)
+    r1s = r1 * r1
+    r2s = r2 * r2
+    dmin2 = ddx * ddx + ddy * ddy
+    if dmin2 > r2s:
+        gf.hold(parts, cand)
+        return 0
+    fx = max(abs(x0 - sx), abs(x1 - sx))
+    fy = max(abs(y0 - sy), abs(y1 - sy))
+    dmax2 = fx * fx + fy * fy
+    if dmax2 < r1s:
+        gf.hold(parts, cand)
+        return 0
+    n = 0
+    for k in range(4):
+        px = x0 if (k & 1) == 0 else x1
+        py = y0 if (k & 2) == 0 else y1
+        d2 = (px - sx) * (px - sx) + (py - sy) * (py - sy)
+        if r1s <= d2 <= r2s:
+            n = gf._add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+    n_inner = 0
+    for ci in range(2):
+        rs = r1s if ci == 0 else r2s
+        if rs < dmin2 or rs > dmax2:
+            continue    # this circle misses the box (it passes inside its nearest point or beyond its farthest)
+        for k in range(4):
+            vertical = k < 2
+            c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
+            off = c - (sx if vertical else sy)
+            h2 = rs - off * off
+            if h2 < 0.0:
+                continue
+            h = math.sqrt(h2)
+            for sgn in (-1.0, 1.0):
+                if vertical:
+                    px = c
+                    py = sy + sgn * h
+                    if py < y0 or py > y1:
+                        continue
+                else:
+                    py = c
+                    px = sx + sgn * h
+                    if px < x0 or px > x1:
+                        continue
+                n = gf._add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+                if ci == 0:
+                    n_inner += 1
+    if n == 0:
+        gf.hold(parts, cand)
+        return 0
+    # extreme directions: while every candidate is ahead of the source (along > 0, the usual case)
+    # compare tangents across/along by cross-multiplying; pseudo-angles only for the two winners
+    ahead = True
+    for k in range(n):
+        if cand[1, k] <= 0.0:
+            ahead = False
+            break
+    if ahead:
+        ilo = 0
+        ihi = 0
+        for k in range(1, n):
+            if cand[0, k] * cand[1, ilo] < cand[0, ilo] * cand[1, k]:
+                ilo = k
+            if cand[0, k] * cand[1, ihi] > cand[0, ihi] * cand[1, k]:
+                ihi = k
+        lo = gf.pseudo_angle(cand[0, ilo], cand[1, ilo])
+        hi = gf.pseudo_angle(cand[0, ihi], cand[1, ihi])
+    else:
+        lo = gf.pseudo_angle(cand[0, 0], cand[1, 0])
+        hi = lo
+        for k in range(1, n):
+            q = gf.pseudo_angle(cand[0, k], cand[1, k])
+            lo = min(lo, q)
+            hi = max(hi, q)
+    wall_hi_x = width - gf.WALL_MARGIN
+    wall_hi_y = height - gf.WALL_MARGIN
+    seg = r2 - r1
+    walls = not (x0 - seg > gf.WALL_MARGIN and y0 - seg > gf.WALL_MARGIN and x1 + seg < wall_hi_x and
+                 y1 + seg < wall_hi_y)
+    if walls:
+        # does the outer circle's arc over [lo, hi] come near a wall? (its end points and axis extremes)
+        ax0, ay0 = gf._arc_point(sx, sy, sin_b, cos_b, r2, lo)
+        ax1, ay1 = gf._arc_point(sx, sy, sin_b, cos_b, r2, hi)
+        mnx = min(ax0, ax1)
+        mxx = max(ax0, ax1)
+        mny = min(ay0, ay1)
+        mxy = max(ay0, ay1)
+        for q in range(4):
+            # absolute direction q*90 degrees as a pseudo-angle from the bearing
+            ux = 1.0 if q == 1 else (-1.0 if q == 3 else 0.0)
+            uy = 1.0 if q == 0 else (-1.0 if q == 2 else 0.0)
+            pq = gf.pseudo_angle(ux * cos_b - uy * sin_b, ux * sin_b + uy * cos_b)
+            if lo <= pq <= hi:
+                if q == 0:
+                    mxy = sy + r2
+                elif q == 1:
+                    mxx = sx + r2
+                elif q == 2:
+                    mny = sy - r2
+                else:
+                    mnx = sx - r2
+        walls = not (mnx > gf.WALL_MARGIN and mny > gf.WALL_MARGIN and mxx < wall_hi_x and mxy < wall_hi_y)
+    if not walls and n_inner <= 2:
+        parts[0, 0] = lo
+        parts[0, 1] = hi
+        gf.hold(parts, cand)
+        return 1
+    # exact classification between candidate directions
+    for k in range(n):
+        cand[2, k] = gf.pseudo_angle(cand[0, k], cand[1, k])
+    if walls:
+        for k in range(4):
+            vertical = k < 2
+            c = (gf.WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (gf.WALL_MARGIN if k == 2 else wall_hi_y)
+            off = c - (sx if vertical else sy)
+            h2 = r2s - off * off
+            if h2 < 0.0:
+                continue
+            h = math.sqrt(h2)
+            for sgn in (-1.0, 1.0):
+                if vertical:
+                    px = c
+                    py = sy + sgn * h
+                else:
+                    px = sx + sgn * h
+                    py = c
+                dx = px - sx
+                dy = py - sy
+                o = gf.pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+                if lo < o < hi and n < cand.shape[1]:
+                    cand[2, n] = o
+                    n += 1
+    gf._sort_row(cand, 2, n)
+    np_ = 0
+    if cand[2, n - 1] == cand[2, 0]:
+        if gf._ray_hits(sx, sy, sin_b, cos_b, cand[2, 0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
+            parts[0, 0] = cand[2, 0]
+            parts[0, 1] = cand[2, 0]
+            gf.hold(parts, cand)
+            return 1
+        gf.hold(parts, cand)
+        return 0
+    open_ = False
+    for k in range(n - 1):
+        a = cand[2, k]
+        c = cand[2, k + 1]
+        if c <= a:
+            continue
+        inside = gf._ray_hits(sx, sy, sin_b, cos_b, 0.5 * (a + c), r1, r2, x0, y0, wall_hi_x, wall_hi_y)
+        if inside:
+            if open_:
+                parts[np_ - 1, 1] = c
+            elif np_ >= parts.shape[0]:
+                parts[np_ - 1, 1] = c
+            else:
+                parts[np_, 0] = a
+                parts[np_, 1] = c
+                np_ += 1
+            open_ = True
+        else:
+            open_ = False
+    gf.hold(parts, cand)
+    return np_
+
+
+def test_turn_hit_set_matches_the_reference_bit_for_bit():
+    """The wall-only fast path (classify the span between the outer circle's wall crossings by the wall test
+    alone) gives exactly the sets of the old all-gaps classification, above all near walls."""
+    rng = np.random.default_rng(11)
+    p1 = np.empty((8, 2))
+    p2 = np.empty((8, 2))
+    c1 = np.empty((3, gf.MAX_CAND))
+    c2 = np.empty((3, gf.MAX_CAND))
+    n_hits = n_split = 0
+    for _ in range(20000):
+        w = float(rng.choice([800, 400, 1000]))
+        h = float(rng.choice([600, 300, 1000]))
+        # a box hugging a wall (or a corner) most of the time, the source anywhere in the field
+        cx = rng.uniform(18, w - 18)
+        cy = rng.uniform(18, h - 18)
+        if rng.random() < 0.8:
+            cx = 18 + rng.uniform(0, 4) if rng.random() < 0.5 else w - 18 - rng.uniform(0, 4)
+        if rng.random() < 0.5:
+            cy = 18 + rng.uniform(0, 4) if rng.random() < 0.5 else h - 18 - rng.uniform(0, 4)
+        sx = rng.uniform(18, w - 18)
+        sy = rng.uniform(18, h - 18)
+        if rng.random() < 0.5:     # along the same wall: the outer circle crosses the wall line at a grazing angle
+            if min(cx, w - cx) < 30:
+                sx = cx + rng.uniform(-12, 12)
+            else:
+                sy = cy + rng.uniform(-12, 12)
+        speed = 20.0 - 3.0 * rng.uniform(0.1, 3.0)
+        b = math.atan2(cx - sx, cy - sy) + rng.normal(0.0, 0.05)
+        s, c = math.sin(b), math.cos(b)
+        d = math.hypot(cx - sx, cy - sy)
+        r1 = max(0.0, d + rng.uniform(-30.0, 30.0))
+        r2 = r1 + speed
+        k1 = _turn_hit_set_reference(sx, sy, s, c, r1, r2, cx, cy, w, h, p1, c1)
+        k2 = gf.turn_hit_set(sx, sy, s, c, r1, r2, cx, cy, w, h, p2, c2)
+        assert k1 == k2 and np.array_equal(p1[:k1], p2[:k2]), (sx, sy, b, r1, r2, cx, cy, w, h, p1[:k1], p2[:k2])
+        n_hits += k1 > 0
+        n_split += k1 > 1
+    assert n_hits > 5000 and n_split > 100, (n_hits, n_split)
+
+
+@njit(cache=False)
 def _wave_features_reference(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, lat_dir, speed, power,
                              mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy,
                              width, height, out):
