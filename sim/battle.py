@@ -8,6 +8,7 @@ from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from .rules import Rules
 from .engine import PLAY_ROUNDS, new_battle_state, N_REC_ROB, N_REC_BUL
+from .prebuild import ensure_compiled
 from bots import layout, telemetry
 from bots.dispatch import KIND_COMPOSITE
 from bots.registry import BotSpec, parse_bot
@@ -128,7 +129,8 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     if n < 1:
         raise ValueError("a battle needs at least one robot")
     kinds = np.array([s.kind for s in specs], dtype=np.int64)
-    play_rounds = PLAY_ROUNDS[max(s.tier for s in specs)]
+    tier = max(s.tier for s in specs)
+    play_rounds = PLAY_ROUNDS[tier]
     advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
     params = np.stack([s.params for s in specs])
     if scripts is None:
@@ -167,11 +169,12 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
         status = 0
         for r0 in range(0, rules.rounds, chunk):
             r1 = min(rules.rounds, r0 + chunk)
+            args = (rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"], state["rob"], state["cmd"],
+                    state["box"], state["placed"], state["bat"], state["bul"], state["blist"], round_turns,
+                    round_scores, round_stats, rec_rob, rec_bul, rec_n, record, r0, r1)
+            ensure_compiled(play_rounds, tier, args)   # a cold start: compile the loop's parts in parallel
             t0 = time.perf_counter()
-            status |= play_rounds(rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"],
-                                  state["rob"], state["cmd"], state["box"], state["placed"], state["bat"],
-                                  state["bul"], state["blist"], round_turns, round_scores, round_stats,
-                                  rec_rob, rec_bul, rec_n, record, r0, r1)
+            status |= play_rounds(*args)
             wall += time.perf_counter() - t0
             for i in tele_bots:
                 rows, dropped = telemetry.drain(mem[i], tele_off, i)

@@ -34,7 +34,7 @@ from .physics import (update_heading, update_gun_heading, update_radar_heading, 
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from . import jrandom
 from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed, TIER_DISPATCH, TIER_NAMES
-from .variants import variant
+from .variants import variant, not_compiled_in
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
 # a call to a compiled function increfs and decrefs every array argument with an atomic
@@ -910,3 +910,8 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
 PLAY_ROUNDS = tuple(play_rounds_nb if fns[1] is bot_think else
                     variant(play_rounds_nb, "_" + name, bot_round_start=fns[0], bot_think=fns[1], bot_round_end=fns[2])
                     for name, fns in zip(TIER_NAMES, TIER_DISPATCH))
+
+# The engine's own helpers and no bot code: sim/prebuild.py compiles this copy to compile them while worker
+# processes compile the bot families, on a cold start.
+ENGINE_ONLY = variant(play_rounds_nb, "_engine_only", bot_round_start=not_compiled_in, bot_think=not_compiled_in,
+                      bot_round_end=not_compiled_in)

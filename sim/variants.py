@@ -17,8 +17,8 @@ from numba import njit
 _FLAGS = ("inline", "error_model", "forceinline", "boundscheck", "fastmath")
 
 
-def variant(dispatcher, suffix, **replace):
-    """A new @njit(cache=True) function: `dispatcher`'s Python code with the globals in `replace` swapped.
+def variant(dispatcher, suffix, cache=True, **replace):
+    """A new @njit function: `dispatcher`'s Python code with the globals in `replace` swapped.
 
     Every replaced name must be a global the original module defines, so a rename there fails here loudly
     instead of silently compiling the original callee."""
@@ -33,7 +33,7 @@ def variant(dispatcher, suffix, **replace):
     copy.__module__ = func.__module__
     copy.__doc__ = func.__doc__
     flags = {k: v for k, v in dispatcher.targetoptions.items() if k in _FLAGS and v is not None}
-    return njit(cache=True, **flags)(copy)
+    return njit(cache=cache, **flags)(copy)
 
 
 @njit(cache=True, error_model="numpy", forceinline=False)

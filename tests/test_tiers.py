@@ -95,3 +95,82 @@ def test_variant_swaps_the_named_callee_and_nothing_else():
 def test_variant_refuses_a_name_the_function_cannot_see():
     with pytest.raises(NameError, match="_quadruple"):
         variant(_apply, "_x", _quadruple=_triple)
+
+
+# --- parallel cold compiles (sim/prebuild.py) ---------------------------------------------------------
+
+def _loop_args(monkeypatch, bots):
+    """The arguments run_battle hands a turn loop."""
+    seen = {}
+
+    def spy(*args):
+        seen["args"] = args
+        return play_rounds_nb(*args)
+
+    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (spy,) * 3)
+    battle_mod.run_battle(bots, Rules(rounds=1), seed=1, max_turns=2)
+    return seen["args"]
+
+
+def _sigs(dispatcher):
+    return {tuple(s) for s in dispatcher.signatures}
+
+
+def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_with(monkeypatch):
+    """A worker that compiled a part with another signature would leave the loop to compile it again (and
+    waste the worker): type the loop and the composite dispatch afresh (uncached copies, so they type their
+    callees again) and compare what they call with prebuild's table."""
+    import bots.composite as C
+    import bots.samples as SA
+    import bots.scripted as SC
+    import bots.surf as S
+    import bots.waveguns as W
+    from bots.dispatch import bot_round_start
+    from numba import typeof
+    from sim import prebuild as P
+    args = _loop_args(monkeypatch, ["lock+learned+surf", "sample.Walls"])
+    variant(play_rounds_nb, "_sigcheck", cache=False).compile(tuple(typeof(a) for a in args))
+    assert _sigs(C.composite_think) == {P.COMPOSITE_SIG}
+    assert _sigs(C.composite_round_start) == {P.COMPOSITE_START_SIG}
+    (_, start_sig), (_, think_sig) = P.GROUPS["samples"][0]
+    assert _sigs(bot_round_start) == {start_sig}
+    loop_calls = (_sigs(SA.sample_think), _sigs(SC.scripted_think))
+    variant(P._samples_dispatch(1), "_sigcheck", cache=False).compile(think_sig)
+    assert (_sigs(SA.sample_think), _sigs(SC.scripted_think)) == loop_calls   # nothing new: the same calls
+    variant(C.composite_think, "_sigcheck", cache=False).compile(P.COMPOSITE_SIG)
+    variant(C.composite_round_start, "_sigcheck", cache=False).compile(P.COMPOSITE_START_SIG)
+    for name, part in (("waveguns", W), ("surf", S)):
+        for get, sig in P.GROUPS[name][0]:
+            assert _sigs(get()) == {sig}, get().py_func.__name__
+    for get, sig in P.GROUPS["classic"][0]:
+        assert get().py_func.__code__ is getattr(C, get().py_func.__name__.removesuffix("_classic")).py_func.__code__
+
+
+def test_prebuild_plan_puts_every_group_somewhere_once():
+    from sim import prebuild as P
+    for tier_groups in P.TIER_GROUPS:
+        for workers in (1, 2, 3, 8):
+            children, own = P._plan(tier_groups, workers)
+            assert len(children) == workers
+            placed = [g for b in children for g in b] + own
+            assert sorted(placed) == sorted(tier_groups)
+    children, own = P._plan(P.TIER_GROUPS[2], 1)
+    assert children == [["waveguns", "samples", "classic"]] and own == ["surf"]   # longest first, least loaded
+
+
+def test_prebuild_does_nothing_for_a_loop_already_compiled_or_when_turned_off(monkeypatch):
+    from sim import prebuild as P
+    args = _loop_args(monkeypatch, ["sample.Walls", "sample.SpinBot"])
+    assert P.ensure_compiled(PLAY_ROUNDS[TIER_SAMPLES], TIER_SAMPLES, args) == 0.0
+    fresh = variant(play_rounds_nb, "_never_compiled", cache=False)
+    monkeypatch.setenv("GFSIM_PARALLEL_COMPILE", "0")
+    assert P.ensure_compiled(fresh, TIER_SAMPLES, args) == 0.0
+    assert not fresh.overloads
+
+
+def test_prebuild_worker_refuses_unknown_groups():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "sim.prebuild", "lasers"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "groups: samples, classic, waveguns, surf" in out.stderr
