@@ -520,6 +520,35 @@ def _end_inside(sx, sy, sin_b, cos_b, p, r2, wall_hi_x, wall_hi_y):
 
 
 @njit(**HOT)
+def _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, n):
+    """Append to cand[2, n:] the pseudo-angles in (lo, hi) at which the circle of squared radius r2s about
+    the shooter crosses the wall lines (x, y = WALL_MARGIN, wall_hi_x, wall_hi_y); returns the new count."""
+    for k in range(4):
+        vertical = k < 2
+        c = (WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (WALL_MARGIN if k == 2 else wall_hi_y)
+        off = c - (sx if vertical else sy)
+        h2 = r2s - off * off
+        if h2 < 0.0:
+            continue
+        h = math.sqrt(h2)
+        for sgn in (-1.0, 1.0):
+            if vertical:
+                px = c
+                py = sy + sgn * h
+            else:
+                px = sx + sgn * h
+                py = c
+            dx = px - sx
+            dy = py - sy
+            o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+            if lo < o < hi and n < cand.shape[1]:
+                cand[2, n] = o
+                n += 1
+    hold(cand)
+    return n
+
+
+@njit(**HOT)
 def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
     """Store the direction of P from S in the bearing's frame: cand[0] = across (clockwise +), cand[1] = along."""
     dx = px - sx
@@ -686,28 +715,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 return 1
             hold(parts, cand)
             return 0
-        nw = 0
-        for k in range(4):
-            vertical = k < 2
-            c = (WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (WALL_MARGIN if k == 2 else wall_hi_y)
-            off = c - (sx if vertical else sy)
-            h2 = r2s - off * off
-            if h2 < 0.0:
-                continue
-            h = math.sqrt(h2)
-            for sgn in (-1.0, 1.0):
-                if vertical:
-                    px = c
-                    py = sy + sgn * h
-                else:
-                    px = sx + sgn * h
-                    py = c
-                dx = px - sx
-                dy = py - sy
-                o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
-                if lo < o < hi and nw < cand.shape[1]:
-                    cand[2, nw] = o
-                    nw += 1
+        nw = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, 0)
         _sort_row(cand, 2, nw)
         np_ = 0
         open_ = False
@@ -736,27 +744,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     for k in range(n):
         cand[2, k] = pseudo_angle(cand[0, k], cand[1, k])
     if walls:
-        for k in range(4):
-            vertical = k < 2
-            c = (WALL_MARGIN if k == 0 else wall_hi_x) if vertical else (WALL_MARGIN if k == 2 else wall_hi_y)
-            off = c - (sx if vertical else sy)
-            h2 = r2s - off * off
-            if h2 < 0.0:
-                continue
-            h = math.sqrt(h2)
-            for sgn in (-1.0, 1.0):
-                if vertical:
-                    px = c
-                    py = sy + sgn * h
-                else:
-                    px = sx + sgn * h
-                    py = c
-                dx = px - sx
-                dy = py - sy
-                o = pseudo_angle(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
-                if lo < o < hi and n < cand.shape[1]:
-                    cand[2, n] = o
-                    n += 1
+        n = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, n)
     _sort_row(cand, 2, n)
     np_ = 0
     if cand[2, n - 1] == cand[2, 0]:
