@@ -239,44 +239,46 @@ def nearest(mb, q, dist, k, nb_idx, nb_dist):
 def box_density_argmax(xc, hw, weight, k, dom_lo, dom_hi, edges, order):
     """Exact argmax of sum_j weight_j / (2 hw_j) 1[|x - xc_j| <= hw_j] on [dom_lo, dom_hi]: a sweep
     over the sorted box edges (the density is piecewise constant). Returns the middle of the first
-    best piece (dom centre when k = 0)."""
+    best piece (dom centre when k = 0), or an edge point when one beats every piece: the boxes are
+    closed, so where one box ends exactly where another begins (or where boxes only touch the domain's
+    end) that single point counts them both."""
     if k == 0:
         return 0.5 * (dom_lo + dom_hi)
+    ne = 0
     for j in range(k):
+        if xc[j] + hw[j] < dom_lo or xc[j] - hw[j] > dom_hi:
+            continue   # clipped, it would become a point it does not contain
         h = weight[j] / (2.0 * hw[j])
-        edges[2 * j, 0] = min(max(xc[j] - hw[j], dom_lo), dom_hi)
-        edges[2 * j, 1] = h
-        edges[2 * j + 1, 0] = min(max(xc[j] + hw[j], dom_lo), dom_hi)
-        edges[2 * j + 1, 1] = -h
-    ne = 2 * k
+        edges[ne, 0] = min(max(xc[j] - hw[j], dom_lo), dom_hi)
+        edges[ne, 1] = h
+        edges[ne + 1, 0] = min(max(xc[j] + hw[j], dom_lo), dom_hi)
+        edges[ne + 1, 1] = -h
+        ne += 2
     order[:ne] = np.argsort(edges[:ne, 0])
     run = 0.0
     best = -1.0
     best_x = 0.5 * (dom_lo + dom_hi)
+    best_point = -1.0
+    best_point_x = best_x
     q = 0
     while q < ne:
         x = edges[order[q], 0]
         # apply every edge at this position (closing and opening at the same x)
+        point = run      # the density at x itself: the boxes open before x and all that open at x
         while q < ne and edges[order[q], 0] == x:
             run += edges[order[q], 1]
+            point += max(edges[order[q], 1], 0.0)
             q += 1
+        if point > best_point:
+            best_point = point
+            best_point_x = x
         if q < ne:
             nx = edges[order[q], 0]
             if nx > x and run > best + 1e-12 * abs(best):
                 best = run
                 best_x = 0.5 * (x + nx)
-    if best <= 0.0:
-        # no box overlaps the domain's inside: the densest point is a boundary the boxes just touch
-        dbest = 0.0
-        for e in range(ne):
-            x = edges[e, 0]
-            s = 0.0
-            for j in range(k):
-                if abs(x - xc[j]) <= hw[j]:
-                    s += weight[j] / (2.0 * hw[j])
-            if s > dbest:
-                dbest = s
-                best_x = x
+    if best_point > best + 1e-12 * abs(best):
+        return best_point_x
     return best_x
 
 

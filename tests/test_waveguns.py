@@ -87,6 +87,7 @@ def test_nearest_equals_brute_force():
 
 @settings(max_examples=200, deadline=None)
 @example([(1.5, 0.5, 1.0)])          # a box that only touches the domain's edge
+@example([(0.0, 0.5, 1.0), (1.0, 0.5, 1.0)])   # two boxes that share one point: there the density is highest
 @given(st.lists(st.tuples(st.floats(-1.5, 1.5), st.floats(0.001, 0.8), st.floats(0.01, 1.0)), min_size=1,
                 max_size=12))
 def test_box_argmax_is_the_densest_point(boxes):
