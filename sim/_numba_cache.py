@@ -14,7 +14,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 # Every module whose compiled code ends up in the turn loop: all of bots/, and these of sim/.
 # A new compiled module that the loop calls must be added here.
 _SIM_COMPILED = ("constants.py", "jrandom.py", "jmath.py", "geometry.py", "physics.py", "engine.py", "gf.py",
-                "variants.py", "prebuild.py")
+                "variants.py")
 
 
 def _compiled_sources():

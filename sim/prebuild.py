@@ -121,13 +121,14 @@ def ensure_compiled(loop, tier, args):
 
 
 def main(argv=None):
-    names = sys.argv[1:] if argv is None else argv
-    unknown = [n for n in names if n not in GROUPS]
-    if unknown or not names:
-        print(f"usage: python -m sim.prebuild GROUP ... (groups: {', '.join(GROUPS)})", file=sys.stderr)
-        return 2
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m sim.prebuild",
+                                 description="Compile groups of gfsim's turn-loop parts into numba's cache (the "
+                                             "worker side of a parallel cold compile; see sim/prebuild.py).")
+    ap.add_argument("groups", nargs="+", choices=list(GROUPS), help="what to compile")
+    args = ap.parse_args(argv)
     import sim  # noqa: F401  (points numba's cache at gfsim's directory)
-    for name in names:
+    for name in args.groups:
         compile_group(name)
     return 0
 

@@ -174,4 +174,4 @@ def test_prebuild_worker_refuses_unknown_groups():
     import sys
     out = subprocess.run([sys.executable, "-m", "sim.prebuild", "lasers"], capture_output=True, text=True)
     assert out.returncode == 2
-    assert "groups: samples, classic, waveguns, surf" in out.stderr
+    assert "invalid choice: 'lasers'" in out.stderr and "'waveguns'" in out.stderr
