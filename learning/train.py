@@ -46,7 +46,7 @@ import time
 
 import numpy as np
 
-from sim.argtypes import positive_int as _positive_int, nonneg_int as _nonneg_int
+from sim.argtypes import add_progress_flags, positive_int as _positive_int, nonneg_int as _nonneg_int
 from sim.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
@@ -432,8 +432,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="seed of the query sampling and Adam's order (default 0)")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.add_argument("--plot", metavar="PATH", help="write the loss curves as a PNG")
-    p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_progress_flags(p)
     return p
 
 

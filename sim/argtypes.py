@@ -2,6 +2,13 @@
 import argparse
 
 
+def add_progress_flags(parser):
+    """--progress / --no-progress; neither given: args.progress is None (a bar on a terminal only)."""
+    parser.add_argument("--progress", dest="progress", action="store_true", default=None,
+                        help="force a progress bar")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+
+
 def whole_number(text, minimum=None):
     try:
         v = int(text)

@@ -56,7 +56,7 @@ import time
 
 import numpy as np
 
-from .argtypes import positive_int as _positive_int, seed_list
+from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
 from .atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
@@ -669,8 +669,7 @@ def build_parser(prog="gfsim challenge"):
     p.add_argument("--csv", default=None, metavar="PATH", help="write one CSV row per (mode, gun, movement)")
     p.add_argument("--plot", default=None, metavar="PATH.png", help="write a PNG bar chart with CI error bars")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of tables")
-    p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_progress_flags(p)
     return p
 
 

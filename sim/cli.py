@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from .argtypes import positive_int as _positive_int, whole_number as _int
+from .argtypes import add_progress_flags, positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
 
@@ -226,8 +226,7 @@ def build_parser():
                         "write --record=PATH or put it after the bot names")
     b.add_argument("--dataset", metavar="DATA.npz", help="also write every wave's guess factors and features "
                                                          "(the format of `gfsim collect`)")
-    b.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
-    b.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_progress_flags(b)
     b.set_defaults(func=cmd_battle)
 
     bl = sub.add_parser("bots", help="list sample robots and bot parts with their parameters")

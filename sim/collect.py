@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from .argtypes import positive_int as _positive_int, seed_list
+from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
 
 EXIT_BAD_INPUT = 2
 MAX_SEEDS = 1_000_000
@@ -70,8 +70,7 @@ def build_parser(prog="gfsim collect"):
     p.add_argument("--chunk-size", type=_positive_int, default=262144, metavar="ROWS",
                    help="rows per table kept in memory with --stream (default 262144)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force a progress bar")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_progress_flags(p)
     return p
 
 
