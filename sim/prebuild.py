@@ -41,18 +41,19 @@ def _attr(module, name):
 
 
 # group -> [(get dispatcher, signature)], with the signatures the turn loops call them with (checked by
-# tests/test_tiers.py against a loop compiled from scratch) and rough cold seconds on this project's machine
+# tests/test_tiers.py against a loop compiled from scratch) and the seconds each takes alone, cold, on this
+# project's machine (waveguns and surf both include sim/gf.py's wave tracking)
 COMPOSITE_SIG = (F1, F1, U1, F1, F1, F2, I8)          # composite_think(params, mem, rng, st, cmd, ev, nev)
 COMPOSITE_START_SIG = (F1, F1, U1, F1, F1)            # composite_round_start(params, mem, rng, st, cmd)
 GROUPS = {
     "samples": ([(lambda: _samples_dispatch(0), (I8, F1, F1, U1, F1, F1)),
                  (lambda: _samples_dispatch(1), (I8, F1, F1, U1, F1, F1, F2, I8, F2))], 12.0),
     "classic": ([(_attr("bots.composite", "composite_think_classic"), COMPOSITE_SIG),
-                 (_attr("bots.composite", "composite_round_start_classic"), COMPOSITE_START_SIG)], 10.0),
+                 (_attr("bots.composite", "composite_round_start_classic"), COMPOSITE_START_SIG)], 7.0),
     "waveguns": ([(_attr("bots.waveguns", "wave_gun_think"), (F1, F1, F1, F1, F1, F1)),
-                  (_attr("bots.waveguns", "wave_gun_round_start"), (F1,))], 25.0),
+                  (_attr("bots.waveguns", "wave_gun_round_start"), (F1,))], 23.0),
     "surf": ([(_attr("bots.surf", "move_surf"), (F1, F1, F1, F1, F1, F2, I8, F1)),
-              (_attr("bots.surf", "surf_round_start"), (F1, F1, F1))], 18.0),
+              (_attr("bots.surf", "surf_round_start"), (F1, F1, F1))], 29.0),
 }
 TIER_GROUPS = (("samples",), ("samples", "classic"), ("samples", "classic", "waveguns", "surf"))
 ENGINE_SECONDS = 20.0

@@ -156,7 +156,7 @@ def test_prebuild_plan_puts_every_group_somewhere_once():
             placed = [g for b in children for g in b] + own
             assert sorted(placed) == sorted(tier_groups)
     children, own = P._plan(P.TIER_GROUPS[2], 1)
-    assert children == [["waveguns", "samples", "classic"]] and own == ["surf"]   # longest first, least loaded
+    assert children == [["surf", "samples", "classic"]] and own == ["waveguns"]   # longest first, least loaded
 
 
 def test_prebuild_does_nothing_for_a_loop_already_compiled_or_when_turned_off(monkeypatch):
