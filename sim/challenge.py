@@ -56,6 +56,7 @@ import time
 
 import numpy as np
 
+from .rules import rules_from_args
 from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
 from .atomic import write_atomic
 
@@ -673,14 +674,6 @@ def build_parser(prog="gfsim challenge"):
     return p
 
 
-def _rules(args):
-    from .rules import rules_from_args, RulesError
-    try:
-        return rules_from_args(args)
-    except RulesError as e:
-        raise ChallengeError(str(e)) from None
-
-
 def check_out_path(path, option, suffix=None):
     """Fail early (before any battle) on an output path that cannot be written."""
     if suffix and not path.lower().endswith(suffix):
@@ -701,7 +694,7 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
         parser.set_defaults(**defaults)
     args = parser.parse_args(argv)
     args.seed_list = parse_seeds(args.seeds) if args.seeds is not None else list(range(args.seasons or 10))
-    args.rules = _rules(args)
+    args.rules = rules_from_args(args, error=ChallengeError)
     if args.csv:
         check_out_path(args.csv, "--csv")
     if args.plot:

@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 
+from .rules import rules_from_args
 from .argtypes import add_progress_flags, positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
@@ -25,14 +26,6 @@ def _add_rules_args(p, rounds_default=35):
                    help="turns without damage before robots are zapped (default 450)")
 
 
-def _rules_from(args):
-    from .rules import rules_from_args, RulesError
-    try:
-        return rules_from_args(args)
-    except RulesError as e:
-        raise CliError(str(e)) from None
-
-
 def _progress_bar(total, enabled, desc):
     if not enabled:
         return None, None
@@ -47,7 +40,7 @@ def _progress_bar(total, enabled, desc):
 def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
     from .battle import run_battle, format_table, warm_up
-    rules = _rules_from(args)
+    rules = rules_from_args(args, error=CliError)
     try:
         bots = [parse_bot(args.bot_a), parse_bot(args.bot_b)]
     except BotSpecError as e:

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 
+from .rules import rules_from_args
 from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
 
 EXIT_BAD_INPUT = 2
@@ -72,14 +73,6 @@ def build_parser(prog="gfsim collect"):
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     add_progress_flags(p)
     return p
-
-
-def _rules(args):
-    from .rules import rules_from_args, RulesError
-    try:
-        return rules_from_args(args)
-    except RulesError as e:
-        raise CollectError(str(e)) from None
 
 
 def _check_out(path):
@@ -144,7 +137,7 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         seeds = parse_seeds(args.seeds)
-        rules = _rules(args)
+        rules = rules_from_args(args, error=CollectError)
         _check_out(args.out)
         from bots.registry import parse_bot, BotSpecError
         try:

@@ -54,9 +54,15 @@ def parse_field(text):
     return int(parts[0]), int(parts[1])
 
 
-def rules_from_args(args):
+def rules_from_args(args, error=RulesError):
     """Rules from the command-line options every command shares (--field, --rounds, --gun-cooling,
-    --inactivity); RulesError (one line) on a bad field size or value."""
-    width, height = parse_field(args.field)
-    return Rules(width=width, height=height, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
-                 inactivity_time=args.inactivity)
+    --inactivity); on a bad field size or value raises `error` (the command's own error class, which
+    its main turns into one line and exit code 2) with the reason."""
+    try:
+        width, height = parse_field(args.field)
+        return Rules(width=width, height=height, rounds=args.rounds, gun_cooling_rate=args.gun_cooling,
+                     inactivity_time=args.inactivity)
+    except RulesError as e:
+        if error is RulesError:
+            raise
+        raise error(str(e)) from None
