@@ -2,18 +2,29 @@
 
 Prints, for each fixed matchup, gfsim's turns per second on one core (best of
 --repeat runs after a warm-up; by wall time and by CPU time), and for sample
-matchups real Robocode's turns/s on the same battle (timed inside the JVM by
-the control-API runner, so JVM start-up is reported apart) and the ratio, with
-the JVM free to use every CPU and pinned to one (gfsim uses one). Also
-measures the start-up of `gfsim battle` with a warm numba cache and a cold
-compile (empty cache dir) for a battle of each compiled tier (sample robots,
-classic parts, learning parts: bots.dispatch).
+matchups real Robocode's turns/s on the same battle and the ratio, in
+--launches rounds of measurement. Each round times gfsim again (best of
+--repeat) and then launches Robocode once in each of two set-ups: as it runs
+by default (its robot threads free to use every CPU) and pinned to one CPU
+(what gfsim's single-threaded loop has); Robocode is timed inside the JVM by
+the control-API runner, best of 3 battles per launch, so JVM start-up and
+warm-up are left out. Robocode's robot threads hand over to the battle thread
+every turn, so its speed is set by how fast the OS wakes them and varies
+several-fold from launch to launch on a shared VM: the ratio is median over
+median, with every launch, the slowest and fastest, and the lowest and
+highest single-round ratio reported beside it.
 
-    python benchmarks/engine_speed.py [--rounds 35] [--repeat 5] [--json] [--no-robocode] [--no-startup]
+Also measures the start-up of `gfsim battle` with a warm numba cache and a
+cold compile (empty cache dir) for a battle of each compiled tier (sample
+robots, classic parts, learning parts: bots.dispatch).
+
+    python benchmarks/engine_speed.py [--rounds 35] [--repeat 5] [--launches 3] [--json] [--no-robocode]
+                                      [--no-startup]
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.battle import run_battle, warm_up  # noqa: E402
 from sim.rules import Rules  # noqa: E402
+from sim.argtypes import positive_int  # noqa: E402
 
 MATCHUPS = [
     ("sample.Walls", "sample.SpinBot"),
@@ -53,11 +65,10 @@ def time_gfsim(a, b, rounds, seed, repeat):
 
 
 def time_robocode(a, b, rounds, seed, one_core=False):
-    """Real Robocode's best turns/s of 3 battles (timed inside the JVM). one_core: the JVM pinned to one CPU,
-    the resources gfsim's single-threaded loop has (Robocode's robot threads otherwise spread over all)."""
+    """One JVM launch of real Robocode: its best turns/s of 3 battles (timed inside the JVM). one_core: the
+    JVM pinned to one CPU, the resources gfsim's single-threaded loop has (Robocode's robot threads
+    otherwise spread over all)."""
     from sim import robocode_real
-    if not robocode_real.robocode_available():
-        return None
     allowed = os.sched_getaffinity(0)
     if one_core:
         os.sched_setaffinity(0, {min(allowed)})   # the java child inherits it
@@ -68,6 +79,37 @@ def time_robocode(a, b, rounds, seed, one_core=False):
     inner = min(real.repeat_battle_seconds) if real.repeat_battle_seconds else real.battle_seconds
     return dict(turns=real.total_turns, battle_seconds=inner, wall_seconds=real.wall_seconds,
                 turns_per_s=real.total_turns / inner if inner else None, cpus=1 if one_core else len(allowed))
+
+
+ROBOCODE_SETUPS = (("robocode", False), ("robocode_one_core", True))
+
+
+def compare_with_robocode(a, b, rounds, seed, launches, repeat):
+    """gfsim against real Robocode in `launches` rounds of measurement. Each round times gfsim (best of
+    `repeat` battles) and then Robocode in each set-up (a JVM launch each: as it runs by default, and pinned
+    to one CPU), so that all three see the same spell of a busy machine. Reports per set-up every launch,
+    the median launch, the slowest and the fastest; the ratio is the median of gfsim's rounds over the
+    median of Robocode's launches (the same statistic on both sides), with the lowest and highest ratio of
+    a single round beside it. None without Robocode."""
+    from sim import robocode_real
+    if not robocode_real.robocode_available():
+        return None
+    gfsim_runs = []
+    runs = {key: [] for key, _ in ROBOCODE_SETUPS}
+    for _ in range(launches):
+        gfsim_runs.append(time_gfsim(a, b, rounds, seed, repeat)[0])
+        for key, one_core in ROBOCODE_SETUPS:
+            runs[key].append(time_robocode(a, b, rounds, seed, one_core))
+    gfsim_median = statistics.median(gfsim_runs)
+    out = dict(gfsim_rounds_turns_per_s=gfsim_runs, gfsim_median_turns_per_s=gfsim_median)
+    for key, _ in ROBOCODE_SETUPS:
+        rates = [r["turns_per_s"] for r in runs[key]]
+        ratios = [g / r for g, r in zip(gfsim_runs, rates)]
+        out[key] = dict(turns=runs[key][0]["turns"], cpus=runs[key][0]["cpus"], launches=runs[key],
+                        turns_per_s=statistics.median(rates), slowest=min(rates), fastest=max(rates),
+                        ratio=gfsim_median / statistics.median(rates), lowest_ratio=min(ratios),
+                        highest_ratio=max(ratios))
+    return out
 
 
 # one battle per compiled turn loop (bots.dispatch tiers): a cold start compiles only its own tier
@@ -97,6 +139,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=35)
     ap.add_argument("--repeat", type=int, default=5, help="gfsim runs per matchup (best is reported)")
+    ap.add_argument("--launches", type=positive_int, default=3,
+                    help="JVM launches of real Robocode per set-up (its speed varies from launch to launch)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-robocode", action="store_true", help="skip real Robocode")
@@ -110,25 +154,28 @@ def main(argv=None):
         row = dict(bots=[a, b], rounds=args.rounds, gfsim_turns=turns, gfsim_turns_per_s=rate,
                    gfsim_cpu_turns_per_s=cpu_rate)
         if a.startswith("sample.") and b.startswith("sample.") and not args.no_robocode:
-            for key, one_core in (("robocode", False), ("robocode_one_core", True)):
-                real = time_robocode(a, b, args.rounds, args.seed, one_core)
-                if real:
-                    row[key] = real
-                    real["ratio"] = rate / real["turns_per_s"] if real["turns_per_s"] else None
-            if "robocode" in row:
-                row["ratio"] = row["robocode"]["ratio"]
+            real = compare_with_robocode(a, b, args.rounds, args.seed, args.launches, args.repeat)
+            if real:
+                row.update(real)
+                row["ratio"] = real["robocode"]["ratio"]
         report["matchups"].append(row)
         if not args.json:
             target = f"; target {TARGET_TURNS_PER_S:,}" if a.startswith("sample.") else ""
             line = (f"{a} vs {b}: gfsim {rate:,.0f} turns/s (by CPU time {cpu_rate:,.0f}{target}) "
                     f"({turns} turns, {args.rounds} rounds)")
             print(line)
-            for key in ("robocode", "robocode_one_core"):
+            if "gfsim_rounds_turns_per_s" in row:
+                print(f"  gfsim in the {args.launches} rounds with Robocode: median "
+                      f"{row['gfsim_median_turns_per_s']:,.0f} turns/s "
+                      f"({', '.join(f'{g:,.0f}' for g in row['gfsim_rounds_turns_per_s'])})")
+            for key, one_core in ROBOCODE_SETUPS:
                 if key in row:
                     r = row[key]
-                    print(f"  real Robocode on {r['cpus']} CPU(s): {r['turns_per_s']:,.0f} turns/s ({r['turns']} "
-                          f"turns in {r['battle_seconds']:.2f} s, {r['wall_seconds']:.1f} s with JVM start) "
-                          f"-> gfsim is {r['ratio']:,.0f}x (target {TARGET_RATIO:.0f}x)")
+                    where = "pinned to one CPU" if one_core else f"as it runs by default ({r['cpus']} CPUs)"
+                    print(f"  real Robocode {where}: median {r['turns_per_s']:,.0f} turns/s of {len(r['launches'])} "
+                          f"JVM launches (slowest {r['slowest']:,.0f}, fastest {r['fastest']:,.0f}) -> gfsim is "
+                          f"{r['ratio']:,.0f}x (single rounds {r['lowest_ratio']:,.0f}x-{r['highest_ratio']:,.0f}x; "
+                          f"target {TARGET_RATIO:.0f}x)")
     if not args.no_startup:
         report["startup"] = time_startup()
         if not args.json:
