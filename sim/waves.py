@@ -784,10 +784,25 @@ def _initial_power(bul, default):
     return out
 
 
+def _columns(pr, int_names, out_i, float_names, out_f, feat, nrow):
+    """A kernel's output rows as named columns: its own int and float columns (round indices mapped to
+    round ids), then the features the table does not already have ("turn", and for the surfer "power")."""
+    from .features import FEATURE_NAMES
+    cols = {}
+    for k, name in enumerate(int_names):
+        cols[name] = out_i[k, :nrow]
+    cols["round"] = pr.round_ids[cols["round"]].astype(np.int64)
+    for k, name in enumerate(float_names):
+        cols[name] = out_f[k, :nrow]
+    for k, name in enumerate(FEATURE_NAMES):
+        if name not in cols:
+            cols[name] = feat[k, :nrow]
+    return cols
+
+
 def gun_waves(result, virtual_power=2.0, prepared=None):
     """Gun-wave table of a recorded 1v1 battle: dict column -> array (GUN_INT, GUN_FLOAT, FEATURE_NAMES),
     plus the multi-piece hit sets ("parts": rows of (row, gf_lo, gf_hi)) and counts ("stats")."""
-    from .features import FEATURE_NAMES
     pr = prepared or _Prepared(result)
     a = pr.arr
     n = a["x"].shape[1]
@@ -806,15 +821,7 @@ def gun_waves(result, virtual_power=2.0, prepared=None):
         if nparts <= cap:
             break
         cap = nparts + 16
-    cols = {}
-    for k, name in enumerate(GUN_INT):
-        cols[name] = out_i[k, :nrow]
-    cols["round"] = pr.round_ids[cols["round"]].astype(np.int64)
-    for k, name in enumerate(GUN_FLOAT):
-        cols[name] = out_f[k, :nrow]
-    for k, name in enumerate(FEATURE_NAMES):
-        if name not in cols:     # "turn" is the table's own column
-            cols[name] = feat[k, :nrow]
+    cols = _columns(pr, GUN_INT, out_i, GUN_FLOAT, out_f, feat, nrow)
     return dict(columns=cols, parts=parts[:nparts].copy(), stats=stats)
 
 
@@ -832,7 +839,6 @@ def _advanced_flags(result, specs=None):
 
 def enemy_waves(result, prepared=None, specs=None):
     """The surfer's-view table (ENEMY_INT, ENEMY_FLOAT, FEATURE_NAMES) and detection stats (2, 8)."""
-    from .features import FEATURE_NAMES
     pr = prepared or _Prepared(result)
     a = pr.arr
     n = a["x"].shape[1]
@@ -851,15 +857,7 @@ def enemy_waves(result, prepared=None, specs=None):
         if nrow is not None:
             break
         rows = n   # at most one detection per scan
-    cols = {}
-    for k, name in enumerate(ENEMY_INT):
-        cols[name] = out_i[k, :nrow]
-    cols["round"] = pr.round_ids[cols["round"]].astype(np.int64)
-    for k, name in enumerate(ENEMY_FLOAT):
-        cols[name] = out_f[k, :nrow]
-    for k, name in enumerate(FEATURE_NAMES):
-        if name not in cols:     # "turn" and "power" are the table's own columns
-            cols[name] = feat[k, :nrow]
+    cols = _columns(pr, ENEMY_INT, out_i, ENEMY_FLOAT, out_f, feat, nrow)
     return dict(columns=cols, stats=stats, scans=scanned.sum(axis=1))
 
 
