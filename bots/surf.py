@@ -65,7 +65,7 @@ from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST
                            EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL, MAX_VELOCITY,
                            MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
 from sim.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
-from sim.physics import new_velocity, turn_rate
+from sim.physics import new_velocity, turn_rate, cool_turns
 from sim.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
                     MAX_CAND)
 from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
@@ -547,16 +547,6 @@ def _drop_shadows(m, bullet_id, t):
 
 
 # --------------------------------------------------------------------------- waves
-
-@njit(**NB)
-def cool_turns(heat, cooling):
-    """Turns until a gun at `heat` reads exactly 0 (sim/waves.py's rule)."""
-    n = 0
-    while heat > 0.0 and n < 100000:
-        heat -= cooling
-        n += 1
-    return n
-
 
 @njit(**NB)
 def _free_slot(m, base, n, size):

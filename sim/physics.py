@@ -267,3 +267,15 @@ def wall_collision(rob, cmd, i, width, height):
 @njit(**NB)
 def wall_hit_damage(velocity):
     return max(abs(velocity) / 2.0 - 1.0, 0.0)
+
+
+@njit(**NB)
+def cool_turns(heat, cooling):
+    """Turns of cooling until a gun at `heat` reads exactly 0 (the engine subtracts `cooling` each turn
+    and clamps at 0; 3.0 - 30 * 0.1 is still 2.8e-17, so a round's first shot comes in turn 32).
+    Predicts an enemy's next shot for the surfer and the gun waves' virtuality."""
+    n = 0
+    while heat > 0.0 and n < 100000:
+        heat -= cooling
+        n += 1
+    return n

@@ -38,6 +38,7 @@ from .gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
 from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
                  MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at)
 from .geometry import scan_hits_box
+from .physics import cool_turns
 
 NB = dict(cache=True, error_model="numpy")
 HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
@@ -493,17 +494,6 @@ def _damage(power):
     if power > 1.0:
         d += 2.0 * (power - 1.0)
     return d
-
-
-@njit(**NB)
-def cool_turns(heat, cooling):
-    """Turns of cooling until a gun at `heat` reads exactly 0 (the engine subtracts `cooling` each turn
-    and clamps at 0; 3.0 - 30 * 0.1 is still 2.8e-17, so a round's first shot comes in turn 32)."""
-    n = 0
-    while heat > 0.0 and n < 100000:
-        heat -= cooling
-        n += 1
-    return n
 
 
 @njit(**NB)
