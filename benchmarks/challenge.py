@@ -18,7 +18,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)   # this checkout's sim/ and bots/, not whichever one is installed
 
-from sim import challenge  # noqa: E402
+from sim.experiments import challenge  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 

@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.battle import run_battle, warm_up  # noqa: E402
-from sim.rules import Rules  # noqa: E402
-from sim.argtypes import positive_int  # noqa: E402
+from sim.engine.battle import run_battle, warm_up  # noqa: E402
+from sim.engine.rules import Rules  # noqa: E402
+from sim.cli.args import positive_int  # noqa: E402
 
 MATCHUPS = [
     ("sample.Walls", "sample.SpinBot"),
@@ -68,7 +68,7 @@ def time_robocode(a, b, rounds, seed, one_core=False):
     """One JVM launch of real Robocode: its best turns/s of 3 battles (timed inside the JVM). one_core: the
     JVM pinned to one CPU, the resources gfsim's single-threaded loop has (Robocode's robot threads
     otherwise spread over all)."""
-    from sim import robocode_real
+    from sim.io import robocode as robocode_real
     allowed = os.sched_getaffinity(0)
     if one_core:
         os.sched_setaffinity(0, {min(allowed)})   # the java child inherits it
@@ -91,7 +91,7 @@ def compare_with_robocode(a, b, rounds, seed, launches, repeat):
     the median launch, the slowest and the fastest; the ratio is the median of gfsim's rounds over the
     median of Robocode's launches (the same statistic on both sides), with the lowest and highest ratio of
     a single round beside it. None without Robocode."""
-    from sim import robocode_real
+    from sim.io import robocode as robocode_real
     if not robocode_real.robocode_available():
         return None
     gfsim_runs = []
@@ -123,7 +123,7 @@ def time_startup():
     (a cold compile of that tier's turn loop and bots, as a new user's first battle of that kind)."""
     out = {}
     for tier, a, b in STARTUP_BATTLES:
-        cmd = [sys.executable, "-m", "sim.cli", "battle", a, b, "--rounds", "1", "--json", "--no-progress"]
+        cmd = [sys.executable, "-m", "sim.cli.main", "battle", a, b, "--rounds", "1", "--json", "--no-progress"]
         with tempfile.TemporaryDirectory() as cold_dir:
             for label, env in (("cold", dict(os.environ, NUMBA_CACHE_DIR=cold_dir)), ("cached", dict(os.environ))):
                 if label == "cached":

@@ -14,8 +14,8 @@ import statistics
 import sys
 
 from bots.registry import parse_bot, BotSpecError
-from sim.battle import run_battle
-from sim.rules import Rules
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
 
 TARGET = ("lock+learned+surf", "lock+learned+surf")
 TARGET_SECONDS = 2.0

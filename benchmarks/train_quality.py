@@ -34,7 +34,7 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if not os.path.exists(args.data):
-        from sim.collect import main as collect_main
+        from sim.experiments.collect import main as collect_main
         code = collect_main([*args.bots, "--rounds", str(args.rounds), "--seeds", args.seeds, "--out", args.data])
         if code:
             return code

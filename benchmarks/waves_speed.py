@@ -4,7 +4,7 @@ For each matchup the same seeded battle is played (best of --repeat, after a
 warm-up that compiles everything):
 
 * plain      -- run_battle as `gfsim battle` plays it (no recording, no waves);
-* waves      -- run_battle(record=True) followed by sim.waves.gun_waves: one
+* waves      -- run_battle(record=True) followed by sim.waves.tracking.gun_waves: one
                 wave per robot per turn, followed to the end with the precise
                 intersection, features and MEAs (what a gun dataset needs);
 * dataset    -- the same plus the surfer-side enemy waves (everything
@@ -27,9 +27,9 @@ import json
 import time
 from pathlib import Path
 
-from sim.battle import run_battle
-from sim.rules import Rules
-from sim import waves as W
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
+from sim.waves import tracking as W
 
 MATCHUPS = [
     ("lock+circular+orbit", "lock+linear+orbit"),

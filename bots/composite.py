@@ -20,7 +20,7 @@ from .waveguns import wave_gun_round_start, wave_gun_think
 from .movement import (MOVEMENTS, MOVE_STILL, MOVE_STOPGO, MOVE_ORBIT, MOVE_CIRCLE, MOVE_OSCILLATE, MOVE_RAM,
                        move_round_start, move_orbit, move_stopgo, move_circle, move_oscillate, move_ram)
 from .surf import SURF, MOVE_SURF, surf_round_start, move_surf
-from sim.variants import variant, not_compiled_in
+from sim.engine.variants import variant, not_compiled_in
 
 COMPONENTS = RADARS + GUNS + WAVE_GUNS + MOVEMENTS + (SURF,)
 # Parts that learn during the battle (wave guns, surfing) compile into the turn loop only for battles
@@ -103,7 +103,7 @@ def composite_round_end(params, mem, rng, won):
 
 
 # The same composite bots without the learning parts, for battles that have none: numba never compiles
-# the wave guns or the surfer into these (sim/variants.py); registry.BotSpec.tier routes bots here.
+# the wave guns or the surfer into these (sim/engine/variants.py); registry.BotSpec.tier routes bots here.
 composite_round_start_classic = variant(composite_round_start, "_classic", wave_gun_round_start=not_compiled_in,
                                         surf_round_start=not_compiled_in)
 composite_think_classic = variant(composite_think, "_classic", wave_gun_think=not_compiled_in,

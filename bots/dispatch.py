@@ -5,18 +5,18 @@ cannot key) keep one compiled turn loop per *tier* of bot families, so the
 cache serves every matchup. A battle uses the smallest tier that holds its bots
 (registry.BotSpec.tier): sample and scripted robots only, + classic composite
 parts, + the parts that learn (wave guns, surfing). The lower tiers are copies
-of these functions with the left-out callees stubbed (sim/variants.py), so a
+of these functions with the left-out callees stubbed (sim/engine/variants.py), so a
 battle of sample robots compiles in a fraction of the time.
 """
 from numba import njit
 
-from sim.geometry import hold, borrowed  # noqa: F401  (borrowed: the engine lends its arrays to bot code)
+from sim.engine.geometry import hold, borrowed  # noqa: F401  (borrowed: the engine lends its arrays to bot code)
 
 from .api import begin_turn, validate_commands
 from .scripted import scripted_think
 from .composite import (composite_round_start, composite_think, composite_round_end, composite_round_start_classic,
                         composite_think_classic)
-from sim.variants import variant, not_compiled_in
+from sim.engine.variants import variant, not_compiled_in
 from .samples import sample_round_start, sample_think
 
 KIND_SCRIPTED = 0
@@ -57,7 +57,7 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
     else:
         sample_think(kind - KIND_SAMPLE, mem, st, cmd, ev, nev)
     validate_commands(cmd)
-    hold(params, mem, rng, st, cmd, ev, script)  # see sim.geometry.hold
+    hold(params, mem, rng, st, cmd, ev, script)  # see sim.engine.geometry.hold
 
 
 @njit(**NB)
@@ -72,7 +72,7 @@ def _tier(suffix, round_start, think, round_end):
     return tuple(variant(f, suffix, **swap) for f in (bot_round_start, bot_think, bot_round_end))
 
 
-# (bot_round_start, bot_think, bot_round_end) for each tier; sim.engine builds one turn loop per entry
+# (bot_round_start, bot_think, bot_round_end) for each tier; sim.engine.loop builds one turn loop per entry
 TIER_DISPATCH = (_tier("_samples", not_compiled_in, not_compiled_in, not_compiled_in),
                  _tier("_classic", composite_round_start_classic, composite_think_classic, composite_round_end),
                  (bot_round_start, bot_think, bot_round_end))

@@ -11,10 +11,10 @@ import math
 
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
+from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, C_GUN, HALF_ROBOT, MIN_BULLET_POWER, MAX_BULLET_POWER,
                            MAX_TURN_RATE_RADIANS, MAX_VELOCITY)
-from sim.geometry import normal_relative_angle
+from sim.engine.geometry import normal_relative_angle
 from .api import set_turn_gun, set_fire
 from .parts import Component, Param
 from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_TURN_RATE, EN_ALIVE

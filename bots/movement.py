@@ -11,10 +11,10 @@ import math
 
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_VEL, ST_TIME, ST_WIDTH, ST_HEIGHT, C_DIST, DEG,
+from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_VEL, ST_TIME, ST_WIDTH, ST_HEIGHT, C_DIST, DEG,
                            MAX_VELOCITY)
-from sim.geometry import normal_relative_angle
-from sim import jrandom
+from sim.engine.geometry import normal_relative_angle
+from sim.engine import jrandom
 from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
 from .parts import Component, Param
 from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP_TIME

@@ -12,11 +12,11 @@ import math
 
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_RADAR, ST_TIME, ST_WIDTH, ST_HEIGHT, E_TYPE, E_A,
+from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_RADAR, ST_TIME, ST_WIDTH, ST_HEIGHT, E_TYPE, E_A,
                            EV_SCANNED, EV_BULLET_HIT, EV_HIT_BY_BULLET, EV_HIT_ROBOT, EV_ROBOT_DEATH,
                            EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING, EA_VELOCITY,
                            MAX_TURN_RATE_RADIANS, HALF_ROBOT, START_ENERGY)
-from sim.geometry import normal_relative_angle, normal_absolute_angle
+from sim.engine.geometry import normal_relative_angle, normal_absolute_angle
 from .api import set_turn_radar
 from .parts import Component, Param
 

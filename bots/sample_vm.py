@@ -40,10 +40,10 @@ import numpy as np
 
 from numba import njit
 
-from sim.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, ST_GUN, ST_RADAR,
+from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, ST_GUN, ST_RADAR,
                            ST_ADVANCED, E_TYPE, E_TIME, E_PRIORITY, E_A, N_EV, EA_BEARING, EA_DISTANCE,
                            EV_SCANNED, EV_HIT_ROBOT, EV_DEATH, EV_WIN, EV_ROUND_ENDED, DEG)
-from sim.geometry import normal_absolute_angle
+from sim.engine.geometry import normal_absolute_angle
 from .api import set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_fire, set_fire_assisted, set_scan
 
 NB = dict(cache=True, error_model="numpy", forceinline=False)
@@ -55,7 +55,7 @@ HOT = dict(cache=True, error_model="numpy", forceinline=True)
 EXEC = 1   # the frame called execute(): this turn's commands are final
 RET = 0    # the frame's method returned
 
-# event kinds the VM adds to the engine's (sim.constants.EV_*)
+# event kinds the VM adds to the engine's (sim.engine.constants.EV_*)
 EV_STATUS = 12   # robocode.StatusEvent, queued by the proxy every turn (priority 99)
 EV_CUSTOM = 13   # robocode.CustomEvent from an addCustomEvent condition (priority 80)
 N_EV_KINDS = 14
@@ -307,7 +307,7 @@ def to_degrees(rad):
 
 @njit(inline="always", **HOT)
 def ev_get(mem, f, col):
-    """A column of the handler's event (sim.constants payload layout)."""
+    """A column of the handler's event (sim.engine.constants payload layout)."""
     return mem[f + F_EV + col]
 
 

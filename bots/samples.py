@@ -14,10 +14,10 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.constants import (ST_ENERGY, ST_HEAT, ST_OTHERS, ST_WIDTH, ST_HEIGHT, ST_ROUND, E_A, EA_OTHER,
+from sim.engine.constants import (ST_ENERGY, ST_HEAT, ST_OTHERS, ST_WIDTH, ST_HEIGHT, ST_ROUND, E_A, EA_OTHER,
                            EA_BEARING, EA_DISTANCE, EV_SCANNED, EV_HIT_BY_BULLET, EV_HIT_WALL, EV_HIT_ROBOT,
                            EV_DEATH, EV_WIN)
-from sim.geometry import borrowed
+from sim.engine.geometry import borrowed
 
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_max_velocity,
                   set_adjust_gun_for_robot_turn)
@@ -71,7 +71,7 @@ for _k, _kinds in _HANDLERS.items():
         HANDLED[_k, _e] = True
 assert not HANDLED[:, EV_STATUS].any()  # sample_think's status-only turn relies on it (sample_vm.vm_status_only)
 
-# payload columns of the events (sim.constants)
+# payload columns of the events (sim.engine.constants)
 HR_BEARING, HR_ENERGY, HR_FAULT = E_A + 1, E_A + 2, E_A + 3     # HitRobotEvent
 HB_BEARING, HB_HEADING = E_A, E_A + 1                          # HitByBulletEvent
 
@@ -589,7 +589,7 @@ def sample_think(which, mem, st, cmd, ev, nev):
     """One return from execute(): queue the turn's events, dispatch them, run the robot's code
     until its next execute(). (No params or rng: the samples have none, and every array argument
     is a 7-word struct to pass on each call.)"""
-    # the engine lends these (sim.geometry.borrowed); marking them so here lets LLVM drop the null
+    # the engine lends these (sim.engine.geometry.borrowed); marking them so here lets LLVM drop the null
     # refcount calls the inlined VM helpers would otherwise make on every turn
     mem, st, cmd, ev = borrowed(mem), borrowed(st), borrowed(cmd), borrowed(ev)
     if mem[M_DEAD] != 0.0:

@@ -8,7 +8,7 @@ import math
 
 from numba import njit
 
-from sim.constants import DEG, ST_TIME
+from sim.engine.constants import DEG, ST_TIME
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_fire, set_max_velocity,
                   set_max_turn_rate, set_adjust_gun_for_robot_turn, set_adjust_radar_for_gun_turn,
                   set_adjust_radar_for_robot_turn)

@@ -3,14 +3,14 @@
 How it works (one `surf` movement part, compiled, inside the turn loop):
 
 * **Enemy waves** come from the enemy record's energy drops (bots/radar.py), with
-  sim/waves.py's timing: a drop seen at scan t with the previous scan at t-1 is a
+  sim/waves/tracking.py's timing: a drop seen at scan t with the previous scan at t-1 is a
   bullet fired in turn t from the enemy's position at that previous scan; across a
   scan gap the fire turn is the first turn the enemy's gun (heat tracked from its
   detected shots) was cool, and the source is interpolated between the two scans.
   Bearing and lateral direction are taken from our own state at the end of the
   turn before the bullet left (a 16-turn history of our states). A wave is kept
   until its front has passed our whole box.
-* **Precise prediction**: sim/physics.py's rules (turn, velocity, move, walls) are
+* **Precise prediction**: sim/engine/physics.py's rules (turn, velocity, move, walls) are
   replayed on scalars with the same float operations, so a path predicted from the
   commands this part issues is the path the engine plays (tests/test_surf.py checks
   it against the engine). Three options -- orbit the surfed wave's source clockwise,
@@ -23,7 +23,7 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   turns as well measured no better).
 * **Danger** of a wave = the integral of its danger density over the guess factors
   our box covers while the predicted front crosses it (precise intersection with
-  sim/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
+  sim/waves/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
   shadows, times the bullet's damage over the time to impact ** `time_exp`.
   The density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
   grid, GF -1..1, as in bots/telemetry.py): segments are our lateral speed at fire
@@ -45,7 +45,7 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   a scan at t-1). They are tracked and labelled by the very code of the real
   waves (_init_wave, _pass_wave): the label is our centre's GF when the front
   reaches it (inside, and at the kernel's bandwidth indistinguishable from, the
-  precise range sim/gf.py's track_wave_sc gives; tests/test_surf.py checks both),
+  precise range sim/waves/gf.py's track_wave_sc gives; tests/test_surf.py checks both),
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
@@ -60,13 +60,13 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND, ST_WIDTH,
+from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND, ST_WIDTH,
                            ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET, EV_BULLET_HIT,
                            EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL, MAX_VELOCITY,
                            MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
-from sim.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
-from sim.physics import new_velocity, turn_rate, cool_turns
-from sim.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
+from sim.engine.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
+from sim.engine.physics import new_velocity, turn_rate, cool_turns
+from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
                     MAX_CAND)
 from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
 from .movement import SLOW_TURN, MOVE_SURF, MM_DIR, _DISTANCING
@@ -189,7 +189,7 @@ SURF = Component(
 def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
     """One turn of the engine for body turn `turn`, distance `dist` and max velocity `max_vel` set at think
     time (RobotPeer updateHeading, updateMovement, checkWallCollision; same float operations as
-    sim/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity, sin, cos of the heading)
+    sim/engine/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity, sin, cos of the heading)
     at the end of the turn."""
     rate = turn_rate(v, MAX_TURN_RATE_RADIANS)
     if turn != 0.0:
@@ -597,7 +597,7 @@ def _init_wave(m, wb, tf, sx, sy, power, prev_lat):
 
 @njit(**NB)
 def _detect(p, m, st, en, tele, t):
-    """A drop seen at this scan is a bullet: add its wave (sim/waves.py's timing and estimates)."""
+    """A drop seen at this scan is a bullet: add its wave (sim/waves/tracking.py's timing and estimates)."""
     t1 = en[EN_PREV_TIME]
     if t1 < 0.0 or m[S_EN_T] != t1:
         return -1

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from sim.gf import FEATURE_NAMES
+from sim.waves.gf import FEATURE_NAMES
 from . import waveguns as wg
 from .guns import _FIRING
 from .parts import Component, Param

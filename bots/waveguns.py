@@ -1,12 +1,12 @@
 """Wave guns: guess-factor statistics, k nearest neighbours, the learned (BeepBoop-style) gun, virtual guns.
 
 These guns learn during the battle from their own waves, labelled exactly as
-`gfsim collect` labels them (sim/waves.py): every turn the gun sends a wave
+`gfsim collect` labels them (sim/waves/tracking.py): every turn the gun sends a wave
 (virtual, or real when it fires) from its position at the end of the turn; the
 enemy's scanned positions are kept turn by turn, and once a wave's front has
 passed the enemy's whole 36x36 box its precise-intersection interval
-[gf_lo, gf_hi] is computed with the same kernel (sim.gf.track_wave_sc) and the
-wave's fire-time features with sim.gf.wave_features. Then each aimer learns:
+[gf_lo, gf_hi] is computed with the same kernel (sim.waves.gf.track_wave_sc) and the
+wave's fire-time features with sim.waves.gf.wave_features. Then each aimer learns:
 
 * ``gf`` (visit counts): segments by distance, |lateral velocity| and
   acceleration; each label adds 1 to the bins inside [gf_lo, gf_hi] and
@@ -45,10 +45,10 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
+from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER)
-from sim.geometry import normal_relative_angle
-from sim.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL, F_WALL_AHEAD,
+from sim.engine.geometry import normal_relative_angle
+from sim.waves.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL, F_WALL_AHEAD,
                     F_DIR_CHANGE_REL, bullet_speed,
                     classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, counters_step,
                     VIRTUALITY_CAP)
@@ -438,7 +438,7 @@ def wave_gun_round_start(m):
     m[WH_WAVE_HEAD] = 0.0
     m[WH_WAVE_N] = 0.0
     m[WH_AIM_TIME] = -1.0
-    m[WH_LAST_FIRE] = 0.0   # turns since the last real bullet count from the round start (sim/waves.py)
+    m[WH_LAST_FIRE] = 0.0   # turns since the last real bullet count from the round start (sim/waves/tracking.py)
 
 
 @njit(**NB)
@@ -508,7 +508,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
             keep += 1
             continue
         if not alive_now:
-            continue   # the target died: drop the wave (sim/waves.py marks it unfinished)
+            continue   # the target died: drop the wave (sim/waves/tracking.py marks it unfinished)
         n, status, c_off, c_turn, j_end = track_wave_sc(w[W_SX], w[W_SY], w[W_SIN], w[W_COS], w[W_SPEED], f, hx,
                                                         hy, ha, 0, t, w_h, w_v, 0.0, acc, tparts, twork)
         if n == 0 or status != 0:
@@ -548,7 +548,7 @@ def _wave_geometry(sx, sy, ex, ey, en_heading, en_vel, lat_prev, power):
 
 @njit(**NB)
 def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energy, out):
-    """The wave's fire-time features (sim/features.py), from the history row of this turn."""
+    """The wave's fire-time features (sim/waves/features.py), from the history row of this turn."""
     t = int(st[ST_TIME])
     mea = classic_mea(speed)
     cw, ccw = escape_circle_mea(sx, sy, _hist(m, H_X)[t], _hist(m, H_Y)[t], speed, st[ST_WIDTH], st[ST_HEIGHT])

@@ -48,8 +48,8 @@ import numpy as np
 from numba import njit
 
 from learning.loss import kde_cross_entropy, expected_hit_rate, KERNELS
-from sim.atomic import write_atomic
-from sim.features import FEATURES, FEATURE_NAMES
+from sim.io.atomic import write_atomic
+from sim.waves.features import FEATURES, FEATURE_NAMES
 
 FORMAT = "gfsim-gun-model"
 VERSION = 1
@@ -78,7 +78,7 @@ class ModelError(ValueError):
 # --------------------------------------------------------------------------- features and labels
 
 def check_feature_names(names):
-    """Validate feature names: entries of sim.features.FEATURES, optionally as "abs:NAME"."""
+    """Validate feature names: entries of sim.waves.features.FEATURES, optionally as "abs:NAME"."""
     names = list(names)
     if not names:
         raise ModelError("the feature list is empty")

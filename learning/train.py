@@ -46,8 +46,8 @@ import time
 
 import numpy as np
 
-from sim.argtypes import add_progress_flags, positive_int as _positive_int, nonneg_int as _nonneg_int
-from sim.atomic import write_atomic
+from sim.cli.args import add_progress_flags, positive_int as _positive_int, nonneg_int as _nonneg_int
+from sim.io.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
 
@@ -131,9 +131,9 @@ def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noi
     1.6 * |lat_vel| / 8 - 0.8 (+ N(0, noise)) with half-width 0.04-0.12
     (``signal="none"``: the centre is uniform noise in [-0.8, 0.8] instead).
     Waves reach the target's centre after distance / speed turns. Written through
-    sim.dataset.DatasetWriter, so it is a valid dataset file.
+    sim.io.dataset.DatasetWriter, so it is a valid dataset file.
     """
-    from sim import dataset as D
+    from sim.io import dataset as D
     rng = np.random.default_rng(seed)
     meta = {"synthetic": True, "signal": signal, "bots": [{"spec": "synthetic-a"}, {"spec": "synthetic-b"}],
             "battles": []}
@@ -412,7 +412,7 @@ def build_parser():
     p.add_argument("--embedding", choices=("power", "linear"), default="power",
                    help="power: e = a*(1e-4+b+n)^c per feature; linear: e = a*n (default power)")
     p.add_argument("--features", default=",".join(DEFAULT_FEATURES),
-                   help="comma-separated feature names (sim/features.py; abs:NAME for |NAME|); default: "
+                   help="comma-separated feature names (sim/waves/features.py; abs:NAME for |NAME|); default: "
                         + ",".join(DEFAULT_FEATURES))
     p.add_argument("--real-only", action="store_true", help="use only waves that carried real bullets")
     p.add_argument("--shooter", choices=("both", "0", "1"), default="both",
@@ -448,7 +448,7 @@ def _check_writable(path, what):
 
 def run(args, progress=None):
     """Train per parsed arguments; returns (summary dict, model, plot PNG bytes or None). Writes nothing."""
-    from sim.dataset import load_dataset, DatasetError
+    from sim.io.dataset import load_dataset, DatasetError
     from learning import model as M
     t0 = time.perf_counter()
     features = [f.strip() for f in args.features.split(",") if f.strip()]

@@ -5,8 +5,8 @@ import numpy as np
 
 from bots.registry import scripted_bot
 from bots.scripted import SCRIPT_FIELDS, N_SCRIPT
-from sim.battle import run_battle
-from sim.rules import Rules
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
 
 COL = dict(x=3, y=4, heading=5, gun=6, radar=7, velocity=8, energy=9, gun_heat=10, state=11)
 

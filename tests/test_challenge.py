@@ -1,4 +1,4 @@
-"""`gfsim challenge` (sim/challenge.py): the CI math, agreement with run_battle, job-count independence,
+"""`gfsim challenge` (sim/experiments/challenge.py): the CI math, agreement with run_battle, job-count independence,
 output files and one-line errors."""
 import csv
 import json
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import challenge as C
-from sim.battle import run_battle
-from sim.cli import main as cli_main
-from sim.constants import S_BULLET_DMG
-from sim.rules import Rules
+from sim.experiments import challenge as C
+from sim.engine.battle import run_battle
+from sim.cli.main import main as cli_main
+from sim.engine.constants import S_BULLET_DMG
+from sim.engine.rules import Rules
 
 GUNS = ["headon", "circular"]
 MOVES = ["sample.Walls", "orbit"]

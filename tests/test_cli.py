@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 SCENARIO = os.path.join(os.path.dirname(__file__), "..", "sim", "scenarios", "acceleration.json")
 
@@ -97,8 +97,8 @@ def test_record_and_dataset_files(capsys, tmp_path):
     code, out, _ = run(capsys, "battle", "lock+circular+orbit", "sample.SpinBot", "--rounds", "2", "--no-progress",
                        f"--record={gfr}", "--dataset", str(data))
     assert code == 0
-    from sim.replay import load_replay
-    from sim.dataset import load_dataset
+    from sim.io.replay import load_replay
+    from sim.io.dataset import load_dataset
     rep = load_replay(gfr)
     ds = load_dataset(data)
     assert rep is not None and len(ds.gun["turn"]) > 0
@@ -107,6 +107,6 @@ def test_record_and_dataset_files(capsys, tmp_path):
 
 @pytest.mark.parametrize("cmd", ["battle", "bots", "scenario", "conform", "collect", "train", "replay", "loss-demo"])
 def test_help_for_every_command(cmd):
-    p = subprocess.run([sys.executable, "-m", "sim.cli", cmd, "--help"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([sys.executable, "-m", "sim.cli.main", cmd, "--help"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "usage" in p.stdout.lower()

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from sim.conformance import run_scenario
-from sim.scenario import load_scenario, read_trace_csv, read_bullets_csv, compare_traces
+from sim.experiments.conformance import run_scenario
+from sim.io.scenario import load_scenario, read_trace_csv, read_bullets_csv, compare_traces
 
 HERE = os.path.dirname(__file__)
 SCENARIOS = sorted(glob.glob(os.path.join(HERE, "..", "sim", "scenarios", "*.json")))
@@ -44,7 +44,7 @@ def test_compare_catches_a_one_ulp_free_divergence():
     assert compare_traces((robots, ours[1]), ours, tol=1e-6) is not None, name
 
 
-robocode = pytest.importorskip("sim.robocode_real")
+robocode = pytest.importorskip("sim.io.robocode")
 
 
 @pytest.mark.skipif(not robocode.robocode_available(), reason="real Robocode is not installed")

@@ -1,4 +1,4 @@
-"""The guess-factor dataset file (sim/dataset.py) and `gfsim collect` (sim/collect.py)."""
+"""The guess-factor dataset file (sim/io/dataset.py) and `gfsim collect` (sim/experiments/collect.py)."""
 import json
 import os
 import zipfile
@@ -6,10 +6,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from sim import dataset as D
-from sim.battle import run_battle
-from sim.collect import collect, main, parse_seeds, CollectError
-from sim.rules import Rules
+from sim.io import dataset as D
+from sim.engine.battle import run_battle
+from sim.experiments.collect import collect, main, parse_seeds, CollectError
+from sim.engine.rules import Rules
 
 A, B = "lock+circular", "lock+orbit"      # a circular gun against a random orbit (with a head-on gun)
 

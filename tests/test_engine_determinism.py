@@ -8,8 +8,8 @@ as a difference between two runs of the same battle.
 import numpy as np
 import pytest
 
-from sim.battle import run_battle
-from sim.rules import Rules
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
 
 MATCHUPS = [
     ("sample.Walls", "sample.SpinBot"),

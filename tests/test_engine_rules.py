@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.rules import Rules
+from sim.engine.rules import Rules
 from tests.scripted import run_scripted
 
 INF = math.inf
@@ -124,7 +124,7 @@ def test_bullet_power_is_clamped_to_three_and_to_energy():
 
 
 def test_first_random_start_matches_robocode_seed_zero():
-    tr_rows = __import__("sim.battle", fromlist=["run_battle"]).run_battle(
+    tr_rows = __import__("sim.engine.battle", fromlist=["run_battle"]).run_battle(
         ["sample.SittingDuck", "sample.SittingDuck"], Rules(rounds=1), seed=0, record=True).robots_trace
     assert tr_rows[0, 3] == pytest.approx(568.1445492, abs=1e-7)
     assert tr_rows[0, 4] == pytest.approx(163.0032275, abs=1e-7)

@@ -1,4 +1,4 @@
-"""Guess-factor kernels (sim/gf.py): precise intersection against a brute-force bullet simulation,
+"""Guess-factor kernels (sim/waves/gf.py): precise intersection against a brute-force bullet simulation,
 escape angles, lateral-direction and GF conventions at their edges."""
 import math
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from numba import njit
 
-from sim import gf
-from sim.geometry import robot_box_intersects_line
+from sim.waves import gf
+from sim.engine.geometry import robot_box_intersects_line
 
 BIG = 100000.0   # a field so large that walls never matter
 
@@ -519,7 +519,7 @@ def test_track_wave_skips_exactly_like_the_single_skip_reference():
 @njit(cache=False)
 def _turn_hit_set_reference(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, cand):
     """turn_hit_set as it was before the wall-only fast path (every gap classified by _ray_hits)."""
-    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.geometry._box_edge)
+    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.engine.geometry._box_edge)
     x0 = float(np.float32(cx - gf.HALF))
     x1 = x0 + 2.0 * gf.HALF
     y0 = float(np.float32(cy - gf.HALF))

@@ -8,7 +8,7 @@ import pytest
 
 from learning import model as M
 from learning.loss import kde_cross_entropy
-from sim.features import FEATURE_NAMES
+from sim.waves.features import FEATURE_NAMES
 
 FEATS = ["bft", "abs:lat_vel", "accel", "power"]
 

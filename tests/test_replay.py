@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.replay import (FORMAT_VERSION, ReplayError, record_replay, replay_from_battle, save_replay, load_replay,
+from sim.io.replay import (FORMAT_VERSION, ReplayError, record_replay, replay_from_battle, save_replay, load_replay,
                         default_replay_path, verify_replay, replays_equal, bullet_speed, EVT_DEATH, EVT_BULLET_HIT,
                         EVT_WIN, RS_DEAD, TELE_BINS, TELE_SOURCE_COLUMNS, TK_AIM, TK_DANGER, WAVE_PASS_MARGIN)
-from sim.rules import Rules
+from sim.engine.rules import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BOTS = ["sample.Walls", "sample.SpinBot"]
@@ -23,7 +23,7 @@ BOTS = ["sample.Walls", "sample.SpinBot"]
 
 @pytest.fixture(scope="module")
 def battle():
-    from sim.battle import run_battle
+    from sim.engine.battle import run_battle
     rules = Rules(rounds=3)
     result = run_battle(BOTS, rules, seed=11, record=True)
     return result, replay_from_battle(result, BOTS)
@@ -190,7 +190,7 @@ def test_loaded_without_pickle(saved):
 def test_35_rounds_is_compact(tmp_path):
     """35 rounds of two composite bots with their real waves and an aim and a danger row per real wave
     (what GF guns and a surfer write) stay under 2 MB (measured: ~0.6 MB without telemetry, ~1.3 MB with)."""
-    from sim.battle import run_battle
+    from sim.engine.battle import run_battle
     bots = ["lock+circular+orbit", "lock+linear+orbit"]
     result = run_battle(bots, Rules(rounds=35), seed=3, record=True)
     rp = replay_from_battle(result, bots)
@@ -210,7 +210,7 @@ def test_save_is_atomic(battle, saved, tmp_path, monkeypatch):
     path = tmp_path / "keep.gfr"
     save_replay(path, rp)
     before = path.read_bytes()
-    import sim.replay as R
+    import sim.io.replay as R
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -236,7 +236,7 @@ def test_default_path():
 
 
 def test_replay_module_does_not_load_the_engine():
-    code = ("import sys, sim.replay; bad = [m for m in ('sim.engine', 'sim.battle', 'pygame') if m in sys.modules];"
+    code = ("import sys, sim.io.replay; bad = [m for m in ('sim.engine.loop', 'sim.engine.battle', 'pygame') if m in sys.modules];"
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -285,7 +285,7 @@ def test_waves_are_the_gun_waves_of_real_bullets(battle):
     """One wave per real bullet that reached a live target; the bullet rides its wave: at every turn
     of its flight it lies on the front (radius (now - t + 1) * speed from the fire point) at the angle
     of the GF it was fired at, bearing + gf_fired * lat_dir * MEA."""
-    from sim.waves import gun_waves
+    from sim.waves.tracking import gun_waves
     result, rp = battle
     g = gun_waves(result)["columns"]
     w, b = rp.waves, rp.bullets
@@ -650,13 +650,13 @@ def test_example_replay_is_reproducible(path):
     rp = load_replay(ROOT / path)
     same, why = verify_replay(rp)
     assert same, (f"{why}: the engine's or a bot's behaviour changed since the example was recorded; "
-                  f"regenerate it with `python -m sim.replay --example`")
+                  f"regenerate it with `python -m sim.io.replay --example`")
 
 
 def test_learning_example_carries_aim_and_danger_telemetry():
     """The learned gun writes an aiming density for its shots and the surfer a danger row per enemy wave
     it detects; both along waves whose geometry matches the recorded wave of that turn."""
-    from sim.replay import TK_AIM, TK_DANGER
+    from sim.io.replay import TK_AIM, TK_DANGER
     rp = load_replay(ROOT / "replays" / "learned-vs-surf.gfr")
     assert rp.bots == ["lock+learned+surf", "lock+knn+orbit"]
     tm, w = rp.telemetry, rp.waves

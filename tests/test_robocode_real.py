@@ -1,4 +1,4 @@
-"""sim.robocode_real: parsing Robocode's XML record (always) and running real Robocode (when installed)."""
+"""sim.io.robocode: parsing Robocode's XML record (always) and running real Robocode (when installed)."""
 from __future__ import annotations
 
 import math
@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import robocode_real as rr
-from sim.robocode_real import (RobocodeError, initial_positions_string, parse_record, parse_results,
+from sim.io import robocode as rr
+from sim.io.robocode import (RobocodeError, initial_positions_string, parse_record, parse_results,
                                robocode_available, run_real_battle, run_real_scenario, scenario_command_text)
-from sim.scenario import compare_traces, load_scenario, read_bullets_csv, read_trace_csv, scenario_from_dict
+from sim.io.scenario import compare_traces, load_scenario, read_bullets_csv, read_trace_csv, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_robocode = pytest.mark.skipif(not robocode_available(), reason="real Robocode (java + robocode.jar) not installed")

@@ -20,9 +20,9 @@ import pytest
 from bots.registry import parse_bot
 from bots.samples import SAMPLES, SAMPLE_INDEX, MEM_SIZE
 from bots import sample_vm as vm
-from sim.battle import run_battle
-from sim.constants import EV_SCANNED, EV_HIT_ROBOT, EV_WIN, EV_DEATH, EV_HIT_WALL, E_TYPE, E_A, N_EV, EA_DISTANCE
-from sim.rules import Rules
+from sim.engine.battle import run_battle
+from sim.engine.constants import EV_SCANNED, EV_HIT_ROBOT, EV_WIN, EV_DEATH, EV_HIT_WALL, E_TYPE, E_A, N_EV, EA_DISTANCE
+from sim.engine.rules import Rules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN_DIR = os.path.join(HERE, "golden", "samples")
@@ -349,7 +349,7 @@ def test_first_round_matches_recorded_robocode_turn_by_turn(robots, seed):
 
 
 def _real_round0(robots, seed):
-    from sim.robocode_real import run_real_battle
+    from sim.io.robocode import run_real_battle
     rb = run_real_battle(list(robots), rounds=1, seed=seed, record_xml=True)
     r = rb.robot_rows
     r = r[r["round"] == 0]
@@ -359,7 +359,7 @@ def _real_round0(robots, seed):
 
 def _robocode_available():
     try:
-        from sim.robocode_real import robocode_available
+        from sim.io.robocode import robocode_available
     except ImportError:
         return False
     return robocode_available()

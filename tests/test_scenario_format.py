@@ -1,4 +1,4 @@
-"""The scenario format (sim.scenario): loading and validation, trace CSV files, compare_traces."""
+"""The scenario format (sim.io.scenario): loading and validation, trace CSV files, compare_traces."""
 from __future__ import annotations
 
 import copy
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import (BULLET_COLUMNS, BULLET_DTYPE, COMMAND_FIELDS, TRACE_COLUMNS, TRACE_DTYPE, Divergence,
+from sim.io.scenario import (BULLET_COLUMNS, BULLET_DTYPE, COMMAND_FIELDS, TRACE_COLUMNS, TRACE_DTYPE, Divergence,
                           ScenarioError, bullets_from_columns, compare_traces, load_scenario,
                           read_bullets_csv, read_trace_csv, scenario_from_dict, scenario_to_dict,
                           start_heading_radians, trace_from_columns, write_bullets_csv, write_trace_csv)

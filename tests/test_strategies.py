@@ -15,12 +15,12 @@ from bots.movement import wall_smooth, in_field
 from bots.radar import (enemy_round_start, enemy_update, N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME,
                         EN_TURN_RATE, EN_HEADING, EN_VEL, EN_ENERGY, EN_LAT_DIR)
 from bots.registry import parse_bot, BotSpecError
-from sim.battle import run_battle
-from sim.constants import (N_ST, N_EV, MAX_EVENTS, ST_X, ST_Y, ST_HEADING, ST_TIME, E_TYPE, E_TIME, E_A,
+from sim.engine.battle import run_battle
+from sim.engine.constants import (N_ST, N_EV, MAX_EVENTS, ST_X, ST_Y, ST_HEADING, ST_TIME, E_TYPE, E_TIME, E_A,
                            EV_SCANNED, EV_BULLET_HIT, EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING,
                            EA_VELOCITY, RADAR_SCAN_RADIUS, RS_HIT_WALL, RS_HIT_ROBOT, RS_DEAD)
-from sim.geometry import scan_hits_box, normal_relative_angle
-from sim.rules import Rules
+from sim.engine.geometry import scan_hits_box, normal_relative_angle
+from sim.engine.rules import Rules
 
 # recorded robot columns
 RND, TURN, ROB, X, Y, HEAD, GUN, RADAR, VEL, ENERGY, HEAT, STATE = range(12)

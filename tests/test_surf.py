@@ -14,12 +14,12 @@ from bots import layout
 from bots.registry import parse_bot, scripted_bot
 from bots.scripted import N_SCRIPT, SCRIPT_FIELDS
 from bots.telemetry import TELE_COLUMNS, TK_DANGER
-from sim import battle as battle_mod
-from sim.battle import run_battle
-from sim.constants import DEG
-from sim.geometry import segments_intersect
-from sim.rules import Rules
-from sim.waves import bullet_table, BC_ROUND, BC_OWNER, BC_FIRE, BC_POWER
+from sim.engine import battle as battle_mod
+from sim.engine.battle import run_battle
+from sim.engine.constants import DEG
+from sim.engine.geometry import segments_intersect
+from sim.engine.rules import Rules
+from sim.waves.tracking import bullet_table, BC_ROUND, BC_OWNER, BC_FIRE, BC_POWER
 
 # recorded robot columns
 RND, TURN, ROB, X, Y, HEAD, GUN, RADAR, VEL, ENERGY, HEAT, STATE = range(12)
@@ -130,7 +130,7 @@ def test_waves_are_detected_on_the_fire_turn_from_the_right_source():
 @pytest.mark.parametrize("seed", range(6))
 def test_shadow_is_exactly_where_the_engine_would_collide_bullets(seed):
     """shadow_of's interval is the hull of the enemy-bullet headings whose segment crosses ours in the same
-    turn, by the engine's own segment test (sim.geometry.segments_intersect)."""
+    turn, by the engine's own segment test (sim.engine.geometry.segments_intersect)."""
     rng = np.random.default_rng(seed)
     sx, sy = rng.uniform(100, 700), rng.uniform(100, 200)
     px, py = rng.uniform(200, 600), rng.uniform(420, 560)
@@ -163,7 +163,7 @@ def test_shadow_is_exactly_where_the_engine_would_collide_bullets(seed):
 
 
 def _one_wave_memory(p):
-    from sim.constants import N_ST, ST_WIDTH, ST_HEIGHT, ST_COOLING
+    from sim.engine.constants import N_ST, ST_WIDTH, ST_HEIGHT, ST_COOLING
     m = np.zeros(S.SURF_MEM)
     st = np.zeros(N_ST)
     st[ST_WIDTH], st[ST_HEIGHT], st[ST_COOLING] = 800.0, 600.0, 0.1
@@ -322,7 +322,7 @@ def test_virtual_waves_every_turn_the_enemy_did_not_fire_from_its_last_scan():
 def _surf_state(p, tf, path, src):
     """Surfer memory at think time tf: our states of turns < tf in the history (path[t] = x, y, heading,
     velocity at the end of turn t) and the enemy scanned at src at tf - 1, its gun cool."""
-    from sim.constants import N_ST, ST_WIDTH, ST_HEIGHT, ST_COOLING
+    from sim.engine.constants import N_ST, ST_WIDTH, ST_HEIGHT, ST_COOLING
     m = np.zeros(S.SURF_MEM)
     st = np.zeros(N_ST)
     st[ST_WIDTH], st[ST_HEIGHT], st[ST_COOLING] = 800.0, 600.0, 0.1
@@ -338,9 +338,9 @@ def _surf_state(p, tf, path, src):
 def test_virtual_wave_is_labelled_like_a_real_wave_fired_that_turn(seed):
     """A virtual wave of turn tf and a detected bullet of turn tf (same source, power) are the same wave record
     and leave the same visit buffers once they have passed us; the label is our centre's GF as the front
-    reaches it, inside the precise GF range of our box (sim.gf.track_wave_sc over the same path)."""
+    reaches it, inside the precise GF range of our box (sim.waves.gf.track_wave_sc over the same path)."""
     from bots.radar import N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME
-    from sim.gf import track_wave_sc, new_work
+    from sim.waves.gf import track_wave_sc, new_work
     rng = np.random.default_rng(seed)
     p = surf_params("lock+none+surf:flat_virtual=1")
     src = (rng.uniform(100, 700), rng.uniform(60, 160))

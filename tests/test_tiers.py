@@ -3,12 +3,12 @@ every tier plays a battle exactly as the full loop does."""
 import pytest
 from numba import njit
 
-import sim.battle as battle_mod
+import sim.engine.battle as battle_mod
 from bots.dispatch import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING
 from bots.registry import parse_bot, scripted_bot
-from sim.engine import PLAY_ROUNDS, play_rounds_nb
-from sim.rules import Rules
-from sim.variants import variant
+from sim.engine.loop import PLAY_ROUNDS, play_rounds_nb
+from sim.engine.rules import Rules
+from sim.engine.variants import variant
 
 
 @pytest.mark.parametrize("spec,tier", [
@@ -97,7 +97,7 @@ def test_variant_refuses_a_name_the_function_cannot_see():
         variant(_apply, "_x", _quadruple=_triple)
 
 
-# --- parallel cold compiles (sim/prebuild.py) ---------------------------------------------------------
+# --- parallel cold compiles (sim/engine/prebuild.py) ---------------------------------------------------------
 
 def _loop_args(monkeypatch, bots):
     """The arguments run_battle hands a turn loop."""
@@ -127,7 +127,7 @@ def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_w
     import bots.waveguns as W
     from bots.dispatch import bot_round_start
     from numba import typeof
-    from sim import prebuild as P
+    from sim.engine import prebuild as P
     args = _loop_args(monkeypatch, ["lock+learned+surf", "sample.Walls"])
     variant(play_rounds_nb, "_sigcheck", cache=False).compile(tuple(typeof(a) for a in args))
     assert _sigs(C.composite_think) == {P.COMPOSITE_SIG}   # bot_think is inlined: typed again with the loop
@@ -148,7 +148,7 @@ def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_w
 
 
 def test_prebuild_plan_puts_every_group_somewhere_once():
-    from sim import prebuild as P
+    from sim.engine import prebuild as P
     for tier_groups in P.TIER_GROUPS:
         for workers in (1, 2, 3, 8):
             children, own = P._plan(tier_groups, workers)
@@ -160,7 +160,7 @@ def test_prebuild_plan_puts_every_group_somewhere_once():
 
 
 def test_prebuild_does_nothing_for_a_loop_already_compiled_or_when_turned_off(monkeypatch):
-    from sim import prebuild as P
+    from sim.engine import prebuild as P
     args = _loop_args(monkeypatch, ["sample.Walls", "sample.SpinBot"])
     assert P.ensure_compiled(PLAY_ROUNDS[TIER_SAMPLES], TIER_SAMPLES, args) == 0.0
     fresh = variant(play_rounds_nb, "_never_compiled", cache=False)
@@ -172,6 +172,6 @@ def test_prebuild_does_nothing_for_a_loop_already_compiled_or_when_turned_off(mo
 def test_prebuild_worker_refuses_unknown_groups():
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "sim.prebuild", "lasers"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "sim.engine.prebuild", "lasers"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "invalid choice: 'lasers'" in out.stderr and "'waveguns'" in out.stderr

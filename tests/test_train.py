@@ -8,7 +8,7 @@ import pytest
 from learning import model as M
 from learning import baselines as BL
 from learning.train import main, write_synthetic_dataset, Prepared, Trainer
-from sim.dataset import load_dataset
+from sim.io.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -150,8 +150,8 @@ def test_help_and_bad_input(synthetic, tmp_path, capsys):
 
 def test_real_collected_battles_end_to_end(tmp_path, capsys):
     """A tiny real dataset (circular gun vs orbit, 2 battles x 2 rounds) trains and reports finite numbers."""
-    from sim.collect import collect
-    from sim.rules import Rules
+    from sim.experiments.collect import collect
+    from sim.engine.rules import Rules
     data = tmp_path / "real.npz"
     collect("lock+circular+orbit", "lock+headon+orbit", seeds=[1, 2], out=str(data), rules=Rules(rounds=2))
     out = tmp_path / "m.json"

@@ -14,7 +14,7 @@ import numpy as np   # noqa: E402
 import pygame        # noqa: E402
 import pytest        # noqa: E402
 
-from sim.replay import Replay, load_replay, save_replay, RS_DEAD   # noqa: E402
+from sim.io.replay import Replay, load_replay, save_replay, RS_DEAD   # noqa: E402
 from sim.viewer import app as viewer_app                            # noqa: E402
 from sim.viewer.app import make_app, main, example_replay_path      # noqa: E402
 from sim.viewer.model import Playback, Timeline, SPEEDS, TURNS_PER_SECOND, parse_turns   # noqa: E402
@@ -705,7 +705,7 @@ def test_help(capsys):
 
 def test_viewer_never_loads_the_engine(tmp_path):
     code = (f"import sys; from sim.viewer.app import main; rc = main([{str(EXAMPLE)!r}, '--export', {str(tmp_path)!r},"
-            f" '--turns', '0:1']); bad = [m for m in ('sim.engine', 'sim.battle', 'bots.registry') if m in sys.modules];"
+            f" '--turns', '0:1']); bad = [m for m in ('sim.engine.loop', 'sim.engine.battle', 'bots.registry') if m in sys.modules];"
             f" print(bad); sys.exit(rc or (1 if bad else 0))")
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
@@ -713,7 +713,7 @@ def test_viewer_never_loads_the_engine(tmp_path):
 
 
 def test_nothing_imports_the_viewer_at_start_up():
-    code = "import sys, sim, sim.cli, sim.replay; print([m for m in sys.modules if m.startswith(('sim.viewer', 'pygame'))])"
+    code = "import sys, sim, sim.cli.main, sim.io.replay; print([m for m in sys.modules if m.startswith(('sim.viewer', 'pygame'))])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
 

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from sim.battle import run_battle
-from sim.rules import Rules
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "outcomes.json")
 MATCHUPS = json.load(open(GOLDEN))["matchups"]
@@ -45,7 +45,7 @@ def test_walls_beats_spinbot_nearly_every_round():
     assert walls.rank == 1 and walls.firsts >= 90
 
 
-robocode = pytest.importorskip("sim.robocode_real")
+robocode = pytest.importorskip("sim.io.robocode")
 
 
 @pytest.mark.skipif(not robocode.robocode_available(), reason="real Robocode is not installed")

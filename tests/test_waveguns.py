@@ -11,9 +11,9 @@ from bots import layout, waveguns as wg
 from bots.registry import parse_bot, BotSpecError
 from bots.wavegun_parts import KNN_FEATURES, _model_block, model_path, DEFAULT_MODEL
 from learning.model import GunModel, load_model, box_argmax
-from sim.battle import run_battle
-from sim.rules import Rules
-from sim.waves import battle_waves
+from sim.engine.battle import run_battle
+from sim.engine.rules import Rules
+from sim.waves.tracking import battle_waves
 
 
 def _gun_mem(result, spec, robot=0):
@@ -108,7 +108,7 @@ def test_box_argmax_is_the_densest_point(boxes):
 
 
 def _random_model(nf=6, seed=0):
-    from sim.gf import FEATURE_NAMES
+    from sim.waves.gf import FEATURE_NAMES
     rng = np.random.default_rng(seed)
     names = list(FEATURE_NAMES[:nf])
     return GunModel(names, np.zeros(nf), np.full(nf, 2.0), a=rng.uniform(0.5, 2, nf), b=rng.uniform(0, 0.5, nf),
@@ -117,7 +117,7 @@ def _random_model(nf=6, seed=0):
 
 def test_learned_aim_matches_learning_model():
     """The compiled gun's density and argmax equal learning/model.py's for the same model and stored waves."""
-    from sim.gf import N_FEAT
+    from sim.waves.gf import N_FEAT
     model = _random_model()
     nf, cap = model.n_features, 400
     rng = np.random.default_rng(1)

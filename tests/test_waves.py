@@ -1,14 +1,14 @@
-"""Waves computed from recorded battles (sim/waves.py): the engine's bullets decide the labels."""
+"""Waves computed from recorded battles (sim/waves/tracking.py): the engine's bullets decide the labels."""
 import math
 
 import numpy as np
 import pytest
 
-from sim import waves as W
-from sim.battle import run_battle
-from sim.constants import BS_MOVING
-from sim.features import FEATURES, FEATURE_NAMES
-from sim.rules import Rules
+from sim.waves import tracking as W
+from sim.engine.battle import run_battle
+from sim.engine.constants import BS_MOVING
+from sim.waves.features import FEATURES, FEATURE_NAMES
+from sim.engine.rules import Rules
 
 MATCHUPS = {
     "orbit": ("lock+circular+orbit", "lock+linear+orbit", 20, 5),
@@ -263,7 +263,7 @@ def test_hit_boxes_follow_the_engine_rules():
 
 def _fake_battle(target_path, shooter=(400.0, 100.0), width=800, height=600):
     """A recorded 1v1 'battle' from a given path of robot 1 (x, y, heading, velocity per turn); robot 0
-    stands at `shooter` and never fires. Only what sim.waves reads is filled in."""
+    stands at `shooter` and never fires. Only what sim.waves.tracking reads is filled in."""
     from types import SimpleNamespace
     T = len(target_path)
     tr = np.zeros((2 * T, 12))

@@ -1,7 +1,7 @@
 """The pygame replay viewer (`gfsim replay`).
 
 Only this package imports pygame, and nothing imports it at start-up. It reads
-replay files (sim.replay) and never the engine. The parts are kept apart:
+replay files (sim.io.replay) and never the engine. The parts are kept apart:
 
 - model.py: playback state (position, speed, overlays), no pygame;
 - view.py: drawing a playback onto a pygame surface;

@@ -50,7 +50,7 @@ class BadInput(Exception):
 
 
 def _load(path):
-    from sim.replay import load_replay, ReplayError
+    from sim.io.replay import load_replay, ReplayError
     try:
         return load_replay(path)
     except ReplayError as e:

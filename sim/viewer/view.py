@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pygame
 
-from sim.replay import RS_DEAD, BULLET_EXPLOSION_TURNS, ROBOT_EXPLOSION_TURNS, END_HIT_WALL, TK_AIM, TK_DANGER
+from sim.io.replay import RS_DEAD, BULLET_EXPLOSION_TURNS, ROBOT_EXPLOSION_TURNS, END_HIT_WALL, TK_AIM, TK_DANGER
 from .controls import HELP
 from .model import speed_label, has_data
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sim.scenario import scenario_from_dict  # noqa: E402
+from sim.io.scenario import scenario_from_dict  # noqa: E402
 
 OUT = ROOT / "sim" / "scenarios"
 INF = "inf"

@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sim.robocode_real import RobocodeError, robocode_available, run_real_scenario  # noqa: E402
-from sim.scenario import (ScenarioError, compare_traces, load_scenario, read_bullets_csv,  # noqa: E402
+from sim.io.robocode import RobocodeError, robocode_available, run_real_scenario  # noqa: E402
+from sim.io.scenario import (ScenarioError, compare_traces, load_scenario, read_bullets_csv,  # noqa: E402
                           read_trace_csv, write_bullets_csv, write_trace_csv)
 
 SCENARIOS = ROOT / "sim" / "scenarios"

@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 
-from sim import robocode_real
+from sim.io import robocode as robocode_real
 
 PAIRS = [("sample.Walls", "sample.SpinBot"), ("sample.Tracker", "sample.Fire"),
          ("sample.TrackFire", "sample.Crazy"), ("sample.RamFire", "sample.Corners")]

@@ -15,17 +15,17 @@ import numpy as np
 
 from numba import njit
 
-from .constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
+from sim.engine.constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
                         GUN_TURN_RATE_RADIANS, RADAR_TURN_RATE_RADIANS, HALF_ROBOT, N_ROB,
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                         C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
-from .geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near, hold
+from sim.engine.geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near, hold
 
 # inlined into the turn loop (see the module docstring); set explicitly so that it is never inherited
 NB = dict(cache=True, error_model="numpy", forceinline=True)
 
-# engine-private robot columns after sim.constants' R_*: (angle, sin, cos) of the last heading the
+# engine-private robot columns after sim.engine.constants' R_*: (angle, sin, cos) of the last heading the
 # robot moved along and of the radar heading its last scan ended at (see sin_cos)
 R_MOVE_ANGLE, R_MOVE_SIN, R_MOVE_COS, R_SCAN_ANGLE, R_SCAN_SIN, R_SCAN_COS = range(N_ROB, N_ROB + 6)
 N_ROB_ENGINE = N_ROB + 6

@@ -5,7 +5,7 @@ however many the machine has. The parts of a turn loop do not call each other:
 the engine's per-turn helpers, the sample robots, the classic composite parts,
 the wave guns and the surfer. When a loop is neither compiled in this process
 nor in numba's on-disk cache, ``ensure_compiled`` hands the bot families to
-worker processes (``python -m sim.prebuild GROUP ...``: each compiles its
+worker processes (``python -m sim.engine.prebuild GROUP ...``: each compiles its
 group with the signature the loop calls it with and writes numba's cache),
 compiles the engine's helpers here meanwhile (through a copy of the loop with
 every bot call stubbed), waits, and returns; the loop itself then compiles in
@@ -42,7 +42,7 @@ def _attr(module, name):
 
 # group -> [(get dispatcher, signature)], with the signatures the turn loops call them with (checked by
 # tests/test_tiers.py against a loop compiled from scratch) and the seconds each takes alone, cold, on this
-# project's machine (waveguns and surf both include sim/gf.py's wave tracking)
+# project's machine (waveguns and surf both include sim/waves/gf.py's wave tracking)
 COMPOSITE_SIG = (F1, F1, U1, F1, F1, F2, I8)          # composite_think(params, mem, rng, st, cmd, ev, nev)
 COMPOSITE_START_SIG = (F1, F1, U1, F1, F1)            # composite_round_start(params, mem, rng, st, cmd)
 GROUPS = {
@@ -102,13 +102,13 @@ def ensure_compiled(loop, tier, args):
     t0 = time.perf_counter()
     groups = TIER_GROUPS[tier]
     child_groups, own_groups = _plan(groups, min(cpus - 1, len(groups)))
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    procs = [subprocess.Popen([sys.executable, "-m", "sim.prebuild", *names], env=env, cwd=root,
+    procs = [subprocess.Popen([sys.executable, "-m", "sim.engine.prebuild", *names], env=env, cwd=root,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for names in child_groups if names]
     try:
-        from .engine import ENGINE_ONLY
+        from sim.engine.loop import ENGINE_ONLY
         ENGINE_ONLY.compile(tuple(typeof(a) for a in args))
         for name in own_groups:
             compile_group(name)
@@ -123,9 +123,9 @@ def ensure_compiled(loop, tier, args):
 
 def main(argv=None):
     import argparse
-    ap = argparse.ArgumentParser(prog="python -m sim.prebuild",
+    ap = argparse.ArgumentParser(prog="python -m sim.engine.prebuild",
                                  description="Compile groups of gfsim's turn-loop parts into numba's cache (the "
-                                             "worker side of a parallel cold compile; see sim/prebuild.py).")
+                                             "worker side of a parallel cold compile; see sim/engine/prebuild.py).")
     ap.add_argument("groups", nargs="+", choices=list(GROUPS), help="what to compile")
     args = ap.parse_args(argv)
     import sim  # noqa: F401  (points numba's cache at gfsim's directory)

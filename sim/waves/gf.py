@@ -18,7 +18,7 @@ Conventions (DESIGN.md, "Guess-factor conventions"):
   a target that out-drives the classic MEA). ``clip_gf`` applies DESIGN.md's
   clip to [-1, 1] where wanted.
 
-Wave timing (Robocode's BulletPeer, see sim/engine.py): a wave fired in turn t
+Wave timing (Robocode's BulletPeer, see sim/engine/loop.py): a wave fired in turn t
 starts at the shooter's position at the end of turn t-1. In turn t+m (m >= 0)
 its front sweeps radii [m*v_b, (m+1)*v_b] and meets the target's 36x36 box as
 the box was at the end of turn t+m-1; a bullet is tested against the box only
@@ -31,7 +31,7 @@ when its heading lies in that union (tests/test_gf.py checks it against a
 brute-force bullet simulation, tests/test_waves.py against the engine).
 
 Also here, for the same reason: the fire-time feature kernel
-(``wave_features``, ``history_counters``; documented in sim/features.py).
+(``wave_features``, ``history_counters``; documented in sim/waves/features.py).
 
 Typical online use in a bot (one wave, path of the target's box so far)::
 
@@ -47,7 +47,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from .geometry import hold, rect_intersects_line
+from sim.engine.geometry import hold, rect_intersects_line
 
 NB = dict(cache=True, error_model="numpy")
 # Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
@@ -583,7 +583,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     between candidates is classified by testing its middle direction with the engine's own segment test.
     No trigonometry.
     """
-    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.geometry._box_edge)
+    # Robocode's robot box is a Rectangle2D.Float: float32 low edges, 36 wide (as sim.engine.geometry._box_edge)
     x0 = float(np.float32(cx - HALF))
     x1 = x0 + 2.0 * HALF
     y0 = float(np.float32(cy - HALF))
@@ -925,7 +925,7 @@ def _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, row,
 
 
 # --------------------------------------------------------------------------- wave features (compiled)
-# The definitions, ranges and documentation are in sim/features.py (FEATURES) and docs/features.md; the
+# The definitions, ranges and documentation are in sim/waves/features.py (FEATURES) and docs/features.md; the
 # kernel lives here so that bots can compute the same features online and numba's cache follows it.
 
 STICK = 160.0       # walking-stick length for the stick features (BeepBoop's)

@@ -39,4 +39,4 @@ def variant(dispatcher, suffix, cache=True, **replace):
 @njit(cache=True, error_model="numpy", forceinline=False)
 def not_compiled_in(*args):
     """Stands in for a callee a variant leaves out; the Python side never routes such a bot there."""
-    raise RuntimeError("this compiled turn loop leaves out that bot family (sim/variants.py)")
+    raise RuntimeError("this compiled turn loop leaves out that bot family (sim/engine/variants.py)")

@@ -5,10 +5,10 @@ import numpy as np
 
 from bots.registry import scripted_bot
 from bots.scripted import SCRIPT_FIELDS
-from .battle import run_battle
-from .constants import BULLET_STATE_NAMES, BS_MOVING, BS_HIT_VICTIM, BS_HIT_WALL, BS_HIT_BULLET
-from .rules import Rules
-from .scenario import (COMMAND_FIELDS, Scenario, TRACE_DTYPE, BULLET_DTYPE, start_heading_radians,
+from sim.engine.battle import run_battle
+from sim.engine.constants import BULLET_STATE_NAMES, BS_MOVING, BS_HIT_VICTIM, BS_HIT_WALL, BS_HIT_BULLET
+from sim.engine.rules import Rules
+from sim.io.scenario import (COMMAND_FIELDS, Scenario, TRACE_DTYPE, BULLET_DTYPE, start_heading_radians,
                        sort_trace, sort_bullets)
 
 assert tuple(COMMAND_FIELDS) == tuple(SCRIPT_FIELDS), "scenario and scripted-bot field orders must agree"
@@ -22,7 +22,7 @@ def scenario_rules(s: Scenario) -> Rules:
 
 
 def run_scenario(s: Scenario, seed=0):
-    """Play a scenario; returns (robot rows, bullet rows) as sim.scenario structured arrays."""
+    """Play a scenario; returns (robot rows, bullet rows) as sim.io.scenario structured arrays."""
     n = len(s.names)
     setups = np.array([(x, y, start_heading_radians(h)) for x, y, h in s.start], dtype=np.float64)
     res = run_battle([scripted_bot(name) for name in s.names], scenario_rules(s), seed=seed, setups=setups,

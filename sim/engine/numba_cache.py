@@ -10,11 +10,11 @@ import hashlib
 import os
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 # Every module whose compiled code ends up in the turn loop: all of bots/, and these of sim/.
 # A new compiled module that the loop calls must be added here.
-_SIM_COMPILED = ("constants.py", "jrandom.py", "jmath.py", "geometry.py", "physics.py", "engine.py", "gf.py",
-                "variants.py")
+_SIM_COMPILED = ("engine/constants.py", "engine/jrandom.py", "engine/jmath.py", "engine/geometry.py",
+                 "engine/physics.py", "engine/loop.py", "waves/gf.py", "engine/variants.py")
 
 
 def _compiled_sources():

@@ -7,7 +7,7 @@ Everything gfsim needs from the real engine goes through here:
   robots' directory ``/usr/share/games/robocode/robots``; ``JAVA_HOME`` picks the JDK.)
 * :func:`run_real_battle` -- a battle between installed robots (``sample.Walls`` ...), headless,
   with ``-DRANDOMSEED``; returns the results table, wall time and turn counts.
-* :func:`run_real_scenario` -- a :mod:`sim.scenario` scenario played by the scripted Java robot
+* :func:`run_real_scenario` -- a :mod:`sim.io.scenario` scenario played by the scripted Java robot
   ``tests/robocode/gfsim/ScenarioBot.java``; returns the turn-by-turn trace
   (robot rows, bullet rows) parsed from Robocode's ``-recordXML`` record.
 * :func:`parse_record` -- stream-parse a ``-recordXML`` file into trace arrays.
@@ -64,14 +64,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from sim.atomic import write_atomic
-from sim.scenario import (BULLET_DTYPE, COMMAND_FIELDS, TRACE_DTYPE, Scenario, sort_bullets, sort_trace)
+from sim.io.atomic import write_atomic
+from sim.io.scenario import (BULLET_DTYPE, COMMAND_FIELDS, TRACE_DTYPE, Scenario, sort_bullets, sort_trace)
 
 JAR_ENV = "GFSIM_ROBOCODE_JAR"
 ROBOTS_ENV = "GFSIM_ROBOCODE_ROBOTS"
 DEFAULT_JAR = Path("/usr/share/java/robocode.jar")
 DEFAULT_ROBOTS = Path("/usr/share/games/robocode/robots")
-HARNESS_DIR = Path(__file__).resolve().parent.parent / "tests" / "robocode"
+HARNESS_DIR = Path(__file__).resolve().parents[2] / "tests" / "robocode"
 ROBOCODE_VERSION = "1.9.3.9"
 
 #: Robocode's "CPU constant": the time a robot gets per turn before Robocode counts a skipped
@@ -361,8 +361,8 @@ class RealBattle:
     startup_seconds: float | None = None      # wall_seconds - battle_seconds (JVM + Robocode start-up, exit)
     repeat_battle_seconds: list[float] = field(default_factory=list)  # every run when repeat > 1
     repeat_identical: bool | None = None      # all repeats gave the same turns and results
-    robot_rows: np.ndarray | None = None      # trace (sim.scenario.TRACE_DTYPE) when recorded
-    bullet_rows: np.ndarray | None = None     # trace (sim.scenario.BULLET_DTYPE) when recorded
+    robot_rows: np.ndarray | None = None      # trace (sim.io.scenario.TRACE_DTYPE) when recorded
+    bullet_rows: np.ndarray | None = None     # trace (sim.io.scenario.BULLET_DTYPE) when recorded
     exact_scores: dict[str, dict[str, float]] | None = None  # full-precision totals from the record
     runner: str = "cli"
     warnings: list[str] = field(default_factory=list)  # e.g. Robocode's round-start race (see CPU_CONSTANT_NS)
@@ -490,7 +490,7 @@ class Record:
     robot_names: list[str]                  # battle order, as Robocode names them
     turns_per_round: list[int]              # turns played per round = last turn number (recordInfo - 1)
     robot_rows: np.ndarray                  # TRACE_DTYPE
-    bullet_rows: np.ndarray                 # BULLET_DTYPE (see sim.scenario for which rows)
+    bullet_rows: np.ndarray                 # BULLET_DTYPE (see sim.io.scenario for which rows)
     outputs: dict[tuple[int, int], str]     # (round, robot) -> the robot's console text
     final_scores: dict[str, dict[str, float]] | None = None
 
@@ -503,7 +503,7 @@ _HIT_STATES = ("HIT_VICTIM", "HIT_WALL", "HIT_BULLET")
 
 
 def parse_record(path, max_turn: int | None = None, rounds: int | None = None) -> Record:
-    """Stream-parse a ``-recordXML`` file into trace arrays (see sim.scenario for the format).
+    """Stream-parse a ``-recordXML`` file into trace arrays (see sim.io.scenario for the format).
 
     ``max_turn`` keeps only turns 0..max_turn of each round; ``rounds`` stops after that many
     rounds (with max_turn this avoids reading the rest of a long record). Final scores are

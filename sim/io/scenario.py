@@ -3,7 +3,7 @@
 A *scenario* fixes the rules, the robots' start (x, y, heading) and, per robot and per
 turn, which Robocode ``AdvancedRobot`` setters are called before that turn's
 ``execute()``. The same scenario is run by gfsim's engine and by real Robocode
-(``sim.robocode_real.run_real_scenario``, which drives the Java robot
+(``sim.io.robocode.run_real_scenario``, which drives the Java robot
 ``tests/robocode/gfsim/ScenarioBot.java``), and the two *traces* are compared turn by turn
 with :func:`compare_traces`.
 
@@ -74,7 +74,7 @@ A trace is two numpy *structured arrays* (one row per record, columns named as b
 
   ``bullet`` is the canonical id: the 1-based sequence number of the bullet among the bullets
   its owner fired in that round (Robocode's own ids, "owner-n" in the XML record, keep
-  counting across rounds and start at an arbitrary offset; sim.robocode_real maps them).
+  counting across rounds and start at an arbitrary offset; sim.io.robocode maps them).
   ``heading`` is the gun heading the bullet was fired with (Robocode writes no bullet
   heading into its record; it is recovered exactly as the owner's recorded gun heading at
   the end of the turn before the bullet appears, because Robocode creates an

@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
+from sim.engine.constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
-from .rules import Rules
-from .engine import PLAY_ROUNDS, new_battle_state, N_REC_ROB, N_REC_BUL
-from .prebuild import ensure_compiled
+from sim.engine.rules import Rules
+from sim.engine.loop import PLAY_ROUNDS, new_battle_state, N_REC_ROB, N_REC_BUL
+from sim.engine.prebuild import ensure_compiled
 from bots import layout, telemetry
 from bots.dispatch import KIND_COMPOSITE
 from bots.registry import BotSpec, parse_bot

@@ -7,8 +7,8 @@ import argparse
 import json
 import sys
 
-from .rules import rules_from_args
-from .argtypes import add_progress_flags, positive_int as _positive_int, whole_number as _int
+from sim.engine.rules import rules_from_args
+from sim.cli.args import add_progress_flags, positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
 
@@ -39,7 +39,7 @@ def _progress_bar(total, enabled, desc):
 
 def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
-    from .battle import run_battle, format_table, warm_up
+    from sim.engine.battle import run_battle, format_table, warm_up
     rules = rules_from_args(args, error=CliError)
     try:
         bots = [parse_bot(args.bot_a), parse_bot(args.bot_b)]
@@ -55,7 +55,7 @@ def cmd_battle(args):
             raise CliError(f"--dataset: directory {folder} does not exist")
     record_path = None
     if args.record is not None:
-        from .replay import default_replay_path
+        from sim.io.replay import default_replay_path
         record_path = args.record or default_replay_path([args.bot_a, args.bot_b], args.seed)
     compile_time = warm_up(bots)
     bar, update = _progress_bar(rules.rounds, show, "battle")
@@ -66,13 +66,13 @@ def cmd_battle(args):
         if bar is not None:
             bar.close()
     if args.dataset:
-        from .dataset import write_battle_dataset
+        from sim.io.dataset import write_battle_dataset
         try:
             write_battle_dataset(result, args.dataset, specs=[args.bot_a, args.bot_b])
         except OSError as e:
             raise CliError(f"{args.dataset}: cannot write dataset ({e.strerror or e})") from None
     if record_path is not None:
-        from .replay import replay_from_battle, save_replay
+        from sim.io.replay import replay_from_battle, save_replay
         try:
             save_replay(record_path, replay_from_battle(result, bots))
         except OSError as e:
@@ -125,7 +125,7 @@ def cmd_bots(args):
 
 
 def _load_scenario(path):
-    from .scenario import load_scenario, ScenarioError
+    from sim.io.scenario import load_scenario, ScenarioError
     try:
         return load_scenario(path)
     except ScenarioError as e:
@@ -135,8 +135,8 @@ def _load_scenario(path):
 
 
 def cmd_scenario_run(args):
-    from .conformance import run_scenario
-    from .scenario import write_trace_csv, write_bullets_csv
+    from sim.experiments.conformance import run_scenario
+    from sim.io.scenario import write_trace_csv, write_bullets_csv
     s = _load_scenario(args.file)
     robots, bullets = run_scenario(s)
     write_trace_csv(args.out, robots)
@@ -150,12 +150,12 @@ def cmd_scenario_run(args):
 def cmd_conform(args):
     import glob
     import os
-    from .conformance import run_scenario
-    from .scenario import compare_traces
-    from . import robocode_real
+    from sim.experiments.conformance import run_scenario
+    from sim.io.scenario import compare_traces
+    from sim.io import robocode as robocode_real
     if not robocode_real.robocode_available():
         raise CliError("real Robocode is not installed (apt-get install robocode, or set GFSIM_ROBOCODE_JAR)")
-    files = args.scenarios or sorted(glob.glob(os.path.join(os.path.dirname(__file__), "scenarios", "*.json")))
+    files = args.scenarios or sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "scenarios", "*.json")))
     if not files:
         raise CliError("no scenario files given or shipped")
     failed = 0
@@ -184,12 +184,12 @@ def cmd_loss_demo(args, rest):
 
 
 def _collect_main(argv):
-    from .collect import main as collect_main
+    from sim.experiments.collect import main as collect_main
     return collect_main(argv)
 
 
 def _challenge_main(argv):
-    from .challenge import main as challenge_main
+    from sim.experiments.challenge import main as challenge_main
     return challenge_main(argv)
 
 
@@ -268,7 +268,7 @@ def main(argv=None):
     if argv and argv[0] in PASSTHROUGH:
         return PASSTHROUGH[argv[0]](argv[1:])
     if argv and argv[0] == "replay":
-        from .viewer.app import main as replay_main
+        from sim.viewer.app import main as replay_main
         return replay_main(argv[1:])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

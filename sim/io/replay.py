@@ -7,7 +7,7 @@ members (all little-endian, no object arrays):
 ``meta``
     UTF-8 JSON in a uint8 array: ``format`` ("gfsim-replay"), ``version``
     (the format version, see FORMAT_VERSION), ``gfsim_version``, ``rules``
-    (sim.rules.Rules fields), ``bots`` (the bot spec strings, canonical),
+    (sim.engine.rules.Rules fields), ``bots`` (the bot spec strings, canonical),
     ``names`` (display names, Robocode's " (1)"/" (2)" suffixes for twins),
     ``seed``, ``robots`` (n), ``rounds``, ``frames``, ``quantization``
     (units per step of each quantized field), ``sections`` (see below),
@@ -29,16 +29,16 @@ members (all little-endian, no object arrays):
     seen), ``x0``, ``y0``, ``heading``, ``power`` (float64), ``end`` (turn it
     stopped, or its last turn if the round ended first), ``end_x``, ``end_y``,
     ``reason`` (0 still flying at the round's end, 2 hit a robot, 3 hit a
-    bullet, 4 hit a wall; sim.constants BS_*), ``victim`` (robot hit or -1).
+    bullet, 4 hit a wall; sim.engine.constants BS_*), ``victim`` (robot hit or -1).
     A bullet flies in a straight line: at turn t in [birth, end) it is at
     (x0, y0) + (t - birth)·(20 − 3·power)·(sin heading, cos heading).
 ``events.<field>``
     ``round``, ``turn``, ``type`` (EVENT_NAMES), ``robot``, ``other``, ``value``.
 ``scores.round_scores`` / ``scores.round_stats``
-    (rounds, n, 9) score columns (sim.constants S_*) and (rounds, n, 2) shots, hits.
+    (rounds, n, 9) score columns (sim.engine.constants S_*) and (rounds, n, 2) shots, hits.
 
 ``waves.<field>`` (optional, 1v1 battles)
-    the gun waves of sim.waves.gun_waves, one row per real bullet (and per
+    the gun waves of sim.waves.tracking.gun_waves, one row per real bullet (and per
     shooter and turn without a bullet too when recorded with
     ``virtual_waves=True``), sorted by (round, turn, shooter): ``round``,
     ``turn`` (the fire turn t), ``shooter``, ``target``, ``real`` (1 = a bullet
@@ -81,7 +81,7 @@ what the viewer needs (0.004 px, 6e-6 rad); the exact trace is pinned by
 both the arrays and the digest (``verify_replay``).
 
 This module must not import the engine at module level (the viewer imports it):
-only record_replay / replay_from_battle / verify_replay load sim.battle.
+only record_replay / replay_from_battle / verify_replay load sim.engine.battle.
 """
 import hashlib
 import io
@@ -138,7 +138,7 @@ EVENT_NAMES = {EVT_BULLET_HIT: "BulletHit", EVT_BULLET_HIT_BULLET: "BulletHitBul
                EVT_BULLET_MISSED: "BulletMissed", EVT_HIT_WALL: "HitWall", EVT_HIT_ROBOT: "HitRobot",
                EVT_DEATH: "Death", EVT_WIN: "Win"}
 
-# robot states and bullet end reasons (sim.constants RS_*, BS_*; repeated here so that reading a
+# robot states and bullet end reasons (sim.engine.constants RS_*, BS_*; repeated here so that reading a
 # replay needs nothing of the engine)
 RS_ACTIVE, RS_HIT_WALL, RS_HIT_ROBOT, RS_DEAD = 0, 1, 2, 3
 END_FLYING, END_HIT_ROBOT, END_HIT_BULLET, END_HIT_WALL = 0, 2, 3, 4
@@ -236,7 +236,7 @@ class Replay:
 
     @property
     def rules(self):
-        from sim.rules import Rules
+        from sim.engine.rules import Rules
         return Rules(**self.meta["rules"])
 
     # --- frames
@@ -458,8 +458,8 @@ def _trace_digest(robots_trace, bullets_trace, round_scores):
 
 def record_replay(bots, rules=None, seed=0, waves=True, virtual_waves=False):
     """Play a battle with recording on and return its Replay. `bots` are spec strings (or BotSpecs)."""
-    from sim.battle import run_battle
-    from sim.rules import Rules
+    from sim.engine.battle import run_battle
+    from sim.engine.rules import Rules
     rules = rules or Rules()
     result = run_battle(bots, rules, seed=seed, record=True)
     return replay_from_battle(result, bots, waves=waves, virtual_waves=virtual_waves)
@@ -468,7 +468,7 @@ def record_replay(bots, rules=None, seed=0, waves=True, virtual_waves=False):
 def replay_from_battle(result, bots, waves=True, virtual_waves=False):
     """Build a Replay from a BattleResult played with record=True; `bots` are the specs it was given.
 
-    waves: add the gun-wave section (1v1 battles; sim.waves.gun_waves on the recorded trace) with the
+    waves: add the gun-wave section (1v1 battles; sim.waves.tracking.gun_waves on the recorded trace) with the
     waves of real bullets, and with virtual_waves also one wave per shooter and turn without a bullet
     (about 14x more rows: ~0.7 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
     goes in."""
@@ -521,8 +521,8 @@ def replay_from_battle(result, bots, waves=True, virtual_waves=False):
 
 
 def _wave_table(result, round_turns, virtual):
-    """The waves section from sim.waves.gun_waves, holding exactly the values the file stores."""
-    from sim.waves import gun_waves, TraceError
+    """The waves section from sim.waves.tracking.gun_waves, holding exactly the values the file stores."""
+    from sim.waves.tracking import gun_waves, TraceError
     try:
         g = gun_waves(result)["columns"]
     except TraceError:
@@ -616,9 +616,9 @@ def _dequantize(name, q):
 
 def _scan_flags(cols, state, round_start, n):
     """Bit 0: the radar swept this turn (Robocode scans when any part of the robot moved);
-    bit j+1: the sweep touched robot j's box (sim.geometry.scan_hits_box, as the engine tests it)."""
-    from sim.geometry import scan_hits_box
-    from sim.constants import RADAR_SCAN_RADIUS
+    bit j+1: the sweep touched robot j's box (sim.engine.geometry.scan_hits_box, as the engine tests it)."""
+    from sim.engine.geometry import scan_hits_box
+    from sim.engine.constants import RADAR_SCAN_RADIUS
     frames = state.shape[0]
     dtype = np.uint8 if n <= 7 else np.uint16 if n <= 15 else np.uint32 if n <= 31 else np.uint64
     flags = np.zeros((frames, n), dtype=np.uint64)
@@ -743,7 +743,7 @@ def default_replay_path(bots, seed, directory="replays"):
 
 def verify_replay(replay: Replay):
     """Re-simulate a replay from its metadata; returns (same, reason)."""
-    from sim.battle import run_battle
+    from sim.engine.battle import run_battle
     result = run_battle(replay.bots, replay.rules, seed=replay.seed, record=True)
     waves = replay.meta["sections"].get("waves")
     again = replay_from_battle(result, replay.bots, waves=waves is not None,
@@ -1117,8 +1117,8 @@ LEARNING_ROUNDS = 3
 
 def write_example(root=None):
     """Record the example replays into sim/data/ and replays/ of a source tree; returns the paths."""
-    from sim.rules import Rules
-    root = Path(root) if root else Path(__file__).resolve().parent.parent
+    from sim.engine.rules import Rules
+    root = Path(root) if root else Path(__file__).resolve().parents[2]
     rp = record_replay(list(EXAMPLE_BOTS), Rules(rounds=EXAMPLE_ROUNDS), seed=EXAMPLE_SEED)
     lp = record_replay(list(LEARNING_BOTS), Rules(rounds=LEARNING_ROUNDS), seed=EXAMPLE_SEED)
     return [save_replay(root / "sim" / "data" / "example.gfr", rp), save_replay(root / "replays" / "example.gfr", rp),
@@ -1128,7 +1128,7 @@ def write_example(root=None):
 if __name__ == "__main__":
     import sys
     if sys.argv[1:] != ["--example"]:
-        print("usage: python -m sim.replay --example   (re-record the shipped example replay)", file=sys.stderr)
+        print("usage: python -m sim.io.replay --example   (re-record the shipped example replay)", file=sys.stderr)
         sys.exit(2)
     for p in write_example():
         print(p, os.path.getsize(p), "bytes")

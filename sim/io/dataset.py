@@ -9,10 +9,10 @@ rounds, turns, rows and statistics) and the row count and dtype of every column.
 
 Tables (full column lists in GUN_SCHEMA, ENEMY_SCHEMA, PARTS_SCHEMA below):
 
-* ``gun`` -- one row per wave (sim/waves.py): battle id, seed, round, turn,
+* ``gun`` -- one row per wave (sim/waves/tracking.py): battle id, seed, round, turn,
   shooter, target, real_bullet, hit, the precise intersection [gf_lo, gf_hi],
   gf_center, gf_fired (NaN for virtual waves), the MEA values and the features
-  of sim/features.py.
+  of sim/waves/features.py.
 * ``enemy`` -- one row per enemy wave a robot detected from the other's energy
   drops (the surfer's view), with truth columns and gf_hit labels.
 * ``parts`` -- the exact hit set of the (few) gun waves whose set is not one
@@ -35,7 +35,7 @@ import zipfile
 
 import numpy as np
 
-from .features import FEATURES
+from sim.waves.features import FEATURES
 
 FORMAT = "gfsim-waves"
 SCHEMA_VERSION = 1
@@ -466,7 +466,7 @@ def iter_chunks(path, table="gun", rows=65536, columns=None):
 
 def battle_tables(result, battle_id, specs=None, virtual_power=2.0):
     """(tables, battle meta entry) for one recorded battle, in the dataset schema."""
-    from . import waves as W
+    from sim.waves import tracking as W
     w = W.battle_waves(result, specs=specs, virtual_power=virtual_power)
     g = w["gun"]["columns"]
     e = w["enemy"]["columns"]
@@ -513,7 +513,7 @@ def base_meta(rules, specs, virtual_power=2.0):
         "bots": bots,
         "virtual_power": float(virtual_power),
         "conventions": "GF = offset * lateral direction / asin(8/v_b), not clipped; waves fired in turn t leave "
-                       "from the shooter's position at the end of t-1 (see sim/gf.py, docs/features.md)",
+                       "from the shooter's position at the end of t-1 (see sim/waves/gf.py, docs/features.md)",
         "battles": [],
     }
 
@@ -524,7 +524,7 @@ def write_battle_dataset(result, path, specs=None, battle_id=0, virtual_power=2.
     `specs` are the two bot specs (strings or BotSpec); by default they are read back from the result's
     names. Returns the file's metadata (dict).
     """
-    from . import waves as W
+    from sim.waves import tracking as W
     if result.robots_trace is None:
         raise DatasetError("the battle was not recorded: play it with run_battle(..., record=True)")
     specs = list(specs) if specs is not None else W.bot_specs(result)

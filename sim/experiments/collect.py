@@ -3,7 +3,7 @@
     gfsim collect BOT_A BOT_B --rounds N --seeds 1..10 --out DATA.npz [--stream] [--json]
 
 One battle per seed (BOT_A is robot 0). Every battle is recorded, turned into
-waves (sim/waves.py) and appended to the dataset (sim/dataset.py), which is
+waves (sim/waves/tracking.py) and appended to the dataset (sim/io/dataset.py), which is
 written atomically at the end: on any error nothing is left at --out. With
 --stream the tables are spilled to disk every --chunk-size rows, so memory
 stays bounded by one battle's trace whatever the number of battles.
@@ -15,8 +15,8 @@ import os
 import sys
 import time
 
-from .rules import rules_from_args
-from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
+from sim.engine.rules import rules_from_args
+from sim.cli.args import add_progress_flags, positive_int as _positive_int, seed_list
 
 EXIT_BAD_INPUT = 2
 MAX_SEEDS = 1_000_000
@@ -95,9 +95,9 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
     `out` is only created when everything succeeded.
     """
     from bots.registry import parse_bot
-    from .battle import run_battle
-    from .dataset import DatasetWriter, base_meta, battle_tables, TABLES
-    from .rules import Rules
+    from sim.engine.battle import run_battle
+    from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
+    from sim.engine.rules import Rules
     rules = rules or Rules()
     specs = [parse_bot(bot_a), parse_bot(bot_b)]
     seeds = list(seeds)
@@ -169,7 +169,7 @@ def main(argv=None):
         print("gfsim collect: interrupted (nothing written)", file=sys.stderr)
         return 130
     except Exception as e:   # DatasetError, OSError (disk full, ...): one line, nothing written
-        from .dataset import DatasetError
+        from sim.io.dataset import DatasetError
         if isinstance(e, (DatasetError, OSError)):
             print(f"gfsim collect: error: {e}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -13,8 +13,8 @@ from numba import njit, types
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
-from . import jmath
-from .constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
+from sim.engine import jmath
+from sim.engine.constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
 
 TWO_PI = 2.0 * math.pi
 HALF_PI = math.pi / 2.0

@@ -7,7 +7,7 @@ tables of columns (plain numpy arrays):
   robot (the target), real when a bullet was fired that turn and virtual
   otherwise. A wave "fired in turn t" starts at the shooter's position at the
   end of turn t-1 with bearing to the target as it was then, exactly like a
-  Robocode bullet (sim/gf.py explains the timing). It is followed over the
+  Robocode bullet (sim/waves/gf.py explains the timing). It is followed over the
   target's recorded box positions until its front has passed the whole box
   and labelled with the precise intersection [gf_lo, gf_hi] (the hull of the
   exact set of guess factors that would have hit), the GF of the target's
@@ -32,13 +32,13 @@ import math
 import numpy as np
 from numba import njit
 
-from .constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
+from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
                         RADAR_SCAN_RADIUS)
-from .gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
-from .gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
+from sim.waves.gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
+from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
                  MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at)
-from .geometry import scan_hits_box
-from .physics import cool_turns
+from sim.engine.geometry import scan_hits_box
+from sim.engine.physics import cool_turns
 
 NB = dict(cache=True, error_model="numpy")
 HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
@@ -777,7 +777,7 @@ def _initial_power(bul, default):
 def _columns(pr, int_names, out_i, float_names, out_f, feat, nrow):
     """A kernel's output rows as named columns: its own int and float columns (round indices mapped to
     round ids), then the features the table does not already have ("turn", and for the surfer "power")."""
-    from .features import FEATURE_NAMES
+    from sim.waves.features import FEATURE_NAMES
     cols = {}
     for k, name in enumerate(int_names):
         cols[name] = out_i[k, :nrow]

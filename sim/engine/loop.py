@@ -15,7 +15,7 @@ runs on borrowed views of every array (``geometry.borrowed``: no meminfo, so
 each incref/decref is a null test that LLVM folds away). The only calls left in
 the turn loop are into bot code, which gets borrowed views too, so that its own
 calls do no atomic refcounting either. sin/cos of a heading that has not
-changed are reused (engine-private columns after sim.constants' layout:
+changed are reused (engine-private columns after sim.engine.constants' layout:
 B_STEP_*, physics.R_MOVE_*/R_SCAN_*), and the scan and bullet hit tests first
 reject, by a wide margin, what cannot be hit (geometry._sweep_clear_of_box,
 BULLET_FAR2). None of this changes a floating-point result or the order of
@@ -27,14 +27,14 @@ import math
 import numpy as np
 from numba import njit
 
-from .constants import *  # noqa: F401,F403  (column layout: compile-time ints)
-from .geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
+from sim.engine.constants import *  # noqa: F401,F403  (column layout: compile-time ints)
+from sim.engine.geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
                        robot_box_contains, segments_intersect, scan_hits_box_rays, hold)
-from .physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
+from sim.engine.physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
-from . import jrandom
+from sim.engine import jrandom
 from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed, TIER_DISPATCH, TIER_NAMES
-from .variants import variant, not_compiled_in
+from sim.engine.variants import variant, not_compiled_in
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
 # a call to a compiled function increfs and decrefs every array argument with an atomic
@@ -45,7 +45,7 @@ from .variants import variant, not_compiled_in
 HOT = dict(cache=True, error_model="numpy", forceinline=True)
 COLD = dict(cache=True, error_model="numpy", forceinline=False)
 
-# engine-private bullet columns after sim.constants' B_*: a moving bullet's step per turn, computed
+# engine-private bullet columns after sim.engine.constants' B_*: a moving bullet's step per turn, computed
 # once when it is fired (BulletPeer.updateMovement adds velocity * sin/cos(heading) every turn; the
 # same products, so positions are bit-identical, without a sincos per bullet per turn)
 B_STEP_X, B_STEP_Y = N_BUL, N_BUL + 1
@@ -539,7 +539,7 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
                 if k >= 0:
                     ev[i, k, EA_OTHER] = j
                     ev[i, k, EA_ENERGY] = rob[j, R_ENERGY]
-                    # libm atan2/hypot, not Java's fdlibm (sim/jmath.py): a call to it here stops numba from
+                    # libm atan2/hypot, not Java's fdlibm (sim/engine/jmath.py): a call to it here stops numba from
                     # pruning this hot helper's refcounts and halves the engine's speed; they differ in the last
                     # bit for ~15% of arguments (event bearing/distance only)
                     ev[i, k, EA_BEARING] = normal_relative_angle(math.atan2(dx, dy) - rob[i, R_HEADING])
@@ -911,7 +911,7 @@ PLAY_ROUNDS = tuple(play_rounds_nb if fns[1] is bot_think else
                     variant(play_rounds_nb, "_" + name, bot_round_start=fns[0], bot_think=fns[1], bot_round_end=fns[2])
                     for name, fns in zip(TIER_NAMES, TIER_DISPATCH))
 
-# The engine's own helpers and no bot code: sim/prebuild.py compiles this copy to compile them while worker
+# The engine's own helpers and no bot code: sim/engine/prebuild.py compiles this copy to compile them while worker
 # processes compile the bot families, on a cold start.
 ENGINE_ONLY = variant(play_rounds_nb, "_engine_only", bot_round_start=not_compiled_in, bot_think=not_compiled_in,
                       bot_round_end=not_compiled_in)

@@ -3,7 +3,7 @@ from dataclasses import dataclass, asdict
 
 import numpy as np
 
-from .constants import N_RULES, RU_WIDTH, RU_HEIGHT, RU_COOLING, RU_INACTIVITY, RU_ROUNDS, RU_MAX_TURNS
+from sim.engine.constants import N_RULES, RU_WIDTH, RU_HEIGHT, RU_COOLING, RU_INACTIVITY, RU_ROUNDS, RU_MAX_TURNS
 
 
 class RulesError(ValueError):

@@ -56,9 +56,9 @@ import time
 
 import numpy as np
 
-from .rules import rules_from_args
-from .argtypes import add_progress_flags, positive_int as _positive_int, seed_list
-from .atomic import write_atomic
+from sim.engine.rules import rules_from_args
+from sim.cli.args import add_progress_flags, positive_int as _positive_int, seed_list
+from sim.io.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
 CONFIDENCE = 0.95
@@ -245,9 +245,9 @@ def resolve(guns=None, movements=None, gun_params=None):
 
 def play_battle(shooter, mover, seed, rules):
     """One season: the battle shooter (robot 0) vs mover (robot 1). Returns plain numbers (picklable)."""
-    from .battle import run_battle
-    from .constants import S_BULLET_DMG
-    from .rules import Rules
+    from sim.engine.battle import run_battle
+    from sim.engine.constants import S_BULLET_DMG
+    from sim.engine.rules import Rules
     if isinstance(rules, dict):
         rules = Rules(**rules)
     res = run_battle([shooter, mover], rules, seed=int(seed))
@@ -263,7 +263,7 @@ def _play_task(task):
 
 
 def _pool_init(bots):
-    from .battle import warm_up
+    from sim.engine.battle import warm_up
     warm_up(bots)
 
 
@@ -288,7 +288,7 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
     jobs == 1: in this process. jobs > 1: a process pool (forked after compiling, where the platform
     forks). scheduler: a Dask distributed scheduler address. `progress(done)` after each battle.
     """
-    from .battle import warm_up
+    from sim.engine.battle import warm_up
     work = [(s, m, seed, rules.as_dict()) for s, m, seed in tasks]
     results = [None] * len(work)
     done = 0
@@ -349,7 +349,7 @@ def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1
     `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
     `resolved`: an already resolved (gun_list, movement_list, skipped) from `resolve`.
     """
-    from .rules import Rules
+    from sim.engine.rules import Rules
     rules = rules or Rules()
     seeds = [int(s) for s in seeds]
     if not seeds:

@@ -10,17 +10,17 @@ normalises its KNN features.
 The per-turn history counters (move direction, turns since a direction change,
 a deceleration, a velocity change) are computed once per robot and round by
 ``history_counters`` so that a wave's features cost O(1). The compiled kernels
-(``wave_features``, ``history_counters``) are in sim/gf.py, re-exported here.
+(``wave_features``, ``history_counters``) are in sim/waves/gf.py, re-exported here.
 """
 import math
 
 import numpy as np
 
-# the compiled kernel and the column indices live in sim/gf.py (usable by bots; see there)
-from .gf import (FEATURE_NAMES, N_FEAT, N_COUNTERS, STICK, TIMER_CAP, VIRTUALITY_CAP,  # noqa: F401
+# the compiled kernel and the column indices live in sim/waves/gf.py (usable by bots; see there)
+from sim.waves.gf import (FEATURE_NAMES, N_FEAT, N_COUNTERS, STICK, TIMER_CAP, VIRTUALITY_CAP,  # noqa: F401
                  history_counters, wave_features, wall_distance)
 # column indices of the feature block and of the history counters
-from .gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
+from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
                  F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR, F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME,
                  F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD, F_WALL_REVERSE,
                  F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
@@ -64,14 +64,14 @@ FEATURES = (
                    "when the shooter fires none that round)", "[0, 100]"),
     ("virtuality_gun", "BeepBoop's causal form: 0 for a real wave, else min(turns until the gun is cool, turns since "
                        "the shooter's last real bullet or the round start)", "[0, ~30]"),
-    ("power", "bullet power of the wave (virtual waves: the shooter's last real power, see sim/waves.py)",
+    ("power", "bullet power of the wave (virtual waves: the shooter's last real power, see sim/waves/tracking.py)",
      "[0.1, 3]"),
     ("shots_fired", "real bullets the shooter fired earlier in the battle", "[0, ...]"),
     ("turn", "fire turn t (turns since the round started)", "[1, round length]"),
     ("energy", "target's energy", "[0, ~200]"),
     ("shooter_energy", "shooter's energy", "[0, ~200]"),
 )
-assert tuple(f[0] for f in FEATURES) == FEATURE_NAMES, "sim/gf.py's feature kernel and FEATURES disagree"
+assert tuple(f[0] for f in FEATURES) == FEATURE_NAMES, "sim/waves/gf.py's feature kernel and FEATURES disagree"
 def normalized(columns):
     """BeepBoop-style normalised features (roughly [0, 1]) from a dict of raw feature columns.
 
