@@ -1,29 +1,26 @@
 """The one place the turn loop calls into bot code: dispatch on the bot's kind.
 
-Integer kinds (rather than first-class functions, which numba's on-disk cache
-cannot key) keep one compiled turn loop per *tier* of bot families, so the
-cache serves every matchup. A battle uses the smallest tier that holds its bots
-(registry.BotSpec.tier): sample and scripted robots only, + classic composite
-parts, + the parts that learn (wave guns, surfing). The lower tiers are copies
-of these functions with the left-out callees stubbed (sim/engine/variants.py), so a
-battle of sample robots compiles in a fraction of the time.
+Integer kinds (rather than first-class functions, which numba's on-disk cache cannot key) keep one
+compiled turn loop per *tier* of bot families, so the cache serves every matchup. A battle uses the
+smallest tier that holds its bots (registry.BotSpec.tier): sample and scripted robots only, + the
+composite parts that do not learn, + the parts that learn. bots.registry links these functions with the
+tier's generated composite dispatch (bots/composite.py) and hands them to the engine (sim.engine.loop).
 """
 from numba import njit
 
-from sim.engine.geometry import hold, borrowed  # noqa: F401  (borrowed: the engine lends its arrays to bot code)
+from sim.engine.geometry import hold
+from sim.engine.variants import not_compiled_in
 
-from .api import begin_turn, validate_commands
-from .scripted import scripted_think
-from .composite import (composite_round_start, composite_think, composite_round_end, composite_round_start_classic,
-                        composite_think_classic)
-from sim.engine.variants import variant, not_compiled_in
-from .samples import sample_round_start, sample_think
+from bots.api import begin_turn, validate_commands
+from bots.scripted import scripted_think
+from bots.samples import sample_round_start, sample_think
 
 KIND_SCRIPTED = 0
 KIND_COMPOSITE = 1
 KIND_SAMPLE = 100   # sample k has kind KIND_SAMPLE + k
-TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING = 0, 1, 2
-TIER_NAMES = ("samples", "classic", "learning")
+
+# bots.registry swaps these for a tier's generated functions (sim/engine/variants.py)
+composite_round_start = composite_think = composite_round_end = not_compiled_in
 
 # forceinline=False, explicitly: numba lets a function compiled from inside another inherit the
 # caller's unset flags, and the bot code called from here must be compiled the same way whatever
@@ -61,18 +58,7 @@ def bot_think(kind, params, mem, rng, st, cmd, ev, nev, script):
 
 
 @njit(**NB)
-def bot_round_end(kind, params, mem, rng, won):
+def bot_round_end(kind, params, mem, rng, st, cmd, won):
     if kind == KIND_COMPOSITE:
-        composite_round_end(params, mem, rng, won)
-    hold(params, mem, rng)
-
-
-def _tier(suffix, round_start, think, round_end):
-    swap = dict(composite_round_start=round_start, composite_think=think, composite_round_end=round_end)
-    return tuple(variant(f, suffix, **swap) for f in (bot_round_start, bot_think, bot_round_end))
-
-
-# (bot_round_start, bot_think, bot_round_end) for each tier; sim.engine.loop builds one turn loop per entry
-TIER_DISPATCH = (_tier("_samples", not_compiled_in, not_compiled_in, not_compiled_in),
-                 _tier("_classic", composite_round_start_classic, composite_think_classic, composite_round_end),
-                 (bot_round_start, bot_think, bot_round_end))
+        composite_round_end(params, mem, rng, st, cmd, won)
+    hold(params, mem, rng, st, cmd)

@@ -40,6 +40,8 @@ import numpy as np
 
 from numba import njit
 
+from bots.part import layout
+
 from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, ST_GUN, ST_RADAR,
                            ST_ADVANCED, E_TYPE, E_TIME, E_PRIORITY, E_A, N_EV, EA_BEARING, EA_DISTANCE,
                            EV_SCANNED, EV_HIT_ROBOT, EV_DEATH, EV_WIN, EV_ROUND_ENDED, DEG)
@@ -77,36 +79,39 @@ OP_RESCAN = 6     # rescan(): one execute(), then restore the interruptible flag
 OP_WAIT_TURN = 7  # waitFor(new TurnCompleteCondition(this))
 OP_IDLE = 8       # run() returned: the proxy calls execute() forever
 
-# --- memory layout -------------------------------------------------------------------
-# proxy / static state: survives rounds (the proxy and static fields live for the whole battle)
-M_INTR = 0             # 101 interruptible flags, indexed by priority (EventManager.interruptible)
-M_SAVE = 101           # StandardRobotProxy saveDistanceToGo, saveAngleToTurn, saveGunAngleToTurn, saveRadarAngleToTurn
-M_WAIT_COND = 105      # BasicRobotProxy.waitCondition: 0 none, 1 TurnCompleteCondition
-M_STATIC = 106         # a sample's static fields (8 slots)
-N_STATIC = 8
-# per round (a fresh robot instance and a reset EventManager every round)
-M_STOPPED = 120        # StandardRobotProxy.isStopped
-M_DEPTH = 121          # frames in use
-M_TOP_TYPE = 122       # EventManager.currentTopEvent (kind, time, bearing) for fire assist; -1 = null
-M_TOP_TIME = 123
-M_TOP_BEARING = 124
-M_CUSTOM = 125         # custom event condition registered (the sample decides what it tests)
-M_DEAD = 126           # the robot's thread has ended (DeathException)
-M_QN = 127             # events in the queue
-M_FIELD = 128          # the robot's instance fields (16 slots)
-N_FIELD = 16
-M_TMP = 144            # scratch row for sorting (N_EV slots)
-M_Q = M_TMP + N_EV     # the event queue: QCAP rows of N_EV columns (the engine's event row layout)
-QCAP = 48
-M_FRAMES = M_Q + QCAP * N_EV
-FCAP = 16
-# a frame
-F_TYPE, F_PRIO, F_PC, F_OP, F_OPA, F_OPB = 0, 1, 2, 3, 4, 5
-F_EV = 6               # the handler's event (N_EV columns)
-F_L = F_EV + N_EV      # locals
-N_LOCAL = 8
-FW = F_L + N_LOCAL
-VM_MEM_SIZE = M_FRAMES + FCAP * FW
+# --- memory layout, declared by name and size (bots/part.py layout) ------------------------------
+N_STATIC = 8        # a sample's static fields
+N_FIELD = 16        # the robot's instance fields
+QCAP = 48           # event queue rows
+FCAP = 16           # frames
+N_LOCAL = 8         # locals per frame
+FRAME = layout("Frame", type=1, prio=1, pc=1, op=1, opa=1, opb=1,
+               ev=N_EV,          # the handler's event (N_EV columns)
+               locals=N_LOCAL)
+F_TYPE, F_PRIO, F_PC, F_OP, F_OPA, F_OPB, F_EV, F_L = FRAME[:-1]
+FW = FRAME.size
+VM = layout(
+    "SampleRobotMemory",
+    # proxy / static state: survives rounds (the proxy and static fields live for the whole battle)
+    intr=101,       # interruptible flags, indexed by priority (EventManager.interruptible)
+    save=4,         # StandardRobotProxy saveDistanceToGo, saveAngleToTurn, saveGunAngleToTurn, saveRadarAngleToTurn
+    wait_cond=1,    # BasicRobotProxy.waitCondition: 0 none, 1 TurnCompleteCondition
+    static=N_STATIC,
+    # per round (a fresh robot instance and a reset EventManager every round): from `stopped` on
+    stopped=1,      # StandardRobotProxy.isStopped
+    depth=1,        # frames in use
+    top_type=1, top_time=1, top_bearing=1,   # EventManager.currentTopEvent (kind, time, bearing); type -1 = null
+    custom=1,       # custom event condition registered (the sample decides what it tests)
+    dead=1,         # the robot's thread has ended (DeathException)
+    qn=1,           # events in the queue
+    field=N_FIELD,
+    tmp=N_EV,       # scratch row for sorting
+    q=QCAP * N_EV,  # the event queue: QCAP rows of N_EV columns (the engine's event row layout)
+    frames=FCAP * FW,
+)
+(M_INTR, M_SAVE, M_WAIT_COND, M_STATIC, M_STOPPED, M_DEPTH, M_TOP_TYPE, M_TOP_TIME, M_TOP_BEARING, M_CUSTOM, M_DEAD,
+ M_QN, M_FIELD, M_TMP, M_Q, M_FRAMES) = VM[:-1]
+VM_MEM_SIZE = VM.size
 
 
 # --- event queue -----------------------------------------------------------------------

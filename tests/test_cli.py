@@ -107,6 +107,6 @@ def test_record_and_dataset_files(capsys, tmp_path):
 
 @pytest.mark.parametrize("cmd", ["battle", "bots", "scenario", "conform", "collect", "train", "replay", "loss-demo"])
 def test_help_for_every_command(cmd):
-    p = subprocess.run([sys.executable, "-m", "sim.cli.main", cmd, "--help"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([sys.executable, "-m", "sim.cli", cmd, "--help"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "usage" in p.stdout.lower()

@@ -1,4 +1,4 @@
-"""Robocode's own test-suite scenarios and the rules of ROBOCODE_RULES.md, with their exact numbers."""
+"""Robocode's own test-suite scenarios and the rules of docs/robocode-rules.md, with their exact numbers."""
 import math
 
 import numpy as np

@@ -385,7 +385,7 @@ def test_stick_turns_is_the_smaller_stick_rotation_both_ways(x, y, h):
 
 
 def test_turn_hull_matches_sampled_box_points():
-    """DESIGN.md's recipe, checked by sampling: the bearings of many points of the box boundary that lie in
+    """docs/architecture.md's recipe, checked by sampling: the bearings of many points of the box boundary that lie in
     the annulus [r1, r2] span the same hull as turn_hit_set (open field; the hull is exact where the set is
     one piece)."""
     rng = np.random.default_rng(11)

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from bots import layout
-from bots.composite import COMPONENTS
-from bots.guns import gun_power, kill_power, predict, GUN_LINEAR, GUN_CIRCULAR, GUN_HEADON
-from bots.movement import wall_smooth, in_field
-from bots.radar import (enemy_round_start, enemy_update, N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME,
+from bots.guns.aiming import gun_power, kill_power, predict, AIM_LINEAR as GUN_LINEAR, AIM_CIRCULAR as GUN_CIRCULAR, \
+    AIM_HEADON as GUN_HEADON
+from bots.movements.steering import wall_smooth, in_field
+from bots.registry import builtin_parts
+from bots.enemy import (enemy_round_start, enemy_update, N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME,
                         EN_TURN_RATE, EN_HEADING, EN_VEL, EN_ENERGY, EN_LAT_DIR)
 from bots.registry import parse_bot, BotSpecError
 from sim.engine.battle import run_battle
@@ -63,15 +64,16 @@ def scan_fraction(trace, me, other):
 # --- the part catalogue and the parser -------------------------------------------------
 
 def test_components_respect_the_layout():
-    limits = {"radar": layout.N_RADAR_PARAMS, "gun": layout.N_GUN_PARAMS, "movement": layout.N_MOVE_PARAMS}
-    names = [c.name for c in COMPONENTS]
+    limits = layout.MAX_PARAMS
+    entries = list(builtin_parts().values())
+    names = [e.part.name for e in entries]
     assert len(names) == len(set(names))
     for cat in limits:
-        kinds = [c.kind for c in COMPONENTS if c.category == cat]
-        assert kinds and len(kinds) == len(set(kinds)), cat
-    for c in COMPONENTS:
-        assert c.category in limits and c.doc
-        assert len(c.params) <= limits[c.category], c.name
+        kinds = [e.kind for e in entries if e.part.role == cat]
+        assert kinds == list(range(len(kinds))), cat     # kinds are positions among the role's parts
+    for c in (e.part for e in entries):
+        assert c.role in limits and c.doc
+        assert len(c.params) <= limits[c.role], c.name
         for p in c.params:
             assert p.doc, (c.name, p.name)
             if p.kind == "path":
@@ -80,13 +82,13 @@ def test_components_respect_the_layout():
                 assert p.kind == "number" and p.lo <= p.default <= p.hi, (c.name, p.name)
     assert {"lock", "spin", "headon", "linear", "circular", "none", "still", "stopgo", "orbit", "gf", "knn",
             "learned", "virtual", "surf"} <= set(names)
-    assert N_EN <= layout.M_ENEMY_END - layout.M_ENEMY <= layout.M_TELE < layout.M_PARTS
+    assert N_EN == layout.M.tele - layout.M.enemy and layout.M.tele < layout.M_PARTS
 
 
 def test_parser_defaults_and_canonical_names():
     b = parse_bot("circular:power=2.5+orbit:distance=300")
     assert b.name == "lock+circular:power=2.5+orbit:distance=300"
-    assert b.params[layout.P_GUN] == 2.5
+    assert b.params[layout.P.gun] == 2.5
     assert b.mem_size > layout.M_PARTS
     assert parse_bot("lock").name == "lock+headon+still"
 
@@ -184,7 +186,7 @@ def test_gun_fires_when_cool_within_the_escape_angle():
 
 
 def test_energy_rule_never_disables_and_saves_power():
-    p = np.zeros(layout.N_GUN_PARAMS)
+    p = np.zeros(layout.MAX_PARAMS['gun'])
     p[:6] = (3.0, 1.0, 20.0, 0.1, 1.0, 10.0)
     assert gun_power(p, 100.0, 100.0) == 3.0
     assert gun_power(p, 10.0, 100.0) == pytest.approx(1.5)          # half the low-energy threshold

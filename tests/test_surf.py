@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from bots import surf as S
+from bots.movements import surf as S
 from bots import layout
 from bots.registry import parse_bot, scripted_bot
 from bots.scripted import N_SCRIPT, SCRIPT_FIELDS
@@ -28,7 +28,7 @@ AHEAD, TURN_RIGHT, MAX_VEL = (SCRIPT_FIELDS.index(f) for f in ("ahead", "turn_ri
 
 def surf_params(spec="lock+none+surf"):
     b = parse_bot(spec)
-    return b.params[layout.P_MOVE:layout.P_MOVE + layout.N_MOVE_PARAMS].copy()
+    return b.params[layout.P.movement:layout.P.movement + layout.MAX_PARAMS["movement"]].copy()
 
 
 def play_with_memory(bots, rules, seed):
@@ -38,7 +38,7 @@ def play_with_memory(bots, rules, seed):
 
 
 def surf_memory(mem, i, spec):
-    return mem[i, int(parse_bot(spec).params[layout.P_MOVE_MEM]):]
+    return mem[i, int(parse_bot(spec).params[layout.P.movement_mem]):]
 
 
 def hit_rate(res, i):
@@ -339,7 +339,7 @@ def test_virtual_wave_is_labelled_like_a_real_wave_fired_that_turn(seed):
     """A virtual wave of turn tf and a detected bullet of turn tf (same source, power) are the same wave record
     and leave the same visit buffers once they have passed us; the label is our centre's GF as the front
     reaches it, inside the precise GF range of our box (sim.waves.gf.track_wave_sc over the same path)."""
-    from bots.radar import N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME
+    from bots.enemy import N_EN, EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME
     from sim.waves.gf import track_wave_sc, new_work
     rng = np.random.default_rng(seed)
     p = surf_params("lock+none+surf:flat_virtual=1")

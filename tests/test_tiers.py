@@ -1,12 +1,13 @@
-"""One compiled turn loop per tier of bot families (bots.dispatch): each battle uses the smallest one, and
-every tier plays a battle exactly as the full loop does."""
+"""Compile tiers derived from the part declarations: each battle uses the smallest turn loop that holds its
+bots, every tier plays a battle exactly as the full loop does, and a cold compile's parallel groups compile
+each part with the signature the loop calls it with."""
 import pytest
-from numba import njit
+from numba import njit, typeof
 
 import sim.engine.battle as battle_mod
-from bots.dispatch import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING
-from bots.registry import parse_bot, scripted_bot
-from sim.engine.loop import PLAY_ROUNDS, play_rounds_nb
+from bots import registry as R
+from bots.registry import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING, parse_bot, scripted_bot
+from sim.engine.loop import play_rounds_nb
 from sim.engine.rules import Rules
 from sim.engine.variants import variant
 
@@ -25,9 +26,27 @@ def test_scripted_bots_use_the_samples_loop():
     assert scripted_bot().tier == TIER_SAMPLES
 
 
-def test_the_full_loop_is_the_learning_tier():
-    assert PLAY_ROUNDS[TIER_LEARNING] is play_rounds_nb
-    assert len({id(f) for f in PLAY_ROUNDS}) == 3
+def test_tiers_are_derived_from_what_each_part_declares():
+    entries = R.builtin_parts().values()
+    for tier, wanted in ((TIER_CLASSIC, [e for e in entries if not e.part.learns]), (TIER_LEARNING, list(entries))):
+        got = sorted(m for role in R.tier_parts(tier).values() for _, m in role)
+        assert got == sorted(e.module for e in wanted)
+    assert R.tier_parts(TIER_SAMPLES) == {"radar": [], "gun": [], "movement": []}
+    families = R.learning_families()
+    assert sorted(p.name for ps in families.values() for p in ps) == sorted(e.part.name for e in entries
+                                                                           if e.part.learns)
+
+
+def test_the_generated_dispatch_routes_every_part_of_its_tier():
+    from bots.composite import dispatch_source
+    src = dispatch_source("classic", R.tier_parts(TIER_CLASSIC), True)
+    compile(src, "<dispatch>", "exec")
+    for e in R.builtin_parts().values():
+        if not e.part.learns:
+            assert f"from {e.module} import PART as {e.part.role}_{e.kind}" in src
+        else:
+            assert e.module not in src
+    assert src.count("k == PLUGIN") == 9 and src.count("raise RuntimeError(LEFT_OUT)") == 9
 
 
 def _trace(res):
@@ -45,16 +64,14 @@ def test_a_lower_tier_plays_exactly_as_the_full_loop(monkeypatch, bots, tier):
     rules = Rules(rounds=3)
     used = []
 
-    def spy(loop):
-        def play(*args):
-            used.append(loop)
-            return loop(*args)
-        return play
+    def spy(t):
+        used.append(t)
+        return R.play_rounds(t)
 
-    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", tuple(spy(f) for f in PLAY_ROUNDS))
+    monkeypatch.setattr(battle_mod, "tier_loop", spy)
     own = battle_mod.run_battle(bots, rules, seed=11, record=True)
-    assert used and all(f is PLAY_ROUNDS[tier] for f in used)
-    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (play_rounds_nb,) * 3)
+    assert used == [tier]
+    monkeypatch.setattr(battle_mod, "tier_loop", lambda t: R.play_rounds(TIER_LEARNING))
     full = battle_mod.run_battle(bots, rules, seed=11, record=True)
     assert own.total_turns > 500
     assert _trace(own) == _trace(full)
@@ -63,9 +80,9 @@ def test_a_lower_tier_plays_exactly_as_the_full_loop(monkeypatch, bots, tier):
 @pytest.mark.parametrize("spec,tier", [("lock+circular+orbit", TIER_SAMPLES), ("lock+gf+orbit", TIER_CLASSIC),
                                        ("lock+headon+surf", TIER_CLASSIC)])
 def test_a_lower_tier_has_no_code_for_the_families_it_leaves_out(monkeypatch, spec, tier):
-    """Routed to a loop compiled without its family, a bot reaches the stub, which raises: that code is not
+    """Routed to a loop compiled without its family, a bot reaches a branch that raises: that code is not
     in the loop (which is the point: it is not compiled for battles that do not need it)."""
-    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (PLAY_ROUNDS[tier],) * 3)
+    monkeypatch.setattr(battle_mod, "tier_loop", lambda t: R.play_rounds(tier))
     with pytest.raises(RuntimeError, match="leaves out"):
         battle_mod.run_battle([spec, "sample.SittingDuck"], Rules(rounds=1), seed=1, max_turns=5)
 
@@ -103,11 +120,13 @@ def _loop_args(monkeypatch, bots):
     """The arguments run_battle hands a turn loop."""
     seen = {}
 
-    def spy(*args):
-        seen["args"] = args
-        return play_rounds_nb(*args)
+    def spy_for(tier):
+        def spy(*args):
+            seen["args"] = args
+            return R.play_rounds(tier)(*args)
+        return spy
 
-    monkeypatch.setattr(battle_mod, "PLAY_ROUNDS", (spy,) * 3)
+    monkeypatch.setattr(battle_mod, "tier_loop", spy_for)
     battle_mod.run_battle(bots, Rules(rounds=1), seed=1, max_turns=2)
     return seen["args"]
 
@@ -118,55 +137,71 @@ def _sigs(dispatcher):
 
 def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_with(monkeypatch):
     """A worker that compiled a part with another signature would leave the loop to compile it again (and
-    waste the worker): type the loop and the composite dispatch afresh (uncached copies, so they type their
-    callees again) and compare what they call with prebuild's table."""
-    import bots.composite as C
-    import bots.samples as SA
-    import bots.scripted as SC
-    import bots.surf as S
-    import bots.waveguns as W
-    from bots.dispatch import bot_round_start
-    from numba import typeof
+    waste the worker): type a fresh, uncached copy of the learning loop and compare what it calls with
+    prebuild's groups."""
     from sim.engine import prebuild as P
     args = _loop_args(monkeypatch, ["lock+learned+surf", "sample.Walls"])
-    variant(play_rounds_nb, "_sigcheck", cache=False).compile(tuple(typeof(a) for a in args))
-    assert _sigs(C.composite_think) == {P.COMPOSITE_SIG}   # bot_think is inlined: typed again with the loop
-    (_, start_sig), (_, think_sig) = P.GROUPS["samples"][0]
-    assert _sigs(bot_round_start) == {start_sig}
-    variant(bot_round_start, "_sigcheck", cache=False).compile(start_sig)   # it may have come from the cache
-    assert _sigs(C.composite_round_start) == {P.COMPOSITE_START_SIG}
-    loop_calls = (_sigs(SA.sample_think), _sigs(SC.scripted_think))
-    variant(P._samples_dispatch(1), "_sigcheck", cache=False).compile(think_sig)
-    assert (_sigs(SA.sample_think), _sigs(SC.scripted_think)) == loop_calls   # nothing new: the same calls
-    variant(C.composite_think, "_sigcheck", cache=False).compile(P.COMPOSITE_SIG)
-    variant(C.composite_round_start, "_sigcheck", cache=False).compile(P.COMPOSITE_START_SIG)
-    for name, part in (("waveguns", W), ("surf", S)):
-        for get, sig in P.GROUPS[name][0]:
-            assert _sigs(get()) == {sig}, get().py_func.__name__
-    for get, sig in P.GROUPS["classic"][0]:
-        assert get().py_func.__code__ is getattr(C, get().py_func.__name__.removesuffix("_classic")).py_func.__code__
+    start, think, end = R.tier_dispatch(TIER_LEARNING)
+    loop = variant(play_rounds_nb, "_sigcheck", cache=False, bot_round_start=start, bot_think=think,
+                   bot_round_end=end)
+    loop.compile(tuple(typeof(a) for a in args))
+    groups = P.groups()
+    (_, start_sig), (_, think_sig) = groups["samples"]
+    # round start and end are calls of their own (perhaps loaded from the cache): type uncached copies too
+    variant(start, "_sigcheck", cache=False).compile(start_sig)
+    variant(end, "_sigcheck", cache=False).compile(start_sig + (P.types.boolean,))
+    mod = R.composite_module(TIER_LEARNING)
+    assert _sigs(mod.composite_think) == {P.COMPOSITE_SIG}   # bot_think is inlined: typed again with the loop
+    assert _sigs(mod.composite_round_start) == {P.COMPOSITE_START_SIG}
+    assert _sigs(mod.composite_round_end) == {P.COMPOSITE_END_SIG}
+    assert _sigs(start) == {start_sig}
+    for fn, sig in ((mod.composite_think, P.COMPOSITE_SIG), (mod.composite_round_start, P.COMPOSITE_START_SIG),
+                    (mod.composite_round_end, P.COMPOSITE_END_SIG)):
+        variant(fn, "_sigcheck", cache=False).compile(sig)   # types the hooks they call, cached or not
+    ctx = (P.context_type(),)
+    for family, parts in R.learning_families().items():
+        assert [sig for _, sig in groups[family]] == [ctx] * len(groups[family])
+        for part in parts:
+            for hook in part.hooks().values():
+                if hook is not None:
+                    assert _sigs(hook) == {ctx}, (family, hook.py_func.__name__)
 
 
 def test_prebuild_plan_puts_every_group_somewhere_once():
     from sim.engine import prebuild as P
-    for tier_groups in P.TIER_GROUPS:
+    times = {"engine": 20.0, "samples": 12.0, "classic": 7.0, "wave guns": 23.0, "surf": 29.0}
+    for tier in (TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING):
+        names = P.tier_groups(tier)
         for workers in (1, 2, 3, 8):
-            children, own = P._plan(tier_groups, workers)
+            children, own, longest = P._plan(names, workers, times)
             assert len(children) == workers
             placed = [g for b in children for g in b] + own
-            assert sorted(placed) == sorted(tier_groups)
-    children, own = P._plan(P.TIER_GROUPS[2], 1)
-    assert children == [["surf", "samples", "classic"]] and own == ["waveguns"]   # longest first, least loaded
+            assert sorted(placed) == sorted(names)
+            assert longest >= max(times[g] for g in names)
+    children, own, longest = P._plan(P.tier_groups(TIER_LEARNING), 1, times)
+    assert children == [["surf", "samples", "classic"]] and own == ["wave guns"]   # longest first, least loaded
+    assert longest == 48.0
 
 
-def test_prebuild_does_nothing_for_a_loop_already_compiled_or_when_turned_off(monkeypatch):
+def test_prebuild_does_nothing_for_a_loop_already_compiled(monkeypatch):
     from sim.engine import prebuild as P
     args = _loop_args(monkeypatch, ["sample.Walls", "sample.SpinBot"])
-    assert P.ensure_compiled(PLAY_ROUNDS[TIER_SAMPLES], TIER_SAMPLES, args) == 0.0
-    fresh = variant(play_rounds_nb, "_never_compiled", cache=False)
+    loop = R.play_rounds(TIER_SAMPLES)
+    loop(*args)
+    said = []
+    assert P.ensure_compiled(loop, TIER_SAMPLES, args, said.append) == 0.0
+    assert said == []
+
+
+def test_a_cold_compile_says_what_it_compiles_and_how_long_it_took_last_time(monkeypatch):
+    from sim.engine import prebuild as P
     monkeypatch.setenv("GFSIM_PARALLEL_COMPILE", "0")
-    assert P.ensure_compiled(fresh, TIER_SAMPLES, args) == 0.0
-    assert not fresh.overloads
+    fresh = njit(cache=False)(lambda x: x + 1.0)   # stands in for a turn loop nobody compiled yet
+    said = []
+    spent = P.ensure_compiled(fresh, TIER_SAMPLES, (1.0,), said.append)
+    assert fresh.overloads and spent > 0.0
+    assert len(said) == 1 and "compiling the samples turn loop (engine, samples)" in said[0]
+    assert P.compile_times()["tier:samples:serial"] == pytest.approx(spent)
 
 
 def test_prebuild_worker_refuses_unknown_groups():
@@ -174,4 +209,4 @@ def test_prebuild_worker_refuses_unknown_groups():
     import sys
     out = subprocess.run([sys.executable, "-m", "sim.engine.prebuild", "lasers"], capture_output=True, text=True)
     assert out.returncode == 2
-    assert "invalid choice: 'lasers'" in out.stderr and "'waveguns'" in out.stderr
+    assert "unknown group 'lasers'" in out.stderr and "wave guns" in out.stderr

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 from scipy.spatial import cKDTree
 
-from bots import layout, waveguns as wg
+from bots import layout
+from bots.guns import wave_kernels as wg
 from bots.registry import parse_bot, BotSpecError
-from bots.wavegun_parts import KNN_FEATURES, _model_block, model_path, DEFAULT_MODEL
+from bots.guns.wave_memory import KNN_FEATURES, _model_block, model_path, DEFAULT_MODEL
 from learning.model import GunModel, load_model, box_argmax
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
@@ -17,7 +18,7 @@ from sim.waves.tracking import battle_waves
 
 
 def _gun_mem(result, spec, robot=0):
-    return result.memory[robot, int(spec.params[layout.P_GUN_MEM]):]
+    return result.memory[robot, int(spec.params[layout.P.gun_mem]):]
 
 
 def _knn_battle(lag):

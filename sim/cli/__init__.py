@@ -1,2 +1,1 @@
-"""The `gfsim` command line: one subcommand per tool, argument types shared in `args`."""
-from sim.cli.main import main  # noqa: F401
+"""The `gfsim` command line: one subcommand per tool (main.py), argument types shared in args.py."""

@@ -55,3 +55,10 @@ def seed_list(text, limit, unit):
             raise ValueError(f"--seeds lists seed {v} twice")
         seen.add(v)
     return seeds
+
+
+def add_parts_flag(parser):
+    """--parts FILE (repeatable): users' plug-in files whose parts bot specs may name (bots/plugins.py)."""
+    parser.add_argument("--parts", action="append", default=[], metavar="FILE",
+                        help="a plug-in file of your own parts (radar, gun, movement) that bot specs may name; "
+                             "repeat for several (docs/writing-a-strategy.md)")

@@ -8,13 +8,25 @@ import json
 import sys
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_progress_flags, positive_int as _positive_int, whole_number as _int
+from sim.cli.args import add_parts_flag, add_progress_flags, positive_int as _positive_int, whole_number as _int
 
 EXIT_BAD_INPUT = 2
 
 
 class CliError(Exception):
     """A user-facing problem: printed as one line, exit code 2."""
+
+
+def load_plugins(paths, error):
+    """Load the plug-in files of --parts (compiling their hooks the first time), or raise `error`."""
+    if not paths:
+        return None
+    from bots.plugins import load_plugin, PluginError
+    say = lambda text: print(f"gfsim: {text}", file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        return [load_plugin(p, progress=say) for p in paths]
+    except PluginError as e:
+        raise error(str(e)) from None
 
 
 def _add_rules_args(p, rounds_default=35):
@@ -41,8 +53,9 @@ def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
     from sim.engine.battle import run_battle, format_table, warm_up
     rules = rules_from_args(args, error=CliError)
+    plugins = load_plugins(args.parts, CliError)
     try:
-        bots = [parse_bot(args.bot_a), parse_bot(args.bot_b)]
+        bots = [parse_bot(args.bot_a, plugins), parse_bot(args.bot_b, plugins)]
     except BotSpecError as e:
         raise CliError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
@@ -68,7 +81,7 @@ def cmd_battle(args):
     if args.dataset:
         from sim.io.dataset import write_battle_dataset
         try:
-            write_battle_dataset(result, args.dataset, specs=[args.bot_a, args.bot_b])
+            write_battle_dataset(result, args.dataset, specs=bots)
         except OSError as e:
             raise CliError(f"{args.dataset}: cannot write dataset ({e.strerror or e})") from None
     if record_path is not None:
@@ -95,13 +108,15 @@ def cmd_battle(args):
 
 def cmd_bots(args):
     from bots.registry import list_bots, DEFAULT_PARTS
-    info = list_bots()
+    info = list_bots(load_plugins(args.parts, CliError))
     if args.json:
         out = {"samples": [dict(name=n, advanced=a, doc=d) for n, a, d in info["samples"]],
-               "parts": [dict(name=c.name, category=c.category, doc=c.doc, default=DEFAULT_PARTS.get(c.category) == c.name,
+               "parts": [dict(name=e.part.name, role=e.part.role, category=e.part.role, doc=e.part.doc,
+                              learns=e.part.learns, plugin=e.plugin.path if e.plugin else None,
+                              default=DEFAULT_PARTS.get(e.part.role) == e.part.name,
                               params=[dict(name=p.name, kind=p.kind, default=p.default, doc=p.doc,
                                            **({} if p.kind == "path" else dict(min=p.lo, max=p.hi)))
-                                      for p in c.params]) for c in info["components"]]}
+                                      for p in e.part.params]) for e in info["parts"]]}
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -111,11 +126,13 @@ def cmd_bots(args):
     print("\nComposite bots: join one radar, gun and movement with '+', e.g. lock+circular:power=2+orbit")
     print("(parts left out default to " + ", ".join(f"{k} {v}" for k, v in DEFAULT_PARTS.items()) + ")")
     cat = None
-    for c in info["components"]:
-        if c.category != cat:
-            cat = c.category
+    for e in info["parts"]:
+        c = e.part
+        if c.role != cat:
+            cat = c.role
             print(f"\n  {cat}:")
-        print(f"    {c.name:<12} {c.doc}")
+        where = f"  [plug-in {e.plugin.path}]" if e.plugin else ""
+        print(f"    {c.name:<12} {c.doc}{where}")
         for p in c.params:
             if p.kind == "path":
                 print(f"        {p.name}=FILE  {p.doc}")
@@ -219,11 +236,13 @@ def build_parser():
                         "write --record=PATH or put it after the bot names")
     b.add_argument("--dataset", metavar="DATA.npz", help="also write every wave's guess factors and features "
                                                          "(the format of `gfsim collect`)")
+    add_parts_flag(b)
     add_progress_flags(b)
     b.set_defaults(func=cmd_battle)
 
     bl = sub.add_parser("bots", help="list sample robots and bot parts with their parameters")
     bl.add_argument("--json", action="store_true", help="machine-readable list")
+    add_parts_flag(bl)
     bl.set_defaults(func=cmd_bots)
 
     sc = sub.add_parser("scenario", help="scripted scenarios")

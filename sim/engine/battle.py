@@ -7,11 +7,11 @@ import numpy as np
 from sim.engine.constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from sim.engine.rules import Rules
-from sim.engine.loop import PLAY_ROUNDS, new_battle_state, N_REC_ROB, N_REC_BUL
+from sim.engine.loop import new_battle_state, N_REC_ROB, N_REC_BUL
 from sim.engine.prebuild import ensure_compiled
 from bots import layout, telemetry
 from bots.dispatch import KIND_COMPOSITE
-from bots.registry import BotSpec, parse_bot
+from bots.registry import BotSpec, parse_bot, play_rounds as tier_loop
 from bots.scripted import N_SCRIPT
 
 TELE_CAPACITY = 4096   # telemetry rows per bot and round (recorded battles); more are counted as dropped
@@ -116,21 +116,26 @@ def warm_up(bots=None):
 
 
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-               record_capacity=None, progress=None, keep_memory=False):
-    """Play a battle. `bots` are BotSpec or spec strings; `setups` (n, 3) fixed starts in
+               record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True):
+    """Play a battle. `bots` are BotSpec or spec strings (`parts`: plug-in files their parts may come
+    from, bots/plugins.py); `compile_progress`: True prints a line on stderr before a cold compile, a
+    callable gets that line, False says nothing; `setups` (n, 3) fixed starts in
     (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
     with the number of rounds finished so far (the battle is played a few rounds at a time);
     `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection."""
     rules = rules or Rules()
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
-    specs = [b if isinstance(b, BotSpec) else parse_bot(b) for b in bots]
+    # a BotSpec with plug-in parts carries the addresses of their compiled hooks, valid only in the process
+    # that loaded them (one pickled to a worker would point anywhere): re-parse it here, from its files
+    specs = [parse_bot(b, parts) if not isinstance(b, BotSpec) else
+             parse_bot(b.name, list(b.plugins)) if b.plugins else b for b in bots]
     n = len(specs)
     if n < 1:
         raise ValueError("a battle needs at least one robot")
     kinds = np.array([s.kind for s in specs], dtype=np.int64)
     tier = max(s.tier for s in specs)
-    play_rounds = PLAY_ROUNDS[tier]
+    play_rounds = tier_loop(tier)
     advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
     params = np.stack([s.params for s in specs])
     if scripts is None:
@@ -150,7 +155,7 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
                 mem[i, off:off + init.size] = init
         for i in tele_bots:
             telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)
-            mem[i, layout.M_TELE] = tele_off
+            mem[i, layout.M.tele] = tele_off
         tele_rows = []
         tele_dropped = 0
         brng = bot_rng_states(seed, n)
@@ -172,7 +177,7 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
             args = (rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"], state["rob"], state["cmd"],
                     state["box"], state["placed"], state["bat"], state["bul"], state["blist"], round_turns,
                     round_scores, round_stats, rec_rob, rec_bul, rec_n, record, r0, r1)
-            ensure_compiled(play_rounds, tier, args)   # a cold start: compile the loop's parts in parallel
+            ensure_compiled(play_rounds, tier, args, compile_progress)   # a cold start: parts in parallel
             t0 = time.perf_counter()
             status |= play_rounds(*args)
             wall += time.perf_counter() - t0

@@ -29,11 +29,10 @@ from numba import njit
 
 from sim.engine.constants import *  # noqa: F401,F403  (column layout: compile-time ints)
 from sim.engine.geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
-                       robot_box_contains, segments_intersect, scan_hits_box_rays, hold)
-from sim.engine.physics import (update_heading, update_gun_heading, update_radar_heading, update_movement,
+                       robot_box_contains, segments_intersect, scan_hits_box_rays, hold, borrowed)
+from sim.engine.physics import (bullet_damage, bullet_speed, update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from sim.engine import jrandom
-from bots.dispatch import bot_round_start, bot_think, bot_round_end, borrowed, TIER_DISPATCH, TIER_NAMES
 from sim.engine.variants import variant, not_compiled_in
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
@@ -61,14 +60,6 @@ BULLET_FAR2 = (10.0 + 26.0 + 1.0) ** 2
 N_REC_ROB = 12
 # recorded bullet columns: round, turn, owner, bullet id, x, y, heading, power, state
 N_REC_BUL = 9
-
-
-@njit(**HOT)
-def bullet_damage(power):
-    d = 4.0 * power
-    if power > 1.0:
-        d += 2.0 * (power - 1.0)
-    return d
 
 
 @njit(inline="always", **HOT)
@@ -198,7 +189,7 @@ def _fire_bullets(rob, cmd, bat, bul, blist, i):
     bul[k, B_FRAME] = 0.0
     bul[k, B_HEADING] = heading
     bul[k, B_POWER] = power
-    v = 20.0 - 3.0 * power
+    v = bullet_speed(power)
     bul[k, B_STEP_X] = v * math.sin(heading)
     bul[k, B_STEP_Y] = v * math.cos(heading)
     bul[k, B_OWNER] = i
@@ -858,7 +849,9 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                             round_scores[rnd, a, c] = sc[a, c]
                         round_stats[rnd, a, 0] = rob[a, R_SHOTS]
                         round_stats[rnd, a, 1] = rob[a, R_HITS]
-                        bot_round_end(kinds[a], b_params[a], b_mem[a], b_brng[a], rob[a, R_WINNER] != 0.0)
+                        _status(rob, rules, bat, a, st)
+                        bot_round_end(kinds[a], b_params[a], b_mem[a], b_brng[a], b_st, b_cmd[a],
+                                      rob[a, R_WINNER] != 0.0)
                 if bat[BT_END_TIMER] > 4.0 * TURNS_DISPLAYED_AFTER_ENDING:
                     for a in range(n):
                         if rob[a, R_HALT] == 0.0:
@@ -905,13 +898,25 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     return status
 
 
-# One turn loop per tier of bot families (bots.dispatch): the same code, linked with only the bot code the
-# tier needs, so a battle compiles (cold) only what it plays. PLAY_ROUNDS[BotSpec.tier] plays a battle.
-PLAY_ROUNDS = tuple(play_rounds_nb if fns[1] is bot_think else
-                    variant(play_rounds_nb, "_" + name, bot_round_start=fns[0], bot_think=fns[1], bot_round_end=fns[2])
-                    for name, fns in zip(TIER_NAMES, TIER_DISPATCH))
+# The engine does not import bot code: it is handed a dispatch, three compiled functions
+#   bot_round_start(kind, params, mem, rng, st, cmd)
+#   bot_think(kind, params, mem, rng, st, cmd, ev, nev, script)     (inline="always": see bots/dispatch.py)
+#   bot_round_end(kind, params, mem, rng, st, cmd, won)
+# and turn_loop() links a copy of play_rounds_nb with them (sim/engine/variants.py). Until then these names
+# stand for no bot code at all.
+bot_round_start = bot_think = bot_round_end = not_compiled_in
+_LOOPS = {}
 
-# The engine's own helpers and no bot code: sim/engine/prebuild.py compiles this copy to compile them while worker
-# processes compile the bot families, on a cold start.
-ENGINE_ONLY = variant(play_rounds_nb, "_engine_only", bot_round_start=not_compiled_in, bot_think=not_compiled_in,
-                      bot_round_end=not_compiled_in)
+
+def turn_loop(name, round_start, think, round_end):
+    """The turn loop linked with one dispatch (`name` keys numba's cache: one name, one dispatch)."""
+    loop = _LOOPS.get(name)
+    if loop is None:
+        loop = _LOOPS[name] = variant(play_rounds_nb, "_" + name, bot_round_start=round_start, bot_think=think,
+                                      bot_round_end=round_end)
+    return loop
+
+
+# The engine's own helpers and no bot code: sim/engine/prebuild.py compiles this copy to compile them while
+# worker processes compile the bot families, on a cold start.
+ENGINE_ONLY = turn_loop("engine_only", not_compiled_in, not_compiled_in, not_compiled_in)

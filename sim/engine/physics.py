@@ -279,3 +279,15 @@ def cool_turns(heat, cooling):
         heat -= cooling
         n += 1
     return n
+
+
+@njit(**NB)
+def bullet_speed(power):
+    """Rules.getBulletSpeed: 20 - 3 * power, pixels per turn."""
+    return 20.0 - 3.0 * power
+
+
+@njit(**NB)
+def bullet_damage(power):
+    """Rules.getBulletDamage: 4 * power, plus 2 * (power - 1) above power 1."""
+    return 4.0 * power + 2.0 * max(power - 1.0, 0.0)

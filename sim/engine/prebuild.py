@@ -28,40 +28,81 @@ U1 = types.uint64[::1]        # a bot's java.util.Random state
 I8 = types.int64
 
 
-def _samples_dispatch(which):
-    from bots.dispatch import TIER_DISPATCH, TIER_SAMPLES
-    return TIER_DISPATCH[TIER_SAMPLES][which]   # (bot_round_start, bot_think, bot_round_end) of the samples tier
-
-
-def _attr(module, name):
-    def get():
-        import importlib
-        return getattr(importlib.import_module(module), name)
-    return get
-
-
-# group -> [(get dispatcher, signature)], with the signatures the turn loops call them with (checked by
-# tests/test_tiers.py against a loop compiled from scratch) and the seconds each takes alone, cold, on this
-# project's machine (waveguns and surf both include sim/waves/gf.py's wave tracking)
 COMPOSITE_SIG = (F1, F1, U1, F1, F1, F2, I8)          # composite_think(params, mem, rng, st, cmd, ev, nev)
 COMPOSITE_START_SIG = (F1, F1, U1, F1, F1)            # composite_round_start(params, mem, rng, st, cmd)
-GROUPS = {
-    "samples": ([(lambda: _samples_dispatch(0), (I8, F1, F1, U1, F1, F1)),
-                 (lambda: _samples_dispatch(1), (I8, F1, F1, U1, F1, F1, F2, I8, F2))], 12.0),
-    "classic": ([(_attr("bots.composite", "composite_think_classic"), COMPOSITE_SIG),
-                 (_attr("bots.composite", "composite_round_start_classic"), COMPOSITE_START_SIG)], 7.0),
-    "waveguns": ([(_attr("bots.waveguns", "wave_gun_think"), (F1, F1, F1, F1, F1, F1)),
-                  (_attr("bots.waveguns", "wave_gun_round_start"), (F1,))], 23.0),
-    "surf": ([(_attr("bots.surf", "move_surf"), (F1, F1, F1, F1, F1, F2, I8, F1)),
-              (_attr("bots.surf", "surf_round_start"), (F1, F1, F1))], 29.0),
-}
-TIER_GROUPS = (("samples",), ("samples", "classic"), ("samples", "classic", "waveguns", "surf"))
-ENGINE_SECONDS = 20.0
+COMPOSITE_END_SIG = (F1, F1, U1, F1, F1, types.boolean)   # composite_round_end(params, mem, rng, st, cmd, won)
+DEFAULT_SECONDS = 15.0   # a group's estimate before it was ever measured on this machine
+
+
+def context_type():
+    """The numba type of the PartContext every hook is called with (bots/part.py)."""
+    import numpy as np
+    from bots.part import PartContext
+    f1 = np.zeros(1)
+    return typeof(PartContext(f1, f1, f1, f1, f1, np.zeros((1, 1)), 0, np.zeros(1, np.uint64), f1, 0))
+
+
+def groups():
+    """group -> [(get dispatcher, signature)], derived from the registry: the sample robots, the composite
+    dispatch of the parts that do not learn, and one group per family of learning parts (its hooks). The
+    signatures are those the turn loops call them with (tests/test_tiers.py checks them)."""
+    from bots import registry as R
+    out = {"samples": [(lambda: R.tier_dispatch(R.TIER_SAMPLES)[0], (I8, F1, F1, U1, F1, F1)),
+                       (lambda: R.tier_dispatch(R.TIER_SAMPLES)[1], (I8, F1, F1, U1, F1, F1, F2, I8, F2))],
+           "classic": [(lambda: R.composite_module(R.TIER_CLASSIC).composite_think, COMPOSITE_SIG),
+                       (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_start, COMPOSITE_START_SIG),
+                       (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_end, COMPOSITE_END_SIG)]}
+    ctx = (context_type(),)
+    for family, parts in R.learning_families().items():
+        out[family] = [((lambda fn=fn: fn), ctx) for part in parts for fn in part.hooks().values() if fn is not None]
+    return out
+
+
+def tier_groups(tier):
+    from bots import registry as R
+    names = ["samples"]
+    if tier >= R.TIER_CLASSIC:
+        names.append("classic")
+    if tier >= R.TIER_LEARNING:
+        names += list(R.learning_families())
+    return names
+
+
+def _times_path():
+    from sim.engine.numba_cache import times_file
+    return times_file()
+
+
+def compile_times():
+    """Seconds each group (and 'engine', and each whole tier) took when last compiled cold on this machine."""
+    import json
+    path = _times_path()
+    try:
+        data = json.loads(path.read_text()) if path else {}
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def _remember(seconds):
+    import json
+    path = _times_path()
+    if path is None:
+        return
+    data = compile_times()
+    data.update(seconds)
+    try:
+        from sim.io.atomic import write_atomic
+        write_atomic(str(path), json.dumps(data, indent=1, sort_keys=True).encode())
+    except OSError:
+        pass
 
 
 def compile_group(name):
-    for get, sig in GROUPS[name][0]:
+    t0 = time.perf_counter()
+    for get, sig in groups()[name]:
         get().compile(sig)
+    _remember({name: time.perf_counter() - t0})
 
 
 def _cpus():
@@ -79,46 +120,71 @@ def _cached_on_disk(dispatcher):
         return False
 
 
-def _plan(groups, workers):
+def _plan(names, workers, times):
     """Longest first onto the least loaded of `workers` worker processes and this one (which starts with
     the engine); returns the groups for each worker and for this process."""
-    loads = [0.0] * workers + [ENGINE_SECONDS]
+    est = lambda g: times.get(g, DEFAULT_SECONDS)  # noqa: E731
+    loads = [0.0] * workers + [est("engine")]
     bins = [[] for _ in loads]
-    for name in sorted(groups, key=lambda g: -GROUPS[g][1]):
+    for name in sorted(names, key=lambda g: -est(g)):
         k = min(range(len(loads)), key=lambda i: loads[i])
         bins[k].append(name)
-        loads[k] += GROUPS[name][1]
-    return bins[:-1], bins[-1]
+        loads[k] += est(name)
+    return bins[:-1], bins[-1], max(loads)
 
 
-def ensure_compiled(loop, tier, args):
-    """Before the first call of `loop` (a tier's turn loop) with `args`: if it would compile from scratch
-    and more than one CPU is free to us, compile its parts in parallel first. Returns the seconds spent."""
-    if getattr(loop, "overloads", True) or _cached_on_disk(loop) or os.environ.get("GFSIM_PARALLEL_COMPILE") == "0":
-        return 0.0   # compiled here already, or in the cache, or not a numba function at all (a wrapper), or off
+def _say(progress, text):
+    if progress is True:
+        print(text, file=sys.stderr, flush=True)
+    elif callable(progress):
+        progress(text)
+
+
+def ensure_compiled(loop, tier, args, progress=True):
+    """Before the first call of `loop` (a tier's turn loop) with `args`: if it would compile from scratch,
+    say so (`progress`: True = a line on stderr, a callable gets the line, False = silent) and, when more
+    than one CPU is free to us, compile its parts in parallel first. Returns the seconds spent."""
+    if getattr(loop, "overloads", True) or _cached_on_disk(loop):
+        return 0.0   # compiled here already, or in the cache, or not a numba function at all (a wrapper)
+    from bots.registry import TIER_NAMES
+    names = tier_groups(tier)
+    times = compile_times()
     cpus = _cpus()
-    if cpus < 2:
-        return 0.0
+    parallel = cpus >= 2 and os.environ.get("GFSIM_PARALLEL_COMPILE") != "0"
+    tier_key = f"tier:{TIER_NAMES[tier]}:{'parallel' if parallel else 'serial'}"
+    if tier_key in times:
+        guess = f"about {times[tier_key]:.0f} s last time"
+    else:
+        serial = sum(times.get(g, DEFAULT_SECONDS) for g in names + ["engine"])
+        guess = f"roughly {(_plan(names, min(cpus - 1, len(names)), times)[2] if parallel else serial):.0f} s"
+    _say(progress, f"gfsim: compiling the {TIER_NAMES[tier]} turn loop ({', '.join(['engine'] + names)}) with "
+                   f"numba on {cpus if parallel else 1} core{'s' if parallel and cpus > 1 else ''}: {guess}; "
+                   "once, then cached")
     t0 = time.perf_counter()
-    groups = TIER_GROUPS[tier]
-    child_groups, own_groups = _plan(groups, min(cpus - 1, len(groups)))
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    procs = [subprocess.Popen([sys.executable, "-m", "sim.engine.prebuild", *names], env=env, cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for names in child_groups if names]
-    try:
-        from sim.engine.loop import ENGINE_ONLY
-        ENGINE_ONLY.compile(tuple(typeof(a) for a in args))
-        for name in own_groups:
-            compile_group(name)
-    finally:
-        for p in procs:
-            try:
-                p.wait(timeout=900)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return time.perf_counter() - t0
+    if parallel:
+        child_groups, own_groups, _ = _plan(names, min(cpus - 1, len(names)), times)
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+        procs = [subprocess.Popen([sys.executable, "-m", "sim.engine.prebuild", *group_names], env=env, cwd=root,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for group_names in child_groups if group_names]
+        try:
+            from sim.engine.loop import ENGINE_ONLY
+            te = time.perf_counter()
+            ENGINE_ONLY.compile(tuple(typeof(a) for a in args))
+            _remember({"engine": time.perf_counter() - te})
+            for name in own_groups:
+                compile_group(name)
+        finally:
+            for p in procs:
+                try:
+                    p.wait(timeout=900)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    loop.compile(tuple(typeof(a) for a in args))
+    spent = time.perf_counter() - t0
+    _remember({tier_key: spent})
+    return spent
 
 
 def main(argv=None):
@@ -126,9 +192,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m sim.engine.prebuild",
                                  description="Compile groups of gfsim's turn-loop parts into numba's cache (the "
                                              "worker side of a parallel cold compile; see sim/engine/prebuild.py).")
-    ap.add_argument("groups", nargs="+", choices=list(GROUPS), help="what to compile")
+    ap.add_argument("groups", nargs="+", help="what to compile (sample robots, classic parts, or a family "
+                    "of learning parts: see groups())")
     args = ap.parse_args(argv)
     import sim  # noqa: F401  (points numba's cache at gfsim's directory)
+    unknown = sorted(set(args.groups) - set(groups()))
+    if unknown:
+        ap.error(f"unknown group {unknown[0]!r} (known: {', '.join(groups())})")
     for name in args.groups:
         compile_group(name)
     return 0

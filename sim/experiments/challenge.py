@@ -130,9 +130,9 @@ def _split_names(text):
     return out
 
 
-def _components(category):
-    from bots.composite import COMPONENTS
-    return {c.name: c for c in COMPONENTS if c.category == category}
+def _components(role):
+    from bots.registry import builtin_parts
+    return {e.part.name: e.part for e in builtin_parts().values() if e.part.role == role}
 
 
 def _kv(text, what):

@@ -16,7 +16,7 @@ import sys
 import time
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_progress_flags, positive_int as _positive_int, seed_list
+from sim.cli.args import add_parts_flag, add_progress_flags, positive_int as _positive_int, seed_list
 
 EXIT_BAD_INPUT = 2
 MAX_SEEDS = 1_000_000
@@ -71,6 +71,7 @@ def build_parser(prog="gfsim collect"):
     p.add_argument("--chunk-size", type=_positive_int, default=262144, metavar="ROWS",
                    help="rows per table kept in memory with --stream (default 262144)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    add_parts_flag(p)
     add_progress_flags(p)
     return p
 
@@ -88,8 +89,10 @@ def _check_out(path):
 
 
 def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=262144, virtual_power=2.0,
-            progress=None):
+            progress=None, parts=None):
     """Play one recorded battle per seed and write the dataset to `out`; returns a summary dict.
+
+    `parts`: plug-in files (paths or loaded bots.plugins.Plugin) the bot specs may name.
 
     `progress(done_rounds)` is called as battles advance. Raises BotSpecError / DatasetError on bad input;
     `out` is only created when everything succeeded.
@@ -99,7 +102,7 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
     from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
     from sim.engine.rules import Rules
     rules = rules or Rules()
-    specs = [parse_bot(bot_a), parse_bot(bot_b)]
+    specs = [parse_bot(bot_a, parts), parse_bot(bot_b, parts)]
     seeds = list(seeds)
     meta = base_meta(rules, specs, virtual_power)
     t0 = time.perf_counter()
@@ -140,9 +143,11 @@ def main(argv=None):
         rules = rules_from_args(args, error=CollectError)
         _check_out(args.out)
         from bots.registry import parse_bot, BotSpecError
+        from sim.cli.main import load_plugins
+        plugins = load_plugins(args.parts, CollectError)
         try:
             for b in (args.bot_a, args.bot_b):
-                parse_bot(b)
+                parse_bot(b, plugins)
         except BotSpecError as e:
             raise CollectError(str(e)) from None
         show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
@@ -156,7 +161,8 @@ def main(argv=None):
                 bar.update(done - bar.n)
         try:
             summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
-                              chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update)
+                              chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
+                              parts=plugins)
         finally:
             if bar is not None:
                 bar.close()

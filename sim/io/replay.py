@@ -96,6 +96,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine import physics
+
 FORMAT = "gfsim-replay"
 FORMAT_VERSION = 1
 SUFFIX = ".gfr"
@@ -154,13 +156,9 @@ class ReplayError(ValueError):
     """A replay file that cannot be used; the message is one line naming the file and the reason."""
 
 
-def bullet_speed(power):
-    return 20.0 - 3.0 * np.asarray(power, dtype=np.float64)
-
-
-def bullet_damage(power):
-    p = np.asarray(power, dtype=np.float64)
-    return 4.0 * p + np.where(p > 1.0, 2.0 * (p - 1.0), 0.0)
+# the engine's formulas (sim/engine/physics.py), element by element over a replay's arrays
+bullet_speed = np.vectorize(physics.bullet_speed.py_func, otypes=[np.float64])
+bullet_damage = np.vectorize(physics.bullet_damage.py_func, otypes=[np.float64])
 
 
 def gfsim_version():

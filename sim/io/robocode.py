@@ -16,7 +16,7 @@ Each run gets a private working directory (a temp dir with ``robots/``, ``battle
 ``config/``): the sample robots are copied in, the Java harness under ``tests/robocode`` is
 compiled once with ``javac -cp robocode.jar`` (cached in the temp dir, keyed by the sources'
 hash), ``config/robocode.properties`` fixes the CPU constant (skipping Robocode's 5-second
-CPU benchmark; see :data:`CPU_CONSTANT_NS`) and the battle is started with DESIGN.md's command
+CPU benchmark; see :data:`CPU_CONSTANT_NS`) and the battle is started with docs/architecture.md's command
 line::
 
     java -Xmx512M --add-opens ... -Djava.awt.headless=true -DNOSECURITY=true -DRANDOMSEED=<seed>
@@ -394,7 +394,7 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
     ``robot_rows``/``bullet_rows`` (the whole battle as a trace) and ``exact_scores``.
     Otherwise ``runner`` picks "api" (default: the control-API runner, which counts turns and
     times the battle inside the JVM; ``repeat`` reruns it in the same JVM) or "cli" (the plain
-    DESIGN.md command line: results and wall time only, no turn counts).
+    docs/architecture.md command line: results and wall time only, no turn counts).
     ``initial_positions``: [(x, y, heading_degrees) or None, ...] or Robocode's own string.
     """
     java, jar = _require_robocode()

@@ -81,7 +81,7 @@ def density_fill(colour):
 
 
 def gf_angle(bearing, lat_dir, mea, gf):
-    """Robocode angle of a guess factor on a wave (DESIGN.md: GF = offset * lateral direction / MEA)."""
+    """Robocode angle of a guess factor on a wave (docs/architecture.md: GF = offset * lateral direction / MEA)."""
     return bearing + np.asarray(gf, dtype=np.float64) * lat_dir * mea
 
 

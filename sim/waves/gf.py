@@ -4,7 +4,7 @@ Plain numba functions over scalars and small arrays, with no dependency on the
 engine's state layout, so that bots can call them online (a learned gun or a
 wave surfer tracking waves from its own scans) exactly as the dataset code does.
 
-Conventions (DESIGN.md, "Guess-factor conventions"):
+Conventions (docs/architecture.md, "Guess-factor conventions"):
 
 * Angles are Robocode's: heading 0 = north (+y), clockwise positive; the
   absolute bearing from S to P is ``atan2(P.x - S.x, P.y - S.y)``.
@@ -15,7 +15,7 @@ Conventions (DESIGN.md, "Guess-factor conventions"):
   shooter (lateral velocity v*sin(heading - bearing) > 0), -1 when
   anticlockwise, and the previous direction when the lateral velocity is 0.
   These kernels do *not* clip: a box edge can lie past GF +-1 (point-blank, or
-  a target that out-drives the classic MEA). ``clip_gf`` applies DESIGN.md's
+  a target that out-drives the classic MEA). ``clip_gf`` applies docs/architecture.md's
   clip to [-1, 1] where wanted.
 
 Wave timing (Robocode's BulletPeer, see sim/engine/loop.py): a wave fired in turn t
@@ -26,7 +26,7 @@ if its end point survived the wall test (x-3 > 0, y-3 > 0, x+3 < W, y+3 < H).
 ``turn_hit_set`` returns, for one such turn, the exact set of bullet headings
 that hit the box in that turn (as trig-free pseudo-angles); ``track_wave``
 unites them over the turns the front crosses the box and returns offsets in
-radians: the "precise intersection" of DESIGN.md. A real bullet hits exactly
+radians: the "precise intersection" of docs/architecture.md. A real bullet hits exactly
 when its heading lies in that union (tests/test_gf.py checks it against a
 brute-force bullet simulation, tests/test_waves.py against the engine).
 
@@ -48,6 +48,7 @@ from numba import njit
 from numba.extending import overload
 
 from sim.engine.geometry import hold, rect_intersects_line
+from sim.engine.physics import bullet_speed  # noqa: F401  (re-exported: the waves' speed)
 
 NB = dict(cache=True, error_model="numpy")
 # Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
@@ -74,11 +75,6 @@ def _at_impl(a, row, k):
     if a.ndim == 1:
         return lambda a, row, k: a[k]
     return lambda a, row, k: a[row, k]
-
-
-@njit(**NB)
-def bullet_speed(power):
-    return 20.0 - 3.0 * power
 
 
 @njit(**NB)

@@ -38,7 +38,7 @@ from sim.waves.gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUA
 from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
                  MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at)
 from sim.engine.geometry import scan_hits_box
-from sim.engine.physics import cool_turns
+from sim.engine.physics import bullet_damage, cool_turns
 
 NB = dict(cache=True, error_model="numpy")
 HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
@@ -489,14 +489,6 @@ def scans_nb(round_start, x, y, heading, gun, radar, state, bx, by, out):
 
 
 @njit(**NB)
-def _damage(power):
-    d = 4.0 * power
-    if power > 1.0:
-        d += 2.0 * (power - 1.0)
-    return d
-
-
-@njit(**NB)
 def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexact, counters, bul, seg, scanned,
                    advanced, width, height, cooling, out_i, out_f, feat, stats):
     """Enemy waves as each robot (the surfer) detects them from the other's energy drops; returns rows.
@@ -553,11 +545,11 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                 kk = int(bul[q, BC_END_TURN])
                 if bul[q, BC_END_STATE] == BS_HIT_VICTIM and 0 <= kk <= T:
                     gain_e[kk] += 3.0 * bul[q, BC_POWER]
-                    dmg_i[kk] += _damage(bul[q, BC_POWER])
+                    dmg_i[kk] += bullet_damage(bul[q, BC_POWER])
             for q in range(pi0, pi1):
                 kk = int(bul[q, BC_END_TURN])
                 if bul[q, BC_END_STATE] == BS_HIT_VICTIM and 0 <= kk <= T:
-                    dmg_e[kk] += _damage(bul[q, BC_POWER])
+                    dmg_e[kk] += bullet_damage(bul[q, BC_POWER])
                     gain_i[kk] += 3.0 * bul[q, BC_POWER]
                 kf = int(bul[q, BC_FIRE])
                 if 0 <= kf <= T:

@@ -1,6 +1,6 @@
-"""The wave guns as composite-bot parts: names, parameters, and their memory layout (Python side).
+"""The wave guns' parameters and memory layout (Python side), shared by gf, knn, learned and virtual.
 
-The compiled gun (bots/waveguns.py) reads its settings and block offsets from
+The compiled gun (bots/guns/wave_kernels.py) reads its settings and block offsets from
 its memory header, which `prepare` writes before a battle; the learned gun's
 model file is read here, once, and copied into the memory as numbers.
 """
@@ -9,14 +9,10 @@ import os
 import numpy as np
 
 from sim.waves.gf import FEATURE_NAMES
-from . import waveguns as wg
-from .guns import _FIRING
-from .parts import Component, Param
+from bots.guns import wave_kernels as wg
+from bots.part import Param
 
-GUN_GF, GUN_KNN, GUN_LEARNED, GUN_VIRTUAL = 4, 5, 6, 7
-WAVE_GUN_KINDS = (GUN_GF, GUN_KNN, GUN_LEARNED, GUN_VIRTUAL)
-
-MODELS_DIR = os.path.join(os.path.dirname(__file__), "models")
+MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
 DEFAULT_MODEL = "learned-orbit.json"   # shipped: trained with `gfsim train` on battles against random orbit
 
 # the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
@@ -34,7 +30,7 @@ KNN_FEATURES = (
 _LAG = Param("lag", 1.0, 0.0, 1.0,
              "1 = learn each wave's label with the features the gun saw when it aimed (one turn before the "
              "bullet's wave leaves: what a query will look like); 0 = with the wave's own features, as the dataset")
-_GF_PARAMS = (
+GF_PARAMS = (
     Param("dist_segs", 3.0, 1.0, 10.0, "distance segments (equal widths over 0..max_distance)"),
     Param("lat_segs", 3.0, 1.0, 10.0, "|lateral velocity| segments (equal widths over 0..8)"),
     Param("accel_segs", 3.0, 1.0, 3.0, "acceleration segments: 1 = none, 2 = slowing / not, 3 = slowing / "
@@ -50,48 +46,24 @@ _GF_PARAMS = (
     Param("max_distance", 900.0, 100.0, 5000.0, "distance covered by the distance segments (px)"),
     _LAG,
 )
-_KNN_PARAMS = (
+KNN_PARAMS = (
     Param("k", 30.0, 1.0, float(wg.MAX_K), "neighbours: k = min(k, max(1, stored / 10))"),
     Param("bandwidth", 0.1, 0.01, 1.0, "Gaussian KDE bandwidth over the neighbours' interval centres (GF units)"),
     Param("max_points", 50000.0, 100.0, 200000.0, "waves stored at most (oldest dropped first)"),
     _LAG,
 )
-_LEARNED_PARAMS = (
+LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
                               "trained on battles against random orbit)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
     _LAG,
 )
-_VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
-    _LEARNED_PARAMS[0], _LAG)
+VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
+    LEARNED_PARAMS[0], _LAG)
 
 
-def _wave_gun(name, kind, doc, params):
-    return Component(name, "gun", kind, doc, _FIRING + params, mem_size=lambda v: _layout(name, v)["size"],
-                     prepare=lambda v: _prepare(name, v))
-
-
-WAVE_GUNS = (
-    _wave_gun("gf", GUN_GF,
-              "Visit-count guess-factor gun: segmented statistics of its own waves' precise-intersection labels "
-              "(distance x |lateral velocity| x acceleration x wall ahead x time since reversal), bin smoothing, "
-              "rolling average; fires at the most visited GF. Learns all battle.", _GF_PARAMS),
-    _wave_gun("knn", GUN_KNN,
-              "k-NN gun (dynamic clustering): stores every wave with fixed feature weights (distance, |lateral "
-              "velocity|, advancing velocity, acceleration, time since reversal, wall escape ratios, distance "
-              "moved in 10 turns), L1 neighbours, Gaussian KDE over their GFs, fires at its argmax.", _KNN_PARAMS),
-    _wave_gun("learned", GUN_LEARNED,
-              "BeepBoop-style learned gun: a `gfsim train` model (per-feature embedding, L1 distance, softmax "
-              "over the k nearest of up to 50,000 stored waves, box kernel over each neighbour's [gf_lo, gf_hi]); "
-              "fires at the density's exact argmax and keeps learning from its own waves.", _LEARNED_PARAMS),
-    _wave_gun("virtual", GUN_VIRTUAL,
-              "Virtual guns: runs the chosen aimers (each with its default settings) on every shot, scores each "
-              "against the wave the bullet rides, and fires the one with the best virtual hit rate so far.",
-              _VIRTUAL_PARAMS),
-)
-
-_GF_DEFAULTS = {p.name: p.default for p in _GF_PARAMS}
-_KNN_DEFAULTS = {p.name: p.default for p in _KNN_PARAMS}
+_GF_DEFAULTS = {p.name: p.default for p in GF_PARAMS}
+_KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
 
 
 def model_path(value):
@@ -180,7 +152,12 @@ def _model_block(features, lo, hi, a, b, c, *, scale, max_nb, min_nb, divider, c
     return blk
 
 
-def _prepare(gun, v):
+def memory_size(gun, v):
+    """float64 slots the wave gun `gun` needs with parameter values `v`."""
+    return _layout(gun, v)["size"]
+
+
+def prepare_memory(gun, v):
     """[(offset in the part's memory, values)]: the header and the neighbour models' settings."""
     model = _load(v["model"]) if "learned" in _aimers(gun, v) else None
     lay = _layout(gun, v, model)
@@ -224,4 +201,3 @@ def _prepare(gun, v):
     return out
 
 
-assert len(_FIRING) + max(len(_GF_PARAMS), len(_KNN_PARAMS), len(_LEARNED_PARAMS), len(_VIRTUAL_PARAMS)) <= 16

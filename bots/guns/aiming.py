@@ -1,4 +1,5 @@
-"""Guns: head-on, linear and circular targeting, and the firing rule they share.
+"""What the classic guns share: the firing rule, the bullet power rule and predict() (head-on, linear,
+circular); bots/guns/headon.py, linear.py and circular.py are the parts built on it.
 
 Timing (why the prediction loop looks the way it does): an aim set at turn t
 turns the gun during turn t+1; at turn t+1 the gun fires if it got there, and
@@ -15,20 +16,20 @@ from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENE
                            ST_WIDTH, ST_HEIGHT, C_GUN, HALF_ROBOT, MIN_BULLET_POWER, MAX_BULLET_POWER,
                            MAX_TURN_RATE_RADIANS, MAX_VELOCITY)
 from sim.engine.geometry import normal_relative_angle
-from .api import set_turn_gun, set_fire
-from .parts import Component, Param
-from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_TURN_RATE, EN_ALIVE
+from sim.engine.physics import bullet_speed
+from bots.api import set_turn_gun, set_fire
+from bots.part import Param, layout
+from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_TURN_RATE, EN_ALIVE
 
 NB = dict(cache=True, error_model="numpy")
 
-GUN_HEADON, GUN_LINEAR, GUN_CIRCULAR, GUN_NONE = 0, 1, 2, 3
-GUN_MEM = 8
-GM_AIM_TIME, GM_AIM_POWER, GM_AIM_ANGLE, GM_SHOTS = 0, 1, 2, 3   # GM_SHOTS counts over the whole battle
+# what predict() assumes about the enemy's path (also the wave guns' classic aimers)
+AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR = 0, 1, 2
+# the memory of a gun that aims with predict(): the pending aim and the shots fired (over the whole battle)
+MEM = layout("AimingGunMemory", aim_time=1, aim_power=1, aim_angle=1, shots=1)
 
-# parameter slots shared by every firing gun
-GP_POWER, GP_RULE, GP_LOW_ENERGY, GP_RESERVE, GP_TOLERANCE, GP_MAX_AGE = range(6)
-
-_FIRING = (
+# parameters every firing gun declares first (GP_*: their indices in ctx.params)
+FIRING_PARAMS = (
     Param("power", 2.0, MIN_BULLET_POWER, MAX_BULLET_POWER, "bullet power (speed 20 - 3 power, damage 4p + 2(p-1)+)"),
     Param("energy_rule", 1.0, 0.0, 1.0,
           "0 = always `power`; 1 = energy-aware: below low_energy scale power by energy/low_energy, "
@@ -40,17 +41,7 @@ _FIRING = (
           "fire only when the remaining gun turn is within this many enemy half-widths, atan(18/distance)"),
     Param("max_age", 10.0, 0.0, 100.0, "do not fire on a scan older than this many turns"),
 )
-
-GUNS = (
-    Component("headon", "gun", GUN_HEADON, "Aims straight at the enemy's last scanned position.", _FIRING, GUN_MEM),
-    Component("linear", "gun", GUN_LINEAR,
-              "Linear targeting: iterates the enemy along its heading at its last velocity until the bullet "
-              "reaches it; the path stops at the walls.", _FIRING, GUN_MEM),
-    Component("circular", "gun", GUN_CIRCULAR,
-              "Circular targeting: as linear, but the heading turns by the turn rate measured between "
-              "successive scans (clipped to the body's limit); the path stops at the walls.", _FIRING, GUN_MEM),
-    Component("none", "gun", GUN_NONE, "Never fires; the gun stays where it is.", (), GUN_MEM),
-)
+GP_POWER, GP_RULE, GP_LOW_ENERGY, GP_RESERVE, GP_TOLERANCE, GP_MAX_AGE = range(len(FIRING_PARAMS))
 
 
 @njit(**NB)
@@ -89,13 +80,13 @@ def predict(kind, en, t, ox, oy, power, width, height):
     """
     x = en[EN_X]
     y = en[EN_Y]
-    if kind == GUN_HEADON:
+    if kind == AIM_HEADON:
         return math.atan2(x - ox, y - oy), x, y
-    vb = 20.0 - 3.0 * power
+    vb = bullet_speed(power)
     h = en[EN_HEADING]
     v = en[EN_VEL]
     w = 0.0
-    if kind == GUN_CIRCULAR:
+    if kind == AIM_CIRCULAR:
         limit = (0.4 + 0.6 * (1.0 - abs(v) / MAX_VELOCITY)) * MAX_TURN_RATE_RADIANS
         w = max(-limit, min(limit, en[EN_TURN_RATE]))
     lo = HALF_ROBOT
@@ -119,39 +110,38 @@ def predict(kind, en, t, ox, oy, power, width, height):
 
 
 @njit(**NB)
-def gun_round_start(kind, p, m):
-    m[GM_AIM_TIME] = -1.0
+def aiming_round_start(m):
+    m[MEM.aim_time] = -1.0
 
 
 @njit(**NB)
-def gun_think(kind, p, m, st, cmd, en, tele):
-    """Fire the aim set last turn if the gun got there and is cool, then aim for the next shot."""
-    if kind == GUN_NONE:
-        return
+def aiming_think(kind, p, m, st, cmd, en):
+    """Fire the aim set last turn if the gun got there and is cool, then aim for the next shot with
+    predict(kind, ...)."""
     t = st[ST_TIME]
     if en[EN_TIME] < 0.0 or st[ST_OTHERS] < 1.0 or en[EN_ALIVE] == 0.0:
-        m[GM_AIM_TIME] = -1.0
+        m[MEM.aim_time] = -1.0
         return
     ox = st[ST_X]
     oy = st[ST_Y]
     dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
-    if m[GM_AIM_TIME] == t - 1.0 and st[ST_HEAT] == 0.0 and t - en[EN_TIME] <= p[GP_MAX_AGE]:
+    if m[MEM.aim_time] == t - 1.0 and st[ST_HEAT] == 0.0 and t - en[EN_TIME] <= p[GP_MAX_AGE]:
         tol = p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist)
         if abs(cmd[C_GUN]) <= tol:
-            power = min(m[GM_AIM_POWER], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
+            power = min(m[MEM.aim_power], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
             if power >= MIN_BULLET_POWER:
                 if set_fire(st, cmd, power) > 0.0:
-                    m[GM_SHOTS] += 1.0
+                    m[MEM.shots] += 1.0
     # aim for a shot at the next turn, from where we will be then
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
     if power == 0.0:
         power = MIN_BULLET_POWER
-        m[GM_AIM_TIME] = -1.0
+        m[MEM.aim_time] = -1.0
     else:
-        m[GM_AIM_TIME] = t
+        m[MEM.aim_time] = t
     nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])
     ny = oy + st[ST_VEL] * math.cos(st[ST_HEADING])
     aim, _, _ = predict(kind, en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
-    m[GM_AIM_POWER] = power
-    m[GM_AIM_ANGLE] = aim
+    m[MEM.aim_power] = power
+    m[MEM.aim_angle] = aim
     set_turn_gun(cmd, normal_relative_angle(aim - st[ST_GUN]))

@@ -24,7 +24,7 @@ wave's fire-time features with sim.waves.gf.wave_features. Then each aimer learn
   the label of the wave the bullet rides, and the gun fires the aimer with the
   best virtual hit rate so far ((hits + 1) / (shots + 2), ties to the first).
 
-Timing (see bots/guns.py): an aim computed at turn t turns the gun in turn t+1,
+Timing (see bots/guns/aiming.py): an aim computed at turn t turns the gun in turn t+1,
 is fired at t+1 and rides the wave created at t+1. Aiming is the expensive part,
 so it happens only when the gun will be cool at t+1; otherwise the gun just
 follows the enemy's bearing.
@@ -52,10 +52,11 @@ from sim.waves.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F
                     F_DIR_CHANGE_REL, bullet_speed,
                     classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, counters_step,
                     VIRTUALITY_CAP)
-from .api import set_turn_gun, set_fire
-from .guns import (GUN_HEADON, GUN_LINEAR, GUN_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
-from .radar import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
-from .telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
+from bots.api import set_turn_gun, set_fire
+from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
+from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
+from bots.part import layout
+from bots.telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -70,41 +71,58 @@ MAX_F = 32           # features a neighbour model may use
 MAX_K = 256          # neighbours at most
 GF_SCAN_BINS = 101   # resolution of the k-NN gun's KDE argmax
 
-# --- header (part memory slots) -------------------------------------------------------------
-(WH_HIST, WH_WAVES, WH_GF, WH_KNN, WH_LEARNED, WH_SCRATCH,        # block offsets (0 = absent)
- WH_USE,                                                          # WH_USE + a: aimer a enabled
- ) = (0, 1, 2, 3, 4, 5, 6)
-WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL, WH_GF_MAXD = range(12, 19)
-WH_NEED_FEATURES = 19
-WH_GF_WSEG, WH_GF_TSEG = 38, 39    # (free slots after WH_AIM_ANGLES)
-WH_LAG = 46         # 1 = learn each label with the features the gun aimed with (one turn earlier)
-# per round
-WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE, WH_AIM_AIMER = range(20, 28)
-# per battle
-WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = range(28, 32)
-WH_AIM_ANGLES = 32    # + a: aimer a's angle of the last aim
-WH_VHITS = 40         # + a: virtual hits
-WH_VSHOTS = 48        # + a: virtual shots scored
-WH_FIRED = 56         # + a: real shots fired by aimer a
-HEADER = 64
+# --- header (part memory slots), declared by name and size: offsets computed (bots/part.py layout) ---------
+WH = layout(
+    "WaveGunHeader",
+    hist=1, waves=1, gf=1, knn=1, learned=1, scratch=1,   # block offsets (0 = absent)
+    use=N_AIMERS,                                         # use + a: aimer a enabled
+    gf_dseg=1, gf_lseg=1, gf_aseg=1, gf_wseg=1, gf_tseg=1, gf_bins=1, gf_smooth=1, gf_roll=1, gf_maxd=1,
+    need_features=1,
+    lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
+    # per round
+    hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
+    # per battle
+    shots=1, last_power=1, last_fire=1, waves_labelled=1,
+    aim_angles=N_AIMERS,   # + a: aimer a's angle of the last aim
+    vhits=N_AIMERS,        # + a: virtual hits
+    vshots=N_AIMERS,       # + a: virtual shots scored
+    fired=N_AIMERS,        # + a: real shots fired by aimer a
+)
+(WH_HIST, WH_WAVES, WH_GF, WH_KNN, WH_LEARNED, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.knn, WH.learned,
+                                                                     WH.scratch, WH.use)
+(WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
+ WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
+                WH.gf_maxd)
+WH_NEED_FEATURES, WH_LAG = WH.need_features, WH.lag
+(WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE,
+ WH_AIM_AIMER) = (WH.hist_n, WH.lat_prev, WH.wave_head, WH.wave_n, WH.aim_time, WH.aim_power, WH.aim_angle,
+                  WH.aim_aimer)
+WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = WH.shots, WH.last_power, WH.last_fire, WH.waves_labelled
+WH_AIM_ANGLES, WH_VHITS, WH_VSHOTS, WH_FIRED = WH.aim_angles, WH.vhits, WH.vshots, WH.fired
+HEADER = WH.size
 
 # --- wave rows ---------------------------------------------------------------------------------
-(W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = range(12)
-W_AIM_GF = 12         # + a: aimer a's GF on this wave (when W_AIMED)
-W_FEAT = W_AIM_GF + N_AIMERS
-W_LFEAT = W_FEAT + N_FEAT   # the features the gun had when it aimed for this wave: the previous wave's
-W_STRIDE = W_LFEAT + N_FEAT
+W = layout("WaveRow", fire=1, sx=1, sy=1, bearing=1, sin=1, cos=1, speed=1, power=1, lat=1, mea=1, real=1, aimed=1,
+           aim_gf=N_AIMERS,   # + a: aimer a's GF on this wave (when aimed)
+           feat=N_FEAT,
+           lfeat=N_FEAT)      # the features the gun had when it aimed for this wave: the previous wave's
+(W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = W[:12]
+W_AIM_GF, W_FEAT, W_LFEAT, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.size
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
-H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = range(6)
-N_HIST_COLS = 6
+H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
+H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = H[:6]
+N_HIST_COLS = H.size
 HIST_SIZE = HIST_CAP * (N_HIST_COLS + N_COUNTERS)
 
 # --- neighbour model block (k-NN and learned): settings, then the store ------------------------------
+MH = layout("NeighbourModelHeader", nf=1, scale=1, max_nb=1, min_nb=1, divider=1, cap=1, min_hw=1, dom_lo=1,
+            dom_hi=1, kernel=1, bw=1, n=1, head=1,
+            idx=MAX_F, abs=MAX_F, nlo=MAX_F, nhi=MAX_F, a=MAX_F, b=MAX_F, c=MAX_F)   # per feature
 (MH_NF, MH_SCALE, MH_MAX_NB, MH_MIN_NB, MH_DIVIDER, MH_CAP, MH_MIN_HW, MH_DOM_LO, MH_DOM_HI, MH_KERNEL, MH_BW,
- MH_N, MH_HEAD) = range(13)
-MH_IDX, MH_ABS, MH_NLO, MH_NHI, MH_A, MH_B, MH_C = (16 + MAX_F * k for k in range(7))
-MH_STORE = 16 + 7 * MAX_F
+ MH_N, MH_HEAD) = MH[:13]
+MH_IDX, MH_ABS, MH_NLO, MH_NHI, MH_A, MH_B, MH_C = MH.idx, MH.abs, MH.nlo, MH.nhi, MH.a, MH.b, MH.c
+MH_STORE = MH.size
 KERNEL_BOX, KERNEL_GAUSS = 0, 1
 SHIFT = 1e-4
 
@@ -692,7 +710,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         if a == best_a:
             bins = tele_row(tele, TK_AIM, st[ST_ROUND], t + 2.0, nx, ny, b1, speed, lat, mea)
         if a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR:
-            kind = GUN_HEADON if a == A_HEADON else (GUN_LINEAR if a == A_LINEAR else GUN_CIRCULAR)
+            kind = AIM_HEADON if a == A_HEADON else (AIM_LINEAR if a == A_LINEAR else AIM_CIRCULAR)
             angle, _, _ = predict(kind, en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
             if bins.shape[0] > 0:
                 g = normal_relative_angle(angle - b) * lat / mea
@@ -720,3 +738,16 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     m[WH_AIM_ANGLE] = angle
     m[WH_AIM_AIMER] = best_a
     set_turn_gun(cmd, normal_relative_angle(angle - st[ST_GUN]))
+
+
+# the hooks every wave gun part (bots/guns/gf.py, knn.py, learned.py, virtual.py) declares: which aimers
+# run and where their blocks live is in the memory header that wave_memory.prepare_memory writes
+
+@njit(**NB)
+def round_start(ctx):
+    wave_gun_round_start(ctx.mem)
+
+
+@njit(**NB)
+def think(ctx):
+    wave_gun_think(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en, ctx.tele)

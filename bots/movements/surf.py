@@ -68,21 +68,21 @@ from sim.engine.geometry import normal_relative_angle, normal_absolute_angle, no
 from sim.engine.physics import new_velocity, turn_rate, cool_turns
 from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
                     MAX_CAND)
-from .api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
-from .movement import SLOW_TURN, MOVE_SURF, MM_DIR, _DISTANCING
-from .parts import Component, Param
-from .radar import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
-from .telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
+from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
+from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
+from bots.part import Part, Param, layout
+from bots.enemy import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
+from bots.telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
 
 NB = dict(cache=True, error_model="numpy")
 
 SURF_PARAMS = (
-    _DISTANCING[0],
+    DISTANCING_PARAMS[0],
     Param("distancing", 20.0, 0.0, 90.0,
           "turn towards (too far) or away from (too close) the orbit centre: its tangent is this many degrees "
           "(as radians) per 100 px of distance error, i.e. ~degrees per 100 px for small turns"),
     Param("max_approach", 40.0, 0.0, 85.0, "largest such turn off the perpendicular, degrees"),
-    _DISTANCING[3],
+    DISTANCING_PARAMS[3],
     Param("stick", 160.0, 0.0, 500.0, "wall-smoothing stick length, pixels (exact stick rotation, no stepping)"),
     Param("velocity", 8.0, 1.0, 8.0, "max velocity when moving"),
     Param("bandwidth", 0.1, 0.01, 1.0, "KDE kernel width (standard deviation), guess factors"),
@@ -110,60 +110,71 @@ SURF_PARAMS = (
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL) = range(17)
 
-# --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MM_DIR = orbit direction) ---
-(S_INIT,        # battle: danger buffers hold their prior
- S_OPT,         # driven option: +1 / -1 orbit direction, 0 = brake
- S_CX, S_CY,    # orbit centre of the plan (the surfed wave's source)
- S_PLANNED,     # 1 while a plan (a surfed wave) is being followed
- S_PLAN_T,      # turn of the last plan
- S_REPLAN,      # 1 = plan at the next chance
- S_PX, S_PY, S_PH, S_PV, S_PT,   # our state predicted for turn S_PT from the commands we issued
- S_EN_X, S_EN_Y, S_EN_T,         # the enemy's last scan as we saw it last turn
- S_NEXT_FIRE,   # first turn the enemy's gun can fire again (heat from its detected shots)
- S_LAT,         # lateral direction of the last detected wave (kept when we stood still)
- S_SHOTS,       # our bullets this round (= the id of the last one)
- S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS,   # battle counters (tests, tuning)
- S_MY_E, S_MY_E_T,  # our energy after last turn's think (its shot already paid), and that turn
- S_ZAPS,        # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
- S_HIT_BY,      # battle: enemy bullets that hit us (the flattener's gate)
- S_VPOWER,      # battle: power of the enemy's last detected bullet (virtual waves' power), 0 = none yet
- S_VLAT,        # lateral direction of the last virtual wave (kept when we stood still)
- S_VWAVES,      # battle counter: virtual waves sent
- S_VFLATS,      # battle counter: virtual waves logged as visits
- ) = range(8, 40)
-N_HEAD = 40
-HIST = N_HEAD                 # our state (x, y, heading, velocity) at the end of turn t, at HIST + 4 * (t % 16)
-N_HIST = 16
-WAVES = HIST + 4 * N_HIST
+# --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
+N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
 MAX_WAVES = 8
-(W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH) = range(14)
-W_SH = 16                     # shadows: (gf_lo, gf_hi, turn, our bullet's id)
 MAX_SHADOWS = 6
-W_SIZE = W_SH + 4 * MAX_SHADOWS
-OWN = WAVES + MAX_WAVES * W_SIZE
+SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, bearing=1, sin=1, cos=1, lat=1, mea=1,
+                   seg=1, pass_gf=1, nsh=1,
+                   sh=4 * MAX_SHADOWS)   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+(W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
+ W_NSH, W_SH) = SURF_WAVE[:-1]
+W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
-O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = range(8)
-O_SIZE = 8
+OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
+O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
+O_SIZE = OWN_BULLET.size
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
 DIST_EDGES = (300.0, 550.0)
 N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
-STATS = OWN + MAX_OWN * O_SIZE  # danger buffers (general, then one per segment) from enemy bullets' GFs
-VISITS = STATS + (1 + N_SEG) * NBINS   # the same from where we were when waves passed (the flattener)
-SCRATCH = VISITS + (1 + N_SEG) * NBINS
-DENS = SCRATCH                # danger densities of the two planned waves
-ACC = DENS + 2 * NBINS        # path accumulator (see _simulate)
 N_ACC = 8
-OPTS = ACC + N_ACC            # the three options of a plan (see _plan)
-(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = (
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)
-N_OPT = 14
-VIRT = OPTS + 3 * N_OPT       # virtual waves (the flattener): records of the real waves' first V_SIZE fields
-V_SIZE = W_PASS_GF + 1
+OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1)
+(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = OPTION[:-1]
+N_OPT = OPTION.size
+V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
-SURF_MEM = VIRT + MAX_VIRT * V_SIZE
+SURF = layout(
+    "SurfMemory",
+    move=MOVE_MEM.size,   # steering.py's common movement memory: MOVE_MEM.dir = orbit direction
+    init=1,         # battle: danger buffers hold their prior
+    opt=1,          # driven option: +1 / -1 orbit direction, 0 = brake
+    cx=1, cy=1,     # orbit centre of the plan (the surfed wave's source)
+    planned=1,      # 1 while a plan (a surfed wave) is being followed
+    plan_t=1,       # turn of the last plan
+    replan=1,       # 1 = plan at the next chance
+    px=1, py=1, ph=1, pv=1, pt=1,   # our state predicted for turn pt from the commands we issued
+    en_x=1, en_y=1, en_t=1,         # the enemy's last scan as we saw it last turn
+    next_fire=1,    # first turn the enemy's gun can fire again (heat from its detected shots)
+    lat=1,          # lateral direction of the last detected wave (kept when we stood still)
+    shots=1,        # our bullets this round (= the id of the last one)
+    plans=1, deviations=1, waves=1, hits=1, flats=1, turns=1,   # battle counters (tests, tuning)
+    my_e=1, my_e_t=1,   # our energy after last turn's think (its shot already paid), and that turn
+    zaps=1,         # inactivity zaps (our own unexplained 0.1 losses) since the enemy's last scan
+    hit_by=1,       # battle: enemy bullets that hit us (the flattener's gate)
+    vpower=1,       # battle: power of the enemy's last detected bullet (virtual waves' power), 0 = none yet
+    vlat=1,         # lateral direction of the last virtual wave (kept when we stood still)
+    vwaves=1,       # battle counter: virtual waves sent
+    vflats=1,       # battle counter: virtual waves logged as visits
+    hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
+    wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
+    own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
+    stats=(1 + N_SEG) * NBINS,        # danger buffers (general, then one per segment) from enemy bullets' GFs
+    visits=(1 + N_SEG) * NBINS,       # the same from where we were when waves passed (the flattener)
+    dens=2 * NBINS,                   # scratch: danger densities of the two planned waves
+    acc=N_ACC,                        # path accumulator (see _simulate)
+    opts=3 * N_OPT,                   # the three options of a plan (see _plan)
+    virt=MAX_VIRT * V_SIZE,           # virtual waves
+)
+(S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
+ S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS) = SURF[1:SURF._fields.index("hist")]
+N_HEAD = HIST = SURF.hist
+WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
+SCRATCH = DENS = SURF.dens
+ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
+SURF_MEM = SURF.size
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
@@ -173,14 +184,6 @@ REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
-SURF = Component(
-    "surf", "movement", MOVE_SURF,
-    "Wave surfing: detects enemy waves from energy drops, predicts its own movement exactly (engine physics) "
-    "for orbit clockwise / brake / anticlockwise around the wave's source until the nearest wave passes, then "
-    "the best of the three again for the second wave, and drives the option of least danger: a KDE over the "
-    "guess factors of enemy bullets that hit us or our bullets, integrated over the precise intersection of "
-    "our predicted box with the wave, minus our bullets' shadows, weighted by damage and time to impact.",
-    SURF_PARAMS, SURF_MEM)
 
 
 # --------------------------------------------------------------------------- exact movement prediction
@@ -930,7 +933,7 @@ def _plan(p, m, st, t):
         wave_density(p, m, int(m[WAVES + ib * W_SIZE + W_SEG]), dens_b)
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
-    d0 = m[MM_DIR]
+    d0 = m[MOVE_MEM.dir]
     tan_lim = approach_limit(p)
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
@@ -1004,7 +1007,7 @@ def _plan(p, m, st, t):
             best_opt = opts[o + OP_OPT]
     m[S_OPT] = best_opt
     if best_opt != 0.0:
-        m[MM_DIR] = best_opt
+        m[MOVE_MEM.dir] = best_opt
     m[S_CX] = cx
     m[S_CY] = cy
     m[S_PLANNED] = 1.0
@@ -1026,7 +1029,7 @@ def surf_round_start(p, m, st):
     for k in range(VIRT, SURF_MEM):
         m[k] = 0.0
     m[S_VLAT] = 1.0
-    m[S_OPT] = m[MM_DIR]
+    m[S_OPT] = m[MOVE_MEM.dir]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
     m[S_MY_E_T] = -1.0
@@ -1082,7 +1085,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         m[S_REPLAN] = 1.0
     if m[S_REPLAN] != 0.0:
         _plan(p, m, st, t)
-    direction = m[MM_DIR]
+    direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]
         cy = m[S_CY]
@@ -1103,3 +1106,24 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[S_PH] = ph
     m[S_PV] = pv
     m[S_PT] = t + 1.0
+
+
+@njit(**NB)
+def round_start(ctx):
+    steering_round_start(ctx.mem, ctx.rng)
+    surf_round_start(ctx.params, ctx.mem, ctx.st)
+
+
+@njit(**NB)
+def think(ctx):
+    move_surf(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en, ctx.ev, ctx.nev, ctx.tele)
+
+
+PART = Part("surf", "movement",
+            ("Wave surfing: detects enemy waves from energy drops, predicts its own movement exactly (engine physics) "
+    "for orbit clockwise / brake / anticlockwise around the wave's source until the nearest wave passes, then "
+    "the best of the three again for the second wave, and drives the option of least danger: a KDE over the "
+    "guess factors of enemy bullets that hit us or our bullets, integrated over the precise intersection of "
+    "our predicted box with the wave, minus our bullets' shadows, weighted by damage and time to impact."),
+            think=think, round_start=round_start, params=SURF_PARAMS, memory=SURF,
+            learns=True)

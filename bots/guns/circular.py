@@ -1,0 +1,22 @@
+"""Circular targeting: the enemy keeps its velocity and turn rate."""
+from numba import njit
+
+from bots.guns.aiming import AIM_CIRCULAR, FIRING_PARAMS, MEM, aiming_round_start, aiming_think
+from bots.part import Part
+
+NB = dict(cache=True, error_model="numpy")
+
+
+@njit(**NB)
+def round_start(ctx):
+    aiming_round_start(ctx.mem)
+
+
+@njit(**NB)
+def think(ctx):
+    aiming_think(AIM_CIRCULAR, ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en)
+
+
+PART = Part("circular", "gun", ("Circular targeting: as linear, but the heading turns by the turn rate measured between "
+             "successive scans (clipped to the body's limit); the path stops at the walls."),
+            think=think, round_start=round_start, params=FIRING_PARAMS, memory=MEM)

@@ -1,0 +1,21 @@
+"""Head-on targeting: aim where the enemy was last seen."""
+from numba import njit
+
+from bots.guns.aiming import AIM_HEADON, FIRING_PARAMS, MEM, aiming_round_start, aiming_think
+from bots.part import Part
+
+NB = dict(cache=True, error_model="numpy")
+
+
+@njit(**NB)
+def round_start(ctx):
+    aiming_round_start(ctx.mem)
+
+
+@njit(**NB)
+def think(ctx):
+    aiming_think(AIM_HEADON, ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en)
+
+
+PART = Part("headon", "gun", "Aims straight at the enemy's last scanned position.",
+            think=think, round_start=round_start, params=FIRING_PARAMS, memory=MEM)
