@@ -39,7 +39,8 @@ class GifWriter:
         self.duration = max(20, int(round(duration_ms / 10.0)) * 10)
         self.pal = _palette(colours)
         self.flat_pal = [int(v) for v in self.pal.reshape(-1)]
-        self.f = open(path, "wb")
+        from sim.io.atomic import AtomicFile
+        self.f = AtomicFile(path)   # the GIF appears only when complete (close())
         self.prev = None
         self.frames = 0
         self._cache = {}
@@ -94,5 +95,11 @@ class GifWriter:
     def close(self):
         if self.f is not None:
             self.f.write(b";")
-            self.f.close()
+            self.f.commit()
+            self.f = None
+
+    def abort(self):
+        """Drop a GIF that will not be finished: nothing is left at its path."""
+        if self.f is not None:
+            self.f.abort()
             self.f = None
