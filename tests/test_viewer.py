@@ -19,8 +19,8 @@ from sim.viewer import app as viewer_app                            # noqa: E402
 from sim.viewer.app import make_app, main, example_replay_path      # noqa: E402
 from sim.viewer.model import Playback, Timeline, SPEEDS, TURNS_PER_SECOND, parse_turns   # noqa: E402
 from sim.viewer.view import (robot_colour, tread_colour, barrel_colour, radar_colour, bullet_colour,   # noqa: E402
-                             EXPLOSION, tint, FIELD, wave_colour, wave_hit_colour, density_fill, AIM_COLOUR,
-                             DANGER_COLOUR, GF_FIRED_COLOUR, DENSITY_HEIGHT)
+                             EXPLOSION, tint, FIELD, wave_colour, wave_hit_colour, density_fill, aim_colour,
+                             danger_colour, GF_FIRED_COLOUR, DENSITY_HEIGHT)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "sim" / "data" / "example.gfr"
@@ -242,7 +242,7 @@ def test_overlay_toggles_change_the_image(overlay):
 
 
 NO_OVERLAYS = {"scan": False, "paths": False, "stats": False, "labels": False, "waves": False, "aim": False,
-               "danger": False, "virtual": False}
+               "danger": False, "virtual": False, "loss": False, "legend": False}
 
 
 def only(*names):
@@ -303,8 +303,8 @@ def test_aim_density_along_the_wave():
     app = app_for([add_waves(make_replay(turns=60), danger=False)], overlays=only("aim"))
     on = render_at(app, 6).copy()
     # outside the front, as high as the density: DENSITY_HEIGHT px at its peak, nothing far from it
-    assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
-    assert near(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT), AIM_COLOUR)
+    assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(aim_colour(0))
+    assert near(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT), aim_colour(0))
     assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT + 4)) == FIELD
     assert pixel(on, on_wave(app, 0, 6, 2, -AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == FIELD
     assert pixel(on, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=-DENSITY_HEIGHT / 2)) == FIELD
@@ -316,7 +316,7 @@ def test_aim_density_along_the_wave():
 def test_danger_along_the_enemy_wave():
     app = app_for([add_waves(make_replay(turns=60), aim=False)], overlays=only("danger"))
     on = render_at(app, 6).copy()           # the enemy wave, fired in turn 3: radius 56, lateral direction +1
-    assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=-DENSITY_HEIGHT / 2)) == density_fill(DANGER_COLOUR)
+    assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=-DENSITY_HEIGHT / 2)) == density_fill(danger_colour(1))
     assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, 1.0, dr=DENSITY_HEIGHT / 2)) == FIELD    # inside only
     assert pixel(on, on_wave(app, 0, 6, 3, DANGER_PEAK, -1.0, dr=-DENSITY_HEIGHT / 2)) == FIELD   # lat_dir matters
     app.pb.toggle("danger")
@@ -329,7 +329,7 @@ def test_all_overlays_together_and_robots_on_top():
                   overlays=dict(NO_OVERLAYS, **{k: True for k in NO_OVERLAYS}))
     s = render_at(app, 6)
     assert pixel(s, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)    # arcs over densities
-    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
+    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(aim_colour(0))
     assert pixel(s, screen_point(app, 0, 200, 150 - 13)) == robot_colour(0)               # robots over waves
 
 
@@ -344,7 +344,7 @@ def test_waves_in_compare_mode_and_saved_replays(tmp_path):
     s = render_at(app, 6)
     assert pixel(s, on_wave(app, 0, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
     assert pixel(s, on_wave(app, 1, 6, 2, 0.33, WAVE["lat"])) == FIELD     # the second replay has no waves
-    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(AIM_COLOUR)
+    assert pixel(s, on_wave(app, 0, 6, 2, AIM_PEAK, WAVE["lat"], dr=DENSITY_HEIGHT / 2)) == density_fill(aim_colour(0))
     app2 = app_for([b, loaded], scale=0.5, overlays=only("waves"))
     s = render_at(app2, 6)
     assert pixel(s, on_wave(app2, 1, 6, 2, 0.33, WAVE["lat"])) == wave_hit_colour(0)
