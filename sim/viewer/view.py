@@ -206,6 +206,7 @@ class Renderer:
         self.exporting = False     # frames for --export / --gif: no play/pause state on them
         self._arc_surface = None
         self._legend_box = None
+        self.gf_plot_rect = None   # where the GF panel's plot was last drawn (for tests)
 
     # --- geometry helpers for input and tests
     def seek_fraction_at(self, pos, dragging=False):
@@ -727,6 +728,7 @@ class Renderer:
         surf.blit(self.text.render("[ ] older/newer wave, or click a wave", 16, DIM), (x, y))
         y += 15
         plot = pygame.Rect(x, y + 4, rect.w, rect.bottom - y - 42)
+        self.gf_plot_rect = plot
         pygame.draw.rect(surf, (32, 34, 40), plot)
         lo_g, hi_g = -1.1, 1.1
 
