@@ -283,7 +283,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        files = [resolve_replay(f) for f in [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])]
+        given = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
+        files = [resolve_replay(f) for f in given]
         replays = [_load(f) for f in files]
         if args.gif:
             _check_output(args.gif, files)
@@ -296,7 +297,7 @@ def main(argv=None):
             raise BadInput("--turns and --round choose what --export or --gif write")
         if args.gif and math.isinf(speed):
             raise BadInput("--gif needs a finite --speed")
-        names = [os.path.basename(f) for f in files]
+        names = [os.path.basename(f) for f in given]
         app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
                        screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
         if headless:

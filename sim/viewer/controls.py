@@ -35,8 +35,8 @@ BINDINGS = (
 )
 HELP = tuple((keys, text) for _, _, keys, text in BINDINGS) + (
     ("Mouse", "click or drag the seek bar; click a wave to show it in the GF panel"),
-    ("Seek bar", "grey ticks = round starts; a triangle above = a robot of the (left) replay died, "
-                 "below = of the right replay, in the robot's colour"))
+    ("Seek bar", "ticks = round starts; triangle = a robot died (its colour): above for the left replay, "
+                 "below for the right"))
 
 _KEYMAP = {key: action for keys, action, _, _ in BINDINGS for key in keys}
 _SHIFTED = {pygame.K_RIGHT: "forward10", pygame.K_LEFT: "back10"}

@@ -461,9 +461,21 @@ class Renderer:
         return out
 
     def draw_stats(self, surf, fv, f):
-        """Per robot, under its field: hits/shots, hit rate and bullet damage dealt so far."""
+        """Per robot, under its field: hits/shots, hit rate and bullet damage dealt so far (and in compare
+        mode, which has no side panel, the running mean loss of its gun and of its surfing)."""
         r = fv.stats_rect
-        for k, (i, t) in enumerate(self.stats_lines(fv.replay, f)):
+        lines = self.stats_lines(fv.replay, f)
+        if self.panel_rect is None and self.pb.overlays.get("loss") and has_data(fv.replay, "loss"):
+            L = self.pb.losses(self.fields.index(fv))
+            out = []
+            for i, t in lines:
+                for kind, what in ((TK_AIM, "aim loss"), (TK_DANGER, "danger loss")):
+                    n, mean, _ = L.running(f, i, kind)
+                    if n:
+                        t += f"  {what} {self._loss_text(mean)} {self.pb.units}"
+                out.append((i, t))
+            lines = out
+        for k, (i, t) in enumerate(lines):
             y = r.y + 2 + 17 * k
             pygame.draw.rect(surf, robot_colour(i), (r.x + 2, y + 2, 10, 10))
             surf.blit(self.text.render(t, 18, TEXT), (r.x + 18, y))
@@ -552,19 +564,27 @@ class Renderer:
         surf.blit(t, (self.size[0] - MARGIN - t.get_width(), y))
 
     def draw_help(self, surf):
+        """Every key (and what the seek bar's marks mean), in two columns when one does not fit."""
         rows = [(self.text.render(k, 18, (255, 220, 120)), self.text.render(v, 18, TEXT)) for k, v in HELP]
-        kw = max(a.get_width() for a, _ in rows)
-        vw = max(b.get_width() for _, b in rows)
-        w, h = kw + vw + 48, 20 * len(rows) + 44
-        box = pygame.Surface((w, h), pygame.SRCALPHA)
+        per_col = len(rows)
+        if 20 * per_col + 44 > self.size[1] - 8:
+            per_col = (len(rows) + 1) // 2
+        cols = [rows[k:k + per_col] for k in range(0, len(rows), per_col)]
+        widths = [(max(a.get_width() for a, _ in c), max(b.get_width() for _, b in c)) for c in cols]
+        w = sum(kw + vw + 40 for kw, vw in widths) + 8
+        h = 20 * per_col + 44
+        box = pygame.Surface((min(w, self.size[0]), h), pygame.SRCALPHA)
         box.fill((0, 0, 0, 215))
-        x0 = (self.size[0] - w) // 2
+        x0 = max(0, (self.size[0] - w) // 2)
         y0 = max(4, (self.size[1] - h) // 2)
         surf.blit(box, (x0, y0))
         surf.blit(self.text.render("Keys", 22, TEXT), (x0 + 16, y0 + 10))
-        for k, (a, b) in enumerate(rows):
-            surf.blit(a, (x0 + 16, y0 + 34 + 20 * k))
-            surf.blit(b, (x0 + 32 + kw, y0 + 34 + 20 * k))
+        x = x0
+        for col, (kw, vw) in zip(cols, widths):
+            for k, (a, b) in enumerate(col):
+                surf.blit(a, (x + 16, y0 + 34 + 20 * k))
+                surf.blit(b, (x + 32 + kw, y0 + 34 + 20 * k))
+            x += kw + vw + 40
 
     # --- the loss overlay, the GF panel and the legend
     def _loss_text(self, nats, digits=2):
