@@ -279,6 +279,24 @@ def make_app(replays, stems, scale=None, speed=1.0, overlays=None, headless=Fals
     return App(pb, renderer, screen, screenshot_dir=screenshot_dir, stems=[Path(s).stem for s in stems])
 
 
+def _prepare_losses(pb):
+    """Compute the per-wave losses before the first frame; say so if it takes a while (the very first
+    run compiles learning.loss's kernel, ~20 s)."""
+    import threading
+    from .model import has_data
+    todo = [k for k, rp in enumerate(pb.replays) if pb.overlays.get("loss") and has_data(rp, "loss")]
+    if not todo:
+        return
+    note = threading.Timer(1.0, lambda: print(f"{PROG}: computing each wave's loss with learning.loss (the first "
+                                              "run compiles it, about 20 s)...", file=sys.stderr, flush=True))
+    note.start()
+    try:
+        for k in todo:
+            pb.losses(k)
+    finally:
+        note.cancel()
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -300,6 +318,7 @@ def main(argv=None):
         names = [os.path.basename(f) for f in given]
         app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
                        screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
+        _prepare_losses(app.pb)
         if headless:
             try:
                 positions = _positions(args, app.pb.timeline)
