@@ -1008,3 +1008,15 @@ def test_shipped_learning_replay_opens_from_any_folder(tmp_path):
     assert rp.bots == ["lock+learned+surf", "lock+knn+orbit"]
     assert viewer_app.resolve_replay(str(tmp_path / "learned-vs-surf.gfr")) == example_replay_path("learned-vs-surf.gfr")
     assert viewer_app.resolve_replay(str(tmp_path / "other.gfr")) == str(tmp_path / "other.gfr")
+
+
+def test_scan_arcs_leave_nothing_behind():
+    """The sweep surface is cleared only where the last sweep drew: a frame drawn after others equals the same
+    frame drawn first (one field and two)."""
+    for replays in ([make_replay()], [make_replay(), make_replay()]):
+        a = app_for(replays, overlays=only("scan"))
+        for t in (2, 5, 9, 3):
+            render_at(a, t)
+        late = render_at(a, 7).copy()
+        fresh = render_at(app_for(replays, overlays=only("scan")), 7)
+        assert len(_diff(late, fresh)) == 0

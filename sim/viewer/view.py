@@ -205,6 +205,7 @@ class Renderer:
         self.fps = 0.0
         self.exporting = False     # frames for --export / --gif: no play/pause state on them
         self._arc_surface = None
+        self._arc_dirty = None
         self._legend_box = None
         self.gf_plot_rect = None   # where the GF panel's plot was last drawn (for tests)
 
@@ -331,8 +332,12 @@ class Renderer:
             return
         if self._arc_surface is None or self._arc_surface.get_size() != fv.rect.size:
             self._arc_surface = pygame.Surface(fv.rect.size, pygame.SRCALPHA)
+            self._arc_surface.fill((0, 0, 0, 0))
+            self._arc_dirty = None
         ov = self._arc_surface
-        ov.fill((0, 0, 0, 0))
+        if self._arc_dirty is not None:   # clear what the last sweep drew, not the whole field
+            ov.fill((0, 0, 0, 0), self._arc_dirty)
+        dirty = []
         for i, (start, extent) in arcs:
             x, y = rp.robots["x"][f, i], rp.robots["y"][f, i]
             cx, cy = fv.to_screen(x, y)
@@ -344,10 +349,12 @@ class Renderer:
             pts = [(cx + R * math.sin(start + extent * k / steps), cy - R * math.cos(start + extent * k / steps))
                    for k in range(steps + 1)]
             if abs(extent) > 1e-9:   # faint: the waves and densities drawn over it stay readable
-                pygame.draw.polygon(ov, col + (26,), [(cx, cy)] + pts)
-            pygame.draw.line(ov, col + (90,), (cx, cy), pts[0], 1)
-            pygame.draw.line(ov, col + (90,), (cx, cy), pts[-1], 1)
-        surf.blit(ov, fv.rect.topleft)
+                dirty.append(pygame.draw.polygon(ov, col + (26,), [(cx, cy)] + pts))
+            dirty.append(pygame.draw.line(ov, col + (90,), (cx, cy), pts[0], 1))
+            dirty.append(pygame.draw.line(ov, col + (90,), (cx, cy), pts[-1], 1))
+        d = dirty[0].unionall(dirty[1:]).clip(ov.get_rect())
+        self._arc_dirty = d
+        surf.blit(ov, (fv.rect.x + d.x, fv.rect.y + d.y), area=d)
 
     def draw_waves(self, surf, fv, f, real=True, virtual=False):
         """Gun waves: the arc over the classic MEA at the front's radius, the [gf_lo, gf_hi] interval
