@@ -37,7 +37,8 @@ def build_parser():
         prog=PROG,
         description="Watch a recorded battle (record one with `gfsim battle A B --record`), or two side by "
                     "side, synchronised by round and turn. Without FILE, plays the example replay shipped "
-                    "with gfsim. Press H in the window for the keys.")
+                    "with gfsim: a learned gun and a wave surfer, with each wave's loss. Press H in the window for "
+                    "the keys, K for the colour key.")
     p.add_argument("file", nargs="?", metavar="FILE",
                    help="replay file (.gfr); default: the shipped example, a learned gun + surfer (lock+learned+surf) "
                         "against lock+knn+orbit with their aim and danger data (also opened as learned-vs-surf.gfr)")

@@ -494,8 +494,10 @@ class Renderer:
         where = f"Round {r + 1}/{tl.rounds}   Turn {t}/{int(tl.round_len[r]) - 1}"
         if not pb.compare:
             fv, f = self.fields[0], frames[0]
-            surf.blit(self.text.render(where, 22, TEXT), (MARGIN, 9))
-            self._score_line(surf, fv.replay, f, fv.rect.right, 9, align_right=True)
+            head = self.text.render(where, 22, TEXT)
+            surf.blit(head, (MARGIN, 9))
+            room = self.size[0] - 2 * MARGIN - head.get_width() - 16
+            self._score_line(surf, fv.replay, f, self.size[0] - MARGIN, 9, align_right=True, room=room)
             return
         surf.blit(self.text.render(where, 20, TEXT), (MARGIN, 4))
         for fv, f in zip(self.fields, frames):
@@ -517,23 +519,35 @@ class Renderer:
                 pygame.draw.rect(surf, robot_colour(i), (round(x), bar.y, round(x + w) - round(x), bar.h))
                 x += w
 
-    def _score_line(self, surf, rp, f, x, y, align_right=False):
-        """Per robot, in its colour: score, hit rate and bullet damage dealt, each labelled."""
-        cum = rp.cumulative()
-        parts = []
-        for i in range(rp.n):
-            shots, hits = cum["shots"][f, i], cum["hits"][f, i]
-            rate = f"{100.0 * hits / shots:.0f}%" if shots else "-"
-            parts.append(self.text.render(f"{rp.names[i]}: ", 18, robot_colour(i)))
-            parts.append(self.text.render(f"score {cum['score'][f, i]:.0f}  hit {rate}  dmg {cum['damage'][f, i]:.0f}",
-                                          18, tint(robot_colour(i), 0.5)))
-            if i < rp.n - 1:
-                parts.append(self.text.render("   vs   ", 18, DIM))
+    def _score_line(self, surf, rp, f, x, y, align_right=False, room=None, size=18):
+        """Per robot, in its colour: score, hit rate and bullet damage dealt, each labelled (in a smaller
+        font, then without the names, when it would not fit in `room` px)."""
+        parts = self._score_parts(rp, f, size, names=True)
+        if room is not None and sum(p.get_width() for p in parts) > room:
+            parts = self._score_parts(rp, f, 15, names=True)
+            if sum(p.get_width() for p in parts) > room:
+                parts = self._score_parts(rp, f, 15, names=False)
         width = sum(p.get_width() for p in parts)
         cx = x - width if align_right else x
         for p in parts:
             surf.blit(p, (cx, y))
             cx += p.get_width()
+
+    def _score_parts(self, rp, f, size, names):
+        cum = rp.cumulative()
+        parts = []
+        for i in range(rp.n):
+            shots, hits = cum["shots"][f, i], cum["hits"][f, i]
+            rate = f"{100.0 * hits / shots:.0f}%" if shots else "-"
+            if names:
+                parts.append(self.text.render(f"{rp.names[i]}: ", size, robot_colour(i)))
+            else:
+                parts.append(self.text.render("■ ", size, robot_colour(i)))
+            parts.append(self.text.render(f"score {cum['score'][f, i]:.0f}  hit {rate}  dmg {cum['damage'][f, i]:.0f}",
+                                          size, tint(robot_colour(i), 0.5)))
+            if i < rp.n - 1:
+                parts.append(self.text.render("   vs   " if names else "  vs  ", size, DIM))
+        return parts
 
     def draw_seek(self, surf):
         pb, tl, r = self.pb, self.pb.timeline, self.seek_rect
