@@ -34,6 +34,7 @@ GAP = 14
 SEEK_H = 14
 PANEL_W = 320                      # the side panel (loss, GF panel, legend) of a single replay
 PANEL_MIN_H = 600
+PANEL_BACKGROUND = (22, 23, 28)
 
 
 def robot_colour(i):
@@ -208,6 +209,7 @@ class Renderer:
         self._arc_dirty = None
         self._legend_box = None
         self.gf_plot_rect = None   # where the GF panel's plot was last drawn (for tests)
+        self._gf_cache = None      # (what it shows, painted panel, its height, plot rect)
 
     # --- geometry helpers for input and tests
     def seek_fraction_at(self, pos, dragging=False):
@@ -706,7 +708,7 @@ class Renderer:
     def draw_panel(self, surf, f):
         """The side panel: running loss and hit rate per robot, the GF panel, the legend."""
         r = self.panel_rect
-        pygame.draw.rect(surf, (22, 23, 28), r)
+        pygame.draw.rect(surf, PANEL_BACKGROUND, r)
         y = r.y + 8
         if f is not None and self.pb.overlays.get("loss"):
             y = self.draw_loss_summary(surf, r.x + 10, y, r.w - 20, f) + 10
@@ -745,14 +747,30 @@ class Renderer:
 
     def draw_gf_panel(self, surf, rect, f):
         """The selected wave over guess factors: the recorded density, the hit interval [a, b], the GF
-        fired and the loss (the mean of -log density over [a, b])."""
+        fired and the loss (the mean of -log density over [a, b]). Painted again only when what it shows
+        changes (another wave, the wave breaking, the units)."""
+        rp = self.fields[0].replay
+        q = self.pb.selected_row() if has_data(rp, "loss") else None
+        if q is None:
+            surf.blit(self.text.render("GF panel: no wave has broken yet this round", 17, DIM), rect.topleft)
+            self.gf_plot_rect = None
+            return rect.y + 18
+        broke = bool(self.pb.losses(0).cols["frame"][q] <= f)
+        key = (q, broke, self.pb.units, self.pb.selected is None, rect.size)
+        if self._gf_cache is None or self._gf_cache[0] != key:
+            panel = pygame.Surface(rect.size)
+            panel.fill(PANEL_BACKGROUND)
+            bottom, plot = self._paint_gf_panel(panel, panel.get_rect(), q, broke)
+            self._gf_cache = (key, panel, bottom, plot)
+        _, panel, bottom, plot = self._gf_cache
+        surf.blit(panel, rect.topleft)
+        self.gf_plot_rect = plot.move(rect.topleft)
+        return rect.y + bottom
+
+    def _paint_gf_panel(self, surf, rect, q, broke):
         from .losses import density_on_grid
         rp = self.fields[0].replay
         x, y = rect.x, rect.y
-        q = self.pb.selected_row() if has_data(rp, "loss") else None
-        if q is None:
-            surf.blit(self.text.render("GF panel: no wave has broken yet this round", 17, DIM), (x, y))
-            return y + 18
         L = self.pb.losses(0)
         c = L.cols
         owner, kind, shooter = int(c["robot"][q]), int(c["kind"][q]), int(c["shooter"][q])
@@ -760,7 +778,6 @@ class Renderer:
         whose = f"{rp.names[owner]}: " + ("gun aim" if kind == TK_AIM else "surf danger")
         surf.blit(self.text.render(whose, 18, robot_colour(owner)), (x, y))
         y += 17
-        broke = c["frame"][q] <= f
         rnd, turn = int(c["round"][q]), int(c["turn"][q])
         on = "its wave" if kind == TK_AIM else f"{rp.names[shooter]}'s wave"
         sub = f"on {on} fired r{rnd + 1} t{turn}" + ("  (latest)" if follow else "  (picked)")
@@ -769,7 +786,6 @@ class Renderer:
         surf.blit(self.text.render("[ ] older/newer wave, or click a wave", 16, DIM), (x, y))
         y += 15
         plot = pygame.Rect(x, y + 4, rect.w, rect.bottom - y - 42)
-        self.gf_plot_rect = plot
         pygame.draw.rect(surf, (32, 34, 40), plot)
         lo_g, hi_g = -1.1, 1.1
 
@@ -820,7 +836,7 @@ class Renderer:
         else:
             t = f"loss shown when it breaks (turn {int(fv_turn(rp, c['frame'][q]))})"
         surf.blit(self.text.render(t, 22, TEXT), (x, y))
-        return y + 20
+        return y + 20, plot
 
     LEGEND = ("robot (its name, energy bar and number)", "wave: arc over the MEA, shooter's colour",
               "hit interval: GFs that would have hit", "white tick: GF the bullet was fired at",
@@ -832,15 +848,22 @@ class Renderer:
         return 22 + 17 * (len(self.LEGEND) + 1)
 
     def draw_legend(self, surf, x, y, boxed=False):
-        """What each mark means, drawn with the marks themselves."""
+        """What each mark means, drawn with the marks themselves: painted once, then blitted (on a dark
+        translucent box over the field in compare mode, on the side panel otherwise)."""
+        if self._legend_box is None or self._legend_box[0] != boxed:
+            size = (PANEL_W - 12, self.legend_height() + 4)
+            if boxed:
+                box = pygame.Surface(size, pygame.SRCALPHA)
+                box.fill((0, 0, 0, 190))
+            else:
+                box = pygame.Surface(size)
+                box.fill(PANEL_BACKGROUND)
+            self._paint_legend(box, 4, 2)
+            self._legend_box = (boxed, box)
+        surf.blit(self._legend_box[1], (x - 4, y - 2))
+
+    def _paint_legend(self, surf, x, y):
         rp = self.fields[0].replay
-        h = self.legend_height()
-        w = PANEL_W - 20
-        if boxed:
-            if self._legend_box is None:
-                self._legend_box = pygame.Surface((w + 8, h + 4), pygame.SRCALPHA)
-                self._legend_box.fill((0, 0, 0, 190))
-            surf.blit(self._legend_box, (x - 4, y - 2))
         surf.blit(self.text.render("Key  (K hides it, H: all keys)", 18, TEXT), (x, y))
         y += 20
         cx = x
