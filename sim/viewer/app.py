@@ -325,7 +325,10 @@ def main(argv=None):
                 positions = _positions(args, app.pb.timeline)
             except ValueError as e:
                 raise BadInput(str(e)) from None
-            export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+            try:
+                export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+            except OSError as e:
+                raise BadInput(f"cannot write {e.filename or args.gif or args.export} ({e.strerror or e})") from None
             return 0
         app.pb.playing = not args.paused
         app.run()
