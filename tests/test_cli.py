@@ -105,6 +105,22 @@ def test_record_and_dataset_files(capsys, tmp_path):
     assert np.isfinite(ds.gun["gf_lo"]).any()
 
 
+def test_record_virtual_waves(capsys, tmp_path):
+    """--virtual-waves puts a wave for the turns without a bullet into the replay; without --record it is bad input."""
+    from sim.io.replay import load_replay
+    plain, virt = tmp_path / "p.gfr", tmp_path / "v.gfr"
+    for path, extra in ((plain, []), (virt, ["--virtual-waves"])):
+        code, _, _ = run(capsys, "battle", "sample.Walls", "sample.SpinBot", "--rounds", "1", "--no-progress",
+                         f"--record={path}", *extra)
+        assert code == 0
+    p, v = load_replay(plain), load_replay(virt)
+    assert np.all(p.waves["real"] == 1) and (v.waves["real"] == 0).sum() > 10 * len(p.waves["round"])
+    assert v.meta["sections"]["waves"]["virtual"] and not p.meta["sections"]["waves"]["virtual"]
+    assert np.array_equal(v.waves["turn"][v.waves["real"] == 1], p.waves["turn"])
+    code, _, err = run(capsys, "battle", "sample.Walls", "sample.SpinBot", "--virtual-waves")
+    assert code == 2 and "--virtual-waves" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("cmd", ["battle", "bots", "scenario", "conform", "collect", "train", "replay", "loss-demo"])
 def test_help_for_every_command(cmd):
     p = subprocess.run([sys.executable, "-m", "sim.cli", cmd, "--help"], capture_output=True, text=True, timeout=120)

@@ -637,15 +637,17 @@ def test_inconsistent_contents(saved, tmp_path):
 # --- the shipped example ---------------------------------------------------------------------------
 
 def test_example_replay_ships_and_plays():
+    """The packaged example is the learned gun + surfer battle (replays/learned-vs-surf.gfr, same bytes)."""
     pkg = ROOT / "sim" / "data" / "example.gfr"
-    copy = ROOT / "replays" / "example.gfr"
+    copy = ROOT / "replays" / "learned-vs-surf.gfr"
     assert pkg.stat().st_size < 500_000
     assert copy.read_bytes() == pkg.read_bytes()
     rp = load_replay(pkg)
-    assert rp.bots == ["sample.Walls", "sample.SpinBot"] and 2 <= rp.rounds <= 10
+    assert rp.bots == ["lock+learned+surf", "lock+knn+orbit"] and 2 <= rp.rounds <= 10
+    assert load_replay(ROOT / "replays" / "example.gfr").bots == ["sample.Walls", "sample.SpinBot"]
 
 
-@pytest.mark.parametrize("path", ["sim/data/example.gfr", "replays/learned-vs-surf.gfr"])
+@pytest.mark.parametrize("path", ["sim/data/example.gfr", "replays/learned-vs-surf.gfr", "replays/example.gfr"])
 def test_example_replay_is_reproducible(path):
     rp = load_replay(ROOT / path)
     same, why = verify_replay(rp)

@@ -67,6 +67,8 @@ def cmd_battle(args):
         if not os.path.isdir(folder):
             raise CliError(f"--dataset: directory {folder} does not exist")
     record_path = None
+    if args.virtual_waves and args.record is None:
+        raise CliError("--virtual-waves goes with --record (it adds the waves of turns without a bullet to the replay)")
     if args.record is not None:
         from sim.io.replay import default_replay_path
         record_path = args.record or default_replay_path([args.bot_a, args.bot_b], args.seed)
@@ -87,7 +89,7 @@ def cmd_battle(args):
     if record_path is not None:
         from sim.io.replay import replay_from_battle, save_replay
         try:
-            save_replay(record_path, replay_from_battle(result, bots))
+            save_replay(record_path, replay_from_battle(result, bots, virtual_waves=args.virtual_waves))
         except OSError as e:
             raise CliError(f"{record_path}: cannot write replay ({e.strerror or e})") from None
     if args.json:
@@ -234,6 +236,8 @@ def build_parser():
     b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
                    help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "
                         "write --record=PATH or put it after the bot names")
+    b.add_argument("--virtual-waves", action="store_true",
+                   help="with --record: also record a wave for every turn without a bullet (the viewer's V overlay)")
     b.add_argument("--dataset", metavar="DATA.npz", help="also write every wave's guess factors and features "
                                                          "(the format of `gfsim collect`)")
     add_parts_flag(b)

@@ -1101,13 +1101,14 @@ def _read_telemetry(z, path, bad, info, turns, n):
 
 
 # --------------------------------------------------------------------------------------------------
-# the example replay shipped with gfsim (sim/data/example.gfr, copied to replays/example.gfr)
+# the example replays: sim/data/example.gfr (packaged, what `gfsim replay` opens without a file) is a learned
+# gun + surfer against k-NN + orbit, whose telemetry (the guns' aiming densities, the surfer's danger along the
+# enemy's waves) drives the viewer's aim, danger and loss overlays; replays/learned-vs-surf.gfr is the same
+# file under its descriptive name, replays/example.gfr the sample robots Walls vs SpinBot
 
 EXAMPLE_BOTS = ("sample.Walls", "sample.SpinBot")
 EXAMPLE_ROUNDS = 5
 EXAMPLE_SEED = 1
-# a second one (replays/ only) whose bots think in guess factors: the learned gun's aiming densities and
-# the surfer's danger along the enemy's waves are in its telemetry, for the viewer's G and D overlays
 LEARNING_EXAMPLE = "learned-vs-surf.gfr"
 LEARNING_BOTS = ("lock+learned+surf", "lock+knn+orbit")
 LEARNING_ROUNDS = 3
@@ -1119,8 +1120,8 @@ def write_example(root=None):
     root = Path(root) if root else Path(__file__).resolve().parents[2]
     rp = record_replay(list(EXAMPLE_BOTS), Rules(rounds=EXAMPLE_ROUNDS), seed=EXAMPLE_SEED)
     lp = record_replay(list(LEARNING_BOTS), Rules(rounds=LEARNING_ROUNDS), seed=EXAMPLE_SEED)
-    return [save_replay(root / "sim" / "data" / "example.gfr", rp), save_replay(root / "replays" / "example.gfr", rp),
-            save_replay(root / "replays" / LEARNING_EXAMPLE, lp)]
+    return [save_replay(root / "sim" / "data" / "example.gfr", lp), save_replay(root / "replays" / LEARNING_EXAMPLE, lp),
+            save_replay(root / "replays" / "example.gfr", rp)]
 
 
 if __name__ == "__main__":

@@ -13,10 +13,23 @@ EXIT_BAD_INPUT = 2
 FPS = 60
 
 
-def example_replay_path():
-    """The small example replay shipped inside the package (sim/data/example.gfr)."""
+# replays shipped inside the package (sim/data/); replays/learned-vs-surf.gfr of a source tree is the example
+PACKAGED = {"example.gfr": "example.gfr", "learned-vs-surf.gfr": "example.gfr"}
+
+
+def example_replay_path(name="example.gfr"):
+    """A replay shipped inside the package: by default the example (a learned gun + surfer against
+    k-NN + orbit, with their aim and danger telemetry)."""
     from importlib.resources import files
-    return str(files("sim").joinpath("data", "example.gfr"))
+    return str(files("sim").joinpath("data", PACKAGED[name]))
+
+
+def resolve_replay(path):
+    """A replay path as given, or, when no such file exists, the packaged replay of that file name
+    (so `gfsim replay replays/learned-vs-surf.gfr` works from any folder)."""
+    if not os.path.exists(path) and os.path.basename(path) in PACKAGED:
+        return example_replay_path(os.path.basename(path))
+    return path
 
 
 def build_parser():
@@ -24,8 +37,11 @@ def build_parser():
         prog=PROG,
         description="Watch a recorded battle (record one with `gfsim battle A B --record`), or two side by "
                     "side, synchronised by round and turn. Without FILE, plays the example replay shipped "
-                    "with gfsim. Press H in the window for the keys.")
-    p.add_argument("file", nargs="?", metavar="FILE", help="replay file (.gfr); default: the shipped example")
+                    "with gfsim: a learned gun and a wave surfer, with each wave's loss. Press H in the window for "
+                    "the keys, K for the colour key.")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="replay file (.gfr); default: the shipped example, a learned gun + surfer (lock+learned+surf) "
+                        "against lock+knn+orbit with their aim and danger data (also opened as learned-vs-surf.gfr)")
     p.add_argument("file2", nargs="?", metavar="FILE2", help="a second replay to compare side by side")
     p.add_argument("--export", metavar="DIR", help="write PNG frames into DIR instead of opening a window")
     p.add_argument("--gif", metavar="OUT", help="write an animated GIF instead of opening a window")
@@ -39,8 +55,9 @@ def build_parser():
                    help="playback speed, 0.25 to 64 (1 = 30 turns/s; 0 = max); for --gif the speed it plays at")
     p.add_argument("--paused", action="store_true", help="open the window paused")
     p.add_argument("--overlays", metavar="LIST",
-                   help="overlays to show, comma-separated from scan,paths,stats,labels,waves,aim,danger,virtual "
-                        "(default scan,stats,labels,waves,aim,danger; 'none' for none)")
+                   help="overlays to show, comma-separated from scan,paths,stats,labels,waves,aim,danger,virtual,"
+                        "loss,legend (default scan,stats,labels,waves,aim,danger,legend and loss when the replay "
+                        "has telemetry; 'none' for none)")
     p.add_argument("--screenshot-dir", default=".", metavar="DIR", help="where S saves screenshots (default .)")
     return p
 
@@ -67,6 +84,15 @@ def _overlays(text):
     if bad:
         raise BadInput(f"unknown overlay {bad[0]!r} (choose from {', '.join(choices)})")
     return {n: (n in names) for n in choices}
+
+
+def _check_output(out, inputs):
+    """Never write over an input (a replay given on the command line), also not through a link."""
+    if os.path.isdir(out):
+        raise BadInput(f"--gif {out} is a directory")
+    for f in inputs:
+        if os.path.exists(out) and os.path.samefile(out, f) or os.path.realpath(out) == os.path.realpath(f):
+            raise BadInput(f"--gif {out} would overwrite the replay being read")
 
 
 def _init_pygame(headless):
@@ -154,42 +180,84 @@ def _gif_step(speed):
     return k, 1000.0 * k / tps
 
 
-def export(app, positions, out_dir=None, gif=None, speed=1.0, log=print):
-    """Render positions to PNG files in out_dir and/or an animated GIF; returns the number of frames."""
+def _progress(total, desc):
+    """A tqdm progress line on stderr (the export's frames)."""
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="frame", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def _png_bytes(surface):
+    import io
     import pygame
-    from .view import (ROBOT_COLOURS, BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, AIM_COLOUR, DANGER_COLOUR,
-                       tint, shade, density_fill, wave_colour, wave_hit_colour)
+    buf = io.BytesIO()
+    pygame.image.save(surface, buf, "frame.png")
+    return buf.getvalue()
+
+
+def export_palette():
+    """The viewer's own colours, so that GIF frames keep them exactly."""
+    from .view import (ROBOT_COLOURS, BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, tint, shade, density_fill,
+                       wave_colour, wave_hit_colour, aim_colour, danger_colour)
+    colours = [BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, (255, 255, 255), (0, 0, 0), (45, 47, 54),
+               (85, 90, 105), (22, 23, 28), (32, 34, 40)]
+    for i in range(2):
+        c = ROBOT_COLOURS[i]
+        colours += [c, shade(c, 0.5), shade(c, 0.7), tint(c, 0.35), tint(c, 0.55), tint(c, 0.7), tint(c, 0.3),
+                    tint(c, 0.5), wave_colour(i), wave_hit_colour(i), aim_colour(i), danger_colour(i),
+                    density_fill(aim_colour(i)), density_fill(danger_colour(i))]
+    return colours
+
+
+def export(app, positions, out_dir=None, gif=None, speed=1.0, log=print, progress=True):
+    """Render positions to PNG files in out_dir and/or an animated GIF; returns the number of frames.
+
+    Every file is written whole or not at all (sim.io.atomic), with a progress line on stderr, and the
+    frames carry no play/pause state."""
+    import pygame
+    from sim.io.atomic import write_atomic
     pb = app.pb
     pb.playing = False
+    app.renderer.exporting = True
     positions = list(positions)
     written = 0
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        for pos in positions:
-            pb.seek(pos)
-            app.render()
-            pygame.image.save(app.screen, os.path.join(out_dir, f"frame_{pos:06d}.png"))
-            written += 1
+        bar = _progress(len(positions), "frames") if progress else None
+        try:
+            for pos in positions:
+                pb.seek(pos)
+                app.render()
+                write_atomic(os.path.join(out_dir, f"frame_{pos:06d}.png"), _png_bytes(app.screen))
+                written += 1
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
         log(f"wrote {written} frames to {out_dir}")
     if gif:
         from .gif import GifWriter
         import numpy as np
         k, ms = _gif_step(speed)
-        colours = [BACKGROUND, FIELD, GRID, TEXT, DIM, EXPLOSION, (255, 255, 255), (45, 47, 54), (85, 90, 105)]
-        colours += [AIM_COLOUR, DANGER_COLOUR, density_fill(AIM_COLOUR), density_fill(DANGER_COLOUR)]
-        for i, c in enumerate(ROBOT_COLOURS):
-            colours += [c, shade(c, 0.5), shade(c, 0.7), tint(c, 0.35), tint(c, 0.55), tint(c, 0.7)]
-            colours += [wave_colour(i), wave_hit_colour(i)]
         Path(gif).parent.mkdir(parents=True, exist_ok=True)
-        w = GifWriter(gif, app.screen.get_size(), ms, colours)
+        frames = positions[::k]
+        w = GifWriter(gif, app.screen.get_size(), ms, export_palette())
+        bar = _progress(len(frames), "gif") if progress else None
         try:
-            for pos in positions[::k]:
+            for pos in frames:
                 pb.seek(pos)
                 app.render()
                 rgb = np.frombuffer(pygame.image.tobytes(app.screen, "RGB"), dtype=np.uint8)
                 w.add(rgb.reshape(app.screen.get_height(), app.screen.get_width(), 3))
-        finally:
+                if bar is not None:
+                    bar.update(1)
             w.close()
+        except BaseException:
+            w.abort()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
         log(f"wrote {w.frames} frames to {gif} ({w.duration} ms each)")
         written = max(written, w.frames)
     return written
@@ -212,12 +280,33 @@ def make_app(replays, stems, scale=None, speed=1.0, overlays=None, headless=Fals
     return App(pb, renderer, screen, screenshot_dir=screenshot_dir, stems=[Path(s).stem for s in stems])
 
 
+def _prepare_losses(pb):
+    """Compute the per-wave losses before the first frame; say so if it takes a while (the very first
+    run compiles learning.loss's kernel, ~20 s)."""
+    import threading
+    from .model import has_data
+    todo = [k for k, rp in enumerate(pb.replays) if pb.overlays.get("loss") and has_data(rp, "loss")]
+    if not todo:
+        return
+    note = threading.Timer(1.0, lambda: print(f"{PROG}: computing each wave's loss with learning.loss (the first "
+                                              "run compiles it, about 20 s)...", file=sys.stderr, flush=True))
+    note.start()
+    try:
+        for k in todo:
+            pb.losses(k)
+    finally:
+        note.cancel()
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        files = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
+        given = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
+        files = [resolve_replay(f) for f in given]
         replays = [_load(f) for f in files]
+        if args.gif:
+            _check_output(args.gif, files)
         overlays = _overlays(args.overlays)
         if args.speed < 0 or not math.isfinite(args.speed) and args.speed != math.inf:
             raise BadInput(f"--speed must be 0 (max) or from 0.25 to 64, got {args.speed:g}")
@@ -227,15 +316,19 @@ def main(argv=None):
             raise BadInput("--turns and --round choose what --export or --gif write")
         if args.gif and math.isinf(speed):
             raise BadInput("--gif needs a finite --speed")
-        names = [os.path.basename(f) for f in files]
+        names = [os.path.basename(f) for f in given]
         app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
                        screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
+        _prepare_losses(app.pb)
         if headless:
             try:
                 positions = _positions(args, app.pb.timeline)
             except ValueError as e:
                 raise BadInput(str(e)) from None
-            export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+            try:
+                export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+            except OSError as e:
+                raise BadInput(f"cannot write {e.filename or args.gif or args.export} ({e.strerror or e})") from None
             return 0
         app.pb.playing = not args.paused
         app.run()

@@ -19,15 +19,24 @@ BINDINGS = (
     ((pygame.K_b,), "toggle_paths", "B", "bullet paths on/off"),
     ((pygame.K_t,), "toggle_stats", "T", "hit rate and damage on/off"),
     ((pygame.K_l,), "toggle_labels", "L", "names and energy on/off"),
-    ((pygame.K_w,), "toggle_waves", "W", "gun waves on/off: MEA arc, [gf_lo, gf_hi] hit interval, white tick = GF fired"),
-    ((pygame.K_g,), "toggle_aim", "G", "gun's aiming density along its waves (yellow, outside) on/off"),
-    ((pygame.K_d,), "toggle_danger", "D", "surfer's danger along enemy waves (pink, inside) on/off"),
+    ((pygame.K_w,), "toggle_waves", "W", "gun waves on/off: arc over the MEA in the shooter's colour, "
+                                         "bright bar = hit interval, white tick = GF fired"),
+    ((pygame.K_g,), "toggle_aim", "G", "each gun's aiming density, outside its own waves, in its colour, on/off"),
+    ((pygame.K_d,), "toggle_danger", "D", "the surfer's danger, inside the enemy's waves, in the surfer's colour, on/off"),
     ((pygame.K_v,), "toggle_virtual", "V", "virtual waves too (if recorded) on/off"),
+    ((pygame.K_x,), "toggle_loss", "X", "loss overlay on/off: each wave's loss as it breaks, GF panel"),
+    ((pygame.K_u,), "units", "U", "losses in nats / bits"),
+    ((pygame.K_LEFTBRACKET,), "older_wave", "[", "GF panel: the wave before (click a wave to pick it)"),
+    ((pygame.K_RIGHTBRACKET,), "newer_wave", "]", "GF panel: the wave after (past the newest: follow the latest)"),
+    ((pygame.K_k,), "toggle_legend", "K", "colour key (legend) on/off"),
     ((pygame.K_s, pygame.K_F12), "screenshot", "S  F12", "screenshot to PNG"),
     ((pygame.K_h, pygame.K_F1, pygame.K_SLASH), "toggle_help", "H  F1  ?", "this help"),
     ((pygame.K_q, pygame.K_ESCAPE), "quit", "Q  Esc", "quit"),
 )
-HELP = tuple((keys, text) for _, _, keys, text in BINDINGS) + (("Mouse", "click or drag the seek bar"),)
+HELP = tuple((keys, text) for _, _, keys, text in BINDINGS) + (
+    ("Mouse", "click or drag the seek bar; click a wave to show it in the GF panel"),
+    ("Seek bar", "ticks = round starts; triangle = a robot died (its colour): above for the left replay, "
+                 "below for the right"))
 
 _KEYMAP = {key: action for keys, action, _, _ in BINDINGS for key in keys}
 _SHIFTED = {pygame.K_RIGHT: "forward10", pygame.K_LEFT: "back10"}
@@ -51,7 +60,10 @@ def action_for_event(event, renderer=None):
     if renderer is not None:
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             x = renderer.seek_fraction_at(event.pos)
-            return ("seek_fraction", x) if x is not None else None
+            if x is not None:
+                return "seek_fraction", x
+            row = renderer.wave_row_at(event.pos)
+            return ("select_wave", row) if row is not None else None
         if event.type == pygame.MOUSEMOTION and event.buttons and event.buttons[0]:
             x = renderer.seek_fraction_at(event.pos, dragging=True)
             return ("seek_fraction", x) if x is not None else None

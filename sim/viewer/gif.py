@@ -39,32 +39,27 @@ class GifWriter:
         self.duration = max(20, int(round(duration_ms / 10.0)) * 10)
         self.pal = _palette(colours)
         self.flat_pal = [int(v) for v in self.pal.reshape(-1)]
-        self.f = open(path, "wb")
+        from sim.io.atomic import AtomicFile
+        self.f = AtomicFile(path)   # the GIF appears only when complete (close())
         self.prev = None
         self.frames = 0
-        self._cache = {}
+        self._lut = None
 
     def _index(self, rgb):
-        """Nearest palette entry per pixel (exact colours hit their own entry)."""
+        """Nearest palette entry per pixel (exact colours hit their own entry), through a table over all
+        2**24 colours filled as colours are first seen: one gather per frame instead of a sort."""
         key = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-        uniq, inv = np.unique(key.reshape(-1), return_inverse=True)
-        out = np.empty(len(uniq), dtype=np.uint8)
-        todo = []
-        for k, u in enumerate(uniq):
-            v = self._cache.get(int(u))
-            if v is None:
-                todo.append(k)
-            else:
-                out[k] = v
-        if todo:
-            u = uniq[todo]
+        if self._lut is None:
+            self._lut = np.full(1 << 24, -1, dtype=np.int16)
+        idx = self._lut[key]
+        new = idx < 0
+        if new.any():
+            u = np.unique(key[new])
             c = np.stack([(u >> 16) & 255, (u >> 8) & 255, u & 255], axis=1)
             d = ((c[:, None, :] - self.pal[None, :, :]) ** 2).sum(axis=2)
-            idx = d.argmin(axis=1).astype(np.uint8)
-            for k, v, uu in zip(todo, idx, u):
-                out[k] = v
-                self._cache[int(uu)] = int(v)
-        return out[inv].reshape(key.shape)
+            self._lut[u] = d.argmin(axis=1).astype(np.int16)
+            idx = self._lut[key]
+        return idx.astype(np.uint8)
 
     def add(self, rgb):
         """Append a frame given as an (h, w, 3) uint8 array."""
@@ -94,5 +89,11 @@ class GifWriter:
     def close(self):
         if self.f is not None:
             self.f.write(b";")
-            self.f.close()
+            self.f.commit()
+            self.f = None
+
+    def abort(self):
+        """Drop a GIF that will not be finished: nothing is left at its path."""
+        if self.f is not None:
+            self.f.abort()
             self.f = None

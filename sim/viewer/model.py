@@ -9,11 +9,14 @@ import math
 
 import numpy as np
 
+LN2 = math.log(2.0)
+
 TURNS_PER_SECOND = 30.0      # 1x = Robocode's default speed
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)   # inf = unthrottled
-OVERLAYS = ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual", "help")
+OVERLAYS = ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual", "loss", "legend", "help")
 DEFAULT_OVERLAYS = {"scan": True, "paths": False, "stats": True, "labels": True, "waves": True, "aim": True,
-                    "danger": True, "virtual": False, "help": False}
+                    "danger": True, "virtual": False, "loss": True, "legend": True, "help": False}
+UNITS = ("nats", "bits")
 # overlays drawn from a replay's optional sections: (section, telemetry kind or None)
 DATA_OVERLAYS = {"waves": ("waves", None), "virtual": ("waves", "virtual"), "aim": ("telemetry", 0),
                  "danger": ("telemetry", 1)}
@@ -21,6 +24,8 @@ DATA_OVERLAYS = {"waves": ("waves", None), "virtual": ("waves", "virtual"), "aim
 
 def has_data(replay, overlay):
     """Whether a replay holds what an overlay draws (always True for the others)."""
+    if overlay == "loss":
+        return replay.telemetry is not None and replay.waves is not None and len(replay.telemetry["round"]) > 0
     if overlay not in DATA_OVERLAYS:
         return True
     section, what = DATA_OVERLAYS[overlay]
@@ -94,10 +99,57 @@ class Playback:
         self.playing = True
         self.speed_index = _nearest_speed(speed)
         self.overlays = dict(DEFAULT_OVERLAYS)
+        self.overlays["loss"] = any(has_data(rp, "loss") for rp in self.replays)   # on when there is data
         self.overlays.update(overlays or {})
         self.quit = False
         self.message = ""          # a short note for the status line (e.g. "saved shot.png")
+        self.units = UNITS[0]      # how losses are shown
+        self.selected = None       # the loss row (of the first replay) the GF panel shows; None = the latest
+        self._losses = {}
         self._acc = 0.0
+
+    def losses(self, k=0):
+        """Replay k's per-wave losses (sim.viewer.losses.WaveLosses), computed on first use."""
+        if k not in self._losses:
+            from .losses import WaveLosses
+            self._losses[k] = WaveLosses(self.replays[k])
+        return self._losses[k]
+
+    def loss_value(self, nats):
+        """A loss in nats in the chosen units."""
+        return nats / LN2 if self.units == "bits" else nats
+
+    def selected_row(self):
+        """The loss row the GF panel shows at this position: the chosen one while we are in its round
+        (even before its wave breaks), else the latest wave broken so far this round; None if none."""
+        f = self.frames()[0]
+        if f is None:
+            return None
+        L = self.losses(0)
+        r = self.replays[0].frame_round[f]
+        if self.selected is not None and self.selected < len(L) and L.cols["round"][self.selected] == r:
+            return self.selected
+        k = L.broken(f)
+        if k and L.cols["round"][k - 1] == r:
+            return k - 1
+        return None
+
+    def step_selection(self, delta):
+        """Select the previous (delta < 0) or next wave broken so far this round; past the newest: follow."""
+        cur = self.selected_row()
+        if cur is None:
+            return
+        L = self.losses(0)
+        k = L.broken(self.frames()[0])
+        nxt = min(cur, k) + int(delta)
+        if nxt >= k:
+            self.selected = None
+        elif nxt >= 0 and L.cols["round"][nxt] == L.cols["round"][cur]:
+            self.selected = nxt
+
+    def select(self, row):
+        """Choose a loss row (or None to follow the latest wave)."""
+        self.selected = None if row is None else int(row)
 
     # --- state
     @property
@@ -195,7 +247,8 @@ class Playback:
             "faster": self.faster, "slower": self.slower, "normal": lambda: self.set_speed(1.0),
             "next_round": self.next_round, "prev_round": self.prev_round,
             "start": lambda: self.seek(0), "end": lambda: self.seek(self.timeline.total - 1),
-            "quit": self._quit,
+            "quit": self._quit, "units": self._toggle_units,
+            "older_wave": lambda: self.step_selection(-1), "newer_wave": lambda: self.step_selection(1),
         }
         if action in table:
             table[action]()
@@ -206,7 +259,13 @@ class Playback:
         if action == "seek_fraction":
             self.seek_fraction(arg)
             return True
+        if action == "select_wave":
+            self.select(arg)
+            return True
         return False
+
+    def _toggle_units(self):
+        self.units = UNITS[(UNITS.index(self.units) + 1) % len(UNITS)]
 
     def _quit(self):
         self.quit = True
