@@ -50,6 +50,14 @@ from sim.cli.args import add_progress_flags, positive_int as _positive_int, nonn
 from sim.io.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
+DAMPING = {
+    "backtrack": "halve a step that raises the retrieved training loss, up to 3 times, else reject the epoch "
+                 "(with L-BFGS training then stops: it would repeat the same step)",
+    "relax": "move half way from the old parameters to the optimiser's (an average that damps the "
+             "alternation without stopping it)",
+    "none": "take every optimiser step in full",
+}
+DEFAULT_DAMPING = "backtrack"
 
 
 class TrainError(Exception):
@@ -203,12 +211,16 @@ class Trainer:
 
     def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
                  max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0, bins="auto",
-                 damping=True, max_halvings=3):
+                 damping="backtrack", max_halvings=3, relax=0.5, objective="beepboop"):
         self.d = data
+        self.objective = objective
         self.bins_setting = bins
         self.bins = None if bins in ("auto", "exact") else int(bins)
         self.bins_check = None
+        if damping not in DAMPING:
+            raise TrainError(f"unknown damping {damping!r}; expected one of {list(DAMPING)}")
         self.damping = damping
+        self.relax = relax
         self.max_halvings = max_halvings
         self.best = None
         self.model = model
@@ -249,17 +261,33 @@ class Trainer:
         vb = self._batch(self.val_q) if val and len(self.val_q) else None
         return tb, vb
 
-    def _record(self, epoch, tb, vb, seconds, train_metrics=None, **extra):
+    def _objective(self, batch, metrics):
+        """The training objective's mean loss on a batch (the BeepBoop loss is already in the metrics)."""
+        from learning.model import loss_and_grad
+        if self.objective == "beepboop":
+            return metrics["loss_nats"]
+        return loss_and_grad(self.model, batch, objective=self.objective)[0]
+
+    def _record(self, epoch, tb, vb, seconds, train_metrics=None, train_objective=None, **extra):
         from learning.model import model_metrics
-        entry = {"epoch": epoch, "train": train_metrics or model_metrics(self.model, tb),
-                 "val": model_metrics(self.model, vb) if vb is not None else None,
-                 "scale": self.model.scale, "seconds": seconds, **extra}
+        tm = train_metrics or model_metrics(self.model, tb)
+        vm = model_metrics(self.model, vb) if vb is not None else None
+        entry = {"epoch": epoch, "train": tm, "val": vm, "scale": self.model.scale, "seconds": seconds, **extra}
+        if self.objective != "beepboop":
+            entry["objective"] = {"name": self.objective,
+                                  "train": train_objective if train_objective is not None else
+                                  self._objective(tb, tm),
+                                  "val": self._objective(vb, vm) if vb is not None else None}
         self.history.append(entry)
-        # the epoch kept: lowest validation loss (training loss without a held-out split); ties keep the earlier
-        key = (entry["val"] or entry["train"])["loss_nats"]
+        # the epoch kept: lowest validation loss of the objective trained (training loss without a held-out
+        # split); ties keep the earlier
+        key = self._entry_loss(entry, "val" if vm is not None else "train")
         if self.best is None or key < self.best["loss"]:
             self.best = {"epoch": epoch, "loss": key, "theta": self.model.theta()}
         return entry
+
+    def _entry_loss(self, entry, part):
+        return entry["objective"][part] if "objective" in entry else entry[part]["loss_nats"]
 
     def baselines(self):
         from learning.baselines import all_baselines
@@ -281,7 +309,7 @@ class Trainer:
         for s in np.linspace(-2.0, 6.0, 17):
             th = self.model.theta()
             th[0] = s
-            L, _ = loss_and_grad(self.model, tb, th, bins=self.bins)
+            L, _ = loss_and_grad(self.model, tb, th, bins=self.bins, objective=self.objective)
             if best is None or L < best[0]:
                 best = (L, s)
         th = self.model.theta()
@@ -294,7 +322,7 @@ class Trainer:
         m = self.model
         if self.optimizer == "lbfgs":
             from scipy.optimize import minimize
-            res = minimize(lambda th: loss_and_grad(m, tb, th, bins=self.bins), m.theta(), jac=True, method="L-BFGS-B",
+            res = minimize(lambda th: loss_and_grad(m, tb, th, bins=self.bins, objective=self.objective), m.theta(), jac=True, method="L-BFGS-B",
                            bounds=m.bounds(), options={"maxiter": self.lbfgs_iters})
             m.set_theta(res.x)
             return
@@ -305,7 +333,8 @@ class Trainer:
         b1, b2, eps = 0.9, 0.999, 1e-8
         perm = self.rng.permutation(len(tb))
         for i in range(0, len(perm), self.batch):
-            _, g = loss_and_grad(m, tb.subset(perm[i:i + self.batch]), th, bins=self.bins)
+            _, g = loss_and_grad(m, tb.subset(perm[i:i + self.batch]), th, bins=self.bins,
+                                 objective=self.objective)
             st["t"] += 1
             st["m"] = b1 * st["m"] + (1 - b1) * g
             st["v"] = b2 * st["v"] + (1 - b2) * g * g
@@ -324,6 +353,10 @@ class Trainer:
         """
         from learning.model import loss_and_grad
         m = self.model
+        if self.objective != "beepboop":
+            self.bins = None
+            self.bins_check = {"path": "exact", "why": f"objective {self.objective} has no integral to bin"}
+            return
         if self.bins_setting == "exact" or (self.bins_setting == "auto" and m.kernel in ("box", "indicator")):
             self.bins = None
             self.bins_check = {"path": "exact", "why": "requested" if self.bins_setting == "exact" else
@@ -374,28 +407,30 @@ class Trainer:
         for e in range(1, epochs + 1):
             m = self.model
             th_old = m.theta()
-            loss_old = self.history[-1]["train"]["loss_nats"]
+            loss_old = self._entry_loss(self.history[-1], "train")
             self.step(tb)
             th_opt = m.theta()
-            alpha = 1.0
+            alpha = self.relax if self.damping == "relax" else 1.0
             tries = 0
             while True:
                 tries += 1
                 m.set_theta(th_old + alpha * (th_opt - th_old))   # a convex combination stays inside the bounds
                 tb_new, _ = self._retrieve(val=False)
                 tm = model_metrics(m, tb_new)
-                if not self.damping or tm["loss_nats"] <= loss_old or tries > self.max_halvings:
+                to = self._objective(tb_new, tm)
+                if self.damping != "backtrack" or to <= loss_old or tries > self.max_halvings:
                     break
                 alpha *= 0.5
-            accepted = not self.damping or tm["loss_nats"] <= loss_old
+            accepted = self.damping != "backtrack" or to <= loss_old
             if accepted:
                 tb = tb_new
             else:                   # back to the previous parameters and their neighbours
                 m.set_theta(th_old)
                 self.Np = m.normalise(self.d.raw)
                 tm = self.history[-1]["train"]
+                to = self._entry_loss(self.history[-1], "train")
             vb = self._batch(self.val_q) if len(self.val_q) else None
-            self._record(e, tb, vb, time.perf_counter() - t0, train_metrics=tm,
+            self._record(e, tb, vb, time.perf_counter() - t0, train_metrics=tm, train_objective=to,
                          step={"fraction": alpha if accepted else 0.0, "tries": tries, "accepted": accepted})
             if progress:
                 progress(e, self.history[-1])
@@ -511,7 +546,7 @@ def _bins_arg(text):
 
 
 def build_parser():
-    from learning.model import DEFAULT_FEATURES, MIN_HALF_WIDTH
+    from learning.model import DEFAULT_FEATURES, MIN_HALF_WIDTH, OBJECTIVES, OBJECTIVE_DOCS
     p = _Parser(prog="gfsim train",
                 description="Fit the learned-distance k-NN gun model (BeepBoop's form) to a guess-factor dataset "
                             "written by `gfsim collect`, chronologically, with a held-out split by battle; report "
@@ -565,9 +600,15 @@ def build_parser():
                    help="loss path while optimising: auto (binned midpoint rule for gaussian/laplace when a check "
                         "on 500 training queries finds it within 1e-4 of exact; exact for box/indicator), exact, or "
                         "a bin count. Reported metrics are always exact (default auto)")
-    p.add_argument("--no-damping", dest="damping", action="store_false",
-                   help="take every optimiser step in full (default: halve a step that raises the retrieved "
-                        "training loss, up to 3 times, else reject the epoch)")
+    p.add_argument("--objective", choices=OBJECTIVES, default="beepboop",
+                   help="training loss (default beepboop; the others are the loss ablation's alternatives: "
+                        + "; ".join(f"{k}: {v}" for k, v in OBJECTIVE_DOCS.items() if k != "beepboop")
+                        + "). Metrics are always the density's, and the kept epoch is the objective's best")
+    p.add_argument("--damping", choices=DAMPING, default=DEFAULT_DAMPING,
+                   help="how the retrieve/optimise alternation is damped: " + "; ".join(
+                       f"{k}: {v}" for k, v in DAMPING.items()) + f" (default {DEFAULT_DAMPING})")
+    p.add_argument("--no-damping", dest="damping", action="store_const", const="none",
+                   help="same as --damping none")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.add_argument("--plot", metavar="PATH", help="write the loss curves as a PNG")
     add_progress_flags(p)
@@ -601,6 +642,8 @@ def run(args, progress=None):
     if args.uniform_mix > 0 and args.kernel in ("gaussian", "laplace"):
         raise TrainError("--uniform-mix needs the box or indicator kernel (use --uniform-mix 0 with "
                          f"{args.kernel})")
+    if args.objective in ("bin-ce", "hit-likelihood") and args.uniform_mix == 0:
+        raise TrainError(f"--objective {args.objective} needs --uniform-mix > 0 (a miss would have probability 0)")
     if args.min_neighbours > args.k:
         raise TrainError(f"--min-neighbours {args.min_neighbours} exceeds --k {args.k}")
     try:
@@ -619,7 +662,7 @@ def run(args, progress=None):
     trainer = Trainer(data, model, optimizer=args.optimizer, lbfgs_iters=args.lbfgs_iters, lr=args.lr,
                       batch=args.batch, max_queries=args.max_queries, max_val=args.max_val, seed=args.seed,
                       hist_bins=args.hist_bins, hist_smooth=args.hist_smooth, bins=args.bins,
-                      damping=args.damping)
+                      damping=args.damping, objective=args.objective)
     baselines = trainer.baselines()
     history = trainer.run(args.epochs, progress=progress)
     best = trainer.best["epoch"]
