@@ -57,7 +57,7 @@ DAMPING = {
              "alternation without stopping it)",
     "none": "take every optimiser step in full",
 }
-DEFAULT_DAMPING = "backtrack"
+DEFAULT_DAMPING = "relax"
 
 
 class TrainError(Exception):

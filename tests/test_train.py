@@ -258,7 +258,7 @@ def test_damping_never_lets_the_training_loss_rise(synthetic, tmp_path, capsys, 
     monkeypatch.setattr(Trainer, "step", step)
     out = tmp_path / "m.json"
     assert main([str(synthetic), "--out", str(out), "--epochs", "3", "--lbfgs-iters", "5", "--max-queries", "1500",
-                 "--max-val", "800", "--features", "abs:lat_vel,bft", "--json"]) == 0
+                 "--max-val", "800", "--features", "abs:lat_vel,bft", "--damping", "backtrack", "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
     tl = [e["train"]["loss_nats"] for e in s["epochs"]]
     assert all(b <= a for a, b in zip(tl, tl[1:])), tl
@@ -302,3 +302,29 @@ def test_binned_path_is_chosen_only_where_it_matches_exact(synthetic, kernel):
     box = Trainer(d, M.GunModel(d.features, *M.normalisation_ranges(d.raw), max_neighbours=20), max_queries=400)
     box.choose_bins(box._retrieve()[0])
     assert box.bins is None and box.bins_check["path"] == "exact"
+
+
+def test_relax_damping_moves_half_way_to_the_optimisers_parameters(synthetic, monkeypatch):
+    d = Prepared(load_dataset(synthetic), ["abs:lat_vel", "bft"], val_fraction=0.34)
+    m = M.GunModel(d.features, *M.normalisation_ranges(d.raw), max_neighbours=20)
+    targets = []
+
+    def step(self, tb):                      # a known optimiser result: every parameter +0.4
+        th = self.model.theta() + 0.4
+        targets.append(th)
+        self.model.set_theta(self.model.project(th))
+    monkeypatch.setattr(Trainer, "step", step)
+    tr = Trainer(d, m, max_queries=300, max_val=200, damping="relax")
+    thetas = []
+    real_record = Trainer._record
+
+    def record(self, *a, **k):
+        thetas.append(self.model.theta())
+        return real_record(self, *a, **k)
+    monkeypatch.setattr(Trainer, "_record", record)
+    tr.run(3)
+    for e in range(1, 4):
+        np.testing.assert_allclose(thetas[e], 0.5 * (thetas[e - 1] + m.project(targets[e - 1])), rtol=1e-12)
+    assert [h["step"]["fraction"] for h in tr.history[1:]] == [0.5, 0.5, 0.5]
+    # and the model ends at the kept epoch's parameters
+    np.testing.assert_array_equal(m.theta(), thetas[tr.best["epoch"]])
