@@ -91,18 +91,23 @@ _REL_FLOOR = 1e-300  # binned smooth kernels: D relative to the query's largest 
 
 @njit(cache=True)
 def _log_softmax_row(z, mask, q, K, S, logS):
-    """S = softmax(z[q]) over mask[q] and logS = its log (-inf where masked)."""
-    _softmax_row(z, mask, q, K, S)
+    """S = softmax(z[q]) over mask[q] and logS = its log (-inf where masked).
+
+    logS_j = z_j - zmax - log(sum): one log per row, no second pass of exps."""
     zmax = -np.inf
     for j in range(K):
         if mask[q, j] and z[q, j] > zmax:
             zmax = z[q, j]
-    tot = 0.0
+    for j in range(K):  # select, no reduction: this loop vectorises
+        e = _exp(z[q, j] - zmax)
+        S[j] = e if mask[q, j] else 0.0
+    s = 0.0
     for j in range(K):
-        if mask[q, j]:
-            tot += math.exp(z[q, j] - zmax)
-    lse = zmax + math.log(tot)
+        s += S[j]
+    inv = 1.0 / s
+    lse = zmax + math.log(s)
     for j in range(K):
+        S[j] *= inv
         logS[j] = z[q, j] - lse if mask[q, j] else -np.inf
 
 

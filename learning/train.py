@@ -14,8 +14,8 @@ What it does (see learning/model.py for the model):
   waves of its own stream whose label was known before it was fired
   (model.availability_keys), at most ``--max-points`` of them. Queries with no
   such wave are not scored (every model and baseline skips the same ones).
-* Split: the last ``--val-fraction`` of the battles (by battle id) are held
-  out: their waves are never used to fit parameters (their own earlier waves
+* Held-out battles (``--val-fraction``, default the last quarter by battle id)
+  are held out: their waves are never used to fit parameters (their own earlier waves
   still fill their guns' memories, as in a real battle). Normalisation ranges,
   the GF domain and the baselines' constants come from the training battles.
 * Labels (BeepBoop's): the query's target is its interval [gf_lo, gf_hi];
@@ -26,11 +26,20 @@ What it does (see learning/model.py for the model):
   stop-gradient), then optimises with them held fixed: ``--lbfgs-iters``
   L-BFGS-B iterations (scipy.optimize; bounds b >= 0, c > 0) or one Adam pass
   over minibatches. Before the first epoch the temperature is set by a
-  coarse search. After every epoch neighbours are retrieved again and the
-  train and validation metrics recorded: loss in nats and bits, KL (loss minus
-  the target's entropy log(b - a)), expected hit rate (predicted mass inside
+  coarse search. ``--damping`` (default relax: move half way to the
+  optimiser's parameters) keeps the alternation from overshooting what the
+  next retrieval rewards. Gaussian/Laplace models optimise the binned loss
+  when a check against the exact loss on 500 training queries finds it within
+  1e-4 (``--bins``); box/indicator always use the exact edge sweep. After
+  every epoch neighbours are retrieved again and the train and validation
+  metrics recorded (always exact): loss in nats and bits, KL (loss minus the
+  target's entropy log(b - a)), expected hit rate (predicted mass inside
   [a, b]) and fire hit rate (argmax inside [a, b]), next to the baselines of
-  learning/baselines.py.
+  learning/baselines.py (``--help`` explains each).
+* Kept epoch: the model file holds the epoch with the lowest validation loss
+  (of ``--objective``), not the last; the output names it.
+* Split: ``--val-fraction`` of the battles, the last ones or, with
+  ``--split-seed``, a seeded random choice.
 
 Bad input (unreadable or foreign dataset, unknown feature, impossible split,
 unwritable output) is one line on stderr and exit code 2, and nothing is
