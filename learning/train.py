@@ -220,12 +220,13 @@ class Trainer:
 
     def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
                  max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0, bins="auto",
-                 damping="backtrack", max_halvings=3, relax=0.5, objective="beepboop"):
+                 damping=None, max_halvings=3, relax=0.5, objective="beepboop"):
         self.d = data
         self.objective = objective
         self.bins_setting = bins
         self.bins = None if bins in ("auto", "exact") else int(bins)
         self.bins_check = None
+        damping = DEFAULT_DAMPING if damping is None else damping
         if damping not in DAMPING:
             raise TrainError(f"unknown damping {damping!r}; expected one of {list(DAMPING)}")
         self.damping = damping
