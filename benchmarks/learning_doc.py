@@ -11,7 +11,8 @@ from sim.io.atomic import write_atomic
 
 HEADER = """# Learning: the BeepBoop loss, measured
 
-Every section below is written by the benchmark script named in it; rerun the script to refresh its numbers.
+Each section names the benchmark script that writes it (rerun it to refresh the numbers); the notes are
+hand-written from the measurements they cite.
 The loss itself is documented in `learning/loss.py`, training in `gfsim train --help`.
 """
 
