@@ -176,6 +176,12 @@ intervals are paired per query against {REFERENCE}, 95%, cluster-robust.
 |---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
+The intervals cover the sampling of held-out queries, not training randomness (one training run per loss, same
+seed), so differences of a few millibits between losses are not a ranking. "kept epoch 0" means no epoch
+beat the start (temperature search only) on that objective's held-out value: with the Gaussian kernel and no
+uniform mix, the exact loss has no cap for queries whose neighbours are all far away (a quadratic cost in
+distance / h), and training on it did not help held-out queries here.
+
 Not measured here: in-battle hit rates (each variant would need its own battles; the learned gun plays box
 models only today), the surfer's danger model, and other movers than random orbit.
 """
@@ -195,12 +201,20 @@ def main(argv=None):
     p.add_argument("--doc", default="docs/learning.md")
     p.add_argument("--plot", default="docs/learning-ablation.png")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--from-json", metavar="PATH", help="re-render the page and plot from an earlier --json output")
     args = p.parse_args(argv)
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     bad = [v for v in args.variants if v not in VARIANTS]
     if bad:
         print(f"loss_ablation: unknown variant {bad[0]!r}", file=sys.stderr)
         return 2
+    if args.from_json:
+        saved = json.load(open(args.from_json))
+        meta, results = saved["meta"], saved["results"]
+        args.shooter = saved.get("shooter", args.shooter)
+        write_atomic(args.plot, render(results))
+        write_section(args.doc, "ablation", markdown(meta, results, args))
+        return 0
     if not os.path.exists(args.data):
         from sim.experiments.collect import main as collect_main
         code = collect_main([*DEFAULT_BOTS, "--rounds", "35", "--seeds", "1..6", "--out", args.data, "--no-progress"])
