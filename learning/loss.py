@@ -29,11 +29,23 @@ gradient and losses that differ by log(2w) (scale invariance of the loss).
 Exact vs binned: ``bins=None`` integrates exactly (edge sweep for
 box/indicator; adaptive Gauss-Kronrod quadrature split at the kernel
 centres, ~1e-12 relative, for gaussian/laplace).  ``bins=B`` uses the
-midpoint rule on B equal bins of [a, b] -- the fast path used in training.
+midpoint rule on B equal bins of [a, b]: an approximation whose error
+shrinks like (b - a)^2 / (B h)^2 for the smooth kernels and like (box edges
+inside [a, b]) / B for box/indicator.  ``gfsim train`` optimises with it
+only for the smooth kernels and only after checking it against the exact
+path on its own data (``learning.train.choose_bins``); every reported
+metric is exact.
 
-The floor ``eps``: where p(x) <= eps (e.g. no box covers part of [a, b]) the
-integrand is log(eps) and contributes 0 to the gradient; the loss stays
-finite.  Inputs are validated here; the compiled work is in
+Density floor.  Box/indicator densities are exactly 0 off the boxes, so
+there the integrand is log(eps) (``eps``) and contributes 0 to the
+gradient; the loss stays finite.  Gaussian/Laplace densities are never 0:
+they are computed in log space (log-sum-exp of log S_j + log K_j), so a
+query whose points are all far from [a, b] keeps its exact loss and a
+non-zero gradient (which pulls weight toward the nearest points) instead of
+sticking at log(1/eps) with gradient 0; ``eps`` does not apply to them.
+For the Laplace kernel this is the shift property: with all points on one
+side, moving them together changes the loss by a constant and the gradient
+not at all.  Inputs are validated here; the compiled work is in
 ``learning.loss_nb``.
 """
 import math
@@ -43,7 +55,7 @@ from scipy import special
 
 from learning import loss_nb
 
-__all__ = ["kde_cross_entropy", "kl_divergence", "uniform_entropy",
+__all__ = ["kde_cross_entropy", "per_query_cross_entropy", "kl_divergence", "uniform_entropy",
            "expected_hit_rate", "KERNELS"]
 
 KERNELS = {"gaussian": loss_nb.GAUSSIAN, "laplace": loss_nb.LAPLACE,
@@ -218,8 +230,9 @@ def kde_cross_entropy(logits, x, a, b, *, kernel="gaussian", bandwidth=0.1,
     (half-widths, same shape as x).  bins: None = exact, B = midpoint rule on
     B bins.  base: "e" (nats) or "2" (bits; loss and grad divided by ln 2).
     mask: optional bool (Q, K) or (K,); masked entries leave the softmax, may
-    hold any padding (even NaN) and get gradient 0.  eps: density floor,
-    log(max(p, eps)).  kernel_scale: constant c multiplying every kernel
+    hold any padding (even NaN) and get gradient 0.  eps: density floor of
+    the box/indicator kernels, log(max(p, eps)) (gaussian/laplace are
+    evaluated in log space and never floored).  kernel_scale: constant c multiplying every kernel
     (changes the loss by -log c, not the gradient, while p > eps).
 
     Raises ValueError on NaN/inf, b <= a, shape mismatches, unknown kernel,
@@ -235,6 +248,24 @@ def kde_cross_entropy(logits, x, a, b, *, kernel="gaussian", bandwidth=0.1,
     if p["single"]:
         grad = grad[0]
     return loss, grad
+
+
+def per_query_cross_entropy(logits, x, a, b, **kwargs):
+    """The BeepBoop loss of every query, (Q,) (a float for one query).
+
+    Same arguments as :func:`kde_cross_entropy`; for paired comparisons of two
+    densities on the same queries, where the mean alone gives no interval."""
+    f = _base_factor(kwargs.pop("base", "e"))
+    kw = dict(kernel="gaussian", bandwidth=0.1, width=None, bins=None, mask=None, eps=1e-12, kernel_scale=1.0)
+    unknown = set(kwargs) - set(kw)
+    if unknown:
+        raise TypeError(f"unexpected argument {sorted(unknown)[0]!r}")
+    kw.update(kwargs)
+    p = _prepare(logits, x, a, b, kw["kernel"], kw["bandwidth"], kw["width"], kw["bins"], kw["mask"],
+                 kw["eps"], kw["kernel_scale"])
+    loss_q, _ = _per_query(p)
+    loss_q *= f
+    return float(loss_q[0]) if p["single"] else loss_q
 
 
 def uniform_entropy(a, b, base="e"):

@@ -10,6 +10,15 @@ caller-provided output arrays:
     grad_out[q, i] = S_i * |{D > eps}|/(b-a)
                      - (1/(b-a)) * integral_{D > eps} S_i K_i(x) / D_q(x) dx
 
+The floor eps applies to the box/indicator kernels only, whose density is
+exactly 0 off the boxes.  The Gaussian and Laplace densities are never 0:
+they are evaluated in log space (log D = log-sum-exp of log S_j + log K_j,
+relative to the largest term), so far points keep an exact loss and an
+exact, non-zero gradient instead of sticking at log(1/eps) with gradient 0.
+The binned path shifts every query by its largest kernel peak on the grid
+and floors only at _REL_FLOOR below it (a kernel would have to vary by
+~690 nats across [a, b] to reach that).
+
 with S = softmax over the query's unmasked logits, D = sum_j S_j K_j and K_j
 already including the kernel's normalisation and ``scale``.  The per-query
 gradient above is exactly the derivative of the floored loss (where the floor
@@ -75,6 +84,31 @@ def _exp(t):
     p = p * r + 1.0
     v = p * np.int64((np.int64(k) + 1023) << 52).view(np.float64)
     return v if t >= -708.0 else 0.0
+
+
+_REL_FLOOR = 1e-300  # binned smooth kernels: D relative to the query's largest peak
+
+
+@njit(cache=True)
+def _log_softmax_row(z, mask, q, K, S, logS):
+    """S = softmax(z[q]) over mask[q] and logS = its log (-inf where masked).
+
+    logS_j = z_j - zmax - log(sum): one log per row, no second pass of exps."""
+    zmax = -np.inf
+    for j in range(K):
+        if mask[q, j] and z[q, j] > zmax:
+            zmax = z[q, j]
+    for j in range(K):  # select, no reduction: this loop vectorises
+        e = _exp(z[q, j] - zmax)
+        S[j] = e if mask[q, j] else 0.0
+    s = 0.0
+    for j in range(K):
+        s += S[j]
+    inv = 1.0 / s
+    lse = zmax + math.log(s)
+    for j in range(K):
+        S[j] *= inv
+        logS[j] = z[q, j] - lse if mask[q, j] else -np.inf
 
 
 @njit(cache=True)
@@ -161,25 +195,37 @@ def _seed(K, x, q, mid, dx, c, dps, gg, rr):
 
 @njit(cache=True, fastmath=_HOT_FM)
 def _row_direct(kcode, mid, K8, W, xs, ws, c, invh, gm):
-    """One bin evaluated directly (vectorised _exp); returns D at ``mid``."""
+    """One bin of a box/indicator density evaluated directly; returns D at ``mid``."""
     Dm = 0.0
-    if kcode == GAUSSIAN:
-        for j in range(K8):
-            u = mid - xs[j]
-            g = _exp(-c * u * u)
-            gm[j] = g
-            Dm += W[j] * g
-    elif kcode == LAPLACE:
-        for j in range(K8):
-            g = _exp(-abs(mid - xs[j]) * invh)
-            gm[j] = g
-            Dm += W[j] * g
-    else:
-        for j in range(K8):
-            g = 1.0 if abs(mid - xs[j]) <= ws[j] else 0.0
-            gm[j] = g
-            Dm += W[j] * g
+    for j in range(K8):
+        g = 1.0 if abs(mid - xs[j]) <= ws[j] else 0.0
+        gm[j] = g
+        Dm += W[j] * g
     return Dm
+
+
+@njit(cache=True, fastmath=_HOT_FM)
+def _row_direct_log(kcode, mid, K8, logS, xs, c, invh, gm):
+    """One bin of a gaussian/laplace density in log space; returns (D', shift).
+
+    gm_j = exp(log S_j + log shape_j(mid) - shift), shift = the largest
+    exponent, D' = sum_j gm_j >= 1: D(mid) = norm * D' * exp(shift) exactly,
+    however far every point is (no underflow, no floor)."""
+    m = -np.inf
+    for j in range(K8):
+        u = mid - xs[j]
+        if kcode == GAUSSIAN:
+            t = logS[j] - c * u * u
+        else:
+            t = logS[j] - abs(u) * invh
+        gm[j] = t
+        m = max(m, t)
+    Dm = 0.0
+    for j in range(K8):
+        g = _exp(gm[j] - m)
+        gm[j] = g
+        Dm += g
+    return Dm, m
 
 
 @njit(cache=True, fastmath=_HOT_FM)
@@ -190,15 +236,17 @@ def binned_loss(kcode, z, x, width, height, mask, a, b, nbins, h, scale, eps,
     ``height[q, j]`` is the box/indicator height (ignored for smooth kernels,
     whose normalisation comes from ``h``).  Gaussian queries use an exact
     multiplicative recurrence over the equispaced midpoints (reseeded every
-    _RESEED bins) when its factors cannot over/underflow, i.e. unless some
-    kernel varies by more than ~e^690 across [a, b] (e.g. b - a > ~37 h, or a
-    point far to the right of a long interval); such queries, and the
-    Laplace/box/indicator kernels, are evaluated directly (about 2-3x slower,
-    same results).
+    _RESEED bins), scaled by the query's largest peak, when its factors cannot
+    over/underflow and the dominant kernel falls by at most e^600 across the
+    grid; other Gaussian queries and all Laplace queries are evaluated
+    directly in log space per bin (``_row_direct_log``, about 2-3x slower,
+    same results, never floored); box/indicator directly with the eps floor.
     """
     Q, K = z.shape
     K8 = (K + 7) // 8 * 8  # pad so the vector loops have no scalar tail
     S = np.zeros(K8)
+    dfar = 0.0
+    logS = np.full(K8, -np.inf)
     W = np.zeros(K8)     # S_j * normalisation * scale (* peak value, recurrence)
     xs = np.zeros(K8)
     ws = np.zeros(K8)
@@ -213,14 +261,16 @@ def binned_loss(kcode, z, x, width, height, mask, a, b, nbins, h, scale, eps,
     dps = np.zeros(K8)
     c = 0.5 / (h * h)
     invh = 1.0 / h
+    smooth = kcode == GAUSSIAN or kcode == LAPLACE
     if kcode == GAUSSIAN:
         norm = scale / (h * _SQRT2PI)
     elif kcode == LAPLACE:
         norm = scale * 0.5 / h
     else:
         norm = scale
+    floor = _REL_FLOOR if smooth else eps
     for q in range(Q):
-        _softmax_row(z, mask, q, K, S)
+        _log_softmax_row(z, mask, q, K, S, logS)
         aq = a[q]
         dx = (b[q] - aq) / nbins
         m0 = _mid(aq, 0, dx)
@@ -228,37 +278,44 @@ def binned_loss(kcode, z, x, width, height, mask, a, b, nbins, h, scale, eps,
         for j in range(K8):
             acc[j] = 0.0
         use_rec = False
+        shift = 0.0   # recurrence: log of the largest S_j * (kernel peak on the grid)
         if kcode == GAUSSIAN:
-            q2 = _exp(-2.0 * dx * dx * c)
-            use_rec = 2.0 * dx * dx * c <= 300.0
-            for j in range(K):  # branch-free, no reduction: vectorises
+            shift = -np.inf
+            vstar = 0.0
+            for j in range(K):
                 xj = x[q, j]
                 dp = min(max(xj, m0), m1) - xj   # distance to the grid's span
                 dps[j] = dp
+                lp = logS[j] - dp * dp * c
+                if lp > shift:
+                    shift = lp
+                    dfar = max(abs(m0 - xj), abs(m1 - xj))
+                    vstar = (dfar - abs(dp)) * (dfar + abs(dp)) * c   # its fall across the grid
+            q2 = _exp(-2.0 * dx * dx * c)
+            # the recurrence is exact when its factors stay representable and
+            # the dominant kernel stays far above underflow on the whole grid
+            use_rec = 2.0 * dx * dx * c <= 300.0 and vstar <= 600.0
+            for j in range(K):  # branch-free, no reduction: vectorises
+                xj = x[q, j]
+                dp = dps[j]
                 d0 = m0 - xj
                 e0 = (d0 - dp) * (d0 + dp) * c   # log(peak / value at bin 0) >= 0
                 er = -(2.0 * d0 * dx + dx * dx) * c
                 ee[j] = max(e0, er)
-                # scale by the peak so the recurrence state stays in [0, 1];
-                # masked entries have S = 0 (x was sanitised, so all finite)
-                W[j] = S[j] * norm * _exp(-dp * dp * c)
+                # scale by the peak and the query's shift so the recurrence
+                # state stays in [0, 1] and D near 1; masked entries: S = 0
+                W[j] = norm * _exp(logS[j] - dp * dp * c - shift)
             _seed(K, x, q, m0, dx, c, dps, gg, rr)
             for j in range(K):
                 if ee[j] > 690.0:
                     use_rec = False
             if not use_rec:
-                for j in range(K):
-                    W[j] = S[j] * norm
-        else:
-            for j in range(K):
-                if kcode == BOX or kcode == INDICATOR:
-                    W[j] = S[j] * height[q, j]
-                else:
-                    W[j] = S[j] * norm
+                shift = 0.0
         if not use_rec:
             for j in range(K):
+                W[j] = S[j] * height[q, j] if not smooth else norm
                 xs[j] = x[q, j]
-                ws[j] = width[q, j] if (kcode == BOX or kcode == INDICATOR) else 0.0
+                ws[j] = width[q, j] if not smooth else 0.0
         lq = 0.0       # sum of log max(D, eps) = lq + log(prod) + pexp * ln 2
         prod = 1.0
         pexp = 0
@@ -299,26 +356,26 @@ def binned_loss(kcode, z, x, width, height, mask, a, b, nbins, h, scale, eps,
                 w1 = 0.0
                 w2 = 0.0
                 w3 = 0.0
-                if D0 > eps:
+                if D0 > floor:
                     cnt += 1
                     w0 = 1.0 / D0
                 else:
-                    D0 = eps
-                if D1 > eps:
+                    D0 = floor
+                if D1 > floor:
                     cnt += 1
                     w1 = 1.0 / D1
                 else:
-                    D1 = eps
-                if D2 > eps:
+                    D1 = floor
+                if D2 > floor:
                     cnt += 1
                     w2 = 1.0 / D2
                 else:
-                    D2 = eps
-                if D3 > eps:
+                    D2 = floor
+                if D3 > floor:
                     cnt += 1
                     w3 = 1.0 / D3
                 else:
-                    D3 = eps
+                    D3 = floor
                 prod, pexp, lq = _log_accumulate(D0, prod, pexp, lq)
                 prod, pexp, lq = _log_accumulate(D1, prod, pexp, lq)
                 prod, pexp, lq = _log_accumulate(D2, prod, pexp, lq)
@@ -331,17 +388,21 @@ def binned_loss(kcode, z, x, width, height, mask, a, b, nbins, h, scale, eps,
                 if m > 0 and m % _RESEED == 0:
                     _seed(K, x, q, _mid(aq, m, dx), dx, c, dps, gg, rr)
                 Dm = _row_recurrence(K8, W, gg, rr, q2, gm)
+            elif smooth:
+                Dm, bshift = _row_direct_log(kcode, _mid(aq, m, dx), K8, logS, xs, c, invh, gm)
+                Dm *= norm
+                lq += bshift
             else:
                 Dm = _row_direct(kcode, _mid(aq, m, dx), K8, W, xs, ws, c, invh, gm)
-            if Dm > eps:
+            if Dm > floor:
                 cnt += 1
                 wgt = 1.0 / Dm
                 for j in range(K8):
                     acc[j] += gm[j] * wgt
             else:
-                Dm = eps
+                Dm = floor
             prod, pexp, lq = _log_accumulate(Dm, prod, pexp, lq)
-        lq += math.log(prod) + pexp * _LN2
+        lq += math.log(prod) + pexp * _LN2 + nbins * shift
         loss_out[q] = -lq / nbins
         for j in range(K):
             grad_out[q, j] = (S[j] * cnt - W[j] * acc[j]) / nbins
@@ -475,35 +536,40 @@ _WG = np.array([0.129484966168869693270611432679082, 0.2797053914892766679014677
 
 
 @njit(cache=True)
-def _integrand(kcode, t, K, xq, S, norm, invh, c, eps, f):
-    """f[0] = log max(D, eps), f[1] = 1[D > eps], f[2+j] = S_j K_j / D."""
-    D = 0.0
+def _integrand(kcode, t, K, xq, logS, lnorm, invh, c, f):
+    """f[0] = log D, f[1] = 1, f[2+j] = S_j K_j / D, all in log space.
+
+    log D = lnorm + max_j l_j + log sum_j exp(l_j - max) with l_j = log S_j +
+    log(kernel shape): exact however far the points are from t (no floor)."""
+    m = -np.inf
     for j in range(K):
         u = t - xq[j]
         if kcode == GAUSSIAN:
-            kj = math.exp(-c * u * u)
+            lj = logS[j] - c * u * u
         else:
-            kj = math.exp(-abs(u) * invh)
-        kj *= norm * S[j]
-        f[2 + j] = kj
-        D += kj
-    if D > eps:
-        f[0] = math.log(D)
-        f[1] = 1.0
-        inv = 1.0 / D
-        for j in range(K):
-            f[2 + j] *= inv
-    else:
-        f[0] = math.log(eps)
-        f[1] = 0.0
-        for j in range(K):
-            f[2 + j] = 0.0
+            lj = logS[j] - abs(u) * invh
+        f[2 + j] = lj
+        if lj > m:
+            m = lj
+    D = 0.0
+    for j in range(K):
+        e = math.exp(f[2 + j] - m)
+        f[2 + j] = e
+        D += e
+    f[0] = lnorm + m + math.log(D)
+    f[1] = 1.0
+    inv = 1.0 / D
+    for j in range(K):
+        f[2 + j] *= inv
 
 
 @njit(cache=True)
 def exact_smooth_loss(kcode, z, x, mask, a, b, h, scale, eps, rtol,
                       loss_out, grad_out):
     """Exact loss + gradient for gaussian/laplace by adaptive GK15 quadrature.
+
+    The integrand is evaluated in log space (``_integrand``), so ``eps`` is
+    not used: these densities are never 0 and are never floored.
 
     [a, b] is first split at every kernel centre inside it (the Laplace
     kernel has a kink there; harmless for the Gaussian); each panel is
@@ -529,22 +595,25 @@ def exact_smooth_loss(kcode, z, x, mask, a, b, h, scale, eps, rtol,
         norm = scale / (h * _SQRT2PI)
     else:
         norm = scale * 0.5 / h
+    lnorm = math.log(norm)
+    logS = np.zeros(K)
     for q in range(Q):
-        _softmax_row(z, mask, q, K, S)
+        _log_softmax_row(z, mask, q, K, S, logS)
         aq = a[q]
         bq = b[q]
-        # drop masked / zero-weight neighbours from the integrand
+        # drop masked neighbours from the integrand (a weight that underflows
+        # in S can still matter in log space, so keep every unmasked one)
         Ka = 0
         for j in range(K):
-            if S[j] > 0.0:
+            if mask[q, j]:
                 xq[Ka] = x[q, j]
                 Ka += 1
         Sa = np.zeros(Ka)
         idx = np.zeros(Ka, dtype=np.int64)
         Ka2 = 0
         for j in range(K):
-            if S[j] > 0.0:
-                Sa[Ka2] = S[j]
+            if mask[q, j]:
+                Sa[Ka2] = logS[j]
                 idx[Ka2] = j
                 Ka2 += 1
         nb = 0
@@ -582,14 +651,14 @@ def exact_smooth_loss(kcode, z, x, mask, a, b, h, scale, eps, rtol,
                 if n % 2 == 1:
                     wg = _WG[n // 2] * half
                 if n == 7:
-                    _integrand(kcode, ctr, Ka, xq, Sa, norm, invh, c, eps, f)
+                    _integrand(kcode, ctr, Ka, xq, Sa, lnorm, invh, c, f)
                     for i in range(Ka + 2):
                         rk[i] += wk * f[i]
                         rg[i] += wg * f[i]
                 else:
                     for sgn in (-1.0, 1.0):
                         _integrand(kcode, ctr + sgn * half * _XGK[n], Ka, xq, Sa,
-                                   norm, invh, c, eps, f)
+                                   lnorm, invh, c, f)
                         for i in range(Ka + 2):
                             rk[i] += wk * f[i]
                             rg[i] += wg * f[i]

@@ -47,7 +47,7 @@ import os
 import numpy as np
 from numba import njit
 
-from learning.loss import kde_cross_entropy, expected_hit_rate, KERNELS
+from learning.loss import kde_cross_entropy, per_query_cross_entropy, expected_hit_rate, KERNELS
 from sim.io.atomic import write_atomic
 from sim.waves.features import FEATURES, FEATURE_NAMES
 
@@ -695,8 +695,58 @@ def density_loss(z, mask, x, w, a, b, *, kernel="box", bandwidth=0.1, uniform_mi
     return loss, gz
 
 
-def loss_and_grad(model, batch, theta=None, base="e", bins=None):
-    """Mean loss over the batch and its gradient w.r.t. theta (neighbours held fixed)."""
+OBJECTIVES = ("beepboop", "bin-ce", "squared", "hit-likelihood")
+OBJECTIVE_DOCS = {
+    "beepboop": "the BeepBoop loss: cross-entropy of the uniform target on [a, b] against the kernel density",
+    "bin-ce": "softmax cross-entropy on the bin (of `bins` over the GF domain) holding the target's centre GF: "
+              "-log P(bin), P(bin) = (1 - mix) * (weight of neighbours whose centre is in it) + mix / bins",
+    "squared": "squared error of the weighted mean of the neighbours' centre GFs against the target's centre",
+    "hit-likelihood": "-log P(hit): P(hit) = (1 - mix) * (weight of neighbours whose centre GF lies in [a, b]) "
+                      "+ mix * (b - a) / (domain width): the chance a shot at a neighbour's GF hits",
+}
+
+
+def objective_loss(objective, z, mask, x, a, b, *, uniform_mix, gf_domain, bins=51):
+    """Mean loss and dL/dz (Q, K) of the non-density objectives of the loss ablation (see OBJECTIVE_DOCS).
+
+    All depend on the neighbours only through their centre GFs x and the softmax weights S = softmax(z);
+    "bin-ce" and "hit-likelihood" need uniform_mix > 0 (else a miss has probability 0).
+    """
+    S, _ = _masked_softmax(z, mask)
+    Q = len(z)
+    y = 0.5 * (a + b)
+    if objective == "squared":
+        xs = np.where(mask, x, 0.0)
+        pred = np.sum(S * xs, axis=1)
+        r = pred - y
+        G = 2.0 * r[:, None] * S * (xs - pred[:, None])
+        return float(np.mean(r * r)), np.where(mask, G, 0.0) / Q
+    if not uniform_mix > 0:
+        raise ModelError(f"objective {objective!r} needs uniform_mix > 0")
+    lo, hi = gf_domain
+    if objective == "bin-ce":
+        edges = np.linspace(lo, hi, bins + 1)
+        kb = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+        ky = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, bins - 1)
+        h = (kb == ky[:, None]) & mask
+        floor = uniform_mix / bins
+    elif objective == "hit-likelihood":
+        h = (x >= a[:, None]) & (x <= b[:, None]) & mask
+        floor = uniform_mix * (b - a) / (hi - lo)
+    else:
+        raise ModelError(f"unknown objective {objective!r}; expected one of {list(OBJECTIVES)}")
+    hs = np.sum(S * h, axis=1)
+    P = (1.0 - uniform_mix) * hs + floor
+    # dP/dz_i = (1 - mix) S_i (h_i - hs); L = -log P
+    G = -(1.0 - uniform_mix) * S * (h - hs[:, None]) / P[:, None]
+    return float(np.mean(-np.log(P))), np.where(mask, G, 0.0) / Q
+
+
+def loss_and_grad(model, batch, theta=None, base="e", bins=None, objective="beepboop"):
+    """Mean loss over the batch and its gradient w.r.t. theta (neighbours held fixed).
+
+    objective: "beepboop" (the model's kernel density; ``bins`` picks the binned path) or one of the
+    ablation's alternatives (``objective_loss``; nats only)."""
     if theta is not None:
         model.set_theta(theta)
     eq, Jq = model.embed_jac(batch.Nq)
@@ -705,9 +755,13 @@ def loss_and_grad(model, batch, theta=None, base="e", bins=None):
     _l1_logits(np.ascontiguousarray(eq), np.ascontiguousarray(ep), batch.idx, float(model.scale), z)
     mask = batch.idx >= 0
     x, w = batch.neighbour_labels()
-    loss, G = density_loss(z, mask, x, w, batch.a, batch.b, kernel=model.kernel, bandwidth=model.bandwidth,
-                           uniform_mix=model.uniform_mix, gf_domain=model.gf_domain, base=base, bins=bins,
-                           fixed=batch.fixed_columns(model))
+    if objective == "beepboop":
+        loss, G = density_loss(z, mask, x, w, batch.a, batch.b, kernel=model.kernel, bandwidth=model.bandwidth,
+                               uniform_mix=model.uniform_mix, gf_domain=model.gf_domain, base=base, bins=bins,
+                               fixed=batch.fixed_columns(model))
+    else:
+        loss, G = objective_loss(objective, z, mask, x, batch.a, batch.b, uniform_mix=model.uniform_mix,
+                                 gf_domain=model.gf_domain)
     F, P = model.n_features, model.params_per_feature
     Wq = np.zeros(eq.shape)
     Wp = np.zeros(ep.shape)
@@ -760,20 +814,24 @@ def smooth_argmax(x, weight, mask, kernel, bandwidth, gf_domain, points=201, chu
 
 
 def density_metrics(z, mask, x, w, a, b, *, kernel="box", bandwidth=0.1, uniform_mix=0.0, gf_domain=(-1, 1),
-                    fire=None):
+                    fire=None, per_query=False):
     """Loss (nats, bits), KL (nats), expected hit rate and fire hit rate of a mixture density.
 
     expected_hit_rate: predicted mass inside [a, b] (mean over queries); fire_hit_rate: fraction of
     queries whose target interval contains the density's argmax (`fire` overrides the argmax).
+    per_query: the per-query arrays instead of the means (for paired intervals).
     """
-    loss, _ = density_loss(z, mask, x, w, a, b, kernel=kernel, bandwidth=bandwidth, uniform_mix=uniform_mix,
-                           gf_domain=gf_domain)
     zz, xx, ww, mm, S = mixture_columns(z, mask, x, w, uniform_mix=uniform_mix, gf_domain=gf_domain)
     kw = dict(kernel=kernel, mask=mm)
     if kernel in ("box", "indicator"):
         kw["width"] = ww
     else:
         kw["bandwidth"] = bandwidth
+    if per_query:
+        loss_q = np.atleast_1d(per_query_cross_entropy(zz, xx, a, b, **kw))
+    else:
+        loss, _ = density_loss(z, mask, x, w, a, b, kernel=kernel, bandwidth=bandwidth, uniform_mix=uniform_mix,
+                               gf_domain=gf_domain)
     hit = expected_hit_rate(zz, xx, a, b, **kw)
     if fire is None:
         if kernel in ("box", "indicator"):
@@ -781,14 +839,23 @@ def density_metrics(z, mask, x, w, a, b, *, kernel="box", bandwidth=0.1, uniform
         else:
             fire = smooth_argmax(x, S, mask, kernel, bandwidth, gf_domain)
     fire_hit = (a <= fire) & (fire <= b)
+    if per_query:
+        return {"loss_nats": loss_q, "kl_nats": loss_q - np.log(b - a), "expected_hit_rate": np.asarray(hit),
+                "fire_hit_rate": fire_hit.astype(np.float64)}
     ent = float(np.mean(np.log(b - a)))
     return {"loss_nats": loss, "loss_bits": loss / math.log(2.0), "kl_nats": loss - ent,
             "expected_hit_rate": float(np.mean(hit)), "fire_hit_rate": float(np.mean(fire_hit)),
             "queries": int(len(a))}
 
 
-def model_metrics(model, batch):
+def model_metrics(model, batch, *, kernel=None, per_query=False):
+    """density_metrics of the model on a batch; ``kernel`` scores its neighbour weights with another kernel
+    (e.g. "box", the one the gun plays with; box/indicator get the model's uniform mix, others none)."""
     z, mask = logits(model, batch.Nq, batch.Np, batch.idx)
     x, w = batch.neighbour_labels()
-    return density_metrics(z, mask, x, w, batch.a, batch.b, kernel=model.kernel, bandwidth=model.bandwidth,
-                           uniform_mix=model.uniform_mix, gf_domain=model.gf_domain)
+    k = kernel or model.kernel
+    mix = model.uniform_mix if (kernel is None or k in ("box", "indicator")) else 0.0
+    if kernel is not None and k in ("box", "indicator") and mix == 0:
+        mix = 0.02
+    return density_metrics(z, mask, x, w, batch.a, batch.b, kernel=k, bandwidth=model.bandwidth,
+                           uniform_mix=mix, gf_domain=model.gf_domain, per_query=per_query)

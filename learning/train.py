@@ -14,8 +14,8 @@ What it does (see learning/model.py for the model):
   waves of its own stream whose label was known before it was fired
   (model.availability_keys), at most ``--max-points`` of them. Queries with no
   such wave are not scored (every model and baseline skips the same ones).
-* Split: the last ``--val-fraction`` of the battles (by battle id) are held
-  out: their waves are never used to fit parameters (their own earlier waves
+* Held-out battles (``--val-fraction``, default the last quarter by battle id)
+  are held out: their waves are never used to fit parameters (their own earlier waves
   still fill their guns' memories, as in a real battle). Normalisation ranges,
   the GF domain and the baselines' constants come from the training battles.
 * Labels (BeepBoop's): the query's target is its interval [gf_lo, gf_hi];
@@ -26,11 +26,20 @@ What it does (see learning/model.py for the model):
   stop-gradient), then optimises with them held fixed: ``--lbfgs-iters``
   L-BFGS-B iterations (scipy.optimize; bounds b >= 0, c > 0) or one Adam pass
   over minibatches. Before the first epoch the temperature is set by a
-  coarse search. After every epoch neighbours are retrieved again and the
-  train and validation metrics recorded: loss in nats and bits, KL (loss minus
-  the target's entropy log(b - a)), expected hit rate (predicted mass inside
+  coarse search. ``--damping`` (default relax: move half way to the
+  optimiser's parameters) keeps the alternation from overshooting what the
+  next retrieval rewards. Gaussian/Laplace models optimise the binned loss
+  when a check against the exact loss on 500 training queries finds it within
+  1e-4 (``--bins``); box/indicator always use the exact edge sweep. After
+  every epoch neighbours are retrieved again and the train and validation
+  metrics recorded (always exact): loss in nats and bits, KL (loss minus the
+  target's entropy log(b - a)), expected hit rate (predicted mass inside
   [a, b]) and fire hit rate (argmax inside [a, b]), next to the baselines of
-  learning/baselines.py.
+  learning/baselines.py (``--help`` explains each).
+* Kept epoch: the model file holds the epoch with the lowest validation loss
+  (of ``--objective``), not the last; the output names it.
+* Split: ``--val-fraction`` of the battles, the last ones or, with
+  ``--split-seed``, a seeded random choice.
 
 Bad input (unreadable or foreign dataset, unknown feature, impossible split,
 unwritable output) is one line on stderr and exit code 2, and nothing is
@@ -50,6 +59,14 @@ from sim.cli.args import add_progress_flags, positive_int as _positive_int, nonn
 from sim.io.atomic import write_atomic
 
 EXIT_BAD_INPUT = 2
+DAMPING = {
+    "backtrack": "halve a step that raises the retrieved training loss, up to 3 times, else reject the epoch "
+                 "(with L-BFGS training then stops: it would repeat the same step)",
+    "relax": "move half way from the old parameters to the optimiser's (an average that damps the "
+             "alternation without stopping it)",
+    "none": "take every optimiser step in full",
+}
+DEFAULT_DAMPING = "relax"
 
 
 class TrainError(Exception):
@@ -67,7 +84,7 @@ class Prepared:
     """The rows used for training and evaluation, with everything retrieval and the loss need."""
 
     def __init__(self, ds, features, *, real_only=False, shooter="both", val_fraction=0.25,
-                 min_half_width=None):
+                 min_half_width=None, split_seed=None):
         from learning import model as M
         g = ds.gun
         n_all = len(g["turn"])
@@ -105,8 +122,13 @@ class Prepared:
             n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
         else:
             n_val = 0
-        self.val_battles = [int(v) for v in battles[len(battles) - n_val:]]
-        self.train_battles = [int(v) for v in battles[:len(battles) - n_val]]
+        if split_seed is None:       # chronological: the last battles are held out
+            held = battles[len(battles) - n_val:]
+        else:                        # a reproducible random choice of battles
+            held = np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) if n_val \
+                else battles[:0]
+        self.val_battles = [int(v) for v in held]
+        self.train_battles = [int(v) for v in battles if v not in set(self.val_battles)]
         self.is_val = np.isin(self.battle, self.val_battles)
 
     def seen_counts(self, rows, max_points):
@@ -198,8 +220,20 @@ class Trainer:
     """Fits a GunModel on Prepared data; ``run()`` returns the history and the baselines."""
 
     def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
-                 max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0):
+                 max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0, bins="auto",
+                 damping=None, max_halvings=3, relax=0.5, objective="beepboop"):
         self.d = data
+        self.objective = objective
+        self.bins_setting = bins
+        self.bins = None if bins in ("auto", "exact") else int(bins)
+        self.bins_check = None
+        damping = DEFAULT_DAMPING if damping is None else damping
+        if damping not in DAMPING:
+            raise TrainError(f"unknown damping {damping!r}; expected one of {list(DAMPING)}")
+        self.damping = damping
+        self.relax = relax
+        self.max_halvings = max_halvings
+        self.best = None
         self.model = model
         self.optimizer = optimizer
         self.lbfgs_iters = lbfgs_iters
@@ -232,19 +266,39 @@ class Trainer:
         idx, _ = causal_neighbours(m.embed(self.Np), d.stream, d.fire, d.avail, queries, m)
         return Batch(self.Np[queries], self.Np, idx, d.a[queries], d.b[queries], d.xc, d.hw)
 
-    def _retrieve(self):
+    def _retrieve(self, val=True):
         self.Np = self.model.normalise(self.d.raw)
         tb = self._batch(self.train_q)
-        vb = self._batch(self.val_q) if len(self.val_q) else None
+        vb = self._batch(self.val_q) if val and len(self.val_q) else None
         return tb, vb
 
-    def _record(self, epoch, tb, vb, seconds):
+    def _objective(self, batch, metrics):
+        """The training objective's mean loss on a batch (the BeepBoop loss is already in the metrics)."""
+        from learning.model import loss_and_grad
+        if self.objective == "beepboop":
+            return metrics["loss_nats"]
+        return loss_and_grad(self.model, batch, objective=self.objective)[0]
+
+    def _record(self, epoch, tb, vb, seconds, train_metrics=None, train_objective=None, **extra):
         from learning.model import model_metrics
-        entry = {"epoch": epoch, "train": model_metrics(self.model, tb),
-                 "val": model_metrics(self.model, vb) if vb is not None else None,
-                 "scale": self.model.scale, "seconds": seconds}
+        tm = train_metrics or model_metrics(self.model, tb)
+        vm = model_metrics(self.model, vb) if vb is not None else None
+        entry = {"epoch": epoch, "train": tm, "val": vm, "scale": self.model.scale, "seconds": seconds, **extra}
+        if self.objective != "beepboop":
+            entry["objective"] = {"name": self.objective,
+                                  "train": train_objective if train_objective is not None else
+                                  self._objective(tb, tm),
+                                  "val": self._objective(vb, vm) if vb is not None else None}
         self.history.append(entry)
+        # the epoch kept: lowest validation loss of the objective trained (training loss without a held-out
+        # split); ties keep the earlier
+        key = self._entry_loss(entry, "val" if vm is not None else "train")
+        if self.best is None or key < self.best["loss"]:
+            self.best = {"epoch": epoch, "loss": key, "theta": self.model.theta()}
         return entry
+
+    def _entry_loss(self, entry, part):
+        return entry["objective"][part] if "objective" in entry else entry[part]["loss_nats"]
 
     def baselines(self):
         from learning.baselines import all_baselines
@@ -266,7 +320,7 @@ class Trainer:
         for s in np.linspace(-2.0, 6.0, 17):
             th = self.model.theta()
             th[0] = s
-            L, _ = loss_and_grad(self.model, tb, th)
+            L, _ = loss_and_grad(self.model, tb, th, bins=self.bins, objective=self.objective)
             if best is None or L < best[0]:
                 best = (L, s)
         th = self.model.theta()
@@ -279,7 +333,7 @@ class Trainer:
         m = self.model
         if self.optimizer == "lbfgs":
             from scipy.optimize import minimize
-            res = minimize(lambda th: loss_and_grad(m, tb, th), m.theta(), jac=True, method="L-BFGS-B",
+            res = minimize(lambda th: loss_and_grad(m, tb, th, bins=self.bins, objective=self.objective), m.theta(), jac=True, method="L-BFGS-B",
                            bounds=m.bounds(), options={"maxiter": self.lbfgs_iters})
             m.set_theta(res.x)
             return
@@ -290,7 +344,8 @@ class Trainer:
         b1, b2, eps = 0.9, 0.999, 1e-8
         perm = self.rng.permutation(len(tb))
         for i in range(0, len(perm), self.batch):
-            _, g = loss_and_grad(m, tb.subset(perm[i:i + self.batch]), th)
+            _, g = loss_and_grad(m, tb.subset(perm[i:i + self.batch]), th, bins=self.bins,
+                                 objective=self.objective)
             st["t"] += 1
             st["m"] = b1 * st["m"] + (1 - b1) * g
             st["v"] = b2 * st["v"] + (1 - b2) * g * g
@@ -299,25 +354,107 @@ class Trainer:
             th = m.project(th - self.lr * mh / (np.sqrt(vh) + eps))
         m.set_theta(th)
 
+    def choose_bins(self, tb, sample=500, candidates=(8, 16, 32, 64, 128), tol=1e-4):
+        """Pick the optimisation path: the binned midpoint rule where it is accurate, exact where it must be.
+
+        Box/indicator: always exact (the edge sweep is exact and as fast as binning, and binning misplaces
+        box edges by up to a bin). Gaussian/Laplace with bins="auto": the fewest bins whose loss and
+        parameter gradient on a sample of training queries are within ``tol`` (relative) of the exact
+        path's; exact if none is. The check is recorded in the summary.
+        """
+        from learning.model import loss_and_grad
+        m = self.model
+        if self.objective != "beepboop":
+            self.bins = None
+            self.bins_check = {"path": "exact", "why": f"objective {self.objective} has no integral to bin"}
+            return
+        if self.bins_setting == "exact" or (self.bins_setting == "auto" and m.kernel in ("box", "indicator")):
+            self.bins = None
+            self.bins_check = {"path": "exact", "why": "requested" if self.bins_setting == "exact" else
+                               "box/indicator: the exact edge sweep is exact and fast"}
+            return
+        rows = np.sort(self.rng.choice(len(tb), min(sample, len(tb)), replace=False))
+        sub = tb.subset(rows)
+        th = m.theta()
+        t0 = time.perf_counter()
+        L0, g0 = loss_and_grad(m, sub, th)
+        t_exact = time.perf_counter() - t0
+        scale = max(np.max(np.abs(g0)), 1e-12)
+        tried = []
+        for B in ([self.bins] if self.bins is not None else candidates):
+            t0 = time.perf_counter()
+            L, g = loss_and_grad(m, sub, th, bins=B)
+            t_b = time.perf_counter() - t0
+            err_l = abs(L - L0) / max(1.0, abs(L0))
+            err_g = float(np.max(np.abs(g - g0)) / scale)
+            tried.append({"bins": B, "loss_rel_err": err_l, "grad_rel_err": err_g, "seconds": t_b})
+            if self.bins is not None or (err_l <= tol and err_g <= tol):
+                self.bins = B
+                self.bins_check = {"path": f"binned ({B} bins)", "sample": len(rows), "exact_seconds": t_exact,
+                                   "tried": tried, "tolerance": tol}
+                return
+        self.bins = None
+        self.bins_check = {"path": "exact", "why": f"no bin count met the tolerance {tol}", "sample": len(rows),
+                           "exact_seconds": t_exact, "tried": tried, "tolerance": tol}
+
     def run(self, epochs, progress=None):
+        """Alternate retrieval (exact, stop-gradient) and optimisation with the neighbours fixed.
+
+        Damping: the optimiser's step is taken in full only if, after re-retrieving, the training loss
+        (exact, over the same fixed queries) did not rise; otherwise it is halved up to ``max_halvings``
+        times, and an epoch whose every step raised it is rejected (parameters unchanged; with L-BFGS,
+        which would repeat the same step, training stops there). At the end the model is set to the epoch
+        with the lowest validation loss (``self.best``), which may be earlier than the last.
+        """
+        from learning.model import model_metrics
         t0 = time.perf_counter()
         tb, vb = self._retrieve()
         self.init_temperature(tb)
-        self._record(0, tb, vb, time.perf_counter() - t0)
+        self.choose_bins(tb)
+        self._record(0, tb, vb, time.perf_counter() - t0, step=None)
         if progress:
             progress(0, self.history[-1])
+        self.stopped_early = None
         for e in range(1, epochs + 1):
+            m = self.model
+            th_old = m.theta()
+            loss_old = self._entry_loss(self.history[-1], "train")
             self.step(tb)
-            tb, vb = self._retrieve()
-            self._record(e, tb, vb, time.perf_counter() - t0)
+            th_opt = m.theta()
+            alpha = self.relax if self.damping == "relax" else 1.0
+            tries = 0
+            while True:
+                tries += 1
+                m.set_theta(th_old + alpha * (th_opt - th_old))   # a convex combination stays inside the bounds
+                tb_new, _ = self._retrieve(val=False)
+                tm = model_metrics(m, tb_new)
+                to = self._objective(tb_new, tm)
+                if self.damping != "backtrack" or to <= loss_old or tries > self.max_halvings:
+                    break
+                alpha *= 0.5
+            accepted = self.damping != "backtrack" or to <= loss_old
+            if accepted:
+                tb = tb_new
+            else:                   # back to the previous parameters and their neighbours
+                m.set_theta(th_old)
+                self.Np = m.normalise(self.d.raw)
+                tm = self.history[-1]["train"]
+                to = self._entry_loss(self.history[-1], "train")
+            vb = self._batch(self.val_q) if len(self.val_q) else None
+            self._record(e, tb, vb, time.perf_counter() - t0, train_metrics=tm, train_objective=to,
+                         step={"fraction": alpha if accepted else 0.0, "tries": tries, "accepted": accepted})
             if progress:
                 progress(e, self.history[-1])
+            if not accepted and self.optimizer == "lbfgs":
+                self.stopped_early = e
+                break
+        m = self.model
+        m.set_theta(self.best["theta"])
         return self.history
-
 
 # --------------------------------------------------------------------------- output
 
-def render_plot(history, baselines, title):
+def render_plot(history, baselines, title, best_epoch=None):
     """PNG bytes of the loss and hit-rate curves (matplotlib, Agg)."""
     import matplotlib
     matplotlib.use("Agg", force=False)
@@ -345,6 +482,8 @@ def render_plot(history, baselines, title):
                        label=f"{name} ({part}{f': {r[key]:.2f}, off scale' if off else ''})")
         if top is not None:
             ax.set_ylim(top=top + 0.02 * abs(top))
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="k", lw=0.8, alpha=0.5, label=f"kept: epoch {best_epoch}")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
@@ -358,6 +497,24 @@ def render_plot(history, baselines, title):
     return buf.getvalue()
 
 
+
+
+METRICS_HELP = """\
+metrics (every number is on held-out battles when labelled validation; all are exact, never binned):
+  nats, bits   the BeepBoop loss: cross-entropy -(1/(b-a)) integral_a^b log p(x) dx of the uniform target on
+               the wave's hit interval [a, b] against the predicted GF density p; lower is better; bits = nats
+               / ln 2. It can be negative: p is a density and [a, b] is narrow.
+  KL           KL(target || p) = CE - log(b - a), the loss minus the target's own entropy: 0 only for a
+               perfect density, comparable across interval widths.
+  hit          expected hit rate: the predicted probability mass inside [a, b], i.e. the chance a GF drawn
+               from p hits (a gun that fired at random from its own density).
+  fire         argmax-fire hit rate: how often the density's peak lies in [a, b] (what a gun that fires at
+               the peak gets on these waves). Usually well above `hit`.
+  Why in-battle differs: these waves include virtual ones fired every turn and are scored on features
+  as recorded; a gun fires only when cool, aims with one-turn-old features, turns its gun to the angle
+  (aim execution), its bullets can collide, and the mover may react to real bullets.
+  kept epoch   the epoch with the lowest validation loss is the one saved (so its validation number is
+               slightly optimistic: it was chosen on those battles)."""
 
 
 def _fmt(r):
@@ -387,12 +544,26 @@ def _number(lo=None, hi=None, lo_open=False, hi_open=False):
     return parse
 
 
+def _bins_arg(text):
+    if text in ("auto", "exact"):
+        return text
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, exact or a positive whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected auto, exact or a positive whole number, got {text!r}")
+    return v
+
+
 def build_parser():
-    from learning.model import DEFAULT_FEATURES, MIN_HALF_WIDTH
+    from learning.model import DEFAULT_FEATURES, MIN_HALF_WIDTH, OBJECTIVES, OBJECTIVE_DOCS
     p = _Parser(prog="gfsim train",
                 description="Fit the learned-distance k-NN gun model (BeepBoop's form) to a guess-factor dataset "
                             "written by `gfsim collect`, chronologically, with a held-out split by battle; report "
-                            "the BeepBoop loss (nats, bits), KL and expected hit rate against baselines.")
+                            "the BeepBoop loss (nats, bits), KL and expected hit rate against baselines. The epoch "
+                            "with the lowest validation loss is the one saved.",
+                epilog=METRICS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data", metavar="DATA.npz", help="dataset from `gfsim collect`")
     p.add_argument("--out", required=True, metavar="MODEL.json", help="where to write the model (versioned JSON)")
     p.add_argument("--kernel", choices=("box", "indicator", "gaussian", "laplace"), default="box",
@@ -423,14 +594,32 @@ def build_parser():
     p.add_argument("--max-queries", type=_positive_int, default=20_000,
                    help="training queries sampled (fixed for all epochs, default 20000)")
     p.add_argument("--max-val", type=_positive_int, default=20_000, help="validation queries sampled (default 20000)")
-    p.add_argument("--uniform-mix", type=_number(0, 1, hi_open=True), default=0.02,
-                   help="weight of the uniform component in every density (default 0.02; box/indicator only)")
+    p.add_argument("--uniform-mix", type=_number(0, 1, hi_open=True), default=None,
+                   help="weight of the uniform component in every density (box/indicator only; default 0.02 "
+                        "there, 0 for gaussian/laplace, which never need it: they are evaluated in log space)")
     p.add_argument("--min-half-width", type=_number(0, lo_open=True), default=MIN_HALF_WIDTH,
                    help=f"minimum half-width of hit intervals in GF (default {MIN_HALF_WIDTH})")
     p.add_argument("--hist-bins", type=_positive_int, default=51, help="bins of the histogram baseline (default 51)")
     p.add_argument("--hist-smooth", type=_number(0, lo_open=True), default=1.0,
                    help="bin smoothing of the histogram baseline, in bins (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the query sampling and Adam's order (default 0)")
+    p.add_argument("--split-seed", type=_nonneg_int, default=None,
+                   help="hold out a random choice of battles drawn with this seed (default: the last battles, "
+                        "chronologically)")
+    p.add_argument("--seed", type=_nonneg_int, default=0,
+                   help="seed of the query sampling, the bins check and Adam's order (default 0)")
+    p.add_argument("--bins", default="auto", type=_bins_arg,
+                   help="loss path while optimising: auto (binned midpoint rule for gaussian/laplace when a check "
+                        "on 500 training queries finds it within 1e-4 of exact; exact for box/indicator), exact, or "
+                        "a bin count. Reported metrics are always exact (default auto)")
+    p.add_argument("--objective", choices=OBJECTIVES, default="beepboop",
+                   help="training loss (default beepboop; the others are the loss ablation's alternatives: "
+                        + "; ".join(f"{k}: {v}" for k, v in OBJECTIVE_DOCS.items() if k != "beepboop")
+                        + "). Metrics are always the density's, and the kept epoch is the objective's best")
+    p.add_argument("--damping", choices=DAMPING, default=DEFAULT_DAMPING,
+                   help="how the retrieve/optimise alternation is damped: " + "; ".join(
+                       f"{k}: {v}" for k, v in DAMPING.items()) + f" (default {DEFAULT_DAMPING})")
+    p.add_argument("--no-damping", dest="damping", action="store_const", const="none",
+                   help="same as --damping none")
     p.add_argument("--json", action="store_true", help="print the run's summary as JSON")
     p.add_argument("--plot", metavar="PATH", help="write the loss curves as a PNG")
     add_progress_flags(p)
@@ -457,9 +646,15 @@ def run(args, progress=None):
         M.check_feature_names(features)
     except M.ModelError as e:
         raise TrainError(str(e)) from None
+    if args.uniform_mix is None:
+        args.uniform_mix = 0.02 if args.kernel in ("box", "indicator") else 0.0
+    if args.split_seed is not None and args.val_fraction == 0:
+        raise TrainError("--split-seed chooses held-out battles, so it needs --val-fraction > 0")
     if args.uniform_mix > 0 and args.kernel in ("gaussian", "laplace"):
         raise TrainError("--uniform-mix needs the box or indicator kernel (use --uniform-mix 0 with "
                          f"{args.kernel})")
+    if args.objective in ("bin-ce", "hit-likelihood") and args.uniform_mix == 0:
+        raise TrainError(f"--objective {args.objective} needs --uniform-mix > 0 (a miss would have probability 0)")
     if args.min_neighbours > args.k:
         raise TrainError(f"--min-neighbours {args.min_neighbours} exceeds --k {args.k}")
     try:
@@ -467,7 +662,7 @@ def run(args, progress=None):
     except DatasetError as e:
         raise TrainError(str(e)) from None
     data = Prepared(ds, features, real_only=args.real_only, shooter=args.shooter, val_fraction=args.val_fraction,
-                    min_half_width=args.min_half_width)
+                    min_half_width=args.min_half_width, split_seed=args.split_seed)
     tr = ~data.is_val
     lo, hi = M.normalisation_ranges(data.raw[tr])
     domain = (min(-1.0, float(data.gf_lo[tr].min())), max(1.0, float(data.gf_hi[tr].max())))
@@ -477,10 +672,13 @@ def run(args, progress=None):
                        uniform_mix=args.uniform_mix, gf_domain=domain)
     trainer = Trainer(data, model, optimizer=args.optimizer, lbfgs_iters=args.lbfgs_iters, lr=args.lr,
                       batch=args.batch, max_queries=args.max_queries, max_val=args.max_val, seed=args.seed,
-                      hist_bins=args.hist_bins, hist_smooth=args.hist_smooth)
+                      hist_bins=args.hist_bins, hist_smooth=args.hist_smooth, bins=args.bins,
+                      damping=args.damping, objective=args.objective)
     baselines = trainer.baselines()
     history = trainer.run(args.epochs, progress=progress)
-    final = history[-1]
+    best = trainer.best["epoch"]
+    final = history[best]
+    last = history[-1]
     summary = {
         "dataset": os.fspath(args.data),
         "bots": [b.get("spec") for b in ds.meta.get("bots", [])],
@@ -493,7 +691,14 @@ def run(args, progress=None):
                      for k, v in vars(args).items() if k not in ("json", "progress")},
         "epochs": history,
         "baselines": baselines,
+        "best_epoch": best,
+        "kept": ("the epoch with the lowest " + ("validation" if final["val"] is not None else "training")
+                 + " loss is saved"),
+        "stopped_early": trainer.stopped_early,
+        "optimisation_path": trainer.bins_check,
         "final": {"train": final["train"], "val": final["val"]},
+        "last": {"epoch": last["epoch"], "train": last["train"], "val": last["val"]},
+        "metrics_help": METRICS_HELP,
         "model": {"out": os.fspath(args.out), "scale": model.scale, "features": features,
                   "a": model.a.tolist(), "b": model.b.tolist(), "c": model.c.tolist()},
         "seconds": time.perf_counter() - t0,
@@ -502,12 +707,12 @@ def run(args, progress=None):
     model.training = {"dataset": os.path.basename(os.fspath(args.data)), "bots": summary["bots"],
                       "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
                       "shooter": args.shooter, "battles": summary["battles"], "queries": summary["queries"],
-                      "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
+                      "best_epoch": best, "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
     plot = None
     if args.plot:
         title = (f"{os.path.basename(os.fspath(args.data))}: {args.embedding} embedding, {args.kernel} kernel, "
                  f"k <= {args.k}, {args.optimizer}")
-        plot = render_plot(summary["epochs"], summary["baselines"], title)
+        plot = render_plot(summary["epochs"], summary["baselines"], title, best_epoch=best)
     return summary, model, plot
 
 
@@ -567,11 +772,33 @@ def main(argv=None):
             print(f"baselines ({'validation' if part == 'val' else 'train'}):")
             for name, r in bl.items():
                 print(f"  {name:<10} {_fmt(r)}")
+        op = summary["optimisation_path"] or {}
+        print(f"optimising with the {op.get('path', 'exact')} loss"
+              + (f" ({op['why']})" if op.get("why") else "")
+              + (f"; checked on {op['sample']} training queries: " + ", ".join(
+                  f"{t['bins']} bins loss err {t['loss_rel_err']:.1e} grad err {t['grad_rel_err']:.1e}"
+                  for t in op["tried"]) if op.get("tried") else ""))
         for h in summary["epochs"]:
-            line = f"epoch {h['epoch']:3d}  train {_fmt(h['train'])}"
+            st = h.get("step")
+            note = ""
+            if st:
+                note = ("  step rejected (every fraction raised the training loss)" if not st["accepted"]
+                        else f"  step x{st['fraction']:g}" if st["fraction"] < 1 else "")
+            mark = "  <- kept" if h["epoch"] == summary["best_epoch"] else ""
+            line = f"epoch {h['epoch']:3d}  train {_fmt(h['train'])}{note}{mark if h['val'] is None else ''}"
             if h["val"] is not None:
-                line += f"\n           val   {_fmt(h['val'])}"
+                line += f"\n           val   {_fmt(h['val'])}{mark}"
             print(line)
+        fin, last = summary["final"], summary["last"]
+        part = "val" if fin["val"] is not None else "train"
+        print(f"kept epoch {summary['best_epoch']} ({'validation' if part == 'val' else 'training'} loss "
+              f"{fin[part]['loss_nats']:.4f} nats); the last epoch, {last['epoch']}, had "
+              f"{last[part]['loss_nats']:.4f}"
+              + (f"; stopped after epoch {summary['stopped_early']}: no step lowered the training loss"
+                 if summary["stopped_early"] else ""))
+        print("(nats/bits: BeepBoop loss, lower is better; KL = loss - log(b - a); hit: expected hit rate = "
+              "mass in [a, b]; fire: argmax in [a, b]. `gfsim train --help` explains each and why in-battle "
+              "hit rates differ)")
         print(f"model written to {args.out}" + (f", loss curves to {args.plot}" if args.plot else "")
               + f" ({summary['seconds']:.1f} s)")
     return 0

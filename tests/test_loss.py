@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from learning.loss import (expected_hit_rate, kde_cross_entropy, kl_divergence,
+from learning.loss import (expected_hit_rate, kde_cross_entropy, kl_divergence, per_query_cross_entropy,
                            uniform_entropy)
 
 KERNELS = ["gaussian", "laplace", "box", "indicator"]
@@ -66,6 +66,17 @@ def ref_query(z, x, a, b, kernel, h, w, bins, eps, scale, mask):
     xx = np.where(mask, x, a)
     ww = None if w is None else np.where(mask, w, 1.0)
     t, wt = ref_nodes(kernel, xx[mask], a, b, h, None if ww is None else ww[mask], bins)
+    if kernel in ("gaussian", "laplace"):
+        # never floored: log D by log-sum-exp, as the loss module promises
+        u = t[None, :] - xx[:, None]
+        logk = (-0.5 * (u / h) ** 2 - math.log(h * math.sqrt(2 * math.pi)) if kernel == "gaussian"
+                else -np.abs(u) / h - math.log(2 * h)) + math.log(scale)
+        with np.errstate(divide="ignore"):
+            lt = np.log(S)[:, None] + logk
+        logD = special.logsumexp(lt, axis=0)
+        L = -np.sum(wt * logD) / (b - a)
+        g = S * np.sum(wt) / (b - a) - np.exp(lt - logD) @ wt / (b - a)
+        return L, np.where(mask, g, 0.0)
     Km = kernel_values(kernel, t, xx, h, ww, scale)
     D = S @ Km
     ok = D > eps
@@ -452,7 +463,19 @@ def test_extreme_logits_stay_finite(seed, kernel, bins):
     w = rng.uniform(0.01, 0.3, (Q, K))
     loss, grad = kde_cross_entropy(z, x, -0.2, 0.1, **kw_for(kernel, w, bins=bins))
     assert math.isfinite(loss) and np.all(np.isfinite(grad))
-    assert loss <= -math.log(1e-12) + 1e-9  # bounded by the floor
+    if kernel in ("box", "indicator"):
+        assert loss <= -math.log(1e-12) + 1e-9  # bounded by the floor
+    else:
+        # never floored, but D >= S_j* K_j* for the heaviest point (S_j* >= 1/K) at every t
+        h = 0.1
+        js = np.argmax(z, axis=1)
+        xs = x[np.arange(Q), js]
+        dfar = np.maximum(np.abs(xs + 0.2), np.abs(xs - 0.1))
+        if kernel == "gaussian":
+            bound = math.log(K) + math.log(h * math.sqrt(2 * math.pi)) + 0.5 * (dfar / h) ** 2
+        else:
+            bound = math.log(K) + math.log(2 * h) + dfar / h
+        assert loss <= float(np.mean(bound)) + 1e-9
     assert np.all(np.abs(grad) <= 1.0 / Q + 1e-12)
 
 
@@ -548,3 +571,52 @@ def test_loss_demo_writes_png_atomically(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]  # no temp file left
     assert demo.main(["--out", str(tmp_path / "missing" / "x.png")]) == 1
+
+
+# ------------------------------------------- far points: log space, no floor
+FAR = dict(gaussian=0.05, laplace=0.02)   # bandwidths at which every point's density is < 1e-12 on [a, b]
+
+
+@pytest.mark.parametrize("bins", [None, 40])
+@pytest.mark.parametrize("kernel", ["gaussian", "laplace"])
+def test_far_points_keep_an_exact_nonzero_gradient(kernel, bins):
+    # every point 1.1-1.5 away from [0.6, 0.7]: the density there is far under
+    # the old floor 1e-12 (which gave loss log(1e12) and gradient exactly 0)
+    z = np.array([0.3, -0.4, 1.1, 0.0])
+    x = np.array([-0.5, -0.8, -0.6, -0.7])
+    a, b, h = 0.6, 0.7, FAR[kernel]
+    kw = dict(kernel=kernel, bandwidth=h, bins=bins)
+    loss, grad = kde_cross_entropy(z, x, a, b, **kw)
+    assert loss > -math.log(1e-12) + 10.0            # the true loss, not the floor's 27.6
+    rl, rg = ref_loss(z, x, a, b, **kw)
+    assert loss == pytest.approx(rl, rel=1e-10)
+    np.testing.assert_allclose(grad, rg, rtol=1e-8, atol=1e-12)
+    fd = fd_grad(lambda zz: kde_cross_entropy(zz, x, a, b, **kw)[0], z, 1e-4)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+    # the gradient is useful: descending it moves weight to the nearest point
+    assert np.argmin(grad) == np.argmax(x) and grad.min() < -0.1
+
+
+@pytest.mark.parametrize("bins", [None, 40])
+def test_laplace_shift_holds_for_far_points_too(bins):
+    z = np.array([0.3, -0.4, 1.1, 0.0])
+    x = np.array([-0.5, -0.8, -0.6, -0.7])
+    kw = dict(kernel="laplace", bandwidth=0.02, bins=bins)
+    l0, g0 = kde_cross_entropy(z, x, 0.6, 0.7, **kw)
+    l1, g1 = kde_cross_entropy(z, x - 0.4, 0.6, 0.7, **kw)     # all 0.4 further away
+    np.testing.assert_allclose(g1, g0, rtol=0, atol=1e-12)
+    assert l1 - l0 == pytest.approx(0.4 / 0.02, rel=1e-10)
+
+
+def test_per_query_losses_average_to_the_loss():
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(5, 6))
+    x = rng.uniform(-1, 1, (5, 6))
+    a = rng.uniform(-0.5, 0.3, 5)
+    for kernel in ("gaussian", "box"):
+        kw = kw_for(kernel, rng.uniform(0.05, 0.2, (5, 6)))
+        per = per_query_cross_entropy(z, x, a, a + 0.2, base="2", **kw)
+        assert per.shape == (5,)
+        assert per.mean() == pytest.approx(kde_cross_entropy(z, x, a, a + 0.2, base="2", **kw)[0], rel=1e-12)
+        assert per[2] == pytest.approx(kde_cross_entropy(z[2], x[2], a[2], a[2] + 0.2, base="2",
+                                                         **kw_for(kernel, kw.get("width", [None] * 5)[2]))[0])

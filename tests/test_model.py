@@ -343,3 +343,47 @@ def test_feature_names_and_matrix():
     np.testing.assert_array_equal(lo, [0, 5]) and np.testing.assert_array_equal(hi, [2, 6])
     m = M.GunModel(["bft", "power"], lo, hi)
     np.testing.assert_array_equal(m.normalise(np.array([[-1.0, 5.5], [3.0, 7.0]])), [[0, 0.5], [1, 1]])
+
+
+@pytest.mark.parametrize("objective", ["bin-ce", "squared", "hit-likelihood"])
+def test_ablation_objectives_gradients_match_finite_differences(objective):
+    rng = np.random.default_rng(11)
+    m = _model(rng, "power", 0.05, "box")
+    bt = _batch(rng)
+    th = m.theta()
+    loss, g = M.loss_and_grad(m, bt, th, objective=objective)
+
+    def f(t):
+        return M.loss_and_grad(m, bt, t, objective=objective)[0]
+    num = np.array([(f(th + e) - f(th - e)) / 2e-6 for e in np.eye(len(th)) * 1e-6])
+    assert math.isfinite(loss) and np.abs(g).max() > 1e-4
+    np.testing.assert_allclose(g, num, rtol=2e-5, atol=2e-7)
+
+
+def test_ablation_objectives_on_a_hand_made_query():
+    # two neighbours with centres 0.05 (inside [0, 0.1]) and 0.6 (outside), weights 0.75 / 0.25
+    z = np.log(np.array([[0.75, 0.25]]))
+    mask = np.ones((1, 2), bool)
+    x = np.array([[0.05, 0.6]])
+    a, b = np.array([0.0]), np.array([0.1])
+    mix, dom = 0.1, (-1.0, 1.0)
+    L, G = M.objective_loss("hit-likelihood", z, mask, x, a, b, uniform_mix=mix, gf_domain=dom)
+    assert L == pytest.approx(-math.log(0.9 * 0.75 + 0.1 * 0.1 / 2.0))
+    assert G[0, 0] < 0 < G[0, 1] and G.sum() == pytest.approx(0.0, abs=1e-15)
+    L, _ = M.objective_loss("squared", z, mask, x, a, b, uniform_mix=mix, gf_domain=dom)
+    assert L == pytest.approx((0.75 * 0.05 + 0.25 * 0.6 - 0.05) ** 2)
+    # 4 bins on [-1, 1]: 0.05 is in bin 2 with the target centre 0.05, 0.6 in bin 3
+    L, _ = M.objective_loss("bin-ce", z, mask, x, a, b, uniform_mix=mix, gf_domain=dom, bins=4)
+    assert L == pytest.approx(-math.log(0.9 * 0.75 + 0.1 / 4))
+    with pytest.raises(M.ModelError, match="uniform_mix"):
+        M.objective_loss("bin-ce", z, mask, x, a, b, uniform_mix=0.0, gf_domain=dom)
+
+
+def test_per_query_metrics_average_to_the_metrics():
+    rng = np.random.default_rng(5)
+    m = _model(rng, "power", 0.05, "box")
+    bt = _batch(rng)
+    mean = M.model_metrics(m, bt)
+    per = M.model_metrics(m, bt, per_query=True)
+    for k in ("loss_nats", "kl_nats", "expected_hit_rate", "fire_hit_rate"):
+        assert per[k].shape == (len(bt),) and per[k].mean() == pytest.approx(mean[k], rel=1e-12, abs=1e-15)

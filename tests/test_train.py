@@ -134,7 +134,12 @@ def test_help_and_bad_input(synthetic, tmp_path, capsys):
         ([str(synthetic), "--out", str(out), "--plot", str(tmp_path / "nodir" / "p.png")], "does not exist"),
         ([str(one_battle), "--out", str(out)], "at least 2 battles"),
         ([str(synthetic), "--out", str(out), "--k", "0"], "positive whole number"),
-        ([str(synthetic), "--out", str(out), "--kernel", "gaussian"], "--uniform-mix"),
+        ([str(synthetic), "--out", str(out), "--kernel", "gaussian", "--uniform-mix", "0.02"], "--uniform-mix"),
+        ([str(synthetic), "--out", str(out), "--seed", "-1"], "whole number >= 0"),
+        ([str(synthetic), "--out", str(out), "--split-seed", "x"], "expected a whole number"),
+        ([str(synthetic), "--out", str(out), "--split-seed", "3", "--val-fraction", "0"], "--split-seed"),
+        ([str(synthetic), "--out", str(out), "--val-fraction", "-0.1"], "[0, 1)"),
+        ([str(synthetic), "--out", str(out), "--bins", "0"], "auto, exact or a positive"),
         ([str(synthetic), "--out", str(out), "--val-fraction", "1"], "[0, 1)"),
         ([str(synthetic)], "required: --out"),
         ([str(synthetic), "--out", str(out), "--bogus"], "unrecognized arguments"),
@@ -191,3 +196,135 @@ def test_invalid_intervals_are_skipped_and_no_split_works(synthetic, tmp_path, c
     assert "validation" not in text.split("\n", 1)[1] and "epoch   1" in text
     m = M.load_model(out)
     assert m.kernel == "gaussian" and m.training["final"]["val"] is None and m.features == ["abs:lat_vel", "bft"]
+
+
+# ------------------------------------------------ training that behaves (issue 17, item 3)
+
+def test_help_explains_every_metric(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for words in ("nats", "bits = nats", "KL(target || p) = CE - log(b - a)", "expected hit rate",
+                  "argmax-fire hit rate", "Why in-battle differs", "kept epoch", "--split-seed", "--bins"):
+        assert words in text, words
+
+
+def _val_loss_of(model, data, seed, max_queries, max_val):
+    """The validation loss of a model as `gfsim train` measures it (same queries, own retrieval)."""
+    tr = Trainer(data, model, max_queries=max_queries, max_val=max_val, seed=seed)
+    _, vb = tr._retrieve()
+    return M.model_metrics(model, vb)["loss_nats"]
+
+
+def test_saved_model_is_the_best_validation_epoch_even_when_the_last_is_worse(synthetic, tmp_path, capsys,
+                                                                                monkeypatch):
+    # sabotage the last epoch's optimiser step (an extreme temperature): without damping it is taken, the
+    # last epoch's validation loss is worse, and the file must still hold the best epoch
+    real_step = Trainer.step
+    calls = []
+
+    def step(self, tb):
+        calls.append(1)
+        real_step(self, tb)
+        if len(calls) == 3:
+            th = self.model.theta()
+            th[0] = -12.0                    # scale = -exp(-12): almost uniform neighbour weights
+            self.model.set_theta(th)
+    monkeypatch.setattr(Trainer, "step", step)
+    out = tmp_path / "m.json"
+    args = [str(synthetic), "--out", str(out), "--epochs", "3", "--lbfgs-iters", "5", "--max-queries", "1500",
+            "--max-val", "1000", "--features", "abs:lat_vel,bft,dist10", "--no-damping", "--json"]
+    assert main(args) == 0
+    s = json.loads(capsys.readouterr().out)
+    vals = [e["val"]["loss_nats"] for e in s["epochs"]]
+    assert s["best_epoch"] == int(np.argmin(vals)) < 3 and vals[3] > min(vals)
+    assert s["final"]["val"]["loss_nats"] == min(vals) and s["last"]["val"]["loss_nats"] == vals[3]
+    m = M.load_model(out)
+    assert m.training["best_epoch"] == s["best_epoch"]
+    data = Prepared(load_dataset(synthetic), m.features, val_fraction=0.25)
+    assert _val_loss_of(m, data, 0, 1500, 1000) == pytest.approx(min(vals), rel=1e-12, abs=1e-12)
+
+
+def test_damping_never_lets_the_training_loss_rise(synthetic, tmp_path, capsys, monkeypatch):
+    real_step = Trainer.step
+    calls = []
+
+    def step(self, tb):                      # the 2nd step is a bad one; damping must halve or reject it
+        calls.append(1)
+        real_step(self, tb)
+        if len(calls) == 2:
+            th = self.model.theta()
+            th[0] = -12.0
+            self.model.set_theta(th)
+    monkeypatch.setattr(Trainer, "step", step)
+    out = tmp_path / "m.json"
+    assert main([str(synthetic), "--out", str(out), "--epochs", "3", "--lbfgs-iters", "5", "--max-queries", "1500",
+                 "--max-val", "800", "--features", "abs:lat_vel,bft", "--damping", "backtrack", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    tl = [e["train"]["loss_nats"] for e in s["epochs"]]
+    assert all(b <= a for a, b in zip(tl, tl[1:])), tl
+    st = s["epochs"][2]["step"]
+    assert st["tries"] > 1 and (st["fraction"] < 1 or not st["accepted"])
+
+
+def test_split_seed_holds_out_a_reproducible_random_choice_of_battles(tmp_path):
+    p = tmp_path / "six.npz"
+    write_synthetic_dataset(p, battles=6, rounds=1, turns=60, seed=2)
+    ds = load_dataset(p)
+    chrono = Prepared(ds, ["abs:lat_vel"], val_fraction=0.5)
+    assert chrono.val_battles == [3, 4, 5]
+    picks = {tuple(Prepared(ds, ["abs:lat_vel"], val_fraction=0.5, split_seed=k).val_battles) for k in range(8)}
+    assert len(picks) > 1 and all(len(v) == 3 for v in picks)
+    a = Prepared(ds, ["abs:lat_vel"], val_fraction=0.5, split_seed=5)
+    b = Prepared(ds, ["abs:lat_vel"], val_fraction=0.5, split_seed=5)
+    assert a.val_battles == b.val_battles and sorted(a.val_battles + a.train_battles) == list(range(6))
+    assert np.array_equal(a.is_val, np.isin(a.battle, a.val_battles))
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "laplace"])
+def test_binned_path_is_chosen_only_where_it_matches_exact(synthetic, kernel):
+    d = Prepared(load_dataset(synthetic), ["abs:lat_vel", "bft"], val_fraction=0.34)
+    m = M.GunModel(d.features, *M.normalisation_ranges(d.raw), kernel=kernel, bandwidth=0.1, uniform_mix=0.0,
+                   max_neighbours=20)
+    tr = Trainer(d, m, max_queries=400, max_val=100)
+    tb, _ = tr._retrieve()
+    tr.choose_bins(tb, sample=200)
+    assert tr.bins is not None and tr.bins_check["path"] == f"binned ({tr.bins} bins)"
+    last = tr.bins_check["tried"][-1]
+    assert last["bins"] == tr.bins and last["loss_rel_err"] <= 1e-4 and last["grad_rel_err"] <= 1e-4
+    # and it is true on queries the check did not see
+    L0, g0 = M.loss_and_grad(m, tb)
+    L1, g1 = M.loss_and_grad(m, tb, bins=tr.bins)
+    assert abs(L1 - L0) <= 1e-3 * max(1, abs(L0)) and np.max(np.abs(g1 - g0)) <= 1e-3 * np.max(np.abs(g0))
+    # an impossible tolerance falls back to exact; the box kernel always uses exact
+    tr.bins = None
+    tr.choose_bins(tb, sample=200, tol=1e-15)
+    assert tr.bins is None and tr.bins_check["path"] == "exact"
+    box = Trainer(d, M.GunModel(d.features, *M.normalisation_ranges(d.raw), max_neighbours=20), max_queries=400)
+    box.choose_bins(box._retrieve()[0])
+    assert box.bins is None and box.bins_check["path"] == "exact"
+
+
+def test_relax_damping_moves_half_way_to_the_optimisers_parameters(synthetic, monkeypatch):
+    d = Prepared(load_dataset(synthetic), ["abs:lat_vel", "bft"], val_fraction=0.34)
+    m = M.GunModel(d.features, *M.normalisation_ranges(d.raw), max_neighbours=20)
+    targets = []
+
+    def step(self, tb):                      # a known optimiser result: every parameter +0.4
+        th = self.model.theta() + 0.4
+        targets.append(th)
+        self.model.set_theta(self.model.project(th))
+    monkeypatch.setattr(Trainer, "step", step)
+    tr = Trainer(d, m, max_queries=300, max_val=200, damping="relax")
+    thetas = []
+    real_record = Trainer._record
+
+    def record(self, *a, **k):
+        thetas.append(self.model.theta())
+        return real_record(self, *a, **k)
+    monkeypatch.setattr(Trainer, "_record", record)
+    tr.run(3)
+    for e in range(1, 4):
+        np.testing.assert_allclose(thetas[e], 0.5 * (thetas[e - 1] + m.project(targets[e - 1])), rtol=1e-12)
+    assert [h["step"]["fraction"] for h in tr.history[1:]] == [0.5, 0.5, 0.5]
+    # and the model ends at the kept epoch's parameters
+    np.testing.assert_array_equal(m.theta(), thetas[tr.best["epoch"]])
