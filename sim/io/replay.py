@@ -90,7 +90,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -834,35 +833,22 @@ def encode_replay(replay: Replay):
 
 
 def save_replay(path, replay: Replay):
-    """Write a replay atomically (a temporary file in the same directory, then os.replace).
+    """Write a replay atomically (sim.io.atomic: a temporary file in the same directory, then os.replace).
 
     The bytes depend only on the replay (fixed zip timestamps), so the same battle gives the
     same file. Returns the path written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = encode_replay(replay)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, arr in arrays.items():
-                    buf = io.BytesIO()
-                    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                    info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from sim.io.atomic import atomic_output
+    with atomic_output(path) as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return str(path)
 
 
