@@ -30,6 +30,19 @@ def add_progress_flags(parser):
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
+def progress_bar(total, enabled, desc, unit="round"):
+    """(tqdm bar on stderr, update(done) callback), or (None, None) when not enabled."""
+    if not enabled:
+        return None, None
+    import sys
+    from tqdm import tqdm
+    bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+    def update(done):
+        bar.update(done - bar.n)
+    return bar, update
+
+
 def whole_number(text, minimum=None, maximum=None):
     """A decimal whole number (ASCII digits only) within [minimum, maximum]; ArgumentTypeError otherwise."""
     s = str(text).strip().replace("_", "")

@@ -7,21 +7,10 @@ import json
 import sys
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import (add_progress_flags, add_rules_args, seed_type, bounded_float, MAX_TOL)
+from sim.cli.args import (add_progress_flags, add_rules_args, progress_bar, seed_type, bounded_float, MAX_TOL)
 from sim.cli.errors import (UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT)
 
 CliError = UsageError   # the name this module used before sim.cli.errors
-
-
-def _progress_bar(total, enabled, desc):
-    if not enabled:
-        return None, None
-    from tqdm import tqdm
-    bar = tqdm(total=total, desc=desc, unit="round", file=sys.stderr, leave=False)
-
-    def update(done):
-        bar.update(done - bar.n)
-    return bar, update
 
 
 def cmd_battle(args):
@@ -43,7 +32,7 @@ def cmd_battle(args):
         os.makedirs(os.path.dirname(os.path.abspath(record_path)), exist_ok=True)
     check_outputs([("--dataset", args.dataset), ("--record", record_path)])
     compile_time = warm_up(bots)
-    bar, update = _progress_bar(rules.rounds, show, "battle")
+    bar, update = progress_bar(rules.rounds, show, "battle")
     try:
         result = run_battle(bots, rules, seed=args.seed, progress=update,
                             record=record_path is not None or bool(args.dataset))

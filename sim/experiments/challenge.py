@@ -57,7 +57,7 @@ import time
 import numpy as np
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
+from sim.cli.args import progress_bar, add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
 from sim.io.atomic import write_atomic
 CONFIDENCE = 0.95
@@ -689,13 +689,7 @@ def execute(args, name="gfsim challenge"):
         print(f"{name}: note: {note}", file=sys.stderr)
     n = len(args.resolved[0]) * len(args.resolved[1]) * len(args.seed_list)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
-    bar = update = None
-    if show:
-        from tqdm import tqdm
-        bar = tqdm(total=n, desc="challenge", unit="battle", file=sys.stderr, leave=False)
-
-        def update(done):
-            bar.update(done - bar.n)
+    bar, update = progress_bar(n, show, "challenge", unit="battle")
     try:
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
                                 scheduler=args.scheduler, progress=update, resolved=args.resolved)

@@ -15,7 +15,7 @@ import sys
 import time
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_progress_flags, add_rules_args, bounded_int, bounded_float, seed_list, MAX_SEEDS, MAX_CHUNK_ROWS
+from sim.cli.args import progress_bar, add_progress_flags, add_rules_args, bounded_int, bounded_float, seed_list, MAX_SEEDS, MAX_CHUNK_ROWS
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs
 
 CollectError = UsageError   # the name this module used before sim.cli.errors
@@ -121,14 +121,7 @@ def _main(argv):
     except BotSpecError as e:
         raise CollectError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
-    bar = None
-    update = None
-    if show:
-        from tqdm import tqdm
-        bar = tqdm(total=len(seeds) * rules.rounds, desc="collect", unit="round", file=sys.stderr, leave=False)
-
-        def update(done):
-            bar.update(done - bar.n)
+    bar, update = progress_bar(len(seeds) * rules.rounds, show, "collect")
     try:
         summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
                           chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update)

@@ -23,8 +23,8 @@ import zipfile
 
 import numpy as np
 
-LOAD_FLOOR_MB = 128
-LOAD_RATIO = 48
+LOAD_FLOOR_MB = 80
+LOAD_RATIO = 16
 MAX_DEFLATE_RATIO = 1100           # deflate cannot do better than ~1032:1
 MAX_HEADER = 4096
 _KINDS = set("biufU")

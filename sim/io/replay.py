@@ -907,7 +907,10 @@ def _corrupt_error(path):
     """An exception class for sim.io.npyzip whose messages read "<path>: corrupt replay (<problem>)"."""
     def fail(msg):
         prefix = f"{path}: "
-        return ReplayError(f"{path}: corrupt replay ({msg[len(prefix):] if msg.startswith(prefix) else msg})")
+        msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+        if "memory budget" in msg:
+            return ReplayError(f"{path}: replay too large: {msg}")
+        return ReplayError(f"{path}: corrupt replay ({msg})")
     return fail
 
 
@@ -981,7 +984,7 @@ def _read(z, path):
         raise bad("round lengths do not add up to the frame count")
     robots = {}
     for k in ROBOT_FIELDS:
-        d = _need(z, f"robots.{k}", path, shape=(n, frames), kinds="i", decoded=24)
+        d = _need(z, f"robots.{k}", path, shape=(n, frames), kinds="i", decoded=8)
         robots[k] = _decode_series(k, d)
     for k in ("state", "scan"):
         d = _need(z, f"robots.{k}", path, shape=(n, frames), kinds="iu", decoded=2)
