@@ -659,3 +659,32 @@ def test_planted_or_tampered_harness_build_is_not_trusted(tmp_path):
     cls.write_bytes(b"\xca\xfe\xba\xbe original")
     (build / "robots" / "gfsim" / "Extra.class").write_bytes(b"x")   # a class slipped in
     assert not R._harness_ok(build)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_killed_streaming_collect_leaves_no_spill_for_long(tmp_path, sig):
+    """SIGTERM: the spill folder goes with the process. SIGKILL cannot be caught: the next write into the
+    folder sweeps what the dead process left."""
+    argv = [sys.executable, "-m", "sim.cli.main", "collect", "sample.Walls", "sample.SpinBot", "--rounds", "2",
+            "--seeds", "0..100000", "--out", str(tmp_path / "c.npz"), "--stream", "--chunk-size", "50",
+            "--no-progress"]
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path)
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and p.poll() is None and not any(
+                n.endswith(".spill") for n in os.listdir(tmp_path)):
+            time.sleep(0.2)
+        assert any(n.endswith(".spill") for n in os.listdir(tmp_path)), p.stderr.read() if p.poll() is not None else ""
+        p.send_signal(sig)
+        p.wait(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    if sig == signal.SIGTERM:
+        assert p.returncode == 143 and "Traceback" not in p.stderr.read()
+    else:
+        assert any(n.endswith(".spill") for n in os.listdir(tmp_path))
+        atomic.write_atomic(tmp_path / "next.txt", "x")
+    assert sorted(os.listdir(tmp_path)) == ([] if sig == signal.SIGTERM else ["next.txt"])

@@ -127,7 +127,10 @@ def cmd_conform(args):
     for f in files:
         s = _load_scenario(f)
         ours = run_scenario(s)
-        real = robocode_real.run_real_scenario(s)
+        try:
+            real = robocode_real.run_real_scenario(s)
+        except robocode_real.RobocodeError as e:     # one line by design (Java, javac, a planted cache...)
+            raise CliError(f"{f}: real Robocode: {e}") from None
         div = compare_traces(ours, real, tol=args.tol)
         ok = div is None
         failed += not ok
