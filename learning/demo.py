@@ -14,14 +14,15 @@ Four panels for a handful of neighbours (guess factors with logits):
 
 Usage: ``main(["--out", "loss.png"])`` (returns an exit code).
 """
-import argparse
 import math
 import os
-import secrets
 import sys
 
 import numpy as np
 
+from sim.cli.args import bounded_int, MAX_DPI
+from sim.cli.errors import OneLineParser, run_command, check_outputs
+from sim.io.atomic import atomic_output
 from learning.loss import kde_cross_entropy, kl_divergence, uniform_entropy
 
 # a handful of neighbours: guess factors, logits, and the target interval
@@ -158,43 +159,28 @@ def render(out_path, dpi=110):
                  "   dL/dz_i = S_i - (1/(b-a)) \u222b_a^b S_i K_i / \u03a3_j S_j K_j dx",
                  fontsize=13)
     out_path = os.path.abspath(out_path)
-    # temp file in the same directory, then an atomic rename; created with
-    # mode 0o666 so the umask applies as for any ordinary file
-    tmp = os.path.join(os.path.dirname(out_path),
-                       f".{os.path.basename(out_path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.replace(tmp, out_path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(out_path) as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return out_path
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(
+    return run_command("gfsim loss-demo", _main, argv)
+
+
+def _main(argv):
+    ap = OneLineParser(
         prog="gfsim loss-demo",
         description="Plot the BeepBoop loss and its gradient for a handful of points: "
                     "prediction vs target, loss vs a logit with gradient tangents, scale "
                     "invariance (c.K) and the Laplace shift property.")
     ap.add_argument("--out", default="loss_demo.png", metavar="PNG",
                     help="output PNG path (default: loss_demo.png)")
-    ap.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
+    ap.add_argument("--dpi", type=bounded_int(20, MAX_DPI), default=110,
+                    help=f"resolution, 20 to {MAX_DPI} (default 110)")
     args = ap.parse_args(argv)
-    if args.dpi < 20:
-        ap.error("--dpi must be >= 20")
-    parent = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(parent):
-        print(f"loss-demo: directory does not exist: {parent}", file=sys.stderr)
-        return 1
-    try:
-        path = render(args.out, dpi=args.dpi)
-    except OSError as exc:
-        print(f"loss-demo: cannot write {args.out}: {exc}", file=sys.stderr)
-        return 1
+    check_outputs([("--out", args.out)])
+    path = render(args.out, dpi=args.dpi)
     print(f"wrote {path}")
     return 0
 

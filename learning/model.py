@@ -222,10 +222,11 @@ class GunModel:
             raise ModelError(f"unknown kernel {self.kernel!r}; expected one of {sorted(KERNELS)}")
         if not (math.isfinite(self.bandwidth) and self.bandwidth > 0):
             raise ModelError("bandwidth must be a positive number")
-        for name in ("max_neighbours", "min_neighbours", "max_points"):
+        from sim.cli.args import MAX_K, MAX_POINTS
+        for name, top in (("max_neighbours", MAX_K), ("min_neighbours", MAX_K), ("max_points", MAX_POINTS)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ModelError(f"{name} must be a positive whole number, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= top:
+                raise ModelError(f"{name} must be a whole number from 1 to {top:,}, got {v!r}")
             setattr(self, name, int(v))
         if self.min_neighbours > self.max_neighbours:
             raise ModelError("min_neighbours must not exceed max_neighbours")
@@ -382,14 +383,17 @@ class GunModel:
                        uniform_mix=d["uniform_mix"], gf_domain=d["gf_domain"], training=d.get("training", {}))
         except ModelError as e:
             raise ModelError(f"{source}: {e}") from None
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise ModelError(f"{source}: malformed gun model ({e})") from None
 
     def save(self, path):
-        """Write the model as JSON atomically (temporary file in the same directory, then os.replace)."""
+        """Write the model as JSON atomically (sim.io.atomic)."""
         write_atomic(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
 
+
+
+MAX_MODEL_BYTES = 64 << 20
 
 
 def load_model(path):
@@ -397,15 +401,19 @@ def load_model(path):
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
-            data = f.read(64 << 20)
+            data = f.read(MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
         raise ModelError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ModelError(f"{path}: is a directory") from None
     except OSError as e:
         raise ModelError(f"{path}: cannot read ({e.strerror or e})") from None
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelError(f"{path}: larger than {MAX_MODEL_BYTES >> 20} MB, not a gfsim gun model")
     try:
         d = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ModelError(f"{path}: not a gfsim gun model (JSON nested too deeply)") from None
     except (UnicodeDecodeError, ValueError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ModelError(f"{path}: not a gfsim gun model (not valid JSON: {msg})") from None

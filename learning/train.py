@@ -55,10 +55,11 @@ import time
 
 import numpy as np
 
-from sim.cli.args import add_progress_flags, positive_int as _positive_int, nonneg_int as _nonneg_int
+from sim.cli.args import (add_progress_flags, bounded_int, bounded_float, MAX_K, MAX_POINTS, MAX_BINS, MAX_EPOCHS,
+                          MAX_QUERIES, SEED_LIMIT)
+from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
 from sim.io.atomic import write_atomic
 
-EXIT_BAD_INPUT = 2
 DAMPING = {
     "backtrack": "halve a step that raises the retrieved training loss, up to 3 times, else reject the epoch "
                  "(with L-BFGS training then stops: it would repeat the same step)",
@@ -67,15 +68,12 @@ DAMPING = {
     "none": "take every optimiser step in full",
 }
 DEFAULT_DAMPING = "relax"
+TrainError = UsageError   # the name this module used before sim.cli.errors
+_Parser = OneLineParser
 
 
-class TrainError(Exception):
-    """A user-facing problem: one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise TrainError(message)
+def _number(lo=None, hi=None, lo_open=False, hi_open=False):
+    return bounded_float(lo, hi, lo_open=lo_open, hi_open=hi_open)
 
 
 # --------------------------------------------------------------------------- data
@@ -525,25 +523,6 @@ def _fmt(r):
 # --------------------------------------------------------------------------- CLI
 
 
-def _number(lo=None, hi=None, lo_open=False, hi_open=False):
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        ok = math.isfinite(v)
-        if lo is not None:
-            ok = ok and (v > lo if lo_open else v >= lo)
-        if hi is not None:
-            ok = ok and (v < hi if hi_open else v <= hi)
-        if not ok:
-            rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, " \
-                  f"{hi if hi is not None else 'inf'}{')' if hi_open else ']'}"
-            raise argparse.ArgumentTypeError(f"expected a number in {rng}, got {text!r}")
-        return v
-    return parse
-
-
 def _bins_arg(text):
     if text in ("auto", "exact"):
         return text
@@ -570,17 +549,22 @@ def build_parser():
                    help="neighbour kernel (default box: 1/(2w) over the neighbour's own hit interval)")
     p.add_argument("--bandwidth", type=_number(0, lo_open=True), default=0.1,
                    help="bandwidth of the gaussian/laplace kernels (default 0.1)")
-    p.add_argument("--k", "--max-neighbours", dest="k", type=_positive_int, default=100,
-                   help="max neighbours; k = min(K, max(5, n/divider)) with n stored waves (default 100)")
-    p.add_argument("--min-neighbours", type=_positive_int, default=5, help="the 5 in that rule (default 5)")
-    p.add_argument("--divider", type=_number(1), default=5.0, help="the divider in that rule (default 5)")
-    p.add_argument("--max-points", type=_positive_int, default=50_000,
-                   help="waves a gun stores, oldest dropped first (default 50000)")
-    p.add_argument("--epochs", type=_nonneg_int, default=10, help="epochs (default 10; 0 = evaluate only)")
+    p.add_argument("--k", "--max-neighbours", dest="k", type=bounded_int(1, MAX_K), default=100,
+                   help=f"max neighbours, 1 to {MAX_K:,}; k = min(K, max(5, n/divider)) with n stored waves "
+                        f"(default 100)")
+    p.add_argument("--min-neighbours", type=bounded_int(1, MAX_K), default=5,
+                   help=f"the 5 in that rule, 1 to {MAX_K:,} (default 5)")
+    p.add_argument("--divider", type=_number(1, 1e6), default=5.0, help="the divider in that rule, 1 to 1e6 (default 5)")
+    p.add_argument("--max-points", type=bounded_int(1, MAX_POINTS), default=50_000,
+                   help=f"waves a gun stores, oldest dropped first, 1 to {MAX_POINTS:,} (default 50000)")
+    p.add_argument("--epochs", type=bounded_int(0, MAX_EPOCHS), default=10,
+                   help=f"epochs, 0 to {MAX_EPOCHS:,} (default 10; 0 = evaluate only)")
     p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs")
-    p.add_argument("--lbfgs-iters", type=_positive_int, default=20, help="L-BFGS iterations per epoch (default 20)")
-    p.add_argument("--lr", type=_number(0, lo_open=True), default=0.02, help="Adam step size (default 0.02)")
-    p.add_argument("--batch", type=_positive_int, default=2048, help="Adam minibatch (queries, default 2048)")
+    p.add_argument("--lbfgs-iters", type=bounded_int(1, MAX_EPOCHS), default=20,
+                   help=f"L-BFGS iterations per epoch, 1 to {MAX_EPOCHS:,} (default 20)")
+    p.add_argument("--lr", type=_number(0, 1e3, lo_open=True), default=0.02, help="Adam step size, (0, 1000] (default 0.02)")
+    p.add_argument("--batch", type=bounded_int(1, MAX_QUERIES), default=2048,
+                   help=f"Adam minibatch (queries), 1 to {MAX_QUERIES:,} (default 2048)")
     p.add_argument("--embedding", choices=("power", "linear"), default="power",
                    help="power: e = a*(1e-4+b+n)^c per feature; linear: e = a*n (default power)")
     p.add_argument("--features", default=",".join(DEFAULT_FEATURES),
@@ -591,22 +575,24 @@ def build_parser():
                    help="waves fired by robot 0, 1 or both (each (battle, shooter) is its own memory)")
     p.add_argument("--val-fraction", type=_number(0, 1, hi_open=True), default=0.25,
                    help="fraction of battles held out for validation (default 0.25; 0 = none)")
-    p.add_argument("--max-queries", type=_positive_int, default=20_000,
-                   help="training queries sampled (fixed for all epochs, default 20000)")
-    p.add_argument("--max-val", type=_positive_int, default=20_000, help="validation queries sampled (default 20000)")
+    p.add_argument("--max-queries", type=bounded_int(1, MAX_QUERIES), default=20_000,
+                   help=f"training queries sampled (fixed for all epochs), 1 to {MAX_QUERIES:,} (default 20000)")
+    p.add_argument("--max-val", type=bounded_int(1, MAX_QUERIES), default=20_000,
+                   help=f"validation queries sampled, 1 to {MAX_QUERIES:,} (default 20000)")
     p.add_argument("--uniform-mix", type=_number(0, 1, hi_open=True), default=None,
                    help="weight of the uniform component in every density (box/indicator only; default 0.02 "
                         "there, 0 for gaussian/laplace, which never need it: they are evaluated in log space)")
     p.add_argument("--min-half-width", type=_number(0, lo_open=True), default=MIN_HALF_WIDTH,
                    help=f"minimum half-width of hit intervals in GF (default {MIN_HALF_WIDTH})")
-    p.add_argument("--hist-bins", type=_positive_int, default=51, help="bins of the histogram baseline (default 51)")
-    p.add_argument("--hist-smooth", type=_number(0, lo_open=True), default=1.0,
+    p.add_argument("--hist-bins", type=bounded_int(2, MAX_BINS), default=51,
+                   help=f"bins of the histogram baseline, 2 to {MAX_BINS:,} (default 51)")
+    p.add_argument("--hist-smooth", type=_number(0, MAX_BINS, lo_open=True), default=1.0,
                    help="bin smoothing of the histogram baseline, in bins (default 1)")
-    p.add_argument("--split-seed", type=_nonneg_int, default=None,
+    p.add_argument("--split-seed", type=bounded_int(0, SEED_LIMIT), default=None,
                    help="hold out a random choice of battles drawn with this seed (default: the last battles, "
                         "chronologically)")
-    p.add_argument("--seed", type=_nonneg_int, default=0,
-                   help="seed of the query sampling, the bins check and Adam's order (default 0)")
+    p.add_argument("--seed", type=bounded_int(0, SEED_LIMIT), default=0,
+                   help="seed of the query sampling, the bins check and Adam's order, 0 to 2**53 (default 0)")
     p.add_argument("--bins", default="auto", type=_bins_arg,
                    help="loss path while optimising: auto (binned midpoint rule for gaussian/laplace when a check "
                         "on 500 training queries finds it within 1e-4 of exact; exact for box/indicator), exact, or "
@@ -626,14 +612,6 @@ def build_parser():
     return p
 
 
-def _check_writable(path, what):
-    d = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise TrainError(f"{path}: is a directory (the {what} is a file)")
-    if not os.path.isdir(d):
-        raise TrainError(f"{path}: directory {d} does not exist")
-    if not os.access(d, os.W_OK):
-        raise TrainError(f"{path}: directory {d} is not writable")
 
 
 def run(args, progress=None):
@@ -718,16 +696,15 @@ def run(args, progress=None):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    return run_command("gfsim train", _main, argv)
+
+
+def _main(argv):
     parser = build_parser()
     bar = None
     try:
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as e:      # --help
-            return e.code if isinstance(e.code, int) else 0
-        _check_writable(args.out, "model")
-        if args.plot:
-            _check_writable(args.plot, "plot")
+        args = parser.parse_args(argv)
+        check_outputs([("--out", args.out), ("--plot", args.plot)], inputs=[("DATA.npz", args.data)])
         show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
         progress = None
         if show:
@@ -745,16 +722,6 @@ def main(argv=None):
         if plot is not None:
             write_atomic(args.plot, plot)
         model.save(args.out)
-    except TrainError as e:
-        print(f"gfsim train: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("gfsim train: interrupted (nothing written)", file=sys.stderr)
-        return 130
-    except OSError as e:
-        print(f"gfsim train: error: {getattr(e, 'filename', None) or ''}{': ' if getattr(e, 'filename', None) else ''}"
-              f"{e.strerror or e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     finally:
         if bar is not None:
             bar.close()

@@ -62,9 +62,9 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, argv, needle):
 
 
 def test_argparse_errors_exit_2(capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["battle", "sample.Walls", "sample.SpinBot", "--rounds", "zero"])
-    assert e.value.code == 2
+    code = main(["battle", "sample.Walls", "sample.SpinBot", "--rounds", "zero"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("gfsim battle: error:") and "--rounds" in err
 
 
 def test_bots_lists_every_sample_and_part(capsys):

@@ -171,7 +171,7 @@ def test_refuses_foreign_and_mismatched_files(small, tmp_path):
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.array([{"format": D.FORMAT}], dtype=object), allow_pickle=True)
     _rewrite(small, tmp_path / "pickle.npz", replace={"meta.npy": buf.getvalue()})
-    cases["pickle.npz"] = "allow_pickle"
+    cases["pickle.npz"] = "pickle"
     (tmp_path / "adir.npz").mkdir()
     cases["adir.npz"] = "directory"
     cases["nothere.npz"] = "no such file"

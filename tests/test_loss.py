@@ -570,7 +570,7 @@ def test_loss_demo_writes_png_atomically(tmp_path):
     assert demo.main(["--out", str(out), "--dpi", "30"]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]  # no temp file left
-    assert demo.main(["--out", str(tmp_path / "missing" / "x.png")]) == 1
+    assert demo.main(["--out", str(tmp_path / "missing" / "x.png")]) == 2   # bad input: one line, exit code 2 (sim.cli.errors)
 
 
 # ------------------------------------------- far points: log space, no floor

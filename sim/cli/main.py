@@ -3,18 +3,15 @@
 Bad input (unknown bots, bad parameters, unreadable files) is reported as one
 line on stderr with exit code 2; nothing is written in that case.
 """
-import argparse
 import json
 import sys
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_parts_flag, add_progress_flags, positive_int as _positive_int, whole_number as _int
+from sim.cli.args import (add_parts_flag, add_progress_flags, add_rules_args, progress_bar, seed_type,
+                          bounded_float, MAX_TOL)
+from sim.cli.errors import (UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT)
 
-EXIT_BAD_INPUT = 2
-
-
-class CliError(Exception):
-    """A user-facing problem: printed as one line, exit code 2."""
+CliError = UsageError   # the name this module used before sim.cli.errors
 
 
 def load_plugins(paths, error):
@@ -29,26 +26,6 @@ def load_plugins(paths, error):
         raise error(str(e)) from None
 
 
-def _add_rules_args(p, rounds_default=35):
-    p.add_argument("--rounds", type=_positive_int, default=rounds_default,
-                   help=f"rounds to play (default {rounds_default})")
-    p.add_argument("--field", default="800x600", help="battlefield WIDTHxHEIGHT (default 800x600)")
-    p.add_argument("--gun-cooling", type=float, default=0.1, help="gun cooling rate per turn (default 0.1)")
-    p.add_argument("--inactivity", type=int, default=450,
-                   help="turns without damage before robots are zapped (default 450)")
-
-
-def _progress_bar(total, enabled, desc):
-    if not enabled:
-        return None, None
-    from tqdm import tqdm
-    bar = tqdm(total=total, desc=desc, unit="round", file=sys.stderr, leave=False)
-
-    def update(done):
-        bar.update(done - bar.n)
-    return bar, update
-
-
 def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
     from sim.engine.battle import run_battle, format_table, warm_up
@@ -59,21 +36,19 @@ def cmd_battle(args):
     except BotSpecError as e:
         raise CliError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
-    if args.dataset:
-        import os
-        folder = os.path.dirname(os.path.abspath(args.dataset))
-        if not args.dataset.endswith(".npz"):
-            raise CliError(f"--dataset must name a .npz file, got {args.dataset!r}")
-        if not os.path.isdir(folder):
-            raise CliError(f"--dataset: directory {folder} does not exist")
+    if args.dataset and not args.dataset.endswith(".npz"):
+        raise CliError(f"--dataset must name a .npz file, got {args.dataset!r}")
     record_path = None
     if args.virtual_waves and args.record is None:
         raise CliError("--virtual-waves goes with --record (it adds the waves of turns without a bullet to the replay)")
     if args.record is not None:
         from sim.io.replay import default_replay_path
         record_path = args.record or default_replay_path([args.bot_a, args.bot_b], args.seed)
+        import os
+        os.makedirs(os.path.dirname(os.path.abspath(record_path)), exist_ok=True)
+    check_outputs([("--dataset", args.dataset), ("--record", record_path)])
     compile_time = warm_up(bots)
-    bar, update = _progress_bar(rules.rounds, show, "battle")
+    bar, update = progress_bar(rules.rounds, show, "battle")
     try:
         result = run_battle(bots, rules, seed=args.seed, progress=update,
                             record=record_path is not None or bool(args.dataset))
@@ -82,16 +57,10 @@ def cmd_battle(args):
             bar.close()
     if args.dataset:
         from sim.io.dataset import write_battle_dataset
-        try:
-            write_battle_dataset(result, args.dataset, specs=bots)
-        except OSError as e:
-            raise CliError(f"{args.dataset}: cannot write dataset ({e.strerror or e})") from None
+        write_battle_dataset(result, args.dataset, specs=bots)
     if record_path is not None:
         from sim.io.replay import replay_from_battle, save_replay
-        try:
-            save_replay(record_path, replay_from_battle(result, bots, virtual_waves=args.virtual_waves))
-        except OSError as e:
-            raise CliError(f"{record_path}: cannot write replay ({e.strerror or e})") from None
+        save_replay(record_path, replay_from_battle(result, bots, virtual_waves=args.virtual_waves))
     if args.json:
         out = result.as_dict()
         out["compile_time"] = compile_time
@@ -144,18 +113,14 @@ def cmd_bots(args):
 
 
 def _load_scenario(path):
-    from sim.io.scenario import load_scenario, ScenarioError
-    try:
-        return load_scenario(path)
-    except ScenarioError as e:
-        raise CliError(str(e)) from None
-    except OSError as e:
-        raise CliError(f"{path}: cannot read scenario ({e.strerror or e})") from None
+    from sim.io.scenario import load_scenario
+    return load_scenario(path)
 
 
 def cmd_scenario_run(args):
     from sim.experiments.conformance import run_scenario
     from sim.io.scenario import write_trace_csv, write_bullets_csv
+    check_outputs([("--out", args.out), ("--bullets", args.bullets)], inputs=[("FILE", args.file)])
     s = _load_scenario(args.file)
     robots, bullets = run_scenario(s)
     write_trace_csv(args.out, robots)
@@ -182,7 +147,10 @@ def cmd_conform(args):
     for f in files:
         s = _load_scenario(f)
         ours = run_scenario(s)
-        real = robocode_real.run_real_scenario(s)
+        try:
+            real = robocode_real.run_real_scenario(s)
+        except robocode_real.RobocodeError as e:     # one line by design (Java, javac, a planted cache...)
+            raise CliError(f"{f}: real Robocode: {e}") from None
         div = compare_traces(ours, real, tol=args.tol)
         ok = div is None
         failed += not ok
@@ -222,7 +190,7 @@ PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _cha
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="gfsim", description="Robocode-faithful 1v1 battles and guess-factor learning.")
+    p = OneLineParser(prog="gfsim", description="Robocode-faithful 1v1 battles and guess-factor learning.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     b = sub.add_parser("battle", help="play a headless battle and print Robocode's results table",
@@ -230,8 +198,9 @@ def build_parser():
                                    "`gfsim bots` lists the names.")
     b.add_argument("bot_a")
     b.add_argument("bot_b")
-    _add_rules_args(b)
-    b.add_argument("--seed", type=_int, default=0, help="random seed (start positions, order, bots' randomness)")
+    add_rules_args(b)
+    b.add_argument("--seed", type=seed_type, default=0,
+                   help="random seed (start positions, order, bots' randomness), within +-2**53 (default 0)")
     b.add_argument("--json", action="store_true", help="print the results, turn counts and wall time as JSON")
     b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
                    help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "
@@ -264,7 +233,8 @@ def build_parser():
                                     "robot and bullet value turn by turn. Without arguments, runs the shipped "
                                     "scenario library.")
     cf.add_argument("scenarios", nargs="*", help="scenario JSON files (default: the shipped library)")
-    cf.add_argument("--tol", type=float, default=1e-6, help="allowed absolute difference (default 1e-6)")
+    cf.add_argument("--tol", type=bounded_float(0, MAX_TOL), default=1e-6,
+                    help=f"allowed absolute difference, finite, 0 to {MAX_TOL:g} (default 1e-6)")
     cf.add_argument("--json", action="store_true", help="machine-readable report")
     cf.set_defaults(func=cmd_conform)
 
@@ -283,8 +253,7 @@ def build_parser():
     return p
 
 
-def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _dispatch(argv):
     parser = build_parser()
     if argv and argv[0] == "loss-demo":
         return cmd_loss_demo(None, argv[1:])
@@ -297,17 +266,15 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    try:
-        return args.func(args)
-    except CliError as e:
-        print(f"gfsim: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:
-        sys.stderr.close()  # output cut short by the reader (e.g. `| head`): not an error
-        return 0
-    except KeyboardInterrupt:
-        print("gfsim: interrupted", file=sys.stderr)
-        return 130
+    return run_command(f"gfsim {args.command}", lambda _argv: args.func(args), argv)
+
+
+def main(argv=None):
+    """Every subcommand's own main runs inside sim.cli.errors.run_command; this one adds the boundary
+    for the top-level parser and the commands defined here (battle, bots, scenario, conform)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    known = ("battle", "bots", "scenario", "conform")
+    return run_command(f"gfsim {argv[0]}" if argv and argv[0] in known else "gfsim", _dispatch, argv)
 
 
 if __name__ == "__main__":

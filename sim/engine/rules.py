@@ -1,4 +1,5 @@
 """Battle rules: the few numbers a Robocode .battle file sets."""
+import re
 from dataclasses import dataclass, asdict
 
 import numpy as np
@@ -48,10 +49,11 @@ class Rules:
 
 def parse_field(text):
     """'800x600' -> (800, 600); raises RulesError with the reason."""
-    parts = str(text).lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise RulesError(f"field size must look like WIDTHxHEIGHT (e.g. 800x600), got {text!r}")
-    return int(parts[0]), int(parts[1])
+    m = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX]\s*([0-9]{1,9})\s*", str(text))   # ASCII digits only
+    if not m:
+        shown = repr(str(text)) if len(str(text)) <= 40 else repr(str(text)[:37]) + "..."
+        raise RulesError(f"field size must look like WIDTHxHEIGHT (e.g. 800x600), got {shown}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def rules_from_args(args, error=RulesError):

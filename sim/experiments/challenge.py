@@ -57,10 +57,9 @@ import time
 import numpy as np
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_progress_flags, positive_int as _positive_int, seed_list
+from sim.cli.args import progress_bar, add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
+from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
 from sim.io.atomic import write_atomic
-
-EXIT_BAD_INPUT = 2
 CONFIDENCE = 0.95
 MODES = ("targeting", "movement", "both")
 DEFAULT_GUNS = ("headon", "linear", "circular", "gf", "knn", "learned")
@@ -76,15 +75,7 @@ CSV_FIELDS = ("mode", "gun", "movement", "shooter", "mover", "seasons", "rounds"
               "dmg_per_round", "dmg_per_round_ci_low", "dmg_per_round_ci_high", "dmg_per_round_ci_half")
 
 
-class ChallengeError(Exception):
-    """A user-facing problem: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument as one line (no usage dump) and exits with 2."""
-
-    def error(self, message):
-        raise ChallengeError(message)
+ChallengeError = UsageError   # the name this module used before sim.cli.errors
 
 
 # ---------------------------------------------------------------- statistics
@@ -323,22 +314,22 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
                 progress(done)
         return results
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed as cf_completed
+    from concurrent.futures import as_completed as cf_completed
+    from sim.experiments.workers import make_pool, kill_pool
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
     init = None if ctx.get_start_method() == "fork" else _pool_init
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init,
-                             initargs=(warm,) if init else ()) as ex:
+    ex = make_pool(jobs, ctx, initializer=init, initargs=(warm,) if init else ())
+    try:
         futs = {ex.submit(_play_task, t): k for k, t in enumerate(work)}
-        try:
-            for f in cf_completed(futs):
-                results[futs[f]] = f.result()
-                done += 1
-                if progress:
-                    progress(done)
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
+        for f in cf_completed(futs):
+            results[futs[f]] = f.result()
+            done += 1
+            if progress:
+                progress(done)
+    except BaseException:   # Ctrl-C, SIGTERM (sim.cli.errors), a failed battle: no worker survives us
+        kill_pool(ex)
+        raise
+    ex.shutdown(wait=True)
     return results
 
 
@@ -597,11 +588,7 @@ def parse_seeds(text):
         raise ChallengeError(str(e)) from None
 
 
-def _seasons(text):
-    v = _positive_int(text)
-    if v > MAX_SEASONS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_SEASONS} seasons, got {text!r}")
-    return v
+_seasons = bounded_int(1, MAX_SEASONS)
 
 
 HELP_EPILOG = """\
@@ -638,7 +625,7 @@ examples:
 
 
 def build_parser(prog="gfsim challenge"):
-    p = _Parser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=HELP_EPILOG,
+    p = OneLineParser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=HELP_EPILOG,
                 description="Targeting and movement challenges (after the Robocode wiki's): every gun fires "
                             "power-3 bullets without moving at every reference movement, one battle (a season) "
                             "per seed; prints hit rate and damage per round with 95% confidence intervals.")
@@ -653,17 +640,15 @@ def build_parser(prog="gfsim challenge"):
     p.add_argument("--gun-params", default=None, metavar="K=V,...",
                    help="extra parameters for every gun that has them (e.g. tolerance=2,max_age=5); "
                         "power and energy_rule may be overridden here too")
-    p.add_argument("--rounds", type=_positive_int, default=35, help="rounds per season (default 35)")
+    add_rules_args(p, rounds_help="rounds per season")
     sg = p.add_mutually_exclusive_group()
     sg.add_argument("--seasons", type=_seasons, default=None,
-                    help="number of seasons, seeds 0..N-1 (default 10)")
-    sg.add_argument("--seeds", default=None, help="the seasons' seeds instead: 7, 1,2,5 or 0..9")
-    p.add_argument("--field", default="800x600", help="battlefield WIDTHxHEIGHT (default 800x600)")
-    p.add_argument("--gun-cooling", type=float, default=0.1, help="gun cooling rate per turn (default 0.1)")
-    p.add_argument("--inactivity", type=int, default=450, help="inactivity time in turns (default 450)")
-    p.add_argument("--jobs", type=_positive_int, default=None,
-                   help=f"battles played in parallel processes (default: the number of CPUs, here "
-                        f"{default_jobs()}; 1 = in this process); results do not depend on it")
+                    help=f"number of seasons, seeds 0..N-1, 1 to {MAX_SEASONS:,} (default 10)")
+    sg.add_argument("--seeds", default=None,
+                    help=f"the seasons' seeds instead: 7, 1,2,5 or 0..9 (at most {MAX_SEASONS:,}, each within +-2**53)")
+    p.add_argument("--jobs", type=jobs_type, default=None,
+                   help=f"battles played in parallel processes, 1 to {MAX_JOBS} (default: the number of CPUs, "
+                        f"here {default_jobs()}; 1 = in this process); results do not depend on it")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="play the battles on a Dask distributed cluster (e.g. tcp://host:8786) instead of "
                         "local processes; needs dask.distributed here and gfsim on the workers")
@@ -674,17 +659,6 @@ def build_parser(prog="gfsim challenge"):
     return p
 
 
-def check_out_path(path, option, suffix=None):
-    """Fail early (before any battle) on an output path that cannot be written."""
-    if suffix and not path.lower().endswith(suffix):
-        raise ChallengeError(f"{option} must name a {suffix} file, got {path!r}")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise ChallengeError(f"{option}: directory {d} does not exist")
-    if os.path.isdir(path):
-        raise ChallengeError(f"{option}: {path} is a directory")
-    if not os.access(d, os.W_OK):
-        raise ChallengeError(f"{option}: directory {d} is not writable")
 
 
 def parse_args(argv, prog="gfsim challenge", defaults=None):
@@ -695,12 +669,9 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
     args = parser.parse_args(argv)
     args.seed_list = parse_seeds(args.seeds) if args.seeds is not None else list(range(args.seasons or 10))
     args.rules = rules_from_args(args, error=ChallengeError)
-    if args.csv:
-        check_out_path(args.csv, "--csv")
-    if args.plot:
-        check_out_path(args.plot, "--plot", ".png")
-    if args.csv and args.plot and os.path.abspath(args.csv) == os.path.abspath(args.plot):
-        raise ChallengeError("--csv and --plot name the same file")
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ChallengeError(f"--plot must name a .png file, got {args.plot!r}")
+    check_outputs([("--csv", args.csv), ("--plot", args.plot)])
     if args.scheduler:
         try:
             import dask.distributed  # noqa: F401
@@ -718,13 +689,7 @@ def execute(args, name="gfsim challenge"):
         print(f"{name}: note: {note}", file=sys.stderr)
     n = len(args.resolved[0]) * len(args.resolved[1]) * len(args.seed_list)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
-    bar = update = None
-    if show:
-        from tqdm import tqdm
-        bar = tqdm(total=n, desc="challenge", unit="battle", file=sys.stderr, leave=False)
-
-        def update(done):
-            bar.update(done - bar.n)
+    bar, update = progress_bar(n, show, "challenge", unit="battle")
     try:
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
                                 scheduler=args.scheduler, progress=update, resolved=args.resolved)
@@ -747,36 +712,22 @@ def footer(summary):
 
 def main(argv=None, prog="gfsim challenge", defaults=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = parse_args(argv, prog, defaults)
-        summary = execute(args, prog)
-    except SystemExit as e:     # --help
-        return e.code if isinstance(e.code, int) else 0
-    except ChallengeError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:        # an output file that could not be written after all
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted (nothing written)", file=sys.stderr)
-        return 130
-    try:
-        if args.json:
-            sys.stdout.write(json_text(summary, args.mode))
-        else:
-            print(format_tables(summary, args.mode))
-            print()
-            print(footer(summary))
-            for path in (args.csv, args.plot):
-                if path:
-                    print(f"written: {path}")
-        sys.stdout.flush()
-    except BrokenPipeError:     # output cut short by the reader (e.g. `| head`): not an error
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+    return run_command(prog, lambda a: _main(a, prog, defaults), argv)
+
+
+def _main(argv, prog, defaults):
+    args = parse_args(argv, prog, defaults)
+    summary = execute(args, prog)
+    if args.json:
+        sys.stdout.write(json_text(summary, args.mode))
+    else:
+        print(format_tables(summary, args.mode))
+        print()
+        print(footer(summary))
+        for path in (args.csv, args.plot):
+            if path:
+                print(f"written: {path}")
+    sys.stdout.flush()
     return 0
 
 

@@ -9,28 +9,17 @@ written atomically at the end: on any error nothing is left at --out. With
 stays bounded by one battle's trace whatever the number of battles.
 Bad input is reported as one line on stderr with exit code 2.
 """
-import argparse
 import json
 import os
 import sys
 import time
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import add_parts_flag, add_progress_flags, positive_int as _positive_int, seed_list
+from sim.cli.args import (add_parts_flag, progress_bar, add_progress_flags, add_rules_args, bounded_int,
+                          bounded_float, seed_list, MAX_SEEDS, MAX_CHUNK_ROWS)
+from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs
 
-EXIT_BAD_INPUT = 2
-MAX_SEEDS = 1_000_000
-
-
-class CollectError(Exception):
-    """A user-facing problem: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument as one line (no usage dump) and exits with 2."""
-
-    def error(self, message):
-        raise CollectError(message)
+CollectError = UsageError   # the name this module used before sim.cli.errors
 
 
 def parse_seeds(text):
@@ -41,35 +30,26 @@ def parse_seeds(text):
         raise CollectError(str(e)) from None
 
 
-def _power(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.1 <= v <= 3.0:
-        raise argparse.ArgumentTypeError(f"bullet power must be in [0.1, 3], got {text!r}")
-    return v
+_power = bounded_float(0.1, 3.0)
 
 
 def build_parser(prog="gfsim collect"):
-    p = _Parser(prog=prog, description="Play one battle per seed between BOT_A and BOT_B and write every wave "
+    p = OneLineParser(prog=prog, description="Play one battle per seed between BOT_A and BOT_B and write every wave "
                                        "(features, MEAs, precise-intersection labels, enemy waves as a surfer "
                                        "detects them) to a dataset file. `gfsim bots` lists the bot names.")
     p.add_argument("bot_a", metavar="BOT_A", help="robot 0, e.g. lock+circular+orbit or sample.Walls")
     p.add_argument("bot_b", metavar="BOT_B", help="robot 1")
-    p.add_argument("--rounds", type=_positive_int, default=35, help="rounds per battle (default 35)")
-    p.add_argument("--seeds", default="0", help="battle seeds: 7, 1,2,5 or 1..10 (default 0)")
+    add_rules_args(p, rounds_help="rounds per battle")
+    p.add_argument("--seeds", default="0",
+                   help=f"battle seeds: 7, 1,2,5 or 1..10, each within +-2**53, at most {MAX_SEEDS:,} (default 0)")
     p.add_argument("--out", required=True, metavar="DATA.npz", help="dataset file to write (replaced atomically)")
-    p.add_argument("--field", default="800x600", help="battlefield WIDTHxHEIGHT (default 800x600)")
-    p.add_argument("--gun-cooling", type=float, default=0.1, help="gun cooling rate per turn (default 0.1)")
-    p.add_argument("--inactivity", type=int, default=450, help="inactivity time in turns (default 450)")
     p.add_argument("--virtual-power", type=_power, default=2.0,
                    help="power of a robot's virtual waves before its first real bullet if it never fires "
                         "(default 2.0)")
     p.add_argument("--stream", action="store_true",
                    help="spill the tables to disk every --chunk-size rows (bounded memory for long runs)")
-    p.add_argument("--chunk-size", type=_positive_int, default=262144, metavar="ROWS",
-                   help="rows per table kept in memory with --stream (default 262144)")
+    p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_ROWS), default=262144, metavar="ROWS",
+                   help=f"rows per table kept in memory with --stream, 1 to {MAX_CHUNK_ROWS:,} (default 262144)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     add_parts_flag(p)
     add_progress_flags(p)
@@ -79,13 +59,7 @@ def build_parser(prog="gfsim collect"):
 def _check_out(path):
     if not path.endswith(".npz"):
         raise CollectError(f"--out must name a .npz file, got {path!r}")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise CollectError(f"--out: directory {d} does not exist")
-    if os.path.isdir(path):
-        raise CollectError(f"--out: {path} is a directory")
-    if not os.access(d, os.W_OK):
-        raise CollectError(f"--out: directory {d} is not writable")
+    check_outputs([("--out", path)])
 
 
 def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=262144, virtual_power=2.0,
@@ -136,50 +110,31 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        seeds = parse_seeds(args.seeds)
-        rules = rules_from_args(args, error=CollectError)
-        _check_out(args.out)
-        from bots.registry import parse_bot, BotSpecError
-        from sim.cli.main import load_plugins
-        plugins = load_plugins(args.parts, CollectError)
-        try:
-            for b in (args.bot_a, args.bot_b):
-                parse_bot(b, plugins)
-        except BotSpecError as e:
-            raise CollectError(str(e)) from None
-        show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
-        bar = None
-        update = None
-        if show:
-            from tqdm import tqdm
-            bar = tqdm(total=len(seeds) * rules.rounds, desc="collect", unit="round", file=sys.stderr, leave=False)
+    return run_command("gfsim collect", _main, argv)
 
-            def update(done):
-                bar.update(done - bar.n)
-        try:
-            summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
-                              chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
-                              parts=plugins)
-        finally:
-            if bar is not None:
-                bar.close()
-    except SystemExit as e:     # --help
-        return e.code if isinstance(e.code, int) else 0
-    except CollectError as e:
-        print(f"gfsim collect: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("gfsim collect: interrupted (nothing written)", file=sys.stderr)
-        return 130
-    except Exception as e:   # DatasetError, OSError (disk full, ...): one line, nothing written
-        from sim.io.dataset import DatasetError
-        if isinstance(e, (DatasetError, OSError)):
-            print(f"gfsim collect: error: {e}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
+
+def _main(argv):
+    args = build_parser().parse_args(argv)
+    seeds = parse_seeds(args.seeds)
+    rules = rules_from_args(args, error=CollectError)
+    _check_out(args.out)
+    from bots.registry import parse_bot, BotSpecError
+    from sim.cli.main import load_plugins
+    plugins = load_plugins(args.parts, CollectError)
+    try:
+        for b in (args.bot_a, args.bot_b):
+            parse_bot(b, plugins)
+    except BotSpecError as e:
+        raise CollectError(str(e)) from None
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    bar, update = progress_bar(len(seeds) * rules.rounds, show, "collect")
+    try:
+        summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
+                          chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
+                          parts=plugins)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -30,10 +30,11 @@ intact file of this format with a DatasetError naming the problem;
 import json
 import os
 import shutil
-import tempfile
 import zipfile
 
 import numpy as np
+
+from sim.io.atomic import atomic_output, temp_path_for, discard
 
 from sim.waves.features import FEATURES
 
@@ -213,7 +214,7 @@ class DatasetWriter:
 
     def _spill(self, table):
         if self.spill_dir is None:
-            self.spill_dir = tempfile.mkdtemp(prefix=".gfsim-spill-", dir=self.dir)
+            self.spill_dir = temp_path_for(self.path, "spill")
         for c in self.dtypes[table]:
             parts = self.buf[table][c]
             if not parts:
@@ -228,7 +229,7 @@ class DatasetWriter:
         self.closed = True
         self.buf = None
         if self.spill_dir is not None:
-            shutil.rmtree(self.spill_dir, ignore_errors=True)
+            discard(self.spill_dir)
             self.spill_dir = None
 
     def close(self):
@@ -241,9 +242,8 @@ class DatasetWriter:
         meta["tables"] = {t: {"rows": self.rows[t],
                               "columns": {c: dt.str for c, dt in self.dtypes[t].items()}} for t in TABLES}
         text = json.dumps(meta, sort_keys=True, allow_nan=True)
-        fd, tmp = tempfile.mkstemp(prefix=".gfsim-", suffix=".npz.tmp", dir=self.dir)
         try:
-            with os.fdopen(fd, "wb") as raw:
+            with atomic_output(self.path) as raw:
                 with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
                     for t in TABLES:
                         for c, dt in self.dtypes[t].items():
@@ -251,23 +251,7 @@ class DatasetWriter:
                     m = np.array(text)
                     with zf.open(_zipinfo("meta.npy"), "w", force_zip64=True) as f:
                         np.lib.format.write_array(f, m, allow_pickle=False)
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-            try:
-                dfd = os.open(self.dir, os.O_RDONLY)
-                try:
-                    os.fsync(dfd)
-                finally:
-                    os.close(dfd)
-            except OSError:
-                pass
         except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             self.abort()
             raise
         self.abort()   # frees buffers and spill files
@@ -323,9 +307,14 @@ class Dataset:
         return bool(np.any((self.parts["gf_lo"][sel] - tol <= gf) & (gf <= self.parts["gf_hi"][sel] + tol)))
 
 
+MAX_META_BYTES = 64 << 20
+
+
 def _open_zip(path):
+    """The archive, checked by sim.io.npyzip: members stored (never compressed), not encrypted."""
+    from sim.io.npyzip import SafeZip
     try:
-        return zipfile.ZipFile(path, "r")
+        return SafeZip(path, DatasetError, methods=(zipfile.ZIP_STORED,))
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -336,13 +325,10 @@ def _open_zip(path):
         raise DatasetError(f"{path}: not a gfsim dataset (not a complete .npz archive: {e})") from None
 
 
-def _read_member(zf, path, name):
+def _read_member(z, path, name, **checks):
+    """Member `name` (with .npy) after its header was checked against `checks` (sim.io.npyzip)."""
     try:
-        with zf.open(name) as f:
-            arr = np.lib.format.read_array(f, allow_pickle=False)
-            if f.read(1):
-                raise DatasetError(f"{path}: member {name} has trailing data")
-        return arr
+        return z.get(name[:-4], **checks)
     except DatasetError:
         raise
     except KeyError:
@@ -359,15 +345,16 @@ def read_meta(path):
 
 
 def _check_meta(zf, path):
-    names = set(zf.namelist())
+    names = set(zf.zf.namelist())
     if "meta.npy" not in names:
         raise DatasetError(f"{path}: not a gfsim dataset (no meta.npy member)")
-    m = _read_member(zf, path, "meta.npy")
-    if m.dtype.kind != "U" or m.shape != ():
+    shape, dtype = zf.header("meta")
+    if dtype.kind != "U" or shape != ():
         raise DatasetError(f"{path}: not a gfsim dataset (meta.npy is not a JSON string)")
+    m = _read_member(zf, path, "meta.npy", shape=(), kinds="U", max_bytes=MAX_META_BYTES)
     try:
         meta = json.loads(str(m))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise DatasetError(f"{path}: not a gfsim dataset (meta.npy is not valid JSON)") from None
     fmt = meta.get("format") if isinstance(meta, dict) else None
     if fmt != FORMAT:
@@ -406,13 +393,45 @@ def load_dataset(path, tables=TABLES):
             cols = {}
             for c, dt in _schema_dtypes(t).items():
                 name = f"{t}/{c}.npy"
-                a = _read_member(zf, path, name)
-                if a.dtype != dt or a.shape != (rows,):
-                    raise DatasetError(f"{path}: member {name} has dtype {a.dtype} and shape {a.shape}, "
+                if name not in zf.zf.NameToInfo:
+                    raise DatasetError(f"{path}: incomplete dataset, member {name} is missing")
+                shape, dtype = zf.header(name[:-4])
+                if dtype != dt or shape != (rows,):
+                    raise DatasetError(f"{path}: member {name} has dtype {dtype} and shape {shape}, "
                                        f"expected {dt} and ({rows},)")
-                cols[c] = a
+                cols[c] = _read_member(zf, path, name, shape=(rows,), dtype=dt)
+            _check_values(path, t, cols)
             out[t] = cols
     return Dataset(path, meta, out)
+
+
+# value ranges a loaded table must respect (the rest: no infinities, |value| <= MAX_ABS_VALUE)
+_INT_RANGES = {"battle": (0, 2 ** 31 - 1), "round": (0, 10 ** 6), "turn": (0, 10 ** 9), "shooter": (0, 1),
+               "target": (0, 1), "surfer": (0, 1), "status": (0, 2), "n_parts": (0, 10 ** 6),
+               "row": (0, 2 ** 62)}
+MAX_ABS_VALUE = 1e9
+
+
+def _check_values(path, table, cols):
+    """Refuse impossible values (negative turns, robot -128, infinite or absurd numbers) where they have
+    a meaning; NaN stays allowed where the schema says "NaN if ...", and is caught by the users of
+    columns that must be finite (e.g. gfsim train's features)."""
+    for c, a in cols.items():
+        if not len(a):
+            continue
+        if c in _INT_RANGES and a.dtype.kind in "iu":
+            lo, hi = _INT_RANGES[c]
+            if int(a.min()) < lo or int(a.max()) > hi:
+                raise DatasetError(f"{path}: table {table}: column {c} has values outside {lo}..{hi}")
+        elif a.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                if np.any(np.abs(a) > MAX_ABS_VALUE):
+                    raise DatasetError(f"{path}: table {table}: column {c} has infinite or absurd values "
+                                       f"(|value| > {MAX_ABS_VALUE:g})")
+    if table == "gun" and "bullet_speed" in cols and len(cols["bullet_speed"]):
+        v = cols["bullet_speed"]
+        if not np.all((v >= 11.0 - 1e-9) & (v <= 19.7 + 1e-9)):
+            raise DatasetError(f"{path}: table gun: bullet_speed outside 11..19.7 (power 0.1..3)")
 
 
 def iter_chunks(path, table="gun", rows=65536, columns=None):
@@ -429,7 +448,7 @@ def iter_chunks(path, table="gun", rows=65536, columns=None):
         files = {}
         try:
             for c in cols:
-                f = zf.open(f"{table}/{c}.npy")
+                f = zf.zf.open(f"{table}/{c}.npy")
                 version = np.lib.format.read_magic(f)
                 if version == (1, 0):
                     shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)

@@ -1,7 +1,8 @@
 """Battle replays: record every turn of a battle, save it compactly, load it safely.
 
 A replay file (``*.gfr``) is a zip archive of ``.npy`` arrays, so it is read
-with ``np.load(path, allow_pickle=False)`` and never unpickles anything. Its
+with sim.io.npyzip (every header, shape and size checked before any data is read,
+never unpickling anything). Its
 members (all little-endian, no object arrays):
 
 ``meta``
@@ -89,7 +90,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -831,35 +831,22 @@ def encode_replay(replay: Replay):
 
 
 def save_replay(path, replay: Replay):
-    """Write a replay atomically (a temporary file in the same directory, then os.replace).
+    """Write a replay atomically (sim.io.atomic: a temporary file in the same directory, then os.replace).
 
     The bytes depend only on the replay (fixed zip timestamps), so the same battle gives the
     same file. Returns the path written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = encode_replay(replay)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, arr in arrays.items():
-                    buf = io.BytesIO()
-                    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                    info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from sim.io.atomic import atomic_output
+    with atomic_output(path) as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return str(path)
 
 
@@ -867,10 +854,17 @@ def save_replay(path, replay: Replay):
 # loading
 
 
-def _need(z, name, path):
-    if name not in z.files:
-        raise ReplayError(f"{path}: corrupt replay (member {name!r} is missing)")
-    return z[name]
+def _need(z, name, path, shape=None, kinds=None, decoded=8):
+    """Member `name`, its header checked against `shape` and dtype `kinds` before any data is read
+    (sim.io.npyzip); `decoded`: bytes per element the loader keeps after decoding (the load budget)."""
+    _need_name(z, name, path)
+    return z.get(name, shape=shape, kinds=kinds, decoded_itemsize=decoded)
+
+
+MAX_META_BYTES = 16 << 20
+MAX_ROBOTS = 64
+MAX_ROUNDS = 100_000
+BULLET_MARGIN = 100.0   # px: a bullet ends at most one step (< 20 px) past a wall
 
 
 def load_replay(path) -> Replay:
@@ -890,17 +884,36 @@ def load_replay(path) -> Replay:
         raise ReplayError(f"{path}: empty file, not a replay (truncated?)")
     if head != b"PK\x03\x04":
         raise ReplayError(f"{path}: not a gfsim replay (unknown file type)")
+    from sim.io.npyzip import SafeZip
+    fail = _corrupt_error(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with SafeZip(path, fail) as z:
             return _read(z, path)
     except ReplayError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+    except MemoryError:
+        raise ReplayError(f"{path}: replay too large for the memory available") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
         raise ReplayError(f"{path}: truncated or corrupt replay ({_one_line(e)})") from None
     except ValueError as e:   # e.g. an object array that would need pickle, or a damaged .npy header
         raise ReplayError(f"{path}: corrupt replay ({_one_line(e)})") from None
     except OSError as e:
         raise ReplayError(f"{path}: cannot read ({e.strerror or _one_line(e)})") from None
+
+
+def _corrupt_error(path):
+    """An exception class for sim.io.npyzip whose messages read "<path>: corrupt replay (<problem>)"."""
+    def fail(msg):
+        prefix = f"{path}: "
+        msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+        if "memory budget" in msg:
+            return ReplayError(f"{path}: replay too large: {msg}")
+        return ReplayError(f"{path}: corrupt replay ({msg})")
+    return fail
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not allowed")
 
 
 def _one_line(e):
@@ -911,12 +924,15 @@ def _one_line(e):
 def _read(z, path):
     if "meta" not in z.files:
         raise ReplayError(f"{path}: not a gfsim replay (no metadata in this zip/npz file)")
-    raw = z["meta"]
-    if raw.dtype != np.uint8 or raw.ndim != 1:
+    shape, dtype = z.header("meta")
+    if dtype != np.uint8 or len(shape) != 1:
         raise ReplayError(f"{path}: not a gfsim replay (metadata is not JSON text)")
+    if shape[0] > MAX_META_BYTES:
+        raise ReplayError(f"{path}: corrupt replay (metadata of {shape[0]} bytes)")
+    raw = z.get("meta", shape=(None,), kinds="u")
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ReplayError(f"{path}: corrupt replay (metadata is not valid JSON)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ReplayError(f"{path}: not a gfsim replay (format is {meta.get('format') if isinstance(meta, dict) else None!r})")
@@ -936,68 +952,83 @@ def _read(z, path):
         if info.get("required") and (known is None or info.get("version", 1) > known):
             raise ReplayError(f"{path}: replay needs section {name!r} version {info.get('version')}, which this "
                               f"gfsim does not read; upgrade gfsim")
+    def whole(v):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(v)
+        return v
+
     try:
-        n = int(meta["robots"])
-        rounds = int(meta["rounds"])
-        frames = int(meta["frames"])
+        n = whole(meta["robots"])
+        rounds = whole(meta["rounds"])
+        frames = whole(meta["frames"])
         for k in ("rules", "bots", "names", "seed"):
             meta[k]
-        for k in ("width", "height"):
-            int(meta["rules"][k])
-    except (KeyError, TypeError, ValueError):
+        W, H = (whole(meta["rules"][k]) for k in ("width", "height"))
+        if not isinstance(meta["bots"], list) or not isinstance(meta["names"], list):
+            raise TypeError("bots")
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ReplayError(f"{path}: corrupt replay (metadata lacks robots/rounds/frames/rules/bots/names/seed)") from None
-    if n < 1 or rounds < 1 or len(meta["bots"]) != n or len(meta["names"]) != n:
+    if not (1 <= n <= MAX_ROBOTS and 1 <= rounds <= MAX_ROUNDS and rounds <= frames
+            and len(meta["bots"]) == n and len(meta["names"]) == n):
         raise ReplayError(f"{path}: corrupt replay (inconsistent robot or round counts)")
+    if not (100 <= W <= 10000 and 100 <= H <= 10000):
+        raise ReplayError(f"{path}: corrupt replay (battlefield {W}x{H} outside 100..10000)")
 
     def bad(msg):
         return ReplayError(f"{path}: corrupt replay ({msg})")
 
-    turns = _need(z, "rounds.turns", path).astype(np.int64)
+    turns = _need(z, "rounds.turns", path, shape=(rounds,), kinds="iu").astype(np.int64)
     if turns.shape != (rounds,) or np.any(turns < 0) or int((turns + 1).sum()) != frames:
         raise bad("round lengths do not add up to the frame count")
     robots = {}
     for k in ROBOT_FIELDS:
-        d = _need(z, f"robots.{k}", path)
-        if d.shape != (n, frames) or d.dtype.kind != "i":
-            raise bad(f"robots.{k} has shape {d.shape}, expected {(n, frames)}")
+        d = _need(z, f"robots.{k}", path, shape=(n, frames), kinds="i", decoded=8)
         robots[k] = _decode_series(k, d)
     for k in ("state", "scan"):
-        d = _need(z, f"robots.{k}", path)
-        if d.shape != (n, frames) or d.dtype.kind not in "iu":
-            raise bad(f"robots.{k} has shape {d.shape}, expected {(n, frames)}")
+        d = _need(z, f"robots.{k}", path, shape=(n, frames), kinds="iu", decoded=2)
         robots[k] = np.ascontiguousarray(d.T)
     if np.any((robots["state"] < 0) | (robots["state"] > RS_DEAD)):
         raise bad("unknown robot state")
-    b = {k: _need(z, f"bullets.{k}", path) for k in BULLET_FIELDS}
-    nb = len(b["round"])
-    if any(v.shape != (nb,) for v in b.values()):
-        raise bad("bullet columns differ in length")
+    margin = 1.0
+    if (np.any((robots["x"] < -margin) | (robots["x"] > W + margin) | (robots["y"] < -margin)
+               | (robots["y"] > H + margin)) or np.any(np.abs(robots["velocity"]) > 8.0 + 1e-3)
+            or np.any((robots["energy"] < -1e-3) | (robots["energy"] > 1e6))
+            or np.any((robots["gun_heat"] < -1e-3) | (robots["gun_heat"] > 100.0))):
+        raise bad("a robot leaves the field or has an impossible speed, energy or gun heat")
+    nb = _column_length(z, path, bad, [f"bullets.{k}" for k in BULLET_FIELDS], "bullet columns differ in length")
+    b = {k: _need(z, f"bullets.{k}", path, shape=(nb,), kinds="f" if k == "power" else "iu")
+         for k in BULLET_FIELDS}
     bullets = {k: b[k].astype(np.int64) for k in ("round", "owner", "id", "birth", "end", "reason", "victim")}
     for k in ("x0", "y0", "end_x", "end_y"):
         bullets[k] = _dequantize("x", b[k].astype(np.int64))
     bullets["heading"] = _dequantize("heading", b["heading"].astype(np.int64))
     bullets["power"] = b["power"].astype(np.float64)
     bullets = {k: bullets[k] for k in BULLET_FIELDS}
+    if nb and (not np.all(np.isfinite(bullets["power"]) & (bullets["power"] >= 0.1 - 1e-9)
+                          & (bullets["power"] <= 3.0 + 1e-9))
+               or any(np.any((bullets[k] < -BULLET_MARGIN) | (bullets[k] > lim + BULLET_MARGIN))
+                      for k, lim in (("x0", W), ("end_x", W), ("y0", H), ("end_y", H)))):
+        raise bad("a bullet has a power outside 0.1..3 or lies off the field")
     if nb and (np.any((bullets["round"] < 0) | (bullets["round"] >= rounds)) or
                np.any((bullets["owner"] < 0) | (bullets["owner"] >= n)) or
                np.any((bullets["victim"] < -1) | (bullets["victim"] >= n)) or
                np.any(bullets["birth"] > bullets["end"]) or np.any(bullets["birth"] < 0) or
                np.any(bullets["end"] > turns[bullets["round"]])):
         raise bad("a bullet lies outside its round or names an unknown robot")
-    e = {k: _need(z, f"events.{k}", path) for k in EVENT_FIELDS}
-    ne = len(e["round"])
-    if any(v.shape != (ne,) for v in e.values()):
-        raise bad("event columns differ in length")
+    ne = _column_length(z, path, bad, [f"events.{k}" for k in EVENT_FIELDS], "event columns differ in length")
+    e = {k: _need(z, f"events.{k}", path, shape=(ne,), kinds="f" if k == "value" else "iu") for k in EVENT_FIELDS}
     events = {k: e[k].astype(np.int64) for k in EVENT_FIELDS[:-1]}
     events["value"] = e["value"].astype(np.float64)
     if ne and (np.any((events["round"] < 0) | (events["round"] >= rounds)) or
                np.any((events["robot"] < 0) | (events["robot"] >= n)) or
                np.any(events["turn"] < 0) or np.any(events["turn"] > turns[events["round"]])):
         raise bad("an event lies outside its round or names an unknown robot")
-    scores = _need(z, "scores.round_scores", path)
-    stats = _need(z, "scores.round_stats", path)
-    if scores.shape[:2] != (rounds, n) or scores.ndim != 3 or stats.shape != (rounds, n, 2):
-        raise bad("score tables do not match the rounds and robots")
+    if ne and not np.all(np.isfinite(events["value"])):
+        raise bad("an event value is not finite")
+    scores = _need(z, "scores.round_scores", path, shape=(rounds, n, len(SCORE_COLUMNS)), kinds="f")
+    stats = _need(z, "scores.round_stats", path, shape=(rounds, n, 2), kinds="iu")
+    if not np.all(np.isfinite(scores) & (scores >= 0.0)) or np.any(stats < 0):
+        raise bad("a score is negative or not finite")
     known = {name: info for name, info in sections.items()
              if name in OPTIONAL_SECTIONS and info.get("version", 1) <= OPTIONAL_SECTIONS[name]}
     waves = _read_waves(z, path, bad, meta, turns, n) if "waves" in known else None
@@ -1006,10 +1037,31 @@ def _read(z, path):
                   waves=waves, telemetry=tele)
 
 
+def _column_length(z, path, bad, names, problem):
+    """The common length of 1-d members `names`, from their headers alone; `problem` if they differ."""
+    rows = None
+    for name in names:
+        _need_name(z, name, path)
+        shape = z.header(name)[0]
+        if len(shape) != 1 or (rows is not None and shape[0] != rows):
+            raise bad(f"{problem} ({name})")
+        rows = shape[0]
+    return rows
+
+
+def _need_name(z, name, path):
+    if name not in z.files:
+        raise ReplayError(f"{path}: corrupt replay (member {name!r} is missing)")
+
+
 def _columns(z, path, bad, section, ints, floats, extra=()):
     """The members of a section: ints must be integer, floats float (of the same length, 1-D)."""
-    cols = {k: _need(z, f"{section}.{k}", path) for k in ints + floats + extra}
-    rows = len(cols[ints[0]]) if cols[ints[0]].ndim == 1 else -1
+    rows = _column_length(z, path, bad, [f"{section}.{k}" for k in ints + floats],
+                          f"{section} columns differ in length")
+    cols = {k: _need(z, f"{section}.{k}", path, shape=(rows,), kinds="iu" if k in ints else "fiu")
+            for k in ints + floats}
+    for k in extra:
+        cols[k] = _need(z, f"{section}.{k}", path, shape=(rows, None))
     for k in ints + floats:
         a = cols[k]
         if a.ndim != 1 or len(a) != rows:

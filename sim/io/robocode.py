@@ -142,9 +142,65 @@ def _harness_sources() -> list[Path]:
     return sorted((HARNESS_DIR / "gfsim").glob("*.java"))
 
 
+HARNESS_ROOT_ENV = "GFSIM_CACHE_DIR"
+
+
+def private_cache_root() -> Path:
+    """This user's private cache folder (``$GFSIM_CACHE_DIR``, else ``$TMPDIR/gfsim-<uid>``), created
+    0700; RobocodeError unless it is a real folder (not a symlink) owned by us that nobody else can
+    write or read. Compiled classes are only ever run from here."""
+    env = os.environ.get(HARNESS_ROOT_ENV)
+    root = Path(env) if env else Path(tempfile.gettempdir()) / f"gfsim-{os.getuid()}"
+    try:
+        root.mkdir(mode=0o700, parents=bool(env), exist_ok=True)
+    except OSError as e:
+        raise RobocodeError(f"cannot create the cache folder {root} ({e.strerror or e})") from None
+    _check_private(root)
+    return root
+
+
+def _check_private(path: Path) -> None:
+    st = os.lstat(path)
+    import stat
+    if not stat.S_ISDIR(st.st_mode):
+        raise RobocodeError(f"refusing the cache folder {path}: not a real folder (a symlink or a file)")
+    if st.st_uid != os.getuid():
+        raise RobocodeError(f"refusing the cache folder {path}: owned by uid {st.st_uid}, not by you "
+                            f"(uid {os.getuid()}); someone else may have planted it")
+    if st.st_mode & 0o077:
+        raise RobocodeError(f"refusing the cache folder {path}: permissions {stat.S_IMODE(st.st_mode):o}, "
+                            f"expected 700 (chmod 700 it or remove it)")
+
+
+def _class_manifest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder` except the manifest itself, by relative path."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_symlink():
+            out[str(p.relative_to(folder))] = "symlink"
+        elif p.is_file() and p.name != "ok":
+            out[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _harness_ok(cache: Path) -> bool:
+    """The cached build is ours, private and unchanged since it was built (its manifest matches)."""
+    import json
+    try:
+        _check_private(cache)
+        want = json.loads((cache / "ok").read_text())
+    except (OSError, ValueError, RobocodeError):
+        return False
+    return isinstance(want, dict) and want == _class_manifest(cache)
+
+
 def harness_classes() -> Path:
-    """Compile tests/robocode/gfsim/*.java once (cached by source hash); returns the cache dir,
-    which holds ``robots/gfsim/ScenarioBot*.class`` and ``runner/gfsim/BattleRunner*.class``."""
+    """Compile tests/robocode/gfsim/*.java once (cached by source hash) in this user's private cache
+    folder; returns the build folder, which holds ``robots/gfsim/ScenarioBot*.class`` and
+    ``runner/gfsim/BattleRunner*.class``. A cached build is used only if the folder is ours, mode
+    0700, and every file matches the sha256 manifest written when it was built; otherwise it is
+    rebuilt."""
+    import json
     java, jar = _require_robocode()
     sources = _harness_sources()
     if not sources:
@@ -153,13 +209,14 @@ def harness_classes() -> Path:
     for src in sources:
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     h.update(str(jar).encode())
-    cache = Path(tempfile.gettempdir()) / f"gfsim-robocode-harness-{os.getuid()}-{h.hexdigest()[:16]}"
-    if (cache / "ok").is_file():
+    root = private_cache_root()
+    cache = root / f"robocode-harness-{h.hexdigest()[:16]}"
+    if _harness_ok(cache):
         return cache
     javac = java_executable("javac")
     if javac is None:
         raise RobocodeError("javac not found: the Robocode harness needs a JDK (Debian: openjdk-17-jdk)")
-    tmp = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=root))
     try:
         out = tmp / "all"
         out.mkdir()
@@ -173,16 +230,23 @@ def harness_classes() -> Path:
             d.mkdir(parents=True)
             for cls in (out / "gfsim").glob(prefix + "*.class"):
                 shutil.copy2(cls, d / cls.name)
-        (tmp / "ok").write_text("ok\n")
+        (tmp / "ok").write_text(json.dumps(_class_manifest(tmp), sort_keys=True))
+        if os.path.lexists(cache):      # a stale, damaged or foreign build: replace it
+            if cache.is_dir() and not cache.is_symlink():
+                shutil.rmtree(cache, ignore_errors=True)
+            else:
+                cache.unlink()
         try:
             os.replace(tmp, cache)
         except OSError:
-            if not (cache / "ok").is_file():   # lost a race against a broken copy: retry once
+            if not _harness_ok(cache):   # lost a race against a broken copy: retry once
                 shutil.rmtree(cache, ignore_errors=True)
                 os.replace(tmp, cache)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    if not _harness_ok(cache):
+        raise RobocodeError(f"the Robocode harness build in {cache} does not verify")
     return cache
 
 

@@ -125,13 +125,13 @@ import gzip
 import io
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
+
+from sim.io.atomic import atomic_output
 
 COMMAND_FIELDS = ("ahead", "turn_right", "turn_gun_right", "turn_radar_right", "fire", "max_velocity",
                   "max_turn_rate", "adjust_gun_for_robot_turn", "adjust_radar_for_gun_turn",
@@ -142,6 +142,9 @@ FIELD_INDEX = {f: i for i, f in enumerate(COMMAND_FIELDS)}
 
 RULE_DEFAULTS = {"width": 800, "height": 600, "gun_cooling_rate": 0.1, "inactivity_time": 450, "rounds": 1}
 TOP_KEYS = ("comment", "rules", "turns", "robots")
+MAX_TURNS = 100_000          # a scenario's turns (and inactivity time): the command table is turns x robots
+MAX_ROUNDS = 1_000
+MAX_FILE_BYTES = 16 << 20
 ROBOT_KEYS = ("name", "x", "y", "heading", "commands")
 ROBOT_HALF = 18.0  # half of Robocode's 36x36 robot box
 
@@ -257,12 +260,12 @@ def _from_dict(d: Mapping[str, Any], scenario_name: str, name: str) -> Scenario:
     cooling = _number(r["gun_cooling_rate"], name, "rules.gun_cooling_rate")
     if cooling <= 0:
         raise _fail(name, "rules.gun_cooling_rate", f"must be > 0, got {cooling!r}")
-    inactivity = _integer(r["inactivity_time"], name, "rules.inactivity_time", 0)
-    rounds = _integer(r["rounds"], name, "rules.rounds", 1)
+    inactivity = _integer(r["inactivity_time"], name, "rules.inactivity_time", 0, MAX_TURNS)
+    rounds = _integer(r["rounds"], name, "rules.rounds", 1, MAX_ROUNDS)
 
     if "turns" not in d:
         raise _fail(name, "turns", "missing")
-    turns = _integer(d["turns"], name, "turns", 1)
+    turns = _integer(d["turns"], name, "turns", 1, MAX_TURNS)
 
     robots = d.get("robots")
     if not isinstance(robots, list):
@@ -340,15 +343,24 @@ def load_scenario(path) -> Scenario:
     p = Path(path)
     name = p.stem
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise ScenarioError(f"{p}: cannot read: {e.strerror or e}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{p}: larger than {MAX_FILE_BYTES >> 20} MB, not a scenario")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{p}: not UTF-8 text (byte {e.start})") from None
     try:
         d = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise ScenarioError(f"{p}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     except ValueError as e:
         raise ScenarioError(f"{p}: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{p}: JSON nested too deeply") from None
     return _from_dict(d, name, str(p))
 
 
@@ -442,22 +454,16 @@ def _write_rows(path, rows: np.ndarray, columns: tuple[str, ...], dtype: np.dtyp
         rows = rows.astype(dtype)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with _open_text_write(raw, p.suffix == ".gz") as fh:
-                fh.write(",".join(columns) + "\n")
-                cols = [rows[c].tolist() for c in columns]
-                fmt = [str if dtype[c].kind in "iU" else repr for c in columns]
-                for vals in zip(*cols):
-                    fh.write(",".join(f(v) for f, v in zip(fmt, vals)) + "\n")
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(p) as raw:
+        fh = _open_text_write(raw, p.suffix == ".gz")
+        fh.write(",".join(columns) + "\n")
+        cols = [rows[c].tolist() for c in columns]
+        fmt = [str if dtype[c].kind in "iU" else repr for c in columns]
+        for vals in zip(*cols):
+            fh.write(",".join(f(v) for f, v in zip(fmt, vals)) + "\n")
+        inner = fh.detach()          # flushes the text; the raw file stays open for atomic_output
+        if inner is not raw:
+            inner.close()            # the gzip trailer (GzipFile does not close the file it was given)
 
 
 def write_trace_csv(path, rows: np.ndarray) -> None:

@@ -2,14 +2,15 @@
 
 main(argv) -> exit code: 0 done, 2 bad input (one line on stderr).
 """
-import argparse
 import math
 import os
 import sys
 from pathlib import Path
 
+from sim.cli.args import bounded_float, bounded_int, MAX_ROUNDS
+from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
+
 PROG = "gfsim replay"
-EXIT_BAD_INPUT = 2
 FPS = 60
 
 
@@ -33,7 +34,7 @@ def resolve_replay(path):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog=PROG,
         description="Watch a recorded battle (record one with `gfsim battle A B --record`), or two side by "
                     "side, synchronised by round and turn. Without FILE, plays the example replay shipped "
@@ -48,10 +49,11 @@ def build_parser():
     p.add_argument("--turns", metavar="A:B",
                    help="what --export/--gif write: turns A to B-1 counted over the whole battle (round 1 "
                         "turn 0 is 0), or of one round with --round; default: the whole first round")
-    p.add_argument("--round", type=int, metavar="N", help="with --turns, count turns within round N (from 1)")
-    p.add_argument("--scale", type=float, default=None,
-                   help="screen pixels per battlefield pixel (default 1, or 0.75 when comparing)")
-    p.add_argument("--speed", type=float, default=1.0,
+    p.add_argument("--round", type=bounded_int(1, MAX_ROUNDS), metavar="N",
+                   help="with --turns, count turns within round N (from 1)")
+    p.add_argument("--scale", type=bounded_float(0.1, 4.0), default=None,
+                   help="screen pixels per battlefield pixel, 0.1 to 4 (default 1, or 0.75 when comparing)")
+    p.add_argument("--speed", type=bounded_float(0.25, 64.0, allow_zero=True), default=1.0,
                    help="playback speed, 0.25 to 64 (1 = 30 turns/s; 0 = max); for --gif the speed it plays at")
     p.add_argument("--paused", action="store_true", help="open the window paused")
     p.add_argument("--overlays", metavar="LIST",
@@ -62,8 +64,7 @@ def build_parser():
     return p
 
 
-class BadInput(Exception):
-    pass
+BadInput = UsageError   # the name this module used before sim.cli.errors
 
 
 def _load(path):
@@ -84,15 +85,6 @@ def _overlays(text):
     if bad:
         raise BadInput(f"unknown overlay {bad[0]!r} (choose from {', '.join(choices)})")
     return {n: (n in names) for n in choices}
-
-
-def _check_output(out, inputs):
-    """Never write over an input (a replay given on the command line), also not through a link."""
-    if os.path.isdir(out):
-        raise BadInput(f"--gif {out} is a directory")
-    for f in inputs:
-        if os.path.exists(out) and os.path.samefile(out, f) or os.path.realpath(out) == os.path.realpath(f):
-            raise BadInput(f"--gif {out} would overwrite the replay being read")
 
 
 def _init_pygame(headless):
@@ -300,47 +292,45 @@ def _prepare_losses(pb):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
     try:
-        given = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
-        files = [resolve_replay(f) for f in given]
-        replays = [_load(f) for f in files]
-        if args.gif:
-            _check_output(args.gif, files)
-        overlays = _overlays(args.overlays)
-        if args.speed < 0 or not math.isfinite(args.speed) and args.speed != math.inf:
-            raise BadInput(f"--speed must be 0 (max) or from 0.25 to 64, got {args.speed:g}")
-        speed = math.inf if args.speed == 0 else args.speed
-        headless = bool(args.export or args.gif)
-        if (args.turns or args.round) and not headless:
-            raise BadInput("--turns and --round choose what --export or --gif write")
-        if args.gif and math.isinf(speed):
-            raise BadInput("--gif needs a finite --speed")
-        names = [os.path.basename(f) for f in given]
-        app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
-                       screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
-        _prepare_losses(app.pb)
-        if headless:
-            try:
-                positions = _positions(args, app.pb.timeline)
-            except ValueError as e:
-                raise BadInput(str(e)) from None
-            try:
-                export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
-            except OSError as e:
-                raise BadInput(f"cannot write {e.filename or args.gif or args.export} ({e.strerror or e})") from None
-            return 0
-        app.pb.playing = not args.paused
-        app.run()
-        return 0
-    except BadInput as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
+        return run_command(PROG, _main, argv)
     finally:
         if "pygame" in sys.modules:
             sys.modules["pygame"].quit()
+
+
+def _main(argv):
+    args = build_parser().parse_args(argv)
+    given = [args.file or example_replay_path()] + ([args.file2] if args.file2 else [])
+    files = [resolve_replay(f) for f in given]
+    inputs = [("FILE", files[0])] + ([("FILE2", files[1])] if len(files) > 1 else [])
+    if args.gif:
+        check_outputs([("--gif", args.gif)], inputs=inputs)
+    if args.export:
+        if os.path.exists(args.export) and not os.path.isdir(args.export):
+            raise BadInput(f"--export {args.export} is a file, not a folder")
+    replays = [_load(f) for f in files]
+    overlays = _overlays(args.overlays)
+    speed = math.inf if args.speed == 0 else args.speed
+    headless = bool(args.export or args.gif)
+    if (args.turns or args.round) and not headless:
+        raise BadInput("--turns and --round choose what --export or --gif write")
+    if args.gif and math.isinf(speed):
+        raise BadInput("--gif needs a finite --speed")
+    names = [os.path.basename(f) for f in given]
+    app = make_app(replays, names, scale=args.scale, speed=speed, overlays=overlays, headless=headless,
+                   screenshot_dir=args.screenshot_dir, caption=f"{PROG}: " + "  vs  ".join(names))
+    _prepare_losses(app.pb)
+    if headless:
+        try:
+            positions = _positions(args, app.pb.timeline)
+        except ValueError as e:
+            raise BadInput(str(e)) from None
+        export(app, positions, out_dir=args.export, gif=args.gif, speed=speed)
+        return 0
+    app.pb.playing = not args.paused
+    app.run()
+    return 0
 
 
 if __name__ == "__main__":
