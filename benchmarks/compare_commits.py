@@ -51,6 +51,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=35, help="rounds per battle (default 35)")
     ap.add_argument("--repeat", type=int, default=3, help="battles per process (default 3)")
     ap.add_argument("--turns", type=int, default=3, help="times each side takes its turn (default 3)")
+    ap.add_argument("--bots", nargs=2, action="append", metavar=("A", "B"),
+                    help="a matchup to time instead of the default three (repeat for several)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="gfsim-compare-") as tmp:
@@ -61,7 +63,7 @@ def main(argv=None):
             raise SystemExit(f"compare_commits: cannot check out {args.rev}: {made.stderr.strip()}")
         try:
             rows = []
-            for a, b in MATCHUPS:
+            for a, b in (args.bots or MATCHUPS):
                 best = {"this": None, "other": None}
                 for _ in range(args.turns):
                     for side, checkout in (("other", other), ("this", ROOT)):
