@@ -193,13 +193,24 @@ def _challenge_main(argv):
     return challenge_main(argv)
 
 
+def _tune_main(argv):
+    from sim.experiments.tune import main as tune_main
+    return tune_main(argv)
+
+
+def _tournament_main(argv):
+    from sim.experiments.tournament import main as tournament_main
+    return tournament_main(argv)
+
+
 def _train_main(argv):
     from learning.train import main as train_main
     return train_main(argv)
 
 
 # subcommands with their own argument parsers (their --help is their own)
-PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main}
+PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main,
+               "tune": _tune_main, "tournament": _tournament_main}
 
 
 def build_parser():
@@ -252,6 +263,10 @@ def build_parser():
     sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "
                                      "movement over seeded seasons, hit rates with 95%% CIs "
                                      "(`gfsim challenge --help`)", add_help=False)
+    sub.add_parser("tune", help="search a bot's parameters with Optuna (resumable; local processes or Dask); "
+                                "best.json, held-out paired comparison, plots (`gfsim tune --help`)", add_help=False)
+    sub.add_parser("tournament", help="round robin of bots over seeded seasons: APS, PWIN, survival with "
+                                      "95%% CIs, resumable (`gfsim tournament --help`)", add_help=False)
     sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
                                   "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",
