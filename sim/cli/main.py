@@ -37,14 +37,26 @@ def _progress_bar(total, enabled, desc):
     return bar, update
 
 
+def _bot_args(args):
+    """The two bot arguments as spec strings (a `gfsim tune` best.json stands for its spec)."""
+    from sim.experiments.runner import load_bot_arg, TaskError
+    try:
+        return [load_bot_arg(args.bot_a), load_bot_arg(args.bot_b)]
+    except TaskError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
     from sim.engine.battle import run_battle, format_table, warm_up
     rules = rules_from_args(args, error=CliError)
+    args.bot_a, args.bot_b = _bot_args(args)
     try:
         bots = [parse_bot(args.bot_a), parse_bot(args.bot_b)]
     except BotSpecError as e:
         raise CliError(str(e)) from None
+    if args.seeds is not None:
+        return _battle_seeds(args, rules)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
     if args.dataset:
         import os
@@ -90,6 +102,71 @@ def cmd_battle(args):
             print(f"replay written to {record_path}")
         if args.dataset:
             print(f"waves written to {args.dataset}")
+    return 0
+
+
+SEED_COLUMNS = (("score", "Total Score", 0), ("score_share", "Score %", 1), ("survival", "Survival %", 1),
+                ("damage", "Bullet Dmg", 0), ("shots", "Shots", 0), ("hits", "Hits", 0), ("hit_rate", "Hit %", 1))
+
+
+def _battle_seeds(args, rules):
+    """`gfsim battle A B --seeds 1..10`: one battle per seed, each robot's numbers as mean ± 95% CI over seeds."""
+    from sim.cli.args import seed_list
+    from sim.experiments import runner as R
+    from sim.experiments.challenge import mean_ci, _jsonable
+    if args.record is not None or args.dataset:
+        raise CliError("--record and --dataset play one seed: not with --seeds")
+    try:
+        seeds = seed_list(args.seeds, 100_000, "battle")
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    specs = [R.absolute_spec(args.bot_a), R.absolute_spec(args.bot_b)]
+    tasks = [R.make_task(specs, (), rules, s) for s in seeds]
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    bar = None
+    if show:
+        from tqdm import tqdm
+        bar = tqdm(total=len(tasks), desc="battle", unit="battle", file=sys.stderr, leave=False)
+    try:
+        with R.Runner(jobs=args.jobs or 1) as runner:
+            results = runner.run(tasks, on_result=(lambda k, r: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    robots = []
+    for slot, name in enumerate(specs):
+        per = dict(score=[r["score"][slot] for r in results],
+                   score_share=[R.metric(r, "score_share", slot) for r in results],
+                   survival=[R.metric(r, "survival", slot) for r in results],
+                   damage=[r["damage"][slot] for r in results], shots=[r["shots"][slot] for r in results],
+                   hits=[r["hits"][slot] for r in results],
+                   hit_rate=[100.0 * r["hits"][slot] / r["shots"][slot] if r["shots"][slot] else float("nan")
+                             for r in results])
+        robots.append(dict(name=name, per_seed=per, **{k: mean_ci(v) for k, v in per.items()}))
+    turns = sum(r["turns"] for r in results)
+    wall = sum(r["wall"] for r in results)
+    if args.json:
+        json.dump(_jsonable(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
+                                 total_turns=turns, battle_time=wall)), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Results for {len(seeds)} seeds x {rules.rounds} rounds (mean ± 95% CI over seeds; "
+          f"hit % per seed, seeds without a shot left out)")
+    head = ["Robot Name"] + [h for _, h, _ in SEED_COLUMNS]
+
+    def cell(c, digits):
+        if not c["n"]:
+            return "-"
+        half = "n/a" if c["n"] < 2 else f"{c['half']:.{digits}f}"
+        return f"{c['mean']:.{digits}f} ± {half}"
+    rows = [[r["name"]] + [cell(r[k], d) for k, _, d in SEED_COLUMNS] for r in robots]
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
+    print("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+    for row in rows:
+        print("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(row)))
+    rate = turns / wall if wall > 0 else float("inf")
+    print(f"{len(seeds)} battles, {turns} turns in {wall:.3f} s of battles ({rate:,.0f} turns/s), "
+          f"seeds {args.seeds}")
     return 0
 
 
@@ -220,10 +297,16 @@ def build_parser():
     b = sub.add_parser("battle", help="play a headless battle and print Robocode's results table",
                        description="Play BOT_A against BOT_B under classic Robocode rules. "
                                    "`gfsim bots` lists the names.")
-    b.add_argument("bot_a")
-    b.add_argument("bot_b")
+    b.add_argument("bot_a", help="a bot spec, or a `gfsim tune` best.json")
+    b.add_argument("bot_b", help="a bot spec, or a `gfsim tune` best.json")
     _add_rules_args(b)
-    b.add_argument("--seed", type=_int, default=0, help="random seed (start positions, order, bots' randomness)")
+    sd = b.add_mutually_exclusive_group()
+    sd.add_argument("--seed", type=_int, default=0, help="random seed (start positions, order, bots' randomness)")
+    sd.add_argument("--seeds", default=None, metavar="1..10",
+                    help="play one battle per seed (a range 1..10, a list 1,4,9) and print each robot's "
+                         "numbers as mean ± 95%% CI over the seeds")
+    b.add_argument("--jobs", type=_positive_int, default=None,
+                   help="with --seeds: battles in parallel local processes (default 1)")
     b.add_argument("--json", action="store_true", help="print the results, turn counts and wall time as JSON")
     b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
                    help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "

@@ -147,6 +147,15 @@ def _kv(text, what):
     return out
 
 
+def _bot_file(path):
+    """A `gfsim tune` best.json named as a gun or movement: its bot spec."""
+    from sim.experiments.runner import load_bot_arg, TaskError
+    try:
+        return load_bot_arg(path)
+    except TaskError as e:
+        raise ChallengeError(str(e)) from None
+
+
 def gun_spec(name, gun_params=None):
     """Shooter spec for a gun: 'circular' -> 'lock+circular:power=3,energy_rule=0+still'.
 
@@ -155,6 +164,8 @@ def gun_spec(name, gun_params=None):
     """
     if "+" in name:
         return name
+    if name.lower().endswith(".json"):
+        return _bot_file(name)
     cname, _, own = name.partition(":")
     comp = _components("gun").get(cname)
     if comp is None:
@@ -174,6 +185,8 @@ def movement_specs(name):
     from bots.samples import SAMPLES
     if name == "samples":
         return [(n, n) for n, _, _ in SAMPLES]
+    if name.lower().endswith(".json"):
+        return [(name, _bot_file(name))]
     if "+" in name or name.startswith("sample."):
         return [(name, name)]
     cname = name.partition(":")[0]
@@ -243,43 +256,9 @@ def resolve(guns=None, movements=None, gun_params=None):
 
 # ---------------------------------------------------------------- battles
 
-def play_battle(shooter, mover, seed, rules):
-    """One season: the battle shooter (robot 0) vs mover (robot 1). Returns plain numbers (picklable)."""
-    from sim.engine.battle import run_battle
-    from sim.engine.constants import S_BULLET_DMG
-    from sim.engine.rules import Rules
-    if isinstance(rules, dict):
-        rules = Rules(**rules)
-    res = run_battle([shooter, mover], rules, seed=int(seed))
-    st = res.round_stats.sum(axis=0)
-    dmg = res.round_scores[:, :, S_BULLET_DMG].sum(axis=0)
-    return dict(shots=[int(st[0, 0]), int(st[1, 0])], hits=[int(st[0, 1]), int(st[1, 1])],
-                damage=[float(dmg[0]), float(dmg[1])], turns=res.total_turns, wall=res.wall_time)
-
-
-def _play_task(task):
-    shooter, mover, seed, rules = task
-    return play_battle(shooter, mover, seed, rules)
-
-
-def _pool_init(bots):
-    from sim.engine.battle import warm_up
-    warm_up(bots)
-
-
-def _warm_bots(tasks):
-    """One bot of the highest compile tier among the tasks: a one-robot warm-up battle with it compiles
-    (or loads) the turn loop every task uses."""
-    from bots.registry import parse_bot
-    names = sorted({name for t in tasks for name in t[:2]})
-    return [max(names, key=lambda name: parse_bot(name).tier)] if names else None
-
-
 def default_jobs():
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:   # not Linux
-        return max(1, os.cpu_count() or 1)
+    from sim.experiments.runner import default_jobs as jobs
+    return jobs()
 
 
 def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
@@ -287,63 +266,26 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
 
     jobs == 1: in this process. jobs > 1: a process pool (forked after compiling, where the platform
     forks). scheduler: a Dask distributed scheduler address. `progress(done)` after each battle.
+    File parameters (a learned gun's model=) are made absolute here, before any task is sent: a Dask
+    worker runs in its own folder.
     """
-    from sim.engine.battle import warm_up
-    work = [(s, m, seed, rules.as_dict()) for s, m, seed in tasks]
-    results = [None] * len(work)
-    done = 0
-    if scheduler:
-        try:
-            from dask.distributed import Client, as_completed
-        except ImportError:
-            raise ChallengeError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from None
-        try:
-            client = Client(scheduler, timeout=30)
-        except Exception as e:   # OSError, TimeoutError, ValueError for a malformed address
-            raise ChallengeError(f"--scheduler {scheduler}: cannot connect ({e})") from None
-        try:
-            futures = client.map(_play_task, work, pure=False)
-            index = {f.key: k for k, f in enumerate(futures)}
-            for f in as_completed(futures):
-                results[index[f.key]] = f.result()
-                done += 1
-                if progress:
-                    progress(done)
-        finally:
-            client.close()
-        return results
-    jobs = max(1, min(int(jobs), len(work)))
-    warm = _warm_bots(work)
-    warm_up(warm)   # compile (or load the cache) once here; forked workers inherit it
-    if jobs == 1:
-        for k, t in enumerate(work):
-            results[k] = _play_task(t)
-            done += 1
-            if progress:
-                progress(done)
-        return results
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed as cf_completed
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    init = None if ctx.get_start_method() == "fork" else _pool_init
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init,
-                             initargs=(warm,) if init else ()) as ex:
-        futs = {ex.submit(_play_task, t): k for k, t in enumerate(work)}
-        try:
-            for f in cf_completed(futs):
-                results[futs[f]] = f.result()
-                done += 1
-                if progress:
-                    progress(done)
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
-    return results
+    from sim.experiments import runner as R
+    work = [R.make_task((R.absolute_spec(s), R.absolute_spec(m)), (), rules, seed) for s, m, seed in tasks]
+    done = [0]
+
+    def one(k, r):
+        done[0] += 1
+        if progress:
+            progress(done[0])
+    try:
+        with R.Runner(jobs=max(1, min(int(jobs), len(work))), scheduler=scheduler) as runner:
+            return runner.run(work, on_result=one)
+    except R.TaskError as e:
+        raise ChallengeError(str(e)) from None
 
 
 def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1, scheduler=None,
-                  gun_params=None, progress=None, resolved=None):
+                  gun_params=None, progress=None, resolved=None, baseline=None):
     """Play the challenge battles and summarize both modes. Returns a dict (see `summarize`).
 
     `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
@@ -363,7 +305,7 @@ def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1
     arr = lambda key, who: np.array([r[key][who] for r in raw], dtype=np.float64).reshape(ng, nm, ns)  # noqa: E731
     data = dict(shots=arr("shots", 0), hits=arr("hits", 0), damage=arr("damage", 0),
                 enemy_shots=arr("shots", 1), enemy_hits=arr("hits", 1), enemy_damage=arr("damage", 1))
-    out = summarize(gun_list, mov_list, seeds, rules, data)
+    out = summarize(gun_list, mov_list, seeds, rules, data, baseline=baseline)
     out.update(skipped=skipped, battles=len(tasks), turns=int(sum(r["turns"] for r in raw)),
                battle_time=float(sum(r["wall"] for r in raw)), wall_time=wall,
                jobs=None if scheduler else max(1, min(int(jobs), len(tasks))), scheduler=scheduler)
@@ -388,7 +330,49 @@ def _row_from(mode, gun, movement, shooter, mover, rounds, rate, dpr, shots, hit
                 dmg_per_round_ci_high=d["high"], dmg_per_round_ci_half=d["half"])
 
 
-def summarize(gun_list, mov_list, seeds, rules, data):
+def _ci(d):
+    return {k: d[k] for k in ("mean", "low", "high", "half", "n")}
+
+
+def paired_rows(gun_list, mov_list, rate, dpr, baseline):
+    """Paired differences against `baseline` (a gun label, or a movement label) on the shared seeds.
+
+    A gun baseline: for every other gun and every movement (and ALL movements, per season the mean over
+    them), per season gun - baseline; a movement baseline: for every other movement and gun (and ALL guns),
+    movement - baseline. Then mean and 95% t-interval of the per-season differences (runner.paired_ci).
+    """
+    from sim.experiments.runner import paired_ci
+    import warnings
+    guns = [g for g, _ in gun_list]
+    movs = [m for m, _ in mov_list]
+
+    def smean(a):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(a, axis=0)
+    rows = []
+    if baseline in guns:
+        b = guns.index(baseline)
+        for i, g in enumerate(guns):
+            if i == b:
+                continue
+            for j, m in enumerate(movs + [ALL]):
+                pick = (lambda a, k: a[k, j]) if m != ALL else (lambda a, k: smean(a[k]))
+                rows.append(dict(gun=g, movement=m, hit_rate=_ci(paired_ci(pick(rate, i), pick(rate, b))),
+                                 dmg_per_round=_ci(paired_ci(pick(dpr, i), pick(dpr, b)))))
+        return dict(baseline=baseline, kind="gun", rows=rows)
+    b = movs.index(baseline)
+    for j, m in enumerate(movs):
+        if j == b:
+            continue
+        for i, g in enumerate(guns + [ALL]):
+            pick = (lambda a, k: a[i, k]) if g != ALL else (lambda a, k: smean(a[:, k]))
+            rows.append(dict(gun=g, movement=m, hit_rate=_ci(paired_ci(pick(rate, j), pick(rate, b))),
+                             dmg_per_round=_ci(paired_ci(pick(dpr, j), pick(dpr, b)))))
+    return dict(baseline=baseline, kind="movement", rows=rows)
+
+
+def summarize(gun_list, mov_list, seeds, rules, data, baseline=None):
     """Per-pair and ALL rows for both modes from the per-season arrays (guns, movements, seeds).
 
     targeting rows: gun's hit rate / damage per round against each movement, plus ALL over movements
@@ -419,7 +403,8 @@ def summarize(gun_list, mov_list, seeds, rules, data):
     movement = [dict(pairs[i * nm + j], mode="movement") for j in range(nm) for i in range(len(gun_list))]
     overall_m = [_row_from("movement", ALL, m, "", ms, R, season_mean(rate[:, j], 0), season_mean(dpr[:, j], 0),
                            int(shots[:, j].sum()), int(hits[:, j].sum())) for j, (m, ms) in enumerate(mov_list)]
-    return dict(rules=rules.as_dict(), seeds=list(seeds), confidence=CONFIDENCE,
+    paired = paired_rows(gun_list, mov_list, rate, dpr, baseline) if baseline else None
+    return dict(rules=rules.as_dict(), seeds=list(seeds), confidence=CONFIDENCE, paired=paired,
                 guns=[dict(name=g, spec=s) for g, s in gun_list],
                 movements=[dict(name=m, spec=s) for m, s in mov_list],
                 targeting=dict(pairs=targeting, overall=overall_t),
@@ -481,7 +466,41 @@ def format_tables(summary, mode="both"):
                     lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
                 lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
         lines.append("")
+    if summary.get("paired"):
+        lines += paired_table(summary)
     return "\n".join(lines).rstrip("\n")
+
+
+def paired_table(summary):
+    """Lines: the paired differences against the baseline, hit % and damage per round, mean ± 95% CI."""
+    pr = summary["paired"]
+    gun_base = pr["kind"] == "gun"
+    cols = list(dict.fromkeys(r["gun"] if gun_base else r["movement"] for r in pr["rows"]))
+    rows = list(dict.fromkeys(r["movement"] if gun_base else r["gun"] for r in pr["rows"]))
+    cells = {((r["gun"], r["movement"]) if gun_base else (r["movement"], r["gun"])): r for r in pr["rows"]}
+    lines = [f"Paired differences against {pr['kind']} {pr['baseline']} on the same seeds "
+             f"(per season {pr['kind']} - {pr['baseline']}; mean ± {summary['confidence']:.0%} CI; "
+             f"* = the interval excludes 0)"]
+    for key, scale, what in (("hit_rate", 100.0, "hit % difference"), ("dmg_per_round", 1.0, "damage/round difference")):
+        head = [f"{what} ({'movement' if gun_base else 'gun'} \\ {pr['kind']})"] + cols
+
+        def cell(c):
+            if not c["n"] or not np.isfinite(c["mean"]):
+                return "-"
+            if not np.isfinite(c["half"]):
+                return f"{c['mean'] * scale:+.1f} ± n/a"
+            star = "*" if c["low"] > 0 or c["high"] < 0 else " "
+            return f"{c['mean'] * scale:+.1f} ± {c['half'] * scale:.1f}{star}"
+        table = [[r] + [cell(cells[(c, r)][key]) if (c, r) in cells else "-" for c in cols] for r in rows]
+        widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
+        lines.append("")
+        lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+        for t in table:
+            if t[0] == ALL:
+                lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+            lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+    lines.append("")
+    return lines
 
 
 def _rows(summary, mode):
@@ -521,6 +540,41 @@ def json_text(summary, mode="both"):
     return json.dumps(_jsonable(d), indent=2) + "\n"
 
 
+def _zoom(ends, floor=0.0, ceiling=100.0):
+    """y limits around the bars and their error bars (10% margin), inside [floor, ceiling]: differences of a
+    few points stay visible, where a fixed 0-100 axis would flatten them."""
+    ends = [e for e in ends if np.isfinite(e)]
+    if not ends:
+        return floor, ceiling
+    lo, hi = min(ends), max(ends)
+    pad = max(0.1 * (hi - lo), 0.5)
+    return max(floor, lo - pad), min(ceiling, hi + pad) if hi + pad > max(floor, lo - pad) else ceiling
+
+
+def _paired_panel(ax, pr, plt, names):
+    """Bars of the paired hit % differences against the baseline with their 95% intervals, a line at 0."""
+    gun_base = pr["kind"] == "gun"
+    series = list(dict.fromkeys(r["gun"] if gun_base else r["movement"] for r in pr["rows"]))
+    groups = list(dict.fromkeys(r["movement"] if gun_base else r["gun"] for r in pr["rows"]))
+    cells = {((r["gun"], r["movement"]) if gun_base else (r["movement"], r["gun"])): r["hit_rate"] for r in pr["rows"]}
+    width = 0.8 / max(1, len(series))
+    x = np.arange(len(groups))
+    cmap = plt.get_cmap("tab20" if len(names) > 10 else "tab10")   # each one's colour in the panels above
+    for k, sname in enumerate(series):
+        c = [cells.get((sname, g)) for g in groups]
+        vals = [100.0 * d["mean"] if d and np.isfinite(d["mean"]) else 0.0 for d in c]
+        errs = [100.0 * d["half"] if d and np.isfinite(d["half"]) else 0.0 for d in c]
+        ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=sname.replace("sample.", ""),
+               color=cmap(names.index(sname) % cmap.N), error_kw=dict(elinewidth=0.8))
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(f"hit % minus {pr['baseline']} (paired, 95% CI)")
+    ax.set_title(f"Paired differences against {pr['kind']} {pr['baseline']} on the same seeds", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0)
+
+
 def plot_png(summary, mode="both"):
     """PNG bytes: one panel per mode, grouped bars with 95% CI error bars (hit rate %).
 
@@ -533,8 +587,11 @@ def plot_png(summary, mode="both"):
     guns = [g["name"] for g in summary["guns"]]
     movs = [m["name"] for m in summary["movements"]]
     modes = _modes(mode)
-    fig, axes = plt.subplots(len(modes), 1, figsize=(max(8.0, 0.9 * (max(len(guns), len(movs)) + 1) + 3),
-                                                        4.8 * len(modes)), squeeze=False)
+    panels = len(modes) + (1 if summary.get("paired") else 0)
+    fig, axes = plt.subplots(panels, 1, figsize=(max(8.0, 0.9 * (max(len(guns), len(movs)) + 1) + 3),
+                                                 4.8 * panels), squeeze=False)
+    if summary.get("paired"):
+        _paired_panel(axes[-1, 0], summary["paired"], plt, guns if summary["paired"]["kind"] == "gun" else movs)
     for ax, md in zip(axes[:, 0], modes):
         sec = summary[md]
         cells = {(p["gun"], p["movement"]): p for p in sec["pairs"] + sec["overall"]}
@@ -548,6 +605,7 @@ def plot_png(summary, mode="both"):
             title = "Movement challenge: enemy gun hit rate (lower is better)"
         width = 0.8 / max(1, len(series))
         x = np.arange(len(groups))
+        ends = []
         cmap = plt.get_cmap("tab20" if len(series) > 10 else "tab10")
         for k, s in enumerate(series):
             vals, errs = [], []
@@ -557,13 +615,14 @@ def plot_png(summary, mode="both"):
                 h = c["hit_rate_ci_half"] if c else float("nan")
                 vals.append(100.0 * m if np.isfinite(m) else 0.0)
                 errs.append(100.0 * h if np.isfinite(h) else 0.0)
+            ends += [v - e for v, e in zip(vals, errs)] + [v + e for v, e in zip(vals, errs)]
             ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=s.replace("sample.", ""),
                    color=cmap(k % cmap.N), error_kw=dict(elinewidth=0.8))
         ax.set_xticks(x)
         ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("hit rate % (mean ± 95% CI over seasons)")
         ax.set_title(title, fontsize=10)
-        ax.set_ylim(0, 105)
+        ax.set_ylim(*_zoom(ends))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7, ncol=max(1, (len(series) + 15) // 16), loc="upper left", bbox_to_anchor=(1.005, 1.0),
                   borderaxespad=0.0)
@@ -653,6 +712,9 @@ def build_parser(prog="gfsim challenge"):
     p.add_argument("--gun-params", default=None, metavar="K=V,...",
                    help="extra parameters for every gun that has them (e.g. tolerance=2,max_age=5); "
                         "power and energy_rule may be overridden here too")
+    p.add_argument("--baseline", default=None, metavar="NAME",
+                   help="a gun (or movement) of the list: also report every other one's paired difference "
+                        "against it per season, mean ± 95%% CI (the seeds are shared)")
     p.add_argument("--rounds", type=_positive_int, default=35, help="rounds per season (default 35)")
     sg = p.add_mutually_exclusive_group()
     sg.add_argument("--seasons", type=_seasons, default=None,
@@ -709,6 +771,13 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
     args.resolved = resolve(None if args.guns is None else _split_names(args.guns),
                             None if args.movements is None else _split_names(args.movements),
                             args.gun_params)
+    if args.baseline is not None:
+        names = [g for g, _ in args.resolved[0]] + [m for m, _ in args.resolved[1]]
+        if args.baseline not in names:
+            raise ChallengeError(f"--baseline {args.baseline!r} is none of the guns or movements played "
+                                 f"({', '.join(names)})")
+        if len(args.seed_list) < 2:
+            raise ChallengeError("--baseline needs at least 2 seasons for an interval")
     return args
 
 
@@ -727,7 +796,8 @@ def execute(args, name="gfsim challenge"):
             bar.update(done - bar.n)
     try:
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
-                                scheduler=args.scheduler, progress=update, resolved=args.resolved)
+                                scheduler=args.scheduler, progress=update, resolved=args.resolved,
+                                baseline=args.baseline)
     finally:
         if bar is not None:
             bar.close()

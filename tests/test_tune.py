@@ -1,0 +1,216 @@
+"""gfsim tune: spec errors, resume after kill -9 without replaying a battle, pruning, Dask = local."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sim.experiments import tune as T
+from sim.experiments import runner as R
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TINY = """\
+[bot]
+template = "lock+circular:power={p},energy_rule=0+still"
+[params.p]
+type = "float"
+low = 0.5
+high = 3.0
+[battles]
+opponents = ["sample.Walls"]
+rounds = 1
+training_seeds = "0..2"
+heldout_seeds = "10..11"
+[objective]
+metric = "hit_rate"
+[sampler]
+name = "random"
+batch = 2
+"""
+
+PRUNE = """\
+[bot]
+template = "lock+{gun}:power=3,energy_rule=0+still"
+[params.gun]
+type = "categorical"
+choices = ["headon", "circular"]
+default = "headon"
+[battles]
+opponents = ["lock+none+orbit"]
+rounds = 1
+training_seeds = "0..3"
+heldout_seeds = "10..11"
+[objective]
+metric = "hit_rate"
+[sampler]
+name = "random"
+seed = 3
+batch = 1
+[pruner]
+name = "median"
+startup_trials = 1
+warmup_seasons = 0
+"""
+
+
+def write(tmp_path, text, name="spec.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def journal_keys(study_dir):
+    with open(os.path.join(study_dir, T.BATTLE_JOURNAL)) as f:
+        return [json.loads(line)["key"] for line in f if line.endswith("\n")]
+
+
+def trials_of(study_dir, spec):
+    study = T.open_study(spec, study_dir)
+    return [(t.number, t.state.name, t.params, t.value) for t in study.trials]
+
+
+# ---------------------------------------------------------------- spec errors
+
+BROKEN = [
+    ("[bot]\ntemplate = 3\n", "bot.template"),
+    ("[bot\n", "not valid TOML"),
+    ('[bot]\ntemplate = "lock+knn+still"\n', "no {placeholder}"),
+    ('[bot]\ntemplate = "lock+knn:k={k}+still"\n', "[params.k]"),
+    (TINY.replace('type = "float"', 'type = "real"'), "params.p.type"),
+    (TINY.replace("low = 0.5", "low = 5.0"), "low must be below high"),
+    (TINY.replace("high = 3.0", "high = 30.0"), "out of range"),
+    (TINY.replace('"sample.Walls"', '"sample.Nobody"'), "battles.opponents"),
+    (TINY.replace('heldout_seeds = "10..11"', 'heldout_seeds = "2..4"'), "overlap"),
+    (TINY.replace('metric = "hit_rate"', 'metric = "fun"'), "objective.metric"),
+    (TINY.replace('name = "random"', 'name = "grid"'), "sampler.name"),
+    (TINY + "[pruner]\nname = \"hyper\"\n", "pruner.name"),
+    (TINY + "[extra]\n", "unknown key 'extra'"),
+    (TINY.replace("[params.p]", "[params.q]\ntype = \"int\"\nlow = 1\nhigh = 2\n[params.p]"), "[params.q]"),
+    (TINY.replace('[bot]', 'parts = ["missing_part.py"]\n[bot]'), "missing_part.py"),
+    (TINY.replace('training_seeds = "0..2"', 'training_seeds = [1, "x"]'), "training_seeds"),
+]
+
+
+@pytest.mark.parametrize("text,needle", BROKEN)
+def test_spec_errors_are_one_line_exit_2(tmp_path, capsys, text, needle):
+    spec = write(tmp_path, text)
+    code = T.main([spec, "--trials", "1", "--study", str(tmp_path / "s"), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == "" and len(err.strip().splitlines()) == 1 and needle in err, err
+    assert not os.path.exists(tmp_path / "s")
+
+
+def test_missing_default_is_taken_from_the_part_declaration(tmp_path):
+    spec = T.load_spec(write(tmp_path, TINY))
+    assert spec["params"]["p"]["default"] == 2.0       # circular's declared power
+    text = TINY.replace("lock+circular:power={p},energy_rule=0+still", "lock+circular:power=2+orbit:distance={p}")
+    text = text.replace("low = 0.5", "low = 100.0").replace("high = 3.0", "high = 600.0")
+    assert T.load_spec(write(tmp_path, text))["params"]["p"]["default"] == 450.0
+
+
+def test_relative_model_path_in_spec_is_made_absolute(tmp_path):
+    spec = R.absolute_spec("lock+learned:model=m/x.json,power=3+still", str(tmp_path))
+    assert f"model={tmp_path}/m/x.json" in spec and "power=3" in spec
+    assert R.absolute_spec("sample.Walls", str(tmp_path)) == "sample.Walls"
+
+
+def test_changed_spec_refuses_the_old_study(tmp_path, capsys):
+    spec = write(tmp_path, TINY)
+    study = str(tmp_path / "s")
+    T.open_study(T.load_spec(spec), study) if os.makedirs(study) is None else None
+    spec2 = write(tmp_path, TINY.replace("high = 3.0", "high = 2.5"), "b.toml")
+    code = T.main([spec2, "--trials", "1", "--study", study, "--no-progress"])
+    assert code == 2 and "another spec" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- resume
+
+def test_kill_9_mid_study_then_rerun_never_replays_a_battle(tmp_path):
+    spec = write(tmp_path, TINY.replace("batch = 2", "batch = 1"))
+    study = str(tmp_path / "s")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    cmd = [sys.executable, "-m", "sim.cli.main", "tune", spec, "--trials", "4", "--study", study,
+           "--jobs", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = os.path.join(study, T.BATTLE_JOURNAL)
+    deadline = time.time() + 300
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(journal) and len(journal_keys(study)) >= 4:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the study finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = journal_keys(study)
+    assert 4 <= len(before) < 4 * 3 + 2 * 2
+    summary = T.run_study(T.load_spec(spec), study, 4, jobs=1)
+    after = journal_keys(study)
+    assert len(after) == len(set(after)), "a battle was played twice"
+    assert after[:len(before)] == before
+    assert summary["battles_played"] == len(after) - len(before)
+    assert summary["battles_reused"] >= len(before) - 1   # a battle of a trial pruned... none here: all reused
+    assert summary["trials"] == 4
+    assert os.path.exists(os.path.join(study, T.BEST_JSON))
+    # a complete study run again plays nothing
+    again = T.run_study(T.load_spec(spec), study, 4, jobs=1)
+    assert again["battles_played"] == 0 and again["best"]["spec"] == summary["best"]["spec"]
+
+
+# ---------------------------------------------------------------- pruning
+
+def test_median_pruner_stops_poor_trials_season_by_season(tmp_path):
+    spec = T.load_spec(write(tmp_path, PRUNE))
+    study = str(tmp_path / "s")
+    summary = T.run_study(spec, study, 6, jobs=1)
+    trials = T.open_study(spec, study).trials
+    pruned = [t for t in trials if t.state.name == "PRUNED"]
+    complete = [t for t in trials if t.state.name == "COMPLETE"]
+    assert pruned and complete and summary["pruned"] == len(pruned)
+    n_seeds = len(spec["training_seeds"])
+    for t in complete:
+        assert sorted(t.intermediate_values) == list(range(n_seeds))
+    for t in pruned:
+        seasons = t.user_attrs["seasons"]
+        assert seasons < n_seeds and sorted(t.intermediate_values) == list(range(seasons))
+        # it was worse than the median of the finished trials at the season it stopped
+        step = seasons - 1
+        done_before = [c.intermediate_values[step] for c in complete if c.number < t.number]
+        assert t.intermediate_values[step] < sorted(done_before)[len(done_before) // 2] + 1e-12
+    # its battles stop too: training battles in the journal = the seasons each trial played
+    played = sum(t.user_attrs["seasons"] for t in trials)
+    assert summary["battles_played"] == len(set(journal_keys(study)))
+    assert played < len(trials) * n_seeds
+
+
+# ---------------------------------------------------------------- dask
+
+def test_dask_gives_the_same_trials_as_local(tmp_path):
+    from dask.distributed import LocalCluster
+    spec = T.load_spec(write(tmp_path, TINY))
+    local = T.run_study(spec, str(tmp_path / "local"), 3, jobs=2)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        dask = T.run_study(spec, str(tmp_path / "dask"), 3, scheduler=cluster.scheduler_address)
+    assert trials_of(str(tmp_path / "local"), spec) == trials_of(str(tmp_path / "dask"), spec)
+    assert local["best"]["heldout"] == dask["best"]["heldout"]
+    assert sorted(journal_keys(str(tmp_path / "local"))) == sorted(journal_keys(str(tmp_path / "dask")))
+
+
+def test_best_json_is_a_bot_for_battle(tmp_path, capsys):
+    from sim.cli.main import main
+    spec = T.load_spec(write(tmp_path, TINY))
+    T.run_study(spec, str(tmp_path / "s"), 2, jobs=1)
+    best = str(tmp_path / "s" / T.BEST_JSON)
+    d = json.load(open(best))
+    assert d["heldout"]["difference"]["n"] == 2 and set(d["params"]) == {"p"}
+    code = main(["battle", best, "sample.Walls", "--rounds", "1", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["spec"].replace(",energy_rule=0", "") != "" and len(out["results"]) == 2
