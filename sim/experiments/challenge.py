@@ -147,6 +147,11 @@ def _kv(text, what):
     return out
 
 
+def _is_file(name):
+    from sim.experiments.runner import is_bot_file
+    return is_bot_file(name)
+
+
 def _bot_file(path):
     """A `gfsim tune` best.json named as a gun or movement: its bot spec."""
     from sim.experiments.runner import load_bot_arg, TaskError
@@ -164,7 +169,7 @@ def gun_spec(name, gun_params=None):
     """
     if "+" in name:
         return name
-    if name.lower().endswith(".json"):
+    if _is_file(name):
         return _bot_file(name)
     cname, _, own = name.partition(":")
     comp = _components("gun").get(cname)
@@ -185,7 +190,7 @@ def movement_specs(name):
     from bots.samples import SAMPLES
     if name == "samples":
         return [(n, n) for n, _, _ in SAMPLES]
-    if name.lower().endswith(".json"):
+    if _is_file(name):
         return [(name, _bot_file(name))]
     if "+" in name or name.startswith("sample."):
         return [(name, name)]

@@ -71,13 +71,19 @@ def absolute_spec(spec, base=None):
     return "+".join(pieces)
 
 
+def is_bot_file(text):
+    """A bot argument naming a best.json file (a spec has no '.json' ending outside a key=value)."""
+    text = str(text)
+    return text.lower().endswith(".json") and "+" not in text and "=" not in text
+
+
 def load_bot_arg(text):
     """A bot argument as the commands take it: a spec string, or a `gfsim tune` best.json (its "spec").
 
     A best.json spec's files are relative to the best.json's folder (they are absolute when tune wrote it).
     """
     text = str(text)
-    if not text.lower().endswith(".json") or "+" in text:
+    if not is_bot_file(text):
         return text
     try:
         with open(text, "rb") as f:

@@ -283,7 +283,7 @@ def load_spec(path, extra_parts=()):
     opponents = []
     for o in opp:
         try:
-            s = absolute_spec_for(R.load_bot_arg(os.path.join(base, o) if o.lower().endswith(".json") else o), base)
+            s = absolute_spec_for(R.load_bot_arg(os.path.join(base, o) if R.is_bot_file(o) else o), base)
             R._parse(s, parts)
         except (BotSpecError, R.TaskError) as e:
             raise TuneError(f"battles.opponents: {e}") from None
