@@ -285,3 +285,11 @@ def test_battle_table_has_shots_hits_and_hit_percent(capsys):
     assert lines[1].split()[-4:] == ["Shots", "Hits", "Hit", "%"]
     shots, hits, pct = lines[2].split()[-3:]
     assert float(pct) == pytest.approx(100.0 * int(hits) / int(shots), abs=0.05)
+
+
+def test_progress_bar_shows_the_best_so_far(tmp_path, capsys):
+    spec = write(tmp_path, TINY)
+    code = T.main([spec, "--trials", "2", "--study", str(tmp_path / "s"), "--jobs", "1", "--progress"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "best 0." in err and "trial" in err
+    assert "held-out (2 seeds)" in out and "95% paired CI" in out and "Top trials" in out

@@ -15,13 +15,15 @@ import sys
 
 import numpy as np
 
-METRICS = ("hit_rate", "damage_per_round", "score_share", "survival")
+METRICS = ("hit_rate", "damage_per_round", "score_share", "survival", "enemy_hit_rate", "enemy_damage_per_round")
 METRIC_HELP = {
     "hit_rate": "bullet hits / shots of the bot (a battle without a shot counts 0)",
     "damage_per_round": "bullet damage dealt (Robocode's bullet-damage score) / rounds",
     "score_share": "percentage score: the bot's total score / both bots' total, in % (Robocode's rank %, "
                    "the RoboRumble APS unit)",
     "survival": "rounds survived (won) / rounds, in %",
+    "enemy_hit_rate": "the opponent's hit rate against the bot (for movements; minimize)",
+    "enemy_damage_per_round": "the opponent's bullet damage per round, i.e. damage taken (minimize)",
 }
 
 
@@ -135,6 +137,8 @@ def play_task(task):
 def metric(result, name, slot=0):
     """One battle's objective value for the robot in `slot` (see METRIC_HELP)."""
     r = result
+    if name.startswith("enemy_"):
+        return metric(result, name[len("enemy_"):], 1 - slot)
     if name == "hit_rate":
         return r["hits"][slot] / r["shots"][slot] if r["shots"][slot] else 0.0
     if name == "damage_per_round":

@@ -67,7 +67,8 @@ spec (TOML; relative file names are relative to the spec's folder):
   heldout_seeds = "1000..1019"     # must not overlap the training seeds
   field = "800x600"                # optional, also gun_cooling = 0.1, inactivity = 450
   [objective]
-  metric = "hit_rate"              # hit_rate | damage_per_round | score_share | survival
+  metric = "hit_rate"              # hit_rate | damage_per_round | score_share | survival |
+                                   # enemy_hit_rate | enemy_damage_per_round (the opponent's: movements)
   direction = "maximize"           # maximize | minimize
   [sampler]
   name = "tpe"                     # tpe (default) | cmaes | random
@@ -495,7 +496,8 @@ def season_values(spec, results, seeds):
 
 
 def play_batch(spec, study, trials, run, progress=None):
-    """Play a batch of asked trials to the end (or until pruned) and tell the study, in trial order."""
+    """Play a batch of asked trials to the end (or until pruned) and tell the study, in trial order;
+    progress(state name, value) after each."""
     from optuna.trial import TrialState
     seeds = spec["training_seeds"]
     bots = {t.number: absolute_spec_for(render(spec["template"], spec["params"], t.params), spec["base"])
@@ -525,7 +527,7 @@ def play_batch(spec, study, trials, run, progress=None):
                 t.set_user_attr("seasons", k + 1)
                 study.tell(t, state=TrialState.PRUNED)
                 if progress:
-                    progress(t)
+                    progress("PRUNED", None)
             else:
                 still.append(t)
         alive = still
@@ -534,7 +536,7 @@ def play_batch(spec, study, trials, run, progress=None):
         t.set_user_attr("seasons", len(seeds))
         study.tell(t, float(np.mean(vals)))
         if progress:
-            progress(t)
+            progress("COMPLETE", float(np.mean(vals)))
 
 
 def heldout(spec, best_params, run):
@@ -722,9 +724,8 @@ def main(argv=None, prog="gfsim tune"):
             bar = tqdm(total=args.trials, desc="tune", unit="trial", file=sys.stderr, leave=False)
             state = dict(best=None, battles=0)
 
-            def progress(t):
-                if t.state.name == "COMPLETE":
-                    v = t.value
+            def progress(state_name, v):
+                if state_name == "COMPLETE":
                     if state["best"] is None or ((v > state["best"]) == (spec["direction"] == "maximize")):
                         state["best"] = v
                 bar.update(1)
