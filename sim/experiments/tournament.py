@@ -132,7 +132,7 @@ def build_parser(prog):
             raise TournamentError(message)
     p = P(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
           description="Round robin: every pair of bots plays one battle per season (the same seeds for every "
-                      "pair); a LiteRumble-style table of APS, PWIN and survival with 95%% intervals.",
+                      "pair); a LiteRumble-style table of APS, PWIN and survival with 95% intervals.",
           epilog=__doc__.split("\n\n", 2)[2])
     p.add_argument("bots", nargs="+", metavar="BOT", help="bot specs or `gfsim tune` best.json files (2 or more)")
     g = p.add_mutually_exclusive_group()

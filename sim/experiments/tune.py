@@ -691,7 +691,7 @@ def build_parser(prog="gfsim tune"):
     p = P(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SPEC_HELP,
           description="Search a bot template's parameters with Optuna. Each trial plays the bot against every "
                       "opponent on the same training seeds; the best is checked against the template's defaults "
-                      "on held-out seeds (paired 95%% interval). Resumable: run the same command again.")
+                      "on held-out seeds (paired 95% interval). Resumable: run the same command again.")
     p.add_argument("spec", metavar="SPEC.toml", help="the tuning spec (see below)")
     p.add_argument("--trials", type=positive_int, required=True,
                    help="trials in the study in all (a rerun carries an unfinished study on to this many)")
