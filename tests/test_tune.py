@@ -293,3 +293,24 @@ def test_progress_bar_shows_the_best_so_far(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 0 and "best 0." in err and "trial" in err
     assert "held-out (2 seeds)" in out and "95% paired CI" in out and "Top trials" in out
+
+
+def test_best_json_as_challenge_gun_and_bad_files(tmp_path, capsys):
+    from sim.experiments import challenge as C
+    from sim.cli.main import main
+    best = tmp_path / "best.json"
+    best.write_text(json.dumps({"spec": "lock+learned:model=m.json,power=3+still"}))
+    (tmp_path / "m.json").write_text("{}")
+    assert R.load_bot_arg(str(best)) == f"lock+learned:model={tmp_path}/m.json,power=3+still"
+    best.write_text(json.dumps({"spec": "lock+circular:power=3+still"}))
+    guns, movs, _ = C.resolve([str(best)], [str(best)])
+    assert guns == [(str(best), "lock+circular:power=3+still")] and movs == guns
+    # a gun spec whose parameter is a .json file is a spec, not a best.json
+    assert R.load_bot_arg("learned:model=m.json") == "learned:model=m.json"
+    for text, needle in (("[1, 2]", "no \"spec\""), ("{", "not JSON")):
+        best.write_text(text)
+        assert main(["battle", str(best), "sample.Walls"]) == 2
+        err = capsys.readouterr().err
+        assert needle in err and len(err.strip().splitlines()) == 1
+    assert main(["battle", str(tmp_path / "none.json"), "sample.Walls"]) == 2
+    assert "no such file" in capsys.readouterr().err
