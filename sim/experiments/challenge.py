@@ -1,7 +1,7 @@
 """`gfsim challenge`: the Robocode wiki's targeting and movement challenges, played inside gfsim.
 
     gfsim challenge [targeting|movement|both] [--guns G,..] [--movements M,..] [--rounds 35] [--seasons 10]
-                    [--jobs N | --scheduler ADDRESS] [--csv PATH] [--plot PATH.png] [--json]
+                    [--baseline NAME] [--jobs N | --scheduler ADDRESS] [--csv PATH] [--plot PATH.png] [--json]
 
 Battles. Every gun is played against every reference movement, once per seed:
 the shooter is ``lock+GUN:power=3,energy_rule=0+still`` (a radar lock, the gun
@@ -674,7 +674,8 @@ names:
   lock+GUN:power=3,energy_rule=0+still (power 3, never moving). A name containing '+' is
   a whole bot spec used as is. --movements takes sample robots (sample.Walls; `samples` =
   all of them), movement parts (orbit, stopgo:step=60, ...: played as lock+none+PART) or
-  whole bot specs. Default names not registered in this build (gf, knn, learned, surf
+  whole bot specs; a `gfsim tune` best.json stands for its tuned spec in either list.
+  Default names not registered in this build (gf, knn, learned, surf
   until they land) are skipped with a note; unknown names given explicitly are errors.
 
 statistics:
@@ -686,6 +687,10 @@ statistics:
   With one season the interval is undefined: "n/a" (empty in CSV, null in JSON, no
   error bar). ALL = per season the mean over the row's pairs, then mean ± CI over the
   seasons. Samples fire back; composite movements do not fire.
+  --baseline NAME (a gun, or a movement): per season, every other gun's (movement's)
+  value minus the baseline's on the same seed, then mean ± 95% CI of those paired
+  differences (a table per measure, a JSON "paired" section, a plot panel); "*"
+  marks an interval that excludes 0.
 
 output:
   stdout: the tables (rows = movements, columns = guns; targeting adds an ALL row per
@@ -698,6 +703,7 @@ examples:
   gfsim challenge targeting --guns headon,linear,circular --movements samples,orbit,stopgo
   gfsim challenge movement --movements orbit:flip_prob=0.05 --seasons 20 --csv mc.csv
   gfsim challenge both --rounds 35 --seasons 10 --plot challenge.png --jobs 2
+  gfsim challenge targeting --guns knn,studies/knn/best.json --movements orbit --baseline knn
 """
 
 
