@@ -623,8 +623,11 @@ def plots(study, spec, study_dir):
     out = []
 
     def save(name, make):
+        import warnings
         try:
-            ax = make()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)   # e.g. a slice of one value: "identical xlims"
+                ax = make()
         except (ValueError, RuntimeError, ZeroDivisionError):
             plt.close("all")
             return
