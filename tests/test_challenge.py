@@ -237,3 +237,51 @@ def test_help_explains_the_season_unit(capsys):
     for needle in ("one season = one seed's battle", "Student-t", "--jobs", "--scheduler", "--csv", "--plot",
                    "n/a", "power=3,energy_rule=0"):
         assert needle in out, needle
+
+
+# ---------------------------------------------------------------- paired comparisons and paths
+
+def test_baseline_paired_differences(capsys):
+    code, out, err = run(capsys, *TINY, "--jobs", "1", "--baseline", "headon", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    pr = d["paired"]
+    assert pr["baseline"] == "headon" and pr["kind"] == "gun"
+    assert {(r["gun"], r["movement"]) for r in pr["rows"]} == {("circular", m) for m in MOVES + [C.ALL]}
+    cells = {(p["gun"], p["movement"]): p for p in d["targeting"]["pairs"]}
+    for r in pr["rows"]:
+        if r["movement"] == C.ALL:
+            continue
+        a, b = cells[("circular", r["movement"])], cells[("headon", r["movement"])]
+        # same seasons on both sides: the mean difference is the difference of the means
+        assert r["dmg_per_round"]["mean"] == pytest.approx(a["dmg_per_round"] - b["dmg_per_round"], abs=1e-9)
+        assert r["dmg_per_round"]["n"] == len(SEEDS)
+    code, out, err = run(capsys, *TINY, "--jobs", "1", "--baseline", "headon")
+    assert "Paired differences against gun headon" in out
+
+
+def test_baseline_must_be_played(capsys):
+    code, out, err = run(capsys, *TINY, "--baseline", "knn")
+    assert code == 2 and "--baseline" in err and len(err.strip().splitlines()) == 1
+
+
+def test_plot_axis_zooms_to_the_data():
+    assert C._zoom([40.0, 44.0]) == pytest.approx((39.5, 44.5))
+    lo, hi = C._zoom([10.0, 50.0])
+    assert lo == pytest.approx(6.0) and hi == pytest.approx(54.0)
+    assert C._zoom([0.0, 99.0])[0] == 0.0 and C._zoom([0.0, 99.0])[1] == 100.0
+
+
+def test_relative_model_path_on_dask_workers_in_another_folder(tmp_path, monkeypatch):
+    """The workers run in the folder the cluster started in; the model path is relative to the caller's."""
+    import shutil
+    from dask.distributed import LocalCluster
+    model = os.path.join(os.path.dirname(__file__), "..", "bots", "models", "learned-orbit.json")
+    shutil.copy(model, tmp_path / "m.json")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        monkeypatch.chdir(tmp_path)
+        gl, ml, sk = C.resolve(["learned:model=m.json"], ["orbit"])
+        d = C.run_challenge(seeds=[0], rules=Rules(rounds=1), scheduler=cluster.scheduler_address,
+                            resolved=(gl, ml, sk))
+    # before the fix the worker looked for m.json in its own folder and the task raised there
+    assert d["battles"] == 1 and d["targeting"]["pairs"][0]["shots"] > 0

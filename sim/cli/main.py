@@ -4,11 +4,12 @@ Bad input (unknown bots, bad parameters, unreadable files) is reported as one
 line on stderr with exit code 2; nothing is written in that case.
 """
 import json
+import os
 import sys
 
 from sim.engine.rules import rules_from_args
 from sim.cli.args import (add_parts_flag, add_progress_flags, add_rules_args, progress_bar, seed_type,
-                          bounded_float, MAX_TOL)
+                          bounded_float, bounded_int, MAX_JOBS, MAX_TOL)
 from sim.cli.errors import (UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT)
 
 CliError = UsageError   # the name this module used before sim.cli.errors
@@ -26,15 +27,27 @@ def load_plugins(paths, error):
         raise error(str(e)) from None
 
 
+def _bot_args(args):
+    """The two bot arguments as spec strings (a `gfsim tune` best.json stands for its spec)."""
+    from sim.experiments.runner import load_bot_arg, TaskError
+    try:
+        return [load_bot_arg(args.bot_a), load_bot_arg(args.bot_b)]
+    except TaskError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_battle(args):
     from bots.registry import parse_bot, BotSpecError
     from sim.engine.battle import run_battle, format_table, warm_up
     rules = rules_from_args(args, error=CliError)
     plugins = load_plugins(args.parts, CliError)
+    args.bot_a, args.bot_b = _bot_args(args)
     try:
         bots = [parse_bot(args.bot_a, plugins), parse_bot(args.bot_b, plugins)]
     except BotSpecError as e:
         raise CliError(str(e)) from None
+    if args.seeds is not None:
+        return _battle_seeds(args, rules)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
     if args.dataset and not args.dataset.endswith(".npz"):
         raise CliError(f"--dataset must name a .npz file, got {args.dataset!r}")
@@ -74,6 +87,71 @@ def cmd_battle(args):
             print(f"replay written to {record_path}")
         if args.dataset:
             print(f"waves written to {args.dataset}")
+    return 0
+
+
+SEED_COLUMNS = (("score", "Total Score", 0), ("score_share", "Score %", 1), ("survival", "Survival %", 1),
+                ("damage", "Bullet Dmg", 0), ("shots", "Shots", 0), ("hits", "Hits", 0), ("hit_rate", "Hit %", 1))
+
+
+def _battle_seeds(args, rules):
+    """`gfsim battle A B --seeds 1..10`: one battle per seed, each robot's numbers as mean ± 95% CI over seeds."""
+    from sim.cli.args import seed_list
+    from sim.experiments import runner as R
+    from sim.experiments.challenge import mean_ci, _jsonable
+    if args.record is not None or args.dataset:
+        raise CliError("--record and --dataset play one seed: not with --seeds")
+    try:
+        seeds = seed_list(args.seeds, 100_000, "battle")
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    specs = [R.absolute_spec(args.bot_a), R.absolute_spec(args.bot_b)]
+    tasks = [R.make_task(specs, [os.path.abspath(p) for p in args.parts], rules, s) for s in seeds]
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    bar = None
+    if show:
+        from tqdm import tqdm
+        bar = tqdm(total=len(tasks), desc="battle", unit="battle", file=sys.stderr, leave=False)
+    try:
+        with R.Runner(jobs=args.jobs or 1) as runner:
+            results = runner.run(tasks, on_result=(lambda k, r: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    robots = []
+    for slot, name in enumerate(specs):
+        per = dict(score=[r["score"][slot] for r in results],
+                   score_share=[R.metric(r, "score_share", slot) for r in results],
+                   survival=[R.metric(r, "survival", slot) for r in results],
+                   damage=[r["damage"][slot] for r in results], shots=[r["shots"][slot] for r in results],
+                   hits=[r["hits"][slot] for r in results],
+                   hit_rate=[100.0 * r["hits"][slot] / r["shots"][slot] if r["shots"][slot] else float("nan")
+                             for r in results])
+        robots.append(dict(name=name, per_seed=per, **{k: mean_ci(v) for k, v in per.items()}))
+    turns = sum(r["turns"] for r in results)
+    wall = sum(r["wall"] for r in results)
+    if args.json:
+        json.dump(_jsonable(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
+                                 total_turns=turns, battle_time=wall)), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Results for {len(seeds)} seeds x {rules.rounds} rounds (mean ± 95% CI over seeds; "
+          f"hit % per seed, seeds without a shot left out)")
+    head = ["Robot Name"] + [h for _, h, _ in SEED_COLUMNS]
+
+    def cell(c, digits):
+        if not c["n"]:
+            return "-"
+        half = "n/a" if c["n"] < 2 else f"{c['half']:.{digits}f}"
+        return f"{c['mean']:.{digits}f} ± {half}"
+    rows = [[r["name"]] + [cell(r[k], d) for k, _, d in SEED_COLUMNS] for r in robots]
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
+    print("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+    for row in rows:
+        print("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(row)))
+    rate = turns / wall if wall > 0 else float("inf")
+    print(f"{len(seeds)} battles, {turns} turns in {wall:.3f} s of battles ({rate:,.0f} turns/s), "
+          f"seeds {args.seeds}")
     return 0
 
 
@@ -180,13 +258,24 @@ def _challenge_main(argv):
     return challenge_main(argv)
 
 
+def _tune_main(argv):
+    from sim.experiments.tune import main as tune_main
+    return tune_main(argv)
+
+
+def _tournament_main(argv):
+    from sim.experiments.tournament import main as tournament_main
+    return tournament_main(argv)
+
+
 def _train_main(argv):
     from learning.train import main as train_main
     return train_main(argv)
 
 
 # subcommands with their own argument parsers (their --help is their own)
-PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main}
+PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main,
+               "tune": _tune_main, "tournament": _tournament_main}
 
 
 def build_parser():
@@ -196,11 +285,17 @@ def build_parser():
     b = sub.add_parser("battle", help="play a headless battle and print Robocode's results table",
                        description="Play BOT_A against BOT_B under classic Robocode rules. "
                                    "`gfsim bots` lists the names.")
-    b.add_argument("bot_a")
-    b.add_argument("bot_b")
+    b.add_argument("bot_a", help="a bot spec, or a `gfsim tune` best.json")
+    b.add_argument("bot_b", help="a bot spec, or a `gfsim tune` best.json")
     add_rules_args(b)
-    b.add_argument("--seed", type=seed_type, default=0,
-                   help="random seed (start positions, order, bots' randomness), within +-2**53 (default 0)")
+    sd = b.add_mutually_exclusive_group()
+    sd.add_argument("--seed", type=seed_type, default=0,
+                    help="random seed (start positions, order, bots' randomness), within +-2**53 (default 0)")
+    sd.add_argument("--seeds", default=None, metavar="1..10",
+                    help="play one battle per seed (a range 1..10, a list 1,4,9) and print each robot's "
+                         "numbers as mean ± 95%% CI over the seeds")
+    b.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), default=None,
+                   help=f"with --seeds: battles in parallel local processes, 1 to {MAX_JOBS} (default 1)")
     b.add_argument("--json", action="store_true", help="print the results, turn counts and wall time as JSON")
     b.add_argument("--record", nargs="?", const="", default=None, metavar="PATH",
                    help="save a replay for `gfsim replay` (default replays/<A>-vs-<B>-seed<N>.gfr); "
@@ -245,6 +340,10 @@ def build_parser():
     sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "
                                      "movement over seeded seasons, hit rates with 95%% CIs "
                                      "(`gfsim challenge --help`)", add_help=False)
+    sub.add_parser("tune", help="search a bot's parameters with Optuna (resumable; local processes or Dask); "
+                                "best.json, held-out paired comparison, plots (`gfsim tune --help`)", add_help=False)
+    sub.add_parser("tournament", help="round robin of bots over seeded seasons: APS, PWIN, survival with "
+                                      "95%% CIs, resumable (`gfsim tournament --help`)", add_help=False)
     sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
                                   "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",

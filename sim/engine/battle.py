@@ -17,6 +17,7 @@ from bots.scripted import N_SCRIPT
 TELE_CAPACITY = 4096   # telemetry rows per bot and round (recorded battles); more are counted as dropped
 RESULT_COLUMNS = ("Total Score", "Survival", "Surv Bonus", "Bullet Dmg", "Bullet Bonus", "Ram Dmg * 2",
                   "Ram Bonus", "1sts", "2nds", "3rds")
+SHOT_COLUMNS = ("Shots", "Hits", "Hit %")   # gfsim's own, after Robocode's columns
 
 
 @dataclass
@@ -211,16 +212,17 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
 
 
 def format_table(result):
-    """The Robocode results table, as Robocode's -results file prints it."""
+    """The Robocode results table, as Robocode's -results file prints it, then shots, hits and hit %."""
     total_all = sum(r.total for r in result.results) or 1.0
-    head = ["Rank", "Robot Name"] + list(RESULT_COLUMNS)
+    head = ["Rank", "Robot Name"] + list(RESULT_COLUMNS) + list(SHOT_COLUMNS)
     rows = []
     for r in result.results:
         pct = 100.0 * r.total / total_all
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(r.rank if r.rank < 20 else r.rank % 10, "th")
         rows.append([f"{r.rank}{suffix}", r.name, f"{r.total:.0f} ({pct:.0f}%)", f"{r.survival:.0f}",
                      f"{r.survival_bonus:.0f}", f"{r.bullet_damage:.0f}", f"{r.bullet_bonus:.0f}",
-                     f"{r.ram_damage:.0f}", f"{r.ram_bonus:.0f}", str(r.firsts), str(r.seconds), str(r.thirds)])
+                     f"{r.ram_damage:.0f}", f"{r.ram_bonus:.0f}", str(r.firsts), str(r.seconds), str(r.thirds),
+                     str(r.shots), str(r.hits), f"{100.0 * r.hits / r.shots:.1f}" if r.shots else "-"])
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
     lines = [f"Results for {result.rules.rounds} rounds"]
     lines.append("  ".join(h.ljust(widths[k]) if k < 2 else h.rjust(widths[k]) for k, h in enumerate(head)))

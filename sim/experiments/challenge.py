@@ -1,7 +1,7 @@
 """`gfsim challenge`: the Robocode wiki's targeting and movement challenges, played inside gfsim.
 
     gfsim challenge [targeting|movement|both] [--guns G,..] [--movements M,..] [--rounds 35] [--seasons 10]
-                    [--jobs N | --scheduler ADDRESS] [--csv PATH] [--plot PATH.png] [--json]
+                    [--baseline NAME] [--jobs N | --scheduler ADDRESS] [--csv PATH] [--plot PATH.png] [--json]
 
 Battles. Every gun is played against every reference movement, once per seed:
 the shooter is ``lock+GUN:power=3,energy_rule=0+still`` (a radar lock, the gun
@@ -49,15 +49,15 @@ import argparse
 import csv
 import io
 import json
-import math
 import os
+import math
 import sys
 import time
 
 import numpy as np
 
 from sim.engine.rules import rules_from_args
-from sim.cli.args import progress_bar, add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
+from sim.cli.args import add_parts_flag, progress_bar, add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
 from sim.io.atomic import write_atomic
 CONFIDENCE = 0.95
@@ -121,9 +121,14 @@ def _split_names(text):
     return out
 
 
-def _components(role):
-    from bots.registry import builtin_parts
-    return {e.part.name: e.part for e in builtin_parts().values() if e.part.role == role}
+def _components(role, parts=None):
+    """name -> Part of every `role` part: the built-in ones and those of the plug-in files `parts`."""
+    from bots.registry import list_bots, BotSpecError
+    try:
+        entries = list_bots(parts)["parts"]
+    except BotSpecError as e:
+        raise ChallengeError(str(e)) from None
+    return {e.part.name: e.part for e in entries if e.part.role == role}
 
 
 def _kv(text, what):
@@ -138,7 +143,21 @@ def _kv(text, what):
     return out
 
 
-def gun_spec(name, gun_params=None):
+def _is_file(name):
+    from sim.experiments.runner import is_bot_file
+    return is_bot_file(name)
+
+
+def _bot_file(path):
+    """A `gfsim tune` best.json named as a gun or movement: its bot spec."""
+    from sim.experiments.runner import load_bot_arg, TaskError
+    try:
+        return load_bot_arg(path)
+    except TaskError as e:
+        raise ChallengeError(str(e)) from None
+
+
+def gun_spec(name, gun_params=None, parts=None):
     """Shooter spec for a gun: 'circular' -> 'lock+circular:power=3,energy_rule=0+still'.
 
     Parameters: power=3, energy_rule=0 (where the gun has them), then `gun_params` (where the gun has
@@ -146,8 +165,10 @@ def gun_spec(name, gun_params=None):
     """
     if "+" in name:
         return name
+    if _is_file(name):
+        return _bot_file(name)
     cname, _, own = name.partition(":")
-    comp = _components("gun").get(cname)
+    comp = _components("gun", parts).get(cname)
     if comp is None:
         return None
     declared = {p.name for p in comp.params}
@@ -159,21 +180,23 @@ def gun_spec(name, gun_params=None):
     return f"lock+{cname}{':' + args if args else ''}+still"
 
 
-def movement_specs(name):
+def movement_specs(name, parts=None):
     """Movement name -> list of (label, spec): a sample robot as is, 'samples' = every sample robot,
     a movement part 'orbit[:k=v]' -> 'lock+none+orbit[:k=v]', a name containing '+' as is. None if unknown."""
     from bots.samples import SAMPLES
     if name == "samples":
         return [(n, n) for n, _, _ in SAMPLES]
+    if _is_file(name):
+        return [(name, _bot_file(name))]
     if "+" in name or name.startswith("sample."):
         return [(name, name)]
     cname = name.partition(":")[0]
-    if cname not in _components("movement"):
+    if cname not in _components("movement", parts):
         return None
     return [(name, f"lock+none+{name}")]
 
 
-def resolve(guns=None, movements=None, gun_params=None):
+def resolve(guns=None, movements=None, gun_params=None, parts=None):
     """Turn gun and movement names into (label, spec) lists.
 
     `guns` / `movements` None: the defaults (DEFAULT_GUNS, DEFAULT_MOVEMENTS), where names not
@@ -184,7 +207,7 @@ def resolve(guns=None, movements=None, gun_params=None):
     skipped = []
     gp = _kv(gun_params, "--gun-params") if gun_params else {}
     if gp:
-        declared = {p.name for c in _components("gun").values() for p in c.params}
+        declared = {p.name for c in _components("gun", parts).values() for p in c.params}
         bad = [k for k in gp if k not in declared]
         if bad:
             raise ChallengeError(f"--gun-params: no gun has a parameter {bad[0]!r}")
@@ -200,7 +223,7 @@ def resolve(guns=None, movements=None, gun_params=None):
             else:
                 for label, spec in pairs:
                     try:
-                        parse_bot(spec)
+                        parse_bot(spec, parts)
                     except BotSpecError as e:
                         problem = f"{what} {name!r}: {e}"
                         break
@@ -220,7 +243,7 @@ def resolve(guns=None, movements=None, gun_params=None):
 
     def make_gun(name):
         try:
-            spec = gun_spec(name, gp)
+            spec = gun_spec(name, gp, parts)
         except ChallengeError as e:
             raise ChallengeError(f"gun {name!r}: {e}") from None
         return None if spec is None else [(name, spec)]
@@ -228,113 +251,42 @@ def resolve(guns=None, movements=None, gun_params=None):
     gun_names = list(DEFAULT_GUNS) if guns is None else list(guns)
     mov_names = list(DEFAULT_MOVEMENTS) if movements is None else list(movements)
     gun_list = build(gun_names, guns is not None, "gun", make_gun)
-    mov_list = build(mov_names, movements is not None, "movement", movement_specs)
+    mov_list = build(mov_names, movements is not None, "movement", lambda n: movement_specs(n, parts))
     return gun_list, mov_list, skipped
 
 
 # ---------------------------------------------------------------- battles
 
-def play_battle(shooter, mover, seed, rules):
-    """One season: the battle shooter (robot 0) vs mover (robot 1). Returns plain numbers (picklable)."""
-    from sim.engine.battle import run_battle
-    from sim.engine.constants import S_BULLET_DMG
-    from sim.engine.rules import Rules
-    if isinstance(rules, dict):
-        rules = Rules(**rules)
-    res = run_battle([shooter, mover], rules, seed=int(seed))
-    st = res.round_stats.sum(axis=0)
-    dmg = res.round_scores[:, :, S_BULLET_DMG].sum(axis=0)
-    return dict(shots=[int(st[0, 0]), int(st[1, 0])], hits=[int(st[0, 1]), int(st[1, 1])],
-                damage=[float(dmg[0]), float(dmg[1])], turns=res.total_turns, wall=res.wall_time)
-
-
-def _play_task(task):
-    shooter, mover, seed, rules = task
-    return play_battle(shooter, mover, seed, rules)
-
-
-def _pool_init(bots):
-    from sim.engine.battle import warm_up
-    warm_up(bots)
-
-
-def _warm_bots(tasks):
-    """One bot of the highest compile tier among the tasks: a one-robot warm-up battle with it compiles
-    (or loads) the turn loop every task uses."""
-    from bots.registry import parse_bot
-    names = sorted({name for t in tasks for name in t[:2]})
-    return [max(names, key=lambda name: parse_bot(name).tier)] if names else None
-
-
 def default_jobs():
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:   # not Linux
-        return max(1, os.cpu_count() or 1)
+    from sim.experiments.runner import default_jobs as jobs
+    return jobs()
 
 
-def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None):
+def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None, parts=()):
     """Play every (shooter, mover, seed) task; returns their results in task order.
 
     jobs == 1: in this process. jobs > 1: a process pool (forked after compiling, where the platform
     forks). scheduler: a Dask distributed scheduler address. `progress(done)` after each battle.
+    File parameters (a learned gun's model=) are made absolute here, before any task is sent: a Dask
+    worker runs in its own folder. `parts`: absolute paths of plug-in files the specs may name.
     """
-    from sim.engine.battle import warm_up
-    work = [(s, m, seed, rules.as_dict()) for s, m, seed in tasks]
-    results = [None] * len(work)
-    done = 0
-    if scheduler:
-        try:
-            from dask.distributed import Client, as_completed
-        except ImportError:
-            raise ChallengeError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from None
-        try:
-            client = Client(scheduler, timeout=30)
-        except Exception as e:   # OSError, TimeoutError, ValueError for a malformed address
-            raise ChallengeError(f"--scheduler {scheduler}: cannot connect ({e})") from None
-        try:
-            futures = client.map(_play_task, work, pure=False)
-            index = {f.key: k for k, f in enumerate(futures)}
-            for f in as_completed(futures):
-                results[index[f.key]] = f.result()
-                done += 1
-                if progress:
-                    progress(done)
-        finally:
-            client.close()
-        return results
-    jobs = max(1, min(int(jobs), len(work)))
-    warm = _warm_bots(work)
-    warm_up(warm)   # compile (or load the cache) once here; forked workers inherit it
-    if jobs == 1:
-        for k, t in enumerate(work):
-            results[k] = _play_task(t)
-            done += 1
-            if progress:
-                progress(done)
-        return results
-    import multiprocessing as mp
-    from concurrent.futures import as_completed as cf_completed
-    from sim.experiments.workers import make_pool, kill_pool
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    init = None if ctx.get_start_method() == "fork" else _pool_init
-    ex = make_pool(jobs, ctx, initializer=init, initargs=(warm,) if init else ())
+    from sim.experiments import runner as R
+    work = [R.make_task((R.absolute_spec(s), R.absolute_spec(m)), parts, rules, seed) for s, m, seed in tasks]
+    done = [0]
+
+    def one(k, r):
+        done[0] += 1
+        if progress:
+            progress(done[0])
     try:
-        futs = {ex.submit(_play_task, t): k for k, t in enumerate(work)}
-        for f in cf_completed(futs):
-            results[futs[f]] = f.result()
-            done += 1
-            if progress:
-                progress(done)
-    except BaseException:   # Ctrl-C, SIGTERM (sim.cli.errors), a failed battle: no worker survives us
-        kill_pool(ex)
-        raise
-    ex.shutdown(wait=True)
-    return results
+        with R.Runner(jobs=max(1, min(int(jobs), len(work))), scheduler=scheduler) as runner:
+            return runner.run(work, on_result=one)
+    except R.TaskError as e:
+        raise ChallengeError(str(e)) from None
 
 
 def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1, scheduler=None,
-                  gun_params=None, progress=None, resolved=None):
+                  gun_params=None, progress=None, resolved=None, baseline=None, parts=()):
     """Play the challenge battles and summarize both modes. Returns a dict (see `summarize`).
 
     `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
@@ -345,16 +297,17 @@ def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ChallengeError("no seeds: a challenge needs at least one season")
-    gun_list, mov_list, skipped = resolved or resolve(guns, movements, gun_params)
+    parts = [os.path.abspath(p) for p in parts or ()]
+    gun_list, mov_list, skipped = resolved or resolve(guns, movements, gun_params, parts)
     tasks = [(gs, ms, seed) for _, gs in gun_list for _, ms in mov_list for seed in seeds]
     t0 = time.perf_counter()
-    raw = run_tasks(tasks, rules, jobs=jobs, scheduler=scheduler, progress=progress)
+    raw = run_tasks(tasks, rules, jobs=jobs, scheduler=scheduler, progress=progress, parts=parts)
     wall = time.perf_counter() - t0
     ng, nm, ns = len(gun_list), len(mov_list), len(seeds)
     arr = lambda key, who: np.array([r[key][who] for r in raw], dtype=np.float64).reshape(ng, nm, ns)  # noqa: E731
     data = dict(shots=arr("shots", 0), hits=arr("hits", 0), damage=arr("damage", 0),
                 enemy_shots=arr("shots", 1), enemy_hits=arr("hits", 1), enemy_damage=arr("damage", 1))
-    out = summarize(gun_list, mov_list, seeds, rules, data)
+    out = summarize(gun_list, mov_list, seeds, rules, data, baseline=baseline)
     out.update(skipped=skipped, battles=len(tasks), turns=int(sum(r["turns"] for r in raw)),
                battle_time=float(sum(r["wall"] for r in raw)), wall_time=wall,
                jobs=None if scheduler else max(1, min(int(jobs), len(tasks))), scheduler=scheduler)
@@ -379,7 +332,49 @@ def _row_from(mode, gun, movement, shooter, mover, rounds, rate, dpr, shots, hit
                 dmg_per_round_ci_high=d["high"], dmg_per_round_ci_half=d["half"])
 
 
-def summarize(gun_list, mov_list, seeds, rules, data):
+def _ci(d):
+    return {k: d[k] for k in ("mean", "low", "high", "half", "n")}
+
+
+def paired_rows(gun_list, mov_list, rate, dpr, baseline):
+    """Paired differences against `baseline` (a gun label, or a movement label) on the shared seeds.
+
+    A gun baseline: for every other gun and every movement (and ALL movements, per season the mean over
+    them), per season gun - baseline; a movement baseline: for every other movement and gun (and ALL guns),
+    movement - baseline. Then mean and 95% t-interval of the per-season differences (runner.paired_ci).
+    """
+    from sim.experiments.runner import paired_ci
+    import warnings
+    guns = [g for g, _ in gun_list]
+    movs = [m for m, _ in mov_list]
+
+    def smean(a):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(a, axis=0)
+    rows = []
+    if baseline in guns:
+        b = guns.index(baseline)
+        for i, g in enumerate(guns):
+            if i == b:
+                continue
+            for j, m in enumerate(movs + [ALL]):
+                pick = (lambda a, k: a[k, j]) if m != ALL else (lambda a, k: smean(a[k]))
+                rows.append(dict(gun=g, movement=m, hit_rate=_ci(paired_ci(pick(rate, i), pick(rate, b))),
+                                 dmg_per_round=_ci(paired_ci(pick(dpr, i), pick(dpr, b)))))
+        return dict(baseline=baseline, kind="gun", rows=rows)
+    b = movs.index(baseline)
+    for j, m in enumerate(movs):
+        if j == b:
+            continue
+        for i, g in enumerate(guns + [ALL]):
+            pick = (lambda a, k: a[i, k]) if g != ALL else (lambda a, k: smean(a[:, k]))
+            rows.append(dict(gun=g, movement=m, hit_rate=_ci(paired_ci(pick(rate, j), pick(rate, b))),
+                             dmg_per_round=_ci(paired_ci(pick(dpr, j), pick(dpr, b)))))
+    return dict(baseline=baseline, kind="movement", rows=rows)
+
+
+def summarize(gun_list, mov_list, seeds, rules, data, baseline=None):
     """Per-pair and ALL rows for both modes from the per-season arrays (guns, movements, seeds).
 
     targeting rows: gun's hit rate / damage per round against each movement, plus ALL over movements
@@ -410,7 +405,8 @@ def summarize(gun_list, mov_list, seeds, rules, data):
     movement = [dict(pairs[i * nm + j], mode="movement") for j in range(nm) for i in range(len(gun_list))]
     overall_m = [_row_from("movement", ALL, m, "", ms, R, season_mean(rate[:, j], 0), season_mean(dpr[:, j], 0),
                            int(shots[:, j].sum()), int(hits[:, j].sum())) for j, (m, ms) in enumerate(mov_list)]
-    return dict(rules=rules.as_dict(), seeds=list(seeds), confidence=CONFIDENCE,
+    paired = paired_rows(gun_list, mov_list, rate, dpr, baseline) if baseline else None
+    return dict(rules=rules.as_dict(), seeds=list(seeds), confidence=CONFIDENCE, paired=paired,
                 guns=[dict(name=g, spec=s) for g, s in gun_list],
                 movements=[dict(name=m, spec=s) for m, s in mov_list],
                 targeting=dict(pairs=targeting, overall=overall_t),
@@ -472,7 +468,41 @@ def format_tables(summary, mode="both"):
                     lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
                 lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
         lines.append("")
+    if summary.get("paired"):
+        lines += paired_table(summary)
     return "\n".join(lines).rstrip("\n")
+
+
+def paired_table(summary):
+    """Lines: the paired differences against the baseline, hit % and damage per round, mean ± 95% CI."""
+    pr = summary["paired"]
+    gun_base = pr["kind"] == "gun"
+    cols = list(dict.fromkeys(r["gun"] if gun_base else r["movement"] for r in pr["rows"]))
+    rows = list(dict.fromkeys(r["movement"] if gun_base else r["gun"] for r in pr["rows"]))
+    cells = {((r["gun"], r["movement"]) if gun_base else (r["movement"], r["gun"])): r for r in pr["rows"]}
+    lines = [f"Paired differences against {pr['kind']} {pr['baseline']} on the same seeds "
+             f"(per season {pr['kind']} - {pr['baseline']}; mean ± {summary['confidence']:.0%} CI; "
+             f"* = the interval excludes 0)"]
+    for key, scale, what in (("hit_rate", 100.0, "hit % difference"), ("dmg_per_round", 1.0, "damage/round difference")):
+        head = [f"{what} ({'movement' if gun_base else 'gun'} \\ {pr['kind']})"] + cols
+
+        def cell(c):
+            if not c["n"] or not np.isfinite(c["mean"]):
+                return "-"
+            if not np.isfinite(c["half"]):
+                return f"{c['mean'] * scale:+.1f} ± n/a"
+            star = "*" if c["low"] > 0 or c["high"] < 0 else " "
+            return f"{c['mean'] * scale:+.1f} ± {c['half'] * scale:.1f}{star}"
+        table = [[r] + [cell(cells[(c, r)][key]) if (c, r) in cells else "-" for c in cols] for r in rows]
+        widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
+        lines.append("")
+        lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+        for t in table:
+            if t[0] == ALL:
+                lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+            lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+    lines.append("")
+    return lines
 
 
 def _rows(summary, mode):
@@ -512,6 +542,41 @@ def json_text(summary, mode="both"):
     return json.dumps(_jsonable(d), indent=2) + "\n"
 
 
+def _zoom(ends, floor=0.0, ceiling=100.0):
+    """y limits around the bars and their error bars (10% margin), inside [floor, ceiling]: differences of a
+    few points stay visible, where a fixed 0-100 axis would flatten them."""
+    ends = [e for e in ends if np.isfinite(e)]
+    if not ends:
+        return floor, ceiling
+    lo, hi = min(ends), max(ends)
+    pad = max(0.1 * (hi - lo), 0.5)
+    return max(floor, lo - pad), min(ceiling, hi + pad) if hi + pad > max(floor, lo - pad) else ceiling
+
+
+def _paired_panel(ax, pr, plt, names):
+    """Bars of the paired hit % differences against the baseline with their 95% intervals, a line at 0."""
+    gun_base = pr["kind"] == "gun"
+    series = list(dict.fromkeys(r["gun"] if gun_base else r["movement"] for r in pr["rows"]))
+    groups = list(dict.fromkeys(r["movement"] if gun_base else r["gun"] for r in pr["rows"]))
+    cells = {((r["gun"], r["movement"]) if gun_base else (r["movement"], r["gun"])): r["hit_rate"] for r in pr["rows"]}
+    width = 0.8 / max(1, len(series))
+    x = np.arange(len(groups))
+    cmap = plt.get_cmap("tab20" if len(names) > 10 else "tab10")   # each one's colour in the panels above
+    for k, sname in enumerate(series):
+        c = [cells.get((sname, g)) for g in groups]
+        vals = [100.0 * d["mean"] if d and np.isfinite(d["mean"]) else 0.0 for d in c]
+        errs = [100.0 * d["half"] if d and np.isfinite(d["half"]) else 0.0 for d in c]
+        ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=sname.replace("sample.", ""),
+               color=cmap(names.index(sname) % cmap.N), error_kw=dict(elinewidth=0.8))
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(f"hit % minus {pr['baseline']} (paired, 95% CI)")
+    ax.set_title(f"Paired differences against {pr['kind']} {pr['baseline']} on the same seeds", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0)
+
+
 def plot_png(summary, mode="both"):
     """PNG bytes: one panel per mode, grouped bars with 95% CI error bars (hit rate %).
 
@@ -524,8 +589,11 @@ def plot_png(summary, mode="both"):
     guns = [g["name"] for g in summary["guns"]]
     movs = [m["name"] for m in summary["movements"]]
     modes = _modes(mode)
-    fig, axes = plt.subplots(len(modes), 1, figsize=(max(8.0, 0.9 * (max(len(guns), len(movs)) + 1) + 3),
-                                                        4.8 * len(modes)), squeeze=False)
+    panels = len(modes) + (1 if summary.get("paired") else 0)
+    fig, axes = plt.subplots(panels, 1, figsize=(max(8.0, 0.9 * (max(len(guns), len(movs)) + 1) + 3),
+                                                 4.8 * panels), squeeze=False)
+    if summary.get("paired"):
+        _paired_panel(axes[-1, 0], summary["paired"], plt, guns if summary["paired"]["kind"] == "gun" else movs)
     for ax, md in zip(axes[:, 0], modes):
         sec = summary[md]
         cells = {(p["gun"], p["movement"]): p for p in sec["pairs"] + sec["overall"]}
@@ -539,6 +607,7 @@ def plot_png(summary, mode="both"):
             title = "Movement challenge: enemy gun hit rate (lower is better)"
         width = 0.8 / max(1, len(series))
         x = np.arange(len(groups))
+        ends = []
         cmap = plt.get_cmap("tab20" if len(series) > 10 else "tab10")
         for k, s in enumerate(series):
             vals, errs = [], []
@@ -548,13 +617,14 @@ def plot_png(summary, mode="both"):
                 h = c["hit_rate_ci_half"] if c else float("nan")
                 vals.append(100.0 * m if np.isfinite(m) else 0.0)
                 errs.append(100.0 * h if np.isfinite(h) else 0.0)
+            ends += [v - e for v, e in zip(vals, errs)] + [v + e for v, e in zip(vals, errs)]
             ax.bar(x - 0.4 + width * (k + 0.5), vals, width, yerr=errs, capsize=2, label=s.replace("sample.", ""),
                    color=cmap(k % cmap.N), error_kw=dict(elinewidth=0.8))
         ax.set_xticks(x)
         ax.set_xticklabels([g.replace("sample.", "") for g in groups], rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("hit rate % (mean ± 95% CI over seasons)")
         ax.set_title(title, fontsize=10)
-        ax.set_ylim(0, 105)
+        ax.set_ylim(*_zoom(ends))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7, ncol=max(1, (len(series) + 15) // 16), loc="upper left", bbox_to_anchor=(1.005, 1.0),
                   borderaxespad=0.0)
@@ -597,7 +667,8 @@ names:
   lock+GUN:power=3,energy_rule=0+still (power 3, never moving). A name containing '+' is
   a whole bot spec used as is. --movements takes sample robots (sample.Walls; `samples` =
   all of them), movement parts (orbit, stopgo:step=60, ...: played as lock+none+PART) or
-  whole bot specs. Default names not registered in this build (gf, knn, learned, surf
+  whole bot specs; a `gfsim tune` best.json stands for its tuned spec in either list.
+  Default names not registered in this build (gf, knn, learned, surf
   until they land) are skipped with a note; unknown names given explicitly are errors.
 
 statistics:
@@ -609,6 +680,10 @@ statistics:
   With one season the interval is undefined: "n/a" (empty in CSV, null in JSON, no
   error bar). ALL = per season the mean over the row's pairs, then mean ± CI over the
   seasons. Samples fire back; composite movements do not fire.
+  --baseline NAME (a gun, or a movement): per season, every other gun's (movement's)
+  value minus the baseline's on the same seed, then mean ± 95% CI of those paired
+  differences (a table per measure, a JSON "paired" section, a plot panel); "*"
+  marks an interval that excludes 0.
 
 output:
   stdout: the tables (rows = movements, columns = guns; targeting adds an ALL row per
@@ -621,6 +696,7 @@ examples:
   gfsim challenge targeting --guns headon,linear,circular --movements samples,orbit,stopgo
   gfsim challenge movement --movements orbit:flip_prob=0.05 --seasons 20 --csv mc.csv
   gfsim challenge both --rounds 35 --seasons 10 --plot challenge.png --jobs 2
+  gfsim challenge targeting --guns knn,studies/knn/best.json --movements orbit --baseline knn
 """
 
 
@@ -640,7 +716,11 @@ def build_parser(prog="gfsim challenge"):
     p.add_argument("--gun-params", default=None, metavar="K=V,...",
                    help="extra parameters for every gun that has them (e.g. tolerance=2,max_age=5); "
                         "power and energy_rule may be overridden here too")
+    p.add_argument("--baseline", default=None, metavar="NAME",
+                   help="a gun (or movement) of the list: also report every other one's paired difference "
+                        "against it per season, mean ± 95%% CI (the seeds are shared)")
     add_rules_args(p, rounds_help="rounds per season")
+    add_parts_flag(p)
     sg = p.add_mutually_exclusive_group()
     sg.add_argument("--seasons", type=_seasons, default=None,
                     help=f"number of seasons, seeds 0..N-1, 1 to {MAX_SEASONS:,} (default 10)")
@@ -677,9 +757,20 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
             import dask.distributed  # noqa: F401
         except ImportError:
             raise ChallengeError("--scheduler needs dask.distributed (pip install 'dask[distributed]')") from None
+    args.parts = [os.path.abspath(p) for p in args.parts]
+    for p in args.parts:
+        if not os.path.isfile(p):
+            raise ChallengeError(f"--parts: no such plug-in file {p}")
     args.resolved = resolve(None if args.guns is None else _split_names(args.guns),
                             None if args.movements is None else _split_names(args.movements),
-                            args.gun_params)
+                            args.gun_params, args.parts)
+    if args.baseline is not None:
+        names = [g for g, _ in args.resolved[0]] + [m for m, _ in args.resolved[1]]
+        if args.baseline not in names:
+            raise ChallengeError(f"--baseline {args.baseline!r} is none of the guns or movements played "
+                                 f"({', '.join(names)})")
+        if len(args.seed_list) < 2:
+            raise ChallengeError("--baseline needs at least 2 seasons for an interval")
     return args
 
 
@@ -692,7 +783,8 @@ def execute(args, name="gfsim challenge"):
     bar, update = progress_bar(n, show, "challenge", unit="battle")
     try:
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
-                                scheduler=args.scheduler, progress=update, resolved=args.resolved)
+                                scheduler=args.scheduler, progress=update, resolved=args.resolved,
+                                baseline=args.baseline, parts=args.parts)
     finally:
         if bar is not None:
             bar.close()
