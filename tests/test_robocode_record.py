@@ -175,3 +175,67 @@ def test_live_record_imports_to_gfsims_dataset(tmp_path):
         except AssertionError as e:
             failures.append(str(e))
     pytest.fail("; ".join(failures))
+
+
+# ----------------------------------------------------------------------------- gfsim collect --engine robocode
+
+def _collect(*args, env=None):
+    e = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "sim.cli.main", "collect", *map(str, args)], capture_output=True,
+                          text=True, env=e, cwd=ROOT, timeout=1200)
+
+
+def _error_lines(stderr):
+    return [ln for ln in stderr.splitlines() if ln.strip() and "RuntimeWarning" not in ln and "runpy" not in ln]
+
+
+def test_collect_robocode_without_robocode_is_one_line(tmp_path):
+    p = _collect("--engine", "robocode", "sample.Walls", "sample.SpinBot", "--out", tmp_path / "d.npz",
+                 env={"GFSIM_ROBOCODE_JAR": str(tmp_path / "missing.jar")})
+    assert p.returncode == 2 and len(_error_lines(p.stderr)) == 1 and "not installed" in p.stderr, p.stderr
+    assert not (tmp_path / "d.npz").exists()
+
+
+def test_collect_robots_dir_needs_robocode_engine(tmp_path):
+    p = _collect("sample.Walls", "sample.SpinBot", "--robots-dir", tmp_path, "--out", tmp_path / "d.npz")
+    assert p.returncode == 2 and "--engine robocode" in p.stderr
+
+
+def _sample_jar(folder, robots):
+    """The installed sample robots packaged as a third-party jar would be (robot.version=1.0)."""
+    from sim.io.robocode import sample_robots_dir
+    src = sample_robots_dir() / "sample"
+    folder.mkdir(exist_ok=True)
+    with zipfile.ZipFile(folder / "samples-1.0.jar", "w") as z:
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        for name in robots:
+            z.write(src / f"{name}.class", f"sample/{name}.class")
+            z.writestr(f"sample/{name}.properties", (src / f"{name}.properties").read_text() + "robot.version=1.0\n")
+
+
+@pytest.mark.skipif(not _robocode_available(), reason="real Robocode (Java + robocode.jar) is not installed")
+def test_collect_robocode_from_a_jar_gives_gfsims_waves(tmp_path):
+    """Sample robots loaded from a jar in --robots-dir, as third-party robots are: two battles in two JVMs,
+    imported in seed order; the wave tables equal gfsim's collect of the same seeded battles (metadata
+    aside: the robots are named as Robocode names them, 'sample.Walls 1.0')."""
+    _sample_jar(tmp_path / "robots", ["Walls", "SpinBot"])
+    p = _collect("--engine", "robocode", "--robots-dir", tmp_path / "robots", "sample.Walls 1.0", "sample.SpinBot 1.0",
+                 "--rounds", "2", "--seeds", "3..4", "--jobs", "2", "--out", tmp_path / "real.npz", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["bots"] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
+    q = _collect("sample.Walls", "sample.SpinBot", "--rounds", "2", "--seeds", "3..4", "--out", tmp_path / "ours.npz")
+    assert q.returncode == 0, q.stderr
+    a, b = load_dataset(tmp_path / "real.npz"), load_dataset(tmp_path / "ours.npz")
+    assert [s["spec"] for s in a.meta["bots"]] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
+    for t in ("gun", "enemy", "parts"):
+        ta, tb = getattr(a, t), getattr(b, t)
+        for c in (ta.dtype.names if getattr(ta, "dtype", None) is not None and ta.dtype.names else list(ta)):
+            assert np.array_equal(np.asarray(ta[c]), np.asarray(tb[c]), equal_nan=True), (t, c)
+
+
+@pytest.mark.skipif(not _robocode_available(), reason="real Robocode (Java + robocode.jar) is not installed")
+def test_collect_robocode_unknown_robot_is_one_line(tmp_path):
+    p = _collect("--engine", "robocode", "nobody.Nothing 1.0", "sample.Walls", "--rounds", "1",
+                 "--out", tmp_path / "d.npz")
+    assert p.returncode == 2 and len(_error_lines(p.stderr)) == 1 and "nobody.Nothing" in p.stderr, p.stderr
+    assert not (tmp_path / "d.npz").exists()
