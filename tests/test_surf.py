@@ -405,10 +405,12 @@ def test_virtual_waves_wait_for_a_scan_and_a_known_power():
 # code before virtual waves existed (commit dedaae2, default surfer then = flattener on, no virtual waves).
 # They change legitimately if the engine, the shooters or the surfer's other behaviour change: re-record
 # them then from a checkout where flat_virtual=0 is known to reproduce the older surfer.
+# Re-recorded when the engine's scan bearing/distance became Java's fdlibm atan2/hypot (branch `exact`):
+# that commit changed no bot code, and the previous values were reproduced by its parent.
 BEFORE_VIRTUAL = {
     ("lock+gf:power=3,energy_rule=0+orbit", 7):
-        "fce2067445209f84018fa04f74db25e2f15693ba1a85ee099ad6a807fbdc6bbd",
-    ("lock+knn+orbit", 3): "cae59b33a3f4211132440ce74436809a1367476e15abd1fb79364da8271ad900",
+        "af27e8bf4861e6d2cc685787754fabea3bae5f8627a5496388f80cf1a775e1e4",
+    ("lock+knn+orbit", 3): "19e7aafc5fecf6ac11ddfe13e2573eea70e881ea7ad0451fe331df619409b911",
 }
 
 

@@ -243,6 +243,64 @@ def cmd_conform(args):
     return 1 if failed else 0
 
 
+def cmd_import(args):
+    import os
+    import time
+    from sim.io.robocode_record import RecordError, import_record
+    from sim.io.dataset import DatasetError
+    if not args.replay and not args.dataset:
+        raise CliError("import: nothing to write: give --replay OUT.gfr and/or --dataset OUT.npz")
+    if not os.path.isfile(args.record):
+        raise CliError(f"{args.record}: no such record file")
+    for opt, path, suffix in (("--replay", args.replay, ".gfr"), ("--dataset", args.dataset, ".npz")):
+        if path is None:
+            continue
+        if not path.endswith(suffix):
+            raise CliError(f"{opt} must name a {suffix} file, got {path!r}")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise CliError(f"{opt}: directory {folder} does not exist")
+        if os.path.exists(path) and os.path.samefile(path, args.record):
+            raise CliError(f"{opt} {path} is the record itself: refusing to overwrite the input")
+    if args.replay and args.dataset and os.path.abspath(args.replay) == os.path.abspath(args.dataset):
+        raise CliError("--replay and --dataset name the same file")
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        if not show:
+            return
+        if bar is None:
+            from tqdm import tqdm
+            bar = tqdm(total=total, desc="import", unit="round", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+    t0 = time.perf_counter()
+    try:
+        summary = import_record(args.record, replay=args.replay, dataset=args.dataset, seed=args.seed,
+                                virtual_waves=args.virtual_waves, progress=progress)
+    except (RecordError, DatasetError) as e:
+        raise CliError(str(e)) from None
+    except OSError as e:
+        raise CliError(f"cannot write the import of {args.record} ({e.strerror or e})") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"{args.record}: {' vs '.join(summary['robots'])}, {summary['rounds']} rounds, {summary['turns']} turns, "
+              f"{summary['bullets']} bullets ({summary['seconds']:.2f} s)")
+        if args.dataset:
+            print(f"waves written to {args.dataset} ({summary['gun_rows']} gun waves, "
+                  f"{summary['enemy_rows']} enemy waves)")
+        if args.replay:
+            print(f"replay written to {args.replay}")
+    return 0
+
+
 def cmd_loss_demo(args, rest):
     from learning import demo
     return demo.main(rest)
@@ -332,6 +390,24 @@ def build_parser():
                     help=f"allowed absolute difference, finite, 0 to {MAX_TOL:g} (default 1e-6)")
     cf.add_argument("--json", action="store_true", help="machine-readable report")
     cf.set_defaults(func=cmd_conform)
+
+    im = sub.add_parser("import", help="read a real Robocode battle record (-recordXML) into a replay and a "
+                                       "wave dataset",
+                        description="Read a battle record written by real Robocode (-recordXML FILE, plain or "
+                                    "zipped XML; never Java-serialized .br records) into a gfsim replay (any number "
+                                    "of robots; the viewer shows it with its waves) and/or a wave dataset with the "
+                                    "schema of `gfsim collect` (1v1). Robot names stay as Robocode spells them.")
+    im.add_argument("record", help="Robocode XML battle record (.xml, .zip or .gz)")
+    im.add_argument("--replay", metavar="OUT.gfr", help="write a replay for `gfsim replay`")
+    im.add_argument("--dataset", metavar="OUT.npz", help="write the battle's waves (the format of `gfsim collect`)")
+    im.add_argument("--seed", type=_int, default=-1,
+                    help="the -DRANDOMSEED the battle ran with, stored in the outputs (default -1: unknown; "
+                         "records do not hold it)")
+    im.add_argument("--virtual-waves", action="store_true", help="also put the waves of turns without a bullet "
+                                                                 "in the replay")
+    im.add_argument("--json", action="store_true", help="print a summary as JSON")
+    add_progress_flags(im)
+    im.set_defaults(func=cmd_import)
 
     sub.add_parser("collect", help="play seeded battles and write every wave's guess factors and features "
                                    "(`gfsim collect --help`)", add_help=False)

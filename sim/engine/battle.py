@@ -1,4 +1,5 @@
 """Python glue around the compiled battle: build arrays, run, and shape the results."""
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -211,6 +212,12 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     return result
 
 
+def printed_score(v):
+    """A score as Robocode's results table prints it: (int) (v + 0.5), so 988.5 prints 989 (Python's
+    round-half-even formatting would print 988)."""
+    return int(math.floor(v + 0.5))
+
+
 def format_table(result):
     """The Robocode results table, as Robocode's -results file prints it, then shots, hits and hit %."""
     total_all = sum(r.total for r in result.results) or 1.0
@@ -219,9 +226,10 @@ def format_table(result):
     for r in result.results:
         pct = 100.0 * r.total / total_all
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(r.rank if r.rank < 20 else r.rank % 10, "th")
-        rows.append([f"{r.rank}{suffix}", r.name, f"{r.total:.0f} ({pct:.0f}%)", f"{r.survival:.0f}",
-                     f"{r.survival_bonus:.0f}", f"{r.bullet_damage:.0f}", f"{r.bullet_bonus:.0f}",
-                     f"{r.ram_damage:.0f}", f"{r.ram_bonus:.0f}", str(r.firsts), str(r.seconds), str(r.thirds),
+        rows.append([f"{r.rank}{suffix}", r.name, f"{printed_score(r.total)} ({pct:.0f}%)",
+                     *(str(printed_score(v)) for v in (r.survival, r.survival_bonus, r.bullet_damage, r.bullet_bonus,
+                                                       r.ram_damage, r.ram_bonus)),
+                     str(r.firsts), str(r.seconds), str(r.thirds),
                      str(r.shots), str(r.hits), f"{100.0 * r.hits / r.shots:.1f}" if r.shots else "-"])
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
     lines = [f"Results for {result.rules.rounds} rounds"]

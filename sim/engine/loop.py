@@ -32,7 +32,7 @@ from sim.engine.geometry import (normal_relative_angle, robot_box_intersects_lin
                        robot_box_contains, segments_intersect, scan_hits_box_rays, hold, borrowed)
 from sim.engine.physics import (bullet_damage, bullet_speed, update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
-from sim.engine import jrandom
+from sim.engine import jrandom, jmath
 from sim.engine.variants import variant, not_compiled_in
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
@@ -406,7 +406,7 @@ def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, 
             continue
         if not robot_boxes_intersect(box[i, 0], box[i, 1], box[j, 0], box[j, 1]):
             continue
-        angle = math.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
+        angle = jmath.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
         v = rob[i, R_VEL]
         h = rob[i, R_HEADING]
         moved_x = v * math.sin(h)
@@ -530,11 +530,10 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
                 if k >= 0:
                     ev[i, k, EA_OTHER] = j
                     ev[i, k, EA_ENERGY] = rob[j, R_ENERGY]
-                    # libm atan2/hypot, not Java's fdlibm (sim/engine/jmath.py): a call to it here stops numba from
-                    # pruning this hot helper's refcounts and halves the engine's speed; they differ in the last
-                    # bit for ~15% of arguments (event bearing/distance only)
-                    ev[i, k, EA_BEARING] = normal_relative_angle(math.atan2(dx, dy) - rob[i, R_HEADING])
-                    ev[i, k, EA_DISTANCE] = math.hypot(dx, dy)
+                    # Java's fdlibm atan2/hypot (RobotPeer.scan): libm's differ in the last bit for ~15% of
+                    # arguments, and robots that compare scan values exactly take other branches
+                    ev[i, k, EA_BEARING] = normal_relative_angle(jmath.atan2(dx, dy) - rob[i, R_HEADING])
+                    ev[i, k, EA_DISTANCE] = jmath.hypot(dx, dy)
                     ev[i, k, EA_HEADING] = rob[j, R_HEADING]
                     ev[i, k, EA_VELOCITY] = rob[j, R_VEL]
         rob[i, R_RADAR_WITH_GUN] = 1.0 if (rob[i, R_LAST_GUN] == rob[i, R_LAST_RADAR] and

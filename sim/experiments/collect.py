@@ -1,6 +1,7 @@
 """`gfsim collect`: play seeded battles and write their waves as a guess-factor dataset.
 
     gfsim collect BOT_A BOT_B --rounds N --seeds 1..10 --out DATA.npz [--stream] [--json]
+    gfsim collect --engine robocode --robots-dir DIR 'author.Bot 1.0' sample.Walls --seeds 1..4 --jobs 2 --out DATA.npz
 
 One battle per seed (BOT_A is robot 0). Every battle is recorded, turned into
 waves (sim/waves/tracking.py) and appended to the dataset (sim/io/dataset.py), which is
@@ -8,6 +9,11 @@ written atomically at the end: on any error nothing is left at --out. With
 --stream the tables are spilled to disk every --chunk-size rows, so memory
 stays bounded by one battle's trace whatever the number of battles.
 Bad input is reported as one line on stderr with exit code 2.
+
+With ``--engine robocode`` the battles are played by real Robocode instead (headless, ``-DRANDOMSEED``,
+``--jobs`` JVMs at a time), recorded with ``-recordXML`` and imported (sim/io/robocode_record.py): any
+robot Robocode can load, e.g. from the jars of ``--robots-dir``, becomes a data source. Robot names are
+Robocode's (``author.Bot 1.0``).
 """
 import json
 import os
@@ -16,7 +22,7 @@ import time
 
 from sim.engine.rules import rules_from_args
 from sim.cli.args import (add_parts_flag, progress_bar, add_progress_flags, add_rules_args, bounded_int,
-                          bounded_float, seed_list, MAX_SEEDS, MAX_CHUNK_ROWS)
+                          bounded_float, seed_list, MAX_JOBS, MAX_SEEDS, MAX_CHUNK_ROWS)
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs
 
 CollectError = UsageError   # the name this module used before sim.cli.errors
@@ -50,6 +56,13 @@ def build_parser(prog="gfsim collect"):
                    help="spill the tables to disk every --chunk-size rows (bounded memory for long runs)")
     p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_ROWS), default=262144, metavar="ROWS",
                    help=f"rows per table kept in memory with --stream, 1 to {MAX_CHUNK_ROWS:,} (default 262144)")
+    p.add_argument("--engine", choices=("gfsim", "robocode"), default="gfsim",
+                   help="who plays the battles: gfsim (default) or real Robocode, recorded and imported")
+    p.add_argument("--robots-dir", metavar="DIR",
+                   help="with --engine robocode: a robots folder (jars, class folders) to load robots from, "
+                        "besides Robocode's installed samples")
+    p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), default=1,
+                   help=f"with --engine robocode: Robocode JVMs run at a time, 1 to {MAX_JOBS} (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     add_parts_flag(p)
     add_progress_flags(p)
@@ -108,6 +121,73 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
             "parts_rows": rows["parts"], "detection": det, "seconds": time.perf_counter() - t0}
 
 
+def _robocode_battle(bot_a, bot_b, seed, rules, robots_dir):
+    """One battle in real Robocode, recorded and imported: (BattleResult with traces, specs)."""
+    import tempfile
+    from sim.io.robocode import run_real_battle
+    from sim.io.robocode_record import read_record
+    with tempfile.TemporaryDirectory(prefix="gfsim-collect-") as tmp:
+        keep = os.path.join(tmp, "work")
+        run_real_battle([bot_a, bot_b], rounds=rules.rounds, seed=seed, width=rules.width, height=rules.height,
+                        gun_cooling_rate=rules.gun_cooling_rate, inactivity_time=rules.inactivity_time,
+                        record_xml=True, keep_dir=keep, robots_dir=robots_dir)
+        return read_record(os.path.join(keep, "record.xml"), seed=seed)
+
+
+def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs=1, stream=False,
+                     chunk_rows=262144, virtual_power=2.0, progress=None):
+    """collect() with battles played by real Robocode (``jobs`` JVMs at a time) and imported from their XML
+    records; the dataset holds the battles in seed order whatever order they finish in. Raises
+    RobocodeError / RecordError (one line) on a missing Robocode, an unknown robot or a broken record."""
+    from concurrent.futures import ThreadPoolExecutor
+    from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
+    from sim.engine.rules import Rules
+    rules = rules or Rules()
+    seeds = list(seeds)
+    t0 = time.perf_counter()
+    turns = 0
+    rows = {t: 0 for t in TABLES}
+    names = None
+    done = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_robocode_battle, bot_a, bot_b, seed, rules, robots_dir) for seed in seeds]
+        try:
+            wr = None
+            for k, fut in enumerate(futures):
+                res, specs = fut.result()
+                if wr is None:
+                    names = list(res.names)
+                    wr = DatasetWriter(out, base_meta(rules, specs, virtual_power),
+                                       chunk_rows=chunk_rows if stream else None)
+                    wr.__enter__()
+                tables, entry = battle_tables(res, k, specs=specs, virtual_power=virtual_power)
+                tables["parts"]["row"] = tables["parts"]["row"] + rows["gun"]
+                for t in TABLES:
+                    wr.append(t, tables[t])
+                    rows[t] += len(tables[t]["battle" if t != "parts" else "row"])
+                wr.meta["battles"].append(entry)
+                turns += res.total_turns
+                done += rules.rounds
+                if progress is not None:
+                    progress(done)
+            written = wr.close()
+            wr.__exit__(None, None, None)
+        except BaseException as e:
+            for f in futures:
+                f.cancel()
+            if wr is not None:
+                wr.__exit__(type(e), e, e.__traceback__)
+            raise
+    det = {}
+    for b in written["battles"]:
+        for s in range(2):
+            for key, v in b["detection"][s].items():
+                det[key] = det.get(key, 0) + v
+    return {"out": os.fspath(out), "bots": names, "engine": "robocode", "seeds": seeds, "battles": len(seeds),
+            "rounds": rules.rounds, "turns": turns, "gun_rows": rows["gun"], "enemy_rows": rows["enemy"],
+            "parts_rows": rows["parts"], "detection": det, "seconds": time.perf_counter() - t0}
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     return run_command("gfsim collect", _main, argv)
@@ -118,20 +198,45 @@ def _main(argv):
     seeds = parse_seeds(args.seeds)
     rules = rules_from_args(args, error=CollectError)
     _check_out(args.out)
-    from bots.registry import parse_bot, BotSpecError
-    from sim.cli.main import load_plugins
-    plugins = load_plugins(args.parts, CollectError)
-    try:
-        for b in (args.bot_a, args.bot_b):
-            parse_bot(b, plugins)
-    except BotSpecError as e:
-        raise CollectError(str(e)) from None
+    robocode = args.engine == "robocode"
+    if not robocode and (args.robots_dir or args.jobs != 1):
+        raise CollectError("--robots-dir and --jobs need --engine robocode")
+    plugins = None
+    if robocode:
+        from sim.io import robocode as robocode_real
+        if args.parts:
+            raise CollectError("--parts are gfsim parts: not with --engine robocode")
+        if not robocode_real.robocode_available():
+            raise CollectError("--engine robocode: real Robocode is not installed (Java and robocode.jar; "
+                               "Debian: apt-get install robocode, or set GFSIM_ROBOCODE_JAR)")
+        if args.robots_dir and not os.path.isdir(args.robots_dir):
+            raise CollectError(f"--robots-dir: {args.robots_dir} is not a directory")
+    else:
+        from bots.registry import parse_bot, BotSpecError
+        from sim.cli.main import load_plugins
+        plugins = load_plugins(args.parts, CollectError)
+        try:
+            for b in (args.bot_a, args.bot_b):
+                parse_bot(b, plugins)
+        except BotSpecError as e:
+            raise CollectError(str(e)) from None
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
     bar, update = progress_bar(len(seeds) * rules.rounds, show, "collect")
     try:
-        summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
-                          chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
-                          parts=plugins)
+        if robocode:
+            from sim.io.robocode import RobocodeError
+            from sim.io.robocode_record import RecordError
+            try:
+                summary = collect_robocode(args.bot_a, args.bot_b, seeds, args.out, rules=rules,
+                                           robots_dir=args.robots_dir, jobs=args.jobs, stream=args.stream,
+                                           chunk_rows=args.chunk_size, virtual_power=args.virtual_power,
+                                           progress=update)
+            except (RobocodeError, RecordError) as e:
+                raise CollectError(str(e)) from None
+        else:
+            summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
+                              chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
+                              parts=plugins)
     finally:
         if bar is not None:
             bar.close()

@@ -291,12 +291,40 @@ def write_battle_file(path: Path, robots: Sequence[str], rounds: int, width: int
 
 
 
+def _copy_robots(src: Path, dst: Path) -> None:
+    """A robots folder's jars and class folders into a working directory's robots/ (Robocode's own
+    robot.database and .data folders are left out: Robocode rebuilds them)."""
+    if not src.is_dir():
+        raise RobocodeError(f"robots folder {src} does not exist")
+    for entry in sorted(src.iterdir()):
+        if entry.name.startswith(".") or entry.name == "robot.database":
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, dst / entry.name, dirs_exist_ok=True)
+        elif entry.suffix in (".jar", ".zip"):
+            shutil.copy2(entry, dst / entry.name)
+
+
+def _jars_provide(folder: Path, prefix: str) -> bool:
+    """Does a jar in `folder` hold entries under `prefix` (e.g. the sample robots packaged as a jar)?"""
+    import zipfile
+    for jar in folder.glob("*.jar"):
+        try:
+            with zipfile.ZipFile(jar) as z:
+                if any(n.startswith(prefix) for n in z.namelist()):
+                    return True
+        except (zipfile.BadZipFile, OSError):
+            continue
+    return False
+
+
 class _WorkDir:
     """A private Robocode working directory; removed on exit unless ``keep`` is a path."""
 
     def __init__(self, with_harness: bool, keep: str | os.PathLike | None = None,
-                 cpu_constant_ns: int = CPU_CONSTANT_NS):
+                 cpu_constant_ns: int = CPU_CONSTANT_NS, robots_dir: str | os.PathLike | None = None):
         self.with_harness = with_harness
+        self.robots_dir = None if robots_dir is None else Path(robots_dir)
         self.cpu_constant_ns = int(cpu_constant_ns)
         self.keep = keep
         self.path: Path | None = None
@@ -315,8 +343,10 @@ class _WorkDir:
         d = self.path
         for sub in ("robots", "battles", "config", "tmp"):
             (d / sub).mkdir()
+        if self.robots_dir is not None:
+            _copy_robots(self.robots_dir, d / "robots")
         samples = sample_robots_dir() / "sample"
-        if samples.is_dir():
+        if samples.is_dir() and not (d / "robots" / "sample").exists() and not _jars_provide(d / "robots", "sample/"):
             shutil.copytree(samples, d / "robots" / "sample",
                             ignore=shutil.ignore_patterns("*.java", "*.html"))
         if self.harness is not None:
@@ -451,7 +481,8 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
                     gun_cooling_rate: float = 0.1, inactivity_time: int = 450,
                     initial_positions: Sequence[Sequence[float] | None] | str | None = None,
                     record_xml: bool = False, *, timeout: float | None = None, runner: str | None = None,
-                    repeat: int = 1, keep_dir: str | os.PathLike | None = None) -> RealBattle:
+                    repeat: int = 1, keep_dir: str | os.PathLike | None = None,
+                    robots_dir: str | os.PathLike | None = None) -> RealBattle:
     """Run a headless battle between installed robots (e.g. ["sample.Walls", "sample.SpinBot"]).
 
     ``record_xml=True`` uses the command line with ``-recordXML`` and fills ``turns_per_round``,
@@ -460,6 +491,8 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
     times the battle inside the JVM; ``repeat`` reruns it in the same JVM) or "cli" (the plain
     docs/architecture.md command line: results and wall time only, no turn counts).
     ``initial_positions``: [(x, y, heading_degrees) or None, ...] or Robocode's own string.
+    ``robots_dir``: a robots folder (jars, class folders) whose robots join the installed samples (a jar
+    or folder there that provides the ``sample`` package replaces them).
     """
     java, jar = _require_robocode()
     if runner is None:
@@ -478,7 +511,7 @@ def run_real_battle(robots: list[str], rounds: int = 35, seed: int = 0, width: i
         else initial_positions_string(initial_positions)
     what = f"{' vs '.join(robots)} ({rounds} rounds, seed {seed})"
 
-    with _WorkDir(with_harness=(runner == "api"), keep=keep_dir) as wd:
+    with _WorkDir(with_harness=(runner == "api"), keep=keep_dir, robots_dir=robots_dir) as wd:
         d = wd.path
         battle = d / "battles" / "gfsim.battle"
         write_battle_file(battle, robots, rounds, width, height, gun_cooling_rate, inactivity_time, pos)
