@@ -400,7 +400,7 @@ def build_parser():
     im.add_argument("record", help="Robocode XML battle record (.xml, .zip or .gz)")
     im.add_argument("--replay", metavar="OUT.gfr", help="write a replay for `gfsim replay`")
     im.add_argument("--dataset", metavar="OUT.npz", help="write the battle's waves (the format of `gfsim collect`)")
-    im.add_argument("--seed", type=_int, default=-1,
+    im.add_argument("--seed", type=seed_type, default=-1,
                     help="the -DRANDOMSEED the battle ran with, stored in the outputs (default -1: unknown; "
                          "records do not hold it)")
     im.add_argument("--virtual-waves", action="store_true", help="also put the waves of turns without a bullet "
