@@ -165,7 +165,7 @@ def test_cli_battle_and_bots_take_parts_and_report_a_broken_file_in_one_line(tmp
     broken = _write(tmp_path, "broken.py", "def think(ctx)\n")
     out = _cli("battle", "lock+x+still", "sample.SittingDuck", "--parts", str(broken))
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert out.stderr.strip().splitlines()[-1].startswith("gfsim: error: " + str(broken))
+    assert out.stderr.strip().splitlines()[-1].startswith("gfsim battle: error: " + str(broken))
     out = _cli("battle", "lock+testgun+still", "sample.SittingDuck")
     assert out.returncode == 2 and "--parts" in out.stderr
 
