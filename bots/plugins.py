@@ -197,13 +197,21 @@ def load_plugin(path, progress=None):
     _LOADED[module_name] = plugin
     from bots.registry import import_generated
     t0 = time.perf_counter()
-    if progress is not None:
-        progress(f"compiling plug-in {os.path.basename(path)} ({', '.join(names)}); cached after the first time")
+    note = None
+    if progress is not None:   # said only when it takes a while: a cached plug-in loads in well under a second
+        import threading
+        note = threading.Timer(1.0, progress, (f"compiling plug-in {os.path.basename(path)} ({', '.join(names)}): "
+                                               "a few seconds, once; cached until the file changes",))
+        note.daemon = True
+        note.start()
     try:
         wrappers = import_generated(f"gfsim_hooks_{stem}_{digest}", _wrapper_source(module_name, parts))
     except Exception as e:   # numba's typing errors and the user's code: one line naming part and hook
         _LOADED.pop(module_name, None)
         raise PluginError(f"{path}: {_which_hook(e, parts)}does not compile: {_numba_summary(e)}") from None
+    finally:
+        if note is not None:
+            note.cancel()
     for k, part in enumerate(parts):
         for hook in HOOKS:
             if getattr(part, hook) is not None:
