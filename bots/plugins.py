@@ -200,8 +200,9 @@ def load_plugin(path, progress=None):
     note = None
     if progress is not None:   # said only when it takes a while: a cached plug-in loads in well under a second
         import threading
-        note = threading.Timer(1.0, progress, (f"compiling plug-in {os.path.basename(path)} ({', '.join(names)}): "
-                                               "a few seconds, once; cached until the file changes",))
+        note = threading.Timer(1.0, progress, (f"loading plug-in {os.path.basename(path)} ({', '.join(names)}): its "
+                                               "hooks compile the first time, a few seconds; cached until the file "
+                                               "changes",))
         note.daemon = True
         note.start()
     try:
