@@ -101,10 +101,13 @@ def _fields(template):
     return names
 
 
-def _declared_default(template, name):
-    """The part's declared default for the key `{name}` fills in the template, or None."""
-    from bots.composite import COMPONENTS
-    comps = {c.name: c for c in COMPONENTS}
+def _declared_default(template, name, parts=()):
+    """The part's declared default for the key `{name}` fills in the template, or None (`parts`: plug-in files)."""
+    from bots.registry import list_bots, BotSpecError
+    try:
+        comps = {e.part.name: e.part for e in list_bots(list(parts))["parts"]}
+    except BotSpecError as e:
+        raise TuneError(str(e)) from None
     for piece in template.split("+"):
         cname, _, args = piece.strip().partition(":")
         for kv in args.split(","):
@@ -250,7 +253,7 @@ def load_spec(path, extra_parts=()):
                 raise TuneError(f"{where}.default {d} is outside [{lo}, {hi}]")
             p.update(low=lo, high=hi, log=log, step=step, default=d)
         if p["default"] is None:
-            d = _declared_default(template, n)
+            d = _declared_default(template, n, parts)
             if d is None:
                 raise TuneError(f"{where}: no default (give `default`: the baseline the held-out comparison plays)")
             if kind == "int":
