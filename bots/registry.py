@@ -217,8 +217,13 @@ def parse_bot(spec, parts=None):
                 if not isinstance(init, list):
                     init = [(0, init)]
                 mem_init += [(offset + o, np.asarray(a, dtype=np.float64)) for o, a in init]
-        except ValueError as err:
-            raise BotSpecError(f"{c.name}: {err}") from None
+        except Exception as err:   # ValueError is a part's own one-line refusal; a plug-in's code may raise anything
+            if e.plugin is None and not isinstance(err, ValueError):
+                raise
+            where = f"{e.plugin.path}: part {c.name!r}" if e.plugin is not None else c.name
+            raise BotSpecError(f"{where}: {err}") from None
+        if size < 0:
+            raise BotSpecError(f"{c.name}: memory size {size} is negative")
         offset += size
         out_parts[role] = (c.name, values)
     canon = "+".join(_canonical(entries, out_parts[role]) for role in ROLES)
