@@ -101,13 +101,19 @@ def times_file():
     """Where measured compile times are kept: beside gfsim's cache folders (or in the user's NUMBA_CACHE_DIR),
     so that they outlive a change of sources."""
     import numba
-    if os.environ.get("GFSIM_OWN_CACHE") == "1":
+    if _ours():
         return Path(numba.config.CACHE_DIR).parent / "compile-times.json"
     return Path(numba.config.CACHE_DIR) / "compile-times.json" if numba.config.CACHE_DIR else None
 
 
+def _ours():
+    """Whether NUMBA_CACHE_DIR is the folder gfsim chose (inherited by a child process), not the user's."""
+    return bool(os.environ.get("NUMBA_CACHE_DIR")) and os.environ.get("NUMBA_CACHE_DIR") == os.environ.get(
+        "GFSIM_OWN_CACHE")
+
+
 def configure():
-    if os.environ.get("NUMBA_CACHE_DIR") and os.environ.get("GFSIM_OWN_CACHE") != "1":
+    if os.environ.get("NUMBA_CACHE_DIR") and not _ours():
         return os.environ["NUMBA_CACHE_DIR"]
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gfsim" / "numba"
     path = base / source_hash()
@@ -120,5 +126,5 @@ def configure():
     import numba
     numba.config.CACHE_DIR = str(path)
     os.environ["NUMBA_CACHE_DIR"] = str(path)
-    os.environ["GFSIM_OWN_CACHE"] = "1"   # child processes (parallel compiles) know the folder is gfsim's
+    os.environ["GFSIM_OWN_CACHE"] = str(path)   # child processes know this NUMBA_CACHE_DIR is gfsim's choice
     return str(path)
