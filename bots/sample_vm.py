@@ -114,6 +114,16 @@ VM = layout(
 VM_MEM_SIZE = VM.size
 
 
+def fields(base, *names):
+    """Offsets of a sample's one-slot fields `names`, in order, from `base` (its field or static block): a
+    layout(...) of them, so that no slot is numbered by hand."""
+    lay = layout("Fields", **{n: 1 for n in names})
+    block = N_FIELD if base == M_FIELD else N_STATIC
+    if lay.size > block:
+        raise AssertionError(f"{lay.size} fields do not fit in a block of {block}")
+    return tuple(base + getattr(lay, n) for n in names)
+
+
 # --- event queue -----------------------------------------------------------------------
 
 @njit(**NB)

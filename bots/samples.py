@@ -21,7 +21,7 @@ from sim.engine.geometry import borrowed
 
 from .api import (set_ahead, set_turn_body, set_turn_gun, set_turn_radar, set_max_velocity,
                   set_adjust_gun_for_robot_turn)
-from .sample_vm import (EXEC, RET, H_RUN, EV_STATUS, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_PRIO, F_L, M_FIELD, M_STATIC,
+from .sample_vm import (fields, EXEC, RET, H_RUN, EV_STATUS, EV_CUSTOM, N_EV_KINDS, F_TYPE, F_PC, F_PRIO, F_L, M_FIELD, M_STATIC,
                         M_CUSTOM, M_DEAD, M_QN, PRIO_STATUS, VM_MEM_SIZE, vm_round_start, vm_queue_events,
                         vm_status_only, vm_add_custom_event, q_sort, top_frame,
                         vm_next, vm_return, vm_die, before_execute, get_heading, get_gun_heading,
@@ -106,7 +106,7 @@ def target(mem, f, st, cmd):
 
 
 # Walls: boolean peek; double moveAmount
-W_PEEK, W_MOVE = M_FIELD, M_FIELD + 1
+W_PEEK, W_MOVE = fields(M_FIELD, "peek", "move")
 
 
 @njit(**NB)
@@ -251,7 +251,7 @@ def fire_bot(mem, f, st, cmd):
 
 
 # Tracker: int count; double gunTurnAmt; String trackName (robot index, -1 = null)
-TR_COUNT, TR_GUN, TR_NAME = M_FIELD, M_FIELD + 1, M_FIELD + 2
+TR_COUNT, TR_GUN, TR_NAME = fields(M_FIELD, "count", "gun_turn", "target_name")
 
 
 @njit(**NB)
@@ -405,7 +405,7 @@ def ram_fire(mem, f, st, cmd):
 
 
 # VelociRobot: int turnCounter; RateControlRobot's velocityRate, turnRate, gunRotationRate, radarRotationRate
-V_COUNT, V_VEL, V_TURN, V_GUN, V_RADAR = M_FIELD, M_FIELD + 1, M_FIELD + 2, M_FIELD + 3, M_FIELD + 4
+V_COUNT, V_VEL, V_TURN, V_GUN, V_RADAR = fields(M_FIELD, "count", "velocity", "turn", "gun", "radar")
 
 
 @njit(**NB)
@@ -448,11 +448,10 @@ def veloci_robot(mem, f, st, cmd):
 
 
 # Corners: int others; boolean stopWhenSeeRobot; static int corner
-CO_OTHERS, CO_STOP_WHEN_SEE = M_FIELD, M_FIELD + 1
-CO_CORNER = M_STATIC          # static int corner = 0
-CO_LAST_OTHERS = M_STATIC + 1  # bookkeeping for an engine that does not deliver DeathEvent (see sample_round_start)
-CO_LAST_ROUND = M_STATIC + 2
-CO_DEATH_SEEN = M_STATIC + 3
+CO_OTHERS, CO_STOP_WHEN_SEE = fields(M_FIELD, "others", "stop_when_see_robot")
+# static int corner = 0, then bookkeeping for an engine that does not deliver DeathEvent (see sample_round_start)
+CO_CORNER, CO_LAST_OTHERS, CO_LAST_ROUND, CO_DEATH_SEEN = fields(M_STATIC, "corner", "last_others", "last_round",
+                                                                 "death_seen")
 
 
 @njit(**NB)
