@@ -25,14 +25,15 @@ import time
 import numpy as np
 
 from sim.cli.args import add_progress_flags, positive_int, seed_list
+from sim.cli.errors import UsageError, run_command
 from sim.engine.rules import rules_from_args
 from sim.experiments import runner as R
 
-EXIT_BAD_INPUT = 2
+from sim.cli.errors import EXIT_BAD_INPUT  # noqa: E402,F401  (re-exported: the exit code of bad input)
 BATTLE_JOURNAL = "battles.jsonl"
 
 
-class TournamentError(Exception):
+class TournamentError(UsageError):
     """A user-facing problem: one line on stderr, exit code 2."""
 
 
@@ -155,6 +156,11 @@ def build_parser(prog):
 
 def main(argv=None, prog="gfsim tournament"):
     argv = list(sys.argv[1:] if argv is None else argv)
+    return run_command(prog, lambda a: _main(a, prog), argv)
+
+
+def _main(argv, prog):
+    """The command inside the shared error boundary (sim/cli/errors.py): bad input is one line, exit 2."""
     bar = None
     try:
         args = build_parser(prog).parse_args(argv)
@@ -191,11 +197,6 @@ def main(argv=None, prog="gfsim tournament"):
                 bar.update(1)
         summary = play(bots, seeds, rules, jobs=args.jobs or R.default_jobs(), scheduler=args.scheduler,
                        study_dir=args.dir, progress=update)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else 0
-    except (TournamentError, R.TaskError, OSError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

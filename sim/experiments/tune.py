@@ -29,10 +29,11 @@ import tomllib
 import numpy as np
 
 from sim.cli.args import add_progress_flags, positive_int, seed_list
+from sim.cli.errors import UsageError, run_command
 from sim.experiments import runner as R
 from sim.io.atomic import write_atomic
 
-EXIT_BAD_INPUT = 2
+from sim.cli.errors import EXIT_BAD_INPUT  # noqa: E402,F401  (re-exported: the exit code of bad input)
 STUDY_JOURNAL = "study.journal"
 BATTLE_JOURNAL = "battles.jsonl"
 BEST_JSON = "best.json"
@@ -84,7 +85,7 @@ spec (TOML; relative file names are relative to the spec's folder):
 """
 
 
-class TuneError(Exception):
+class TuneError(UsageError):
     """A user-facing problem: one line on stderr, exit code 2."""
 
 
@@ -717,6 +718,11 @@ def build_parser(prog="gfsim tune"):
 
 def main(argv=None, prog="gfsim tune"):
     argv = list(sys.argv[1:] if argv is None else argv)
+    return run_command(prog, lambda a: _main(a, prog), argv)
+
+
+def _main(argv, prog):
+    """The command inside the shared error boundary (sim/cli/errors.py): bad input is one line, exit 2."""
     bar = None
     try:
         args = build_parser(prog).parse_args(argv)
@@ -742,14 +748,6 @@ def main(argv=None, prog="gfsim tune"):
                 bar.set_description(f"tune ({state['battles']} battles)")
         summary = run_study(spec, args.study, args.trials, jobs=args.jobs or R.default_jobs(),
                             scheduler=args.scheduler, progress=progress, on_battle=on_battle)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else 0
-    except (TuneError, R.TaskError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"{prog}: interrupted (finished battles and trials are kept; run again to continue)", file=sys.stderr)
         return 130
