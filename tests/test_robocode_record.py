@@ -219,18 +219,33 @@ def test_collect_robocode_from_a_jar_gives_gfsims_waves(tmp_path):
     imported in seed order; the wave tables equal gfsim's collect of the same seeded battles (metadata
     aside: the robots are named as Robocode names them, 'sample.Walls 1.0')."""
     _sample_jar(tmp_path / "robots", ["Walls", "SpinBot"])
-    p = _collect("--engine", "robocode", "--robots-dir", tmp_path / "robots", "sample.Walls 1.0", "sample.SpinBot 1.0",
-                 "--rounds", "2", "--seeds", "3..4", "--jobs", "2", "--out", tmp_path / "real.npz", "--json")
-    assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["bots"] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
     q = _collect("sample.Walls", "sample.SpinBot", "--rounds", "2", "--seeds", "3..4", "--out", tmp_path / "ours.npz")
     assert q.returncode == 0, q.stderr
-    a, b = load_dataset(tmp_path / "real.npz"), load_dataset(tmp_path / "ours.npz")
-    assert [s["spec"] for s in a.meta["bots"]] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
-    for t in ("gun", "enemy", "parts"):
-        ta, tb = getattr(a, t), getattr(b, t)
-        for c in (ta.dtype.names if getattr(ta, "dtype", None) is not None and ta.dtype.names else list(ta)):
-            assert np.array_equal(np.asarray(ta[c]), np.asarray(tb[c]), equal_nan=True), (t, c)
+    b = load_dataset(tmp_path / "ours.npz")
+
+    def differences(a):
+        out = []
+        for t in ("gun", "enemy", "parts"):
+            ta, tb = getattr(a, t), getattr(b, t)
+            for c in (ta.dtype.names if getattr(ta, "dtype", None) is not None and ta.dtype.names else list(ta)):
+                if not np.array_equal(np.asarray(ta[c]), np.asarray(tb[c]), equal_nan=True):
+                    out.append((t, c))
+        return out
+
+    # real Robocode skips a robot's turn now and then on a loaded machine: a differing run is played again
+    # (one JVM at a time) before it counts as a divergence
+    for attempt, jobs in enumerate(("2", "1")):
+        out = tmp_path / f"real{attempt}.npz"
+        p = _collect("--engine", "robocode", "--robots-dir", tmp_path / "robots", "sample.Walls 1.0",
+                     "sample.SpinBot 1.0", "--rounds", "2", "--seeds", "3..4", "--jobs", jobs, "--out", out, "--json")
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["bots"] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
+        a = load_dataset(out)
+        assert [s["spec"] for s in a.meta["bots"]] == ["sample.Walls 1.0", "sample.SpinBot 1.0"]
+        diff = differences(a)
+        if not diff:
+            break
+    assert not diff, diff
 
 
 @pytest.mark.skipif(not _robocode_available(), reason="real Robocode (Java + robocode.jar) is not installed")

@@ -966,7 +966,7 @@ def test_exported_frames_carry_no_play_state(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["frame_000005.png", "frame_000006.png"]   # no temp files left
     assert main([str(EXAMPLE), "--export", str(out), "--turns", "0:3"]) == 0
     err = capsys.readouterr().err
-    assert "frames:" in err and "3/3" in err or "2/3" in err                                # a progress line
+    assert "frames:" in err and "/3 [" in err   # a progress line over the 3 frames (tqdm may skip redraws)
 
 
 def test_gif_written_atomically_never_over_its_input(tmp_path, capsys):
