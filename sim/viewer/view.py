@@ -785,7 +785,7 @@ class Renderer:
         y += 15
         surf.blit(self.text.render("[ ] older/newer wave, or click a wave", 16, DIM), (x, y))
         y += 15
-        plot = pygame.Rect(x, y + 4, rect.w, rect.bottom - y - 42)
+        plot = pygame.Rect(x, y + 4, rect.w, rect.bottom - y - 56)   # room below for the two text lines
         pygame.draw.rect(surf, (32, 34, 40), plot)
         lo_g, hi_g = -1.1, 1.1
 
