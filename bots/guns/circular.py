@@ -5,14 +5,16 @@ from bots.guns.aiming import AIM_CIRCULAR, FIRING_PARAMS, MEM, aiming_round_star
 from bots.part import Part
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     aiming_round_start(ctx.mem)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     aiming_think(AIM_CIRCULAR, ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en)
 

@@ -9,6 +9,8 @@ from bots.movements.steering import (MEM, steering_round_start)
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = (Param("velocity", 8.0, 0.0, 8.0, "max velocity"),
           Param("turn", 10.0, -10.0, 10.0,
@@ -24,13 +26,13 @@ def move_circle(p, m, st, cmd):
     set_ahead(st, cmd, math.inf)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     steering_round_start(ctx.mem, ctx.rng)
     ctx.mem[MEM.max_velocity] = ctx.params[0]
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     move_circle(ctx.params, ctx.mem, ctx.st, ctx.cmd)
 

@@ -12,6 +12,8 @@ from bots.movements.steering import (MEM, DISTANCING_PARAMS, MP_DISTANCE, MP_DIS
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = DISTANCING_PARAMS + (
     Param("stick", 160.0, 0.0, 500.0, "wall-smoothing stick length, pixels"),
@@ -70,13 +72,13 @@ def move_orbit(p, m, rng, st, cmd, en):
             m[MEM.wall_flips] += 1.0
     m[MEM.sign] = drive(st, cmd, angle, 100.0, m[MEM.max_velocity])
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     steering_round_start(ctx.mem, ctx.rng)
     ctx.mem[MEM.max_velocity] = ctx.params[MP_VEL]
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     move_orbit(ctx.params, ctx.mem, ctx.rng, ctx.st, ctx.cmd, ctx.en)
 

@@ -11,6 +11,8 @@ from bots.movements.steering import (MEM, steering_round_start)
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = (Param("length", 200.0, 10.0, 5000.0, "leg length, pixels"),
           Param("perpendicular", 1.0, 0.0, 1.0, "1 = keep the line perpendicular to the enemy"),
@@ -32,12 +34,12 @@ def move_oscillate(p, m, st, cmd, en):
         set_turn_body(st, cmd, turn)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     steering_round_start(ctx.mem, ctx.rng)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     move_oscillate(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en)
 

@@ -9,6 +9,8 @@ from bots.movements.steering import (MEM, drive, steering_round_start)
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = (Param("velocity", 8.0, 1.0, 8.0, "max velocity"),
           Param("lead", 1.0, 0.0, 1.0, "1 = aim at where the enemy will be when we arrive"))
@@ -39,12 +41,12 @@ def move_ram(p, m, st, cmd, en):
     drive(st, cmd, math.atan2(ex - x, ey - y), math.hypot(ex - x, ey - y) + 40.0, p[0])
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     steering_round_start(ctx.mem, ctx.rng)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     move_ram(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en)
 

@@ -13,6 +13,8 @@ from bots.movements.steering import (MEM, DISTANCING_PARAMS, MP_DISTANCE, MP_DIS
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = DISTANCING_PARAMS + (
     Param("step", 40.0, 5.0, 400.0, "pixels moved per detected shot"),
@@ -80,12 +82,12 @@ def move_stopgo(p, m, rng, st, cmd, en):
             turn = normal_relative_angle(turn + math.pi)
         set_turn_body(st, cmd, turn)
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     steering_round_start(ctx.mem, ctx.rng)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     move_stopgo(ctx.params, ctx.mem, ctx.rng, ctx.st, ctx.cmd, ctx.en)
 

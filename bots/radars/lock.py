@@ -11,6 +11,8 @@ from bots.part import Part, Param, layout
 from bots.radars.search import search_direction
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = (
     Param("factor", 2.0, 1.0, 2.0, "radar turn / offset to the enemy (2 = the classic factor-2 lock)"),
@@ -24,12 +26,12 @@ FACTOR, EXTRA, LOST_AFTER, SEARCH = range(len(PARAMS))   # ctx.params indices, i
 MEM = layout("LockRadarMemory", search_dir=1)   # direction to spin when searching (+1 clockwise)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     ctx.mem[MEM.search_dir] = search_direction(ctx.params[SEARCH], ctx.st)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     """Lock on the enemy's last known position; spin in the last seen direction when lost.
 

@@ -8,18 +8,20 @@ from bots.part import Part, Param, layout
 from bots.radars.search import search_direction
 
 NB = dict(cache=True, error_model="numpy")
+# hooks are inlined into the generated dispatch at numba-IR level: no context tuple is passed at run time
+HOOK = dict(NB, inline="always")
 
 PARAMS = (Param("direction", 1.0, -1.0, 1.0, "1 = clockwise, -1 = anticlockwise, 0 = towards the field centre"),)
 DIRECTION = 0
 MEM = layout("SpinRadarMemory", spin_dir=1)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def round_start(ctx):
     ctx.mem[MEM.spin_dir] = search_direction(ctx.params[DIRECTION], ctx.st)
 
 
-@njit(**NB)
+@njit(**HOOK)
 def think(ctx):
     set_turn_radar(ctx.cmd, ctx.mem[MEM.spin_dir] * math.inf)
 
