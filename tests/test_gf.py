@@ -356,6 +356,29 @@ def test_union_add_is_the_set_union(intervals):
         assert want == got, x
 
 
+@settings(max_examples=300, deadline=None)
+@given(cx=st.floats(0, 800), cy=st.floats(0, 600), r=st.floats(1, 900), bx=st.floats(18, 782), by=st.floats(18, 582))
+def test_circle_box_edge_crossings_are_on_the_circle_and_the_edges(cx, cy, r, bx, by):
+    """Each reported crossing lies on the circle and on its edge's line; the edge points it reports are
+    exactly the crossings inside the edge (two per line when the line cuts the circle)."""
+    x0, y0 = bx - 18.0, by - 18.0
+    x1, y1 = bx + 18.0, by + 18.0
+    for k in range(4):
+        line = (x0, x1, y0, y1)[k]
+        off = line - (cx if k < 2 else cy)
+        for sgn in (-1.0, 1.0):
+            on_edge, px, py = gf.circle_crosses_box_edge(cx, cy, r * r, x0, y0, x1, y1, k, sgn)
+            if abs(off) > r:
+                assert not on_edge
+                continue
+            assert (px if k < 2 else py) == line
+            assert math.hypot(px - cx, py - cy) == pytest.approx(r, rel=1e-9, abs=1e-9)
+            along = py if k < 2 else px
+            lo, hi = (y0, y1) if k < 2 else (x0, x1)
+            assert on_edge == (lo <= along <= hi)
+            assert (along - (cy if k < 2 else cx)) * sgn >= 0.0   # sgn picks the side along the line
+
+
 @settings(max_examples=200, deadline=None)
 @given(x=st.floats(18, 782), y=st.floats(18, 582), h=st.floats(0, 2 * math.pi), orient=st.sampled_from([1.0, -1.0]))
 def test_stick_rotation_is_the_first_allowed_heading(x, y, h, orient):
@@ -552,27 +575,12 @@ def _turn_hit_set_reference(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height,
         if rs < dmin2 or rs > dmax2:
             continue    # this circle misses the box (it passes inside its nearest point or beyond its farthest)
         for k in range(4):
-            vertical = k < 2
-            c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
-            off = c - (sx if vertical else sy)
-            h2 = rs - off * off
-            if h2 < 0.0:
-                continue
-            h = math.sqrt(h2)
             for sgn in (-1.0, 1.0):
-                if vertical:
-                    px = c
-                    py = sy + sgn * h
-                    if py < y0 or py > y1:
-                        continue
-                else:
-                    py = c
-                    px = sx + sgn * h
-                    if px < x0 or px > x1:
-                        continue
-                n = gf._add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
-                if ci == 0:
-                    n_inner += 1
+                on_edge, px, py = gf.circle_crosses_box_edge(sx, sy, rs, x0, y0, x1, y1, k, sgn)
+                if on_edge:
+                    n = gf._add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+                    if ci == 0:
+                        n_inner += 1
     if n == 0:
         gf.hold(parts, cand)
         return 0

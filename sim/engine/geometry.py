@@ -347,24 +347,28 @@ def scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, s0, c0, s1, c1):
         return False
     # the arc crossing an edge of the box
     for k in range(4):
-        vertical = k < 2
-        c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
-        d = (c - cx) if vertical else (c - cy)
-        h2 = r2 - d * d
-        if h2 < 0.0:
-            continue
-        h = math.sqrt(h2)
         for sgn in (-1.0, 1.0):
-            if vertical:
-                px = c
-                py = cy + sgn * h
-                if py < y0 or py > y1:
-                    continue
-            else:
-                py = c
-                px = cx + sgn * h
-                if px < x0 or px > x1:
-                    continue
-            if _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
+            on_edge, px, py = circle_crosses_box_edge(cx, cy, r2, x0, y0, x1, y1, k, sgn)
+            if on_edge and _in_sweep_rays(cx, cy, px, py, start, extent, s0, c0, s1, c1):
                 return True
     return False
+
+
+@njit(**NB)
+def circle_crosses_box_edge(cx, cy, r2, x0, y0, x1, y1, k, sgn):
+    """Where the circle about (cx, cy) of squared radius `r2` crosses the line of the box's edge `k`
+    (0: x = x0, 1: x = x1, 2: y = y0, 3: y = y1) on side `sgn` (-1 or +1 along that line), and whether
+    that point lies on the edge itself: (on_edge, px, py). The one home of this crossing, used by the
+    radar's arc test here and by the waves' exact hit intervals (sim/waves/gf.py)."""
+    vertical = k < 2
+    c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
+    d = (c - cx) if vertical else (c - cy)
+    h2 = r2 - d * d
+    if h2 < 0.0:
+        return False, 0.0, 0.0
+    h = math.sqrt(h2)
+    if vertical:
+        py = cy + sgn * h
+        return y0 <= py <= y1, c, py
+    px = cx + sgn * h
+    return x0 <= px <= x1, px, c

@@ -47,7 +47,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from sim.engine.geometry import hold, rect_intersects_line
+from sim.engine.geometry import circle_crosses_box_edge, hold, rect_intersects_line
 from sim.engine.physics import bullet_speed  # noqa: F401  (re-exported: the waves' speed)
 
 NB = dict(cache=True, error_model="numpy")
@@ -612,27 +612,12 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
         if rs < dmin2 or rs > dmax2:
             continue    # this circle misses the box (it passes inside its nearest point or beyond its farthest)
         for k in range(4):
-            vertical = k < 2
-            c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
-            off = c - (sx if vertical else sy)
-            h2 = rs - off * off
-            if h2 < 0.0:
-                continue
-            h = math.sqrt(h2)
             for sgn in (-1.0, 1.0):
-                if vertical:
-                    px = c
-                    py = sy + sgn * h
-                    if py < y0 or py > y1:
-                        continue
-                else:
-                    py = c
-                    px = sx + sgn * h
-                    if px < x0 or px > x1:
-                        continue
-                n = _add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
-                if ci == 0:
-                    n_inner += 1
+                on_edge, px, py = circle_crosses_box_edge(sx, sy, rs, x0, y0, x1, y1, k, sgn)
+                if on_edge:
+                    n = _add_point(px, py, sx, sy, sin_b, cos_b, cand, n)
+                    if ci == 0:
+                        n_inner += 1
     if n == 0:
         hold(parts, cand)
         return 0
