@@ -203,6 +203,18 @@ def test_bad_input_is_one_line_exit_2(flat_gf_data, tmp_path, case):
     assert os.path.getsize(flat_gf_data.path) > 0
 
 
+def test_non_finite_features_are_one_line(flat_gf_data, tmp_path):
+    from sim.io.dataset import DatasetWriter, TABLES
+    ds = flat_gf_data
+    gun = {c: v.copy() for c, v in ds.gun.items()}
+    gun["distance"][np.flatnonzero(gun["real_bullet"])[3]] = np.nan
+    with DatasetWriter(tmp_path / "nan.npz", ds.meta) as w:
+        for t in TABLES:
+            w.append(t, {"gun": gun, "enemy": ds.enemy, "parts": ds.parts}[t])
+    line = _one_line_error(_cli("evaluate", tmp_path / "nan.npz", "--guns", "knn"))
+    assert "distance" in line and "not finite" in line
+
+
 # ----------------------------------------------------------------------------- the whole chain, real Robocode
 
 def _robocode_available():

@@ -214,6 +214,17 @@ def in_hit_set(table, parts, rows, gf, tol=1e-9):
     return hit
 
 
+def _check_finite(path, inputs, used):
+    """The kernel's inputs of the waves it uses must be numbers (a crafted file could hold NaN features)."""
+    from sim.waves.features import FEATURE_NAMES
+    bad = ~np.isfinite(inputs["feat"][used]).all(axis=0)
+    if bad.any():
+        raise UsageError(f"{path}: feature {FEATURE_NAMES[int(np.argmax(bad))]} is not finite in waves the guns use")
+    for c in ("fire_x", "fire_y", "power", "bearing", "lat", "mea"):
+        if not np.isfinite(inputs[c][used]).all():
+            raise UsageError(f"{path}: column {c} is not finite in waves the guns use")
+
+
 def scored_and_learnable(table, rows, waves):
     """Masks over `rows`: the waves the guns are scored on, and those they learn (passed the whole box)."""
     from learning.model import valid_interval
@@ -271,6 +282,7 @@ def evaluate(dataset, guns, shooter="both", waves="real", carry_memory=False, ba
         for s, rows in by_battle[bid]:
             scored, learnable = scored_and_learnable(g, rows, waves)
             inputs = stream_inputs(g, rows)
+            _check_finite(dataset.path, inputs, scored | learnable)
             kind, row = stream_events(g, rows, scored, learnable)
             shots[j] += int(scored.sum())
             learned += int(learnable.sum())
