@@ -201,24 +201,13 @@ def test_collect_robots_dir_needs_robocode_engine(tmp_path):
     assert p.returncode == 2 and "--engine robocode" in p.stderr
 
 
-def _sample_jar(folder, robots):
-    """The installed sample robots packaged as a third-party jar would be (robot.version=1.0)."""
-    from sim.io.robocode import sample_robots_dir
-    src = sample_robots_dir() / "sample"
-    folder.mkdir(exist_ok=True)
-    with zipfile.ZipFile(folder / "samples-1.0.jar", "w") as z:
-        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-        for name in robots:
-            z.write(src / f"{name}.class", f"sample/{name}.class")
-            z.writestr(f"sample/{name}.properties", (src / f"{name}.properties").read_text() + "robot.version=1.0\n")
-
-
 @pytest.mark.skipif(not _robocode_available(), reason="real Robocode (Java + robocode.jar) is not installed")
 def test_collect_robocode_from_a_jar_gives_gfsims_waves(tmp_path):
     """Sample robots loaded from a jar in --robots-dir, as third-party robots are: two battles in two JVMs,
     imported in seed order; the wave tables equal gfsim's collect of the same seeded battles (metadata
     aside: the robots are named as Robocode names them, 'sample.Walls 1.0')."""
-    _sample_jar(tmp_path / "robots", ["Walls", "SpinBot"])
+    from sim.io.robocode import sample_robots_jar
+    sample_robots_jar(tmp_path / "robots", ["Walls", "SpinBot"])
     q = _collect("sample.Walls", "sample.SpinBot", "--rounds", "2", "--seeds", "3..4", "--out", tmp_path / "ours.npz")
     assert q.returncode == 0, q.stderr
     b = load_dataset(tmp_path / "ours.npz")

@@ -446,6 +446,47 @@ def neighbour_aim(mb, feat, m, telebins):
     return gf, True
 
 
+@njit(**NB)
+def best_aimer(m):
+    """The enabled aimer with the best virtual hit rate so far, (hits + 1) / (shots + 2), ties to the first."""
+    best_a = -1
+    best_rate = -1.0
+    for a in range(N_AIMERS):
+        if m[WH_USE + a] == 0.0:
+            continue
+        rate = (m[WH_VHITS + a] + 1.0) / (m[WH_VSHOTS + a] + 2.0)
+        if rate > best_rate:
+            best_rate = rate
+            best_a = a
+    return best_a
+
+
+@njit(**NB)
+def classic_kind(a):
+    """predict()'s kind (bots/guns/aiming.py) of a classic aimer (A_HEADON, A_LINEAR, A_CIRCULAR)."""
+    return AIM_HEADON if a == A_HEADON else (AIM_LINEAR if a == A_LINEAR else AIM_CIRCULAR)
+
+
+@njit(**NB)
+def learning_aim(m, a, q, mb_knn, mb_learned, bins):
+    """GF aimed at by learning aimer `a` (A_GF, A_KNN, A_LEARNED) for a wave with raw features `q`; fills
+    `bins` (TELE_BINS, the viewer's aim density) when it is not empty. Shared by the gun in battle and the
+    offline replay (bots/guns/offline.py)."""
+    if a == A_GF:
+        gf, o = gf_aim(m, q)
+        if bins.shape[0] > 0:
+            nb = int(m[WH_GF_BINS])
+            for k in range(TELE_BINS):
+                x = -1.0 + 2.0 * k / (TELE_BINS - 1)
+                bins[k] = m[o + min(nb - 1, int(round((x + 1.0) / 2.0 * (nb - 1))))]
+        return gf
+    if a == A_KNN:
+        gf, found = neighbour_aim(mb_knn, q, m, bins)
+        return gf
+    gf, found = neighbour_aim(mb_learned, q, m, bins)
+    return gf
+
+
 # ---------------------------------------------------------------------------------------------------------
 # the gun
 
@@ -538,22 +579,30 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
         else:
             lo = -acc[n - 1, 1] / mea
             hi = -acc[0, 0] / mea
-        m[WH_WAVES_LABELLED] += 1.0
         feat = w[W_LFEAT:W_LFEAT + N_FEAT] if m[WH_LAG] != 0.0 else w[W_FEAT:W_FEAT + N_FEAT]
-        if w[W_AIMED] != 0.0:
-            for a in range(N_AIMERS):
-                if m[WH_USE + a] != 0.0:
-                    g = w[W_AIM_GF + a]
-                    m[WH_VSHOTS + a] += 1.0
-                    if lo <= g <= hi:
-                        m[WH_VHITS + a] += 1.0
-        if m[WH_GF] > 0.0:
-            gf_learn(m, feat, lo, hi)
-        if mb_knn.shape[0] > 0:
-            store_add(mb_knn, feat, lo, hi, work)
-        if mb_learned.shape[0] > 0:
-            store_add(mb_learned, feat, lo, hi, work)
+        learn_wave(m, feat, lo, hi, w[W_AIM_GF:W_AIM_GF + N_AIMERS], w[W_AIMED] != 0.0, mb_knn, mb_learned, work)
     m[WH_WAVE_N] = keep
+
+
+@njit(**NB)
+def learn_wave(m, feat, lo, hi, aim_gf, aimed, mb_knn, mb_learned, work):
+    """What a wave gun does with a labelled wave [lo, hi]: score each aimer's GF on it when it aimed for
+    it (the virtual hit rates), then let the learning aimers learn it with the features `feat`. Shared
+    by the gun in battle and the offline replay (bots/guns/offline.py), so both learn the same way."""
+    m[WH_WAVES_LABELLED] += 1.0
+    if aimed:
+        for a in range(N_AIMERS):
+            if m[WH_USE + a] != 0.0:
+                g = aim_gf[a]
+                m[WH_VSHOTS + a] += 1.0
+                if lo <= g <= hi:
+                    m[WH_VHITS + a] += 1.0
+    if m[WH_GF] > 0.0:
+        gf_learn(m, feat, lo, hi)
+    if mb_knn.shape[0] > 0:
+        store_add(mb_knn, feat, lo, hi, work)
+    if mb_learned.shape[0] > 0:
+        store_add(mb_learned, feat, lo, hi, work)
 
 
 @njit(**NB)
@@ -694,15 +743,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     # bearing to the enemy *then*: aim relative to its position one step along its velocity.
     b1 = math.atan2(en[EN_X] + en[EN_VEL] * math.sin(en[EN_HEADING]) - nx,
                     en[EN_Y] + en[EN_VEL] * math.cos(en[EN_HEADING]) - ny)
-    best_a = -1
-    best_rate = -1.0
-    for a in range(N_AIMERS):
-        if m[WH_USE + a] == 0.0:
-            continue
-        rate = (m[WH_VHITS + a] + 1.0) / (m[WH_VSHOTS + a] + 2.0)
-        if rate > best_rate:
-            best_rate = rate
-            best_a = a
+    best_a = best_aimer(m)
     for a in range(N_AIMERS):
         if m[WH_USE + a] == 0.0:
             continue
@@ -710,25 +751,12 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         if a == best_a:
             bins = tele_row(tele, TK_AIM, st[ST_ROUND], t + 2.0, nx, ny, b1, speed, lat, mea)
         if a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR:
-            kind = AIM_HEADON if a == A_HEADON else (AIM_LINEAR if a == A_LINEAR else AIM_CIRCULAR)
-            angle, _, _ = predict(kind, en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
+            angle, _, _ = predict(classic_kind(a), en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
             if bins.shape[0] > 0:
                 g = normal_relative_angle(angle - b) * lat / mea
                 bins[min(TELE_BINS - 1, max(0, int(round((g + 1.0) / 2.0 * (TELE_BINS - 1)))))] = 1.0
         else:
-            gf = 0.0
-            if a == A_GF:
-                gf, o = gf_aim(m, q)
-                if bins.shape[0] > 0:
-                    nb = int(m[WH_GF_BINS])
-                    for k in range(TELE_BINS):
-                        x = -1.0 + 2.0 * k / (TELE_BINS - 1)
-                        bins[k] = m[o + min(nb - 1, int(round((x + 1.0) / 2.0 * (nb - 1))))]
-            elif a == A_KNN:
-                gf, found = neighbour_aim(mb_knn, q, m, bins)
-            else:
-                gf, found = neighbour_aim(mb_learned, q, m, bins)
-            angle = b1 + gf * lat * mea
+            angle = b1 + learning_aim(m, a, q, mb_knn, mb_learned, bins) * lat * mea
         if bins.shape[0] > 0:
             tele_normalise(bins)
         m[WH_AIM_ANGLES + a] = angle

@@ -326,13 +326,18 @@ def _tournament_main(argv):
     return tournament_main(argv)
 
 
+def _evaluate_main(argv):
+    from sim.experiments.evaluate import main as evaluate_main
+    return evaluate_main(argv)
+
+
 def _train_main(argv):
     from learning.train import main as train_main
     return train_main(argv)
 
 
 # subcommands with their own argument parsers (their --help is their own)
-PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "challenge": _challenge_main,
+PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "evaluate": _evaluate_main, "challenge": _challenge_main,
                "tune": _tune_main, "tournament": _tournament_main}
 
 
@@ -413,6 +418,8 @@ def build_parser():
                                    "(`gfsim collect --help`)", add_help=False)
     sub.add_parser("train", help="fit the BeepBoop-style logit model on a collected dataset "
                                  "(`gfsim train --help`)", add_help=False)
+    sub.add_parser("evaluate", help="replay a dataset's recorded waves through guns offline: hit rates with 95%% "
+                                    "CIs over battles, paired differences (`gfsim evaluate --help`)", add_help=False)
     sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "
                                      "movement over seeded seasons, hit rates with 95%% CIs "
                                      "(`gfsim challenge --help`)", add_help=False)

@@ -2,6 +2,7 @@
 
     gfsim collect BOT_A BOT_B --rounds N --seeds 1..10 --out DATA.npz [--stream] [--json]
     gfsim collect --engine robocode --robots-dir DIR 'author.Bot 1.0' sample.Walls --seeds 1..4 --jobs 2 --out DATA.npz
+                  [--keep-records RECORDS/]
 
 One battle per seed (BOT_A is robot 0). Every battle is recorded, turned into
 waves (sim/waves/tracking.py) and appended to the dataset (sim/io/dataset.py), which is
@@ -61,6 +62,9 @@ def build_parser(prog="gfsim collect"):
     p.add_argument("--robots-dir", metavar="DIR",
                    help="with --engine robocode: a robots folder (jars, class folders) to load robots from, "
                         "besides Robocode's installed samples")
+    p.add_argument("--keep-records", metavar="DIR",
+                   help="with --engine robocode: keep each battle's -recordXML record in DIR as "
+                        "record-seed<N>.xml.gz (for gfsim import)")
     p.add_argument("--jobs", type=bounded_int(1, MAX_JOBS), default=1,
                    help=f"with --engine robocode: Robocode JVMs run at a time, 1 to {MAX_JOBS} (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -121,9 +125,18 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
             "parts_rows": rows["parts"], "detection": det, "seconds": time.perf_counter() - t0}
 
 
-def _robocode_battle(bot_a, bot_b, seed, rules, robots_dir):
-    """One battle in real Robocode, recorded and imported: (BattleResult with traces, specs)."""
+def record_name(seed):
+    """File name of a battle's kept record in --keep-records DIR (gzipped XML, as `gfsim import` reads it)."""
+    return f"record-seed{seed}.xml.gz"
+
+
+def _robocode_battle(bot_a, bot_b, seed, rules, robots_dir, keep_records=None):
+    """One battle in real Robocode, recorded and imported: (BattleResult with traces, specs). With
+    `keep_records` (a folder) the -recordXML record is also kept there, gzipped (written atomically)."""
+    import gzip
+    import shutil
     import tempfile
+    from sim.io.atomic import atomic_output
     from sim.io.robocode import run_real_battle
     from sim.io.robocode_record import read_record
     with tempfile.TemporaryDirectory(prefix="gfsim-collect-") as tmp:
@@ -131,14 +144,21 @@ def _robocode_battle(bot_a, bot_b, seed, rules, robots_dir):
         run_real_battle([bot_a, bot_b], rounds=rules.rounds, seed=seed, width=rules.width, height=rules.height,
                         gun_cooling_rate=rules.gun_cooling_rate, inactivity_time=rules.inactivity_time,
                         record_xml=True, keep_dir=keep, robots_dir=robots_dir)
-        return read_record(os.path.join(keep, "record.xml"), seed=seed)
+        record = os.path.join(keep, "record.xml")
+        result = read_record(record, seed=seed)
+        if keep_records:
+            with open(record, "rb") as src, atomic_output(os.path.join(keep_records, record_name(seed))) as raw:
+                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+                    shutil.copyfileobj(src, gz, 1 << 20)
+        return result
 
 
 def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs=1, stream=False,
-                     chunk_rows=262144, virtual_power=2.0, progress=None):
+                     chunk_rows=262144, virtual_power=2.0, progress=None, keep_records=None):
     """collect() with battles played by real Robocode (``jobs`` JVMs at a time) and imported from their XML
     records; the dataset holds the battles in seed order whatever order they finish in. Raises
-    RobocodeError / RecordError (one line) on a missing Robocode, an unknown robot or a broken record."""
+    RobocodeError / RecordError (one line) on a missing Robocode, an unknown robot or a broken record.
+    ``keep_records``: a folder that keeps each battle's record as record-seed<N>.xml.gz (`gfsim import`)."""
     from concurrent.futures import ThreadPoolExecutor
     from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
     from sim.engine.rules import Rules
@@ -150,7 +170,7 @@ def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs
     names = None
     done = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_robocode_battle, bot_a, bot_b, seed, rules, robots_dir) for seed in seeds]
+        futures = [pool.submit(_robocode_battle, bot_a, bot_b, seed, rules, robots_dir, keep_records) for seed in seeds]
         try:
             wr = None
             for k, fut in enumerate(futures):
@@ -199,8 +219,13 @@ def _main(argv):
     rules = rules_from_args(args, error=CollectError)
     _check_out(args.out)
     robocode = args.engine == "robocode"
-    if not robocode and (args.robots_dir or args.jobs != 1):
-        raise CollectError("--robots-dir and --jobs need --engine robocode")
+    if not robocode and (args.robots_dir or args.jobs != 1 or args.keep_records):
+        raise CollectError("--robots-dir, --keep-records and --jobs need --engine robocode")
+    if args.keep_records:
+        if not os.path.isdir(args.keep_records):
+            raise CollectError(f"--keep-records: {args.keep_records} is not a directory")
+        check_outputs([("--keep-records", os.path.join(args.keep_records, record_name(s))) for s in seeds],
+                      [("--out", args.out)])
     plugins = None
     if robocode:
         from sim.io import robocode as robocode_real
@@ -230,7 +255,7 @@ def _main(argv):
                 summary = collect_robocode(args.bot_a, args.bot_b, seeds, args.out, rules=rules,
                                            robots_dir=args.robots_dir, jobs=args.jobs, stream=args.stream,
                                            chunk_rows=args.chunk_size, virtual_power=args.virtual_power,
-                                           progress=update)
+                                           progress=update, keep_records=args.keep_records)
             except (RobocodeError, RecordError) as e:
                 raise CollectError(str(e)) from None
         else:

@@ -121,6 +121,24 @@ def sample_robots_dir() -> Path:
     return Path(os.environ.get(ROBOTS_ENV) or DEFAULT_ROBOTS)
 
 
+def sample_robots_jar(folder: str | os.PathLike, robots: Iterable[str], version: str = "1.0") -> Path:
+    """Package installed sample robots (``["Walls", "SpinBot"]``) as a third-party jar would be, in `folder`
+    (``samples-<version>.jar``, robot.version set): Robocode then names them ``sample.Walls 1.0``. For tests
+    and demos of ``--robots-dir`` without third-party code."""
+    import zipfile
+    src = sample_robots_dir() / "sample"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    jar = folder / f"samples-{version}.jar"
+    with zipfile.ZipFile(jar, "w") as z:
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        for name in robots:
+            z.write(src / f"{name}.class", f"sample/{name}.class")
+            z.writestr(f"sample/{name}.properties",
+                       (src / f"{name}.properties").read_text() + f"robot.version={version}\n")
+    return jar
+
+
 def robocode_available() -> bool:
     """True when a java executable and the Robocode jar are present."""
     return java_executable() is not None and robocode_jar().is_file()
