@@ -14,7 +14,13 @@ import pytest
 from sim.engine.battle import BattleRun, run_battle
 from sim.engine.rules import Rules
 from sim.io.dataset import DatasetWriter, base_meta, load_dataset, write_battle_dataset
-from sim.io.replay import load_replay, replay_from_battle, save_replay, replays_equal, verify_replay
+from sim.io.replay import (
+    load_replay,
+    replay_from_battle,
+    replays_equal,
+    save_replay,
+    verify_replay,
+)
 from sim.io.streaming import DatasetSink, ReplaySink, stream_battle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +114,22 @@ def test_dataset_writer_buffers_at_most_chunk_rows(tmp_path):
     assert wr.spill_dir is None   # and the spill folder is gone once the file is written
 
 
+def test_dataset_writer_keeps_copies_not_views(tmp_path):
+    """A column sliced from a large kernel output must not keep that output alive while it is buffered
+    (the enemy table's few rows per round did, until the next spill: memory grew with the rounds)."""
+    import gc
+    import weakref
+    big = np.zeros((3, 1_000_000))
+    ref = weakref.ref(big)
+    cols = {"row": big[0, :5].astype(np.int64), "gf_lo": big[1, :5], "gf_hi": big[2, :5]}
+    wr = DatasetWriter(tmp_path / "d.npz", base_meta(Rules(rounds=1), SAMPLES), chunk_rows=1000)
+    wr.append("parts", cols)
+    del big, cols
+    gc.collect()
+    assert ref() is None
+    wr.abort()
+
+
 def _replay_bytes(tmp_path, name, bots, rounds, seed, chunk, virtual=False):
     path = tmp_path / f"{name}-{chunk}.gfr"
     stream_battle(bots, Rules(rounds=rounds), seed, [ReplaySink(path, bots, virtual_waves=virtual)],
@@ -166,7 +188,7 @@ def test_streamed_dataset_is_the_same_file(tmp_path, bots):
     old = tmp_path / "old.npz"
     meta = base_meta(Rules(rounds=rounds), bots)
     with DatasetWriter(old, meta) as wr:
-        from sim.io.dataset import battle_tables, TABLES
+        from sim.io.dataset import TABLES, battle_tables
         gun = 0
         for k, seed in enumerate(seeds):
             tables, entry = battle_tables(_whole(bots, rounds, seed), k, specs=bots)
@@ -196,7 +218,7 @@ def test_cli_record_and_dataset_match_the_in_memory_files(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "sim.cli", "battle", *SAMPLES, "--rounds", "3", "--seed", "6", "--no-progress",
            "--record", str(tmp_path / "r.gfr"), "--dataset", str(tmp_path / "d.npz"), "--virtual-waves"]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    p = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr
     res = _whole(SAMPLES, 3, 6)
     save_replay(tmp_path / "old.gfr", replay_from_battle(res, SAMPLES, virtual_waves=True))

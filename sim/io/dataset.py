@@ -207,7 +207,9 @@ class DatasetWriter:
                     if a.min() < info.min or a.max() > info.max:
                         raise DatasetError(f"table {table}: column {c} does not fit {dt}")
                 a = a.astype(dt)
-            self.buf[table][c].append(np.ascontiguousarray(a))
+            # a copy, never a view: a column sliced from a kernel's output (rows x capacity) would keep the
+            # whole output alive until the next spill, so memory would grow with the rounds, not the rows
+            self.buf[table][c].append(np.array(a, dtype=dt, order="C", copy=True))
         self.buffered[table] += n or 0
         self.rows[table] += n or 0
         if self.chunk_rows is not None and self.buffered[table] >= self.chunk_rows:

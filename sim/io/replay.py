@@ -12,8 +12,12 @@ members (all little-endian, no object arrays):
     ``names`` (display names, Robocode's " (1)"/" (2)" suffixes for twins),
     ``seed``, ``robots`` (n), ``rounds``, ``frames``, ``quantization``
     (units per step of each quantized field), ``sections`` (see below),
-    ``results`` (the final results table) and ``trace_sha256`` (digest of the
-    engine's full-precision float64 trace, for the determinism check).
+    ``results`` (the final results table), ``trace_sha256`` (digest of the
+    engine's full-precision float64 trace, for the determinism check) and
+    ``trace_digest`` (how it is computed: 2 = SHA-256 of the SHA-256s of the
+    robot trace, the bullet trace and the scores, which a battle recorded a few
+    rounds at a time can compute as it goes; absent = 1, one SHA-256 over the
+    three, in replays written before; verify_replay checks either).
 ``rounds.turns``
     (rounds,) last turn of each round. Turn 0 is the start state, so round r
     has ``turns[r] + 1`` frames; frames of all rounds are concatenated.
@@ -74,6 +78,11 @@ skips optional sections it does not know (or of a newer section version) and
 refuses files whose required sections it does not know, or whose
 FORMAT_VERSION is newer than its own. A known optional section is validated
 like the rest: a damaged one makes the file corrupt.
+
+Writing. ``ReplayWriter`` appends whole rounds at a time to per-member spill files and
+assembles the zip at the end (sim/io/streaming.py records long battles with it); a
+member's integer type is the smallest that holds all its values, so the file is the same
+bytes however the battle was split.
 
 Scan arcs are the radar sweep of each turn (radar heading at t-1 to t, the
 shorter way round), drawn when bit 0 of ``scan`` is set. Quantized values are
