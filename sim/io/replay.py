@@ -93,7 +93,6 @@ both the arrays and the digest (``verify_replay``).
 This module must not import the engine at module level (the viewer imports it):
 only record_replay / replay_from_battle / verify_replay load sim.engine.battle.
 """
-import contextlib
 import hashlib
 import io
 import json
@@ -955,7 +954,7 @@ class _Spill:
             dt = self.dtype
         if self.layout == "rows":
             self.tail = arr.shape[1:]
-        data = np.ascontiguousarray(arr.astype(dt.newbyteorder("<") if dt.byteorder == ">" else dt))
+        data = np.ascontiguousarray(arr.astype(dt))
         segs = self.segments.setdefault(stream, [])
         if len(data):
             with open(f"{self.path}.{stream}", "ab") as f:
@@ -979,18 +978,15 @@ class _Spill:
         final = self.final_dtype()
         per_item = int(np.prod(self.tail, dtype=np.int64)) if self.tail else 1
         for stream in range(n if self.layout == "series" else 1):
-            with contextlib.ExitStack() as stack:
-                src = None
-                for dt, items in self.segments.get(stream, []):
-                    if src is None:
-                        src = stack.enter_context(open(f"{self.path}.{stream}", "rb"))
+            segments = self.segments.get(stream, [])
+            if not segments:
+                continue
+            with open(f"{self.path}.{stream}", "rb") as src:
+                for dt, items in segments:
                     block = max(1, _COPY_BLOCK // (dt.itemsize * per_item))
-                    left = items
-                    while left:
-                        k = min(block, left)
-                        raw = src.read(k * dt.itemsize * per_item)
+                    for done in range(0, items, block):
+                        raw = src.read(min(block, items - done) * dt.itemsize * per_item)
                         f.write(np.frombuffer(raw, dtype=dt).astype(final).tobytes())
-                        left -= k
 
 
 _COPY_BLOCK = 1 << 20
