@@ -7,7 +7,9 @@ gun's density over guess factors when it decided a shot) and per detected
 enemy wave (the surfer's danger along it). The glue drains the region after
 every round (run_battle plays recorded battles one round at a time), so the
 region only has to hold one round. Rows that do not fit are counted, not
-written. Nothing here runs when not recording: the region is empty then.
+written; so are rows naming another round than the one they were written in
+(a recording streamed to disk a few rounds at a time could not place them).
+Nothing here runs when not recording: the region is empty then.
 
 Region layout: tele[0] = rows written, tele[1] = capacity (rows), tele[2] = rows
 dropped, then rows of TELE_WIDTH floats: TELE_HEAD followed by TELE_BINS values

@@ -63,17 +63,13 @@ def cmd_battle(args):
     compile_time = warm_up(bots)
     bar, update = progress_bar(rules.rounds, show, "battle")
     try:
-        result = run_battle(bots, rules, seed=args.seed, progress=update,
-                            record=record_path is not None or bool(args.dataset))
+        if record_path is not None or args.dataset:
+            result = _record_battle(args, bots, rules, record_path, update)
+        else:
+            result = run_battle(bots, rules, seed=args.seed, progress=update)
     finally:
         if bar is not None:
             bar.close()
-    if args.dataset:
-        from sim.io.dataset import write_battle_dataset
-        write_battle_dataset(result, args.dataset, specs=bots)
-    if record_path is not None:
-        from sim.io.replay import replay_from_battle, save_replay
-        save_replay(record_path, replay_from_battle(result, bots, virtual_waves=args.virtual_waves))
     if args.json:
         out = result.as_dict()
         out["compile_time"] = compile_time
@@ -88,6 +84,25 @@ def cmd_battle(args):
         if args.dataset:
             print(f"waves written to {args.dataset}")
     return 0
+
+
+def _record_battle(args, bots, rules, record_path, progress):
+    """`battle --record/--dataset`: the battle streamed to its files a few rounds at a time (sim/io/streaming.py),
+    so memory stays bounded whatever --rounds is; both files appear only when the battle is complete."""
+    import contextlib
+    from sim.io.streaming import stream_battle, ReplaySink, DatasetSink
+    from sim.io.dataset import DatasetWriter, base_meta, DEFAULT_CHUNK_ROWS
+    with contextlib.ExitStack() as stack:
+        sinks = []
+        if args.dataset:
+            wr = stack.enter_context(DatasetWriter(args.dataset, base_meta(rules, bots), chunk_rows=DEFAULT_CHUNK_ROWS))
+            sinks.append(DatasetSink(wr, 0, bots))
+        if record_path is not None:
+            sinks.append(ReplaySink(record_path, bots, virtual_waves=args.virtual_waves))
+        result, _ = stream_battle(bots, rules, args.seed, sinks, progress=progress)
+        if args.dataset:
+            wr.close()
+    return result
 
 
 SEED_COLUMNS = (("score", "Total Score", 0), ("score_share", "Score %", 1), ("survival", "Survival %", 1),

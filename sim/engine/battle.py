@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
+from sim.engine.constants import (BT_OVERFLOW, S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
                         S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
 from sim.engine.rules import Rules
 from sim.engine.loop import new_battle_state, N_REC_ROB, N_REC_BUL
@@ -117,6 +117,200 @@ def warm_up(bots=None):
     return time.perf_counter() - t0
 
 
+class TraceChunk:
+    """What a recorded battle's rounds [first_round, end_round) left in the trace: the engine's robot and
+    bullet rows of those rounds (see sim.engine.loop._record) and the bots' telemetry rows drained after each
+    of them. Shaped like the trace fields of BattleResult, so the wave and replay code reads either."""
+
+    def __init__(self, names, rules, seed, first_round, end_round, round_turns, robots_trace, bullets_trace,
+                 telemetry, telemetry_dropped):
+        self.names = names
+        self.rules = rules
+        self.seed = seed
+        self.first_round = first_round
+        self.end_round = end_round
+        self.round_turns = round_turns
+        self.robots_trace = robots_trace
+        self.bullets_trace = bullets_trace
+        self.telemetry = telemetry
+        self.telemetry_dropped = telemetry_dropped
+
+    @property
+    def total_turns(self):
+        return int(self.round_turns.sum())
+
+
+class BattleRun:
+    """A battle played a few rounds at a time (the glue of run_battle; streaming writers use it directly).
+
+    All mutable state lives in arrays that carry over from one call of the turn loop to the next, so
+    playing rounds [0, 3) then [3, 7) is the same battle, bit for bit, as playing [0, 7) at once. With
+    `record`, play() appends each round's trace to buffers that hold `trace_rounds` rounds; take_trace()
+    hands their rows over and empties them, so a caller that takes the trace after every chunk needs
+    memory for one chunk, whatever the number of rounds. Bots' telemetry is drained after every round.
+    """
+
+    def __init__(self, bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
+                 record_capacity=None, trace_rounds=None, parts=None, compile_progress=True):
+        rules = rules or Rules()
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ValueError(f"seed must be a whole number, got {seed!r}")
+        # a BotSpec with plug-in parts carries the addresses of their compiled hooks, valid only in the process
+        # that loaded them (one pickled to a worker would point anywhere): re-parse it here, from its files
+        specs = [parse_bot(b, parts) if not isinstance(b, BotSpec) else
+                 parse_bot(b.name, list(b.plugins)) if b.plugins else b for b in bots]
+        n = len(specs)
+        if n < 1:
+            raise ValueError("a battle needs at least one robot")
+        self.specs, self.n, self.rules, self.seed = specs, n, rules, seed
+        self.max_turns, self.record, self.compile_progress = max_turns, record, compile_progress
+        self.kinds = np.array([s.kind for s in specs], dtype=np.int64)
+        self.tier = max(s.tier for s in specs)
+        self.loop = tier_loop(self.tier)
+        self.advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
+        self.params = np.stack([s.params for s in specs])
+        self.scripts = np.full((n, 1, N_SCRIPT), np.nan) if scripts is None else scripts
+        self.setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
+        trace_rounds = rules.rounds if trace_rounds is None else max(1, min(int(trace_rounds), rules.rounds))
+        self.cap = record_capacity or (n * (max_turns + 1) * trace_rounds if max_turns else n * 4000 * trace_rounds)
+        # recorded battles: composite bots get a telemetry region after their memory, drained every round
+        self.tele_bots = [i for i, s in enumerate(specs) if record and s.kind == KIND_COMPOSITE]
+        self.mem_cols = self.tele_off = max(s.mem_size for s in specs)
+        if self.tele_bots:
+            self.mem_cols += telemetry.region_size(TELE_CAPACITY)
+        names = [s.name for s in specs]
+        # Robocode appends (1), (2) to identical names
+        if len(set(names)) < len(names):
+            names = [f"{nm} ({i + 1})" for i, nm in enumerate(names)]
+        self.names = names
+        self.rec_rob = np.zeros((self.cap if record else 1, N_REC_ROB))
+        self.rec_bul = np.zeros((self.cap * 4 if record else 1, N_REC_BUL))
+        self.rec_n = np.zeros(2, dtype=np.int64)
+        self.rules_arr = rules.to_array(max_turns)
+        self.trace_from = 0        # the first round whose rows are in the buffers
+        self.reset()
+
+    def reset(self):
+        """Back to the state before round 0 (a deterministic battle can be played again from here)."""
+        n = self.n
+        mem = np.zeros((n, self.mem_cols))
+        for i, s in enumerate(self.specs):
+            for off, init in s.mem_init:
+                mem[i, off:off + init.size] = init
+        for i in self.tele_bots:
+            telemetry.open_region(mem[i], self.tele_off, TELE_CAPACITY)
+            mem[i, layout.M.tele] = self.tele_off
+        self.mem = mem
+        self.brng = bot_rng_states(self.seed, n)
+        self.state = new_battle_state(n, self.seed, self.advanced, self.setups.shape[0])
+        self.round_turns = np.zeros(self.rules.rounds)
+        self.round_scores = np.zeros((self.rules.rounds, n, N_SCORE))
+        self.round_stats = np.zeros((self.rules.rounds, n, 2))
+        self.rec_n[:] = 0
+        self.tele_rows = []
+        self.tele_dropped = 0
+        self.next_round = 0
+        self.trace_from = 0
+        self.wall = 0.0
+
+    def _loop_args(self, r0, r1, record):
+        st = self.state
+        return (self.rules_arr, self.kinds, self.params, self.mem, self.brng, self.scripts, self.setups, st["rng"],
+                st["rob"], st["cmd"], st["box"], st["placed"], st["bat"], st["bul"], st["blist"], self.round_turns,
+                self.round_scores, self.round_stats, self.rec_rob, self.rec_bul, self.rec_n, record, r0, r1)
+
+    def _play_once(self, r0, r1, record):
+        """Rounds [r0, r1) through the turn loop (one round per call when telemetry must be drained);
+        returns the loop's status (0 ok, 1 an overflow)."""
+        status = 0
+        step = 1 if self.tele_bots else r1 - r0
+        for a in range(r0, r1, step):
+            b = min(r1, a + step)
+            args = self._loop_args(a, b, record)
+            ensure_compiled(self.loop, self.tier, args, self.compile_progress)   # a cold start: parts in parallel
+            t0 = time.perf_counter()
+            status |= self.loop(*args)
+            self.wall += time.perf_counter() - t0
+            for i in self.tele_bots:
+                rows, dropped = telemetry.drain(self.mem[i], self.tele_off, i)
+                # a row belongs to the round it was written in (the one just played); one naming another
+                # round is a bot's mistake and is dropped, so the rows kept never depend on how the battle
+                # was split into calls
+                mine = rows[:, 1 + telemetry.TH_ROUND] == a
+                if record:
+                    self.tele_rows.append(rows[mine])
+                self.tele_dropped += dropped + int((~mine).sum())
+        return status
+
+    def play(self, first_round, end_round):
+        """Play rounds [first_round, end_round); they must follow the rounds played so far. A recording that
+        overflows its buffers is played again from the start with buffers four times larger (the battle is
+        deterministic); a bullet table overflow raises RuntimeError."""
+        if first_round != self.next_round or not first_round < end_round <= self.rules.rounds:
+            raise ValueError(f"rounds [{first_round}, {end_round}) do not follow round {self.next_round}")
+        kept = (self.rec_n.copy(), len(self.tele_rows), self.tele_dropped)
+        status = self._play_once(first_round, end_round, self.record)
+        while status != 0 and self.record and self.state["bat"][BT_OVERFLOW] == 0.0:
+            # the recording overflowed: grow the buffers (keeping the rows taken since the last take_trace),
+            # play the rounds before this chunk again without recording, then this chunk
+            rows_kept, tele_kept, dropped_kept = kept
+            self.cap *= 4
+            rob = np.zeros((self.cap, N_REC_ROB))
+            bul = np.zeros((self.cap * 4, N_REC_BUL))
+            rob[:rows_kept[0]] = self.rec_rob[:rows_kept[0]]
+            bul[:rows_kept[1]] = self.rec_bul[:rows_kept[1]]
+            tele_rows = self.tele_rows[:tele_kept]
+            wall, trace_from = self.wall, self.trace_from
+            self.reset()
+            self.rec_rob, self.rec_bul = rob, bul
+            if first_round > 0:
+                self._play_once(0, first_round, False)
+            self.rec_n[:] = rows_kept
+            self.tele_rows, self.tele_dropped, self.wall, self.trace_from = tele_rows, dropped_kept, wall, trace_from
+            status = self._play_once(first_round, end_round, True)
+        if status != 0:
+            raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
+        self.next_round = end_round
+
+    def take_trace(self):
+        """The trace recorded since the last call (a TraceChunk; its arrays are copies), then empties the
+        buffers."""
+        chunk = self.trace(self.trace_from, copy=True)
+        self.rec_n[:] = 0
+        self.tele_rows = []
+        self.tele_dropped = 0
+        self.trace_from = self.next_round
+        return chunk
+
+    def trace(self, first_round=0, copy=False):
+        """The rows in the buffers as a TraceChunk of rounds [first_round, next_round)."""
+        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
+        rob = self.rec_rob[:self.rec_n[0]]
+        bul = self.rec_bul[:self.rec_n[1]]
+        return TraceChunk(self.names, self.rules, self.seed, first_round, self.next_round,
+                          self.round_turns[first_round:self.next_round].astype(np.int64),
+                          rob.copy() if copy else rob, bul.copy() if copy else bul,
+                          np.concatenate(self.tele_rows) if self.tele_rows else np.zeros((0, width)),
+                          self.tele_dropped)
+
+    def result(self, keep_memory=False):
+        """The BattleResult of the rounds played so far (the whole battle once every round was played);
+        with `record`, the trace still in the buffers."""
+        rounds = self.next_round
+        scores, stats = self.round_scores[:rounds], self.round_stats[:rounds]
+        result = BattleResult(names=list(self.names), rules=self.rules, seed=self.seed,
+                              results=_rank(self.names, scores, stats),
+                              round_turns=self.round_turns[:rounds].astype(np.int64), round_scores=scores,
+                              round_stats=stats, wall_time=self.wall)
+        if keep_memory:
+            result.memory = self.mem
+        if self.record:
+            t = self.trace(self.trace_from)
+            result.robots_trace, result.bullets_trace = t.robots_trace, t.bullets_trace
+            result.telemetry, result.telemetry_dropped = t.telemetry, t.telemetry_dropped
+        return result
+
+
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
                record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True):
     """Play a battle. `bots` are BotSpec or spec strings (`parts`: plug-in files their parts may come
@@ -124,92 +318,18 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     callable gets that line, False says nothing; `setups` (n, 3) fixed starts in
     (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
     with the number of rounds finished so far (the battle is played a few rounds at a time);
-    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection."""
+    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection. A recorded battle
+    keeps its whole trace in memory: sim/io/streaming.py writes long ones to disk as they are played."""
     rules = rules or Rules()
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ValueError(f"seed must be a whole number, got {seed!r}")
-    # a BotSpec with plug-in parts carries the addresses of their compiled hooks, valid only in the process
-    # that loaded them (one pickled to a worker would point anywhere): re-parse it here, from its files
-    specs = [parse_bot(b, parts) if not isinstance(b, BotSpec) else
-             parse_bot(b.name, list(b.plugins)) if b.plugins else b for b in bots]
-    n = len(specs)
-    if n < 1:
-        raise ValueError("a battle needs at least one robot")
-    kinds = np.array([s.kind for s in specs], dtype=np.int64)
-    tier = max(s.tier for s in specs)
-    play_rounds = tier_loop(tier)
-    advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
-    params = np.stack([s.params for s in specs])
-    if scripts is None:
-        scripts = np.full((n, 1, N_SCRIPT), np.nan)
-    setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
-    cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
-    mem_cols = max(s.mem_size for s in specs)
-    # recorded battles: composite bots get a telemetry region after their memory, drained every round
-    tele_bots = [i for i, s in enumerate(specs) if record and s.kind == KIND_COMPOSITE]
-    tele_off = mem_cols
-    if tele_bots:
-        mem_cols += telemetry.region_size(TELE_CAPACITY)
-    while True:
-        mem = np.zeros((n, mem_cols))
-        for i, s in enumerate(specs):
-            for off, init in s.mem_init:
-                mem[i, off:off + init.size] = init
-        for i in tele_bots:
-            telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)
-            mem[i, layout.M.tele] = tele_off
-        tele_rows = []
-        tele_dropped = 0
-        brng = bot_rng_states(seed, n)
-        state = new_battle_state(n, seed, advanced, setups.shape[0])
-        round_turns = np.zeros(rules.rounds)
-        round_scores = np.zeros((rules.rounds, n, N_SCORE))
-        round_stats = np.zeros((rules.rounds, n, 2))
-        rec_rob = np.zeros((cap if record else 1, N_REC_ROB))
-        rec_bul = np.zeros((cap * 4 if record else 1, N_REC_BUL))
-        rec_n = np.zeros(2, dtype=np.int64)
-        rules_arr = rules.to_array(max_turns)
-        chunk = max(1, rules.rounds // 20) if progress else rules.rounds
-        if tele_bots:
-            chunk = 1
-        wall = 0.0
-        status = 0
-        for r0 in range(0, rules.rounds, chunk):
-            r1 = min(rules.rounds, r0 + chunk)
-            args = (rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"], state["rob"], state["cmd"],
-                    state["box"], state["placed"], state["bat"], state["bul"], state["blist"], round_turns,
-                    round_scores, round_stats, rec_rob, rec_bul, rec_n, record, r0, r1)
-            ensure_compiled(play_rounds, tier, args, compile_progress)   # a cold start: parts in parallel
-            t0 = time.perf_counter()
-            status |= play_rounds(*args)
-            wall += time.perf_counter() - t0
-            for i in tele_bots:
-                rows, dropped = telemetry.drain(mem[i], tele_off, i)
-                tele_rows.append(rows)
-                tele_dropped += dropped
-            if progress:
-                progress(r1)
-        if status == 0 or not record:
-            break
-        cap *= 4  # the recording overflowed: the battle is deterministic, so simply play it again
-    if status != 0:
-        raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
-    names = [s.name for s in specs]
-    # Robocode appends (1), (2) to identical names
-    if len(set(names)) < len(names):
-        names = [f"{nm} ({i + 1})" for i, nm in enumerate(names)]
-    result = BattleResult(names=names, rules=rules, seed=seed, results=_rank(names, round_scores, round_stats),
-                          round_turns=round_turns.astype(np.int64), round_scores=round_scores,
-                          round_stats=round_stats, wall_time=wall)
-    if keep_memory:
-        result.memory = mem
-    if record:
-        result.robots_trace = rec_rob[:rec_n[0]]
-        result.bullets_trace = rec_bul[:rec_n[1]]
-        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
-        result.telemetry = np.concatenate(tele_rows) if tele_rows else np.zeros((0, width))
-        result.telemetry_dropped = tele_dropped
-    return result
+    run = BattleRun(bots, rules, seed, setups=setups, scripts=scripts, max_turns=max_turns, record=record,
+                    record_capacity=record_capacity, parts=parts, compile_progress=compile_progress)
+    chunk = max(1, rules.rounds // 20) if progress else rules.rounds
+    for r0 in range(0, rules.rounds, chunk):
+        r1 = min(rules.rounds, r0 + chunk)
+        run.play(r0, r1)
+        if progress:
+            progress(r1)
+    return run.result(keep_memory)
 
 
 def printed_score(v):

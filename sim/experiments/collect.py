@@ -1,14 +1,14 @@
 """`gfsim collect`: play seeded battles and write their waves as a guess-factor dataset.
 
-    gfsim collect BOT_A BOT_B --rounds N --seeds 1..10 --out DATA.npz [--stream] [--json]
+    gfsim collect BOT_A BOT_B --rounds N --seeds 1..10 --out DATA.npz [--chunk-size ROWS] [--json]
     gfsim collect --engine robocode --robots-dir DIR 'author.Bot 1.0' sample.Walls --seeds 1..4 --jobs 2 --out DATA.npz
                   [--keep-records RECORDS/]
 
-One battle per seed (BOT_A is robot 0). Every battle is recorded, turned into
-waves (sim/waves/tracking.py) and appended to the dataset (sim/io/dataset.py), which is
-written atomically at the end: on any error nothing is left at --out. With
---stream the tables are spilled to disk every --chunk-size rows, so memory
-stays bounded by one battle's trace whatever the number of battles.
+One battle per seed (BOT_A is robot 0). Every battle is recorded a few rounds at a
+time (sim/io/streaming.py), turned into waves (sim/waves/tracking.py) and appended to
+the dataset (sim/io/dataset.py), whose tables spill to disk every --chunk-size rows,
+so memory stays bounded whatever the number of rounds and battles. The file is
+written atomically at the end: on any error nothing is left at --out.
 Bad input is reported as one line on stderr with exit code 2.
 
 With ``--engine robocode`` the battles are played by real Robocode instead (headless, ``-DRANDOMSEED``,
@@ -54,9 +54,11 @@ def build_parser(prog="gfsim collect"):
                    help="power of a robot's virtual waves before its first real bullet if it never fires "
                         "(default 2.0)")
     p.add_argument("--stream", action="store_true",
-                   help="spill the tables to disk every --chunk-size rows (bounded memory for long runs)")
-    p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_ROWS), default=262144, metavar="ROWS",
-                   help=f"rows per table kept in memory with --stream, 1 to {MAX_CHUNK_ROWS:,} (default 262144)")
+                   help="accepted for old command lines: collect always streams now (battles a few rounds at a "
+                        "time, tables spilled to disk every --chunk-size rows)")
+    p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_ROWS), default=None, metavar="ROWS",
+                   help=f"rows per table kept in memory before spilling to disk, 1 to {MAX_CHUNK_ROWS:,} "
+                        f"(default 65536)")
     p.add_argument("--engine", choices=("gfsim", "robocode"), default="gfsim",
                    help="who plays the battles: gfsim (default) or real Robocode, recorded and imported")
     p.add_argument("--robots-dir", metavar="DIR",
@@ -79,18 +81,21 @@ def _check_out(path):
     check_outputs([("--out", path)])
 
 
-def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=262144, virtual_power=2.0,
-            progress=None, parts=None):
+def collect(bot_a, bot_b, seeds, out, rules=None, stream=True, chunk_rows=None, virtual_power=2.0,
+            progress=None, parts=None, chunk_rounds=None):
     """Play one recorded battle per seed and write the dataset to `out`; returns a summary dict.
 
-    `parts`: plug-in files (paths or loaded bots.plugins.Plugin) the bot specs may name.
+    `parts`: plug-in files (paths or loaded bots.plugins.Plugin) the bot specs may name. Each battle is
+    streamed (sim/io/streaming.py: `chunk_rounds` rounds at a time) and the tables spill to disk every
+    `chunk_rows` rows (default sim.io.dataset.DEFAULT_CHUNK_ROWS), so memory stays bounded whatever the
+    number of rounds and battles; stream=False keeps the tables in memory (the file's bytes are the same).
 
     `progress(done_rounds)` is called as battles advance. Raises BotSpecError / DatasetError on bad input;
     `out` is only created when everything succeeded.
     """
     from bots.registry import parse_bot
-    from sim.engine.battle import run_battle
-    from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
+    from sim.io.dataset import DatasetWriter, base_meta, TABLES, DEFAULT_CHUNK_ROWS
+    from sim.io.streaming import stream_battle, DatasetSink, DEFAULT_CHUNK_ROUNDS
     from sim.engine.rules import Rules
     rules = rules or Rules()
     specs = [parse_bot(bot_a, parts), parse_bot(bot_b, parts)]
@@ -99,21 +104,19 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=False, chunk_rows=26214
     t0 = time.perf_counter()
     turns = 0
     rows = {t: 0 for t in TABLES}
-    with DatasetWriter(out, meta, chunk_rows=chunk_rows if stream else None) as wr:
+    with DatasetWriter(out, meta, chunk_rows=(chunk_rows or DEFAULT_CHUNK_ROWS) if stream else None) as wr:
         for k, seed in enumerate(seeds):
             cb = None
             if progress is not None:
                 def cb(done, _base=k * rules.rounds):
                     progress(_base + done)
-            res = run_battle(specs, rules, seed=seed, record=True, progress=cb)
-            tables, entry = battle_tables(res, k, specs=specs, virtual_power=virtual_power)
-            tables["parts"]["row"] = tables["parts"]["row"] + rows["gun"]
-            for t in TABLES:
-                wr.append(t, tables[t])
-                rows[t] += len(tables[t]["battle" if t != "parts" else "row"])
-            wr.meta["battles"].append(entry)
+            sink = DatasetSink(wr, k, specs, virtual_power=virtual_power, row_offset=rows["gun"])
+            res, (entry,) = stream_battle(specs, rules, seed, [sink], chunk_rounds or DEFAULT_CHUNK_ROUNDS,
+                                          progress=cb)
+            rows["gun"] += entry["gun_rows"]
+            rows["enemy"] += entry["enemy_rows"]
+            rows["parts"] += entry["parts_rows"]
             turns += res.total_turns
-            del res, tables
         written = wr.close()
     det = {}
     for b in written["battles"]:
@@ -153,14 +156,15 @@ def _robocode_battle(bot_a, bot_b, seed, rules, robots_dir, keep_records=None):
         return result
 
 
-def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs=1, stream=False,
-                     chunk_rows=262144, virtual_power=2.0, progress=None, keep_records=None):
+def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs=1, stream=True,
+                     chunk_rows=None, virtual_power=2.0, progress=None,
+                     keep_records=None):
     """collect() with battles played by real Robocode (``jobs`` JVMs at a time) and imported from their XML
     records; the dataset holds the battles in seed order whatever order they finish in. Raises
     RobocodeError / RecordError (one line) on a missing Robocode, an unknown robot or a broken record.
     ``keep_records``: a folder that keeps each battle's record as record-seed<N>.xml.gz (`gfsim import`)."""
     from concurrent.futures import ThreadPoolExecutor
-    from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES
+    from sim.io.dataset import DatasetWriter, base_meta, battle_tables, TABLES, DEFAULT_CHUNK_ROWS
     from sim.engine.rules import Rules
     rules = rules or Rules()
     seeds = list(seeds)
@@ -178,7 +182,7 @@ def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs
                 if wr is None:
                     names = list(res.names)
                     wr = DatasetWriter(out, base_meta(rules, specs, virtual_power),
-                                       chunk_rows=chunk_rows if stream else None)
+                                       chunk_rows=(chunk_rows or DEFAULT_CHUNK_ROWS) if stream else None)
                     wr.__enter__()
                 tables, entry = battle_tables(res, k, specs=specs, virtual_power=virtual_power)
                 tables["parts"]["row"] = tables["parts"]["row"] + rows["gun"]
@@ -253,13 +257,13 @@ def _main(argv):
             from sim.io.robocode_record import RecordError
             try:
                 summary = collect_robocode(args.bot_a, args.bot_b, seeds, args.out, rules=rules,
-                                           robots_dir=args.robots_dir, jobs=args.jobs, stream=args.stream,
+                                           robots_dir=args.robots_dir, jobs=args.jobs, stream=True,
                                            chunk_rows=args.chunk_size, virtual_power=args.virtual_power,
                                            progress=update, keep_records=args.keep_records)
             except (RobocodeError, RecordError) as e:
                 raise CollectError(str(e)) from None
         else:
-            summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules, stream=args.stream,
+            summary = collect(args.bot_a, args.bot_b, seeds, args.out, rules=rules,
                               chunk_rows=args.chunk_size, virtual_power=args.virtual_power, progress=update,
                               parts=plugins)
     finally:

@@ -42,6 +42,7 @@ FORMAT = "gfsim-waves"
 SCHEMA_VERSION = 1
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _BLOCK = 1 << 20
+DEFAULT_CHUNK_ROWS = 65536   # rows per table a writer keeps before spilling (~25 MB for the gun table)
 
 _I8, _I16, _I32, _I64, _B, _F = "|i1", "<i2", "<i4", "<i8", "|b1", "<f8"
 
@@ -206,7 +207,9 @@ class DatasetWriter:
                     if a.min() < info.min or a.max() > info.max:
                         raise DatasetError(f"table {table}: column {c} does not fit {dt}")
                 a = a.astype(dt)
-            self.buf[table][c].append(np.ascontiguousarray(a))
+            # a copy, never a view: a column sliced from a kernel's output (rows x capacity) would keep the
+            # whole output alive until the next spill, so memory would grow with the rounds, not the rows
+            self.buf[table][c].append(np.array(a, dtype=dt, order="C", copy=True))
         self.buffered[table] += n or 0
         self.rows[table] += n or 0
         if self.chunk_rows is not None and self.buffered[table] >= self.chunk_rows:
@@ -483,33 +486,66 @@ def iter_chunks(path, table="gun", rows=65536, columns=None):
 
 # --------------------------------------------------------------------------- from battles
 
+class BattleWaves:
+    """The dataset rows of one battle, taken a few rounds at a time: tables(trace) turns the trace of some
+    whole rounds (a BattleResult or a sim.engine.battle.TraceChunk) into rows, carrying what the wave
+    tables carry from round to round (sim.waves.tracking.WaveCarry); entry() is the battle's meta entry.
+    `first_powers`: each robot's first bullet power in the whole battle (tracking.first_powers, NaN: never
+    fires), which its virtual waves before that bullet take."""
+
+    def __init__(self, battle_id, seed, specs, first_powers, virtual_power=2.0, rounds=0):
+        from sim.waves import tracking as W
+        self.battle_id, self.seed, self.specs, self.rounds = int(battle_id), int(seed), specs, int(rounds)
+        self.carry = W.WaveCarry(first_powers, virtual_power)
+        self.gun_rows = self.enemy_rows = self.parts_rows = 0
+        self.gun_stats = np.zeros((2, 4))
+        self.detection = np.zeros((2, len(W.DETECTION_STATS)))
+        self.scans = np.zeros(2, dtype=np.int64)
+
+    def tables(self, trace):
+        """{table: columns} of the rounds `trace` holds (parts' rows count from the battle's first gun row)."""
+        from sim.waves import tracking as W
+        w = W.battle_waves(trace, specs=self.specs, carry=self.carry)
+        g = w["gun"]["columns"]
+        e = w["enemy"]["columns"]
+        n_g = len(g["turn"])
+        n_e = len(e["turn"])
+        gun = {c: g[c] for c, _, _ in GUN_SCHEMA if c in g}
+        gun["battle"] = np.full(n_g, self.battle_id)
+        gun["seed"] = np.full(n_g, self.seed)
+        enemy = {c: e[c] for c, _, _ in ENEMY_SCHEMA if c in e}
+        enemy["battle"] = np.full(n_e, self.battle_id)
+        enemy["seed"] = np.full(n_e, self.seed)
+        p = w["gun"]["parts"]
+        parts = {"row": p[:, 0].astype(np.int64) + self.gun_rows, "gf_lo": p[:, 1].copy(), "gf_hi": p[:, 2].copy()}
+        self.gun_rows += n_g
+        self.enemy_rows += n_e
+        self.parts_rows += len(p)
+        self.gun_stats += w["gun"]["stats"]
+        self.detection += w["enemy"]["stats"]
+        self.scans += w["enemy"]["scans"]
+        return {"gun": gun, "enemy": enemy, "parts": parts}
+
+    def entry(self, turns):
+        from sim.waves import tracking as W
+        gs, ds = self.gun_stats, self.detection
+        return {
+            "battle": self.battle_id, "seed": self.seed, "rounds": self.rounds,
+            "turns": int(turns), "gun_rows": self.gun_rows, "enemy_rows": self.enemy_rows,
+            "parts_rows": self.parts_rows,
+            "waves": [{"made": int(gs[s, 0]), "dropped": int(gs[s, 1]), "real": int(gs[s, 2]),
+                       "real_dropped": int(gs[s, 3])} for s in range(2)],
+            "detection": [{k: int(ds[s, q]) for q, k in enumerate(W.DETECTION_STATS)} for s in range(2)],
+            "scans": [int(v) for v in self.scans],
+        }
+
+
 def battle_tables(result, battle_id, specs=None, virtual_power=2.0):
     """(tables, battle meta entry) for one recorded battle, in the dataset schema."""
     from sim.waves import tracking as W
-    w = W.battle_waves(result, specs=specs, virtual_power=virtual_power)
-    g = w["gun"]["columns"]
-    e = w["enemy"]["columns"]
-    n_g = len(g["turn"])
-    n_e = len(e["turn"])
-    gun = {c: g[c] for c, _, _ in GUN_SCHEMA if c in g}
-    gun["battle"] = np.full(n_g, battle_id)
-    gun["seed"] = np.full(n_g, result.seed)
-    enemy = {c: e[c] for c, _, _ in ENEMY_SCHEMA if c in e}
-    enemy["battle"] = np.full(n_e, battle_id)
-    enemy["seed"] = np.full(n_e, result.seed)
-    p = w["gun"]["parts"]
-    parts = {"row": p[:, 0].astype(np.int64), "gf_lo": p[:, 1].copy(), "gf_hi": p[:, 2].copy()}
-    gs = w["gun"]["stats"]
-    ds = w["enemy"]["stats"]
-    entry = {
-        "battle": int(battle_id), "seed": int(result.seed), "rounds": int(result.rules.rounds),
-        "turns": int(result.total_turns), "gun_rows": n_g, "enemy_rows": n_e, "parts_rows": len(p),
-        "waves": [{"made": int(gs[s, 0]), "dropped": int(gs[s, 1]), "real": int(gs[s, 2]),
-                   "real_dropped": int(gs[s, 3])} for s in range(2)],
-        "detection": [{k: int(ds[s, q]) for q, k in enumerate(W.DETECTION_STATS)} for s in range(2)],
-        "scans": [int(v) for v in w["enemy"]["scans"]],
-    }
-    return {"gun": gun, "enemy": enemy, "parts": parts}, entry
+    bw = BattleWaves(battle_id, result.seed, specs, W.first_powers(result), virtual_power, result.rules.rounds)
+    tables = bw.tables(result)
+    return tables, bw.entry(result.total_turns)
 
 
 def base_meta(rules, specs, virtual_power=2.0):

@@ -12,8 +12,12 @@ members (all little-endian, no object arrays):
     ``names`` (display names, Robocode's " (1)"/" (2)" suffixes for twins),
     ``seed``, ``robots`` (n), ``rounds``, ``frames``, ``quantization``
     (units per step of each quantized field), ``sections`` (see below),
-    ``results`` (the final results table) and ``trace_sha256`` (digest of the
-    engine's full-precision float64 trace, for the determinism check).
+    ``results`` (the final results table), ``trace_sha256`` (digest of the
+    engine's full-precision float64 trace, for the determinism check) and
+    ``trace_digest`` (how it is computed: 2 = SHA-256 of the SHA-256s of the
+    robot trace, the bullet trace and the scores, which a battle recorded a few
+    rounds at a time can compute as it goes; absent = 1, one SHA-256 over the
+    three, in replays written before; verify_replay checks either).
 ``rounds.turns``
     (rounds,) last turn of each round. Turn 0 is the start state, so round r
     has ``turns[r] + 1`` frames; frames of all rounds are concatenated.
@@ -74,6 +78,11 @@ skips optional sections it does not know (or of a newer section version) and
 refuses files whose required sections it does not know, or whose
 FORMAT_VERSION is newer than its own. A known optional section is validated
 like the rest: a damaged one makes the file corrupt.
+
+Writing. ``ReplayWriter`` appends whole rounds at a time to per-member spill files and
+assembles the zip at the end (sim/io/streaming.py records long battles with it); a
+member's integer type is the smallest that holds all its values, so the file is the same
+bytes however the battle was split.
 
 Scan arcs are the radar sweep of each turn (radar heading at t-1 to t, the
 shorter way round), drawn when bit 0 of ``scan`` is set. Quantized values are
@@ -448,10 +457,35 @@ def replays_equal(a: Replay, b: Replay):
 
 
 def _trace_digest(robots_trace, bullets_trace, round_scores):
+    """Version 1 of trace_sha256 (files without meta["trace_digest"]): one SHA-256 over the whole robot
+    trace, then the bullet trace, then the scores. It needs the whole robot trace before the first bullet
+    row, so only verify_replay still computes it (for replays written before version 2)."""
     h = hashlib.sha256()
     for a in (robots_trace, bullets_trace, round_scores):
         h.update(np.ascontiguousarray(a, dtype="<f8").tobytes())
     return h.hexdigest()
+
+
+TRACE_DIGEST = 2   # meta["trace_digest"]: how trace_sha256 is computed (TraceDigest; absent = version 1)
+
+
+class TraceDigest:
+    """trace_sha256, version 2: SHA-256 of the SHA-256 digests of the robot trace, the bullet trace and the
+    scores (each as little-endian float64 rows in the engine's order). Each trace is hashed as it is
+    played, so a battle recorded a few rounds at a time has the digest of the battle recorded at once."""
+
+    def __init__(self):
+        self.robots = hashlib.sha256()
+        self.bullets = hashlib.sha256()
+
+    def update(self, robots_trace, bullets_trace):
+        self.robots.update(np.ascontiguousarray(robots_trace, dtype="<f8").tobytes())
+        self.bullets.update(np.ascontiguousarray(bullets_trace, dtype="<f8").tobytes())
+        return self
+
+    def hexdigest(self, round_scores):
+        scores = hashlib.sha256(np.ascontiguousarray(round_scores, dtype="<f8").tobytes())
+        return hashlib.sha256(self.robots.digest() + self.bullets.digest() + scores.digest()).hexdigest()
 
 
 def record_replay(bots, rules=None, seed=0, waves=True, virtual_waves=False):
@@ -463,21 +497,20 @@ def record_replay(bots, rules=None, seed=0, waves=True, virtual_waves=False):
     return replay_from_battle(result, bots, waves=waves, virtual_waves=virtual_waves)
 
 
-def replay_from_battle(result, bots, waves=True, virtual_waves=False):
-    """Build a Replay from a BattleResult played with record=True; `bots` are the specs it was given.
-
-    waves: add the gun-wave section (1v1 battles; sim.waves.tracking.gun_waves on the recorded trace) with the
-    waves of real bullets, and with virtual_waves also one wave per shooter and turn without a bullet
-    (about 14x more rows: ~0.7 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
-    goes in."""
+def _spec_names(bots):
     from bots.registry import BotSpec, parse_bot
-    if result.robots_trace is None:
-        raise ValueError("the battle was played without record=True")
-    specs = [b.name if isinstance(b, BotSpec) else parse_bot(b).name for b in bots]
-    rt = np.asarray(result.robots_trace, dtype=np.float64)
-    bt = np.asarray(result.bullets_trace, dtype=np.float64)
-    n = len(specs)
-    round_turns = np.asarray(result.round_turns, dtype=np.int64)
+    return [b.name if isinstance(b, BotSpec) else parse_bot(b).name for b in bots]
+
+
+def _trace_piece(trace, n, first_round=0):
+    """The decoded tables (what a Replay holds) of the rounds a trace covers: `trace` is a BattleResult or a
+    sim.engine.battle.TraceChunk of rounds [first_round, first_round + len(trace.round_turns)); every row
+    is computed from those rounds alone, so the pieces of a battle recorded a few rounds at a time
+    concatenate to the tables of the whole battle. Returns (robots, bullets, events, telemetry or None,
+    telemetry rows left out)."""
+    rt = np.asarray(trace.robots_trace, dtype=np.float64)
+    bt = np.asarray(trace.bullets_trace, dtype=np.float64)
+    round_turns = np.asarray(trace.round_turns, dtype=np.int64)
     frames = int((round_turns + 1).sum())
     if rt.shape[0] != frames * n:
         raise ValueError(f"robot trace has {rt.shape[0]} rows, expected {frames * n}")
@@ -490,39 +523,67 @@ def replay_from_battle(result, bots, waves=True, virtual_waves=False):
     robots = {k: _dequantize(k, _quantize(k, v)) for k, v in cols.items()}
     robots["state"] = state
     robots["scan"] = _scan_flags(cols, state, round_start, n)
-    bullets = _bullet_table(bt, robots, round_start, n)
-    events = _event_table(bullets, robots, state, round_start, n)
-    rules = result.rules
-    sections = {k: {"version": v, "required": True} for k, v in SECTIONS.items()}
-    wave_table = _wave_table(result, round_turns, virtual_waves) if waves and n == 2 else None
-    if wave_table is not None:
-        sections["waves"] = {"version": OPTIONAL_SECTIONS["waves"], "required": False,
-                             "virtual": bool(virtual_waves), "rows": len(wave_table["round"])}
-    tele, dropped = _telemetry_table(getattr(result, "telemetry", None), n, round_turns)
-    if tele is not None:
-        sections["telemetry"] = {"version": OPTIONAL_SECTIONS["telemetry"], "required": False, "bins": TELE_BINS,
-                                 "rows": len(tele["round"]),
-                                 "dropped": int(dropped) + int(getattr(result, "telemetry_dropped", 0) or 0)}
-    meta = {
+    bullets = _bullet_table(bt, robots, round_start, n, first_round)
+    events = _event_table(bullets, robots, state, round_start, n, first_round)
+    tele, dropped = _telemetry_table(getattr(trace, "telemetry", None), n, round_turns, first_round)
+    return robots, bullets, events, tele, int(dropped) + int(getattr(trace, "telemetry_dropped", 0) or 0)
+
+
+def _replay_meta(specs, names, rules, seed, rounds, frames, sections, results, digest):
+    return {
         "format": FORMAT, "version": FORMAT_VERSION, "gfsim_version": gfsim_version(),
-        "rules": rules.as_dict(), "bots": specs, "names": list(result.names), "seed": int(result.seed),
-        "robots": n, "rounds": int(len(round_turns)), "frames": frames,
+        "rules": rules.as_dict(), "bots": specs, "names": list(names), "seed": int(seed),
+        "robots": len(specs), "rounds": int(rounds), "frames": int(frames),
         "quantization": {"position": POS_Q, "angle": ANG_Q, "velocity": VEL_Q, "energy": ENERGY_Q,
                          "gun_heat": HEAT_Q},
         "sections": sections,
         "results": [dict(name=r.name, rank=r.rank, total=r.total, firsts=r.firsts, shots=r.shots, hits=r.hits)
-                    for r in result.results],
-        "trace_sha256": _trace_digest(result.robots_trace, result.bullets_trace, result.round_scores),
+                    for r in results],
+        "trace_sha256": digest, "trace_digest": TRACE_DIGEST,
     }
+
+
+def _sections(wave_rows, virtual_waves, tele_rows, tele_dropped):
+    """meta["sections"]: the required ones, and waves / telemetry when they have rows (None: no section)."""
+    sections = {k: {"version": v, "required": True} for k, v in SECTIONS.items()}
+    if wave_rows is not None:
+        sections["waves"] = {"version": OPTIONAL_SECTIONS["waves"], "required": False,
+                             "virtual": bool(virtual_waves), "rows": int(wave_rows)}
+    if tele_rows:
+        sections["telemetry"] = {"version": OPTIONAL_SECTIONS["telemetry"], "required": False, "bins": TELE_BINS,
+                                 "rows": int(tele_rows), "dropped": int(tele_dropped)}
+    return sections
+
+
+def replay_from_battle(result, bots, waves=True, virtual_waves=False):
+    """Build a Replay from a BattleResult played with record=True; `bots` are the specs it was given.
+
+    waves: add the gun-wave section (1v1 battles; sim.waves.tracking.gun_waves on the recorded trace) with the
+    waves of real bullets, and with virtual_waves also one wave per shooter and turn without a bullet
+    (about 14x more rows: ~0.7 MB more for 35 rounds). The bots' telemetry, if they wrote any, always
+    goes in. (sim/io/streaming.py writes the same file from a battle played a few rounds at a time.)"""
+    if result.robots_trace is None:
+        raise ValueError("the battle was played without record=True")
+    specs = _spec_names(bots)
+    n = len(specs)
+    round_turns = np.asarray(result.round_turns, dtype=np.int64)
+    robots, bullets, events, tele, dropped = _trace_piece(result, n)
+    wave_table = _wave_table(result, virtual_waves) if waves and n == 2 else None
+    sections = _sections(None if wave_table is None else len(wave_table["round"]), virtual_waves,
+                         0 if tele is None else len(tele["round"]), dropped)
+    digest = TraceDigest().update(result.robots_trace, result.bullets_trace).hexdigest(result.round_scores)
+    meta = _replay_meta(specs, result.names, result.rules, result.seed, len(round_turns),
+                        int((round_turns + 1).sum()), sections, result.results, digest)
     return Replay(meta, round_turns, robots, bullets, events, result.round_scores,
                   np.asarray(result.round_stats).astype(np.int64), waves=wave_table, telemetry=tele)
 
 
-def _wave_table(result, round_turns, virtual):
-    """The waves section from sim.waves.tracking.gun_waves, holding exactly the values the file stores."""
+def _wave_table(trace, virtual, carry=None):
+    """The waves section from sim.waves.tracking.gun_waves, holding exactly the values the file stores
+    (None if the trace is not one tracking reads); `carry`: the battle's WaveCarry for a part of it."""
     from sim.waves.tracking import gun_waves, TraceError
     try:
-        g = gun_waves(result)["columns"]
+        g = gun_waves(trace, carry=carry)["columns"]
     except TraceError:
         return None
     keep = np.ones(len(g["round"]), dtype=bool) if virtual else g["real_bullet"] == 1
@@ -549,9 +610,9 @@ def _bins_relative(q):
     return (q.astype(np.float32) / np.float32(BINS_Q)).astype(np.float32)
 
 
-def _telemetry_table(tele, n, round_turns):
-    """The telemetry section from BattleResult.telemetry (TELE_SOURCE_COLUMNS + TELE_BINS bins):
-    (table or None, rows left out)."""
+def _telemetry_table(tele, n, round_turns, first_round=0):
+    """The telemetry section from BattleResult.telemetry (TELE_SOURCE_COLUMNS + TELE_BINS bins) of rounds
+    [first_round, first_round + len(round_turns)): (table or None, rows left out)."""
     if tele is None:
         return None, 0
     tele = np.asarray(tele, dtype=np.float64)
@@ -565,10 +626,11 @@ def _telemetry_table(tele, n, round_turns):
     rounds = len(round_turns)
     ok = np.all(np.isfinite(tele), axis=1)
     ok &= np.isin(c["kind"], (TK_AIM, TK_DANGER)) & (c["robot"] >= 0) & (c["robot"] < n)
-    ok &= (c["round"] >= 0) & (c["round"] < rounds) & (c["round"] == np.round(c["round"]))
+    local = c["round"] - first_round
+    ok &= (local >= 0) & (local < rounds) & (c["round"] == np.round(c["round"]))
     ok &= (c["turn"] == np.round(c["turn"])) & (c["turn"] >= 0)
     ok &= (c["bullet_speed"] > 0.0) & (c["mea"] > 0.0) & np.all(bins >= 0.0, axis=1)
-    ok[ok] &= c["turn"][ok] <= round_turns[c["round"][ok].astype(np.int64)]
+    ok[ok] &= c["turn"][ok] <= round_turns[local[ok].astype(np.int64)]
     ok &= np.all(np.abs(tele[:, 4:7]) < 1e6, axis=1)
     dropped = int((~ok).sum())
     idx = np.nonzero(ok)[0]
@@ -643,7 +705,7 @@ def _scan_flags(cols, state, round_start, n):
     return flags.astype(dtype)
 
 
-def _bullet_table(bt, robots, round_start, n):
+def _bullet_table(bt, robots, round_start, n, first_round=0):
     out = {k: np.zeros(0) for k in BULLET_FIELDS}
     if len(bt) == 0:
         return _bullet_dtypes(out)
@@ -671,7 +733,7 @@ def _bullet_table(bt, robots, round_start, n):
     out["heading"] = _dequantize("heading", _quantize("heading", out["heading"]))
     victim = np.full(len(a), -1.0)
     for q in np.nonzero(out["reason"] == END_HIT_ROBOT)[0]:
-        f = int(round_start[int(out["round"][q])] + out["end"][q])
+        f = int(round_start[int(out["round"][q]) - first_round] + out["end"][q])
         owner = int(out["owner"][q])
         d = [(robots["x"][f, j] - out["end_x"][q]) ** 2 + (robots["y"][f, j] - out["end_y"][q]) ** 2
              if j != owner else np.inf for j in range(n)]
@@ -686,7 +748,7 @@ def _bullet_dtypes(out):
     return {k: np.asarray(out[k]).astype(ints.get(k, np.float64)) for k in BULLET_FIELDS}
 
 
-def _event_table(bullets, robots, state, round_start, n):
+def _event_table(bullets, robots, state, round_start, n, first_round=0):
     ev = []
     b = bullets
     kinds = {END_HIT_ROBOT: EVT_BULLET_HIT, END_HIT_BULLET: EVT_BULLET_HIT_BULLET, END_HIT_WALL: EVT_BULLET_MISSED}
@@ -709,19 +771,19 @@ def _event_table(bullets, robots, state, round_start, n):
             for i in range(n):
                 s = int(state[f, i])
                 if s == RS_HIT_WALL:
-                    ev.append((r, f - f0, EVT_HIT_WALL, i, -1, 0.0))
+                    ev.append((first_round + r, f - f0, EVT_HIT_WALL, i, -1, 0.0))
                 elif s == RS_HIT_ROBOT:
                     d = [(robots["x"][f, j] - robots["x"][f, i]) ** 2 + (robots["y"][f, j] - robots["y"][f, i]) ** 2
                          if j != i else np.inf for j in range(n)]
-                    ev.append((r, f - f0, EVT_HIT_ROBOT, i, int(np.argmin(d)) if n > 1 else -1, 0.0))
+                    ev.append((first_round + r, f - f0, EVT_HIT_ROBOT, i, int(np.argmin(d)) if n > 1 else -1, 0.0))
                 elif s == RS_DEAD and (f == f0 or int(state[f - 1, i]) != RS_DEAD):
-                    ev.append((r, f - f0, EVT_DEATH, i, -1, 0.0))
+                    ev.append((first_round + r, f - f0, EVT_DEATH, i, -1, 0.0))
         left = (state[f0:f1] != RS_DEAD).sum(axis=1)
         k = np.nonzero(left <= 1)[0] if n > 1 else []
         decided = int(k[0]) if len(k) else f1 - 1 - f0
         for i in range(n):
             if int(state[f0 + decided, i]) != RS_DEAD:
-                ev.append((r, decided, EVT_WIN, i, -1, 0.0))
+                ev.append((first_round + r, decided, EVT_WIN, i, -1, 0.0))
     ev.sort(key=lambda e: (e[0], e[1], e[2], e[3]))
     a = np.array(ev, dtype=np.float64).reshape(-1, 6)
     out = {k: a[:, q].astype(np.int64) for q, k in enumerate(EVENT_FIELDS[:-1])}
@@ -746,6 +808,9 @@ def verify_replay(replay: Replay):
     waves = replay.meta["sections"].get("waves")
     again = replay_from_battle(result, replay.bots, waves=waves is not None,
                                virtual_waves=bool(waves and waves.get("virtual")))
+    if "trace_digest" not in replay.meta:   # written before digest version 2
+        del again.meta["trace_digest"]
+        again.meta["trace_sha256"] = _trace_digest(result.robots_trace, result.bullets_trace, result.round_scores)
     if again.meta["trace_sha256"] != replay.meta["trace_sha256"]:
         return False, "the re-simulated trace differs from the recorded one (trace_sha256)"
     return replays_equal(again, replay)
@@ -767,15 +832,6 @@ def _smallest_int(a):
     return a
 
 
-def _encode_series(name, values):
-    """(frames, n) float -> (n, frames) smallest-int deltas along the frames."""
-    q = _quantize(name, values).T
-    d = np.diff(q, axis=1, prepend=0)
-    if name in _ANGLES:
-        d = (d + ANG_Q // 2) % ANG_Q - ANG_Q // 2
-    return _smallest_int(d)
-
-
 def _decode_series(name, d):
     q = np.cumsum(d.astype(np.int64), axis=1)
     if name in _ANGLES:
@@ -783,71 +839,271 @@ def _decode_series(name, d):
     return np.ascontiguousarray(_dequantize(name, q).T)
 
 
-def encode_replay(replay: Replay):
-    """The replay as the dict of arrays that goes into the file."""
-    meta = dict(replay.meta)
-    arrays = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-              "rounds.turns": replay.round_turns.astype(np.int32)}
-    for k in ROBOT_FIELDS:
-        arrays[f"robots.{k}"] = _encode_series(k, replay.robots[k])
-    arrays["robots.state"] = np.ascontiguousarray(replay.robots["state"].T.astype(np.int8))
-    arrays["robots.scan"] = np.ascontiguousarray(replay.robots["scan"].T)
-    b = replay.bullets
+# The members of a replay file, in the order they are written: (name, layout, dtype). Layout "series": an
+# (n, frames) array appended frame by frame (one stream per robot); "column": 1-d, appended; "rows": 2-d
+# (rows, k), appended row by row; "whole": written at the end from the battle's results. dtype "smallest":
+# the smallest integer type that holds every value of the member (_smallest_int); "same": the dtype of
+# what is appended.
+def _members(waves, telemetry):
+    m = [("meta", "whole", "u1"), ("rounds.turns", "column", "<i4")]
+    m += [(f"robots.{k}", "series", "smallest") for k in ROBOT_FIELDS]
+    m += [("robots.state", "series", "|i1"), ("robots.scan", "series", "same")]
+    m += [(f"bullets.{k}", "column", "smallest") for k in ("round", "owner", "id", "birth", "end", "reason", "victim",
+                                                           "x0", "y0", "end_x", "end_y", "heading")]
+    m += [("bullets.power", "column", "<f8")]
+    m += [(f"events.{k}", "column", "smallest") for k in EVENT_FIELDS[:-1]] + [("events.value", "column", "<f8")]
+    m += [("scores.round_scores", "whole", "<f8"), ("scores.round_stats", "whole", "smallest")]
+    if waves:
+        m += [(f"waves.{k}", "column", "smallest") for k in WAVE_INT + ("fire_x", "fire_y", "bearing")]
+        m += [("waves.speed", "column", "<f8"), ("waves.lat_dir", "column", "|i1")]
+        m += [(f"waves.{k}", "column", "<f4") for k in _WAVE_GF]
+    if telemetry:
+        m += [(f"telemetry.{k}", "column", "smallest") for k in TELE_INT + ("source_x", "source_y", "bearing")]
+        m += [("telemetry.speed", "column", "<f8"), ("telemetry.lat_dir", "column", "|i1"),
+              ("telemetry.mea", "column", "<f8"), ("telemetry.bins", "rows", "<u2")]
+    return m
+
+
+_INT_WIDTHS = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64))
+
+
+class _SeriesCarry:
+    """The last quantized value of each robot series, so that the deltas of frames appended a few rounds at
+    a time are the deltas of the whole series (the first frame of the battle counts from 0)."""
+
+    def __init__(self, n):
+        self.last = {k: np.zeros(n, dtype=np.int64) for k in ROBOT_FIELDS}
+
+    def deltas(self, name, values):
+        """(frames, n) decoded values -> (n, frames) int64 deltas along the frames."""
+        q = _quantize(name, values).T
+        d = np.diff(q, axis=1, prepend=self.last[name][:, None])
+        if q.shape[1]:
+            self.last[name] = q[:, -1].copy()
+        if name in _ANGLES:
+            d = (d + ANG_Q // 2) % ANG_Q - ANG_Q // 2
+        return d
+
+
+def _encode_piece(robots, bullets, events, waves, telemetry, carry):
+    """What the decoded tables of some whole rounds add to each member: {member: array} (series (n, frames);
+    integers still int64 where the member's type is decided at the end)."""
+    out = {f"robots.{k}": carry.deltas(k, robots[k]) for k in ROBOT_FIELDS}
+    out["robots.state"] = robots["state"].T.astype(np.int8)
+    out["robots.scan"] = robots["scan"].T
+    b = bullets
     for k in ("round", "owner", "id", "birth", "end", "reason", "victim"):
-        arrays[f"bullets.{k}"] = _smallest_int(b[k])
+        out[f"bullets.{k}"] = b[k]
     for k in ("x0", "y0", "end_x", "end_y"):
-        arrays[f"bullets.{k}"] = _smallest_int(_quantize("x", b[k]))
-    arrays["bullets.heading"] = _smallest_int(_quantize("heading", b["heading"]))
-    arrays["bullets.power"] = b["power"].astype("<f8")
-    e = replay.events
-    for k in EVENT_FIELDS[:-1]:
-        arrays[f"events.{k}"] = _smallest_int(e[k])
-    arrays["events.value"] = e["value"].astype("<f8")
-    arrays["scores.round_scores"] = replay.round_scores.astype("<f8")
-    arrays["scores.round_stats"] = _smallest_int(replay.round_stats)
-    if replay.waves is not None:
-        w = replay.waves
+        out[f"bullets.{k}"] = _quantize("x", b[k])
+    out["bullets.heading"] = _quantize("heading", b["heading"])
+    out["bullets.power"] = b["power"]
+    for k in EVENT_FIELDS:
+        out[f"events.{k}"] = events[k]
+    if waves is not None:
         for k in WAVE_INT:
-            arrays[f"waves.{k}"] = _smallest_int(w[k])
+            out[f"waves.{k}"] = waves[k]
         for k in ("fire_x", "fire_y"):
-            arrays[f"waves.{k}"] = _smallest_int(_quantize("x", w[k]))
-        arrays["waves.bearing"] = _smallest_int(_quantize("heading", w["bearing"]))
-        arrays["waves.speed"] = w["speed"].astype("<f8")
-        arrays["waves.lat_dir"] = w["lat_dir"].astype(np.int8)
+            out[f"waves.{k}"] = _quantize("x", waves[k])
+        out["waves.bearing"] = _quantize("heading", waves["bearing"])
+        out["waves.speed"] = waves["speed"]
+        out["waves.lat_dir"] = waves["lat_dir"]
         for k in _WAVE_GF:
-            arrays[f"waves.{k}"] = w[k].astype("<f4")
-    if replay.telemetry is not None:
-        tm = replay.telemetry
+            out[f"waves.{k}"] = waves[k]
+    if telemetry is not None:
+        tm = telemetry
         for k in TELE_INT:
-            arrays[f"telemetry.{k}"] = _smallest_int(tm[k])
+            out[f"telemetry.{k}"] = tm[k]
         for k in ("source_x", "source_y"):
-            arrays[f"telemetry.{k}"] = _smallest_int(_quantize("x", tm[k]))
-        arrays["telemetry.bearing"] = _smallest_int(_quantize("heading", tm["bearing"]))
-        arrays["telemetry.speed"] = tm["speed"].astype("<f8")
-        arrays["telemetry.lat_dir"] = tm["lat_dir"].astype(np.int8)
-        arrays["telemetry.mea"] = tm["mea"].astype("<f8")
-        arrays["telemetry.bins"] = np.round(tm["bins"].astype(np.float64) * BINS_Q).astype("<u2")
-    return arrays
+            out[f"telemetry.{k}"] = _quantize("x", tm[k])
+        out["telemetry.bearing"] = _quantize("heading", tm["bearing"])
+        out["telemetry.speed"] = tm["speed"]
+        out["telemetry.lat_dir"] = tm["lat_dir"]
+        out["telemetry.mea"] = tm["mea"]
+        out["telemetry.bins"] = np.round(tm["bins"].astype(np.float64) * BINS_Q)
+    return out
+
+
+def _smallest_dtype(a):
+    return _smallest_int(a).dtype if np.asarray(a).size else _INT_WIDTHS[0]
+
+
+class _Spill:
+    """One member's values on disk, appended piece by piece: one file per stream (a robot's series, or
+    the member itself), each a list of segments (dtype, items). A "smallest" member is written in the
+    widest type needed so far (so at most four segments per file) and cast to the member's final type
+    when the archive is assembled."""
+
+    def __init__(self, folder, name, layout, dtype):
+        self.path = os.path.join(folder, name)
+        self.layout, self.kind = layout, dtype
+        self.dtype = None if dtype in ("smallest", "same") else np.dtype(dtype)
+        self.segments = {}      # stream -> [[dtype, items], ...]
+        self.items = {}         # stream -> items appended
+        self.tail = ()          # shape after the first axis ("rows" layout)
+
+    def append(self, arr, stream=0):
+        arr = np.asarray(arr)
+        if self.kind == "smallest":
+            want = _smallest_dtype(arr)
+            self.dtype = want if self.dtype is None or want.itemsize > self.dtype.itemsize else self.dtype
+            dt = self.dtype
+        elif self.kind == "same" and self.dtype is None:
+            self.dtype = dt = arr.dtype
+        else:
+            dt = self.dtype
+        if self.layout == "rows":
+            self.tail = arr.shape[1:]
+        data = np.ascontiguousarray(arr.astype(dt))
+        segs = self.segments.setdefault(stream, [])
+        if len(data):
+            with open(f"{self.path}.{stream}", "ab") as f:
+                f.write(data.tobytes())
+            if segs and segs[-1][0] == dt:
+                segs[-1][1] += len(data)
+            else:
+                segs.append([dt, len(data)])
+        self.items[stream] = self.items.get(stream, 0) + len(data)
+
+    def final_dtype(self):
+        return self.dtype if self.dtype is not None else _INT_WIDTHS[0]
+
+    def shape(self, n):
+        if self.layout == "series":
+            return (n, self.items.get(0, 0))
+        return (self.items.get(0, 0),) + tuple(self.tail)
+
+    def copy_to(self, f, n):
+        """Write the member's data (every stream in order, cast to its final type) to the open file `f`."""
+        final = self.final_dtype()
+        per_item = int(np.prod(self.tail, dtype=np.int64)) if self.tail else 1
+        for stream in range(n if self.layout == "series" else 1):
+            segments = self.segments.get(stream, [])
+            if not segments:
+                continue
+            with open(f"{self.path}.{stream}", "rb") as src:
+                for dt, items in segments:
+                    block = max(1, _COPY_BLOCK // (dt.itemsize * per_item))
+                    for done in range(0, items, block):
+                        raw = src.read(min(block, items - done) * dt.itemsize * per_item)
+                        f.write(np.frombuffer(raw, dtype=dt).astype(final).tobytes())
+
+
+_COPY_BLOCK = 1 << 20
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _npy_header(shape, dtype):
+    """The .npy header np.lib.format.write_array writes for an array of this shape and dtype."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                              "fortran_order": False, "shape": tuple(int(d) for d in shape)})
+    return buf.getvalue()
+
+
+def _zip_member(zf, name, header, nbytes):
+    """An open member of the replay's zip for `nbytes` of data after `header`: deflate level 9, fixed date,
+    the entry writestr would make for the same bytes (so the file's bytes do not depend on how it was
+    written)."""
+    info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_DATE)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = 9          # what writestr(..., compresslevel=9) sets; open() has no argument for it
+    info.file_size = len(header) + nbytes
+    return zf.open(info, "w")
+
+
+class ReplayWriter:
+    """A replay file written a few rounds at a time: add() encodes each piece's tables and appends them to
+    spill files next to `path` (``.gfsim-<pid>-....spill``, removed on a signal like every temporary
+    file of sim.io.atomic); close() assembles the zip atomically from them, streaming each member through
+    deflate. Memory holds one piece; the bytes are those of save_replay for the whole battle at once."""
+
+    def __init__(self, path, n):
+        from sim.io.atomic import temp_path_for
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.n = n
+        self.folder = temp_path_for(self.path, "spill")
+        self.carry = _SeriesCarry(n)
+        self.spills = {}
+        self.frames = 0
+        self.rounds = 0
+
+    def _spill(self, name, layout, dtype):
+        if name not in self.spills:
+            self.spills[name] = _Spill(self.folder, name, layout, dtype)
+        return self.spills[name]
+
+    def add(self, round_turns, robots, bullets, events, waves=None, telemetry=None):
+        """Append whole rounds: their lengths and decoded tables (a Replay's, or _trace_piece's)."""
+        layouts = {name: (layout, dtype) for name, layout, dtype in _members(waves is not None,
+                                                                            telemetry is not None)}
+        self._spill("rounds.turns", "column", "<i4").append(np.asarray(round_turns, dtype=np.int64))
+        for name, arr in _encode_piece(robots, bullets, events, waves, telemetry, self.carry).items():
+            sp = self._spill(name, *layouts[name])
+            if layouts[name][0] == "series":
+                for i in range(self.n):
+                    sp.append(arr[i], stream=i)
+            else:
+                sp.append(arr)
+        self.rounds += len(round_turns)
+        self.frames += int((np.asarray(round_turns) + 1).sum())
+
+    def drop_section(self, section):
+        """Forget an optional section's rows appended so far (and the section)."""
+        for name in [m for m in self.spills if m.startswith(section + ".")]:
+            for stream in self.spills.pop(name).segments:
+                try:
+                    os.unlink(f"{os.path.join(self.folder, name)}.{stream}")
+                except OSError:
+                    pass
+
+    def close(self, meta, round_scores, round_stats):
+        """Write the file (atomically) and remove the spill files; returns the path."""
+        from sim.io.atomic import atomic_output, discard
+        try:
+            whole = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+                     "scores.round_scores": np.asarray(round_scores).astype("<f8"),
+                     "scores.round_stats": _smallest_int(round_stats)}
+            with atomic_output(self.path) as f:
+                with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                    for name, layout, _ in _members("waves.round" in self.spills, "telemetry.round" in self.spills):
+                        if layout == "whole":
+                            arr = np.ascontiguousarray(whole[name])
+                            header = _npy_header(arr.shape, arr.dtype)
+                            with _zip_member(zf, name, header, arr.nbytes) as m:
+                                m.write(header)
+                                m.write(arr.tobytes())
+                            continue
+                        sp = self.spills[name]
+                        shape, dt = sp.shape(self.n), sp.final_dtype()
+                        header = _npy_header(shape, dt)
+                        with _zip_member(zf, name, header, int(np.prod(shape, dtype=np.int64)) * dt.itemsize) as m:
+                            m.write(header)
+                            sp.copy_to(m, self.n)
+        finally:
+            discard(self.folder)
+        return str(self.path)
+
+    def abort(self):
+        from sim.io.atomic import discard
+        discard(self.folder)
 
 
 def save_replay(path, replay: Replay):
     """Write a replay atomically (sim.io.atomic: a temporary file in the same directory, then os.replace).
 
     The bytes depend only on the replay (fixed zip timestamps), so the same battle gives the
-    same file. Returns the path written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = encode_replay(replay)
-    from sim.io.atomic import atomic_output
-    with atomic_output(path) as f:
-        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, arr in arrays.items():
-                buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, buf.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return str(path)
+    same file, whether it was written at once or a few rounds at a time (ReplayWriter). Returns the path
+    written."""
+    w = ReplayWriter(path, replay.n)
+    try:
+        w.add(replay.round_turns, replay.robots, replay.bullets, replay.events, replay.waves, replay.telemetry)
+        return w.close(replay.meta, replay.round_scores, replay.round_stats)
+    except BaseException:
+        w.abort()
+        raise
 
 
 # --------------------------------------------------------------------------------------------------

@@ -285,19 +285,19 @@ def hit_boxes(x, y, heading, vel, state, round_start, bx, by, exact):
 
 @njit(**NB)
 def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, bexact, counters, bul, seg,
-                 init_power, width, height, cooling, out_i, out_f, feat, parts, stats):
+                 last_power, shots, width, height, cooling, out_i, out_f, feat, parts, stats):
     """One wave per (shooter, turn) in every round; see the module docstring. Returns (rows, part rows).
 
     bexact[i, j] counts the rows before j whose hit box is an estimate (see _Prepared).
     stats[s, 0..3] += waves made, waves dropped (front never touched a live box), real bullets,
-    real bullets dropped.
+    real bullets dropped. last_power[s] (the power of s's virtual waves) and shots[s] (its bullets so far)
+    carry from round to round: they are updated in place, so a battle can be tracked a few rounds at a time
+    (WaveCarry).
     """
     n_rounds = round_start.shape[0] - 1
     acc = np.empty((MAX_PARTS, 2))
     tparts = np.empty((8, 2))
     work = np.empty((3, MAX_CAND))
-    last_power = init_power.copy()
-    shots = np.zeros(2)
     alive = state != RS_DEAD
     nrow = 0
     nparts = 0
@@ -490,7 +490,7 @@ def scans_nb(round_start, x, y, heading, gun, radar, state, bx, by, out):
 
 @njit(**NB)
 def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexact, counters, bul, seg, scanned,
-                   advanced, width, height, cooling, out_i, out_f, feat, stats):
+                   advanced, width, height, cooling, seen, out_i, out_f, feat, stats):
     """Enemy waves as each robot (the surfer) detects them from the other's energy drops; returns rows.
 
     Between two scans of the enemy (turns t1 < t2) the surfer expects the enemy's energy to change only
@@ -501,7 +501,8 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
     be cool by then (heat tracked from the surfer's own detections, 1 turn of slack), is a bullet. With
     scans a turn apart it was fired in turn t2 from the enemy's position at t1; across a longer gap the
     surfer assumes the enemy fired as soon as its gun was cool (but after t1) and interpolates the
-    enemy's position between the two scans. Truth: the engine's bullets of the enemy.
+    enemy's position between the two scans. Truth: the engine's bullets of the enemy. seen[i] (enemy waves
+    robot i detected so far in the battle) carries from round to round, updated in place.
     """
     n_rounds = round_start.shape[0] - 1
     acc = np.empty((MAX_PARTS, 2))
@@ -509,7 +510,6 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
     work = np.empty((3, MAX_CAND))
     alive = state != RS_DEAD
     nrow = 0
-    seen = np.zeros(2)      # enemy waves each surfer detected so far in the battle
     for r in range(n_rounds):
         j0 = round_start[r]
         j1 = round_start[r + 1]
@@ -766,6 +766,28 @@ def _initial_power(bul, default):
     return out
 
 
+def first_powers(result):
+    """Power of each robot's first real bullet in a (part of a) recorded battle, NaN for a robot that did
+    not fire in it: the power of a robot's virtual waves before its first bullet."""
+    bul = bullet_table(result, np.unique(np.asarray(result.robots_trace)[:, 0]).astype(np.int64)) \
+        if result.robots_trace is not None and len(result.robots_trace) else np.zeros((0, len(BULLET_COLUMNS)))
+    return _initial_power(bul, math.nan)
+
+
+class WaveCarry:
+    """What the wave tables of a battle carry from one round to the next: each shooter's virtual-wave power
+    (its last real bullet's, before its first one the power of that first one, or virtual_power if it never
+    fires) and shots so far, and each surfer's detections so far. A battle tracked a few rounds at a time
+    with one WaveCarry gives the rows of the whole battle tracked at once, provided `initial` is the power
+    of each robot's first bullet in the whole battle (first_powers; NaN: never fires)."""
+
+    def __init__(self, initial, virtual_power=2.0):
+        initial = np.asarray(initial, dtype=np.float64)
+        self.last_power = np.where(np.isnan(initial), float(virtual_power), initial)
+        self.shots = np.zeros(2)
+        self.seen = np.zeros(2)
+
+
 def _columns(pr, int_names, out_i, float_names, out_f, feat, nrow):
     """A kernel's output rows as named columns: its own int and float columns (round indices mapped to
     round ids), then the features the table does not already have ("turn", and for the surfer "power")."""
@@ -782,24 +804,29 @@ def _columns(pr, int_names, out_i, float_names, out_f, feat, nrow):
     return cols
 
 
-def gun_waves(result, virtual_power=2.0, prepared=None):
+def gun_waves(result, virtual_power=2.0, prepared=None, carry=None):
     """Gun-wave table of a recorded 1v1 battle: dict column -> array (GUN_INT, GUN_FLOAT, FEATURE_NAMES),
-    plus the multi-piece hit sets ("parts": rows of (row, gf_lo, gf_hi)) and counts ("stats")."""
+    plus the multi-piece hit sets ("parts": rows of (row, gf_lo, gf_hi)) and counts ("stats").
+    `result` may be a part of a battle (sim.engine.battle.TraceChunk) tracked with the battle's `carry`."""
     pr = prepared or _Prepared(result)
     a = pr.arr
     n = a["x"].shape[1]
     rows = 2 * n
-    init = _initial_power(pr.bul, virtual_power)
+    if carry is None:
+        carry = WaveCarry(_initial_power(pr.bul, math.nan), virtual_power)
     cap = max(4096, n // 4)
+    start = (carry.last_power.copy(), carry.shots.copy())
     while True:
         out_i = np.empty((len(GUN_INT), rows), dtype=np.int64)
         out_f = np.empty((len(GUN_FLOAT), rows))
         feat = np.empty((N_FEAT, rows))
         parts = np.zeros((cap, 3))
         stats = np.zeros((2, 4))
+        carry.last_power[:], carry.shots[:] = start
         nrow, nparts = gun_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"],
                                     a["heat"], a["state"], pr.bx, pr.by, pr.inexact, pr.counters, pr.bul, pr.seg,
-                                    init, pr.width, pr.height, pr.cooling, out_i, out_f, feat, parts, stats)
+                                    carry.last_power, carry.shots, pr.width, pr.height, pr.cooling, out_i, out_f,
+                                    feat, parts, stats)
         if nparts <= cap:
             break
         cap = nparts + 16
@@ -819,22 +846,26 @@ def _advanced_flags(result, specs=None):
     return np.array([parse_bot(sp).advanced if isinstance(sp, str) else bool(sp.advanced) for sp in specs])
 
 
-def enemy_waves(result, prepared=None, specs=None):
-    """The surfer's-view table (ENEMY_INT, ENEMY_FLOAT, FEATURE_NAMES) and detection stats (2, 8)."""
+def enemy_waves(result, prepared=None, specs=None, carry=None):
+    """The surfer's-view table (ENEMY_INT, ENEMY_FLOAT, FEATURE_NAMES) and detection stats (2, 8);
+    `carry` as for gun_waves."""
     pr = prepared or _Prepared(result)
     a = pr.arr
     n = a["x"].shape[1]
+    seen = carry.seen if carry is not None else np.zeros(2)
     scanned = np.zeros((2, n), dtype=np.bool_)
     scans_nb(pr.round_start, a["x"], a["y"], a["heading"], a["gun"], a["radar"], a["state"], pr.bx, pr.by, scanned)
     rows = max(16, len(pr.bul) * 2 + 16)
+    start = seen.copy()
     while True:
         out_i = np.empty((len(ENEMY_INT), rows), dtype=np.int64)
         out_f = np.empty((len(ENEMY_FLOAT), rows))
         feat = np.empty((N_FEAT, rows))
         stats = np.zeros((2, len(DETECTION_STATS)))
+        seen[:] = start
         nrow = enemy_waves_nb(pr.round_start, a["x"], a["y"], a["heading"], a["velocity"], a["energy"], a["state"],
                               pr.bx, pr.by, pr.inexact, pr.counters, pr.bul, pr.seg, scanned,
-                              _advanced_flags(result, specs), pr.width, pr.height, pr.cooling, out_i, out_f,
+                              _advanced_flags(result, specs), pr.width, pr.height, pr.cooling, seen, out_i, out_f,
                               feat, stats) if rows >= n else None
         if nrow is not None:
             break
@@ -843,8 +874,11 @@ def enemy_waves(result, prepared=None, specs=None):
     return dict(columns=cols, stats=stats, scans=scanned.sum(axis=1))
 
 
-def battle_waves(result, specs=None, virtual_power=2.0):
-    """Both tables of a recorded 1v1 battle: {"gun": gun_waves(...), "enemy": enemy_waves(...)}."""
+def battle_waves(result, specs=None, virtual_power=2.0, carry=None):
+    """Both tables of a recorded 1v1 battle: {"gun": gun_waves(...), "enemy": enemy_waves(...)}; a part of a
+    battle with the battle's `carry` (WaveCarry)."""
     pr = _Prepared(result)
-    return {"gun": gun_waves(result, virtual_power=virtual_power, prepared=pr),
-            "enemy": enemy_waves(result, prepared=pr, specs=specs)}
+    if carry is None:
+        carry = WaveCarry(_initial_power(pr.bul, math.nan), virtual_power)
+    return {"gun": gun_waves(result, virtual_power=virtual_power, prepared=pr, carry=carry),
+            "enemy": enemy_waves(result, prepared=pr, specs=specs, carry=carry)}
