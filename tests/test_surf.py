@@ -366,7 +366,7 @@ def test_virtual_wave_is_labelled_like_a_real_wave_fired_that_turn(seed):
     assert np.array_equal(np.nan_to_num(rw, nan=-7.0), np.nan_to_num(vw, nan=-7.0))
     t = tf
     while rw[S.W_ACTIVE] != 0.0:
-        S._update_waves(p, real, path[t, 0], path[t, 1], float(t))
+        S._update_waves(p, real, path[t, 0], path[t, 1], float(t), np.zeros(0), 0.0)
         S._update_virtual(p, virt, path[t, 0], path[t, 1], float(t))
         if rw[S.W_ACTIVE] != 0.0:
             label = rw[S.W_PASS_GF]

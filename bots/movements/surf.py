@@ -72,7 +72,7 @@ from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_ra
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
-from bots.telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
+from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -175,6 +175,31 @@ WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
 SURF_MEM = SURF.size
+
+# --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
+# (sim/experiments/surfreport.py). Written only when a battle asks for diagnostics, never read back.
+TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END = range(TK_DIAG, TK_DIAG + 5)
+# a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
+# drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
+# whose slot it took (-1 = a free slot)
+DIAG_WAVE = layout("SurfDiagWave", fire=1, sx=1, sy=1, power=1, bearing=1, lat=1, mea=1, gap=1, drop=1, zaps=1,
+                   slot=1, evicted=1)
+# an energy drop the enemy record reported in row turn that _detect did not take as a bullet, and why
+DIAG_REJECT = layout("SurfDiagReject", reason=1, drop=1, zaps=1, prev_scan=1, seen_scan=1)
+REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
+# a plan made in row turn from our state (x, y, heading, vel): waves a (nearest) and b (fire turns, -1 = none),
+# per option its value (+1/-1 orbit, 0 brake), wave a's danger, total danger (nan = pruned), the guess factors
+# [a_lo, a_hi] its path's box covers on wave a (nan = never met), the tick it first meets a, the tick a has
+# passed, and the same cover [b_lo, b_hi] on wave b of its best continuation; chosen = the option driven
+DIAG_PLAN = layout("SurfDiagPlan", fire_a=1, fire_b=1, x=1, y=1, heading=1, vel=1, chosen=1, opt=3, danger_a=3,
+                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3)
+# our state at row turn differed from the one-turn prediction of the commands we issued
+DIAG_DEVIATION = layout("SurfDiagDeviation", px=1, py=1, ph=1, pv=1, x=1, y=1, h=1, v=1, rammed=1, wall=1)
+# a wave left the surfer's table in row turn: reason END_*, its GF logged (bullet hits) or passed (centre)
+DIAG_WAVE_END = layout("SurfDiagWaveEnd", fire=1, power=1, reason=1, gf=1, pass_gf=1, bx=1, by=1, heading=1)
+END_PASSED, END_HIT_US, END_HIT_BULLET, END_UNMATCHED_HIT, END_UNMATCHED_COLLISION = 1.0, 2.0, 3.0, 4.0, 5.0
+for _d in (DIAG_WAVE, DIAG_REJECT, DIAG_PLAN, DIAG_DEVIATION, DIAG_WAVE_END):
+    assert _d.size <= DIAG_WIDTH, _d
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
@@ -603,12 +628,12 @@ def _detect(p, m, st, en, tele, t):
     """A drop seen at this scan is a bullet: add its wave (sim/waves/tracking.py's timing and estimates)."""
     t1 = en[EN_PREV_TIME]
     if t1 < 0.0 or m[S_EN_T] != t1:
-        return -1
+        return -REJ_SCAN_GAP
     if t < m[S_NEXT_FIRE] - 1.0:
-        return -1                                   # its gun cannot be cool yet
+        return -REJ_GUN_HOT                         # its gun cannot be cool yet
     drop = en[EN_DROP] - 0.1 * m[S_ZAPS]           # the zap took 0.1 from the enemy too
     if drop < 0.1 - 1e-6:
-        return -1
+        return -REJ_SMALL
     power = min(3.0, max(0.1, drop))
     tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
     m[S_NEXT_FIRE] = tf + cool_turns(1.0 + power / 5.0, st[ST_COOLING])
@@ -616,9 +641,10 @@ def _detect(p, m, st, en, tele, t):
     sx = m[S_EN_X] + w_ * (en[EN_X] - m[S_EN_X])
     sy = m[S_EN_Y] + w_ * (en[EN_Y] - m[S_EN_Y])
     if t - (tf - 1.0) >= N_HIST:
-        return -1
+        return -REJ_HISTORY
     iw = _free_wave(m)
     wb = WAVES + iw * W_SIZE
+    evicted = m[wb + W_FIRE] if m[wb + W_ACTIVE] != 0.0 else -1.0
     lat = _init_wave(m, wb, tf, sx, sy, power, m[S_LAT])
     m[S_LAT] = lat
     b = m[wb + W_BEARING]
@@ -629,6 +655,20 @@ def _detect(p, m, st, en, tele, t):
     for ob in range(MAX_OWN):
         if m[OWN + ob * O_SIZE + O_ACTIVE] != 0.0:
             _add_shadow(m, iw, ob, st[ST_WIDTH], st[ST_HEIGHT])
+    d = diag_row(tele, TK_SURF_WAVE, st[ST_ROUND], t)
+    if d.shape[0] > 0:
+        d[DIAG_WAVE.fire] = tf
+        d[DIAG_WAVE.sx] = sx
+        d[DIAG_WAVE.sy] = sy
+        d[DIAG_WAVE.power] = power
+        d[DIAG_WAVE.bearing] = b
+        d[DIAG_WAVE.lat] = lat
+        d[DIAG_WAVE.mea] = m[wb + W_MEA]
+        d[DIAG_WAVE.gap] = t - t1
+        d[DIAG_WAVE.drop] = en[EN_DROP]
+        d[DIAG_WAVE.zaps] = m[S_ZAPS]
+        d[DIAG_WAVE.slot] = iw
+        d[DIAG_WAVE.evicted] = evicted
     bins = tele_row(tele, TK_DANGER, st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
         wave_density(p, m, int(m[wb + W_SEG]), bins)
@@ -664,14 +704,25 @@ def _match_wave(m, t, power, bx, by):
 
 
 @njit(**NB)
-def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
+def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     """An enemy bullet hit us (or one of ours): log its GF along its wave (and as a visit: we were there) and
     forget the wave."""
     iw = _match_wave(m, t, power, bx, by)
     if iw < 0:
+        d = diag_row(tele, TK_SURF_WAVE_END, rnd, t)
+        if d.shape[0] > 0:
+            d[DIAG_WAVE_END.fire] = -1.0
+            d[DIAG_WAVE_END.power] = power
+            d[DIAG_WAVE_END.reason] = END_UNMATCHED_HIT if hit_us else END_UNMATCHED_COLLISION
+            d[DIAG_WAVE_END.gf] = math.nan
+            d[DIAG_WAVE_END.pass_gf] = math.nan
+            d[DIAG_WAVE_END.bx] = bx
+            d[DIAG_WAVE_END.by] = by
+            d[DIAG_WAVE_END.heading] = heading
         return
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
+    _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
     log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
     if hit_us and p[SP_FLATTEN] > 0.0:
         log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
@@ -682,14 +733,14 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
 
 
 @njit(**NB)
-def _events(p, m, ev, nev, t):
+def _events(p, m, ev, nev, t, tele, rnd):
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_HIT_BY_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True, tele, rnd)
             m[S_HIT_BY] += 1.0
         elif typ == EV_BULLET_HIT_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False, tele, rnd)
             _own_died(m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
             _own_died(m, ev[k, E_A + 6], t)
@@ -780,7 +831,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
 
 
 @njit(**NB)
-def _update_waves(p, m, x, y, t):
+def _update_waves(p, m, x, y, t, tele, rnd):
     """Note where each wave's front passed our centre; drop waves that passed our whole box."""
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
@@ -791,6 +842,23 @@ def _update_waves(p, m, x, y, t):
             m[S_FLATS] += 1.0
         if done != 0:
             m[S_REPLAN] = 1.0
+            _diag_wave_end(tele, rnd, t, m, wb, END_PASSED, math.nan, 0.0, 0.0, 0.0)
+
+
+@njit(**NB)
+def _diag_wave_end(tele, rnd, t, m, wb, reason, gf, bx, by, heading):
+    """Diagnostics: the wave at wb (wb < 0: an enemy bullet no wave matched) left the table in turn t."""
+    d = diag_row(tele, TK_SURF_WAVE_END, rnd, t)
+    if d.shape[0] == 0:
+        return
+    d[DIAG_WAVE_END.fire] = m[wb + W_FIRE] if wb >= 0 else -1.0
+    d[DIAG_WAVE_END.power] = m[wb + W_POWER] if wb >= 0 else 0.0
+    d[DIAG_WAVE_END.reason] = reason
+    d[DIAG_WAVE_END.gf] = gf
+    d[DIAG_WAVE_END.pass_gf] = m[wb + W_PASS_GF] if wb >= 0 else math.nan
+    d[DIAG_WAVE_END.bx] = bx
+    d[DIAG_WAVE_END.by] = by
+    d[DIAG_WAVE_END.heading] = heading
 
 
 @njit(**NB)
@@ -893,7 +961,19 @@ def _reset_acc(acc, k):
 
 
 @njit(**NB)
-def _plan(p, m, st, t):
+def _hull_gf(m, iw, lo, hi, first):
+    """A path's cover of wave iw (pseudo-angle hull [lo, hi] from tick `first`) in the wave's guess factors;
+    nan when the path never met it (diagnostics)."""
+    if first < 0.0:
+        return math.nan, math.nan
+    wb = WAVES + iw * W_SIZE
+    a = pseudo_to_angle(lo) * m[wb + W_LAT] / m[wb + W_MEA]
+    b = pseudo_to_angle(hi) * m[wb + W_LAT] / m[wb + W_MEA]
+    return min(a, b), max(a, b)
+
+
+@njit(**NB)
+def _plan(p, m, st, t, tele):
     """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
@@ -938,6 +1018,19 @@ def _plan(p, m, st, t):
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
     opts = m[OPTS:OPTS + 3 * N_OPT]
+    dg = diag_row(tele, TK_SURF_PLAN, st[ST_ROUND], t)
+    diag = dg.shape[0] > 0
+    if diag:
+        dg[DIAG_PLAN.fire_a] = m[wa + W_FIRE]
+        dg[DIAG_PLAN.fire_b] = m[WAVES + ib * W_SIZE + W_FIRE] if ib >= 0 else -1.0
+        dg[DIAG_PLAN.x] = x
+        dg[DIAG_PLAN.y] = y
+        dg[DIAG_PLAN.heading] = st[ST_HEADING]
+        dg[DIAG_PLAN.vel] = st[ST_VEL]
+        for q in range(3):
+            dg[DIAG_PLAN.total + q] = math.nan
+            dg[DIAG_PLAN.b_lo + q] = math.nan
+            dg[DIAG_PLAN.b_hi + q] = math.nan
     # the nearest wave under each option: danger and where the path is when it has passed
     for k in range(3):
         o = k * N_OPT
@@ -962,6 +1055,14 @@ def _plan(p, m, st, t):
         for q in range(3):
             opts[o + OP_HULL + q] = acc[3 + q]
         opts[o + OP_PASSED] = acc[7]
+        if diag:
+            dg[DIAG_PLAN.opt + k] = opt
+            dg[DIAG_PLAN.danger_a + k] = opts[o + OP_DANGER]
+            g0, g1 = _hull_gf(m, ia, acc[0], acc[1], acc[2])
+            dg[DIAG_PLAN.a_lo + k] = g0
+            dg[DIAG_PLAN.a_hi + k] = g1
+            dg[DIAG_PLAN.a_first + k] = acc[2]
+            dg[DIAG_PLAN.a_end + k] = ej
     # then the second wave, best of three continuations, in order of the first wave's danger: an option
     # whose first-wave danger alone is no better than the best total so far cannot win
     k0 = 0
@@ -976,7 +1077,8 @@ def _plan(p, m, st, t):
     best = math.inf
     best_opt = d0
     for i in range(3):
-        o = (k0 if i == 0 else (k1 if i == 1 else k2)) * N_OPT
+        ki = k0 if i == 0 else (k1 if i == 1 else k2)
+        o = ki * N_OPT
         total = opts[o + OP_DANGER]
         if total >= best:
             break
@@ -984,6 +1086,10 @@ def _plan(p, m, st, t):
             if opts[o + OP_PASSED] != 0.0:
                 total += _hull_danger(p, m, ib, dens_b, opts[o + OP_HULL], opts[o + OP_HULL + 1],
                                       opts[o + OP_HULL + 2])
+                if diag:
+                    g0, g1 = _hull_gf(m, ib, opts[o + OP_HULL], opts[o + OP_HULL + 1], opts[o + OP_HULL + 2])
+                    dg[DIAG_PLAN.b_lo + ki] = g0
+                    dg[DIAG_PLAN.b_hi + ki] = g1
             else:
                 wb = WAVES + ib * W_SIZE
                 direction = opts[o + OP_DIR]
@@ -998,14 +1104,23 @@ def _plan(p, m, st, t):
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
                               opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
                               tan_lim, t, ib, -1, acc, w, h, parts, cand)
-                    best2 = min(best2, _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2]))
+                    d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
+                    if diag and d2 < best2:
+                        g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])
+                        dg[DIAG_PLAN.b_lo + ki] = g0
+                        dg[DIAG_PLAN.b_hi + ki] = g1
+                    best2 = min(best2, d2)
                     if total + best2 <= 0.0:
                         break
                 total += best2
+        if diag:
+            dg[DIAG_PLAN.total + ki] = total
         if total < best:
             best = total
             best_opt = opts[o + OP_OPT]
     m[S_OPT] = best_opt
+    if diag:
+        dg[DIAG_PLAN.chosen] = best_opt
     if best_opt != 0.0:
         m[MOVE_MEM.dir] = best_opt
     m[S_CX] = cx
@@ -1052,7 +1167,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[hb + 1] = y
     m[hb + 2] = hd
     m[hb + 3] = v
-    _events(p, m, ev, nev, t)
+    rnd = st[ST_ROUND]
+    _events(p, m, ev, nev, t, tele, rnd)
     fired = 0.0
     if not math.isnan(cmd[C_FIRE]):
         fired = cmd[C_FIRE]
@@ -1064,8 +1180,18 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[S_MY_E] = st[ST_ENERGY]
     m[S_MY_E_T] = t
     if en[EN_TIME] >= 0.0:
-        if en[EN_DROP_TIME] == t and _detect(p, m, st, en, tele, t) >= 0:
-            m[S_REPLAN] = 1.0
+        if en[EN_DROP_TIME] == t:
+            iw = _detect(p, m, st, en, tele, t)
+            if iw >= 0:
+                m[S_REPLAN] = 1.0
+            else:
+                d = diag_row(tele, TK_SURF_REJECT, rnd, t)
+                if d.shape[0] > 0:
+                    d[DIAG_REJECT.reason] = -iw
+                    d[DIAG_REJECT.drop] = en[EN_DROP]
+                    d[DIAG_REJECT.zaps] = m[S_ZAPS]
+                    d[DIAG_REJECT.prev_scan] = en[EN_PREV_TIME]
+                    d[DIAG_REJECT.seen_scan] = m[S_EN_T]
         _virtual_wave(p, m, t)
         if en[EN_TIME] == t:
             m[S_ZAPS] = 0.0
@@ -1074,7 +1200,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         m[S_EN_T] = en[EN_TIME]
     else:
         return
-    _update_waves(p, m, x, y, t)
+    _update_waves(p, m, x, y, t, tele, rnd)
     if virtual_on(p):
         _update_virtual(p, m, x, y, t)
     m[S_TURNS] += 1.0
@@ -1083,8 +1209,24 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     if m[S_PT] == t and (m[S_PX] != x or m[S_PY] != y or m[S_PH] != hd or m[S_PV] != v):
         m[S_DEVIATIONS] += 1.0
         m[S_REPLAN] = 1.0
+        d = diag_row(tele, TK_SURF_DEVIATION, rnd, t)
+        if d.shape[0] > 0:
+            d[DIAG_DEVIATION.px] = m[S_PX]
+            d[DIAG_DEVIATION.py] = m[S_PY]
+            d[DIAG_DEVIATION.ph] = m[S_PH]
+            d[DIAG_DEVIATION.pv] = m[S_PV]
+            d[DIAG_DEVIATION.x] = x
+            d[DIAG_DEVIATION.y] = y
+            d[DIAG_DEVIATION.h] = hd
+            d[DIAG_DEVIATION.v] = v
+            for k in range(nev):
+                typ = int(ev[k, E_TYPE])
+                if typ == EV_HIT_ROBOT:
+                    d[DIAG_DEVIATION.rammed] = 1.0
+                elif typ == EV_HIT_WALL:
+                    d[DIAG_DEVIATION.wall] = 1.0
     if m[S_REPLAN] != 0.0:
-        _plan(p, m, st, t)
+        _plan(p, m, st, t, tele)
     direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]

@@ -59,6 +59,9 @@ class BattleResult:
     telemetry: np.ndarray = field(default=None, repr=False)
     telemetry_dropped: int = 0
     memory: np.ndarray = field(default=None, repr=False)   # the bots' memory rows (run_battle(keep_memory=True))
+    # run_battle(diagnostics=True): the parts' diagnostic rows (TELE_COLUMNS layout, kind >= TK_DIAG; each
+    # part declares what its numbers mean, e.g. bots/movements/surf.py DIAG_*)
+    diagnostics: np.ndarray = field(default=None, repr=False)
 
     @property
     def total_turns(self):
@@ -118,13 +121,17 @@ def warm_up(bots=None):
 
 
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-               record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True):
+               record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True,
+               diagnostics=False, telemetry_capacity=TELE_CAPACITY):
     """Play a battle. `bots` are BotSpec or spec strings (`parts`: plug-in files their parts may come
     from, bots/plugins.py); `compile_progress`: True prints a line on stderr before a cold compile, a
     callable gets that line, False says nothing; `setups` (n, 3) fixed starts in
     (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
     with the number of rounds finished so far (the battle is played a few rounds at a time);
-    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection."""
+    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection; `diagnostics`
+    asks the parts for their diagnostic rows (result.diagnostics, bots/telemetry.py), which never change
+    the battle; `telemetry_capacity` is the telemetry rows per bot and round (more are counted as
+    dropped)."""
     rules = rules or Rules()
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
@@ -146,17 +153,17 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
     mem_cols = max(s.mem_size for s in specs)
     # recorded battles: composite bots get a telemetry region after their memory, drained every round
-    tele_bots = [i for i, s in enumerate(specs) if record and s.kind == KIND_COMPOSITE]
+    tele_bots = [i for i, s in enumerate(specs) if (record or diagnostics) and s.kind == KIND_COMPOSITE]
     tele_off = mem_cols
     if tele_bots:
-        mem_cols += telemetry.region_size(TELE_CAPACITY)
+        mem_cols += telemetry.region_size(telemetry_capacity)
     while True:
         mem = np.zeros((n, mem_cols))
         for i, s in enumerate(specs):
             for off, init in s.mem_init:
                 mem[i, off:off + init.size] = init
         for i in tele_bots:
-            telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)
+            telemetry.open_region(mem[i], tele_off, telemetry_capacity, diagnostics)
             mem[i, layout.M.tele] = tele_off
         tele_rows = []
         tele_dropped = 0
@@ -203,11 +210,16 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
                           round_stats=round_stats, wall_time=wall)
     if keep_memory:
         result.memory = mem
+    width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
+    rows = np.concatenate(tele_rows) if tele_rows else np.zeros((0, width))
+    diag = rows[:, 1 + telemetry.TH_KIND] >= telemetry.TK_DIAG
     if record:
         result.robots_trace = rec_rob[:rec_n[0]]
         result.bullets_trace = rec_bul[:rec_n[1]]
-        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
-        result.telemetry = np.concatenate(tele_rows) if tele_rows else np.zeros((0, width))
+        result.telemetry = rows[~diag]
+        result.telemetry_dropped = tele_dropped
+    if diagnostics:
+        result.diagnostics = rows[diag]
         result.telemetry_dropped = tele_dropped
     return result
 
