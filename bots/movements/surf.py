@@ -49,6 +49,14 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+* **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
+  the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
+  (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
+  its prediction (what `gfsim surf-report` found against the sample robots, docs/surf-report.md). The
+  flattener's gate likewise counts only waves fired from `gate_distance` or farther and their hits.
+* **Diagnostics**: with run_battle(diagnostics=True) the part writes what it detected, rejected, planned
+  (each option's predicted cover) and mispredicted as declared rows (DIAG_*, bots/telemetry.py
+  diag_row) for sim/experiments/surfreport.py; nothing reads them back.
 * **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
   enemy bullets whose segment crosses our bullet's segment in the same turn (the test
   Robocode always applies, whatever the update order) -- those bullets would be
@@ -104,11 +112,19 @@ SURF_PARAMS = (
     Param("flat_virtual", 0.1, 0.0, 1.0,
           "flattener: weight of a virtual wave (one every turn the enemy did not fire, power of its last detected "
           "bullet) in the visit buffers, relative to a detected one; 0 = visits of detected waves only"),
+    Param("close_weight", 2.0, 0.0, 20.0,
+          "close-range danger: an option whose path comes within close_distance of the enemy (its last scan) has "
+          "its danger multiplied by 1 + close_weight x (1 - closest / close_distance); 0 = off (bullets fired "
+          "from close by cannot be dodged, and rams push the path off its prediction)"),
+    Param("close_distance", 300.0, 50.0, 1000.0, "where the close-range danger starts, pixels"),
+    Param("gate_distance", 250.0, 0.0, 1000.0,
+          "the flattener's gate counts only waves fired from at least this far and the hits they made (hits "
+          "from close by say nothing about how well the enemy's gun learns); 0 = every wave and hit"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
- SP_FLAT_VIRTUAL) = range(17)
+ SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE) = range(20)
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -116,9 +132,10 @@ MAX_WAVES = 8
 MAX_SHADOWS = 6
 SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, bearing=1, sin=1, cos=1, lat=1, mea=1,
                    seg=1, pass_gf=1, nsh=1,
+                   dist=1,               # distance from the source to us when it was fired (real waves)
                    sh=4 * MAX_SHADOWS)   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_SH) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
@@ -129,9 +146,12 @@ BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
 DIST_EDGES = (300.0, 550.0)
 N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
-N_ACC = 8
-OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1)
-(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = OPTION[:-1]
+N_ACC = 9                     # hulls of waves a and b, passed flags, closest squared distance to the enemy
+A_CLOSE = 8
+OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
+                close=1)      # close: the close-range factor of the option's danger
+(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
+ OP_CLOSE) = OPTION[:-1]
 N_OPT = OPTION.size
 V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
@@ -157,6 +177,8 @@ SURF = layout(
     vlat=1,         # lateral direction of the last virtual wave (kept when we stood still)
     vwaves=1,       # battle counter: virtual waves sent
     vflats=1,       # battle counter: virtual waves logged as visits
+    gate_waves=1,   # battle: detected waves fired from gate_distance or farther (the flattener's gate)
+    gate_hits=1,    # battle: enemy bullets of those waves that hit us
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
@@ -169,7 +191,7 @@ SURF = layout(
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
- S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS) = SURF[1:SURF._fields.index("hist")]
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 SCRATCH = DENS = SURF.dens
@@ -397,7 +419,12 @@ def _prior(p, m):
 @njit(**NB)
 def flattening(p, m):
     """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
-    if p[SP_FLATTEN] <= 0.0 or m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+    if p[SP_FLATTEN] <= 0.0:
+        return 0.0
+    if p[SP_GATE_DISTANCE] > 0.0:
+        if m[S_GATE_WAVES] < GATE_WAVES or m[S_GATE_HITS] < p[SP_FLAT_GATE] * m[S_GATE_WAVES]:
+            return 0.0
+    elif m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
         return 0.0
     return p[SP_FLATTEN]
 
@@ -650,6 +677,10 @@ def _detect(p, m, st, en, tele, t):
     b = m[wb + W_BEARING]
     speed = m[wb + W_SPEED]
     m[wb + W_NSH] = 0.0
+    h = HIST + 4 * (int(tf - 1.0) % N_HIST)
+    m[wb + W_DIST] = math.hypot(m[h] - sx, m[h + 1] - sy)
+    if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
+        m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
     m[S_VPOWER] = power
     for ob in range(MAX_OWN):
@@ -724,6 +755,8 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
     _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
     log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
+    if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
+        m[S_GATE_HITS] += 1.0
     if hit_us and p[SP_FLATTEN] > 0.0:
         log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
         m[S_FLATS] += 1.0
@@ -927,8 +960,14 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t, ia, ib, acc, width, height, parts,
               cand):
     """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
-    (-1 = none; hulls in acc[0:3] and acc[3:6]). Returns the end state and tick."""
+    (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy's last
+    scan in acc[A_CLOSE] (close_weight > 0). Returns the end state and tick."""
+    close = p[SP_CLOSE_WEIGHT] > 0.0
+    ex = m[S_EN_X]
+    ey = m[S_EN_Y]
     while True:
+        if close:
+            acc[A_CLOSE] = min(acc[A_CLOSE], (x - ex) * (x - ex) + (y - ey) * (y - ey))
         if acc[6] == 0.0:
             _cover(m, ia, x, y, j, t, acc, 0, width, height, parts, cand)
         if ib >= 0 and acc[7] == 0.0:
@@ -939,6 +978,18 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t,
         x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
         j += 1
     return x, y, hd, v, sh, ch, j
+
+
+@njit(**NB)
+def close_factor(p, closest2):
+    """The close-range factor of an option's danger: 1 + close_weight x (1 - closest / close_distance) while its
+    path's closest approach to the enemy is nearer than close_distance, else 1."""
+    w = p[SP_CLOSE_WEIGHT]
+    if w <= 0.0:
+        return 1.0
+    d = math.sqrt(closest2)
+    lim = p[SP_CLOSE_DISTANCE]
+    return 1.0 + w * (lim - d) / lim if d < lim else 1.0
 
 
 @njit(**NB)
@@ -1040,11 +1091,13 @@ def _plan(p, m, st, t, tele):
         _reset_acc(acc, 3)
         acc[6] = 0.0
         acc[7] = 0.0
+        acc[A_CLOSE] = math.inf
         ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, 0, direction,
                                                 opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
         opts[o + OP_OPT] = opt
         opts[o + OP_DIR] = direction
-        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2])
+        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE])
+        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
         opts[o + OP_X] = ex
         opts[o + OP_Y] = ey
         opts[o + OP_H] = eh
@@ -1085,7 +1138,7 @@ def _plan(p, m, st, t, tele):
         if ib >= 0:
             if opts[o + OP_PASSED] != 0.0:
                 total += _hull_danger(p, m, ib, dens_b, opts[o + OP_HULL], opts[o + OP_HULL + 1],
-                                      opts[o + OP_HULL + 2])
+                                      opts[o + OP_HULL + 2]) * opts[o + OP_CLOSE]
                 if diag:
                     g0, g1 = _hull_gf(m, ib, opts[o + OP_HULL], opts[o + OP_HULL + 1], opts[o + OP_HULL + 2])
                     dg[DIAG_PLAN.b_lo + ki] = g0
@@ -1112,7 +1165,7 @@ def _plan(p, m, st, t, tele):
                     best2 = min(best2, d2)
                     if total + best2 <= 0.0:
                         break
-                total += best2
+                total += best2 * opts[o + OP_CLOSE]
         if diag:
             dg[DIAG_PLAN.total + ki] = total
         if total < best:
@@ -1137,7 +1190,8 @@ def surf_round_start(p, m, st):
         _prior(p, m)
         m[S_INIT] = 1.0
     for k in range(S_OPT, N_HEAD):
-        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY and k != S_VPOWER and k != S_VWAVES and k != S_VFLATS:
+        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY and k != S_VPOWER and k != S_VWAVES and k != S_VFLATS \
+                and k != S_GATE_WAVES and k != S_GATE_HITS:
             m[k] = 0.0
     for k in range(WAVES, STATS):
         m[k] = 0.0
