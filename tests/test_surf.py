@@ -224,7 +224,7 @@ def test_danger_starts_at_headon_and_linear_and_learns_hits():
 
 
 def test_flattener_blends_visits_only_once_the_enemy_hits_often():
-    p = surf_params("lock+none+surf:flatten=0.5,flat_gate=0.05")
+    p = surf_params("lock+none+surf:flatten=0.5,flat_gate=0.05,gate_distance=0")   # every wave and hit counts
     m, _ = _one_wave_memory(p)
     centres = np.linspace(-1, 1, S.NBINS)
     seg = S.segment_of(8.0, 400.0)
@@ -245,6 +245,13 @@ def test_flattener_blends_visits_only_once_the_enemy_hits_often():
     assert S.flattening(surf_params("lock+none+surf:flatten=0"), m) == 0.0
     m[S.S_WAVES] = 10.0                                        # too few waves to judge: gate shut
     assert S.flattening(p, m) == 0.0
+    # with gate_distance the gate counts only waves fired from that far and their hits
+    pg = surf_params("lock+none+surf:flatten=0.5,flat_gate=0.05,gate_distance=250")
+    m[S.S_WAVES], m[S.S_HIT_BY] = 100.0, 50.0                  # close-range hits alone: gate shut
+    m[S.S_GATE_WAVES], m[S.S_GATE_HITS] = 60.0, 2.0
+    assert S.flattening(pg, m) == 0.0
+    m[S.S_GATE_HITS] = 4.0
+    assert S.flattening(pg, m) == 0.5
 
 
 # --- battles --------------------------------------------------------------------------------------
@@ -366,7 +373,7 @@ def test_virtual_wave_is_labelled_like_a_real_wave_fired_that_turn(seed):
     assert np.array_equal(np.nan_to_num(rw, nan=-7.0), np.nan_to_num(vw, nan=-7.0))
     t = tf
     while rw[S.W_ACTIVE] != 0.0:
-        S._update_waves(p, real, path[t, 0], path[t, 1], float(t))
+        S._update_waves(p, real, path[t, 0], path[t, 1], float(t), np.zeros(0), 0.0)
         S._update_virtual(p, virt, path[t, 0], path[t, 1], float(t))
         if rw[S.W_ACTIVE] != 0.0:
             label = rw[S.W_PASS_GF]
@@ -417,10 +424,11 @@ BEFORE_VIRTUAL = {
 @pytest.mark.parametrize("enemy,seed", list(BEFORE_VIRTUAL))
 def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
     import hashlib
-    r = run_battle(["lock+circular+surf:flat_virtual=0", enemy], Rules(rounds=5), seed=seed, record=True)
+    # close_weight=0, gate_distance=0: the surfer before the close-range danger and the gate (issue 19)
+    r = run_battle(["lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0", enemy], Rules(rounds=5), seed=seed, record=True)
     h = hashlib.sha256()
     for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
         h.update(np.ascontiguousarray(a).tobytes())
     assert h.hexdigest() == BEFORE_VIRTUAL[(enemy, seed)]
-    on = run_battle(["lock+circular+surf:flat_virtual=1", enemy], Rules(rounds=5), seed=seed, record=True)
+    on = run_battle(["lock+circular+surf:flat_virtual=1,close_weight=0,gate_distance=0", enemy], Rules(rounds=5), seed=seed, record=True)
     assert not np.array_equal(on.robots_trace, r.robots_trace)   # and the option does change something

@@ -49,6 +49,14 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+* **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
+  the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
+  (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
+  its prediction (what `gfsim surf-report` found against the sample robots, docs/surf-report.md). The
+  flattener's gate likewise counts only waves fired from `gate_distance` or farther and their hits.
+* **Diagnostics**: with run_battle(diagnostics=True) the part writes what it detected, rejected, planned
+  (each option's predicted cover) and mispredicted as declared rows (DIAG_*, bots/telemetry.py
+  diag_row) for sim/experiments/surfreport.py; nothing reads them back.
 * **Bullet shadows**: for each pair (enemy wave, our bullet in flight) the headings of
   enemy bullets whose segment crosses our bullet's segment in the same turn (the test
   Robocode always applies, whatever the update order) -- those bullets would be
@@ -72,7 +80,7 @@ from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_ra
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
-from bots.telemetry import tele_row, tele_normalise, TK_DANGER, TELE_BINS
+from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -104,11 +112,19 @@ SURF_PARAMS = (
     Param("flat_virtual", 0.1, 0.0, 1.0,
           "flattener: weight of a virtual wave (one every turn the enemy did not fire, power of its last detected "
           "bullet) in the visit buffers, relative to a detected one; 0 = visits of detected waves only"),
+    Param("close_weight", 2.0, 0.0, 20.0,
+          "close-range danger: an option whose path comes within close_distance of the enemy (its last scan) has "
+          "its danger multiplied by 1 + close_weight x (1 - closest / close_distance); 0 = off (bullets fired "
+          "from close by cannot be dodged, and rams push the path off its prediction)"),
+    Param("close_distance", 300.0, 50.0, 1000.0, "where the close-range danger starts, pixels"),
+    Param("gate_distance", 250.0, 0.0, 1000.0,
+          "the flattener's gate counts only waves fired from at least this far and the hits they made (hits "
+          "from close by say nothing about how well the enemy's gun learns); 0 = every wave and hit"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
- SP_FLAT_VIRTUAL) = range(17)
+ SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE) = range(20)
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -116,9 +132,10 @@ MAX_WAVES = 8
 MAX_SHADOWS = 6
 SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, bearing=1, sin=1, cos=1, lat=1, mea=1,
                    seg=1, pass_gf=1, nsh=1,
+                   dist=1,               # distance from the source to us when it was fired (real waves)
                    sh=4 * MAX_SHADOWS)   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_SH) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
@@ -129,9 +146,12 @@ BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
 DIST_EDGES = (300.0, 550.0)
 N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
-N_ACC = 8
-OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1)
-(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED) = OPTION[:-1]
+N_ACC = 9                     # hulls of waves a and b, passed flags, closest squared distance to the enemy
+A_CLOSE = 8
+OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
+                close=1)      # close: the close-range factor of the option's danger
+(OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
+ OP_CLOSE) = OPTION[:-1]
 N_OPT = OPTION.size
 V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
@@ -157,6 +177,8 @@ SURF = layout(
     vlat=1,         # lateral direction of the last virtual wave (kept when we stood still)
     vwaves=1,       # battle counter: virtual waves sent
     vflats=1,       # battle counter: virtual waves logged as visits
+    gate_waves=1,   # battle: detected waves fired from gate_distance or farther (the flattener's gate)
+    gate_hits=1,    # battle: enemy bullets of those waves that hit us
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
@@ -169,12 +191,37 @@ SURF = layout(
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
- S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS) = SURF[1:SURF._fields.index("hist")]
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
 SURF_MEM = SURF.size
+
+# --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
+# (sim/experiments/surfreport.py). Written only when a battle asks for diagnostics, never read back.
+TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END = range(TK_DIAG, TK_DIAG + 5)
+# a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
+# drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
+# whose slot it took (-1 = a free slot)
+DIAG_WAVE = layout("SurfDiagWave", fire=1, sx=1, sy=1, power=1, bearing=1, lat=1, mea=1, gap=1, drop=1, zaps=1,
+                   slot=1, evicted=1)
+# an energy drop the enemy record reported in row turn that _detect did not take as a bullet, and why
+DIAG_REJECT = layout("SurfDiagReject", reason=1, drop=1, zaps=1, prev_scan=1, seen_scan=1)
+REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
+# a plan made in row turn from our state (x, y, heading, vel): waves a (nearest) and b (fire turns, -1 = none),
+# per option its value (+1/-1 orbit, 0 brake), wave a's danger, total danger (nan = pruned), the guess factors
+# [a_lo, a_hi] its path's box covers on wave a (nan = never met), the tick it first meets a, the tick a has
+# passed, and the same cover [b_lo, b_hi] on wave b of its best continuation; chosen = the option driven
+DIAG_PLAN = layout("SurfDiagPlan", fire_a=1, fire_b=1, x=1, y=1, heading=1, vel=1, chosen=1, opt=3, danger_a=3,
+                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3)
+# our state at row turn differed from the one-turn prediction of the commands we issued
+DIAG_DEVIATION = layout("SurfDiagDeviation", px=1, py=1, ph=1, pv=1, x=1, y=1, h=1, v=1, rammed=1, wall=1)
+# a wave left the surfer's table in row turn: reason END_*, its GF logged (bullet hits) or passed (centre)
+DIAG_WAVE_END = layout("SurfDiagWaveEnd", fire=1, power=1, reason=1, gf=1, pass_gf=1, bx=1, by=1, heading=1)
+END_PASSED, END_HIT_US, END_HIT_BULLET, END_UNMATCHED_HIT, END_UNMATCHED_COLLISION = 1.0, 2.0, 3.0, 4.0, 5.0
+for _d in (DIAG_WAVE, DIAG_REJECT, DIAG_PLAN, DIAG_DEVIATION, DIAG_WAVE_END):
+    assert _d.size <= DIAG_WIDTH, _d
 
 GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
@@ -372,7 +419,12 @@ def _prior(p, m):
 @njit(**NB)
 def flattening(p, m):
     """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
-    if p[SP_FLATTEN] <= 0.0 or m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+    if p[SP_FLATTEN] <= 0.0:
+        return 0.0
+    if p[SP_GATE_DISTANCE] > 0.0:
+        if m[S_GATE_WAVES] < GATE_WAVES or m[S_GATE_HITS] < p[SP_FLAT_GATE] * m[S_GATE_WAVES]:
+            return 0.0
+    elif m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
         return 0.0
     return p[SP_FLATTEN]
 
@@ -603,12 +655,12 @@ def _detect(p, m, st, en, tele, t):
     """A drop seen at this scan is a bullet: add its wave (sim/waves/tracking.py's timing and estimates)."""
     t1 = en[EN_PREV_TIME]
     if t1 < 0.0 or m[S_EN_T] != t1:
-        return -1
+        return -REJ_SCAN_GAP
     if t < m[S_NEXT_FIRE] - 1.0:
-        return -1                                   # its gun cannot be cool yet
+        return -REJ_GUN_HOT                         # its gun cannot be cool yet
     drop = en[EN_DROP] - 0.1 * m[S_ZAPS]           # the zap took 0.1 from the enemy too
     if drop < 0.1 - 1e-6:
-        return -1
+        return -REJ_SMALL
     power = min(3.0, max(0.1, drop))
     tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
     m[S_NEXT_FIRE] = tf + cool_turns(1.0 + power / 5.0, st[ST_COOLING])
@@ -616,19 +668,38 @@ def _detect(p, m, st, en, tele, t):
     sx = m[S_EN_X] + w_ * (en[EN_X] - m[S_EN_X])
     sy = m[S_EN_Y] + w_ * (en[EN_Y] - m[S_EN_Y])
     if t - (tf - 1.0) >= N_HIST:
-        return -1
+        return -REJ_HISTORY
     iw = _free_wave(m)
     wb = WAVES + iw * W_SIZE
+    evicted = m[wb + W_FIRE] if m[wb + W_ACTIVE] != 0.0 else -1.0
     lat = _init_wave(m, wb, tf, sx, sy, power, m[S_LAT])
     m[S_LAT] = lat
     b = m[wb + W_BEARING]
     speed = m[wb + W_SPEED]
     m[wb + W_NSH] = 0.0
+    h = HIST + 4 * (int(tf - 1.0) % N_HIST)
+    m[wb + W_DIST] = math.hypot(m[h] - sx, m[h + 1] - sy)
+    if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
+        m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
     m[S_VPOWER] = power
     for ob in range(MAX_OWN):
         if m[OWN + ob * O_SIZE + O_ACTIVE] != 0.0:
             _add_shadow(m, iw, ob, st[ST_WIDTH], st[ST_HEIGHT])
+    d = diag_row(tele, TK_SURF_WAVE, st[ST_ROUND], t)
+    if d.shape[0] > 0:
+        d[DIAG_WAVE.fire] = tf
+        d[DIAG_WAVE.sx] = sx
+        d[DIAG_WAVE.sy] = sy
+        d[DIAG_WAVE.power] = power
+        d[DIAG_WAVE.bearing] = b
+        d[DIAG_WAVE.lat] = lat
+        d[DIAG_WAVE.mea] = m[wb + W_MEA]
+        d[DIAG_WAVE.gap] = t - t1
+        d[DIAG_WAVE.drop] = en[EN_DROP]
+        d[DIAG_WAVE.zaps] = m[S_ZAPS]
+        d[DIAG_WAVE.slot] = iw
+        d[DIAG_WAVE.evicted] = evicted
     bins = tele_row(tele, TK_DANGER, st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
         wave_density(p, m, int(m[wb + W_SEG]), bins)
@@ -664,15 +735,28 @@ def _match_wave(m, t, power, bx, by):
 
 
 @njit(**NB)
-def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
+def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     """An enemy bullet hit us (or one of ours): log its GF along its wave (and as a visit: we were there) and
     forget the wave."""
     iw = _match_wave(m, t, power, bx, by)
     if iw < 0:
+        d = diag_row(tele, TK_SURF_WAVE_END, rnd, t)
+        if d.shape[0] > 0:
+            d[DIAG_WAVE_END.fire] = -1.0
+            d[DIAG_WAVE_END.power] = power
+            d[DIAG_WAVE_END.reason] = END_UNMATCHED_HIT if hit_us else END_UNMATCHED_COLLISION
+            d[DIAG_WAVE_END.gf] = math.nan
+            d[DIAG_WAVE_END.pass_gf] = math.nan
+            d[DIAG_WAVE_END.bx] = bx
+            d[DIAG_WAVE_END.by] = by
+            d[DIAG_WAVE_END.heading] = heading
         return
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
+    _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
     log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
+    if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
+        m[S_GATE_HITS] += 1.0
     if hit_us and p[SP_FLATTEN] > 0.0:
         log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
         m[S_FLATS] += 1.0
@@ -682,14 +766,14 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us):
 
 
 @njit(**NB)
-def _events(p, m, ev, nev, t):
+def _events(p, m, ev, nev, t, tele, rnd):
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_HIT_BY_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True, tele, rnd)
             m[S_HIT_BY] += 1.0
         elif typ == EV_BULLET_HIT_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False, tele, rnd)
             _own_died(m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
             _own_died(m, ev[k, E_A + 6], t)
@@ -780,7 +864,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
 
 
 @njit(**NB)
-def _update_waves(p, m, x, y, t):
+def _update_waves(p, m, x, y, t, tele, rnd):
     """Note where each wave's front passed our centre; drop waves that passed our whole box."""
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
@@ -791,6 +875,23 @@ def _update_waves(p, m, x, y, t):
             m[S_FLATS] += 1.0
         if done != 0:
             m[S_REPLAN] = 1.0
+            _diag_wave_end(tele, rnd, t, m, wb, END_PASSED, math.nan, 0.0, 0.0, 0.0)
+
+
+@njit(**NB)
+def _diag_wave_end(tele, rnd, t, m, wb, reason, gf, bx, by, heading):
+    """Diagnostics: the wave at wb (wb < 0: an enemy bullet no wave matched) left the table in turn t."""
+    d = diag_row(tele, TK_SURF_WAVE_END, rnd, t)
+    if d.shape[0] == 0:
+        return
+    d[DIAG_WAVE_END.fire] = m[wb + W_FIRE] if wb >= 0 else -1.0
+    d[DIAG_WAVE_END.power] = m[wb + W_POWER] if wb >= 0 else 0.0
+    d[DIAG_WAVE_END.reason] = reason
+    d[DIAG_WAVE_END.gf] = gf
+    d[DIAG_WAVE_END.pass_gf] = m[wb + W_PASS_GF] if wb >= 0 else math.nan
+    d[DIAG_WAVE_END.bx] = bx
+    d[DIAG_WAVE_END.by] = by
+    d[DIAG_WAVE_END.heading] = heading
 
 
 @njit(**NB)
@@ -859,8 +960,14 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t, ia, ib, acc, width, height, parts,
               cand):
     """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
-    (-1 = none; hulls in acc[0:3] and acc[3:6]). Returns the end state and tick."""
+    (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy's last
+    scan in acc[A_CLOSE] (close_weight > 0). Returns the end state and tick."""
+    close = p[SP_CLOSE_WEIGHT] > 0.0
+    ex = m[S_EN_X]
+    ey = m[S_EN_Y]
     while True:
+        if close:
+            acc[A_CLOSE] = min(acc[A_CLOSE], (x - ex) * (x - ex) + (y - ey) * (y - ey))
         if acc[6] == 0.0:
             _cover(m, ia, x, y, j, t, acc, 0, width, height, parts, cand)
         if ib >= 0 and acc[7] == 0.0:
@@ -871,6 +978,18 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t,
         x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
         j += 1
     return x, y, hd, v, sh, ch, j
+
+
+@njit(**NB)
+def close_factor(p, closest2):
+    """The close-range factor of an option's danger: 1 + close_weight x (1 - closest / close_distance) while its
+    path's closest approach to the enemy is nearer than close_distance, else 1."""
+    w = p[SP_CLOSE_WEIGHT]
+    if w <= 0.0:
+        return 1.0
+    d = math.sqrt(closest2)
+    lim = p[SP_CLOSE_DISTANCE]
+    return 1.0 + w * (lim - d) / lim if d < lim else 1.0
 
 
 @njit(**NB)
@@ -893,7 +1012,19 @@ def _reset_acc(acc, k):
 
 
 @njit(**NB)
-def _plan(p, m, st, t):
+def _hull_gf(m, iw, lo, hi, first):
+    """A path's cover of wave iw (pseudo-angle hull [lo, hi] from tick `first`) in the wave's guess factors;
+    nan when the path never met it (diagnostics)."""
+    if first < 0.0:
+        return math.nan, math.nan
+    wb = WAVES + iw * W_SIZE
+    a = pseudo_to_angle(lo) * m[wb + W_LAT] / m[wb + W_MEA]
+    b = pseudo_to_angle(hi) * m[wb + W_LAT] / m[wb + W_MEA]
+    return min(a, b), max(a, b)
+
+
+@njit(**NB)
+def _plan(p, m, st, t, tele):
     """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
@@ -938,6 +1069,19 @@ def _plan(p, m, st, t):
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
     opts = m[OPTS:OPTS + 3 * N_OPT]
+    dg = diag_row(tele, TK_SURF_PLAN, st[ST_ROUND], t)
+    diag = dg.shape[0] > 0
+    if diag:
+        dg[DIAG_PLAN.fire_a] = m[wa + W_FIRE]
+        dg[DIAG_PLAN.fire_b] = m[WAVES + ib * W_SIZE + W_FIRE] if ib >= 0 else -1.0
+        dg[DIAG_PLAN.x] = x
+        dg[DIAG_PLAN.y] = y
+        dg[DIAG_PLAN.heading] = st[ST_HEADING]
+        dg[DIAG_PLAN.vel] = st[ST_VEL]
+        for q in range(3):
+            dg[DIAG_PLAN.total + q] = math.nan
+            dg[DIAG_PLAN.b_lo + q] = math.nan
+            dg[DIAG_PLAN.b_hi + q] = math.nan
     # the nearest wave under each option: danger and where the path is when it has passed
     for k in range(3):
         o = k * N_OPT
@@ -947,11 +1091,13 @@ def _plan(p, m, st, t):
         _reset_acc(acc, 3)
         acc[6] = 0.0
         acc[7] = 0.0
+        acc[A_CLOSE] = math.inf
         ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, 0, direction,
                                                 opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
         opts[o + OP_OPT] = opt
         opts[o + OP_DIR] = direction
-        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2])
+        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE])
+        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
         opts[o + OP_X] = ex
         opts[o + OP_Y] = ey
         opts[o + OP_H] = eh
@@ -962,6 +1108,14 @@ def _plan(p, m, st, t):
         for q in range(3):
             opts[o + OP_HULL + q] = acc[3 + q]
         opts[o + OP_PASSED] = acc[7]
+        if diag:
+            dg[DIAG_PLAN.opt + k] = opt
+            dg[DIAG_PLAN.danger_a + k] = opts[o + OP_DANGER]
+            g0, g1 = _hull_gf(m, ia, acc[0], acc[1], acc[2])
+            dg[DIAG_PLAN.a_lo + k] = g0
+            dg[DIAG_PLAN.a_hi + k] = g1
+            dg[DIAG_PLAN.a_first + k] = acc[2]
+            dg[DIAG_PLAN.a_end + k] = ej
     # then the second wave, best of three continuations, in order of the first wave's danger: an option
     # whose first-wave danger alone is no better than the best total so far cannot win
     k0 = 0
@@ -976,14 +1130,19 @@ def _plan(p, m, st, t):
     best = math.inf
     best_opt = d0
     for i in range(3):
-        o = (k0 if i == 0 else (k1 if i == 1 else k2)) * N_OPT
+        ki = k0 if i == 0 else (k1 if i == 1 else k2)
+        o = ki * N_OPT
         total = opts[o + OP_DANGER]
         if total >= best:
             break
         if ib >= 0:
             if opts[o + OP_PASSED] != 0.0:
                 total += _hull_danger(p, m, ib, dens_b, opts[o + OP_HULL], opts[o + OP_HULL + 1],
-                                      opts[o + OP_HULL + 2])
+                                      opts[o + OP_HULL + 2]) * opts[o + OP_CLOSE]
+                if diag:
+                    g0, g1 = _hull_gf(m, ib, opts[o + OP_HULL], opts[o + OP_HULL + 1], opts[o + OP_HULL + 2])
+                    dg[DIAG_PLAN.b_lo + ki] = g0
+                    dg[DIAG_PLAN.b_hi + ki] = g1
             else:
                 wb = WAVES + ib * W_SIZE
                 direction = opts[o + OP_DIR]
@@ -998,14 +1157,23 @@ def _plan(p, m, st, t):
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
                               opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
                               tan_lim, t, ib, -1, acc, w, h, parts, cand)
-                    best2 = min(best2, _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2]))
+                    d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
+                    if diag and d2 < best2:
+                        g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])
+                        dg[DIAG_PLAN.b_lo + ki] = g0
+                        dg[DIAG_PLAN.b_hi + ki] = g1
+                    best2 = min(best2, d2)
                     if total + best2 <= 0.0:
                         break
-                total += best2
+                total += best2 * opts[o + OP_CLOSE]
+        if diag:
+            dg[DIAG_PLAN.total + ki] = total
         if total < best:
             best = total
             best_opt = opts[o + OP_OPT]
     m[S_OPT] = best_opt
+    if diag:
+        dg[DIAG_PLAN.chosen] = best_opt
     if best_opt != 0.0:
         m[MOVE_MEM.dir] = best_opt
     m[S_CX] = cx
@@ -1022,7 +1190,8 @@ def surf_round_start(p, m, st):
         _prior(p, m)
         m[S_INIT] = 1.0
     for k in range(S_OPT, N_HEAD):
-        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY and k != S_VPOWER and k != S_VWAVES and k != S_VFLATS:
+        if (k < S_PLANS or k > S_TURNS) and k != S_HIT_BY and k != S_VPOWER and k != S_VWAVES and k != S_VFLATS \
+                and k != S_GATE_WAVES and k != S_GATE_HITS:
             m[k] = 0.0
     for k in range(WAVES, STATS):
         m[k] = 0.0
@@ -1052,7 +1221,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[hb + 1] = y
     m[hb + 2] = hd
     m[hb + 3] = v
-    _events(p, m, ev, nev, t)
+    rnd = st[ST_ROUND]
+    _events(p, m, ev, nev, t, tele, rnd)
     fired = 0.0
     if not math.isnan(cmd[C_FIRE]):
         fired = cmd[C_FIRE]
@@ -1064,8 +1234,18 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[S_MY_E] = st[ST_ENERGY]
     m[S_MY_E_T] = t
     if en[EN_TIME] >= 0.0:
-        if en[EN_DROP_TIME] == t and _detect(p, m, st, en, tele, t) >= 0:
-            m[S_REPLAN] = 1.0
+        if en[EN_DROP_TIME] == t:
+            iw = _detect(p, m, st, en, tele, t)
+            if iw >= 0:
+                m[S_REPLAN] = 1.0
+            else:
+                d = diag_row(tele, TK_SURF_REJECT, rnd, t)
+                if d.shape[0] > 0:
+                    d[DIAG_REJECT.reason] = -iw
+                    d[DIAG_REJECT.drop] = en[EN_DROP]
+                    d[DIAG_REJECT.zaps] = m[S_ZAPS]
+                    d[DIAG_REJECT.prev_scan] = en[EN_PREV_TIME]
+                    d[DIAG_REJECT.seen_scan] = m[S_EN_T]
         _virtual_wave(p, m, t)
         if en[EN_TIME] == t:
             m[S_ZAPS] = 0.0
@@ -1074,7 +1254,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         m[S_EN_T] = en[EN_TIME]
     else:
         return
-    _update_waves(p, m, x, y, t)
+    _update_waves(p, m, x, y, t, tele, rnd)
     if virtual_on(p):
         _update_virtual(p, m, x, y, t)
     m[S_TURNS] += 1.0
@@ -1083,8 +1263,24 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     if m[S_PT] == t and (m[S_PX] != x or m[S_PY] != y or m[S_PH] != hd or m[S_PV] != v):
         m[S_DEVIATIONS] += 1.0
         m[S_REPLAN] = 1.0
+        d = diag_row(tele, TK_SURF_DEVIATION, rnd, t)
+        if d.shape[0] > 0:
+            d[DIAG_DEVIATION.px] = m[S_PX]
+            d[DIAG_DEVIATION.py] = m[S_PY]
+            d[DIAG_DEVIATION.ph] = m[S_PH]
+            d[DIAG_DEVIATION.pv] = m[S_PV]
+            d[DIAG_DEVIATION.x] = x
+            d[DIAG_DEVIATION.y] = y
+            d[DIAG_DEVIATION.h] = hd
+            d[DIAG_DEVIATION.v] = v
+            for k in range(nev):
+                typ = int(ev[k, E_TYPE])
+                if typ == EV_HIT_ROBOT:
+                    d[DIAG_DEVIATION.rammed] = 1.0
+                elif typ == EV_HIT_WALL:
+                    d[DIAG_DEVIATION.wall] = 1.0
     if m[S_REPLAN] != 0.0:
-        _plan(p, m, st, t)
+        _plan(p, m, st, t, tele)
     direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]

@@ -346,6 +346,11 @@ def _evaluate_main(argv):
     return evaluate_main(argv)
 
 
+def _surf_report_main(argv):
+    from sim.experiments.surfreport import main as surf_report_main
+    return surf_report_main(argv)
+
+
 def _train_main(argv):
     from learning.train import main as train_main
     return train_main(argv)
@@ -353,7 +358,7 @@ def _train_main(argv):
 
 # subcommands with their own argument parsers (their --help is their own)
 PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "evaluate": _evaluate_main, "challenge": _challenge_main,
-               "tune": _tune_main, "tournament": _tournament_main}
+               "tune": _tune_main, "tournament": _tournament_main, "surf-report": _surf_report_main}
 
 
 def build_parser():
@@ -442,6 +447,9 @@ def build_parser():
                                 "best.json, held-out paired comparison, plots (`gfsim tune --help`)", add_help=False)
     sub.add_parser("tournament", help="round robin of bots over seeded seasons: APS, PWIN, survival with "
                                       "95%% CIs, resumable (`gfsim tournament --help`)", add_help=False)
+    sub.add_parser("surf-report", help="why a wave surfer is hit: every enemy bullet that hit it classified from "
+                                       "the engine's truth and the surfer's own view (`gfsim surf-report --help`)",
+                   add_help=False)
     sub.add_parser("replay", help="watch replays in the pygame viewer, side by side, or export frames/GIFs "
                                   "(`gfsim replay --help`)", add_help=False)
     ld = sub.add_parser("loss-demo", help="plot the BeepBoop loss and its gradient for a few points",

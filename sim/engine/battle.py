@@ -59,6 +59,9 @@ class BattleResult:
     telemetry: np.ndarray = field(default=None, repr=False)
     telemetry_dropped: int = 0
     memory: np.ndarray = field(default=None, repr=False)   # the bots' memory rows (run_battle(keep_memory=True))
+    # run_battle(diagnostics=True): the parts' diagnostic rows (TELE_COLUMNS layout, kind >= TK_DIAG; each
+    # part declares what its numbers mean, e.g. bots/movements/surf.py DIAG_*)
+    diagnostics: np.ndarray = field(default=None, repr=False)
 
     @property
     def total_turns(self):
@@ -151,7 +154,8 @@ class BattleRun:
     """
 
     def __init__(self, bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-                 record_capacity=None, trace_rounds=None, parts=None, compile_progress=True):
+                 record_capacity=None, trace_rounds=None, parts=None, compile_progress=True, diagnostics=False,
+                 telemetry_capacity=TELE_CAPACITY):
         rules = rules or Rules()
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ValueError(f"seed must be a whole number, got {seed!r}")
@@ -164,6 +168,7 @@ class BattleRun:
             raise ValueError("a battle needs at least one robot")
         self.specs, self.n, self.rules, self.seed = specs, n, rules, seed
         self.max_turns, self.record, self.compile_progress = max_turns, record, compile_progress
+        self.diagnostics, self.telemetry_capacity = diagnostics, telemetry_capacity
         self.kinds = np.array([s.kind for s in specs], dtype=np.int64)
         self.tier = max(s.tier for s in specs)
         self.loop = tier_loop(self.tier)
@@ -173,11 +178,12 @@ class BattleRun:
         self.setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
         trace_rounds = rules.rounds if trace_rounds is None else max(1, min(int(trace_rounds), rules.rounds))
         self.cap = record_capacity or (n * (max_turns + 1) * trace_rounds if max_turns else n * 4000 * trace_rounds)
-        # recorded battles: composite bots get a telemetry region after their memory, drained every round
-        self.tele_bots = [i for i, s in enumerate(specs) if record and s.kind == KIND_COMPOSITE]
+        # recorded or diagnosed battles: composite bots get a telemetry region after their memory, drained
+        # every round
+        self.tele_bots = [i for i, s in enumerate(specs) if (record or diagnostics) and s.kind == KIND_COMPOSITE]
         self.mem_cols = self.tele_off = max(s.mem_size for s in specs)
         if self.tele_bots:
-            self.mem_cols += telemetry.region_size(TELE_CAPACITY)
+            self.mem_cols += telemetry.region_size(telemetry_capacity)
         names = [s.name for s in specs]
         # Robocode appends (1), (2) to identical names
         if len(set(names)) < len(names):
@@ -198,7 +204,7 @@ class BattleRun:
             for off, init in s.mem_init:
                 mem[i, off:off + init.size] = init
         for i in self.tele_bots:
-            telemetry.open_region(mem[i], self.tele_off, TELE_CAPACITY)
+            telemetry.open_region(mem[i], self.tele_off, self.telemetry_capacity, self.diagnostics)
             mem[i, layout.M.tele] = self.tele_off
         self.mem = mem
         self.brng = bot_rng_states(self.seed, n)
@@ -219,9 +225,10 @@ class BattleRun:
                 st["rob"], st["cmd"], st["box"], st["placed"], st["bat"], st["bul"], st["blist"], self.round_turns,
                 self.round_scores, self.round_stats, self.rec_rob, self.rec_bul, self.rec_n, record, r0, r1)
 
-    def _play_once(self, r0, r1, record):
+    def _play_once(self, r0, r1, record, keep_rows=True):
         """Rounds [r0, r1) through the turn loop (one round per call when telemetry must be drained);
-        returns the loop's status (0 ok, 1 an overflow)."""
+        returns the loop's status (0 ok, 1 an overflow). `keep_rows`: keep the telemetry rows (not when
+        replaying rounds whose rows are kept already)."""
         status = 0
         step = 1 if self.tele_bots else r1 - r0
         for a in range(r0, r1, step):
@@ -237,7 +244,7 @@ class BattleRun:
                 # round is a bot's mistake and is dropped, so the rows kept never depend on how the battle
                 # was split into calls
                 mine = rows[:, 1 + telemetry.TH_ROUND] == a
-                if record:
+                if keep_rows:
                     self.tele_rows.append(rows[mine])
                 self.tele_dropped += dropped + int((~mine).sum())
         return status
@@ -264,7 +271,7 @@ class BattleRun:
             self.reset()
             self.rec_rob, self.rec_bul = rob, bul
             if first_round > 0:
-                self._play_once(0, first_round, False)
+                self._play_once(0, first_round, False, keep_rows=False)
             self.rec_n[:] = rows_kept
             self.tele_rows, self.tele_dropped, self.wall, self.trace_from = tele_rows, dropped_kept, wall, trace_from
             status = self._play_once(first_round, end_round, True)
@@ -284,14 +291,18 @@ class BattleRun:
 
     def trace(self, first_round=0, copy=False):
         """The rows in the buffers as a TraceChunk of rounds [first_round, next_round)."""
-        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
         rob = self.rec_rob[:self.rec_n[0]]
         bul = self.rec_bul[:self.rec_n[1]]
+        rows, diag = self._telemetry_rows()
         return TraceChunk(self.names, self.rules, self.seed, first_round, self.next_round,
                           self.round_turns[first_round:self.next_round].astype(np.int64),
-                          rob.copy() if copy else rob, bul.copy() if copy else bul,
-                          np.concatenate(self.tele_rows) if self.tele_rows else np.zeros((0, width)),
-                          self.tele_dropped)
+                          rob.copy() if copy else rob, bul.copy() if copy else bul, rows[~diag], self.tele_dropped)
+
+    def _telemetry_rows(self):
+        """The telemetry rows kept so far, and which of them are diagnostic rows (replays never hold those)."""
+        width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
+        rows = np.concatenate(self.tele_rows) if self.tele_rows else np.zeros((0, width))
+        return rows, rows[:, 1 + telemetry.TH_KIND] >= telemetry.TK_DIAG
 
     def result(self, keep_memory=False):
         """The BattleResult of the rounds played so far (the whole battle once every round was played);
@@ -308,21 +319,29 @@ class BattleRun:
             t = self.trace(self.trace_from)
             result.robots_trace, result.bullets_trace = t.robots_trace, t.bullets_trace
             result.telemetry, result.telemetry_dropped = t.telemetry, t.telemetry_dropped
+        if self.diagnostics:
+            rows, diag = self._telemetry_rows()
+            result.diagnostics, result.telemetry_dropped = rows[diag], self.tele_dropped
         return result
 
 
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
-               record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True):
+               record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True,
+               diagnostics=False, telemetry_capacity=TELE_CAPACITY):
     """Play a battle. `bots` are BotSpec or spec strings (`parts`: plug-in files their parts may come
     from, bots/plugins.py); `compile_progress`: True prints a line on stderr before a cold compile, a
     callable gets that line, False says nothing; `setups` (n, 3) fixed starts in
     (x, y, heading radians); `scripts` (n, T, N_SCRIPT) for scripted bots; `progress` is called
     with the number of rounds finished so far (the battle is played a few rounds at a time);
-    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection. A recorded battle
-    keeps its whole trace in memory: sim/io/streaming.py writes long ones to disk as they are played."""
+    `keep_memory` keeps the bots' memory rows at the end (result.memory) for inspection; `diagnostics`
+    asks the parts for their diagnostic rows (result.diagnostics, bots/telemetry.py), which never change
+    the battle; `telemetry_capacity` is the telemetry rows per bot and round (more are counted as
+    dropped). A recorded battle keeps its whole trace in memory: sim/io/streaming.py writes long ones to
+    disk as they are played."""
     rules = rules or Rules()
     run = BattleRun(bots, rules, seed, setups=setups, scripts=scripts, max_turns=max_turns, record=record,
-                    record_capacity=record_capacity, parts=parts, compile_progress=compile_progress)
+                    record_capacity=record_capacity, parts=parts, compile_progress=compile_progress,
+                    diagnostics=diagnostics, telemetry_capacity=telemetry_capacity)
     chunk = max(1, rules.rounds // 20) if progress else rules.rounds
     for r0 in range(0, rules.rounds, chunk):
         r1 = min(rules.rounds, r0 + chunk)
