@@ -21,9 +21,9 @@ NB = dict(cache=True, error_model="numpy")
 @njit(**NB)
 def independent(cmd):
     """Gun, radar and body turn independently: aim and scan do not depend on how we steer."""
-    set_adjust_gun_for_robot_turn(cmd, True)
-    set_adjust_radar_for_gun_turn(cmd, True)
-    set_adjust_radar_for_robot_turn(cmd, True)
+    set_adjust_gun_for_robot_turn(cmd, np.bool_(True))
+    set_adjust_radar_for_gun_turn(cmd, np.bool_(True))
+    set_adjust_radar_for_robot_turn(cmd, np.bool_(True))
 
 
 @njit(**NB)

@@ -10,6 +10,7 @@ Only what a Robocode AdvancedRobot sees goes in: scan events and our own status.
 """
 import math
 
+import numpy as np
 from numba import njit
 
 from bots.part import layout
@@ -74,7 +75,7 @@ def enemy_update(en, st, ev, nev):
     already in the energy the scan reports; processing it first keeps the
     energy-drop (= enemy fired) detection exact.
     """
-    hit_robot = False
+    hit_robot = np.bool_(False)   # typed: sim/engine/constants.I64 says why
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_BULLET_HIT:

@@ -42,7 +42,7 @@ from numba import njit
 
 from bots.part import layout
 
-from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, ST_GUN, ST_RADAR,
+from sim.engine.constants import (I64, C_DIST, C_BODY, C_GUN, C_RADAR, ST_TIME, ST_HEADING, ST_GUN, ST_RADAR,
                            ST_ADVANCED, E_TYPE, E_TIME, E_PRIORITY, E_A, N_EV, EA_BEARING, EA_DISTANCE,
                            EV_SCANNED, EV_HIT_ROBOT, EV_DEATH, EV_WIN, EV_ROUND_ENDED, DEG)
 from sim.engine.geometry import normal_absolute_angle
@@ -58,15 +58,15 @@ EXEC = 1   # the frame called execute(): this turn's commands are final
 RET = 0    # the frame's method returned
 
 # event kinds the VM adds to the engine's (sim.engine.constants.EV_*)
-EV_STATUS = 12   # robocode.StatusEvent, queued by the proxy every turn (priority 99)
-EV_CUSTOM = 13   # robocode.CustomEvent from an addCustomEvent condition (priority 80)
+EV_STATUS = I64(12)   # robocode.StatusEvent, queued by the proxy every turn (priority 99)
+EV_CUSTOM = I64(13)   # robocode.CustomEvent from an addCustomEvent condition (priority 80)
 N_EV_KINDS = 14
 PRIO_STATUS = 99.0
 PRIO_CUSTOM = 80.0
-PRIO_SCANNED = 10
+PRIO_SCANNED = I64(10)   # typed constants: sim/engine/constants.I64 says why
 MIN_PRIORITY = -2147483648.0   # Integer.MIN_VALUE: no handler running
 MAX_EVENT_STACK = 2
-H_RUN = -1                      # frame kind of run()
+H_RUN = I64(-1)                 # frame kind of run()
 
 # blocking loops a frame can wait in
 OP_NONE = 0       # nothing pending: continue at pc
@@ -166,7 +166,7 @@ def q_remove(mem, k):
 @njit(**NB)
 def q_clear_older(mem, clear_time, keep_critical):
     """EventQueue.clear(time): drop non-critical events with time <= clear_time."""
-    k = 0
+    k = I64(0)
     while k < int(mem[M_QN]):
         r = q_row(k)
         if mem[r + E_TIME] <= clear_time and not (keep_critical and is_critical(int(mem[r + E_TYPE]))):
@@ -282,7 +282,7 @@ def vm_round_start(mem):
     mem[M_STOPPED] = 1.0          # StandardRobotProxy.initializeRound: isStopped = true
     mem[M_TOP_TYPE] = -1.0
     mem[M_DEPTH] = 0.0
-    push_frame(mem, H_RUN, MIN_PRIORITY, -1)
+    push_frame(mem, H_RUN, MIN_PRIORITY, I64(-1))
 
 
 # --- robot getters (robocode.Robot / events), in degrees like the Java API -------------------
@@ -439,7 +439,7 @@ def scan(mem, f, cmd, next_pc):
     reset = mem[f + F_PRIO] == PRIO_SCANNED   # the running handler is onScannedRobot
     orig = is_interruptible(mem, PRIO_SCANNED)
     if reset:
-        set_interruptible(mem, PRIO_SCANNED, True)
+        set_interruptible(mem, PRIO_SCANNED, np.bool_(True))
     set_scan(cmd)
     mem[f + F_OPA] = 1.0 if reset else 0.0
     mem[f + F_OPB] = 1.0 if orig else 0.0
@@ -537,7 +537,7 @@ def vm_queue_events(mem, st, ev, nev):
         if r >= 0:
             for c in range(E_A, N_EV):
                 mem[r + c] = ev[k, c]
-    q_clear_older(mem, t - MAX_EVENT_STACK, True)
+    q_clear_older(mem, t - MAX_EVENT_STACK, np.bool_(True))
     return dying
 
 
@@ -550,7 +550,7 @@ def vm_status_only(mem, st):
     mem[M_TOP_TYPE] = EV_STATUS
     mem[M_TOP_TIME] = st[ST_TIME]
     mem[M_TOP_BEARING] = 0.0    # the StatusEvent's row has no payload
-    set_interruptible(mem, PRIO_STATUS, False)
+    set_interruptible(mem, PRIO_STATUS, np.bool_(False))
 
 
 @njit(**NB)
@@ -574,7 +574,7 @@ def vm_next(mem, cmd, handled):
                 if top > MIN_PRIORITY and is_interruptible(mem, top):
                     # EventInterruptedException: the running handler is abandoned; its dispatcher
                     # catches it (currentTopEvent = null) and goes on dispatching
-                    set_interruptible(mem, top, False)
+                    set_interruptible(mem, top, np.bool_(False))
                     mem[M_DEPTH] = int(mem[M_DEPTH]) - 1
                     mem[M_TOP_TYPE] = -1.0
                     continue
@@ -585,12 +585,12 @@ def vm_next(mem, cmd, handled):
             mem[M_TOP_BEARING] = mem[head + EA_BEARING]
             if kind >= 0 and kind < handled.shape[0] and handled[kind]:
                 nf = push_frame(mem, kind, p, head)
-                q_remove(mem, 0)
+                q_remove(mem, I64(0))
                 if nf >= 0:
                     return nf
             else:
-                q_remove(mem, 0)
-                set_interruptible(mem, p, False)   # an empty handler returned at once
+                q_remove(mem, I64(0))
+                set_interruptible(mem, p, np.bool_(False))   # an empty handler returned at once
             continue
         break
     # execute() returns into the innermost frame: is its blocking loop over?
@@ -610,7 +610,7 @@ def vm_return(mem):
     if d == 1:
         mem[f + F_OP] = OP_IDLE
         return True
-    set_interruptible(mem, mem[f + F_PRIO], False)
+    set_interruptible(mem, mem[f + F_PRIO], np.bool_(False))
     mem[M_DEPTH] = d - 1
     return False
 
@@ -629,7 +629,7 @@ def vm_die(mem, handled):
     for k in range(int(mem[M_QN])):
         r = q_row(k)
         if int(mem[r + E_TYPE]) == EV_DEATH:
-            nf = push_frame(mem, EV_DEATH, -1.0, r)
+            nf = push_frame(mem, I64(EV_DEATH), -1.0, r)
             q_remove(mem, k)
             return nf
     return -1

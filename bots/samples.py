@@ -262,7 +262,7 @@ def tracker(mem, f, st, cmd):
         while True:
             if pc == 0:
                 mem[TR_NAME] = -1.0
-                set_adjust_gun_for_robot_turn(cmd, True)
+                set_adjust_gun_for_robot_turn(cmd, np.bool_(True))
                 mem[TR_GUN] = 10.0
                 pc = 1
             if pc == 1:
@@ -518,7 +518,7 @@ def corners(mem, f, st, cmd):
     d = ev_get(mem, f, EA_DISTANCE)
     if pc == 0:
         if mem[CO_STOP_WHEN_SEE] != 0.0:
-            return stop(mem, f, cmd, False, 1.0)
+            return stop(mem, f, cmd, np.bool_(False), 1.0)
         return _corners_smart_fire(mem, f, st, cmd, d, 9.0)
     if pc == 1:
         return _corners_smart_fire(mem, f, st, cmd, d, 2.0)

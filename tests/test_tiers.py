@@ -1,6 +1,11 @@
 """Compile tiers derived from the part declarations: each battle uses the smallest turn loop that holds its
 bots, every tier plays a battle exactly as the full loop does, and a cold compile's parallel groups compile
 each part with the signature the loop calls it with."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from numba import njit, typeof
 
@@ -10,6 +15,8 @@ from bots.registry import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING, parse_bot, 
 from sim.engine.loop import play_rounds_nb
 from sim.engine.rules import Rules
 from sim.engine.variants import variant
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("spec,tier", [
@@ -210,3 +217,32 @@ def test_prebuild_worker_refuses_unknown_groups():
     out = subprocess.run([sys.executable, "-m", "sim.engine.prebuild", "lasers"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "unknown group 'lasers'" in out.stderr and "wave guns" in out.stderr
+
+
+LITERAL_CHECK = r"""
+import gc, sys
+from numba.core import types
+from numba.core.registry import CPUDispatcher
+import sim  # noqa: F401
+from sim.engine import prebuild
+for group in prebuild.groups():
+    prebuild.compile_group(group)
+for obj in gc.get_objects():
+    if isinstance(obj, CPUDispatcher) and (obj.py_func.__module__ or "").split(".")[0] in ("sim", "bots", "learning"):
+        for sig in obj.signatures:
+            lits = [str(a) for a in sig if isinstance(a, types.Literal)]
+            if lits:
+                print(f"{obj.py_func.__module__}.{obj.py_func.__qualname__}{lits}")
+"""
+
+
+def test_no_part_is_compiled_once_per_constant_argument(tmp_path):
+    """A bare constant argument (0, -1, True, a layout offset) makes numba compile the callee again for
+    that literal value (sim/engine/constants.I64): the copies cost a third of the surfer's cold compile.
+    Every group of parts, compiled from an empty cache, holds one copy of each gfsim function."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("GFSIM_OWN_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", LITERAL_CHECK], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=1200)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "", "compiled per literal argument:\n" + out.stdout

@@ -12,7 +12,7 @@ import math
 
 from numba import njit
 
-from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
+from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, C_GUN, HALF_ROBOT, MIN_BULLET_POWER, MAX_BULLET_POWER,
                            MAX_TURN_RATE_RADIANS, MAX_VELOCITY)
 from sim.engine.geometry import normal_relative_angle
@@ -24,7 +24,7 @@ from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_TU
 NB = dict(cache=True, error_model="numpy")
 
 # what predict() assumes about the enemy's path (also the wave guns' classic aimers)
-AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR = 0, 1, 2
+AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR = I64(0), I64(1), I64(2)   # typed: sim/engine/constants.I64 says why
 # the memory of a gun that aims with predict(): the pending aim and the shots fired (over the whole battle)
 MEM = layout("AimingGunMemory", aim_time=1, aim_power=1, aim_angle=1, shots=1)
 

@@ -45,7 +45,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
+from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER)
 from sim.engine.geometry import normal_relative_angle
 from sim.waves.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL, F_WALL_AHEAD,
@@ -88,8 +88,8 @@ WH = layout(
     vshots=N_AIMERS,       # + a: virtual shots scored
     fired=N_AIMERS,        # + a: real shots fired by aimer a
 )
-(WH_HIST, WH_WAVES, WH_GF, WH_KNN, WH_LEARNED, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.knn, WH.learned,
-                                                                     WH.scratch, WH.use)
+(WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
+WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): sim/engine/constants.I64 says why
 (WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
  WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
                 WH.gf_maxd)
@@ -111,7 +111,8 @@ W_AIM_GF, W_FEAT, W_LFEAT, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.size
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
-H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = H[:6]
+# typed constants (passed to _hist): sim/engine/constants.I64 says why
+H_X, H_Y, H_HEADING, H_VEL, H_ENERGY, H_ALIVE = (I64(c) for c in H[:6])
 N_HIST_COLS = H.size
 HIST_SIZE = HIST_CAP * (N_HIST_COLS + N_COUNTERS)
 
@@ -530,7 +531,7 @@ def _record_enemy(m, st, en):
             hv[j] = hv[j - 1]
             he[j] = he[j - 1]
         ha[j] = 1.0 if en[EN_ALIVE] != 0.0 else 0.0
-        counters_step(hv, 0, j, cnt)
+        counters_step(hv, I64(0), j, cnt)
         j += 1
     m[WH_HIST_N] = t + 1.0
     return True
@@ -569,7 +570,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
         if not alive_now:
             continue   # the target died: drop the wave (sim/waves/tracking.py marks it unfinished)
         n, status, c_off, c_turn, j_end = track_wave_sc(w[W_SX], w[W_SY], w[W_SIN], w[W_COS], w[W_SPEED], f, hx,
-                                                        hy, ha, 0, t, w_h, w_v, 0.0, acc, tparts, twork)
+                                                        hy, ha, I64(0), t, w_h, w_v, 0.0, acc, tparts, twork)
         if n == 0 or status != 0:
             continue
         mea = w[W_MEA]
@@ -622,7 +623,7 @@ def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energ
     mea_pos = cw if lat > 0.0 else ccw
     mea_neg = ccw if lat > 0.0 else cw
     wave_features(_hist(m, H_X), _hist(m, H_Y), _hist(m, H_HEADING), _hist(m, H_VEL), _hist(m, H_ENERGY),
-                  _counters(m), 0, t, sx, sy, b, lat, speed, power, mea, mea_pos, mea_neg,
+                  _counters(m), I64(0), t, sx, sy, b, lat, speed, power, mea, mea_pos, mea_neg,
                   0.0 if real else VIRTUALITY_CAP, virt_gun, m[WH_SHOTS], t + 1.0, shooter_energy,
                   st[ST_WIDTH], st[ST_HEIGHT], out)
 
@@ -738,7 +739,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                                         power)
     q = np.empty(N_FEAT)
     if m[WH_NEED_FEATURES] != 0.0:
-        _features(m, st, nx, ny, b, lat, speed, power, True, 0.0, st[ST_ENERGY], q)
+        _features(m, st, nx, ny, b, lat, speed, power, np.bool_(True), 0.0, st[ST_ENERGY], q)
     # The bullet rides the wave that leaves a turn from now, whose guess factors are measured from the
     # bearing to the enemy *then*: aim relative to its position one step along its velocity.
     b1 = math.atan2(en[EN_X] + en[EN_VEL] * math.sin(en[EN_HEADING]) - nx,
@@ -749,7 +750,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
             continue
         bins = m[0:0]
         if a == best_a:
-            bins = tele_row(tele, TK_AIM, st[ST_ROUND], t + 2.0, nx, ny, b1, speed, lat, mea)
+            bins = tele_row(tele, I64(TK_AIM), st[ST_ROUND], t + 2.0, nx, ny, b1, speed, lat, mea)
         if a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR:
             angle, _, _ = predict(classic_kind(a), en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
             if bins.shape[0] > 0:

@@ -68,10 +68,10 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND, ST_WIDTH,
-                           ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET, EV_BULLET_HIT,
-                           EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL, MAX_VELOCITY,
-                           MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
+from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND,
+                                  ST_WIDTH, ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET,
+                                  EV_BULLET_HIT, EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL,
+                                  MAX_VELOCITY, MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
 from sim.engine.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
 from sim.engine.physics import new_velocity, turn_rate, cool_turns
 from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
@@ -194,13 +194,15 @@ SURF = layout(
  S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
+NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
 SURF_MEM = SURF.size
 
 # --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
 # (sim/experiments/surfreport.py). Written only when a battle asks for diagnostics, never read back.
-TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END = range(TK_DIAG, TK_DIAG + 5)
+TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END = (
+    I64(k) for k in range(TK_DIAG, TK_DIAG + 5))   # typed: sim/engine/constants.I64 says why
 # a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
 # drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
 # whose slot it took (-1 = a free slot)
@@ -408,8 +410,8 @@ def _prior(p, m):
     for k in range(STATS, SCRATCH):
         m[k] = 0.0
     bw = p[SP_BANDWIDTH]
-    _add_kernel(m, STATS, 0.0, p[SP_PRIOR_HEADON], bw)
-    _add_kernel(m, STATS, GENERAL_LINEAR_GF, p[SP_PRIOR_LINEAR], bw)
+    _add_kernel(m, I64(STATS), 0.0, p[SP_PRIOR_HEADON], bw)
+    _add_kernel(m, I64(STATS), GENERAL_LINEAR_GF, p[SP_PRIOR_LINEAR], bw)
     for s in range(N_SEG):
         lin = 2.0 * (s // (len(DIST_EDGES) + 1)) / MAX_VELOCITY
         _add_kernel(m, STATS + (1 + s) * NBINS, 0.0, p[SP_PRIOR_HEADON], bw)
@@ -433,10 +435,10 @@ def flattening(p, m):
 def wave_density(p, m, seg, out):
     """Danger density (sums to 1 over the bins) of a wave of segment `seg`: the hit buffers, blended with
     the visit buffers when the flattener is on."""
-    _blend(p, m, STATS, seg, out, 1.0, 0.0)
+    _blend(p, m, I64(STATS), seg, out, 1.0, 0.0)
     f = flattening(p, m)
     if f > 0.0:
-        _blend(p, m, VISITS, seg, out, f, 1.0 - f)
+        _blend(p, m, I64(VISITS), seg, out, f, 1.0 - f)
 
 
 @njit(**NB)
@@ -620,7 +622,7 @@ def _free_slot(m, base, n, size):
 
 @njit(**NB)
 def _free_wave(m):
-    return _free_slot(m, WAVES, MAX_WAVES, W_SIZE)
+    return _free_slot(m, I64(WAVES), I64(MAX_WAVES), I64(W_SIZE))
 
 
 @njit(**NB)
@@ -700,7 +702,7 @@ def _detect(p, m, st, en, tele, t):
         d[DIAG_WAVE.zaps] = m[S_ZAPS]
         d[DIAG_WAVE.slot] = iw
         d[DIAG_WAVE.evicted] = evicted
-    bins = tele_row(tele, TK_DANGER, st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
+    bins = tele_row(tele, I64(TK_DANGER), st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
         wave_density(p, m, int(m[wb + W_SEG]), bins)
         for q in range(int(m[wb + W_NSH])):
@@ -754,11 +756,11 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
     _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
-    log_gf(p, m, int(m[wb + W_SEG]), gf, STATS, p[SP_DECAY])
+    log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
     if hit_us and p[SP_FLATTEN] > 0.0:
-        log_gf(p, m, int(m[wb + W_SEG]), gf, VISITS, VISIT_DECAY)
+        log_gf(p, m, int(m[wb + W_SEG]), gf, I64(VISITS), VISIT_DECAY)
         m[S_FLATS] += 1.0
     m[wb + W_ACTIVE] = 0.0
     m[S_HITS] += 1.0
@@ -770,10 +772,12 @@ def _events(p, m, ev, nev, t, tele, rnd):
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_HIT_BY_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4], True, tele, rnd)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 2], ev[k, E_A + 3], ev[k, E_A + 4],
+                        np.bool_(True), tele, rnd)
             m[S_HIT_BY] += 1.0
         elif typ == EV_BULLET_HIT_BULLET:
-            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3], False, tele, rnd)
+            _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3],
+                        np.bool_(False), tele, rnd)
             _own_died(m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
             _own_died(m, ev[k, E_A + 6], t)
@@ -857,7 +861,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
     if r > d + REACH:
         m[wb + W_ACTIVE] = 0.0
         if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
-            log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], VISITS, keep, weight)
+            log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], I64(VISITS), keep, weight)
             return 2
         return 1
     return 0
@@ -911,7 +915,7 @@ def _virtual_wave(p, m, t):
         wb = WAVES + iw * W_SIZE
         if m[wb + W_ACTIVE] != 0.0 and m[wb + W_FIRE] == t:
             return -1
-    iv = _free_slot(m, VIRT, MAX_VIRT, V_SIZE)
+    iv = _free_slot(m, I64(VIRT), I64(MAX_VIRT), I64(V_SIZE))
     m[S_VLAT] = _init_wave(m, VIRT + iv * V_SIZE, t, m[S_EN_X], m[S_EN_Y], m[S_VPOWER], m[S_VLAT])
     m[S_VWAVES] += 1.0
     return iv
@@ -969,9 +973,9 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t,
         if close:
             acc[A_CLOSE] = min(acc[A_CLOSE], (x - ex) * (x - ex) + (y - ey) * (y - ey))
         if acc[6] == 0.0:
-            _cover(m, ia, x, y, j, t, acc, 0, width, height, parts, cand)
+            _cover(m, ia, x, y, j, t, acc, I64(0), width, height, parts, cand)
         if ib >= 0 and acc[7] == 0.0:
-            _cover(m, ib, x, y, j, t, acc, 3, width, height, parts, cand)
+            _cover(m, ib, x, y, j, t, acc, I64(3), width, height, parts, cand)
         if acc[6] != 0.0 or j >= MAX_TICKS:
             break
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height)
@@ -1028,8 +1032,8 @@ def _plan(p, m, st, t, tele):
     """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
-    ia = -1
-    ib = -1
+    ia = NO_WAVE
+    ib = NO_WAVE
     ta = math.inf
     tb = math.inf
     for iw in range(MAX_WAVES):
@@ -1049,7 +1053,7 @@ def _plan(p, m, st, t, tele):
         m[S_PLANNED] = 0.0
         return
     if p[SP_SECOND] == 0.0:
-        ib = -1
+        ib = NO_WAVE
     m[S_PLANS] += 1.0
     w = st[ST_WIDTH]
     h = st[ST_HEIGHT]
@@ -1087,12 +1091,12 @@ def _plan(p, m, st, t, tele):
         o = k * N_OPT
         opt = d0 if k == 0 else (0.0 if k == 1 else -d0)
         direction = d0 if opt == 0.0 else opt
-        _reset_acc(acc, 0)
-        _reset_acc(acc, 3)
+        _reset_acc(acc, I64(0))
+        _reset_acc(acc, I64(3))
         acc[6] = 0.0
         acc[7] = 0.0
         acc[A_CLOSE] = math.inf
-        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, 0, direction,
+        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, I64(0), direction,
                                                 opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
         opts[o + OP_OPT] = opt
         opts[o + OP_DIR] = direction
@@ -1156,7 +1160,7 @@ def _plan(p, m, st, t, tele):
                     acc[6] = 0.0
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
                               opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
-                              tan_lim, t, ib, -1, acc, w, h, parts, cand)
+                              tan_lim, t, ib, NO_WAVE, acc, w, h, parts, cand)
                     d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
                     if diag and d2 < best2:
                         g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])

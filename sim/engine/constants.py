@@ -6,6 +6,8 @@ compile-time constants inside numba, so ``rob[i, R_X]`` costs nothing.
 """
 import math
 
+import numpy as np
+
 # --- Rules (robocode.Rules) -------------------------------------------------
 ACCELERATION = 1.0
 DECELERATION = 2.0
@@ -96,3 +98,12 @@ N_SCORE = 9
 N_BAT = 9
 
 MAX_BULLETS = 512
+
+
+# Typed constants for calls between compiled functions. numba types a bare constant argument (0, -1, True,
+# a module-level int such as a layout offset) as a literal and compiles a separate copy of the callee, and
+# of everything it calls, for each literal value it meets -- during type inference even for the first
+# value of a variable that later takes others. Passing I64(0), np.bool_(True) or a constant defined as
+# I64(...) compiles one copy: this cut the surfer's cold compile by a third (docs/architecture.md,
+# "Compile time"; tests/test_tiers.py checks that the compiled tiers hold no literal copies).
+I64 = np.int64

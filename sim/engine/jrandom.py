@@ -43,15 +43,15 @@ def next_bits(state, bits):
 
 @njit(**HOT)
 def next_double(state):
-    hi = next_bits(state, 26)
-    lo = next_bits(state, 27)
+    hi = next_bits(state, np.int64(26))
+    lo = next_bits(state, np.int64(27))
     return float((hi << 27) + lo) * (1.0 / 9007199254740992.0)
 
 
 @njit(**HOT)
 def next_int(state, bound):
     """Java's Random.nextInt(bound) for bound >= 1, including its rejection loop."""
-    r = next_bits(state, 31)
+    r = next_bits(state, np.int64(31))
     m = bound - 1
     if (bound & m) == 0:
         return (bound * r) >> 31
@@ -60,7 +60,7 @@ def next_int(state, bound):
         r = u % bound  # bound >= 1 here; under error_model="numpy" this has no raise path
         if u - r + m < 2147483648:  # Java: int overflow makes u - r + m negative
             return r
-        u = next_bits(state, 31)
+        u = next_bits(state, np.int64(31))
 
 
 @njit(**HOT)

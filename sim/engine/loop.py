@@ -109,7 +109,7 @@ def _set_energy(rob, cmd, bat, i, new_energy, reset_inactive):
 def _update_energy(rob, cmd, bat, i, delta):
     # a robot whose execution has finished (halted, R_HALT == 2) can lose energy but gains none
     if rob[i, R_HALT] < 2.0 or delta < 0.0:
-        _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] + delta, True)
+        _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] + delta, np.bool_(True))
     hold(rob, cmd, bat)
 
 
@@ -473,7 +473,7 @@ def _perform_move(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, rules, bo
         if k >= 0:
             ev[i, k, E_A] = bearing
         if rob[i, R_ADVANCED] != 0.0:
-            _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] - wall_hit_damage(v), False)
+            _set_energy(rob, cmd, bat, i, rob[i, R_ENERGY] - wall_hit_damage(v), np.bool_(False))
         box[i, 0] = rob[i, R_X]
         box[i, 1] = rob[i, R_Y]
         rob[i, R_STATE] = RS_HIT_WALL
@@ -515,10 +515,10 @@ def _perform_scan(rob, bat, ev, nev, box, i, rorder):
         x = rob[i, R_X]
         y = rob[i, R_Y]
         # the rays' sin/cos, once per scan; this scan usually starts where the last one ended
-        s0, c0 = sin_cos(rob, i, R_SCAN_ANGLE, start)
+        s0, c0 = sin_cos(rob, i, I64(R_SCAN_ANGLE), start)
         s1, c1 = s0, c0
         if extent != 0.0:
-            s1, c1 = sin_cos(rob, i, R_SCAN_ANGLE, start + extent)
+            s1, c1 = sin_cos(rob, i, I64(R_SCAN_ANGLE), start + extent)
         for jj in range(rorder.shape[0]):
             j = rorder[jj]
             if j == i or rob[j, R_ALIVE] == 0.0:

@@ -15,7 +15,7 @@ import numpy as np
 
 from numba import njit
 
-from sim.engine.constants import (ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
+from sim.engine.constants import (I64, ACCELERATION, DECELERATION, MAX_VELOCITY, MAX_TURN_RATE_RADIANS,
                         GUN_TURN_RATE_RADIANS, RADAR_TURN_RATE_RADIANS, HALF_ROBOT, N_ROB,
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
@@ -201,7 +201,7 @@ def update_movement(rob, cmd, i):
         rob[i, R_OVERDRIVE] = 1.0 if distance_until_stop(v, cmd[i, C_MAX_VEL]) > abs(distance) else 0.0
     cmd[i, C_DIST] = distance - v
     if v != 0.0:
-        sin_h, cos_h = sin_cos(rob, i, R_MOVE_ANGLE, rob[i, R_HEADING])
+        sin_h, cos_h = sin_cos(rob, i, I64(R_MOVE_ANGLE), rob[i, R_HEADING])
         rob[i, R_X] += v * sin_h
         rob[i, R_Y] += v * cos_h
     hold(rob, cmd)

@@ -47,6 +47,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
+from sim.engine.constants import I64
 from sim.engine.geometry import circle_crosses_box_edge, hold, rect_intersects_line
 from sim.engine.physics import bullet_speed  # noqa: F401  (re-exported: the waves' speed)
 
@@ -599,7 +600,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     if dmax2 < r1s:
         hold(parts, cand)
         return 0
-    n = 0
+    n = I64(0)
     for k in range(4):
         px = x0 if (k & 1) == 0 else x1
         py = y0 if (k & 2) == 0 else y1
@@ -696,8 +697,8 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 return 1
             hold(parts, cand)
             return 0
-        nw = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, 0)
-        _sort_row(cand, 2, nw)
+        nw = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, I64(0))
+        _sort_row(cand, I64(2), nw)
         np_ = 0
         open_ = False
         a = lo2
@@ -726,7 +727,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
         cand[2, k] = pseudo_angle(cand[0, k], cand[1, k])
     if walls:
         n = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, n)
-    _sort_row(cand, 2, n)
+    _sort_row(cand, I64(2), n)
     np_ = 0
     if cand[2, n - 1] == cand[2, 0]:
         if _ray_hits(sx, sy, sin_b, cos_b, cand[2, 0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
@@ -837,8 +838,8 @@ def track_wave_sc(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, first, 
                   parts, cand):
     """track_wave with the bearing given by its sine and cosine."""
     hold(cx, cy, alive, acc, parts, cand)
-    return _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, 0, 0, first, last, width, height,
-                            max_step, acc, parts, cand)
+    return _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, I64(0), I64(0), first, last, width,
+                            height, max_step, acc, parts, cand)
 
 
 @njit(**HOT)
@@ -846,7 +847,7 @@ def _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, row,
                      max_step, acc, parts, cand):
     """track_wave_sc over the path cx[base + j], cy[base + j], alive[base + j] (1-d arrays) or
     cx[row, base + j], ... (2-d: a per-robot table, read without making a view); j as in track_wave_sc."""
-    n = 0
+    n = I64(0)
     status = 2
     c_off = math.nan
     c_turn = -1
@@ -992,7 +993,7 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
                   out):
     """Fill out[0:N_FEAT] for the target whose per-turn history is x, y, heading, vel, energy (index j is
     the fire-time state, j0 its round's first row), seen from source (sx, sy) at absolute `bearing`."""
-    f = _wave_features_rows(x, y, heading, vel, energy, counters, 0, j0, j, sx, sy, bearing, lat_dir, speed, power,
+    f = _wave_features_rows(x, y, heading, vel, energy, counters, I64(0), j0, j, sx, sy, bearing, lat_dir, speed, power,
                             mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy,
                             width, height)
     _store_features(out, f)
