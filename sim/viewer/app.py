@@ -128,14 +128,14 @@ class App:
         self.renderer.draw(self.screen)
 
     def screenshot(self, path=None):
-        import pygame
         if path is None:
             r, t = self.pb.round_turn
             name = "-vs-".join(self.stems) + f"-r{r + 1}-t{t}.png"
             path = os.path.join(self.screenshot_dir, name)
+        from sim.io.atomic import write_atomic
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.render()
-        pygame.image.save(self.screen, str(path))
+        write_atomic(str(path), _png_bytes(self.screen))   # like every writer: whole or not at all
         return str(path)
 
     def run(self):
