@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine.constants import (S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
-                        S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
+                        S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE, BT_PAUSED, BT_NEXT_ROUND, BT_TOTAL_TURNS)
 from sim.engine.rules import Rules
 from sim.engine.loop import new_battle_state, N_REC_ROB, N_REC_BUL
 from sim.engine.prebuild import ensure_compiled
@@ -117,6 +117,105 @@ def warm_up(bots=None):
     return time.perf_counter() - t0
 
 
+def _specs(bots, parts):
+    # a BotSpec with plug-in parts carries the addresses of their compiled hooks, valid only in the process
+    # that loaded them (one pickled to a worker would point anywhere): re-parse it here, from its files
+    specs = [parse_bot(b, parts) if not isinstance(b, BotSpec) else
+             parse_bot(b.name, list(b.plugins)) if b.plugins else b for b in bots]
+    if len(specs) < 1:
+        raise ValueError("a battle needs at least one robot")
+    return specs
+
+
+class Session:
+    """One battle's arrays and its tier's turn loop: played a few rounds, or turns, at a time.
+
+    run_battle plays a session round by round. The oracle (sim/experiments/oracle.py) pauses one at a turn
+    boundary (`play_turns`), copies it (`copy`: every array the loop carries from turn to turn) and plays
+    the copies on: a copy left alone plays exactly what the original plays (tests/test_oracle.py).
+    """
+
+    STATE = ("rng", "rob", "cmd", "box", "placed", "bat", "bul", "blist", "sc", "dmg")
+
+    def __init__(self, specs, rules, seed, setups=None, scripts=None, max_turns=0, record=False,
+                 record_capacity=None, tele_bots=(), mem_cols=None):
+        n = len(specs)
+        self.specs, self.rules, self.seed, self.record = specs, rules, seed, record
+        self.kinds = np.array([s.kind for s in specs], dtype=np.int64)
+        self.tier = max(s.tier for s in specs)
+        self.loop = tier_loop(self.tier)
+        advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
+        self.params = np.stack([s.params for s in specs])
+        self.scripts = np.full((n, 1, N_SCRIPT), np.nan) if scripts is None else scripts
+        self.setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
+        cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
+        self.mem = np.zeros((n, mem_cols if mem_cols is not None else max(s.mem_size for s in specs)))
+        for i, s in enumerate(specs):
+            for off, init in s.mem_init:
+                self.mem[i, off:off + init.size] = init
+        self.brng = bot_rng_states(seed, n)
+        self.state = new_battle_state(n, seed, advanced, self.setups.shape[0])
+        self.round_turns = np.zeros(rules.rounds)
+        self.round_scores = np.zeros((rules.rounds, n, N_SCORE))
+        self.round_stats = np.zeros((rules.rounds, n, 2))
+        self.rec_rob = np.zeros((cap if record else 1, N_REC_ROB))
+        self.rec_bul = np.zeros((cap * 4 if record else 1, N_REC_BUL))
+        self.rec_n = np.zeros(2, dtype=np.int64)
+        self.rules_arr = rules.to_array(max_turns)
+        self.status = 0
+        self.wall = 0.0
+
+    def _play(self, r0, r1, pause_total, compile_progress=True):
+        st = self.state
+        args = (self.rules_arr, self.kinds, self.params, self.mem, self.brng, self.scripts, self.setups, st["rng"],
+                st["rob"], st["cmd"], st["box"], st["placed"], st["bat"], st["bul"], st["blist"], st["sc"],
+                st["dmg"], self.round_turns, self.round_scores, self.round_stats, self.rec_rob, self.rec_bul,
+                self.rec_n, self.record, r0, r1, float(pause_total))
+        ensure_compiled(self.loop, self.tier, args, compile_progress)   # a cold start: parts in parallel
+        t0 = time.perf_counter()
+        self.status |= self.loop(*args)
+        self.wall += time.perf_counter() - t0
+
+    def play_rounds(self, r0, r1, compile_progress=True):
+        """Play rounds [r0, r1) whole."""
+        self._play(r0, r1, 0.0, compile_progress)
+
+    @property
+    def next_round(self):
+        """The round the next play starts, or resumes when `paused`."""
+        return int(self.state["bat"][BT_NEXT_ROUND])
+
+    @property
+    def paused(self):
+        return self.state["bat"][BT_PAUSED] != 0.0
+
+    @property
+    def total_turns(self):
+        return int(self.state["bat"][BT_TOTAL_TURNS])
+
+    @property
+    def finished(self):
+        return not self.paused and self.next_round >= self.rules.rounds
+
+    def play_turns(self, k, end_round=None, compile_progress=True):
+        """Play k more turns (at least 1), stopping at a turn boundary; a round that ends first is finished
+        and the call returns there (`next_round` then says which round comes next). `end_round`: play no
+        round at or after it (default: the battle's last)."""
+        r1 = self.rules.rounds if end_round is None else min(int(end_round), self.rules.rounds)
+        if self.next_round < r1:
+            self._play(self.next_round, r1, self.total_turns + max(1, int(k)), compile_progress)
+
+    def copy(self):
+        """An independent copy of everything a later turn reads or writes (the loop, rules, kinds, params and
+        scripts are shared: nothing writes them)."""
+        new = object.__new__(Session)
+        new.__dict__.update(self.__dict__)
+        new.state = {k: v.copy() for k, v in self.state.items()}
+        for name in ("mem", "brng", "round_turns", "round_scores", "round_stats", "rec_rob", "rec_bul", "rec_n"):
+            setattr(new, name, getattr(self, name).copy())
+        return new
+
+
 def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
                record_capacity=None, progress=None, keep_memory=False, parts=None, compile_progress=True):
     """Play a battle. `bots` are BotSpec or spec strings (`parts`: plug-in files their parts may come
@@ -128,21 +227,8 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     rules = rules or Rules()
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be a whole number, got {seed!r}")
-    # a BotSpec with plug-in parts carries the addresses of their compiled hooks, valid only in the process
-    # that loaded them (one pickled to a worker would point anywhere): re-parse it here, from its files
-    specs = [parse_bot(b, parts) if not isinstance(b, BotSpec) else
-             parse_bot(b.name, list(b.plugins)) if b.plugins else b for b in bots]
+    specs = _specs(bots, parts)
     n = len(specs)
-    if n < 1:
-        raise ValueError("a battle needs at least one robot")
-    kinds = np.array([s.kind for s in specs], dtype=np.int64)
-    tier = max(s.tier for s in specs)
-    play_rounds = tier_loop(tier)
-    advanced = np.array([1.0 if s.advanced else 0.0 for s in specs])
-    params = np.stack([s.params for s in specs])
-    if scripts is None:
-        scripts = np.full((n, 1, N_SCRIPT), np.nan)
-    setups = np.zeros((0, 3)) if setups is None else np.asarray(setups, dtype=np.float64).reshape(n, 3)
     cap = record_capacity or (n * (max_turns + 1) * rules.rounds if max_turns else n * 4000 * rules.rounds)
     mem_cols = max(s.mem_size for s in specs)
     # recorded battles: composite bots get a telemetry region after their memory, drained every round
@@ -151,65 +237,53 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     if tele_bots:
         mem_cols += telemetry.region_size(TELE_CAPACITY)
     while True:
-        mem = np.zeros((n, mem_cols))
-        for i, s in enumerate(specs):
-            for off, init in s.mem_init:
-                mem[i, off:off + init.size] = init
+        session = Session(specs, rules, seed, setups, scripts, max_turns, record, cap, tele_bots, mem_cols)
+        mem = session.mem
         for i in tele_bots:
             telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)
             mem[i, layout.M.tele] = tele_off
         tele_rows = []
         tele_dropped = 0
-        brng = bot_rng_states(seed, n)
-        state = new_battle_state(n, seed, advanced, setups.shape[0])
-        round_turns = np.zeros(rules.rounds)
-        round_scores = np.zeros((rules.rounds, n, N_SCORE))
-        round_stats = np.zeros((rules.rounds, n, 2))
-        rec_rob = np.zeros((cap if record else 1, N_REC_ROB))
-        rec_bul = np.zeros((cap * 4 if record else 1, N_REC_BUL))
-        rec_n = np.zeros(2, dtype=np.int64)
-        rules_arr = rules.to_array(max_turns)
         chunk = max(1, rules.rounds // 20) if progress else rules.rounds
         if tele_bots:
             chunk = 1
-        wall = 0.0
-        status = 0
         for r0 in range(0, rules.rounds, chunk):
             r1 = min(rules.rounds, r0 + chunk)
-            args = (rules_arr, kinds, params, mem, brng, scripts, setups, state["rng"], state["rob"], state["cmd"],
-                    state["box"], state["placed"], state["bat"], state["bul"], state["blist"], round_turns,
-                    round_scores, round_stats, rec_rob, rec_bul, rec_n, record, r0, r1)
-            ensure_compiled(play_rounds, tier, args, compile_progress)   # a cold start: parts in parallel
-            t0 = time.perf_counter()
-            status |= play_rounds(*args)
-            wall += time.perf_counter() - t0
+            session.play_rounds(r0, r1, compile_progress)
             for i in tele_bots:
                 rows, dropped = telemetry.drain(mem[i], tele_off, i)
                 tele_rows.append(rows)
                 tele_dropped += dropped
             if progress:
                 progress(r1)
-        if status == 0 or not record:
+        if session.status == 0 or not record:
             break
         cap *= 4  # the recording overflowed: the battle is deterministic, so simply play it again
-    if status != 0:
+    if session.status != 0:
         raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
     names = [s.name for s in specs]
     # Robocode appends (1), (2) to identical names
     if len(set(names)) < len(names):
         names = [f"{nm} ({i + 1})" for i, nm in enumerate(names)]
+    round_scores, round_stats = session.round_scores, session.round_stats
     result = BattleResult(names=names, rules=rules, seed=seed, results=_rank(names, round_scores, round_stats),
-                          round_turns=round_turns.astype(np.int64), round_scores=round_scores,
-                          round_stats=round_stats, wall_time=wall)
+                          round_turns=session.round_turns.astype(np.int64), round_scores=round_scores,
+                          round_stats=round_stats, wall_time=session.wall)
     if keep_memory:
         result.memory = mem
     if record:
-        result.robots_trace = rec_rob[:rec_n[0]]
-        result.bullets_trace = rec_bul[:rec_n[1]]
+        result.robots_trace = session.rec_rob[:session.rec_n[0]]
+        result.bullets_trace = session.rec_bul[:session.rec_n[1]]
         width = len(telemetry.TELE_COLUMNS) + telemetry.TELE_BINS
         result.telemetry = np.concatenate(tele_rows) if tele_rows else np.zeros((0, width))
         result.telemetry_dropped = tele_dropped
     return result
+
+
+def open_battle(bots, rules=None, seed=0, record=False, record_capacity=None, parts=None):
+    """A Session of `bots` ready to play (no telemetry; see run_battle for the arguments)."""
+    rules = rules or Rules()
+    return Session(_specs(bots, parts), rules, int(seed), record=record, record_capacity=record_capacity)
 
 
 def printed_score(v):
