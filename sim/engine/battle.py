@@ -198,9 +198,9 @@ class Session:
         return not self.paused and self.next_round >= self.rules.rounds
 
     def play_turns(self, k, end_round=None, compile_progress=True):
-        """Play k more turns (at least 1), stopping at a turn boundary; a round that ends first is finished
-        and the call returns there (`next_round` then says which round comes next). `end_round`: play no
-        round at or after it (default: the battle's last)."""
+        """Play k more turns (at least 1), over round ends, and stop at a turn boundary (`paused`); when the
+        k-th turn ends its round, at the round's end instead (`next_round` says which round comes next).
+        `end_round`: play no round at or after it (default: to the battle's end)."""
         r1 = self.rules.rounds if end_round is None else min(int(end_round), self.rules.rounds)
         if self.next_round < r1:
             self._play(self.next_round, r1, self.total_turns + max(1, int(k)), compile_progress)
