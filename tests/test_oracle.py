@@ -157,6 +157,15 @@ def test_estimates_converge_as_the_number_of_futures_grows():
     assert res[256][0] - res[256][1] < res[16][0] - res[16][1] < res[4][0] - res[4][1]
 
 
+def test_on_a_random_orbit_the_bracket_narrows_as_the_futures_grow():
+    """The same situations (same battle) with 4, 16 and 64 futures: the in-sample mean falls, the
+    cross-fitted mean rises."""
+    res = {m: O.oracle_season("lock+none+orbit", 3, Rules(rounds=2), samples=m) for m in (4, 16, 64)}
+    assert res[4]["turn"] == res[64]["turn"] and res[4]["waves"] > 40
+    assert res[4]["oracle"] > res[16]["oracle"] > res[64]["oracle"] > res[64]["oracle_xfit"]
+    assert res[4]["oracle_xfit"] < res[16]["oracle_xfit"] < res[64]["oracle_xfit"]
+
+
 @pytest.mark.parametrize("mover", ["lock+none+stopgo", "lock+none+orbit:flip_prob=0"])
 def test_a_deterministic_mover_is_always_hit(mover):
     res = O.oracle_season(mover, 2, Rules(rounds=2), samples=6)

@@ -135,10 +135,8 @@ class Session:
     the copies on: a copy left alone plays exactly what the original plays (tests/test_oracle.py).
     """
 
-    STATE = ("rng", "rob", "cmd", "box", "placed", "bat", "bul", "blist", "sc", "dmg")
-
     def __init__(self, specs, rules, seed, setups=None, scripts=None, max_turns=0, record=False,
-                 record_capacity=None, tele_bots=(), mem_cols=None):
+                 record_capacity=None, mem_cols=None):
         n = len(specs)
         self.specs, self.rules, self.seed, self.record = specs, rules, seed, record
         self.kinds = np.array([s.kind for s in specs], dtype=np.int64)
@@ -237,7 +235,7 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
     if tele_bots:
         mem_cols += telemetry.region_size(TELE_CAPACITY)
     while True:
-        session = Session(specs, rules, seed, setups, scripts, max_turns, record, cap, tele_bots, mem_cols)
+        session = Session(specs, rules, seed, setups, scripts, max_turns, record, cap, mem_cols)
         mem = session.mem
         for i in tele_bots:
             telemetry.open_region(mem[i], tele_off, TELE_CAPACITY)

@@ -873,7 +873,9 @@ def footer(summary):
             f"{_n(len(summary['movements']), 'movement')} x "
             f"{_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}), {summary['turns']:,} turns "
             f"in {summary['wall_time']:.1f} s wall ({how}; {summary['battle_time']:.1f} s in battles, "
-            f"{rate:,.0f} turns/s)")
+            f"{rate:,.0f} turns/s)"
+            + (f"; oracle {summary['oracle_wall_time']:.1f} s wall ({summary['oracle_samples']} futures per situation)"
+               if summary.get("oracle") else ""))
 
 
 def main(argv=None, prog="gfsim challenge", defaults=None):
