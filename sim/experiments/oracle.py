@@ -245,8 +245,9 @@ def firing_situations(mover_spec, seed, rules, parts=None):
 
 
 def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=0, parts=None, on_wave=None):
-    """Score every firing situation of one season with `samples` futures. Returns dict(seed, waves, oracle,
-    oracle_xfit, future_turns, seconds, per-wave lists upper/xfit/round/turn)."""
+    """Score every firing situation of one season with `samples` futures (`on_wave(round)` after each).
+    Returns dict(seed, waves, oracle, oracle_xfit, future_turns, seconds, per-wave lists
+    upper/xfit/round/turn)."""
     t0 = time.perf_counter()
     uppers, xfits, rounds, turns_at = [], [], [], []
     future_turns = 0
@@ -266,7 +267,7 @@ def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=
         rounds.append(rnd)
         turns_at.append(fire_time)
         if on_wave:
-            on_wave()
+            on_wave(rnd)
     up = np.array(uppers)
     xf = np.array(xfits)
     return dict(seed=int(seed), waves=int(up.size), oracle=float(up.mean()) if up.size else math.nan,
@@ -277,9 +278,9 @@ def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=
 
 # ---------------------------------------------------------------- many seasons
 
-def _season_task(task):
+def _season_task(task, on_wave=None):
     label, spec, seed, rules, samples, future_seed, parts = task
-    res = oracle_season(spec, seed, rules, samples, future_seed, parts=parts)
+    res = oracle_season(spec, seed, rules, samples, future_seed, parts=parts, on_wave=on_wave)
     return label, {k: res[k] for k in ("seed", "waves", "oracle", "oracle_xfit", "future_turns", "seconds")}
 
 
@@ -314,7 +315,9 @@ def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, 
         open_battle([SHOOTER, spec], Rules(rounds=1), parts=parts or None).play_turns(1)
     if jobs == 1:
         for k, task in enumerate(tasks):
-            label, res = _season_task(task)
+            # in this process the bar moves with the rounds of a season: a season takes minutes
+            on_wave = (lambda rnd, k=k: progress(round(k + rnd / rules.rounds, 2))) if progress else None
+            label, res = _season_task(task, on_wave)
             seasons[label].append(res)
             if progress:
                 progress(k + 1)
