@@ -53,7 +53,7 @@ from numba import njit
 from sim.cli.args import add_parts_flag, add_progress_flags, add_rules_args, bounded_int, jobs_type, progress_bar
 from sim.cli.errors import UsageError, OneLineParser, run_command
 from sim.engine.constants import (R_ALIVE, R_ENERGY, R_HEAT, R_SHOTS, R_X, R_Y, B_FIRE_TIME, B_ID, B_OWNER,
-                                  B_POWER, BT_N_BULLETS, BT_TIME, MAX_BULLETS)
+                                  B_POWER, BT_N_BULLETS, BT_TIME)
 from sim.waves.gf import MAX_CAND, MAX_PARTS, bullet_speed, track_wave
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"   # the challenge's shooter (robot 0); its gun only fires
@@ -189,9 +189,10 @@ def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work):
     first = int(f.state["bat"][BT_TIME]) + 1
     dist = math.hypot(f.state["rob"][1, R_X] - sx, f.state["rob"][1, R_Y] - sy)
     turns = min(MAX_FLIGHT, LAG + 1 + int((dist + 30.0) / speed) + 4)
-    cap = 2 * (MAX_FLIGHT + LAG + 8)       # two robots a turn; bullets: calloc'd, only used pages cost
-    f.rec_rob = np.zeros((cap, f.rec_rob.shape[1]))
-    f.rec_bul = np.zeros((MAX_BULLETS * cap // 2, f.rec_bul.shape[1]))
+    # the robots' rows only: the engine records them before the bullets' (loop._record), so a one-row bullet
+    # table that fills at once (status 1) loses nothing the hit set needs
+    f.rec_rob = np.zeros((2 * (MAX_FLIGHT + LAG + 8), f.rec_rob.shape[1]))
+    f.rec_bul = np.zeros((1, f.rec_bul.shape[1]))
     f.rec_n = np.zeros(2, dtype=np.int64)
     rnd = f.next_round
     played = 0
@@ -201,7 +202,7 @@ def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work):
         played += f.total_turns - before
         n, status = future_hit_set(f.rec_rob, int(f.rec_n[0]), 1, first, fire_time, sx, sy, speed,
                                    float(rules.width), float(rules.height), work)
-        if status != 2 or not f.paused or played >= MAX_FLIGHT or f.status:
+        if status != 2 or not f.paused or played >= MAX_FLIGHT:
             return work[:n].copy(), played
         turns = min(MAX_FLIGHT, played + 20)
 
