@@ -37,8 +37,10 @@ so at most the Bayes limit on average. Always xfit <= oracle per situation; as M
 Bayes limit of a gun that knows the mover's state. A deterministic mover gives 1 on both.
 
 Statistics: per season the mean over its situations; reported the mean over seasons with a 95% Student-t
-interval (gfsim challenge's mean_ci). A gun's hit rate in `gfsim challenge` (hits / shots, with the shots
-fired at a dying mover) can only be lower: `gfsim challenge --oracle` prints each gun's percentage of it.
+interval (gfsim challenge's mean_ci). A gun's hit rate in `gfsim challenge` (hits / shots) cannot exceed it
+as long as the gun fires when its gun is cool, as the challenge's guns do (one that picked its moments could
+choose easier situations); it also counts the shots in flight when the mover dies, which no aim can hit.
+`gfsim challenge --oracle` prints each gun's percentage of it.
 """
 import argparse
 import json
