@@ -331,6 +331,11 @@ def _challenge_main(argv):
     return challenge_main(argv)
 
 
+def _oracle_main(argv):
+    from sim.experiments.oracle import main as oracle_main
+    return oracle_main(argv)
+
+
 def _tune_main(argv):
     from sim.experiments.tune import main as tune_main
     return tune_main(argv)
@@ -358,7 +363,8 @@ def _train_main(argv):
 
 # subcommands with their own argument parsers (their --help is their own)
 PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "evaluate": _evaluate_main, "challenge": _challenge_main,
-               "tune": _tune_main, "tournament": _tournament_main, "surf-report": _surf_report_main}
+               "oracle": _oracle_main, "tune": _tune_main, "tournament": _tournament_main,
+               "surf-report": _surf_report_main}
 
 
 def build_parser():
@@ -443,6 +449,9 @@ def build_parser():
     sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "
                                      "movement over seeded seasons, hit rates with 95%% CIs "
                                      "(`gfsim challenge --help`)", add_help=False)
+    sub.add_parser("oracle", help="the Bayes limit of targeting a movement: the best hit rate any stationary "
+                                  "power-3 gun could reach, from re-simulated futures (`gfsim oracle --help`)",
+                   add_help=False)
     sub.add_parser("tune", help="search a bot's parameters with Optuna (resumable; local processes or Dask); "
                                 "best.json, held-out paired comparison, plots (`gfsim tune --help`)", add_help=False)
     sub.add_parser("tournament", help="round robin of bots over seeded seasons: APS, PWIN, survival with "

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.constants import (BT_OVERFLOW, S_SURVIVAL, S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL,
-                        S_FIRSTS, S_SECONDS, S_THIRDS, N_SCORE)
+from sim.engine.constants import (BT_OVERFLOW, BT_PAUSED, BT_NEXT_ROUND, BT_TOTAL_TURNS, S_SURVIVAL,
+                                  S_LAST_SURVIVOR, S_BULLET_DMG, S_BULLET_KILL, S_RAM_DMG, S_RAM_KILL, S_FIRSTS,
+                                  S_SECONDS, S_THIRDS, N_SCORE)
 from sim.engine.rules import Rules
 from sim.engine.loop import new_battle_state, N_REC_ROB, N_REC_BUL
 from sim.engine.prebuild import ensure_compiled
@@ -151,11 +152,16 @@ class BattleRun:
     `record`, play() appends each round's trace to buffers that hold `trace_rounds` rounds; take_trace()
     hands their rows over and empties them, so a caller that takes the trace after every chunk needs
     memory for one chunk, whatever the number of rounds. Bots' telemetry is drained after every round.
+
+    A battle without telemetry can also pause at a turn boundary (`play_turns`) and be copied (`copy`: every
+    array the loop carries from turn to turn); a copy left alone plays exactly what the original plays. The
+    oracle (sim/experiments/oracle.py) plays copies of a paused battle on with other random futures
+    (tests/test_oracle.py).
     """
 
     def __init__(self, bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
                  record_capacity=None, trace_rounds=None, parts=None, compile_progress=True, diagnostics=False,
-                 telemetry_capacity=TELE_CAPACITY):
+                 telemetry_capacity=TELE_CAPACITY, telemetry=True):
         rules = rules or Rules()
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ValueError(f"seed must be a whole number, got {seed!r}")
@@ -180,7 +186,8 @@ class BattleRun:
         self.cap = record_capacity or (n * (max_turns + 1) * trace_rounds if max_turns else n * 4000 * trace_rounds)
         # recorded or diagnosed battles: composite bots get a telemetry region after their memory, drained
         # every round
-        self.tele_bots = [i for i, s in enumerate(specs) if (record or diagnostics) and s.kind == KIND_COMPOSITE]
+        self.tele_bots = [i for i, s in enumerate(specs)
+                          if telemetry and (record or diagnostics) and s.kind == KIND_COMPOSITE]
         self.mem_cols = self.tele_off = max(s.mem_size for s in specs)
         if self.tele_bots:
             self.mem_cols += telemetry.region_size(telemetry_capacity)
@@ -215,15 +222,65 @@ class BattleRun:
         self.rec_n[:] = 0
         self.tele_rows = []
         self.tele_dropped = 0
-        self.next_round = 0
         self.trace_from = 0
         self.wall = 0.0
 
-    def _loop_args(self, r0, r1, record):
+    def _loop_args(self, r0, r1, record, pause_total=0.0):
         st = self.state
         return (self.rules_arr, self.kinds, self.params, self.mem, self.brng, self.scripts, self.setups, st["rng"],
-                st["rob"], st["cmd"], st["box"], st["placed"], st["bat"], st["bul"], st["blist"], self.round_turns,
-                self.round_scores, self.round_stats, self.rec_rob, self.rec_bul, self.rec_n, record, r0, r1)
+                st["rob"], st["cmd"], st["box"], st["placed"], st["bat"], st["bul"], st["blist"], st["sc"],
+                st["dmg"], self.round_turns, self.round_scores, self.round_stats, self.rec_rob, self.rec_bul,
+                self.rec_n, record, r0, r1, float(pause_total))
+
+    def _call_loop(self, args, compile_progress):
+        ensure_compiled(self.loop, self.tier, args, compile_progress)   # a cold start: parts in parallel
+        t0 = time.perf_counter()
+        status = self.loop(*args)
+        self.wall += time.perf_counter() - t0
+        return status
+
+    @property
+    def next_round(self):
+        """The round the next play starts, or resumes when `paused`."""
+        return int(self.state["bat"][BT_NEXT_ROUND])
+
+    @property
+    def paused(self):
+        return self.state["bat"][BT_PAUSED] != 0.0
+
+    @property
+    def total_turns(self):
+        return int(self.state["bat"][BT_TOTAL_TURNS])
+
+    @property
+    def finished(self):
+        return not self.paused and self.next_round >= self.rules.rounds
+
+    def play_turns(self, k, end_round=None, compile_progress=None):
+        """Play k more turns (at least 1), over round ends, and stop at a turn boundary (`paused`); when the
+        k-th turn ends its round, at the round's end instead (`next_round` says which round comes next).
+        `end_round`: play no round at or after it (default: to the battle's end). Only for battles without
+        telemetry (its rows are drained by whole rounds)."""
+        if self.tele_bots:
+            raise ValueError("a battle with telemetry is played by whole rounds (open it with telemetry=False)")
+        r1 = self.rules.rounds if end_round is None else min(int(end_round), self.rules.rounds)
+        if self.next_round < r1:
+            progress = self.compile_progress if compile_progress is None else compile_progress
+            args = self._loop_args(self.next_round, r1, self.record, self.total_turns + max(1, int(k)))
+            if self._call_loop(args, progress) != 0:
+                raise RuntimeError("bullet table or recording overflowed (more than 512 bullets in flight, or "
+                                   "record_capacity too small)")
+
+    def copy(self):
+        """An independent copy of everything a later turn reads or writes (the loop, rules, kinds, params and
+        scripts are shared: nothing writes them)."""
+        new = object.__new__(BattleRun)
+        new.__dict__.update(self.__dict__)
+        new.state = {k: v.copy() for k, v in self.state.items()}
+        for name in ("mem", "brng", "round_turns", "round_scores", "round_stats", "rec_rob", "rec_bul", "rec_n"):
+            setattr(new, name, getattr(self, name).copy())
+        new.tele_rows = list(self.tele_rows)
+        return new
 
     def _play_once(self, r0, r1, record, keep_rows=True):
         """Rounds [r0, r1) through the turn loop (one round per call when telemetry must be drained);
@@ -233,11 +290,7 @@ class BattleRun:
         step = 1 if self.tele_bots else r1 - r0
         for a in range(r0, r1, step):
             b = min(r1, a + step)
-            args = self._loop_args(a, b, record)
-            ensure_compiled(self.loop, self.tier, args, self.compile_progress)   # a cold start: parts in parallel
-            t0 = time.perf_counter()
-            status |= self.loop(*args)
-            self.wall += time.perf_counter() - t0
+            status |= self._call_loop(self._loop_args(a, b, record), self.compile_progress)
             for i in self.tele_bots:
                 rows, dropped = telemetry.drain(self.mem[i], self.tele_off, i)
                 # a row belongs to the round it was written in (the one just played); one naming another
@@ -277,7 +330,6 @@ class BattleRun:
             status = self._play_once(first_round, end_round, True)
         if status != 0:
             raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
-        self.next_round = end_round
 
     def take_trace(self):
         """The trace recorded since the last call (a TraceChunk; its arrays are copies), then empties the
@@ -349,6 +401,13 @@ def run_battle(bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0,
         if progress:
             progress(r1)
     return run.result(keep_memory)
+
+
+def open_battle(bots, rules=None, seed=0, record=False, record_capacity=None, parts=None):
+    """A BattleRun of `bots` ready to play by rounds or by turns, without telemetry (see run_battle for the
+    arguments)."""
+    return BattleRun(bots, rules, int(seed), record=record, record_capacity=record_capacity, parts=parts,
+                     telemetry=False)
 
 
 def printed_score(v):

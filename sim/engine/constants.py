@@ -93,9 +93,11 @@ EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING, EA_VELOCITY = 3, 4, 5,
 N_SCORE = 9
 
 # --- battle scalars bat[...] --------------------------------------------------
+# BT_PAUSED: 1 when play_rounds_nb stopped at a turn boundary inside round BT_NEXT_ROUND (it resumes there);
+# BT_NEXT_ROUND: the round the next call starts or resumes
 (BT_TIME, BT_END_TIMER, BT_INACTIVE_TURNS, BT_INACTIVITY_ENERGY, BT_N_BULLETS, BT_ROUND,
- BT_TOTAL_TURNS, BT_N_DEATHS, BT_OVERFLOW) = range(9)
-N_BAT = 9
+ BT_TOTAL_TURNS, BT_N_DEATHS, BT_OVERFLOW, BT_PAUSED, BT_NEXT_ROUND) = range(11)
+N_BAT = 11
 
 MAX_BULLETS = 512
 

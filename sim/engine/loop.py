@@ -702,7 +702,10 @@ def _init_round(rng, rules, rob, cmd, box, placed, setups, round_num):
 
 
 def new_battle_state(n, seed, advanced, n_setups):
-    """All mutable battle state, as arrays, so a battle can be played a few rounds at a time."""
+    """All mutable battle state, as arrays, so a battle can be played a few rounds (or turns) at a time.
+
+    `sc` and `dmg` are the round's running scores and damage table: state, because a round can be paused
+    at a turn boundary and resumed (play_rounds_nb's `pause_total`)."""
     rng = jrandom.new_state(seed)
     # Battle.computeInitialPositions draws a full random setup for every listed position
     for _ in range(3 * n_setups):
@@ -715,17 +718,25 @@ def new_battle_state(n, seed, advanced, n_setups):
     bul[:, B_STATE] = BS_FREE
     return dict(rng=rng, rob=rob, cmd=np.zeros((n, N_CMD)), box=np.zeros((n, 2)),
                 placed=np.zeros(n, dtype=np.bool_), bat=np.zeros(N_BAT), bul=bul,
-                blist=np.zeros(MAX_BULLETS, dtype=np.int64))
+                blist=np.zeros(MAX_BULLETS, dtype=np.int64), sc=np.zeros((n, N_SCORE)), dmg=np.zeros((n, n)))
 
 
 @njit(**COLD)
 def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cmd, box, placed, bat, bul, blist,
-                   round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record, first_round, end_round):
+                   sc, dmg, round_turns, round_scores, round_stats, rec_rob, rec_bul, rec_n, record, first_round,
+                   end_round, pause_total):
     """Play rounds [first_round, end_round). Outputs: round_turns[r], round_scores[r, i, S_*],
     round_stats[r, i, (shots, hits)].
 
     `setups` is (n, 3) fixed start positions (x, y, heading rad) or (0, 3) for random starts.
     Recording (record=True) appends every turn, including turn 0, to rec_rob / rec_bul.
+    `pause_total` > 0 stops at the first turn boundary (every robot has thought) where the battle's total
+    turn count bat[BT_TOTAL_TURNS] reaches it: inside a round, bat[BT_PAUSED] = 1 and the next call with
+    first_round = bat[BT_NEXT_ROUND] resumes that round with its next turn; a round that ends on that turn
+    is finished first (bat[BT_NEXT_ROUND] = the next round, bat[BT_PAUSED] = 0). Every bit of state a turn
+    carries to the next lives in the arguments (locals are scratch, rewritten before use), so a paused
+    battle can be copied and resumed: the copies play on exactly as the original would (the oracle's
+    futures, sim/experiments/oracle.py). 0 plays to end_round, as before.
     Returns 0 on success, 1 when the bullet table or the recording overflowed.
     """
     n = kinds.shape[0]
@@ -739,8 +750,6 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     nev = np.zeros(n, dtype=np.int64)
     deaths = np.zeros(n, dtype=np.int64)
     dorder = np.zeros(n, dtype=np.int64)
-    sc = np.zeros((n, N_SCORE))
-    dmg = np.zeros((n, n))
     st = np.zeros(N_ST)
     full = np.zeros(1, dtype=np.int64)
     max_turns = rules[RU_MAX_TURNS]
@@ -766,25 +775,30 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
     rorder, worder, ev, nev, deaths, dorder = (borrowed(rorder), borrowed(worder), borrowed(ev), borrowed(nev),
                                                borrowed(deaths), borrowed(dorder))
     sc, dmg, st, full = borrowed(sc), borrowed(dmg), borrowed(st), borrowed(full)
+    paused = False
     for rnd in range(first_round, end_round):
-        # preloadRound / initializeRound / startRound
-        bat[BT_ROUND] = rnd
-        bat[BT_TIME] = 0.0
-        bat[BT_END_TIMER] = 0.0
-        bat[BT_INACTIVE_TURNS] = 0.0
-        bat[BT_N_DEATHS] = 0.0
-        _init_round(rng, rules, rob, cmd, box, placed, setups, rnd)
-        sc[:, :] = 0.0
-        dmg[:, :] = 0.0
-        nev[:] = 0
-        _robots_at_random(rng, worder, n)
-        for k in range(n):
-            i = worder[k]
-            _status(rob, rules, bat, i, st)
-            bot_round_start(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i])
-            bot_think(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i], b_ev[i], nev[i], b_script[i])
-        if record:
-            _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
+        if bat[BT_PAUSED] != 0.0 and rnd == first_round:
+            bat[BT_PAUSED] = 0.0   # resume the round where the last call paused it
+        else:
+            # preloadRound / initializeRound / startRound
+            bat[BT_ROUND] = rnd
+            bat[BT_NEXT_ROUND] = rnd
+            bat[BT_TIME] = 0.0
+            bat[BT_END_TIMER] = 0.0
+            bat[BT_INACTIVE_TURNS] = 0.0
+            bat[BT_N_DEATHS] = 0.0
+            _init_round(rng, rules, rob, cmd, box, placed, setups, rnd)
+            sc[:, :] = 0.0
+            dmg[:, :] = 0.0
+            nev[:] = 0
+            _robots_at_random(rng, worder, n)
+            for k in range(n):
+                i = worder[k]
+                _status(rob, rules, bat, i, st)
+                bot_round_start(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i])
+                bot_think(kinds[i], b_params[i], b_mem[i], b_brng[i], b_st, b_cmd[i], b_ev[i], nev[i], b_script[i])
+            if record:
+                _record(rec_rob, rec_bul, rec_n, rob, bul, blist, bat, full)
         while True:
             # Battle.runTurn
             bat[BT_TIME] += 1.0
@@ -887,11 +901,20 @@ def play_rounds_nb(rules, kinds, params, mem, brng, script, setups, rng, rob, cm
                         round_stats[rnd, a, 0] = rob[a, R_SHOTS]
                         round_stats[rnd, a, 1] = rob[a, R_HITS]
                 break
+            if pause_total > 0.0 and bat[BT_TOTAL_TURNS] >= pause_total:
+                bat[BT_PAUSED] = 1.0
+                paused = True
+                break
+        if paused:
+            break
         round_turns[rnd] = bat[BT_TIME]
         # Battle.finalizeRound: bullets.clear()
         for q in range(int(bat[BT_N_BULLETS])):
             bul[blist[q], B_STATE] = BS_FREE
         bat[BT_N_BULLETS] = 0.0
+        bat[BT_NEXT_ROUND] = rnd + 1
+        if pause_total > 0.0 and bat[BT_TOTAL_TURNS] >= pause_total:
+            break
     status = 1 if bat[BT_OVERFLOW] != 0.0 or full[0] != 0 else 0
     hold(params, mem, brng, script, owners)  # the owners of the borrowed views
     return status

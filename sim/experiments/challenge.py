@@ -286,11 +286,14 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None, parts=()):
 
 
 def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1, scheduler=None,
-                  gun_params=None, progress=None, resolved=None, baseline=None, parts=()):
+                  gun_params=None, progress=None, resolved=None, baseline=None, parts=(), oracle_samples=None,
+                  oracle_progress=None):
     """Play the challenge battles and summarize both modes. Returns a dict (see `summarize`).
 
     `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
-    `resolved`: an already resolved (gun_list, movement_list, skipped) from `resolve`.
+    `resolved`: an already resolved (gun_list, movement_list, skipped) from `resolve`. `oracle_samples` M:
+    also the Bayes-limit oracle of every movement on the same seeds with M futures per situation
+    (sim/experiments/oracle.py; local processes only), and each gun's hit rate as a fraction of it.
     """
     from sim.engine.rules import Rules
     rules = rules or Rules()
@@ -308,6 +311,13 @@ def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1
     data = dict(shots=arr("shots", 0), hits=arr("hits", 0), damage=arr("damage", 0),
                 enemy_shots=arr("shots", 1), enemy_hits=arr("hits", 1), enemy_damage=arr("damage", 1))
     out = summarize(gun_list, mov_list, seeds, rules, data, baseline=baseline)
+    if oracle_samples:
+        from sim.experiments.oracle import run_oracle
+        orc = run_oracle(mov_list, seeds, rules, oracle_samples, jobs=jobs, parts=parts, progress=oracle_progress)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(data["shots"] > 0, data["hits"] / np.where(data["shots"] > 0, data["shots"], 1), np.nan)
+        add_oracle(out, orc, {(g, m): rate[i, j] for i, (g, _) in enumerate(gun_list)
+                              for j, (m, _) in enumerate(mov_list)})
     out.update(skipped=skipped, battles=len(tasks), turns=int(sum(r["turns"] for r in raw)),
                battle_time=float(sum(r["wall"] for r in raw)), wall_time=wall,
                jobs=None if scheduler else max(1, min(int(jobs), len(tasks))), scheduler=scheduler)
@@ -330,6 +340,28 @@ def _row_from(mode, gun, movement, shooter, mover, rounds, rate, dpr, shots, hit
                 hit_rate=h["mean"], hit_rate_ci_low=h["low"], hit_rate_ci_high=h["high"],
                 hit_rate_ci_half=h["half"], dmg_per_round=d["mean"], dmg_per_round_ci_low=d["low"],
                 dmg_per_round_ci_high=d["high"], dmg_per_round_ci_half=d["half"])
+
+
+def add_oracle(summary, orc, season_rates):
+    """Put the oracle (run_oracle's report) beside the challenge: summary["oracle"][movement] and, in every
+    targeting pair, `oracle` (the movement's mean) and `hit_rate_of_oracle`: per season the gun's hit rate
+    (season_rates[(gun, movement)], over summary["seeds"]) divided by that season's oracle (the same seed),
+    mean ± 95% CI over the seasons."""
+    by_mov = {m["name"]: m for m in orc["movements"]}
+    summary["oracle"] = {name: {k: m[k] for k in ("oracle", "oracle_xfit", "waves", "seconds_per_season", "seasons")}
+                         for name, m in by_mov.items()}
+    summary["oracle_samples"] = orc["samples"]
+    summary["oracle_wall_time"] = orc["wall_time"]
+    seeds = summary["seeds"]
+    for p in summary["targeting"]["pairs"]:
+        m = by_mov.get(p["movement"])
+        if m is None:
+            continue
+        per_seed = {d["seed"]: d["oracle"] for d in m["seasons"]}
+        rates = season_rates[(p["gun"], p["movement"])]
+        ratio = [r / per_seed[s] if per_seed.get(s) else np.nan for s, r in zip(seeds, rates)]
+        c = mean_ci(ratio)
+        p.update(oracle=m["oracle"]["mean"], hit_rate_of_oracle=c["mean"], hit_rate_of_oracle_ci_half=c["half"])
 
 
 def _ci(d):
@@ -460,17 +492,38 @@ def format_tables(summary, mode="both"):
             table = [[r] + [_cell(cells[(c, r)][key], cells[(c, r)][half], scale, digits) if (c, r) in cells
                             else "-" for c in cols] for r in rows]
             head = [f"{what} (movement \\ gun)"] + cols
-            widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
+            orc = summary.get("oracle")
+            if md == "targeting" and key == "hit_rate" and orc:
+                head.append("oracle")
+                for t in table:
+                    o = orc.get(t[0], {}).get("oracle")
+                    t.append(_cell(o["mean"], o["half"], 100.0, 1) if o else "-")
+            _put_table(lines, head, table)
+        if md == "targeting" and summary.get("oracle"):
+            orc = summary["oracle"]
             lines.append("")
-            lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
-            for t in table:
-                if t[0] == ALL:
-                    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
-                lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+            lines.append(f"Each gun's hit rate as % of the Bayes-limit oracle (gfsim oracle, "
+                         f"{summary['oracle_samples']} futures per situation; per season gun / oracle on the same "
+                         f"seed, mean ± {summary['confidence']:.0%} CI)")
+            table = [[r] + [_cell(cells[(c, r)].get("hit_rate_of_oracle", math.nan),
+                                  cells[(c, r)].get("hit_rate_of_oracle_ci_half", math.nan), 100.0, 0)
+                            if (c, r) in cells else "-" for c in cols] for r in movs if r in orc]
+            if table:
+                _put_table(lines, ["% of oracle (movement \\ gun)"] + cols, table)
         lines.append("")
     if summary.get("paired"):
         lines += paired_table(summary)
     return "\n".join(lines).rstrip("\n")
+
+
+def _put_table(lines, head, table):
+    widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
+    lines.append("")
+    lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
+    for t in table:
+        if t[0] == ALL:
+            lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+        lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
 
 
 def paired_table(summary):
@@ -680,6 +733,10 @@ statistics:
   With one season the interval is undefined: "n/a" (empty in CSV, null in JSON, no
   error bar). ALL = per season the mean over the row's pairs, then mean ± CI over the
   seasons. Samples fire back; composite movements do not fire.
+  --oracle [M]: the Bayes limit of each movement (`gfsim oracle --help`) on the same
+  seeds: an "oracle" column in the targeting hit % table and a table of each gun's hit
+  rate as % of it (per season gun / oracle of that seed, mean ± 95% CI); JSON: "oracle"
+  per movement, "oracle" and "hit_rate_of_oracle" in each targeting pair.
   --baseline NAME (a gun, or a movement): per season, every other gun's (movement's)
   value minus the baseline's on the same seed, then mean ± 95% CI of those paired
   differences (a table per measure, a JSON "paired" section, a plot panel); "*"
@@ -732,6 +789,10 @@ def build_parser(prog="gfsim challenge"):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="play the battles on a Dask distributed cluster (e.g. tcp://host:8786) instead of "
                         "local processes; needs dask.distributed here and gfsim on the workers")
+    p.add_argument("--oracle", nargs="?", type=bounded_int(2, 100_000), const=64, default=None, metavar="M",
+                   help="also compute the Bayes-limit oracle of every movement on the same seeds (`gfsim oracle`, "
+                        "M futures per firing situation, default 64; in local processes, about as long as "
+                        "M battles per season) and print an oracle column and each gun's %% of it")
     p.add_argument("--csv", default=None, metavar="PATH", help="write one CSV row per (mode, gun, movement)")
     p.add_argument("--plot", default=None, metavar="PATH.png", help="write a PNG bar chart with CI error bars")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of tables")
@@ -781,13 +842,26 @@ def execute(args, name="gfsim challenge"):
     n = len(args.resolved[0]) * len(args.resolved[1]) * len(args.seed_list)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
     bar, update = progress_bar(n, show, "challenge", unit="battle")
+    bars = [bar]
+
+    def oracle_progress(done):
+        if not show:
+            return
+        if len(bars) == 1:
+            if bars[0] is not None:
+                bars[0].close()
+            bars.append(progress_bar(len(args.resolved[1]) * len(args.seed_list), True, "oracle", unit="season"))
+        bars[1][1](done)
     try:
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
                                 scheduler=args.scheduler, progress=update, resolved=args.resolved,
-                                baseline=args.baseline, parts=args.parts)
+                                baseline=args.baseline, parts=args.parts, oracle_samples=args.oracle,
+                                oracle_progress=oracle_progress)
     finally:
-        if bar is not None:
-            bar.close()
+        for b in bars:
+            b = b[0] if isinstance(b, tuple) else b
+            if b is not None:
+                b.close()
     write_outputs(summary, args.mode, args.csv, args.plot)
     return summary
 
@@ -799,7 +873,9 @@ def footer(summary):
             f"{_n(len(summary['movements']), 'movement')} x "
             f"{_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}), {summary['turns']:,} turns "
             f"in {summary['wall_time']:.1f} s wall ({how}; {summary['battle_time']:.1f} s in battles, "
-            f"{rate:,.0f} turns/s)")
+            f"{rate:,.0f} turns/s)"
+            + (f"; oracle {summary['oracle_wall_time']:.1f} s wall ({summary['oracle_samples']} futures per situation)"
+               if summary.get("oracle") else ""))
 
 
 def main(argv=None, prog="gfsim challenge", defaults=None):
