@@ -161,7 +161,7 @@ class BattleRun:
 
     def __init__(self, bots, rules=None, seed=0, setups=None, scripts=None, max_turns=0, record=False,
                  record_capacity=None, trace_rounds=None, parts=None, compile_progress=True, diagnostics=False,
-                 telemetry_capacity=TELE_CAPACITY, telemetry=True):
+                 telemetry_capacity=TELE_CAPACITY, with_telemetry=True):
         rules = rules or Rules()
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ValueError(f"seed must be a whole number, got {seed!r}")
@@ -187,7 +187,7 @@ class BattleRun:
         # recorded or diagnosed battles: composite bots get a telemetry region after their memory, drained
         # every round
         self.tele_bots = [i for i, s in enumerate(specs)
-                          if telemetry and (record or diagnostics) and s.kind == KIND_COMPOSITE]
+                          if with_telemetry and (record or diagnostics) and s.kind == KIND_COMPOSITE]
         self.mem_cols = self.tele_off = max(s.mem_size for s in specs)
         if self.tele_bots:
             self.mem_cols += telemetry.region_size(telemetry_capacity)
@@ -260,16 +260,20 @@ class BattleRun:
         """Play k more turns (at least 1), over round ends, and stop at a turn boundary (`paused`); when the
         k-th turn ends its round, at the round's end instead (`next_round` says which round comes next).
         `end_round`: play no round at or after it (default: to the battle's end). Only for battles without
-        telemetry (its rows are drained by whole rounds)."""
+        telemetry (its rows are drained by whole rounds). Returns 1 when the recording buffers filled (the
+        rows that did not fit are not recorded; the battle itself is unaffected), else 0; a bullet table
+        overflow raises RuntimeError."""
         if self.tele_bots:
-            raise ValueError("a battle with telemetry is played by whole rounds (open it with telemetry=False)")
+            raise ValueError("a battle with telemetry is played by whole rounds (open it with with_telemetry=False)")
         r1 = self.rules.rounds if end_round is None else min(int(end_round), self.rules.rounds)
-        if self.next_round < r1:
-            progress = self.compile_progress if compile_progress is None else compile_progress
-            args = self._loop_args(self.next_round, r1, self.record, self.total_turns + max(1, int(k)))
-            if self._call_loop(args, progress) != 0:
-                raise RuntimeError("bullet table or recording overflowed (more than 512 bullets in flight, or "
-                                   "record_capacity too small)")
+        if self.next_round >= r1:
+            return 0
+        progress = self.compile_progress if compile_progress is None else compile_progress
+        args = self._loop_args(self.next_round, r1, self.record, self.total_turns + max(1, int(k)))
+        status = self._call_loop(args, progress)
+        if self.state["bat"][BT_OVERFLOW] != 0.0:
+            raise RuntimeError("bullet table overflowed (more than 512 bullets in flight)")
+        return status
 
     def copy(self):
         """An independent copy of everything a later turn reads or writes (the loop, rules, kinds, params and
@@ -407,7 +411,7 @@ def open_battle(bots, rules=None, seed=0, record=False, record_capacity=None, pa
     """A BattleRun of `bots` ready to play by rounds or by turns, without telemetry (see run_battle for the
     arguments)."""
     return BattleRun(bots, rules, int(seed), record=record, record_capacity=record_capacity, parts=parts,
-                     telemetry=False)
+                     with_telemetry=False)
 
 
 def printed_score(v):
