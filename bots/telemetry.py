@@ -48,20 +48,30 @@ def region_size(capacity):
 
 
 @njit(cache=True, error_model="numpy")
-def tele_row(tele, kind, rnd, turn, sx, sy, bearing, speed, lat_dir, mea):
-    """Start a telemetry row and return its TELE_BINS values to fill (zeroed), or an empty array when
-    not recording or full. Fill them, then call tele_normalise on them."""
-    if tele.shape[0] < TELE_PREFIX:
-        return tele[0:0]
+def _claim_row(tele, kind, rnd, turn):
+    """The offset of the next row, its kind, round and turn written, or -1 when the region is full (the row
+    is counted as dropped)."""
     n = int(tele[0])
     if n >= int(tele[1]):
         tele[2] += 1.0
-        return tele[0:0]
+        return -1
     tele[0] = n + 1.0
     o = TELE_PREFIX + n * TELE_WIDTH
     tele[o + TH_KIND] = kind
     tele[o + TH_ROUND] = rnd
     tele[o + TH_TURN] = turn
+    return o
+
+
+@njit(cache=True, error_model="numpy")
+def tele_row(tele, kind, rnd, turn, sx, sy, bearing, speed, lat_dir, mea):
+    """Start a telemetry row and return its TELE_BINS values to fill (zeroed), or an empty array when
+    not recording or full. Fill them, then call tele_normalise on them."""
+    if tele.shape[0] < TELE_PREFIX:
+        return tele[0:0]
+    o = _claim_row(tele, kind, rnd, turn)
+    if o < 0:
+        return tele[0:0]
     tele[o + TH_SOURCE_X] = sx
     tele[o + TH_SOURCE_Y] = sy
     tele[o + TH_BEARING] = bearing
@@ -79,15 +89,9 @@ def diag_row(tele, kind, rnd, turn):
     empty array when not recording, diagnostics were not asked for, or the region is full."""
     if tele.shape[0] < TELE_PREFIX or tele[3] == 0.0:
         return tele[0:0]
-    n = int(tele[0])
-    if n >= int(tele[1]):
-        tele[2] += 1.0
+    o = _claim_row(tele, kind, rnd, turn)
+    if o < 0:
         return tele[0:0]
-    tele[0] = n + 1.0
-    o = TELE_PREFIX + n * TELE_WIDTH
-    tele[o + TH_KIND] = kind
-    tele[o + TH_ROUND] = rnd
-    tele[o + TH_TURN] = turn
     vals = tele[o + 3:o + TELE_WIDTH]
     vals[:] = 0.0
     return vals
