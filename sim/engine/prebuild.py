@@ -32,6 +32,9 @@ COMPOSITE_SIG = (F1, F1, U1, F1, F1, F2, I8)          # composite_think(params, 
 COMPOSITE_START_SIG = (F1, F1, U1, F1, F1)            # composite_round_start(params, mem, rng, st, cmd)
 COMPOSITE_END_SIG = (F1, F1, U1, F1, F1, types.boolean)   # composite_round_end(params, mem, rng, st, cmd, won)
 DEFAULT_SECONDS = 15.0   # a group's estimate before it was ever measured on this machine
+# what each group took on the project's 2-core machine (a first cold compile packs the groups with these
+# until this machine has measured its own; a plug-in family or a new group falls back to DEFAULT_SECONDS)
+SHIPPED_ESTIMATES = {"engine": 20.0, "samples": 12.0, "classic": 6.0, "surf": 12.0, "wave guns": 22.0}
 
 
 def context_type():
@@ -123,7 +126,7 @@ def _cached_on_disk(dispatcher):
 def _plan(names, workers, times):
     """Longest first onto the least loaded of `workers` worker processes and this one (which starts with
     the engine); returns the groups for each worker and for this process."""
-    est = lambda g: times.get(g, DEFAULT_SECONDS)  # noqa: E731
+    est = lambda g: times.get(g, SHIPPED_ESTIMATES.get(g, DEFAULT_SECONDS))  # noqa: E731
     loads = [0.0] * workers + [est("engine")]
     bins = [[] for _ in loads]
     for name in sorted(names, key=lambda g: -est(g)):
@@ -155,7 +158,7 @@ def ensure_compiled(loop, tier, args, progress=True):
     if tier_key in times:
         guess = f"about {times[tier_key]:.0f} s last time"
     else:
-        serial = sum(times.get(g, DEFAULT_SECONDS) for g in names + ["engine"])
+        serial = sum(times.get(g, SHIPPED_ESTIMATES.get(g, DEFAULT_SECONDS)) for g in names + ["engine"])
         guess = f"roughly {(_plan(names, min(cpus - 1, len(names)), times)[2] if parallel else serial):.0f} s"
     _say(progress, f"gfsim: compiling the {TIER_NAMES[tier]} turn loop ({', '.join(['engine'] + names)}) with "
                    f"numba on {cpus if parallel else 1} core{'s' if parallel and cpus > 1 else ''}: {guess}; "
