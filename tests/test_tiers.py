@@ -211,6 +211,23 @@ def test_a_cold_compile_says_what_it_compiles_and_how_long_it_took_last_time(mon
     assert P.compile_times()["tier:samples:serial"] == pytest.approx(spent)
 
 
+def test_a_partly_cached_compile_does_not_become_the_next_estimate(monkeypatch):
+    """Only a compile from an empty cache says what a first battle costs: one that loads the engine and the
+    groups from the cache (a second checkout, an upgrade of one part) must not leave its few seconds as
+    the next 'about N s last time'."""
+    from sim.engine import prebuild as P
+    from sim.engine.loop import ENGINE_ONLY
+    monkeypatch.setenv("GFSIM_PARALLEL_COMPILE", "0")
+    monkeypatch.setattr(P, "group_cached", lambda name: True)
+    monkeypatch.setattr(P, "_cached_on_disk", lambda d: d is ENGINE_ONLY)
+    before = P.compile_times().get("tier:samples:serial")
+    fresh = njit(cache=False)(lambda x: x + 2.0)
+    said = []
+    P.ensure_compiled(fresh, TIER_SAMPLES, (1.0,), said.append)
+    assert fresh.overloads and len(said) == 1 and "roughly" in said[0] and "last time" not in said[0]
+    assert P.compile_times().get("tier:samples:serial") == before
+
+
 def test_prebuild_worker_refuses_unknown_groups():
     import subprocess
     import sys

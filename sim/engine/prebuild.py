@@ -101,11 +101,20 @@ def _remember(seconds):
         pass
 
 
+def group_cached(name):
+    """Whether every function of a group is in numba's on-disk cache already (it would load, not compile)."""
+    return all(_cached_on_disk(get()) for get, _ in groups()[name])
+
+
 def compile_group(name):
+    """Compile a group into numba's cache; its time is remembered only when it really compiled (a group that
+    loads from the cache in a fraction of a second would make the next estimate far too low)."""
+    cold = not group_cached(name)
     t0 = time.perf_counter()
     for get, sig in groups()[name]:
         get().compile(sig)
-    _remember({name: time.perf_counter() - t0})
+    if cold:
+        _remember({name: time.perf_counter() - t0})
 
 
 def _cpus():
@@ -150,16 +159,21 @@ def ensure_compiled(loop, tier, args, progress=True):
     if getattr(loop, "overloads", True) or _cached_on_disk(loop):
         return 0.0   # compiled here already, or in the cache, or not a numba function at all (a wrapper)
     from bots.registry import TIER_NAMES
+    from sim.engine.loop import ENGINE_ONLY
     names = tier_groups(tier)
+    cold_names = [g for g in names if not group_cached(g)]
+    engine_cold = not _cached_on_disk(ENGINE_ONLY)
+    all_cold = engine_cold and len(cold_names) == len(names)   # a first compile from an empty cache
     times = compile_times()
     cpus = _cpus()
     parallel = cpus >= 2 and os.environ.get("GFSIM_PARALLEL_COMPILE") != "0"
     tier_key = f"tier:{TIER_NAMES[tier]}:{'parallel' if parallel else 'serial'}"
-    if tier_key in times:
+    if all_cold and tier_key in times:
         guess = f"about {times[tier_key]:.0f} s last time"
     else:
-        serial = sum(times.get(g, SHIPPED_ESTIMATES.get(g, DEFAULT_SECONDS)) for g in names + ["engine"])
-        guess = f"roughly {(_plan(names, min(cpus - 1, len(names)), times)[2] if parallel else serial):.0f} s"
+        todo = cold_names + (["engine"] if engine_cold else [])
+        serial = sum(times.get(g, SHIPPED_ESTIMATES.get(g, DEFAULT_SECONDS)) for g in todo)
+        guess = f"roughly {(_plan(cold_names, min(cpus - 1, len(names)), times)[2] if parallel else serial):.0f} s"
     _say(progress, f"gfsim: compiling the {TIER_NAMES[tier]} turn loop ({', '.join(['engine'] + names)}) with "
                    f"numba on {cpus if parallel else 1} core{'s' if parallel and cpus > 1 else ''}: {guess}; "
                    "once, then cached")
@@ -172,10 +186,10 @@ def ensure_compiled(loop, tier, args, progress=True):
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for group_names in child_groups if group_names]
         try:
-            from sim.engine.loop import ENGINE_ONLY
             te = time.perf_counter()
             ENGINE_ONLY.compile(tuple(typeof(a) for a in args))
-            _remember({"engine": time.perf_counter() - te})
+            if engine_cold:
+                _remember({"engine": time.perf_counter() - te})
             for name in own_groups:
                 compile_group(name)
         finally:
@@ -186,7 +200,8 @@ def ensure_compiled(loop, tier, args, progress=True):
                     p.kill()
     loop.compile(tuple(typeof(a) for a in args))
     spent = time.perf_counter() - t0
-    _remember({tier_key: spent})
+    if all_cold:   # what a first battle of this tier costs; a partly cached compile says nothing about it
+        _remember({tier_key: spent})
     return spent
 
 
