@@ -203,6 +203,9 @@ def test_prebuild_does_nothing_for_a_loop_already_compiled(monkeypatch):
 def test_a_cold_compile_says_what_it_compiles_and_how_long_it_took_last_time(monkeypatch):
     from sim.engine import prebuild as P
     monkeypatch.setenv("GFSIM_PARALLEL_COMPILE", "0")
+    # an empty cache, as a new user's (whatever earlier tests left in this one)
+    monkeypatch.setattr(P, "group_cached", lambda name: False)
+    monkeypatch.setattr(P, "_cached_on_disk", lambda d: False)
     fresh = njit(cache=False)(lambda x: x + 1.0)   # stands in for a turn loop nobody compiled yet
     said = []
     spent = P.ensure_compiled(fresh, TIER_SAMPLES, (1.0,), said.append)
