@@ -4,10 +4,9 @@ import math
 from numba import njit
 
 from sim.engine.constants import ST_X, ST_Y, ST_HEADING, C_DIST
-from sim.engine.geometry import normal_relative_angle
 from bots.api import set_ahead, set_turn_body, set_max_velocity
 from bots.enemy import EN_TIME, EN_X, EN_Y
-from bots.movements.steering import (MEM, steering_round_start)
+from bots.movements.steering import (MEM, short_turn, steering_round_start)
 from bots.part import Part, Param
 
 NB = dict(cache=True, error_model="numpy")
@@ -28,9 +27,7 @@ def move_oscillate(p, m, st, cmd, en):
         set_ahead(st, cmd, m[MEM.dir] * p[0])
     if p[1] != 0.0 and en[EN_TIME] >= 0.0:
         b = math.atan2(en[EN_X] - st[ST_X], en[EN_Y] - st[ST_Y])
-        turn = normal_relative_angle(b + math.pi / 2.0 - st[ST_HEADING])
-        if abs(turn) > math.pi / 2.0:
-            turn = normal_relative_angle(turn + math.pi)
+        turn, _ = short_turn(b + math.pi / 2.0, st[ST_HEADING])
         set_turn_body(st, cmd, turn)
 
 

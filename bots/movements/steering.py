@@ -67,6 +67,16 @@ def wall_smooth(x, y, angle, direction, stick, margin, width, height):
 
 
 @njit(**NB)
+def short_turn(angle, heading):
+    """Back-as-front: the body turn (at most 90 degrees either way) that lines the robot up with `angle`, and
+    the direction it then travels along it (1.0 ahead, -1.0 back)."""
+    turn = normal_relative_angle(angle - heading)
+    if abs(turn) > math.pi / 2.0:
+        return normal_relative_angle(turn + math.pi), -1.0
+    return turn, 1.0
+
+
+@njit(**NB)
 def drive(st, cmd, angle, distance, max_velocity):
     """Back-as-front: turn at most 90 degrees towards `angle` and go ahead or back `distance`; returns the sign.
 
@@ -74,11 +84,7 @@ def drive(st, cmd, angle, distance, max_velocity):
     SLOW_TURN, zero at 90 degrees): a robot that accelerates before it has
     turned runs into the wall it is trying to avoid.
     """
-    turn = normal_relative_angle(angle - st[ST_HEADING])
-    sign = 1.0
-    if abs(turn) > math.pi / 2.0:
-        turn = normal_relative_angle(turn + math.pi)
-        sign = -1.0
+    turn, sign = short_turn(angle, st[ST_HEADING])
     slow = max(0.0, min(1.0, (math.pi / 2.0 - abs(turn)) / (math.pi / 2.0 - SLOW_TURN)))
     set_max_velocity(cmd, max_velocity * slow)
     set_turn_body(st, cmd, turn)

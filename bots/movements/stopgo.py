@@ -4,11 +4,10 @@ import math
 from numba import njit
 
 from sim.engine.constants import ST_X, ST_Y, ST_HEADING, ST_VEL, ST_TIME, ST_WIDTH, ST_HEIGHT, C_DIST
-from sim.engine.geometry import normal_relative_angle
 from sim.engine import jrandom
 from bots.api import set_ahead, set_turn_body, set_max_velocity
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_DROP_TIME
-from bots.movements.steering import (MEM, DISTANCING_PARAMS, MP_DISTANCE, MP_DISTANCING, MP_MAX_APPROACH,
+from bots.movements.steering import (MEM, short_turn, DISTANCING_PARAMS, MP_DISTANCE, MP_DISTANCING, MP_MAX_APPROACH,
                                      MP_MARGIN, in_field, orbit_angle, room, steering_round_start, wall_smooth)
 from bots.part import Part, Param
 
@@ -61,11 +60,7 @@ def move_stopgo(p, m, rng, st, cmd, en):
         if p[MP_FLIP] > 0.0 and jrandom.next_double(rng) < p[MP_FLIP]:
             m[MEM.dir] = -m[MEM.dir]
         angle = _dodge_angle(p, m, x, y, en, w, h)
-        turn = normal_relative_angle(angle - st[ST_HEADING])
-        sign = 1.0
-        if abs(turn) > math.pi / 2.0:
-            turn = normal_relative_angle(turn + math.pi)
-            sign = -1.0
+        turn, sign = short_turn(angle, st[ST_HEADING])
         heading = st[ST_HEADING] if sign > 0.0 else st[ST_HEADING] + math.pi
         # the path bends from the current heading to the target one: both must have room
         dist = min(p[MP_STEP], room(x, y, heading, p[MP_MARGIN], w, h),
@@ -76,10 +71,7 @@ def move_stopgo(p, m, rng, st, cmd, en):
         m[MEM.dodges] += 1.0
         return
     if not moving:
-        angle = _dodge_angle(p, m, x, y, en, w, h)
-        turn = normal_relative_angle(angle - st[ST_HEADING])
-        if abs(turn) > math.pi / 2.0:
-            turn = normal_relative_angle(turn + math.pi)
+        turn, _ = short_turn(_dodge_angle(p, m, x, y, en, w, h), st[ST_HEADING])
         set_turn_body(st, cmd, turn)
 
 @njit(**HOOK)
