@@ -547,13 +547,7 @@ def paired_table(summary):
             star = "*" if c["low"] > 0 or c["high"] < 0 else " "
             return f"{c['mean'] * scale:+.1f} ± {c['half'] * scale:.1f}{star}"
         table = [[r] + [cell(cells[(c, r)][key]) if (c, r) in cells else "-" for c in cols] for r in rows]
-        widths = [max(len(head[k]), *(len(t[k]) for t in table)) for k in range(len(head))]
-        lines.append("")
-        lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
-        for t in table:
-            if t[0] == ALL:
-                lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
-            lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+        _put_table(lines, head, table)
     lines.append("")
     return lines
 
