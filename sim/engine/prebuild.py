@@ -101,17 +101,22 @@ def _remember(seconds):
         pass
 
 
+def _members_cached(members):
+    return all(_cached_on_disk(get()) for get, _ in members)
+
+
 def group_cached(name):
     """Whether every function of a group is in numba's on-disk cache already (it would load, not compile)."""
-    return all(_cached_on_disk(get()) for get, _ in groups()[name])
+    return _members_cached(groups()[name])
 
 
 def compile_group(name):
     """Compile a group into numba's cache; its time is remembered only when it really compiled (a group that
     loads from the cache in a fraction of a second would make the next estimate far too low)."""
-    cold = not group_cached(name)
+    members = groups()[name]
+    cold = not _members_cached(members)
     t0 = time.perf_counter()
-    for get, sig in groups()[name]:
+    for get, sig in members:
         get().compile(sig)
     if cold:
         _remember({name: time.perf_counter() - t0})
