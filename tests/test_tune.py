@@ -132,7 +132,7 @@ def test_changed_spec_refuses_the_old_study(tmp_path, capsys):
 # ---------------------------------------------------------------- resume
 
 def test_kill_9_mid_study_then_rerun_never_replays_a_battle(tmp_path):
-    spec = write(tmp_path, TINY.replace("batch = 2", "batch = 1").replace("rounds = 1", "rounds = 8"))
+    spec = write(tmp_path, TINY.replace("batch = 2", "batch = 1").replace("rounds = 1", "rounds = 30"))
     study = str(tmp_path / "s")
     env = dict(os.environ, PYTHONPATH=ROOT)
     cmd = [sys.executable, "-m", "sim.cli.main", "tune", spec, "--trials", "6", "--study", study,
@@ -142,7 +142,8 @@ def test_kill_9_mid_study_then_rerun_never_replays_a_battle(tmp_path):
     deadline = time.time() + 300
     try:
         while time.time() < deadline and proc.poll() is None:
-            # kill inside a trial (a trial plays 3 battles): its finished battles must then be read back
+            # kill inside a trial (a trial plays 3 battles): its finished battles must then be read back.
+            # Battles of 30 rounds leave this 50 ms poll time to see a trial's count between two battles
             if os.path.exists(journal) and len(journal_keys(study)) >= 4 and len(journal_keys(study)) % 3:
                 break
             time.sleep(0.05)
