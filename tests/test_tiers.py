@@ -145,7 +145,8 @@ def _sigs(dispatcher):
 def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_with(monkeypatch):
     """A worker that compiled a part with another signature would leave the loop to compile it again (and
     waste the worker): type a fresh, uncached copy of the learning loop and compare what it calls with
-    prebuild's groups."""
+    prebuild's groups. bot_think is inlined into the loop and never compiled on its own (that would only
+    optimise and emit the sample robots once more)."""
     from sim.engine import prebuild as P
     args = _loop_args(monkeypatch, ["lock+learned+surf", "sample.Walls"])
     start, think, end = R.tier_dispatch(TIER_LEARNING)
@@ -153,15 +154,18 @@ def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_w
                    bot_round_end=end)
     loop.compile(tuple(typeof(a) for a in args))
     groups = P.groups()
-    (_, start_sig), (_, think_sig) = groups["samples"]
+    start_sig = groups["samples"][0][1]
     # round start and end are calls of their own (perhaps loaded from the cache): type uncached copies too
     variant(start, "_sigcheck", cache=False).compile(start_sig)
     variant(end, "_sigcheck", cache=False).compile(start_sig + (P.types.boolean,))
     mod = R.composite_module(TIER_LEARNING)
+    assert _sigs(think) == set() and _sigs(R.tier_dispatch(TIER_SAMPLES)[1]) == set()   # inlined
     assert _sigs(mod.composite_think) == {P.COMPOSITE_SIG}   # bot_think is inlined: typed again with the loop
     assert _sigs(mod.composite_round_start) == {P.COMPOSITE_START_SIG}
     assert _sigs(mod.composite_round_end) == {P.COMPOSITE_END_SIG}
     assert _sigs(start) == {start_sig}
+    for get, sig in groups["samples"][1:]:   # what bot_think calls: the sample robots, scripted bots, the API
+        assert _sigs(get()) == {tuple(sig)}, get().py_func.__name__
     for fn, sig in ((mod.composite_think, P.COMPOSITE_SIG), (mod.composite_round_start, P.COMPOSITE_START_SIG),
                     (mod.composite_round_end, P.COMPOSITE_END_SIG)):
         variant(fn, "_sigcheck", cache=False).compile(sig)   # types the hooks they call, cached or not

@@ -31,6 +31,8 @@ I8 = types.int64
 COMPOSITE_SIG = (F1, F1, U1, F1, F1, F2, I8)          # composite_think(params, mem, rng, st, cmd, ev, nev)
 COMPOSITE_START_SIG = (F1, F1, U1, F1, F1)            # composite_round_start(params, mem, rng, st, cmd)
 COMPOSITE_END_SIG = (F1, F1, U1, F1, F1, types.boolean)   # composite_round_end(params, mem, rng, st, cmd, won)
+
+
 DEFAULT_SECONDS = 15.0   # a group's estimate before it was ever measured on this machine
 # what each group took on the project's 2-core machine (a first cold compile packs the groups with these
 # until this machine has measured its own; a plug-in family or a new group falls back to DEFAULT_SECONDS)
@@ -47,11 +49,17 @@ def context_type():
 
 def groups():
     """group -> [(get dispatcher, signature)], derived from the registry: the sample robots, the composite
-    dispatch of the parts that do not learn, and one group per family of learning parts (its hooks). The
-    signatures are those the turn loops call them with (tests/test_tiers.py checks them)."""
+    dispatch of the parts that do not learn, and one group per family of learning parts (its hooks). Each
+    group holds functions the turn loop links (calls of their own), with the signatures it calls them with
+    (tests/test_tiers.py checks them). bot_think is inlined into the loop (bots/dispatch.py): compiling it
+    alone would only optimise and emit the sample robots once more, so the group compiles what it calls."""
     from bots import registry as R
+    from bots.api import begin_turn, validate_commands
+    from bots.samples import sample_think
+    from bots.scripted import scripted_think
     out = {"samples": [(lambda: R.tier_dispatch(R.TIER_SAMPLES)[0], (I8, F1, F1, U1, F1, F1)),
-                       (lambda: R.tier_dispatch(R.TIER_SAMPLES)[1], (I8, F1, F1, U1, F1, F1, F2, I8, F2))],
+                       (lambda: sample_think, (I8, F1, F1, F1, F2, I8)), (lambda: scripted_think, (F1, F1, F2)),
+                       (lambda: begin_turn, (F1,)), (lambda: validate_commands, (F1,))],
            "classic": [(lambda: R.composite_module(R.TIER_CLASSIC).composite_think, COMPOSITE_SIG),
                        (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_start, COMPOSITE_START_SIG),
                        (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_end, COMPOSITE_END_SIG)]}
