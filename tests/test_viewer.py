@@ -243,7 +243,7 @@ def test_overlay_toggles_change_the_image(overlay):
 
 
 NO_OVERLAYS = {"scan": False, "paths": False, "stats": False, "labels": False, "waves": False, "aim": False,
-               "danger": False, "virtual": False, "loss": False, "legend": False}
+               "danger": False, "checks": False, "virtual": False, "loss": False, "legend": False}
 
 
 def only(*names):
@@ -1021,3 +1021,65 @@ def test_scan_arcs_leave_nothing_behind():
         late = render_at(a, 7).copy()
         fresh = render_at(app_for(replays, overlays=only("scan")), 7)
         assert len(_diff(late, fresh)) == 0
+
+
+# --- the surfer's wave checks (sim/viewer/wavecheck.py) ---------------------------------------------------
+
+def checked_replay():
+    """Robot 0 fires five bullets at robot 1, a surfer whose danger rows see them as: right, wrong power,
+    one turn late, not at all (that one hits it), plus one wave no bullet explains."""
+    from sim.viewer import wavecheck as W
+    rp = make_replay(turns=60)
+    births, powers = [2, 10, 20, 30, 50], [2.0, 1.0, 3.0, 0.5, 0.1]
+    b = {"round": [0] * 5, "owner": [0] * 5, "id": [1, 2, 3, 4, 5], "birth": births, "x0": [250.0] * 5,
+         "y0": [150.0] * 5, "heading": [math.pi / 2] * 5, "power": powers, "end": [8, 20, 30, 40, 58],
+         "end_x": [334.0] * 5, "end_y": [150.0] * 5, "reason": [4, 4, 4, 2, 4], "victim": [-1, -1, -1, 1, -1]}
+    rp.bullets = {k: np.array(v, dtype=np.float64 if k in ("x0", "y0", "heading", "power", "end_x", "end_y")
+                              else np.int64) for k, v in b.items()}
+    rows = [(2, 14.0), (10, 11.0), (21, 11.0), (40, 17.0)]   # (turn, speed) of robot 1's danger rows
+    k = len(rows)
+    rp.telemetry = {"robot": np.ones(k, np.int64), "kind": np.ones(k, np.int64), "round": np.zeros(k, np.int64),
+                    "turn": np.array([t for t, _ in rows]), "source_x": np.full(k, 200.0),
+                    "source_y": np.full(k, 150.0), "bearing": np.zeros(k), "speed": np.array([v for _, v in rows]),
+                    "lat_dir": np.ones(k), "mea": np.full(k, 0.5), "bins": np.ones((k, 51), np.float32)}
+    expected = [(2, W.DETECTED), (10, W.WRONG_POWER), (20, W.WRONG_TURN), (30, W.MISSED), (40, W.FALSE),
+                (50, W.MISSED)]
+    return rp, expected
+
+
+def test_wave_checks_classify_each_enemy_bullet_and_each_imagined_wave():
+    from sim.viewer import wavecheck as W
+    rp, expected = checked_replay()
+    c = W.wave_checks(rp)
+    assert list(zip(c["turn"].tolist(), c["status"].tolist())) == expected
+    assert c["robot"].tolist() == [1] * 6 and c["hit"].tolist() == [0, 0, 0, 1, 0, 0]
+    assert W.summary(c, 1) == {"detected": 1, "wrong power": 1, "wrong turn": 1, "missed": 2, "false": 1,
+                               "hits from those": 1}
+    rp.robots["state"][rp.frame(0, 45):, 1] = RS_DEAD    # a bullet fired at a wreck is no wave
+    assert W.wave_checks(rp)["turn"].tolist() == [2, 10, 20, 30, 40]
+    rp.telemetry["kind"][:] = 0                          # aim rows only: nobody surfs
+    assert len(W.wave_checks(rp)["turn"]) == 0
+
+
+def test_wave_check_rings_where_the_waves_are():
+    rp, _ = checked_replay()
+    app = app_for([rp], overlays=only("checks"))
+    on = render_at(app, 35).copy()
+    # the missed bullet of turn 30 (speed 18.5, from (250, 150)) is 92.5 px out (north of its origin: its
+    # ring, away from the bullet itself, which flies east)
+    assert near(on, screen_point(app, 0, 250, 150 + 92.5), (255, 60, 60), r=2)
+    assert not near(on, screen_point(app, 0, 250, 150 + 92.5 + 6), (255, 60, 60), r=2)
+    on = render_at(app, 45).copy()
+    # the imagined wave of turn 40 (speed 17) from the surfer's source (200, 150): (45 - 40 + 1) * 17 = 102 px
+    assert near(on, screen_point(app, 0, 200, 150 + 102), (165, 168, 178), r=2)
+    app.pb.toggle("checks")
+    off = render_at(app, 45)
+    assert not near(off, screen_point(app, 0, 200, 150 + 102), (165, 168, 178), r=2)
+
+
+def test_wave_checks_in_the_stats_line():
+    rp, _ = checked_replay()
+    app = app_for([rp], overlays=only("stats", "checks"))
+    f = rp.frame(0, 45)
+    assert app.renderer.checks_text(app.renderer.fields[0], 1, f) == "  waves: 1 missed, 2 misjudged, 1 false of 4"
+    assert app.renderer.checks_text(app.renderer.fields[0], 0, f) == ""

@@ -56,10 +56,12 @@ def build_parser():
     p.add_argument("--speed", type=bounded_float(0.25, 64.0, allow_zero=True), default=1.0,
                    help="playback speed, 0.25 to 64 (1 = 30 turns/s; 0 = max); for --gif the speed it plays at")
     p.add_argument("--paused", action="store_true", help="open the window paused")
+    from .model import DEFAULT_OVERLAYS, OVERLAYS
+    names = [n for n in OVERLAYS if n != "help"]
     p.add_argument("--overlays", metavar="LIST",
-                   help="overlays to show, comma-separated from scan,paths,stats,labels,waves,aim,danger,virtual,"
-                        "loss,legend (default scan,stats,labels,waves,aim,danger,legend and loss when the replay "
-                        "has telemetry; 'none' for none)")
+                   help=f"overlays to show, comma-separated from {','.join(names)} (default "
+                        f"{','.join(n for n in names if DEFAULT_OVERLAYS[n] and n != 'loss')} and loss when the "
+                        "replay has telemetry; 'none' for none)")
     p.add_argument("--screenshot-dir", default=".", metavar="DIR", help="where S saves screenshots (default .)")
     return p
 

@@ -23,6 +23,9 @@ BINDINGS = (
                                          "bright bar = hit interval, white tick = GF fired"),
     ((pygame.K_g,), "toggle_aim", "G", "each gun's aiming density, outside its own waves, in its colour, on/off"),
     ((pygame.K_d,), "toggle_danger", "D", "the surfer's danger, inside the enemy's waves, in the surfer's colour, on/off"),
+    ((pygame.K_c,), "toggle_checks", "C", "the surfer's waves checked against the real bullets: rings of the "
+                                          "waves it missed (red), misjudged (orange: power, yellow: turn) "
+                                          "or imagined (grey), on/off"),
     ((pygame.K_v,), "toggle_virtual", "V", "virtual waves too (if recorded) on/off"),
     ((pygame.K_x,), "toggle_loss", "X", "loss overlay on/off: each wave's loss as it breaks, GF panel"),
     ((pygame.K_u,), "units", "U", "losses in nats / bits"),

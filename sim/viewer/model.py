@@ -13,13 +13,14 @@ LN2 = math.log(2.0)
 
 TURNS_PER_SECOND = 30.0      # 1x = Robocode's default speed
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, math.inf)   # inf = unthrottled
-OVERLAYS = ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual", "loss", "legend", "help")
+OVERLAYS = ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "checks", "virtual", "loss", "legend",
+            "help")
 DEFAULT_OVERLAYS = {"scan": True, "paths": False, "stats": True, "labels": True, "waves": True, "aim": True,
-                    "danger": True, "virtual": False, "loss": True, "legend": True, "help": False}
+                    "danger": True, "checks": True, "virtual": False, "loss": True, "legend": True, "help": False}
 UNITS = ("nats", "bits")
 # overlays drawn from a replay's optional sections: (section, telemetry kind or None)
 DATA_OVERLAYS = {"waves": ("waves", None), "virtual": ("waves", "virtual"), "aim": ("telemetry", 0),
-                 "danger": ("telemetry", 1)}
+                 "danger": ("telemetry", 1), "checks": ("telemetry", 1)}   # checks: sim/viewer/wavecheck.py
 
 
 def has_data(replay, overlay):

@@ -12,7 +12,8 @@ import pygame
 
 from sim.io.replay import RS_DEAD, BULLET_EXPLOSION_TURNS, ROBOT_EXPLOSION_TURNS, END_HIT_WALL, TK_AIM, TK_DANGER
 from .controls import HELP
-from .model import speed_label, has_data
+from .model import OVERLAYS, speed_label, has_data
+from . import wavecheck
 
 ROBOT_HALF = 18.0
 ROBOT_COLOURS = ((64, 128, 255), (235, 64, 52), (60, 200, 90), (230, 190, 40), (190, 90, 230), (40, 200, 210))
@@ -35,6 +36,9 @@ SEEK_H = 14
 PANEL_W = 320                      # the side panel (loss, GF panel, legend) of a single replay
 PANEL_MIN_H = 600
 PANEL_BACKGROUND = (22, 23, 28)
+# the surfer's wave checks (sim/viewer/wavecheck.py), by status
+CHECK_COLOURS = {wavecheck.WRONG_POWER: (255, 150, 40), wavecheck.WRONG_TURN: (240, 220, 60),
+                 wavecheck.MISSED: (255, 60, 60), wavecheck.FALSE: (165, 168, 178)}
 
 
 def robot_colour(i):
@@ -143,6 +147,14 @@ class FieldView:
         idx = np.where(died, np.arange(replay.frames)[:, None], -1)
         self.death_frame = np.where(dead, np.maximum.accumulate(idx, axis=0), -1)
         self._background = None
+        self._checks = None
+
+    @property
+    def checks(self):
+        """The surfer's waves checked against the bullets (computed once, when first drawn)."""
+        if self._checks is None:
+            self._checks = wavecheck.wave_checks(self.replay)
+        return self._checks
 
     @property
     def background(self):
@@ -259,6 +271,8 @@ class Renderer:
             self.draw_densities(surf, fv, f, TK_DANGER)
         if ov.get("waves") or ov.get("virtual"):
             self.draw_waves(surf, fv, f, real=bool(ov.get("waves")), virtual=bool(ov.get("virtual")))
+        if ov.get("checks"):
+            self.draw_wave_checks(surf, fv, f)
         if ov.get("loss") and fv is self.fields[0] and self.panel_rect is not None:
             self.draw_selected_wave(surf, fv, f)
         flying, exploding = rp.bullets_at(f)
@@ -397,6 +411,26 @@ class Renderer:
                 tick = fv.arc(sx, sy, np.array([max(R - 8.0, 0.0), R + 8.0]), a)
                 pygame.draw.line(surf, GF_FIRED_COLOUR, tuple(tick[0]), tuple(tick[1]), max(1, int(round(2 * s))))
 
+    def draw_wave_checks(self, surf, fv, f):
+        """A ring for each enemy wave the surfer missed or misjudged (its real front, from the bullet) and for
+        each wave it imagined (its own front), labelled where the ring is nearest the surfer."""
+        c = fv.checks
+        idx = wavecheck.active(c, fv.replay, f)
+        if len(idx) == 0:
+            return
+        t = fv.replay.round_turn(f)[1]
+        rob = fv.replay.robots
+        for q in idx:
+            colour = CHECK_COLOURS[int(c["status"][q])]
+            R = (t - c["start"][q]) * c["speed"][q]
+            cx, cy = fv.to_screen(c["x"][q], c["y"][q])
+            pygame.draw.circle(surf, colour, (cx, cy), max(R * fv.scale, 1.0), 2)
+            s = int(c["robot"][q])
+            a = math.atan2(rob["x"][f, s] - c["x"][q], rob["y"][f, s] - c["y"][q])
+            px, py = fv.arc(c["x"][q], c["y"][q], R + 10.0 / fv.scale, a)[0]
+            label = wavecheck.STATUS_NAMES[int(c["status"][q])] + (" - hit" if c["hit"][q] else "")
+            surf.blit(self.text.render(label, 16, colour), (px + 4, py - 8))
+
     def draw_densities(self, surf, fv, f, kind):
         """Telemetry along waves: the gun's aiming density outside its wave's arc (TK_AIM) or the
         surfer's danger inside the enemy wave's arc (TK_DANGER), as a profile over GF -1..1 whose
@@ -469,11 +503,24 @@ class Renderer:
             out.append((i, f"{rp.names[i]}  hit {int(hits)}/{int(shots)} ({rate})  dmg {dmg:.0f}"))
         return out
 
+    def checks_text(self, fv, i, f):
+        """The surfer's wave checks so far (fired up to this turn), or '' for a robot that does not surf."""
+        c = fv.checks
+        r, t = fv.replay.round_turn(f)
+        m = (c["robot"] == i) & ((c["round"] < r) | ((c["round"] == r) & (c["turn"] <= t)))
+        if not np.any(m):
+            return ""
+        n = {name: int(np.sum(c["status"][m] == k)) for k, name in enumerate(wavecheck.STATUS_NAMES)}
+        return (f"  waves: {n['missed']} missed, {n['wrong power'] + n['wrong turn']} misjudged, "
+                f"{n['false']} false of {int(np.sum(m)) - n['false']}")
+
     def draw_stats(self, surf, fv, f):
         """Per robot, under its field: hits/shots, hit rate and bullet damage dealt so far (and in compare
         mode, which has no side panel, the running mean loss of its gun and of its surfing)."""
         r = fv.stats_rect
         lines = self.stats_lines(fv.replay, f)
+        if self.pb.overlays.get("checks") and has_data(fv.replay, "checks"):
+            lines = [(i, t + self.checks_text(fv, i, f)) for i, t in lines]
         if self.panel_rect is None and self.pb.overlays.get("loss") and has_data(fv.replay, "loss"):
             L = self.pb.losses(self.fields.index(fv))
             out = []
@@ -578,8 +625,8 @@ class Renderer:
                 mode += f" ({self.fps:.0f} turns/s)"
             surf.blit(self.text.render(mode, 18, TEXT), (MARGIN, y))
         on = []
-        for name in ("scan", "paths", "stats", "labels", "waves", "aim", "danger", "virtual", "loss", "legend"):
-            if pb.overlays.get(name):
+        for name in OVERLAYS:
+            if name != "help" and pb.overlays.get(name):
                 on.append(name if any(has_data(rp, name) for rp in pb.replays) else f"{name} (no data)")
         right = ((pb.message + "   " if pb.message else "") + "overlays: " + (", ".join(on) or "none")
                  + ("" if self.exporting else "   H help"))
