@@ -17,7 +17,12 @@ variants are also scored with their own kernel.
 
 Writes the "ablation" section of docs/learning.md and docs/learning-ablation.png.
 
-    PYTHONPATH=$PWD python benchmarks/loss_ablation.py [--data D.npz] [--epochs 6] [--json]
+With --in-battle each kept model is also *played*: saved (--models-dir) as the learned gun's model with the
+same yardstick (its weights, box kernel over the neighbours' intervals, 2% uniform mix) and run through
+`gfsim challenge targeting` on seeds the data never saw (--seeds), every movement of the challenge's
+default set, with paired per-season differences against beepboop-box (the "ablation-battle" section).
+
+    PYTHONPATH=$PWD python benchmarks/loss_ablation.py [--data D.npz] [--epochs 6] [--in-battle] [--json]
 
 Without --data (or if the file is missing) a dataset is collected first:
 lock+circular+orbit vs lock+headon+orbit, 35 rounds x seeds 1..6 (about a minute).
@@ -62,6 +67,41 @@ def paired_interval(d, cluster):
     return mean, float(stats.t.ppf(0.975, C - 1) * se)
 
 
+def model_path(args, name):
+    return os.path.join(args.models_dir, f"{name}.json")
+
+
+def gun_name(args, name):
+    return f"learned:model={model_path(args, name)}"
+
+
+def in_battle(args, names, log):
+    """Every kept model as the learned gun in `gfsim challenge targeting` (default movements), paired
+    against the reference model per season: {movement: {variant: {hit, half, diff, diff_half}}}."""
+    import subprocess
+    guns = [gun_name(args, n) for n in names]
+    cmd = [sys.executable, "-m", "sim.cli", "challenge", "targeting", "--guns", ",".join(guns),
+           "--baseline", gun_name(args, REFERENCE), "--seeds", args.seeds, "--rounds", str(args.rounds), "--json",
+           "--no-progress"] + (["--jobs", str(args.jobs)] if args.jobs else [])
+    log("in battle: " + " ".join(cmd[1:]))
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise SystemExit(f"loss_ablation: the challenge failed: {out.stderr.strip().splitlines()[-1:]}")
+    d = json.loads(out.stdout)
+    by_gun = {gun_name(args, n): n for n in names}
+    table = {}
+    for pair in d["targeting"]["pairs"]:
+        table.setdefault(pair["movement"], {})[by_gun[pair["gun"]]] = {
+            "hit": pair["hit_rate"], "half": pair["hit_rate_ci_half"], "seasons": pair["seasons"]}
+    for row in d["paired"]["rows"]:
+        if row["gun"] in by_gun and row["movement"] in table:
+            table[row["movement"]][by_gun[row["gun"]]].update(diff=row["hit_rate"]["mean"],
+                                                               diff_half=row["hit_rate"]["half"])
+    log(f"in battle: {d['battles']} battles in {time.perf_counter() - t0:.0f} s")
+    return {"seeds": args.seeds, "rounds": args.rounds, "battles": d["battles"], "movements": table}
+
+
 def run(args, log):
     from learning import model as M
     from learning.train import Prepared, Trainer
@@ -88,6 +128,10 @@ def run(args, log):
         pq = M.model_metrics(model, vb, kernel="box", per_query=True)
         own = M.model_metrics(model, vb) if v["kernel"] != "box" else None
         per_query[name] = pq
+        if args.models_dir:
+            os.makedirs(args.models_dir, exist_ok=True)
+            M.GunModel.from_dict({**model.to_dict(), "kernel": "box", "uniform_mix": 0.02}).save(
+                model_path(args, name))
         results[name] = {
             "best_epoch": trainer.best["epoch"], "epochs_run": len(hist) - 1,
             "optimisation_path": trainer.bins_check["path"], "seconds": time.perf_counter() - t0,
@@ -110,6 +154,8 @@ def run(args, log):
             "train_battles": data.train_battles, "val_battles": data.val_battles,
             "val_queries": int(len(val_q)), "clusters": int(len(np.unique(cluster))),
             "epochs": args.epochs, "max_queries": args.max_queries, "bandwidth": args.bandwidth, "seed": args.seed}
+    if args.in_battle:
+        meta["in_battle"] = in_battle(args, list(per_query), log)
     return meta, results
 
 
@@ -182,8 +228,37 @@ beat the start (temperature search only) on that objective's held-out value: wit
 uniform mix, the exact loss has no cap for queries whose neighbours are all far away (a quadratic cost in
 distance / h), and training on it did not help held-out queries here.
 
-Not measured here: in-battle hit rates (each variant would need its own battles; the learned gun plays box
-models only today), the surfer's danger model, and other movers than random orbit.
+{"In-battle hit rates of these models: the next section." if "in_battle" in meta else
+ "Not measured here: in-battle hit rates (`--in-battle`)."} Not measured: the surfer's danger model.
+"""
+
+
+def battle_markdown(meta, args):
+    """The "ablation-battle" section: hit % per movement and each loss's paired difference."""
+    b = meta["in_battle"]
+    names = [n for n in VARIANTS if n in next(iter(b["movements"].values()))]
+    head = "| movement | " + " | ".join(names) + " |"
+    rows = [head, "|---" * (len(names) + 1) + "|"]
+    for mv, cells in b["movements"].items():
+        out = []
+        for n in names:
+            c = cells[n]
+            text = f"{100 * c['hit']:.1f} ± {100 * c['half']:.1f}"
+            if n != REFERENCE and "diff" in c:
+                text += f" ({100 * c['diff']:+.1f} ± {100 * c['diff_half']:.1f})"
+            out.append(text)
+        rows.append(f"| {mv} | " + " | ".join(out) + " |")
+    return f"""## Loss ablation (in battle)
+
+`PYTHONPATH=$PWD python benchmarks/loss_ablation.py --data {os.path.basename(meta['dataset'])} --epochs {meta['epochs']}
+--max-queries {meta['max_queries']} --in-battle --seeds {b['seeds']}`: the kept model of each loss above, played
+as the learned gun (its neighbour weights, box kernel over the neighbours' intervals, 2% uniform mix: the
+offline yardstick) in `gfsim challenge targeting` against every movement of the challenge's default set,
+{b['rounds']} rounds x seeds {b['seeds']} (never in the training data, which is random orbit only),
+{b['battles']} battles. Cells: hit % (mean over seasons ± 95% t interval) and, in brackets, the paired
+per-season difference against {REFERENCE} in points (± 95% interval; the seeds are shared).
+
+{chr(10).join(rows)}
 """
 
 
@@ -201,6 +276,13 @@ def main(argv=None):
     p.add_argument("--doc", default="docs/learning.md")
     p.add_argument("--plot", default="docs/learning-ablation.png")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--in-battle", action="store_true",
+                   help="also play every kept model as the learned gun in `gfsim challenge targeting`")
+    p.add_argument("--models-dir", default=os.path.join("/tmp", "gfsim-ablation-models"),
+                   help="where the kept models are saved as playable gun models")
+    p.add_argument("--seeds", default="101..110", help="the in-battle seasons' seeds (gfsim challenge --seeds)")
+    p.add_argument("--rounds", type=int, default=35, help="rounds per in-battle season")
+    p.add_argument("--jobs", type=int, default=0, help="parallel battles (default: every CPU)")
     p.add_argument("--from-json", metavar="PATH", help="re-render the page and plot from an earlier --json output")
     args = p.parse_args(argv)
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -214,6 +296,8 @@ def main(argv=None):
         args.shooter = saved.get("shooter", args.shooter)
         write_atomic(args.plot, render(results))
         write_section(args.doc, "ablation", markdown(meta, results, args))
+        if "in_battle" in meta:
+            write_section(args.doc, "ablation-battle", battle_markdown(meta, args))
         return 0
     if not os.path.exists(args.data):
         from sim.experiments.collect import main as collect_main
@@ -226,6 +310,8 @@ def main(argv=None):
     meta, results = run(args, log)
     write_atomic(args.plot, render(results))
     write_section(args.doc, "ablation", markdown(meta, results, args))
+    if "in_battle" in meta:
+        write_section(args.doc, "ablation-battle", battle_markdown(meta, args))
     if args.json:
         json.dump({"meta": meta, "results": results}, sys.stdout, indent=2, default=float)
         print()
