@@ -436,8 +436,9 @@ def build_parser(prog="gfsim distill"):
     return p
 
 
-def run(args, progress_enabled=False):
-    """Distil per parsed arguments: (summary dict, GFTable). Writes nothing."""
+def run(args, progress_enabled=False, teacher_cache=None):
+    """Distil per parsed arguments: (summary dict, GFTable). Writes nothing. `teacher_cache` (a dict) keeps the
+    teacher's cell distributions between calls on the same teacher, data, rows and bins (benchmarks)."""
     from learning.gf_table import GFTable, interval_cells, n_segments, segment_index
     t0 = time.perf_counter()
     seg = parse_student(args.student)
@@ -459,9 +460,13 @@ def run(args, progress_enabled=False):
     val = subsample(val, args.max_val, rng)
     both = np.concatenate([train, val])
     g = data.table
-    bar, update = progress_bar(len(both), progress_enabled, "teacher", unit="wave")
+    key = (args.teacher, data.path, both.tobytes(), bins, args.teacher_mix)
+    cached = None if teacher_cache is None else teacher_cache.get(key)
+    bar, update = progress_bar(len(both), progress_enabled and cached is None, "teacher", unit="wave")
     try:
-        if teacher_model is None:
+        if cached is not None:
+            P = cached
+        elif teacher_model is None:
             P = oracle_cells(data.soft, both, bins)
             # M futures leave cells no future reached at exactly 0: mix in the uniform density, as the learned
             # gun's models do, so the teacher's own loss stays finite where the real wave fell elsewhere
@@ -473,6 +478,8 @@ def run(args, progress_enabled=False):
     finally:
         if bar is not None:
             bar.close()
+    if teacher_cache is not None:
+        teacher_cache[key] = P
     lab = data.has_label[both]
     lo, hi = g["gf_lo"][both].astype(np.float64), g["gf_hi"][both].astype(np.float64)
     Y = np.zeros((len(both), bins))

@@ -326,3 +326,14 @@ def test_bad_input_is_one_line_and_exit_2(synthetic, tmp_path, capsys, argv, msg
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("gfsim distill: error:") and msg in err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_help_explains_every_metric():
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, "-m", "sim.cli", "distill", "--help"], capture_output=True, text=True,
+                       timeout=120, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert p.returncode == 0, p.stderr
+    for word in ("nats", "kl_nats", "expected_hit_rate", "fire_hit_rate", "oracle_hit_rate", "size", "diff_",
+                 "--alpha", "--temperature", "--val-fraction", "--split-seed", "--student", "--json"):
+        assert word in p.stdout, word

@@ -1,6 +1,7 @@
 """`gfsim oracle`: the Bayes limit of targeting a movement -- the best hit rate any gun could reach.
 
     gfsim oracle MOVEMENT [--seasons N | --seeds S] [--samples M] [--rounds 35] [--jobs N] [--json]
+                 [--soft-targets OUT.npz [--soft-bins B]]
 
 The situations. A stationary power-3 shooter (``lock+headon:power=3,energy_rule=0+still``, the challenge's
 shooter with the head-on gun) plays the movement (``lock+none+MOVEMENT``, or a sample robot / whole spec)
@@ -41,6 +42,14 @@ interval (gfsim challenge's mean_ci). A gun's hit rate in `gfsim challenge` (hit
 as long as the gun fires when its gun is cool, as the challenge's guns do (one that picked its moments could
 choose easier situations); it also counts the shots in flight when the mover dies, which no aim can hit.
 `gfsim challenge --oracle` prints each gun's percentage of it.
+
+Soft targets (``--soft-targets OUT.npz``, sim/io/soft_targets.py, read by `gfsim distill`): each season's
+battle is played once more, recorded (a battle is a pure function of its seed), and every situation that is
+a real wave of its dataset table (sim.io.dataset) is written with that row -- the wave's fire-time features
+and its real [gf_lo, gf_hi] -- and its futures' hit sets turned into the row's guess factors (offset x
+lat_dir / classic MEA), with their coverage of a GF grid. Note the timing: the row's features describe the
+state at the end of F-1, the futures branch after F-3, so the soft target E[hard target | state after F-3]
+knows two turns of the mover's draws less than the features do.
 """
 import argparse
 import json
@@ -491,12 +500,18 @@ what it computes:
   it on the other half (an achievable gun: biased down). Both converge as --samples grows;
   a deterministic mover gives 100%.
 
+soft targets:
+  --soft-targets OUT.npz also writes, per firing situation, its dataset row (features, real
+  [gf_lo, gf_hi]), its futures' hit intervals in guess factors and their coverage of --soft-bins
+  GF points (the hit probability of a shot there): the teacher of `gfsim distill oracle OUT.npz`.
+
 statistics:
   per season the mean over its firing situations; mean ± 95% Student-t CI over the seasons.
 
 examples:
   gfsim oracle orbit --seasons 3
   gfsim oracle orbit:speed_prob=0.1,stopgo:flip=0.5 --seeds 0..4 --samples 128 --json
+  gfsim oracle stopgo:flip=0.5 --seasons 6 --soft-targets soft.npz
 """
 
 
