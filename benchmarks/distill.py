@@ -3,7 +3,7 @@
 1. Temperature: the learned model's neighbour weights softmax(z / T) (its logits divided by T; T = 1 is the
    model as trained), scored on held-out battles with learning.model.model_metrics (its box kernel and 2%
    uniform mix): held-out nats, expected hit rate (density mass inside [gf_lo, gf_hi]) and argmax-fire hit
-   rate, paired per wave against T = 1 (mean over (battle, round) clusters, 95% Student-t over clusters).
+   rate, paired per wave against T = 1 (mean, 95% interval clustered by (battle, round)).
 2. Distillation: `gfsim distill` (learning/distill.py) into the gf gun's default table (162 segments x 47
    bins) from the learned model and from the oracle's soft targets, for several alpha and T; held-out
    teacher and student metrics, student - teacher paired as above.
@@ -35,6 +35,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = os.path.join(ROOT, "bots", "models", "learned-orbit.json")
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 RUNS = ((1.0, 2.0), (0.5, 1.0), (0.5, 2.0), (0.5, 4.0), (0.0, 2.0))     # (alpha, T)
+SIZES = {   # student segmentations for the size sweep (alpha 0.5, T 2)
+    "small": "table:dist_segs=2,lat_segs=2,accel_segs=1,wall_segs=1,timer_segs=1,bins=23",
+    "default": "table",
+    "large": "table:dist_segs=5,lat_segs=5,accel_segs=3,wall_segs=3,timer_segs=5,bins=47",
+}
 SHOOTER_SPEC = "lock+headon:power=3,energy_rule=0+still"
 
 
@@ -77,17 +82,22 @@ def temperature_rows(path, max_val, seed=0):
     return rows
 
 
-def distill_rows(teacher, path, tables_dir, tag, cache, val_fraction):
+def distill_rows(teacher, path, tables_dir, tag, cache, val_fraction, sizes=False):
     from learning.distill import build_parser, run
     rows = []
-    for alpha, T in RUNS:
+    runs = [(0.5, 2.0, name, spec) for name, spec in SIZES.items()] if sizes else \
+        [(alpha, T, "default", "table") for alpha, T in RUNS]
+    for alpha, T, size, spec in runs:
         who = "oracle" if teacher == "oracle" else "learned"
-        out = os.path.join(tables_dir, f"{who}-{tag}-a{alpha:g}-T{T:g}.json")
+        out = os.path.join(tables_dir, f"{who}-{tag}-a{alpha:g}-T{T:g}" + (f"-{size}" if sizes else "") + ".json")
         args = build_parser().parse_args([teacher, path, "--out", out, "--alpha", str(alpha), "-T", str(T),
-                                          "--shooter", "0", "--waves", "real", "--val-fraction", str(val_fraction)])
+                                          "--shooter", "0", "--waves", "real", "--val-fraction", str(val_fraction),
+                                          "--student", spec])
         summary, table = run(args, teacher_cache=cache)
         table.save(out)
         rows.append({"tag": tag, "teacher": "learned" if teacher != "oracle" else "oracle", "data": path,
+                     "student_size": size, "segments_used": summary["student"]["segments_with_training_waves"],
+                     "segments": summary["student"]["segments"],
                      "alpha": alpha, "T": T, "out": out, "size": summary["student"]["size"],
                      "teacher_size": summary["teacher_size"], "waves": summary["waves"],
                      "held_out": summary["battles_held_out"], "val": summary["val"]})
@@ -116,15 +126,14 @@ def _ci(c, scale=100.0, digits=2):
     return f"{scale * c['mean']:+.{digits}f} ± {half}"
 
 
-def markdown(temp, dist, battles, argv):
+def markdown(temp, dist, battles, argv, sizes=()):
     L = ["## Softmax temperature and distillation (`gfsim distill`)", "",
          f"`PYTHONPATH=$PWD python benchmarks/distill.py {' '.join(argv)}` (data as in the script's docstring: "
          "the challenge's stationary power-3 shooter against the mover, 35 rounds per battle, seeds 0-5; the "
          "oracle's seasons are the same battles). Teacher: `bots/models/learned-orbit.json`.", "",
          "**Temperature.** The learned model's neighbour weights softmax(z / T), scored on the held-out battles "
          "(box kernel, 2% uniform mix, as the gun plays; every wave of the shooter, virtual ones included, up to "
-         "10,000 a movement); Δ = T minus T = 1, paired per wave, mean over "
-         "(battle, round) clusters ± 95% CI.", "",
+         "10,000 a movement); Δ = T minus T = 1, paired per wave: mean ± 95% CI clustered by (battle, round).", "",
          "| data | T | held-out nats | expected hit % | fire hit % | Δ millinats | Δ expected hit (points) | "
          "Δ fire hit (points) |", "|---|---|---|---|---|---|---|---|"]
     for name, rows in temp.items():
@@ -150,12 +159,30 @@ def markdown(temp, dist, battles, argv):
                  f"{100 * t['fire_hit_rate']:.2f} | {100 * s['fire_hit_rate']:.2f} | {_ci(d['fire_hit_rate'])} | "
                  + (f"{100 * t['oracle_hit_rate']:.2f} | {100 * s['oracle_hit_rate']:.2f} | "
                     f"{_ci(d['oracle_hit_rate'])} |" if orc else " | | |"))
+    if sizes:
+        L += ["", "**Student size** (α = 0.5, T = 2; same held-out waves). small = 2 distance x 2 |lateral velocity| "
+              "segments x 23 bins; default = the gf gun's 162 segments x 47 bins; large = 5 x 5 x 3 x 3 x 5 = 1,125 "
+              "segments x 47 bins. Segments used = segments holding a training wave. The teacher is scored on its "
+              "student's cells (its density binned to them, fired at the best cell's point), so its numbers move "
+              "with the bins.", "",
+              "| teacher | data | student | numbers | segments used | teacher fire % | student fire % | "
+              "Δ fire (points) | "
+              "student oracle hit % | Δ oracle hit (points) |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sizes:
+            v = r["val"]
+            t, s, d = v["teacher"], v["student"], v["diff"]
+            orc = "oracle_hit_rate" in s
+            L.append(f"| {r['teacher']} | {r['tag']} | {r['student_size']} | {r['size']:,} | {r['segments_used']} of "
+                     f"{r['segments']:,} | {100 * t['fire_hit_rate']:.2f} | {100 * s['fire_hit_rate']:.2f} | "
+                     f"{_ci(d['fire_hit_rate'])} | "
+                     + (f"{100 * s['oracle_hit_rate']:.2f} | {_ci(d['oracle_hit_rate'])} |" if orc else " | |"))
     if battles:
         res = battles["result"]
         back = {f"gf:table={p},rolling=1000000": f"table ({k})" for k, p in battles["names"].items()}
         movs = [m["name"] for m in res["movements"]]
-        L += ["", f"**In battle.** `{battles['command']}` (TABLES = --tables); the tables are the α = 0.5, T = 2 students above "
-              "(" + ", ".join(f"table ({k}) = `{os.path.basename(p)}`" for k, p in battles["names"].items())
+        L += ["", f"**In battle.** `{battles['command']}` (TABLES = --tables); the tables are the α = 0.5, T = 2 "
+              "students above, default size and (-small) the 92-number ones ("
+              + ", ".join(f"table ({k}) = `{os.path.basename(p)}`" for k, p in battles["names"].items())
               + "), frozen by rolling=1000000. Hit rate % per season, mean ± 95% CI over "
               f"{len(res['seeds'])} seasons (seeds {res['seeds'][0]}..{res['seeds'][-1]}, never in any training "
               "data); Δ vs learned paired by season; % of oracle = per season gun / oracle (M = 64) of that seed.",
@@ -196,7 +223,7 @@ def main():
         with open(sys.argv[i + 1]) as f:
             saved = json.load(f)
         temp = {k: [dict(r, T=float(r["T"])) for r in v] for k, v in saved["temperature"].items()}
-        text = markdown(temp, saved["distill"], saved["battles"], saved["argv"])
+        text = markdown(temp, saved["distill"], saved["battles"], saved["argv"], saved.get("sizes", []))
         print(text)
         write_section(os.path.join(ROOT, "docs", "learning.md"), "distill", text)
         return
@@ -207,25 +234,31 @@ def main():
         print(f"temperature on {name}", file=sys.stderr)
         temp[name] = temperature_rows(path, args.max_val)
     dist = []
+    sizes = []
     cache = {}
     for tag, teacher, path, vf in (("orbit", MODEL, args.orbit, 0.34), ("stopgo", MODEL, args.stopgo, 0.34),
                                    ("orbit", "oracle", args.soft_orbit, 0.34),
                                    ("stopgo", "oracle", args.soft_stopgo, 0.34)):
         print(f"distil {teacher} on {path}", file=sys.stderr)
         dist += distill_rows(teacher, path, args.tables, tag, cache, vf)
+        sizes += distill_rows(teacher, path, args.tables, tag, cache, vf, sizes=True)
     battles = None
     if args.battles:
         pick = {}
         for r in dist:
             if r["alpha"] == 0.5 and r["T"] == 2.0:
                 pick[f"{r['teacher']}-{r['tag']}"] = r["out"]
+        for r in sizes:
+            if r["student_size"] == "small":
+                pick[f"{r['teacher']}-{r['tag']}-small"] = r["out"]
         battles = battle_rows(pick, args.battles)
     argv = sys.argv[1:]
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"temperature": temp, "distill": dist, "battles": battles, "argv": sys.argv[1:]}, f,
+            json.dump({"temperature": temp, "distill": dist, "sizes": sizes, "battles": battles,
+                       "argv": sys.argv[1:]}, f,
                       indent=1, default=float)
-    text = markdown(temp, dist, battles, argv)
+    text = markdown(temp, dist, battles, argv, sizes)
     print(text)
     if not args.no_doc:
         write_section(os.path.join(ROOT, "docs", "learning.md"), "distill", text)

@@ -63,8 +63,9 @@ distributions over the table's cells -- the teacher's density binned to those ce
                real outcome.
   size         numbers the student plays with (segments x bins); the teacher's are its parameters plus
                the waves it stores (up to max_points x features).
-  diff_*       student minus teacher per held-out wave, mean over (battle, round) clusters with a 95%
-               Student-t interval over those clusters (waves of one round are not independent).
+  diff_*       student minus teacher, paired per held-out wave: the mean difference with a 95%
+               interval that treats each (battle, round) as one cluster (waves of one round are not
+               independent: cluster-robust standard error, Student t over the clusters).
 """
 
 
@@ -268,7 +269,8 @@ def model_cells(model, table, rows, stream, bins, progress=None):
         x, w = xc_all[np.maximum(idx, 0)], hw_all[np.maximum(idx, 0)]
         if model.kernel in ("box", "indicator"):
             lo, hi = x - w, x + w
-            share = np.maximum(0.0, np.minimum(hi[:, :, None], ch) - np.maximum(lo[:, :, None], cl)) / (2 * w)[:, :, None]
+            share = (np.maximum(0.0, np.minimum(hi[:, :, None], ch) - np.maximum(lo[:, :, None], cl))
+                     / (2 * w)[:, :, None])
             if model.kernel == "indicator":
                 share = share * (2 * w)[:, :, None]
         elif model.kernel == "gaussian":
@@ -312,16 +314,27 @@ def cell_metrics(m, lo, hi, bins, has_label):
     return {"nats": nats, "expected_hit_rate": exp_hit, "fire_hit_rate": fire_hit, "gf": gf}
 
 
-def cluster_diff(d, cluster):
-    """Mean of per-cluster means of d (finite values) with a Student-t interval over clusters."""
-    from sim.experiments.challenge import mean_ci
+def cluster_diff(d, cluster, confidence=CONFIDENCE):
+    """Mean of the finite per-wave differences d with a cluster-robust Student-t interval: waves of one
+    cluster (battle, round) are not independent, so the standard error comes from the clusters' summed
+    deviations (the sandwich estimator, C / (C - 1) small-sample factor, C - 1 degrees of freedom).
+    Returns dict(mean, low, high, half, n = clusters) like sim.experiments.challenge.mean_ci."""
+    from scipy import stats
     d = np.asarray(d, dtype=np.float64)
     ok = np.isfinite(d)
-    ids, inv = np.unique(np.asarray(cluster)[ok], return_inverse=True)
-    if not len(ids):
-        return mean_ci([])
-    means = np.bincount(inv, weights=d[ok]) / np.bincount(inv)
-    return mean_ci(means, CONFIDENCE)
+    d = d[ok]
+    nan = float("nan")
+    if not len(d):
+        return dict(mean=nan, low=nan, high=nan, half=nan, n=0)
+    mean = float(d.mean())
+    _, inv = np.unique(np.asarray(cluster)[ok], return_inverse=True)
+    C = int(inv.max()) + 1
+    if C < 2:
+        return dict(mean=mean, low=nan, high=nan, half=nan, n=C)
+    tot = np.bincount(inv, weights=d - mean)
+    se = math.sqrt(C / (C - 1) * float(np.sum(tot * tot))) / len(d)
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, C - 1)) * se
+    return dict(mean=mean, low=mean - half, high=mean + half, half=half, n=C)
 
 
 # --------------------------------------------------------------------------- data
@@ -579,7 +592,7 @@ def format_text(s):
                                                                               else ""))
     row = [ci(part["diff"][k], 1000.0, " mnats") if k == "nats" else ci(part["diff"][k]) for k in keys]
     lines.append(f"{'diff':10s}  " + "  ".join(f"{v:>18s}" for v in row))
-    lines.append("(hit rates in %; diff = student - teacher, mean over (battle, round) clusters ± 95% CI; "
+    lines.append("(hit rates in %; diff = student - teacher paired per wave ± 95% CI clustered by (battle, round); "
                  "`gfsim distill --help` explains every metric)")
     return "\n".join(lines)
 

@@ -78,7 +78,8 @@ def test_the_gradient_is_exact(alpha, T):
     for i in np.ndindex(u.shape):
         e = np.zeros_like(u)
         e[i] = h
-        num[i] = (D.distill_loss(u + e, y, p, alpha, T, lab)[0] - D.distill_loss(u - e, y, p, alpha, T, lab)[0]) / (2 * h)
+        up, down = D.distill_loss(u + e, y, p, alpha, T, lab)[0], D.distill_loss(u - e, y, p, alpha, T, lab)[0]
+        num[i] = (up - down) / (2 * h)
     assert g == pytest.approx(num, abs=1e-8)
 
 
@@ -96,7 +97,8 @@ def test_a_teacher_equal_to_the_hard_target_gives_one_student_for_every_alpha():
 # --------------------------------------------------------------------------- the table
 
 def _features(rng, n):
-    return {"distance": rng.uniform(0, 1200, n), "lat_vel": rng.uniform(-8, 8, n), "accel": rng.choice([-2, -1, 0, 1], n),
+    return {"distance": rng.uniform(0, 1200, n), "lat_vel": rng.uniform(-8, 8, n),
+            "accel": rng.choice([-2, -1, 0, 1], n),
             "wall_ahead": rng.uniform(-0.1, 1.1, n), "dir_change_rel": rng.uniform(-0.1, 1.5, n)}
 
 
@@ -256,6 +258,12 @@ def test_the_oracle_writes_soft_targets_whose_real_future_is_the_real_wave(tmp_p
     assert hull_lo[ok] == pytest.approx(st.gun["gf_lo"][row[ok]], abs=1e-9)
     assert hull_hi[ok] == pytest.approx(st.gun["gf_hi"][row[ok]], abs=1e-9)
     assert np.all(st.coverage.max(axis=1) <= st.oracle["upper"] + 1e-12)
+    # the file does not depend on how many processes played the seasons
+    again = tmp_path / "soft2.npz"
+    assert main(["stopgo", "--seeds", "0,1", "--rounds", "1", "--samples", "3", "--jobs", "2", "--json",
+                 "--soft-targets", str(again), "--soft-bins", "201"]) == 0
+    capsys.readouterr()
+    assert again.read_bytes() == out.read_bytes()
     single = (st.gun["status"] == 0) & (st.gun["n_parts"] == 1)
     inside = (st.grid >= st.gun["gf_lo"][:, None]) & (st.grid <= st.gun["gf_hi"][:, None])
     assert np.all(st.coverage[inside & single[:, None]] == 1.0)
@@ -337,3 +345,26 @@ def test_help_explains_every_metric():
     for word in ("nats", "kl_nats", "expected_hit_rate", "fire_hit_rate", "oracle_hit_rate", "size", "diff_",
                  "--alpha", "--temperature", "--val-fraction", "--split-seed", "--student", "--json"):
         assert word in p.stdout, word
+
+
+def test_cluster_interval_with_one_wave_per_cluster_is_the_plain_t_interval():
+    from sim.experiments.challenge import mean_ci
+    rng = np.random.default_rng(7)
+    d = rng.normal(0.1, 1.0, 200)
+    got = D.cluster_diff(d, np.arange(200))
+    want = mean_ci(d)
+    assert got["mean"] == pytest.approx(want["mean"]) and got["half"] == pytest.approx(want["half"], rel=1e-12)
+    # whole clusters of identical waves count once: the interval is that of the cluster means
+    rep = D.cluster_diff(np.repeat(d[:40], 5), np.repeat(np.arange(40), 5))
+    assert rep["n"] == 40 and rep["half"] == pytest.approx(mean_ci(d[:40])["half"], rel=1e-12)
+
+
+def test_a_damaged_soft_target_file_is_reported_as_one(tmp_path, capsys):
+    meta, gun, oracle, futures, cov = _fake_soft()
+    p = tmp_path / "s.npz"
+    bad = dict(futures, future=futures["future"] + 10)
+    SO.write_soft_targets(p, meta, gun, oracle, bad, cov)
+    assert SO.is_soft_target_file(p)
+    assert D.main(["oracle", str(p), "--out", str(tmp_path / "o.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out of range" in err

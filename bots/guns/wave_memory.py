@@ -66,6 +66,7 @@ VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") f
 
 
 _GF_DEFAULTS = {p.name: p.default for p in GF_PARAMS}
+_KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
 
 
 def _load_table(value):
@@ -77,7 +78,6 @@ def _load_table(value):
         return load_table(os.path.expanduser(value))
     except TableError as e:
         raise ValueError(str(e)) from None
-_KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
 
 
 def model_path(value):

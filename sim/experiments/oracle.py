@@ -357,9 +357,10 @@ def _season_task(task, on_wave=None):
     return label, out
 
 
-def merge_soft_targets(movements, seasons):
-    """The seasons' soft-target rows in (movement, seed) order as one file's arrays: (gun, oracle, futures,
-    coverage); the gun rows' `battle` is the season's number in that order (one stream per season)."""
+def merge_soft_targets(movements, seeds, seasons):
+    """The seasons' soft-target rows in (movement, seed) order -- never the order the workers finished in --
+    as one file's arrays: (gun, oracle, futures, coverage); the gun rows' `battle` is the season's number in
+    that order (one stream per season)."""
     from sim.io.dataset import GUN_SCHEMA
     gun = {c: [] for c, _, _ in GUN_SCHEMA}
     oracle = {"movement": [], "upper": [], "xfit": []}
@@ -368,7 +369,7 @@ def merge_soft_targets(movements, seasons):
     n = 0
     b = 0
     for m, (label, _) in enumerate(movements):
-        for d in seasons[label]:
+        for d in sorted(seasons[label], key=lambda d: seeds.index(d["seed"])):
             r = d["soft"]
             k = len(r["upper"])
             for c in gun:
@@ -443,7 +444,7 @@ def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, 
             kill_pool(pool)
             raise
         pool.shutdown(wait=True)
-    soft = merge_soft_targets(movements, seasons) if soft_bins else None
+    soft = merge_soft_targets(movements, list(seeds), seasons) if soft_bins else None
     for label in seasons:
         for d in seasons[label]:
             d.pop("soft", None)

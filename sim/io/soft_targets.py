@@ -106,10 +106,14 @@ class SoftTargets:
 
 
 def is_soft_target_file(path):
-    """Does `path` look like a soft-target file (a zip whose meta names this format)? Never raises."""
+    """Does `path` look like a soft-target file (a readable zip whose meta.npy names this format)? Never raises:
+    anything else (another format, damage) is for the caller's other reader or load_soft_targets to report."""
+    from sim.io.npyzip import SafeZip
     try:
-        return read_soft_meta(path) is not None
-    except Exception:
+        with SafeZip(path, SoftTargetError, methods=(zipfile.ZIP_STORED,)) as z:
+            meta = json.loads(str(z.get("meta", shape=(), kinds="U", max_bytes=MAX_META_BYTES)))
+        return isinstance(meta, dict) and meta.get("format") == FORMAT
+    except (SoftTargetError, OSError, zipfile.BadZipFile, EOFError, KeyError, ValueError, RecursionError):
         return False
 
 
