@@ -452,7 +452,7 @@ def build_parser(prog="gfsim distill"):
 def run(args, progress_enabled=False, teacher_cache=None):
     """Distil per parsed arguments: (summary dict, GFTable). Writes nothing. `teacher_cache` (a dict) keeps the
     teacher's cell distributions between calls on the same teacher, data, rows and bins (benchmarks)."""
-    from learning.gf_table import GFTable, interval_cells, n_segments, segment_index
+    from learning.gf_table import SEG_FEATURES as G_SEG_FEATURES, GFTable, interval_cells, n_segments, segment_index
     t0 = time.perf_counter()
     seg = parse_student(args.student)
     bins = seg["bins"]
@@ -498,8 +498,11 @@ def run(args, progress_enabled=False, teacher_cache=None):
     Y = np.zeros((len(both), bins))
     if lab.any():
         Y[lab] = interval_cells(lo[lab], hi[lab], bins)
-    segs = segment_index(seg, {c: g[c][both] for c in ("distance", "lat_vel", "accel", "wall_ahead",
-                                                        "dir_change_rel")})
+    seg_cols = {c: np.asarray(g[c][both], dtype=np.float64) for c in G_SEG_FEATURES}
+    for c, v in seg_cols.items():
+        if not np.isfinite(v).all():
+            raise UsageError(f"{data.path}: feature {c} (a table segment) has NaN or inf values")
+    segs = segment_index(seg, seg_cols)
     nt = len(train)
     S = n_segments(seg)
     bar, update = progress_bar(args.max_iter, progress_enabled, "fit", unit="iter")

@@ -8,9 +8,9 @@ file, so a table fitted offline can be played: ``gf:table=T.json`` starts the gu
 gun's own segmentation parameters are replaced by the table's; ``rolling=1000000`` keeps it practically
 frozen, a smaller depth lets the battle's own waves take over).
 
-The file is versioned JSON (FORMAT, VERSION): the segmentation, ``values`` (segments x bins, segment-major
+The file is versioned JSON (FORMAT, VERSION): the segmentation and ``values`` (segments x bins, segment-major
 in the gun's order, each segment scaled so its largest value is 1: a visit adds at most 1 to a bin, so a
-table and the battle's visits are on one scale), the student's probabilities are not needed to play.
+table and the battle's visits are on one scale; only the argmax matters while the table is frozen).
 
 ``segment_index`` is the numpy twin of the compiled ``_gf_segment`` (tests/test_distill.py checks them
 against each other); ``cell_edges`` the cells of the bin points (bin b owns [x_b - h, x_b + h] within
