@@ -45,6 +45,9 @@ GF_PARAMS = (
     Param("rolling", 30.0, 1.0, 1e6, "rolling-average depth: bins = (bins * depth + visit) / (depth + 1)"),
     Param("max_distance", 900.0, 100.0, 5000.0, "distance covered by the distance segments (px)"),
     _LAG,
+    Param("table", "", 0, 0, "start from a GF table file (`gfsim distill`, learning/gf_table.py) instead of empty "
+                             "statistics; its segmentation replaces the five *_segs, bins and max_distance "
+                             "(rolling=1000000 keeps it practically frozen)", kind="path"),
 )
 KNN_PARAMS = (
     Param("k", 30.0, 1.0, float(wg.MAX_K), "neighbours: k = min(k, max(1, stored / 10))"),
@@ -64,6 +67,17 @@ VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") f
 
 _GF_DEFAULTS = {p.name: p.default for p in GF_PARAMS}
 _KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
+
+
+def _load_table(value):
+    """The gf gun's starting table (learning.gf_table), or None when no file is given."""
+    if not value:
+        return None
+    from learning.gf_table import load_table, TableError
+    try:
+        return load_table(os.path.expanduser(value))
+    except TableError as e:
+        raise ValueError(str(e)) from None
 
 
 def model_path(value):
@@ -101,6 +115,10 @@ def _layout(gun, v, model=None):
     off += wg.WAVE_CAP * wg.W_STRIDE
     cap_max = 0
     gfv = v if gun == "gf" else _GF_DEFAULTS
+    table = _load_table(v.get("table")) if gun == "gf" else None
+    if table is not None:
+        gfv = dict(v, **table.segmentation)
+        lay["gf_table"] = table
     if "gf" in aimers:
         lay["gf"] = off
         segs = (int(gfv["dist_segs"]) * int(gfv["lat_segs"]) * int(gfv["accel_segs"]) * int(gfv["wall_segs"]) *
@@ -182,6 +200,8 @@ def prepare_memory(gun, v):
         head[wg.WH_GF_SMOOTH] = g["smoothing"]
         head[wg.WH_GF_ROLL] = g["rolling"]
         head[wg.WH_GF_MAXD] = g["max_distance"]
+        if "gf_table" in lay:
+            out.append((lay["gf"], lay["gf_table"].values.ravel()))
     if "knn" in lay:
         k = lay["knn_values"]
         head[wg.WH_KNN] = lay["knn"]

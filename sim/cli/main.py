@@ -361,10 +361,15 @@ def _train_main(argv):
     return train_main(argv)
 
 
+def _distill_main(argv):
+    from learning.distill import main as distill_main
+    return distill_main(argv)
+
+
 # subcommands with their own argument parsers (their --help is their own)
 PASSTHROUGH = {"collect": _collect_main, "train": _train_main, "evaluate": _evaluate_main, "challenge": _challenge_main,
                "oracle": _oracle_main, "tune": _tune_main, "tournament": _tournament_main,
-               "surf-report": _surf_report_main}
+               "surf-report": _surf_report_main, "distill": _distill_main}
 
 
 def build_parser():
@@ -444,6 +449,8 @@ def build_parser():
                                    "(`gfsim collect --help`)", add_help=False)
     sub.add_parser("train", help="fit the BeepBoop-style logit model on a collected dataset "
                                  "(`gfsim train --help`)", add_help=False)
+    sub.add_parser("distill", help="fit a compact student (a GF table the gf gun plays) to a learned model or the "
+                                   "oracle's soft targets (`gfsim distill --help`)", add_help=False)
     sub.add_parser("evaluate", help="replay a dataset's recorded waves through guns offline: hit rates with 95%% "
                                     "CIs over battles, paired differences (`gfsim evaluate --help`)", add_help=False)
     sub.add_parser("challenge", help="targeting and movement challenges: every gun against every reference "

@@ -1,6 +1,7 @@
 """`gfsim oracle`: the Bayes limit of targeting a movement -- the best hit rate any gun could reach.
 
     gfsim oracle MOVEMENT [--seasons N | --seeds S] [--samples M] [--rounds 35] [--jobs N] [--json]
+                 [--soft-targets OUT.npz [--soft-bins B]]
 
 The situations. A stationary power-3 shooter (``lock+headon:power=3,energy_rule=0+still``, the challenge's
 shooter with the head-on gun) plays the movement (``lock+none+MOVEMENT``, or a sample robot / whole spec)
@@ -41,6 +42,14 @@ interval (gfsim challenge's mean_ci). A gun's hit rate in `gfsim challenge` (hit
 as long as the gun fires when its gun is cool, as the challenge's guns do (one that picked its moments could
 choose easier situations); it also counts the shots in flight when the mover dies, which no aim can hit.
 `gfsim challenge --oracle` prints each gun's percentage of it.
+
+Soft targets (``--soft-targets OUT.npz``, sim/io/soft_targets.py, read by `gfsim distill`): each season's
+battle is played once more, recorded (a battle is a pure function of its seed), and every situation that is
+a real wave of its dataset table (sim.io.dataset) is written with that row -- the wave's fire-time features
+and its real [gf_lo, gf_hi] -- and its futures' hit sets turned into the row's guess factors (offset x
+lat_dir / classic MEA), with their coverage of a GF grid. Note the timing: the row's features describe the
+state at the end of F-1, the futures branch after F-3, so the soft target E[hard target | state after F-3]
+knows two turns of the mover's draws less than the features do.
 """
 import argparse
 import json
@@ -247,13 +256,16 @@ def firing_situations(mover_spec, seed, rules, parts=None):
             yield snap, rnd, fire_time, float(rob[0, R_X]), float(rob[0, R_Y]), float(bullet_speed(power))
 
 
-def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=0, parts=None, on_wave=None):
+def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=0, parts=None, on_wave=None,
+                  keep_futures=False):
     """Score every firing situation of one season with `samples` futures (`on_wave(round)` after each).
     Returns dict(seed, waves, oracle, oracle_xfit, future_turns, seconds, per-wave lists
-    upper/xfit/round/turn)."""
+    upper/xfit/round/turn; with `keep_futures` also "futures": per wave the (lo, hi, future) arrays of
+    its futures' hit-set pieces, offsets from the direct bearing in radians)."""
     t0 = time.perf_counter()
     uppers, xfits, rounds, turns_at = [], [], [], []
     future_turns = 0
+    kept = []
     work = np.empty((MAX_PARTS, 2))
     for shot, (snap, rnd, fire_time, sx, sy, speed) in enumerate(firing_situations(mover_spec, seed, rules, parts)):
         states = _future_states(seed, shot, future_seed, samples)
@@ -264,7 +276,10 @@ def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=
             los.append(pieces[:, 0])
             his.append(pieces[:, 1])
             owners.append(np.full(pieces.shape[0], k, dtype=np.int64))
-        up, xf = situation_scores(np.concatenate(los), np.concatenate(his), np.concatenate(owners), samples)
+        lo_all, hi_all, own_all = np.concatenate(los), np.concatenate(his), np.concatenate(owners)
+        up, xf = situation_scores(lo_all, hi_all, own_all, samples)
+        if keep_futures:
+            kept.append((lo_all, hi_all, own_all))
         uppers.append(up)
         xfits.append(xf)
         rounds.append(rnd)
@@ -273,18 +288,103 @@ def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=
             on_wave(rnd)
     up = np.array(uppers)
     xf = np.array(xfits)
-    return dict(seed=int(seed), waves=int(up.size), oracle=float(up.mean()) if up.size else math.nan,
-                oracle_xfit=float(np.nanmean(xf)) if up.size else math.nan,
-                future_turns=int(future_turns), seconds=time.perf_counter() - t0, upper=up.tolist(),
-                xfit=xf.tolist(), round=rounds, turn=turns_at)
+    out = dict(seed=int(seed), waves=int(up.size), oracle=float(up.mean()) if up.size else math.nan,
+               oracle_xfit=float(np.nanmean(xf)) if up.size else math.nan,
+               future_turns=int(future_turns), seconds=time.perf_counter() - t0, upper=up.tolist(),
+               xfit=xf.tolist(), round=rounds, turn=turns_at)
+    if keep_futures:
+        out["futures"] = kept
+    return out
+
+
+def soft_target_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=0, parts=None, on_wave=None,
+                       grid_bins=101):
+    """One season's oracle with its soft targets: (season dict as oracle_season, rows) where rows holds,
+    per firing situation that is a real wave of the recorded battle (shooter 0, a real bullet), the wave's
+    dataset row (sim.io.dataset.GUN_SCHEMA: its features and real [gf_lo, gf_hi]), the situation's
+    upper/xfit and its futures' hit-set pieces in that row's GF frame (offset x lat_dir / classic MEA,
+    the datasets' convention) with their coverage of `grid_bins` GF points. The same battle is played
+    again, recorded (a battle is a pure function of its seed), to get the rows."""
+    from sim.engine.battle import run_battle
+    from sim.io.dataset import battle_tables
+    from sim.io.soft_targets import coverage_on_grid, grid_points
+    res = oracle_season(mover_spec, seed, rules, samples, future_seed, parts=parts, on_wave=on_wave,
+                        keep_futures=True)
+    real = run_battle([SHOOTER, mover_spec], rules, seed=seed, record=True, parts=parts, compile_progress=False)
+    g = battle_tables(real, 0, specs=[SHOOTER, mover_spec])[0]["gun"]
+    where = {(int(r), int(t)): k for k, (r, t, sh, rl) in
+             enumerate(zip(g["round"], g["turn"], g["shooter"], g["real_bullet"])) if sh == 0 and rl}
+    pick, fl, fh, fr, ff = [], [], [], [], []
+    for w, (rnd, turn) in enumerate(zip(res["round"], res["turn"])):
+        k = where.get((int(rnd), int(turn)))
+        if k is None:
+            continue
+        lo, hi, own = res["futures"][w]
+        lat, mea = float(g["lat_dir"][k]), float(g["mea"][k])
+        glo, ghi = (lo / mea, hi / mea) if lat >= 0 else (-hi / mea, -lo / mea)
+        fr.append(np.full(len(lo), len(pick), dtype=np.int64))
+        pick.append((w, k))
+        fl.append(glo)
+        fh.append(ghi)
+        ff.append(own.astype(np.int32))
+    ws = np.array([p[0] for p in pick], dtype=np.int64)
+    ks = np.array([p[1] for p in pick], dtype=np.int64)
+    cat = (lambda parts_, dt: np.concatenate(parts_).astype(dt) if parts_ else np.zeros(0, dt))
+    futures = {"row": cat(fr, np.int64), "future": cat(ff, np.int32), "gf_lo": cat(fl, np.float64),
+               "gf_hi": cat(fh, np.float64)}
+    rows = {"gun": {c: v[ks] for c, v in g.items()},
+            "upper": np.asarray(res["upper"])[ws] if len(ws) else np.zeros(0),
+            "xfit": np.asarray(res["xfit"])[ws] if len(ws) else np.zeros(0),
+            "futures": futures,
+            "coverage": coverage_on_grid(futures["row"], futures["future"], futures["gf_lo"], futures["gf_hi"],
+                                         len(ks), samples, grid_points(grid_bins))}
+    del res["futures"]
+    return res, rows
 
 
 # ---------------------------------------------------------------- many seasons
 
 def _season_task(task, on_wave=None):
-    label, spec, seed, rules, samples, future_seed, parts = task
-    res = oracle_season(spec, seed, rules, samples, future_seed, parts=parts, on_wave=on_wave)
-    return label, {k: res[k] for k in ("seed", "waves", "oracle", "oracle_xfit", "future_turns", "seconds")}
+    label, spec, seed, rules, samples, future_seed, parts, grid_bins = task
+    if grid_bins:
+        res, rows = soft_target_season(spec, seed, rules, samples, future_seed, parts=parts, on_wave=on_wave,
+                                       grid_bins=grid_bins)
+    else:
+        res, rows = oracle_season(spec, seed, rules, samples, future_seed, parts=parts, on_wave=on_wave), None
+    out = {k: res[k] for k in ("seed", "waves", "oracle", "oracle_xfit", "future_turns", "seconds")}
+    if rows is not None:
+        out["soft"] = rows
+    return label, out
+
+
+def merge_soft_targets(movements, seeds, seasons):
+    """The seasons' soft-target rows in (movement, seed) order -- never the order the workers finished in --
+    as one file's arrays: (gun, oracle, futures, coverage); the gun rows' `battle` is the season's number in
+    that order (one stream per season)."""
+    from sim.io.dataset import GUN_SCHEMA
+    gun = {c: [] for c, _, _ in GUN_SCHEMA}
+    oracle = {"movement": [], "upper": [], "xfit": []}
+    futures = {"row": [], "future": [], "gf_lo": [], "gf_hi": []}
+    cov = []
+    n = 0
+    b = 0
+    for m, (label, _) in enumerate(movements):
+        for d in sorted(seasons[label], key=lambda d: seeds.index(d["seed"])):
+            r = d["soft"]
+            k = len(r["upper"])
+            for c in gun:
+                gun[c].append(np.full(k, b) if c == "battle" else r["gun"][c])
+            oracle["movement"].append(np.full(k, m))
+            oracle["upper"].append(r["upper"])
+            oracle["xfit"].append(r["xfit"])
+            for c in futures:
+                futures[c].append(r["futures"][c] + (n if c == "row" else 0))
+            cov.append(r["coverage"])
+            n += k
+            b += 1
+    cat = {k: np.concatenate(v) for k, v in gun.items()}
+    return (cat, {k: np.concatenate(v) for k, v in oracle.items()}, {k: np.concatenate(v) for k, v in futures.items()},
+            np.concatenate(cov, axis=0))
 
 
 def summarize(movements, seeds, rules, samples, future_seed, seasons):
@@ -303,13 +403,16 @@ def summarize(movements, seeds, rules, samples, future_seed, seasons):
                 shooter=SHOOTER, lag=LAG, confidence=CONFIDENCE, movements=rows)
 
 
-def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, jobs=1, parts=(), progress=None):
+def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, jobs=1, parts=(), progress=None,
+               soft_bins=None):
     """The oracle of every (label, spec) in `movements` on every seed; `progress(done)` after each season.
-    Seasons run in a process pool when jobs > 1 (forked after compiling here); results never depend on it."""
+    Seasons run in a process pool when jobs > 1 (forked after compiling here); results never depend on it.
+    `soft_bins`: also keep the soft targets (soft_target_season with that grid): the summary's "soft"
+    holds merge_soft_targets' arrays."""
     from sim.engine.battle import open_battle
     from sim.engine.rules import Rules
     parts = [os.path.abspath(p) for p in parts or ()]
-    tasks = [(label, spec, int(seed), rules, int(samples), int(future_seed), parts or None)
+    tasks = [(label, spec, int(seed), rules, int(samples), int(future_seed), parts or None, soft_bins)
              for label, spec in movements for seed in seeds]
     seasons = {label: [] for label, _ in movements}
     t0 = time.perf_counter()
@@ -341,8 +444,14 @@ def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, 
             kill_pool(pool)
             raise
         pool.shutdown(wait=True)
+    soft = merge_soft_targets(movements, list(seeds), seasons) if soft_bins else None
+    for label in seasons:
+        for d in seasons[label]:
+            d.pop("soft", None)
     out = summarize(movements, list(seeds), rules, samples, future_seed, seasons)
     out.update(wall_time=time.perf_counter() - t0, jobs=jobs)
+    if soft is not None:
+        out["soft"] = soft
     return out
 
 
@@ -372,6 +481,10 @@ def format_table(summary):
         lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
     lines.append("")
     lines.append(f"wall {summary['wall_time']:.1f} s ({summary['jobs']} job{'s' if summary['jobs'] != 1 else ''})")
+    st = summary.get("soft_targets")
+    if st:
+        lines.append(f"soft targets: {st['situations']:,} situations, {st['pieces']:,} future pieces, "
+                     f"{st['grid_bins']} grid points -> {st['path']}")
     return "\n".join(lines)
 
 
@@ -388,12 +501,18 @@ what it computes:
   it on the other half (an achievable gun: biased down). Both converge as --samples grows;
   a deterministic mover gives 100%.
 
+soft targets:
+  --soft-targets OUT.npz also writes, per firing situation, its dataset row (features, real
+  [gf_lo, gf_hi]), its futures' hit intervals in guess factors and their coverage of --soft-bins
+  GF points (the hit probability of a shot there): the teacher of `gfsim distill oracle OUT.npz`.
+
 statistics:
   per season the mean over its firing situations; mean ± 95% Student-t CI over the seasons.
 
 examples:
   gfsim oracle orbit --seasons 3
   gfsim oracle orbit:speed_prob=0.1,stopgo:flip=0.5 --seeds 0..4 --samples 128 --json
+  gfsim oracle stopgo:flip=0.5 --seasons 6 --soft-targets soft.npz
 """
 
 
@@ -419,6 +538,12 @@ def build_parser(prog="gfsim oracle"):
                    help="seed of the futures' random states (default 0)")
     p.add_argument("--jobs", type=jobs_type, default=None,
                    help=f"seasons in parallel processes (default: the number of CPUs, here {default_jobs()})")
+    p.add_argument("--soft-targets", metavar="OUT.npz", default=None,
+                   help="also write every firing situation's soft targets (its dataset row with the features, "
+                        "its futures' hit intervals in GF and their coverage of a GF grid) for `gfsim distill` "
+                        "(sim/io/soft_targets.py; written atomically)")
+    p.add_argument("--soft-bins", type=bounded_int(3, 1001), default=101, metavar="B",
+                   help="GF points of the soft targets' coverage grid, -1..1 (default 101)")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of a table")
     add_progress_flags(p)
     return p
@@ -451,6 +576,11 @@ def parse_args(argv, prog="gfsim oracle"):
     if not movements:
         raise UsageError("no movement to play")
     args.movements = movements
+    if args.soft_targets is not None:
+        from sim.cli.errors import check_outputs
+        if not args.soft_targets.endswith(".npz"):
+            raise UsageError(f"--soft-targets must name a .npz file, got {args.soft_targets!r}")
+        check_outputs([("--soft-targets", args.soft_targets)], [("--parts", p) for p in args.parts])
     return args
 
 
@@ -461,7 +591,8 @@ def execute(args):
     bar, update = progress_bar(n, show, "oracle", unit="season")
     try:
         return run_oracle(args.movements, args.seed_list, args.rules, args.samples, args.future_seed,
-                          jobs=args.jobs or default_jobs(), parts=args.parts, progress=update)
+                          jobs=args.jobs or default_jobs(), parts=args.parts, progress=update,
+                          soft_bins=args.soft_bins if args.soft_targets else None)
     finally:
         if bar is not None:
             bar.close()
@@ -480,6 +611,15 @@ def main(argv=None, prog="gfsim oracle"):
 def _main(argv, prog):
     args = parse_args(argv, prog)
     summary = execute(args)
+    soft = summary.pop("soft", None)
+    if soft is not None:
+        from sim.io.soft_targets import write_soft_targets
+        meta = {"rules": summary["rules"], "seeds": summary["seeds"], "samples": summary["samples"],
+                "future_seed": summary["future_seed"], "shooter": SHOOTER, "lag": LAG,
+                "movements": [{"name": label, "spec": spec} for label, spec in args.movements]}
+        write_soft_targets(args.soft_targets, meta, *soft)
+        summary["soft_targets"] = {"path": args.soft_targets, "situations": int(len(soft[1]["upper"])),
+                                   "pieces": int(len(soft[2]["row"])), "grid_bins": int(soft[3].shape[1])}
     sys.stdout.write(json_text(summary) if args.json else format_table(summary) + "\n")
     sys.stdout.flush()
     return 0
