@@ -248,6 +248,14 @@ def battle_markdown(meta, args):
                 text += f" ({100 * c['diff']:+.1f} ± {100 * c['diff_half']:.1f})"
             out.append(text)
         rows.append(f"| {mv} | " + " | ".join(out) + " |")
+    verdicts = []
+    for n in names[1:]:
+        cells = [(mv, c[n]) for mv, c in b["movements"].items() if "diff" in c[n]]
+        up = [mv for mv, c in cells if c["diff"] - c["diff_half"] > 0]
+        down = [mv for mv, c in cells if c["diff"] + c["diff_half"] < 0]
+        verdicts.append(f"- {n}: above {REFERENCE} on {', '.join(up) or 'no movement'}; below on "
+                        f"{', '.join(down) or 'no movement'}; tied (the interval includes 0) on the other "
+                        f"{len(cells) - len(up) - len(down)}.")
     return f"""## Loss ablation (in battle)
 
 `PYTHONPATH=$PWD python benchmarks/loss_ablation.py --data {os.path.basename(meta['dataset'])} --epochs {meta['epochs']}
@@ -259,6 +267,11 @@ offline yardstick) in `gfsim challenge targeting` against every movement of the 
 per-season difference against {REFERENCE} in points (± 95% interval; the seeds are shared).
 
 {chr(10).join(rows)}
+
+Where the paired interval excludes 0 (no correction for the {len(b['movements'])} movements x
+{len(names) - 1} losses compared, so a few such cells are expected by chance alone):
+
+{chr(10).join(verdicts)}
 """
 
 
