@@ -21,12 +21,11 @@ Energy changes of the enemy between two scans (docs/robocode-rules.md), and how 
   scan before (|v'| in [|v| - 2, |v| + 1], at most 8) and from below by the distance the robot
   travelled along its heading in that turn (the wall stops it on its heading line); the likely value
   is what the scans before showed it doing: |v| + 1 (capped at 8) when accelerating, |v| when holding
-  its speed, |v| - 2 when braking. `wall_hit_damage`
-  says how an energy drop inside that band is split between the wall and a bullet.
+  its speed, |v| - 2 when braking. `wall_hit_damage_split` says how an energy drop inside that band is
+  split between the wall and a bullet (docs/surf-report.md has the measurements).
 """
 import math
 
-import numpy as np
 from numba import njit
 
 from bots.part import layout
@@ -36,7 +35,7 @@ from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_TIME, ST_WIDTH, ST_
                            EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING, EA_VELOCITY,
                            MAX_TURN_RATE_RADIANS, MAX_VELOCITY, START_ENERGY, HALF_ROBOT)
 from sim.engine.geometry import normal_relative_angle, normal_absolute_angle
-from sim.engine.physics import bullet_damage, wall_hit_damage, cool_turns  # noqa: F401  (bullet_damage: re-exported)
+from sim.engine.physics import bullet_damage, wall_hit_damage, cool_turns
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -99,7 +98,6 @@ def enemy_update(en, st, ev, nev):
     already in the energy the scan reports; processing it first keeps the
     energy-drop (= enemy fired) detection exact.
     """
-    hit_robot = np.bool_(False)   # typed: sim/engine/constants.I64 says why
     for k in range(nev):
         typ = int(ev[k, E_TYPE])
         if typ == EV_BULLET_HIT:
@@ -110,13 +108,12 @@ def enemy_update(en, st, ev, nev):
                 en[EN_ADJ] -= 3.0 * ev[k, E_A + 2]
         elif typ == EV_HIT_ROBOT:
             en[EN_ADJ] += 0.6
-            hit_robot = True
         elif typ == EV_ROBOT_DEATH:
             if ev[k, E_A] == en[EN_OTHER]:
                 en[EN_ALIVE] = 0.0
     for k in range(nev):
         if int(ev[k, E_TYPE]) == EV_SCANNED:
-            _scan(en, st, ev, k, hit_robot)
+            _scan(en, st, ev, k)
 
 
 @njit(**NB)
@@ -139,7 +136,7 @@ def wall_speed_band(v1, accel, travelled, dt):
         hi = min(s + dt, MAX_VELOCITY)
         return 0.0, hi, hi
     if travelled != 0.0 and v1 != 0.0 and (travelled > 0.0) != (v1 > 0.0):
-        hi = min(2.0, MAX_VELOCITY)         # reversed through 0 in that turn: |v'| <= 2, no damage
+        hi = 2.0                            # reversed through 0 in that turn: |v'| <= 2, no damage
         lo = min(abs(travelled), hi)
         return lo, hi, hi
     hi = min(s + 1.0, MAX_VELOCITY)
@@ -177,7 +174,7 @@ def wall_hit_damage_split(r, lo, likely, hi, gun_cool, last_power):
 
 
 @njit(**NB)
-def _scan(en, st, ev, k, hit_robot):
+def _scan(en, st, ev, k):
     t = st[ST_TIME]
     other = ev[k, EA_OTHER]
     dist = ev[k, EA_DISTANCE]

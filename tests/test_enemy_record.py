@@ -10,12 +10,40 @@ import math
 import numpy as np
 import pytest
 
-from bots.enemy import (EN_DROP, EN_DROP_TIME, EN_NO_WALL_DMG, EN_WALL_HITS, ENERGY_TOL, N_EN, enemy_round_start,
-                        enemy_update, wall_hit_damage_split, wall_speed_band)
+from bots.enemy import (
+    EN_DROP,
+    EN_DROP_TIME,
+    EN_NO_WALL_DMG,
+    EN_WALL_HITS,
+    ENERGY_TOL,
+    N_EN,
+    enemy_round_start,
+    enemy_update,
+    wall_hit_damage_split,
+    wall_speed_band,
+)
 from sim.engine.battle import run_battle
-from sim.engine.constants import (EA_BEARING, EA_DISTANCE, EA_ENERGY, EA_HEADING, EA_OTHER, EA_VELOCITY, E_TIME,
-                                  E_TYPE, EV_SCANNED, MAX_EVENTS, N_EV, N_ST, ST_COOLING, ST_HEADING, ST_HEIGHT,
-                                  ST_TIME, ST_WIDTH, ST_X, ST_Y)
+from sim.engine.constants import (
+    E_TIME,
+    E_TYPE,
+    EA_BEARING,
+    EA_DISTANCE,
+    EA_ENERGY,
+    EA_HEADING,
+    EA_OTHER,
+    EA_VELOCITY,
+    EV_SCANNED,
+    MAX_EVENTS,
+    N_EV,
+    N_ST,
+    ST_COOLING,
+    ST_HEADING,
+    ST_HEIGHT,
+    ST_TIME,
+    ST_WIDTH,
+    ST_X,
+    ST_Y,
+)
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, wall_hit_damage
 from sim.engine.rules import Rules

@@ -179,7 +179,7 @@ N_ACC = 10                    # hulls of waves a and b, passed flags, closest sq
 A_CLOSE = 8                   # ... for the close-range danger
 A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1)      # close: the close-range factor of the option's danger
+                close=1)      # close: the close-range and ram factors of the option's danger
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
  OP_CLOSE) = OPTION[:-1]
 N_OPT = OPTION.size
