@@ -48,6 +48,7 @@ from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, wall_hit_damage
 from sim.engine.rules import Rules
 from sim.experiments import surfreport as R
+from sim.io.robocode import robocode_available, run_real_battle
 
 VELOCITIES = [k / 2.0 for k in range(-16, 17)]
 GOALS = [math.inf, -math.inf, 0.0, 0.5, -0.5, 3.0, -3.0, 7.3, -7.3]
@@ -184,3 +185,39 @@ def test_detection_is_exact_against_robots_that_hit_walls(enemy, seed):
     assert d["right"] > 40
     assert d["missed"] == d["wrong_power"] == d["wrong_turn"] == d["late"] == 0
     assert rp["false_detections"] == []
+
+
+@pytest.mark.skipif(not robocode_available(), reason="real Robocode 1.9.3.9 is not installed")
+def test_real_robocode_wall_damage_is_inside_the_band():
+    """Ground truth: in real Robocode, Crazy (an AdvancedRobot) against SittingDuck (which never fires) pays
+    max(|v'|/2 - 1, 0) at each wall hit with |v'| inside wall_speed_band of the turn before, almost always at
+    its likely speed. Turns with a bullet event are left out; an inactivity zap adds exactly 0.1."""
+    rb = run_real_battle(["sample.Crazy", "sample.SittingDuck"], rounds=4, seed=5, record_xml=True)
+    r, b = rb.robot_rows, rb.bullet_rows
+    hits = inside = likely = 0
+    for rnd in np.unique(r["round"]):
+        c = np.sort(r[(r["round"] == rnd) & (r["robot"] == 0)], order="turn")
+        mine = b[(b["round"] == rnd) & (b["owner"] == 0)]
+        for k in range(2, len(c)):
+            t, x, y = c["turn"][k], c["x"][k], c["y"][k]
+            if c["velocity"][k] != 0.0 or c["velocity"][k - 1] == 0.0 or not (
+                    min(x, y) <= 18.0 + 1e-6 or x >= 782.0 - 1e-6 or y >= 582.0 - 1e-6):
+                continue
+            near = b[(b["round"] == rnd) & (b["turn"] >= t - 1) & (b["turn"] <= t)]
+            if np.any(near["state"] != "MOVING"):
+                continue
+            new = set(mine[mine["turn"] == t]["bullet"]) - set(mine[mine["turn"] < t]["bullet"])
+            fired = sum(mine[(mine["turn"] == t) & np.isin(mine["bullet"], list(new))]["power"])
+            dmg = c["energy"][k - 1] - c["energy"][k] - fired
+            h = c["heading"][k]
+            travelled = (x - c["x"][k - 1]) * math.sin(h) + (y - c["y"][k - 1]) * math.cos(h)
+            lo, lik, hi = wall_speed_band(c["velocity"][k - 1], abs(c["velocity"][k - 1]) - abs(c["velocity"][k - 2]),
+                                          travelled, 1.0)
+            if t > 450 and not wall_hit_damage(lo) - 1e-9 <= dmg <= wall_hit_damage(hi) + 1e-9:
+                dmg -= 0.1                                          # zapped too (inactivity)
+            hits += 1
+            inside += wall_hit_damage(lo) - 1e-9 <= dmg <= wall_hit_damage(hi) + 1e-9
+            likely += abs(dmg - wall_hit_damage(lik)) < 1e-9
+    assert hits > 40
+    assert inside == hits
+    assert likely >= 0.95 * hits
