@@ -1,12 +1,14 @@
 """Paired comparison of two surfer settings against the sample robots (issue 19's fixes, measured on held-out seeds).
 
-    python benchmarks/surf_fixes.py [--new lock+learned+surf] [--old 'lock+learned+surf:close_weight=0,gate_distance=0']
-                                    [--old-tree DIR] [--seeds 101..110] [--rounds 35] [--jobs 2]
+    python benchmarks/surf_fixes.py [--new lock+learned+surf] [--old SPEC] [--old-tree DIR] [--seeds 101..110]
+                                    [--rounds 35] [--jobs 2]
 
 Both bots play every sample robot on the same seeds (common random numbers); per enemy it prints the mean
 score share and enemy hit rate of each and the paired difference new - old with its 95% Student-t interval
-(sim.experiments.runner.paired_ci). The default `old` switches the close-range danger and the flattener's
-distance gate off, which plays exactly the surfer before them (tests/test_surf.py checks it).
+(sim.experiments.runner.paired_ci). The default `old` switches off the close-range danger, the flattener's
+distance gate (close_weight=0,gate_distance=0), distance control and ram avoidance
+(bots.movements.surf.BEFORE_DISTANCE_CONTROL): the surfer before issue 19's fixes, but for the enemy record's
+exact wall-hit accounting, which no parameter switches off (tests/test_surf.py checks the digests).
 
 `--old-tree DIR` plays `old` with the code of another checkout (e.g. `git archive main | tar -x -C DIR`), in
 a child process with PYTHONPATH=DIR: changes no parameter can switch off (the enemy record's detection) are
@@ -47,7 +49,8 @@ def main(argv=None):
     from sim.experiments.runner import Runner, make_task, metric, paired_ci
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--new", default="lock+learned+surf")
-    ap.add_argument("--old", default="lock+learned+surf:close_weight=0,gate_distance=0")
+    from bots.movements.surf import BEFORE_DISTANCE_CONTROL
+    ap.add_argument("--old", default=f"lock+learned+surf:close_weight=0,gate_distance=0,{BEFORE_DISTANCE_CONTROL}")
     ap.add_argument("--seeds", default="101..110")
     ap.add_argument("--rounds", type=int, default=35)
     ap.add_argument("--jobs", type=int, default=2)
