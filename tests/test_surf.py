@@ -424,11 +424,13 @@ BEFORE_VIRTUAL = {
 @pytest.mark.parametrize("enemy,seed", list(BEFORE_VIRTUAL))
 def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
     import hashlib
-    # close_weight=0, gate_distance=0: the surfer before the close-range danger and the gate (issue 19)
-    r = run_battle(["lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0", enemy], Rules(rounds=5), seed=seed, record=True)
+    # close_weight=0, gate_distance=0 and S.BEFORE_DISTANCE_CONTROL: the surfer before the close-range danger,
+    # the gate, distance control and ram avoidance (issue 19)
+    old = f"lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0,{S.BEFORE_DISTANCE_CONTROL}"
+    r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
     h = hashlib.sha256()
     for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
         h.update(np.ascontiguousarray(a).tobytes())
     assert h.hexdigest() == BEFORE_VIRTUAL[(enemy, seed)]
-    on = run_battle(["lock+circular+surf:flat_virtual=1,close_weight=0,gate_distance=0", enemy], Rules(rounds=5), seed=seed, record=True)
+    on = run_battle([old.replace("flat_virtual=0", "flat_virtual=1"), enemy], Rules(rounds=5), seed=seed, record=True)
     assert not np.array_equal(on.robots_trace, r.robots_trace)   # and the option does change something

@@ -54,6 +54,16 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
   its prediction (what `gfsim surf-report` found against the sample robots, docs/surf-report.md). The
   flattener's gate likewise counts only waves fired from `gate_distance` or farther and their hits.
+* **Distance control** (`distancing`, `max_approach`, `retreat`, `dist_ref`): the orbit turns towards its centre
+  when farther than `distance` from the enemy (its position when the plan was made; dist_ref=0: from the
+  orbit centre) and away when closer, by an angle whose tangent is `distancing` degrees per 100 px of error,
+  capped at `max_approach` towards and `retreat` away (surf_command).
+* **Ram avoidance** (`ram_weight`, `ram_distance`, `close_predict`): along every predicted path the enemy is
+  driven on from its last scan (velocity along its heading, stopped at the walls); an option that comes
+  within `ram_distance` of it has its danger multiplied by 1 + ram_weight (and the close-range danger uses
+  that moving enemy); with no wave to surf, the orbit is reversed when its next FREE_TICKS turns come that
+  close and the other way does not (free_closest) -- wall smoothing otherwise turns the orbit along a wall
+  into a robot sitting at it. BEFORE_DISTANCE_CONTROL plays the surfer before these two rules.
 * **Diagnostics**: with run_battle(diagnostics=True) the part writes what it detected, rejected, planned
   (each option's predicted cover) and mispredicted as declared rows (DIAG_*, bots/telemetry.py
   diag_row) for sim/experiments/surfreport.py; nothing reads them back.
@@ -79,14 +89,15 @@ from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotatio
 from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
-from bots.enemy import EN_TIME, EN_X, EN_Y, EN_DROP, EN_DROP_TIME, EN_PREV_TIME, bullet_damage
+from bots.enemy import (EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP, EN_DROP_TIME, EN_PREV_TIME,
+                        bullet_damage)
 from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
 
 SURF_PARAMS = (
     DISTANCING_PARAMS[0],
-    Param("distancing", 20.0, 0.0, 90.0,
+    Param("distancing", 60.0, 0.0, 90.0,
           "turn towards (too far) or away from (too close) the orbit centre: its tangent is this many degrees "
           "(as radians) per 100 px of distance error, i.e. ~degrees per 100 px for small turns"),
     Param("max_approach", 40.0, 0.0, 85.0, "largest such turn off the perpendicular, degrees"),
@@ -120,11 +131,29 @@ SURF_PARAMS = (
     Param("gate_distance", 250.0, 0.0, 1000.0,
           "the flattener's gate counts only waves fired from at least this far and the hits they made (hits "
           "from close by say nothing about how well the enemy's gun learns); 0 = every wave and hit"),
+    Param("retreat", 80.0, 0.0, 85.0,
+          "distance control: largest turn away from the orbit's perpendicular when closer than `distance`, "
+          "degrees (max_approach caps the turn towards it); equal to max_approach = the symmetric rule before"),
+    Param("dist_ref", 1.0, 0.0, 1.0,
+          "distance control measures the distance to: 1 = the enemy's position when the plan was made, "
+          "0 = the orbit centre (the surfed wave's source)"),
+    Param("close_predict", 1.0, 0.0, 1.0,
+          "the close-range danger measures the path's distance to: 1 = the enemy driven on from its last scan "
+          "(its velocity along its heading, stopped at the walls), 0 = its last scanned position"),
+    Param("ram_weight", 3.0, 0.0, 50.0,
+          "ram avoidance: an option whose path comes within ram_distance of the enemy driven on from its last "
+          "scan has its danger (both waves) multiplied by 1 + ram_weight; with no wave to surf, the orbit is "
+          "reversed when its next 20 turns come that close and the other way does not as much; 0 = off"),
+    Param("ram_distance", 120.0, 36.0, 300.0,
+          "centre-to-centre distance counted as a ram threat, pixels (robots touch at 36 along an axis)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
- SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE) = range(20)
+ SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
+ SP_RAM_WEIGHT, SP_RAM_DISTANCE) = range(25)
+# the parameter values that play the surfer before distance control and ram avoidance
+BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -146,10 +175,11 @@ BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
 DIST_EDGES = (300.0, 550.0)
 N_SEG = LAT_BUCKETS * (len(DIST_EDGES) + 1)
-N_ACC = 9                     # hulls of waves a and b, passed flags, closest squared distance to the enemy
-A_CLOSE = 8
+N_ACC = 10                    # hulls of waves a and b, passed flags, closest squared distances to the enemy
+A_CLOSE = 8                   # ... for the close-range danger
+A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1)      # close: the close-range factor of the option's danger
+                close=1)      # close: the close-range and ram factors of the option's danger
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
  OP_CLOSE) = OPTION[:-1]
 N_OPT = OPTION.size
@@ -179,6 +209,7 @@ SURF = layout(
     vflats=1,       # battle counter: virtual waves logged as visits
     gate_waves=1,   # battle: detected waves fired from gate_distance or farther (the flattener's gate)
     gate_hits=1,    # battle: enemy bullets of those waves that hit us
+    rx=1, ry=1,     # the plan's distance-control reference (dist_ref: the enemy then, or the orbit centre)
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
@@ -191,7 +222,7 @@ SURF = layout(
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
- S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS) = SURF[1:SURF._fields.index("hist")]
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
@@ -231,6 +262,7 @@ GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this 
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
+FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
 
@@ -293,15 +325,24 @@ def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
 
 @njit(**NB)
 def approach_limit(p):
-    """Tangent of the largest turn off the perpendicular (max_approach); callers compute it once."""
+    """Tangent of the largest turn off the perpendicular towards the centre (max_approach); callers compute it
+    once."""
     return math.tan(min(p[SP_MAX_APPROACH], 89.0) * DEG)
 
 
 @njit(**NB)
-def surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height):
+def retreat_limit(p):
+    """Tangent of the largest turn off the perpendicular away from the centre (retreat)."""
+    return math.tan(min(p[SP_RETREAT], 89.0) * DEG)
+
+
+@njit(**NB)
+def surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_ret, width, height):
     """(body turn, distance, max velocity) of one turn for a robot at (x, y) whose heading has sine and cosine
-    (sh, ch): orbit (cx, cy) in `direction` (+1 clockwise), turned towards it when too far and away when too
-    close (the turn's tangent is `distancing` degrees per 100 px of error, in radians, capped at tan_lim),
+    (sh, ch): orbit (cx, cy) in `direction` (+1 clockwise), turned towards it when farther than `distance`
+    from (rx, ry) and away when closer -- the distance-control rule: the turn's tangent is `distancing`
+    degrees per 100 px of error, in radians, capped at tan_lim towards and tan_ret away (a surfer retreats
+    harder than it closes in: bullets fired from close by cannot be dodged, and rammers come close),
     wall-smoothed by the exact stick rotation, back-as-front with the speed cut while turning hard
     (movement.drive's rule); `stop` brakes with the body still lining up. Trig-light on purpose: the
     planner calls it every predicted turn (vectors instead of angles, one atan2)."""
@@ -314,8 +355,12 @@ def surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, heigh
     else:
         ux = 0.0
         uy = 1.0
-    tau = p[SP_DISTANCING] * DEG * (d - p[SP_DISTANCE]) / 100.0
-    tau = max(-tan_lim, min(tan_lim, tau))
+    if rx == cx and ry == cy:
+        dr = d
+    else:
+        dr = math.hypot(rx - x, ry - y)
+    tau = p[SP_DISTANCING] * DEG * (dr - p[SP_DISTANCE]) / 100.0
+    tau = max(-tan_ret, min(tan_lim, tau))
     ca = 1.0 / math.sqrt(1.0 + tau * tau)
     sa = tau * ca
     # the bearing to the centre turned by direction * (90 degrees - approach angle)
@@ -350,13 +395,14 @@ def predict_path(p, x, y, heading, v, cx, cy, options, width, height, out):
     last direction); out[j] = (turn, dist, max_vel, x, y, heading, v) after turn j. For tests and tools."""
     direction = 1.0
     tan_lim = approach_limit(p)
+    tan_ret = retreat_limit(p)
     sh = math.sin(heading)
     ch = math.cos(heading)
     for j in range(options.shape[0]):
         if options[j] != 0.0:
             direction = options[j]
-        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, options[j] == 0.0, tan_lim, width,
-                                      height)
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, options[j] == 0.0, tan_lim,
+                                      tan_ret, width, height)
         x, y, heading, v, sh, ch = physics_step(x, y, heading, v, turn, dist, mv, width, height)
         out[j, 0] = turn
         out[j, 1] = dist
@@ -961,16 +1007,32 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 
 
 @njit(**NB)
-def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t, ia, ib, acc, width, height, parts,
-              cand):
+def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc,
+              width, height, parts, cand):
     """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
-    (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy's last
-    scan in acc[A_CLOSE] (close_weight > 0). Returns the end state and tick."""
+    (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy in
+    acc[A_CLOSE] (close_weight > 0; its last scan, or driven on with close_predict) and to the enemy driven
+    on in acc[A_RAM] (ram_weight > 0). enemy = (x, y, vx, vy, scan turn) of its last scan. Returns the end
+    state and tick."""
     close = p[SP_CLOSE_WEIGHT] > 0.0
+    ram = p[SP_RAM_WEIGHT] > 0.0
+    predict = p[SP_CLOSE_PREDICT] != 0.0
     ex = m[S_EN_X]
     ey = m[S_EN_Y]
+    rx = m[S_RX] if p[SP_DIST_REF] != 0.0 else cx     # distance to the enemy at plan time, or to this orbit's
+    ry = m[S_RY] if p[SP_DIST_REF] != 0.0 else cy     # centre (a continuation orbits the second wave's source)
     while True:
-        if close:
+        if ram or (close and predict):
+            # the enemy at the end of turn t + j, driven on along its heading and stopped by the walls
+            k = t + j - enemy[4]
+            px = min(max(enemy[0] + k * enemy[2], HALF_ROBOT), width - HALF_ROBOT)
+            py = min(max(enemy[1] + k * enemy[3], HALF_ROBOT), height - HALF_ROBOT)
+            d2 = (x - px) * (x - px) + (y - py) * (y - py)
+            if ram:
+                acc[A_RAM] = min(acc[A_RAM], d2)
+            if close and predict:
+                acc[A_CLOSE] = min(acc[A_CLOSE], d2)
+        if close and not predict:
             acc[A_CLOSE] = min(acc[A_CLOSE], (x - ex) * (x - ex) + (y - ey) * (y - ey))
         if acc[6] == 0.0:
             _cover(m, ia, x, y, j, t, acc, I64(0), width, height, parts, cand)
@@ -978,7 +1040,8 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, t,
             _cover(m, ib, x, y, j, t, acc, I64(3), width, height, parts, cand)
         if acc[6] != 0.0 or j >= MAX_TICKS:
             break
-        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, direction, stop, tan_lim, width, height)
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_ret, width,
+                                      height)
         x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
         j += 1
     return x, y, hd, v, sh, ch, j
@@ -994,6 +1057,36 @@ def close_factor(p, closest2):
     d = math.sqrt(closest2)
     lim = p[SP_CLOSE_DISTANCE]
     return 1.0 + w * (lim - d) / lim if d < lim else 1.0
+
+
+@njit(**NB)
+def free_closest(p, x, y, hd, v, cx, cy, direction, enemy, t, width, height):
+    """Closest squared distance to the enemy driven on from its last scan (enemy = x, y, vx, vy, scan turn)
+    over the next FREE_TICKS turns of orbiting (cx, cy) in `direction` with no wave to surf."""
+    tan_lim = approach_limit(p)
+    tan_ret = retreat_limit(p)
+    sh = math.sin(hd)
+    ch = math.cos(hd)
+    best = math.inf
+    for j in range(FREE_TICKS):
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, False, tan_lim, tan_ret, width,
+                                      height)
+        x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
+        k = t + j + 1.0 - enemy[4]
+        px = min(max(enemy[0] + k * enemy[2], HALF_ROBOT), width - HALF_ROBOT)
+        py = min(max(enemy[1] + k * enemy[3], HALF_ROBOT), height - HALF_ROBOT)
+        best = min(best, (x - px) * (x - px) + (y - py) * (y - py))
+    return best
+
+
+@njit(**NB)
+def ram_factor(p, closest2):
+    """The ram-avoidance factor of an option's danger: 1 + ram_weight when its path comes within ram_distance of
+    the enemy driven on from its last scan, else 1."""
+    w = p[SP_RAM_WEIGHT]
+    if w <= 0.0 or closest2 >= p[SP_RAM_DISTANCE] * p[SP_RAM_DISTANCE]:
+        return 1.0
+    return 1.0 + w
 
 
 @njit(**NB)
@@ -1028,7 +1121,7 @@ def _hull_gf(m, iw, lo, hi, first):
 
 
 @njit(**NB)
-def _plan(p, m, st, t, tele):
+def _plan(p, m, st, en, t, tele):
     """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
@@ -1068,8 +1161,17 @@ def _plan(p, m, st, t, tele):
         wave_density(p, m, int(m[WAVES + ib * W_SIZE + W_SEG]), dens_b)
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
+    if p[SP_DIST_REF] != 0.0:
+        m[S_RX] = m[S_EN_X]
+        m[S_RY] = m[S_EN_Y]
+    else:
+        m[S_RX] = cx
+        m[S_RY] = cy
+    enemy = (m[S_EN_X], m[S_EN_Y], en[EN_VEL] * math.sin(en[EN_HEADING]), en[EN_VEL] * math.cos(en[EN_HEADING]),
+             m[S_EN_T])
     d0 = m[MOVE_MEM.dir]
     tan_lim = approach_limit(p)
+    tan_ret = retreat_limit(p)
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
     opts = m[OPTS:OPTS + 3 * N_OPT]
@@ -1096,11 +1198,13 @@ def _plan(p, m, st, t, tele):
         acc[6] = 0.0
         acc[7] = 0.0
         acc[A_CLOSE] = math.inf
+        acc[A_RAM] = math.inf
         ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, I64(0), direction,
-                                                opt == 0.0, cx, cy, tan_lim, t, ia, ib, acc, w, h, parts, cand)
+                                                opt == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc, w, h,
+                                                parts, cand)
         opts[o + OP_OPT] = opt
         opts[o + OP_DIR] = direction
-        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE])
+        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
         opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
         opts[o + OP_X] = ex
         opts[o + OP_Y] = ey
@@ -1160,7 +1264,7 @@ def _plan(p, m, st, t, tele):
                     acc[6] = 0.0
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
                               opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
-                              tan_lim, t, ib, NO_WAVE, acc, w, h, parts, cand)
+                              tan_lim, tan_ret, enemy, t, ib, NO_WAVE, acc, w, h, parts, cand)
                     d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
                     if diag and d2 < best2:
                         g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])
@@ -1284,18 +1388,29 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
                 elif typ == EV_HIT_WALL:
                     d[DIAG_DEVIATION.wall] = 1.0
     if m[S_REPLAN] != 0.0:
-        _plan(p, m, st, t, tele)
+        _plan(p, m, st, en, t, tele)
     direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]
         cy = m[S_CY]
+        rx = m[S_RX]
+        ry = m[S_RY]
         stop = m[S_OPT] == 0.0
     else:
-        cx = en[EN_X]
-        cy = en[EN_Y]
+        cx = rx = en[EN_X]
+        cy = ry = en[EN_Y]
         stop = False
-    turn, dist, mv = surf_command(p, x, y, math.sin(hd), math.cos(hd), cx, cy, direction, stop, approach_limit(p),
-                                  w, h)
+        if p[SP_RAM_WEIGHT] > 0.0:
+            # no wave to surf: reverse the orbit if it runs into the enemy and the other way does not as much
+            enemy = (cx, cy, en[EN_VEL] * math.sin(en[EN_HEADING]), en[EN_VEL] * math.cos(en[EN_HEADING]),
+                     en[EN_TIME])
+            c0 = free_closest(p, x, y, hd, v, cx, cy, direction, enemy, t, w, h)
+            if c0 < p[SP_RAM_DISTANCE] * p[SP_RAM_DISTANCE] and \
+                    free_closest(p, x, y, hd, v, cx, cy, -direction, enemy, t, w, h) > c0:
+                direction = -direction
+                m[MOVE_MEM.dir] = direction
+    turn, dist, mv = surf_command(p, x, y, math.sin(hd), math.cos(hd), cx, cy, rx, ry, direction, stop,
+                                  approach_limit(p), retreat_limit(p), w, h)
     set_max_turn_rate(cmd, MAX_TURN_RATE_RADIANS)
     set_max_velocity(cmd, mv)
     set_turn_body(st, cmd, turn)
