@@ -120,7 +120,15 @@ class Prepared:
             n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
         else:
             n_val = 0
-        if split_seed is None:       # chronological: the last battles are held out
+        files = getattr(ds, "battle_files", None)
+        if split_seed is None and files:   # a corpus: the last battles of every file are held out
+            held = []
+            for f in np.unique(files):
+                own = battles[files[battles] == f]
+                k = min(len(own) - 1, max(1, int(round(val_fraction * len(own))))) if n_val and len(own) > 1 else 0
+                held.extend(own[len(own) - k:])
+            held = np.array(sorted(held), dtype=np.int64)
+        elif split_seed is None:       # chronological: the last battles are held out
             held = battles[len(battles) - n_val:]
         else:                        # a reproducible random choice of battles
             held = np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) if n_val \
@@ -139,6 +147,36 @@ class Prepared:
             stop = np.searchsorted(av, self.fire[rows[sel]], side="left")
             out[sel] = np.minimum(stop, max_points)
         return out
+
+
+class Corpus:
+    """Several datasets read as one gun table (`gfsim train A.npz B.npz ...`): battle ids are renumbered
+    file after file, `battle_files[battle]` says which file a battle came from (each file's last battles
+    are held out), and only the gun rows of `shooter` (if not "both") are kept, to bound memory."""
+
+    def __init__(self, paths, shooter="both"):
+        from sim.io.dataset import load_dataset
+        self.path = ",".join(os.fspath(p) for p in paths)
+        self.meta = {"bots": []}
+        cols, files, offset, rows = {}, [], 0, 0
+        for k, path in enumerate(paths):
+            ds = load_dataset(path, tables=("gun",))
+            g = ds.gun
+            keep = np.ones(len(ds), bool) if shooter == "both" else g["shooter"] == int(shooter)
+            for c, v in g.items():
+                cols.setdefault(c, []).append(v[keep])
+            cols["battle"][-1] = cols["battle"][-1].astype(np.int64) + offset
+            n_b = int(g["battle"].max()) + 1 if len(ds) else 0
+            files.extend([k] * n_b)
+            offset += n_b
+            rows += len(ds)
+            self.meta["bots"].extend(ds.meta.get("bots", []))
+        self.gun = {c: np.concatenate(v) for c, v in cols.items()}
+        self.battle_files = np.array(files, dtype=np.int64)
+        self.rows = rows
+
+    def __len__(self):
+        return self.rows
 
 
 def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noise=0.04, signal="abs:lat_vel",
@@ -543,7 +581,9 @@ def build_parser():
                             "the BeepBoop loss (nats, bits), KL and expected hit rate against baselines. The epoch "
                             "with the lowest validation loss is the one saved.",
                 epilog=METRICS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", metavar="DATA.npz", help="dataset from `gfsim collect`")
+    p.add_argument("data", metavar="DATA.npz", nargs="+",
+                   help="dataset(s) from `gfsim collect`; several are trained on as one corpus (battles renumbered "
+                        "file after file; without --split-seed the last battles of every file are held out)")
     p.add_argument("--out", required=True, metavar="MODEL.json", help="where to write the model (versioned JSON)")
     p.add_argument("--kernel", choices=("box", "indicator", "gaussian", "laplace"), default="box",
                    help="neighbour kernel (default box: 1/(2w) over the neighbour's own hit interval)")
@@ -636,7 +676,8 @@ def run(args, progress=None):
     if args.min_neighbours > args.k:
         raise TrainError(f"--min-neighbours {args.min_neighbours} exceeds --k {args.k}")
     try:
-        ds = load_dataset(args.data, tables=("gun",))
+        ds = (load_dataset(args.data[0], tables=("gun",)) if len(args.data) == 1
+              else Corpus(args.data, shooter=args.shooter))
     except DatasetError as e:
         raise TrainError(str(e)) from None
     data = Prepared(ds, features, real_only=args.real_only, shooter=args.shooter, val_fraction=args.val_fraction,
@@ -658,7 +699,7 @@ def run(args, progress=None):
     final = history[best]
     last = history[-1]
     summary = {
-        "dataset": os.fspath(args.data),
+        "dataset": ",".join(os.fspath(d) for d in args.data),
         "bots": [b.get("spec") for b in ds.meta.get("bots", [])],
         "battles": {"train": data.train_battles, "val": data.val_battles},
         "rows": {"dataset": len(ds), "used": int(len(data.rows)), "skipped_invalid_interval": data.skipped_invalid,
@@ -682,13 +723,14 @@ def run(args, progress=None):
         "seconds": time.perf_counter() - t0,
     }
     summary = _to_jsonable(summary)
-    model.training = {"dataset": os.path.basename(os.fspath(args.data)), "bots": summary["bots"],
+    model.training = {"dataset": ",".join(os.path.basename(os.fspath(d)) for d in args.data), "bots": summary["bots"],
                       "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
                       "shooter": args.shooter, "battles": summary["battles"], "queries": summary["queries"],
                       "best_epoch": best, "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
     plot = None
     if args.plot:
-        title = (f"{os.path.basename(os.fspath(args.data))}: {args.embedding} embedding, {args.kernel} kernel, "
+        names = ", ".join(os.path.basename(os.fspath(d)) for d in args.data)
+        title = (f"{names[:60]}: {args.embedding} embedding, {args.kernel} kernel, "
                  f"k <= {args.k}, {args.optimizer}")
         plot = render_plot(summary["epochs"], summary["baselines"], title, best_epoch=best)
     return summary, model, plot
@@ -704,7 +746,7 @@ def _main(argv):
     bar = None
     try:
         args = parser.parse_args(argv)
-        check_outputs([("--out", args.out), ("--plot", args.plot)], inputs=[("DATA.npz", args.data)])
+        check_outputs([("--out", args.out), ("--plot", args.plot)], inputs=[("DATA.npz", d) for d in args.data])
         show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
         progress = None
         if show:

@@ -124,7 +124,10 @@ MH = layout("NeighbourModelHeader", nf=1, scale=1, max_nb=1, min_nb=1, divider=1
  MH_N, MH_HEAD) = MH[:13]
 MH_IDX, MH_ABS, MH_NLO, MH_NHI, MH_A, MH_B, MH_C = MH.idx, MH.abs, MH.nlo, MH.nhi, MH.a, MH.b, MH.c
 MH_STORE = MH.size
-KERNEL_BOX, KERNEL_GAUSS = 0, 1
+# neighbour kernels (a model's `kernel`, learning/model.py): box = 1/(2w) over each neighbour's interval
+# (a density), gauss/laplace centred on the interval's centre with bandwidth MH_BW, indicator = 1 over the
+# interval (heights, not a density: its argmax is the GF inside the most neighbours' hit intervals, weighted)
+KERNEL_BOX, KERNEL_GAUSS, KERNEL_LAPLACE, KERNEL_INDICATOR = 0, 1, 2, 3
 SHIFT = 1e-4
 
 
@@ -321,6 +324,16 @@ def gauss_density_at(xc, weight, k, bw, points, out):
         out[p] = s
 
 
+@njit(**NB)
+def laplace_density_at(xc, weight, k, bw, points, out):
+    """sum_j weight_j exp(-|x - xc_j| / bw) (the 1/(2 bw) does not move the argmax)."""
+    for p in range(points.shape[0]):
+        s = 0.0
+        for j in range(k):
+            s += weight[j] * math.exp(-abs(points[p] - xc[j]) / bw)
+        out[p] = s
+
+
 # ---------------------------------------------------------------------------------------------------------
 # visit-count statistics
 
@@ -412,25 +425,32 @@ def neighbour_aim(mb, feat, m, telebins):
     for j in range(k):
         dmin = min(dmin, nb_dist[j])
     s = 0.0
+    kernel = mb[MH_KERNEL]
     for j in range(k):
         i = nb_idx[j]
         xc[j] = 0.5 * (lo[i] + hi[i])
         hw[j] = max(0.5 * (hi[i] - lo[i]), mb[MH_MIN_HW])
-        # softmax(scale * d) over the neighbours, shifted by the nearest for stability
-        w = math.exp(mb[MH_SCALE] * (nb_dist[j] - dmin)) if mb[MH_KERNEL] == KERNEL_BOX else 1.0
+        # softmax(scale * d) over the neighbours, shifted by the nearest for stability (scale 0: equal weights)
+        w = math.exp(mb[MH_SCALE] * (nb_dist[j] - dmin)) if mb[MH_SCALE] != 0.0 else 1.0
         wt[j] = w
         s += w
     for j in range(k):
         wt[j] /= s
+        if kernel == KERNEL_INDICATOR:
+            wt[j] *= 2.0 * hw[j]   # heights 1 instead of 1/(2w): box_density_* then sum the indicator
     dom_lo = mb[MH_DOM_LO]
     dom_hi = mb[MH_DOM_HI]
-    if mb[MH_KERNEL] == KERNEL_BOX:
+    boxes = kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR
+    if boxes:
         gf = box_density_argmax(xc, hw, wt, k, dom_lo, dom_hi, edges, order)
     else:
         pts = np.empty(GF_SCAN_BINS)
         for p in range(GF_SCAN_BINS):
             pts[p] = dom_lo + (dom_hi - dom_lo) * p / (GF_SCAN_BINS - 1)
-        gauss_density_at(xc, wt, k, mb[MH_BW], pts, scan)
+        if kernel == KERNEL_LAPLACE:
+            laplace_density_at(xc, wt, k, mb[MH_BW], pts, scan)
+        else:
+            gauss_density_at(xc, wt, k, mb[MH_BW], pts, scan)
         best = GF_SCAN_BINS // 2
         for p in range(GF_SCAN_BINS):
             if scan[p] > scan[best]:
@@ -440,8 +460,10 @@ def neighbour_aim(mb, feat, m, telebins):
         pts = np.empty(TELE_BINS)
         for p in range(TELE_BINS):
             pts[p] = -1.0 + 2.0 * p / (TELE_BINS - 1)
-        if mb[MH_KERNEL] == KERNEL_BOX:
+        if boxes:
             box_density_at(xc, hw, wt, k, pts, telebins)
+        elif kernel == KERNEL_LAPLACE:
+            laplace_density_at(xc, wt, k, mb[MH_BW], pts, telebins)
         else:
             gauss_density_at(xc, wt, k, mb[MH_BW], pts, telebins)
     return gf, True

@@ -56,6 +56,9 @@ LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
                               "trained on battles against random orbit)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
+    Param("aim", 0.0, 0.0, 1.0, "0 = fire at the argmax of the model's own kernel density; 1 = at the GF inside "
+                                 "the most (softmax-weighted) neighbours' hit intervals, i.e. the highest chance "
+                                 "of a hit if the next interval is like a neighbour's"),
     _LAG,
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
@@ -78,9 +81,12 @@ def _load(value):
         raise ValueError(str(e)) from None
     if model.n_features > wg.MAX_F:
         raise ValueError(f"the model uses {model.n_features} features, the gun supports {wg.MAX_F}")
-    if model.kernel != "box":
-        raise ValueError(f"the learned gun needs a box-kernel model, {model_path(value)} uses {model.kernel!r}")
     return model
+
+
+# learning/model.py's kernel names -> the compiled gun's kernel codes
+KERNEL_CODES = {"box": wg.KERNEL_BOX, "gaussian": wg.KERNEL_GAUSS, "laplace": wg.KERNEL_LAPLACE,
+                "indicator": wg.KERNEL_INDICATOR}
 
 
 def _aimers(gun, v):
@@ -189,14 +195,15 @@ def prepare_memory(gun, v):
         nf = len(names)
         out.append((lay["knn"], _model_block(
             names, [f[1] for f in KNN_FEATURES], [f[2] for f in KNN_FEATURES], [f[3] for f in KNN_FEATURES],
-            np.zeros(nf), np.ones(nf), scale=-1.0, max_nb=int(k["k"]), min_nb=1, divider=10.0,
+            np.zeros(nf), np.ones(nf), scale=0.0, max_nb=int(k["k"]), min_nb=1, divider=10.0,
             cap=int(k["max_points"]), min_hw=1e-3, dom=(-1.0, 1.0), kernel=wg.KERNEL_GAUSS, bw=k["bandwidth"])))
     if "learned" in lay:
         head[wg.WH_LEARNED] = lay["learned"]
         out.append((lay["learned"], _model_block(
             model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
             max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
-            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain, kernel=wg.KERNEL_BOX,
+            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain,
+            kernel=wg.KERNEL_INDICATOR if v.get("aim", 0.0) >= 0.5 else KERNEL_CODES[model.kernel],
             bw=model.bandwidth)))
     return out
 
