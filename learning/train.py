@@ -99,6 +99,7 @@ class Prepared:
                              + (f", shooter {shooter}" if shooter != "both" else "") + ")")
         t = {c: g[c][rows] for c in g}
         self.rows = rows
+        self.real = t["real_bullet"].astype(bool)
         self.features = M.check_feature_names(features)
         self.raw = M.feature_matrix(t, self.features)
         if not np.isfinite(self.raw).all():
@@ -121,7 +122,7 @@ class Prepared:
         else:
             n_val = 0
         files = getattr(ds, "battle_files", None)
-        if split_seed is None and files:   # a corpus: the last battles of every file are held out
+        if split_seed is None and files is not None:   # a corpus: the last battles of every file are held out
             held = []
             for f in np.unique(files):
                 own = battles[files[battles] == f]
@@ -257,7 +258,7 @@ class Trainer:
 
     def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
                  max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0, bins="auto",
-                 damping=None, max_halvings=3, relax=0.5, objective="beepboop"):
+                 damping=None, max_halvings=3, relax=0.5, objective="beepboop", queries="all"):
         self.d = data
         self.objective = objective
         self.bins_setting = bins
@@ -286,6 +287,9 @@ class Trainer:
         self.no_history = {"train": int((seen_t == 0).sum()), "val": int((seen_v == 0).sum())}
         train_q = train_rows[seen_t > 0]
         val_q = val_rows[seen_v > 0]
+        if queries == "real":     # score only the waves a gun fires on; neighbours still come from every wave
+            train_q = train_q[data.real[train_q]]
+            val_q = val_q[data.real[val_q]]
         if len(train_q) == 0:
             raise TrainError("no training query has an earlier wave in its stream")
         self.train_q = np.sort(self.rng.choice(train_q, min(max_queries, len(train_q)), replace=False))
@@ -611,6 +615,10 @@ def build_parser():
                    help="comma-separated feature names (sim/waves/features.py; abs:NAME for |NAME|); default: "
                         + ",".join(DEFAULT_FEATURES))
     p.add_argument("--real-only", action="store_true", help="use only waves that carried real bullets")
+    p.add_argument("--queries", choices=("all", "real"), default="all",
+                   help="waves the loss is measured on: all (default) or real: only those that carried a real "
+                        "bullet (what a gun is scored on; a mover that reacts to bullets, like stop-and-go, moves "
+                        "differently after them), their neighbours still drawn from every stored wave")
     p.add_argument("--shooter", choices=("both", "0", "1"), default="both",
                    help="waves fired by robot 0, 1 or both (each (battle, shooter) is its own memory)")
     p.add_argument("--val-fraction", type=_number(0, 1, hi_open=True), default=0.25,
@@ -692,7 +700,7 @@ def run(args, progress=None):
     trainer = Trainer(data, model, optimizer=args.optimizer, lbfgs_iters=args.lbfgs_iters, lr=args.lr,
                       batch=args.batch, max_queries=args.max_queries, max_val=args.max_val, seed=args.seed,
                       hist_bins=args.hist_bins, hist_smooth=args.hist_smooth, bins=args.bins,
-                      damping=args.damping, objective=args.objective)
+                      damping=args.damping, objective=args.objective, queries=args.queries)
     baselines = trainer.baselines()
     history = trainer.run(args.epochs, progress=progress)
     best = trainer.best["epoch"]
@@ -725,6 +733,7 @@ def run(args, progress=None):
     summary = _to_jsonable(summary)
     model.training = {"dataset": ",".join(os.path.basename(os.fspath(d)) for d in args.data), "bots": summary["bots"],
                       "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
+                      "query_waves": args.queries,
                       "shooter": args.shooter, "battles": summary["battles"], "queries": summary["queries"],
                       "best_epoch": best, "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
     plot = None

@@ -79,6 +79,7 @@ WH = layout(
     gf_dseg=1, gf_lseg=1, gf_aseg=1, gf_wseg=1, gf_tseg=1, gf_bins=1, gf_smooth=1, gf_roll=1, gf_maxd=1,
     need_features=1,
     lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
+    preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     # per battle
@@ -93,7 +94,7 @@ WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): 
 (WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
  WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
                 WH.gf_maxd)
-WH_NEED_FEATURES, WH_LAG = WH.need_features, WH.lag
+WH_NEED_FEATURES, WH_LAG, WH_PREAIM = WH.need_features, WH.lag, WH.preaim
 (WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE,
  WH_AIM_AIMER) = (WH.hist_n, WH.lat_prev, WH.wave_head, WH.wave_n, WH.aim_time, WH.aim_power, WH.aim_angle,
                   WH.aim_aimer)
@@ -754,7 +755,10 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])
     ny = oy + st[ST_VEL] * math.cos(st[ST_HEADING])
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
-    if not fresh or st[ST_HEAT] - st[ST_COOLING] > 1e-9 or power == 0.0 or it + 1 >= HIST_CAP:
+    # (preaim > 1: also in the turns before, so the gun is already turned towards the aim when it is cool;
+    # a shot needs its aim from the turn before, so the last aim is always the one fired)
+    preaim = max(1.0, m[WH_PREAIM])
+    if not fresh or st[ST_HEAT] - preaim * st[ST_COOLING] > 1e-9 or power == 0.0 or it + 1 >= HIST_CAP:
         set_turn_gun(cmd, normal_relative_angle(math.atan2(en[EN_X] - nx, en[EN_Y] - ny) - st[ST_GUN]))
         return
     b, speed, lat, mea = _wave_geometry(nx, ny, en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], m[WH_LAT_PREV],

@@ -13,7 +13,7 @@ from bots.guns import wave_kernels as wg
 from bots.part import Param
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
-DEFAULT_MODEL = "learned-orbit.json"   # shipped: trained with `gfsim train` on battles against random orbit
+DEFAULT_MODEL = "learned-corpus.json"   # shipped: benchmarks/learned_corpus.py (14 movers, seeds 1000 and up)
 
 # the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
 KNN_FEATURES = (
@@ -54,11 +54,14 @@ KNN_PARAMS = (
 )
 LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
-                              "trained on battles against random orbit)", kind="path"),
+                              "trained by benchmarks/learned_corpus.py on 14 movers)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
     Param("aim", 0.0, 0.0, 1.0, "0 = fire at the argmax of the model's own kernel density; 1 = at the GF inside "
                                  "the most (softmax-weighted) neighbours' hit intervals, i.e. the highest chance "
                                  "of a hit if the next interval is like a neighbour's"),
+    Param("preaim", 3.0, 1.0, 10.0, "aim (and turn the gun towards the aim) from this many turns before the gun is "
+                                    "cool: a GF up to the MEA (~47 degrees at power 3) needs up to 3 turns of gun "
+                                    "turning (20 degrees per turn); 1 = only in the turn before"),
     _LAG,
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
@@ -175,6 +178,7 @@ def prepare_memory(gun, v):
         head[wg.WH_USE + a] = 1.0 if name in lay["aimers"] else 0.0
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
+    head[wg.WH_PREAIM] = v.get("preaim", 1.0)
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]
