@@ -1,15 +1,22 @@
 """``gfsim train``: fit the learned-distance k-NN gun model to a guess-factor dataset.
 
-    gfsim train DATA.npz --out MODEL.json [--kernel box] [--k 100] [--epochs 10]
+    gfsim train DATA.npz [MORE.npz ...] --out MODEL.json [--kernel box] [--k 100] [--epochs 10]
                 [--optimizer lbfgs|adam] [--embedding power|linear] [--features F1,F2,...]
-                [--real-only] [--shooter both|0|1] [--val-fraction 0.25] [--json] [--plot LOSS.png]
+                [--real-only] [--queries all|real] [--shooter both|0|1] [--val-fraction 0.25] [--json]
+                [--plot LOSS.png]
 
 What it does (see learning/model.py for the model):
 
 * Rows: gun waves with a valid hit interval (finite gf_lo <= gf_hi; others are
   skipped), real bullets and virtual waves (``--real-only``: real bullets only),
   of the chosen shooter(s). A *stream* is one (battle, shooter): the memory of
-  one gun against one target.
+  one gun against one target. Several files are one corpus (``Corpus``): battles
+  renumbered file after file, the last ``--val-fraction`` of each file's battles
+  held out (so every mover of a corpus is in the validation set).
+* Queries (``--queries``): every wave (default) or only those that carried a real
+  bullet, the ones a gun is scored on; a mover that reacts to bullets (stop-and-go)
+  moves differently after them, and 15 of 16 waves are virtual. Their neighbours
+  are every stored wave either way.
 * Chronology: a query (a wave whose GF interval is to be predicted) sees only
   waves of its own stream whose label was known before it was fired
   (model.availability_keys), at most ``--max-points`` of them. Queries with no
