@@ -83,10 +83,10 @@ def in_battle(ds, shooter=0):
 
 
 def main(argv=None):
-    from sim.io.dataset import load_dataset
-    from sim.experiments.evaluate import parse_guns
     from sim.experiments.challenge import mean_ci
+    from sim.experiments.evaluate import parse_guns
     from sim.experiments.runner import paired_ci
+    from sim.io.dataset import load_dataset
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--eval", required=True)
     p.add_argument("--guns", default="learned,knn")
@@ -104,7 +104,8 @@ def main(argv=None):
         res["lagged"] = run_streams(ds, gun, lag=True)[0]
         if mem_ds is not None:
             res["seeded"] = run_streams(ds, gun, lag=True, memory=fill_memory(mem_ds, gun, lag=True))[0]
-        if gun.name.split(":")[0] in own.split("+")[1]:
+        own_parts = own.split("+")
+        if len(own_parts) > 1 and own_parts[1].split(":")[0] == gun.name.split(":")[0]:
             res["in battle"] = in_battle(ds)
         rows = {}
         for k, v in res.items():

@@ -298,7 +298,8 @@ class Trainer:
             train_q = train_q[data.real[train_q]]
             val_q = val_q[data.real[val_q]]
         if len(train_q) == 0:
-            raise TrainError("no training query has an earlier wave in its stream")
+            raise TrainError("no training query has an earlier wave in its stream"
+                             + (" (--queries real: among the real-bullet waves)" if queries == "real" else ""))
         self.train_q = np.sort(self.rng.choice(train_q, min(max_queries, len(train_q)), replace=False))
         self.val_q = np.sort(self.rng.choice(val_q, min(max_val, len(val_q)), replace=False)) if len(val_q) \
             else val_q

@@ -5,7 +5,7 @@ aimers and memory through its parameters (bots/guns/wave_memory.py)."""
 from bots.guns import wave_kernels
 from bots.guns.aiming import FIRING_PARAMS
 from bots.guns.wave_memory import LEARNED_PARAMS, memory_size, prepare_memory
-from bots.part import Part, Param
+from bots.part import Param, Part
 
 # the learned gun fires only when its gun is within 0.2 enemy half-widths of the aim (the other guns: 1): its
 # argmax sits on an interval only ~0.1 GF wide, and a shot one half-width off cost 2.7 points of hit rate
