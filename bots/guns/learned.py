@@ -14,7 +14,8 @@ LEARNED_FIRING_PARAMS = tuple(
     Param("tolerance", 0.2, p.lo, p.hi, p.doc) if p.name == "tolerance" else p for p in FIRING_PARAMS)
 
 PART = Part("learned", "gun", ("BeepBoop-style learned gun: a `gfsim train` model (per-feature embedding, L1 distance, softmax "
-             "over the k nearest of up to 50,000 stored waves, box kernel over each neighbour's [gf_lo, gf_hi]); "
+             "over the k nearest of up to 50,000 stored waves, the model's kernel (box, indicator, Gaussian or Laplace) over "
+             "each neighbour's [gf_lo, gf_hi]); "
              "fires at the density's exact argmax and keeps learning from its own waves."),
             think=wave_kernels.think, round_start=wave_kernels.round_start, params=LEARNED_FIRING_PARAMS + LEARNED_PARAMS,
             memory=lambda values: memory_size("learned", values), prepare=lambda values: prepare_memory("learned", values),
