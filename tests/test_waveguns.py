@@ -244,3 +244,19 @@ def test_learned_gun_plays_and_writes_aim_telemetry():
     np.testing.assert_allclose(aim[:, 10:].sum(1), 1.0)
     assert r.telemetry_dropped == 0
     assert DEFAULT_MODEL in model_path("")
+
+
+def test_learned_gun_preaims_from_preaim_turns_before_its_gun_is_cool():
+    """preaim=P: the gun aims (one aim telemetry row each) in the last P turns before its gun is cool, and
+    fires the last of them; P=1 aims once per shot (tolerance=20: every aim is fired, none re-aimed)."""
+    per_shot = {}
+    for preaim in (1, 3):
+        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,tolerance=20,preaim={preaim}+still")
+        r = run_battle([spec, "lock+none+orbit"], Rules(rounds=2), seed=2, record=True, keep_memory=True)
+        m = _gun_mem(r, spec)
+        shots = m[wg.WH_FIRED + wg.A_LEARNED]
+        aims = ((r.telemetry[:, 0] == 0) & (r.telemetry[:, 1] == 0)).sum()
+        assert r.telemetry_dropped == 0 and shots > 20
+        per_shot[preaim] = aims / shots
+    assert 1.0 <= per_shot[1] < 1.2
+    assert 2.8 <= per_shot[3] < 3.3
