@@ -1,15 +1,22 @@
 """``gfsim train``: fit the learned-distance k-NN gun model to a guess-factor dataset.
 
-    gfsim train DATA.npz --out MODEL.json [--kernel box] [--k 100] [--epochs 10]
+    gfsim train DATA.npz [MORE.npz ...] --out MODEL.json [--kernel box] [--k 100] [--epochs 10]
                 [--optimizer lbfgs|adam] [--embedding power|linear] [--features F1,F2,...]
-                [--real-only] [--shooter both|0|1] [--val-fraction 0.25] [--json] [--plot LOSS.png]
+                [--real-only] [--queries all|real] [--shooter both|0|1] [--val-fraction 0.25] [--json]
+                [--plot LOSS.png]
 
 What it does (see learning/model.py for the model):
 
 * Rows: gun waves with a valid hit interval (finite gf_lo <= gf_hi; others are
   skipped), real bullets and virtual waves (``--real-only``: real bullets only),
   of the chosen shooter(s). A *stream* is one (battle, shooter): the memory of
-  one gun against one target.
+  one gun against one target. Several files are one corpus (``Corpus``): battles
+  renumbered file after file, the last ``--val-fraction`` of each file's battles
+  held out (so every mover of a corpus is in the validation set).
+* Queries (``--queries``): every wave (default) or only those that carried a real
+  bullet, the ones a gun is scored on; a mover that reacts to bullets (stop-and-go)
+  moves differently after them, and 15 of 16 waves are virtual. Their neighbours
+  are every stored wave either way.
 * Chronology: a query (a wave whose GF interval is to be predicted) sees only
   waves of its own stream whose label was known before it was fired
   (model.availability_keys), at most ``--max-points`` of them. Queries with no
@@ -99,6 +106,7 @@ class Prepared:
                              + (f", shooter {shooter}" if shooter != "both" else "") + ")")
         t = {c: g[c][rows] for c in g}
         self.rows = rows
+        self.real = t["real_bullet"].astype(bool)
         self.features = M.check_feature_names(features)
         self.raw = M.feature_matrix(t, self.features)
         if not np.isfinite(self.raw).all():
@@ -120,7 +128,15 @@ class Prepared:
             n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
         else:
             n_val = 0
-        if split_seed is None:       # chronological: the last battles are held out
+        files = getattr(ds, "battle_files", None)
+        if split_seed is None and files is not None:   # a corpus: the last battles of every file are held out
+            held = []
+            for f in np.unique(files):
+                own = battles[files[battles] == f]
+                k = min(len(own) - 1, max(1, int(round(val_fraction * len(own))))) if n_val and len(own) > 1 else 0
+                held.extend(own[len(own) - k:])
+            held = np.array(sorted(held), dtype=np.int64)
+        elif split_seed is None:       # chronological: the last battles are held out
             held = battles[len(battles) - n_val:]
         else:                        # a reproducible random choice of battles
             held = np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) if n_val \
@@ -139,6 +155,36 @@ class Prepared:
             stop = np.searchsorted(av, self.fire[rows[sel]], side="left")
             out[sel] = np.minimum(stop, max_points)
         return out
+
+
+class Corpus:
+    """Several datasets read as one gun table (`gfsim train A.npz B.npz ...`): battle ids are renumbered
+    file after file, `battle_files[battle]` says which file a battle came from (each file's last battles
+    are held out), and only the gun rows of `shooter` (if not "both") are kept, to bound memory."""
+
+    def __init__(self, paths, shooter="both"):
+        from sim.io.dataset import load_dataset
+        self.path = ",".join(os.fspath(p) for p in paths)
+        self.meta = {"bots": []}
+        cols, files, offset, rows = {}, [], 0, 0
+        for k, path in enumerate(paths):
+            ds = load_dataset(path, tables=("gun",))
+            g = ds.gun
+            keep = np.ones(len(ds), bool) if shooter == "both" else g["shooter"] == int(shooter)
+            for c, v in g.items():
+                cols.setdefault(c, []).append(v[keep])
+            cols["battle"][-1] = cols["battle"][-1].astype(np.int64) + offset
+            n_b = int(g["battle"].max()) + 1 if len(ds) else 0
+            files.extend([k] * n_b)
+            offset += n_b
+            rows += len(ds)
+            self.meta["bots"].extend(ds.meta.get("bots", []))
+        self.gun = {c: np.concatenate(v) for c, v in cols.items()}
+        self.battle_files = np.array(files, dtype=np.int64)
+        self.rows = rows
+
+    def __len__(self):
+        return self.rows
 
 
 def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noise=0.04, signal="abs:lat_vel",
@@ -219,7 +265,7 @@ class Trainer:
 
     def __init__(self, data, model, *, optimizer="lbfgs", lbfgs_iters=20, lr=0.02, batch=2048,
                  max_queries=20000, max_val=20000, seed=0, hist_bins=51, hist_smooth=1.0, bins="auto",
-                 damping=None, max_halvings=3, relax=0.5, objective="beepboop"):
+                 damping=None, max_halvings=3, relax=0.5, objective="beepboop", queries="all"):
         self.d = data
         self.objective = objective
         self.bins_setting = bins
@@ -248,8 +294,12 @@ class Trainer:
         self.no_history = {"train": int((seen_t == 0).sum()), "val": int((seen_v == 0).sum())}
         train_q = train_rows[seen_t > 0]
         val_q = val_rows[seen_v > 0]
+        if queries == "real":     # score only the waves a gun fires on; neighbours still come from every wave
+            train_q = train_q[data.real[train_q]]
+            val_q = val_q[data.real[val_q]]
         if len(train_q) == 0:
-            raise TrainError("no training query has an earlier wave in its stream")
+            raise TrainError("no training query has an earlier wave in its stream"
+                             + (" (--queries real: among the real-bullet waves)" if queries == "real" else ""))
         self.train_q = np.sort(self.rng.choice(train_q, min(max_queries, len(train_q)), replace=False))
         self.val_q = np.sort(self.rng.choice(val_q, min(max_val, len(val_q)), replace=False)) if len(val_q) \
             else val_q
@@ -543,7 +593,9 @@ def build_parser():
                             "the BeepBoop loss (nats, bits), KL and expected hit rate against baselines. The epoch "
                             "with the lowest validation loss is the one saved.",
                 epilog=METRICS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", metavar="DATA.npz", help="dataset from `gfsim collect`")
+    p.add_argument("data", metavar="DATA.npz", nargs="+",
+                   help="dataset(s) from `gfsim collect`; several are trained on as one corpus (battles renumbered "
+                        "file after file; without --split-seed the last battles of every file are held out)")
     p.add_argument("--out", required=True, metavar="MODEL.json", help="where to write the model (versioned JSON)")
     p.add_argument("--kernel", choices=("box", "indicator", "gaussian", "laplace"), default="box",
                    help="neighbour kernel (default box: 1/(2w) over the neighbour's own hit interval)")
@@ -571,6 +623,10 @@ def build_parser():
                    help="comma-separated feature names (sim/waves/features.py; abs:NAME for |NAME|); default: "
                         + ",".join(DEFAULT_FEATURES))
     p.add_argument("--real-only", action="store_true", help="use only waves that carried real bullets")
+    p.add_argument("--queries", choices=("all", "real"), default="all",
+                   help="waves the loss is measured on: all (default) or real: only those that carried a real "
+                        "bullet (what a gun is scored on; a mover that reacts to bullets, like stop-and-go, moves "
+                        "differently after them), their neighbours still drawn from every stored wave")
     p.add_argument("--shooter", choices=("both", "0", "1"), default="both",
                    help="waves fired by robot 0, 1 or both (each (battle, shooter) is its own memory)")
     p.add_argument("--val-fraction", type=_number(0, 1, hi_open=True), default=0.25,
@@ -636,7 +692,8 @@ def run(args, progress=None):
     if args.min_neighbours > args.k:
         raise TrainError(f"--min-neighbours {args.min_neighbours} exceeds --k {args.k}")
     try:
-        ds = load_dataset(args.data, tables=("gun",))
+        ds = (load_dataset(args.data[0], tables=("gun",)) if len(args.data) == 1
+              else Corpus(args.data, shooter=args.shooter))
     except DatasetError as e:
         raise TrainError(str(e)) from None
     data = Prepared(ds, features, real_only=args.real_only, shooter=args.shooter, val_fraction=args.val_fraction,
@@ -651,14 +708,14 @@ def run(args, progress=None):
     trainer = Trainer(data, model, optimizer=args.optimizer, lbfgs_iters=args.lbfgs_iters, lr=args.lr,
                       batch=args.batch, max_queries=args.max_queries, max_val=args.max_val, seed=args.seed,
                       hist_bins=args.hist_bins, hist_smooth=args.hist_smooth, bins=args.bins,
-                      damping=args.damping, objective=args.objective)
+                      damping=args.damping, objective=args.objective, queries=args.queries)
     baselines = trainer.baselines()
     history = trainer.run(args.epochs, progress=progress)
     best = trainer.best["epoch"]
     final = history[best]
     last = history[-1]
     summary = {
-        "dataset": os.fspath(args.data),
+        "dataset": ",".join(os.fspath(d) for d in args.data),
         "bots": [b.get("spec") for b in ds.meta.get("bots", [])],
         "battles": {"train": data.train_battles, "val": data.val_battles},
         "rows": {"dataset": len(ds), "used": int(len(data.rows)), "skipped_invalid_interval": data.skipped_invalid,
@@ -682,13 +739,15 @@ def run(args, progress=None):
         "seconds": time.perf_counter() - t0,
     }
     summary = _to_jsonable(summary)
-    model.training = {"dataset": os.path.basename(os.fspath(args.data)), "bots": summary["bots"],
+    model.training = {"dataset": ",".join(os.path.basename(os.fspath(d)) for d in args.data), "bots": summary["bots"],
                       "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
+                      "query_waves": args.queries,
                       "shooter": args.shooter, "battles": summary["battles"], "queries": summary["queries"],
                       "best_epoch": best, "final": summary["final"], "baselines_val": summary["baselines"]["val"]}
     plot = None
     if args.plot:
-        title = (f"{os.path.basename(os.fspath(args.data))}: {args.embedding} embedding, {args.kernel} kernel, "
+        names = ", ".join(os.path.basename(os.fspath(d)) for d in args.data)
+        title = (f"{names[:60]}: {args.embedding} embedding, {args.kernel} kernel, "
                  f"k <= {args.k}, {args.optimizer}")
         plot = render_plot(summary["epochs"], summary["baselines"], title, best_epoch=best)
     return summary, model, plot
@@ -704,7 +763,7 @@ def _main(argv):
     bar = None
     try:
         args = parser.parse_args(argv)
-        check_outputs([("--out", args.out), ("--plot", args.plot)], inputs=[("DATA.npz", args.data)])
+        check_outputs([("--out", args.out), ("--plot", args.plot)], inputs=[("DATA.npz", d) for d in args.data])
         show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
         progress = None
         if show:

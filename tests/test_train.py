@@ -328,3 +328,37 @@ def test_relax_damping_moves_half_way_to_the_optimisers_parameters(synthetic, mo
     assert [h["step"]["fraction"] for h in tr.history[1:]] == [0.5, 0.5, 0.5]
     # and the model ends at the kept epoch's parameters
     np.testing.assert_array_equal(m.theta(), thetas[tr.best["epoch"]])
+
+
+def test_a_corpus_of_several_files_holds_out_the_last_battles_of_each(tmp_path, capsys):
+    from learning.train import Corpus
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    write_synthetic_dataset(a, battles=4, rounds=1, turns=80, seed=3)
+    write_synthetic_dataset(b, battles=2, rounds=1, turns=80, seed=4)
+    c = Corpus([a, b], shooter="0")
+    da, db = load_dataset(a), load_dataset(b)
+    assert len(c.gun["turn"]) == (da.gun["shooter"] == 0).sum() + (db.gun["shooter"] == 0).sum()
+    assert (c.gun["shooter"] == 0).all() and sorted(np.unique(c.gun["battle"])) == list(range(6))
+    assert c.battle_files.tolist() == [0, 0, 0, 0, 1, 1]
+    p = Prepared(c, ["abs:lat_vel"], val_fraction=0.25)
+    assert p.val_battles == [3, 5]          # file a's last battle (of 4) and file b's last (of 2)
+    out = tmp_path / "m.json"
+    assert main([str(a), str(b), "--shooter", "0", "--out", str(out), "--epochs", "1", "--lbfgs-iters", "3",
+                 "--json", "--no-progress"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["battles"]["val"] == [3, 5] and s["dataset"] == f"{a},{b}"
+    assert M.load_model(out).training["dataset"] == "a.npz,b.npz"
+
+
+def test_real_queries_score_only_real_bullet_waves_with_every_wave_as_neighbour(synthetic):
+    ds = load_dataset(synthetic)
+    d = Prepared(ds, ["abs:lat_vel"])
+    model = M.GunModel(["abs:lat_vel"], *M.normalisation_ranges(d.raw))
+    every = Trainer(d, model, max_queries=10**6, max_val=10**6)
+    real = Trainer(d, model, max_queries=10**6, max_val=10**6, queries="real")
+    assert d.real[real.train_q].all() and d.real[real.val_q].all()
+    assert set(real.train_q) == set(every.train_q[d.real[every.train_q]])
+    # the neighbours still come from every stored wave, virtual ones included
+    real.Np = model.normalise(d.raw)
+    nb = real._batch(real.train_q[:50])
+    assert (~d.real[nb.neighbour_rows()[nb.idx >= 0]]).any()

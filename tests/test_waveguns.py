@@ -116,9 +116,14 @@ def _random_model(nf=6, seed=0):
                     c=rng.uniform(0.5, 2, nf), scale=-4.0, max_neighbours=30, min_neighbours=5, divider=5.0)
 
 
-def test_learned_aim_matches_learning_model():
-    """The compiled gun's density and argmax equal learning/model.py's for the same model and stored waves."""
+@pytest.mark.parametrize("kernel", ["box", "indicator", "gaussian", "laplace"])
+def test_learned_aim_matches_learning_model(kernel):
+    """The compiled gun's density and argmax equal learning/model.py's for the same model and stored waves,
+    for every kernel a model can be trained with (box/indicator: the exact edge sweep; gaussian/laplace:
+    the argmax over the gun's 101-point grid on the model's GF domain)."""
     from sim.waves.gf import N_FEAT
+    from bots.guns.wave_memory import KERNEL_CODES
+    from learning.model import smooth_argmax
     model = _random_model()
     nf, cap = model.n_features, 400
     rng = np.random.default_rng(1)
@@ -127,7 +132,7 @@ def test_learned_aim_matches_learning_model():
     mb[: wg.MH_STORE] = _model_block(model.features, model.lo, model.hi, model.a, model.b, model.c,
                                      scale=model.scale, max_nb=model.max_neighbours, min_nb=model.min_neighbours,
                                      divider=model.divider, cap=cap, min_hw=model.min_half_width,
-                                     dom=model.gf_domain, kernel=wg.KERNEL_BOX, bw=model.bandwidth)
+                                     dom=model.gf_domain, kernel=KERNEL_CODES[kernel], bw=model.bandwidth)
     m[wg.WH_SCRATCH] = wg.HEADER + wg.model_block_size(nf, cap)
     raw = rng.uniform(0, 2, (300, N_FEAT))
     lo = rng.uniform(-0.9, 0.7, 300)
@@ -151,15 +156,23 @@ def test_learned_aim_matches_learning_model():
     s /= s.sum()
     xc = 0.5 * (lo[nb] + hi[nb])
     w = np.maximum(0.5 * (hi[nb] - lo[nb]), model.min_half_width)
-    ref = box_argmax(xc[None], w[None], s[None], np.ones((1, k), bool))[0]
-    dens = np.empty(1)
-    wg.box_density_at(xc, w, s, k, np.array([gf]), dens)
-    dref = np.empty(1)
-    wg.box_density_at(xc, w, s, k, np.array([ref]), dref)
-    assert dens[0] == pytest.approx(dref[0], rel=1e-6)
     pts = np.linspace(-1, 1, 51)
     expect = np.empty(51)
-    wg.box_density_at(xc, w, s, k, pts, expect)
+    if kernel in ("gaussian", "laplace"):
+        ref = smooth_argmax(xc[None], s[None], np.ones((1, k), bool), kernel, model.bandwidth, model.gf_domain,
+                            points=wg.GF_SCAN_BINS)[0]
+        assert gf == pytest.approx(ref, abs=1e-12)
+        u = (pts[:, None] - xc[None]) / model.bandwidth
+        expect = (np.exp(-0.5 * u * u) if kernel == "gaussian" else np.exp(-np.abs(u))) @ s
+    else:
+        ref = box_argmax(xc[None], w[None], s[None], np.ones((1, k), bool), kernel=kernel)[0]
+        height = s * (2.0 * w) if kernel == "indicator" else s
+        dens = np.empty(1)
+        wg.box_density_at(xc, w, height, k, np.array([gf]), dens)
+        dref = np.empty(1)
+        wg.box_density_at(xc, w, height, k, np.array([ref]), dref)
+        assert dens[0] == pytest.approx(dref[0], rel=1e-6)
+        wg.box_density_at(xc, w, height, k, pts, expect)
     np.testing.assert_allclose(bins, expect, rtol=1e-6, atol=1e-12)
 
 
@@ -207,8 +220,14 @@ def test_learned_gun_loads_its_model_and_reports_bad_files(tmp_path):
     d["uniform_mix"] = 0.0
     gauss = tmp_path / "gauss.json"
     gauss.write_text(json.dumps(d))
-    with pytest.raises(BotSpecError, match="box-kernel"):
-        parse_bot(f"lock+learned:model={gauss}")
+    # every kernel plays (docs/learning.md): the gun's block carries the model's kernel and bandwidth,
+    # and aim=1 fires by hit coverage (the indicator sweep) whatever the model's kernel
+    from bots.guns.wave_memory import prepare_memory
+    for aim, code in ((0.0, wg.KERNEL_GAUSS), (1.0, wg.KERNEL_INDICATOR)):
+        blocks = dict(prepare_memory("learned", {"model": str(gauss), "max_points": 1000.0, "lag": 1.0, "aim": aim}))
+        head = blocks[0]
+        block = blocks[int(head[wg.WH_LEARNED])]
+        assert block[wg.MH_KERNEL] == code and block[wg.MH_BW] == d["bandwidth"]
     with pytest.raises(BotSpecError, match="at least one aimer"):
         parse_bot("lock+virtual:headon=0,linear=0,circular=0,gf=0,knn=0,learned=0")
 
@@ -225,3 +244,19 @@ def test_learned_gun_plays_and_writes_aim_telemetry():
     np.testing.assert_allclose(aim[:, 10:].sum(1), 1.0)
     assert r.telemetry_dropped == 0
     assert DEFAULT_MODEL in model_path("")
+
+
+def test_learned_gun_preaims_from_preaim_turns_before_its_gun_is_cool():
+    """preaim=P: the gun aims (one aim telemetry row each) in the last P turns before its gun is cool, and
+    fires the last of them; P=1 aims once per shot (tolerance=20: every aim is fired, none re-aimed)."""
+    per_shot = {}
+    for preaim in (1, 3):
+        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,tolerance=20,preaim={preaim}+still")
+        r = run_battle([spec, "lock+none+orbit"], Rules(rounds=2), seed=2, record=True, keep_memory=True)
+        m = _gun_mem(r, spec)
+        shots = m[wg.WH_FIRED + wg.A_LEARNED]
+        aims = ((r.telemetry[:, 0] == 0) & (r.telemetry[:, 1] == 0)).sum()
+        assert r.telemetry_dropped == 0 and shots > 20
+        per_shot[preaim] = aims / shots
+    assert 1.0 <= per_shot[1] < 1.2
+    assert 2.8 <= per_shot[3] < 3.3

@@ -79,6 +79,7 @@ WH = layout(
     gf_dseg=1, gf_lseg=1, gf_aseg=1, gf_wseg=1, gf_tseg=1, gf_bins=1, gf_smooth=1, gf_roll=1, gf_maxd=1,
     need_features=1,
     lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
+    preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     # per battle
@@ -93,7 +94,7 @@ WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): 
 (WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
  WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
                 WH.gf_maxd)
-WH_NEED_FEATURES, WH_LAG = WH.need_features, WH.lag
+WH_NEED_FEATURES, WH_LAG, WH_PREAIM = WH.need_features, WH.lag, WH.preaim
 (WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE,
  WH_AIM_AIMER) = (WH.hist_n, WH.lat_prev, WH.wave_head, WH.wave_n, WH.aim_time, WH.aim_power, WH.aim_angle,
                   WH.aim_aimer)
@@ -124,7 +125,10 @@ MH = layout("NeighbourModelHeader", nf=1, scale=1, max_nb=1, min_nb=1, divider=1
  MH_N, MH_HEAD) = MH[:13]
 MH_IDX, MH_ABS, MH_NLO, MH_NHI, MH_A, MH_B, MH_C = MH.idx, MH.abs, MH.nlo, MH.nhi, MH.a, MH.b, MH.c
 MH_STORE = MH.size
-KERNEL_BOX, KERNEL_GAUSS = 0, 1
+# neighbour kernels (a model's `kernel`, learning/model.py): box = 1/(2w) over each neighbour's interval
+# (a density), gauss/laplace centred on the interval's centre with bandwidth MH_BW, indicator = 1 over the
+# interval (heights, not a density: its argmax is the GF inside the most neighbours' hit intervals, weighted)
+KERNEL_BOX, KERNEL_GAUSS, KERNEL_LAPLACE, KERNEL_INDICATOR = 0, 1, 2, 3
 SHIFT = 1e-4
 
 
@@ -321,6 +325,16 @@ def gauss_density_at(xc, weight, k, bw, points, out):
         out[p] = s
 
 
+@njit(**NB)
+def laplace_density_at(xc, weight, k, bw, points, out):
+    """sum_j weight_j exp(-|x - xc_j| / bw) (the 1/(2 bw) does not move the argmax)."""
+    for p in range(points.shape[0]):
+        s = 0.0
+        for j in range(k):
+            s += weight[j] * math.exp(-abs(points[p] - xc[j]) / bw)
+        out[p] = s
+
+
 # ---------------------------------------------------------------------------------------------------------
 # visit-count statistics
 
@@ -412,25 +426,32 @@ def neighbour_aim(mb, feat, m, telebins):
     for j in range(k):
         dmin = min(dmin, nb_dist[j])
     s = 0.0
+    kernel = mb[MH_KERNEL]
     for j in range(k):
         i = nb_idx[j]
         xc[j] = 0.5 * (lo[i] + hi[i])
         hw[j] = max(0.5 * (hi[i] - lo[i]), mb[MH_MIN_HW])
-        # softmax(scale * d) over the neighbours, shifted by the nearest for stability
-        w = math.exp(mb[MH_SCALE] * (nb_dist[j] - dmin)) if mb[MH_KERNEL] == KERNEL_BOX else 1.0
+        # softmax(scale * d) over the neighbours, shifted by the nearest for stability (scale 0: equal weights)
+        w = math.exp(mb[MH_SCALE] * (nb_dist[j] - dmin)) if mb[MH_SCALE] != 0.0 else 1.0
         wt[j] = w
         s += w
     for j in range(k):
         wt[j] /= s
+        if kernel == KERNEL_INDICATOR:
+            wt[j] *= 2.0 * hw[j]   # heights 1 instead of 1/(2w): box_density_* then sum the indicator
     dom_lo = mb[MH_DOM_LO]
     dom_hi = mb[MH_DOM_HI]
-    if mb[MH_KERNEL] == KERNEL_BOX:
+    boxes = kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR
+    if boxes:
         gf = box_density_argmax(xc, hw, wt, k, dom_lo, dom_hi, edges, order)
     else:
         pts = np.empty(GF_SCAN_BINS)
         for p in range(GF_SCAN_BINS):
             pts[p] = dom_lo + (dom_hi - dom_lo) * p / (GF_SCAN_BINS - 1)
-        gauss_density_at(xc, wt, k, mb[MH_BW], pts, scan)
+        if kernel == KERNEL_LAPLACE:
+            laplace_density_at(xc, wt, k, mb[MH_BW], pts, scan)
+        else:
+            gauss_density_at(xc, wt, k, mb[MH_BW], pts, scan)
         best = GF_SCAN_BINS // 2
         for p in range(GF_SCAN_BINS):
             if scan[p] > scan[best]:
@@ -440,8 +461,10 @@ def neighbour_aim(mb, feat, m, telebins):
         pts = np.empty(TELE_BINS)
         for p in range(TELE_BINS):
             pts[p] = -1.0 + 2.0 * p / (TELE_BINS - 1)
-        if mb[MH_KERNEL] == KERNEL_BOX:
+        if boxes:
             box_density_at(xc, hw, wt, k, pts, telebins)
+        elif kernel == KERNEL_LAPLACE:
+            laplace_density_at(xc, wt, k, mb[MH_BW], pts, telebins)
         else:
             gauss_density_at(xc, wt, k, mb[MH_BW], pts, telebins)
     return gf, True
@@ -732,7 +755,10 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])
     ny = oy + st[ST_VEL] * math.cos(st[ST_HEADING])
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
-    if not fresh or st[ST_HEAT] - st[ST_COOLING] > 1e-9 or power == 0.0 or it + 1 >= HIST_CAP:
+    # (preaim > 1: also in the turns before, so the gun is already turned towards the aim when it is cool;
+    # a shot needs its aim from the turn before, so the last aim is always the one fired)
+    preaim = max(1.0, m[WH_PREAIM])
+    if not fresh or st[ST_HEAT] - preaim * st[ST_COOLING] > 1e-9 or power == 0.0 or it + 1 >= HIST_CAP:
         set_turn_gun(cmd, normal_relative_angle(math.atan2(en[EN_X] - nx, en[EN_Y] - ny) - st[ST_GUN]))
         return
     b, speed, lat, mea = _wave_geometry(nx, ny, en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], m[WH_LAT_PREV],

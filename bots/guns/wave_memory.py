@@ -13,7 +13,7 @@ from bots.guns import wave_kernels as wg
 from bots.part import Param
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
-DEFAULT_MODEL = "learned-orbit.json"   # shipped: trained with `gfsim train` on battles against random orbit
+DEFAULT_MODEL = "learned-corpus.json"   # shipped: benchmarks/learned_corpus.py (14 movers, seeds 1000 and up)
 
 # the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
 KNN_FEATURES = (
@@ -57,8 +57,14 @@ KNN_PARAMS = (
 )
 LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
-                              "trained on battles against random orbit)", kind="path"),
+                              "trained by benchmarks/learned_corpus.py on 14 movers)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
+    Param("aim", 0.0, 0.0, 1.0, "0 = fire at the argmax of the model's own kernel density; 1 = at the GF inside "
+                                 "the most (softmax-weighted) neighbours' hit intervals, i.e. the highest chance "
+                                 "of a hit if the next interval is like a neighbour's"),
+    Param("preaim", 3.0, 1.0, 10.0, "aim (and turn the gun towards the aim) from this many turns before the gun is "
+                                    "cool: a GF up to the MEA (~47 degrees at power 3) needs up to 3 turns of gun "
+                                    "turning (20 degrees per turn); 1 = only in the turn before"),
     _LAG,
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
@@ -92,9 +98,12 @@ def _load(value):
         raise ValueError(str(e)) from None
     if model.n_features > wg.MAX_F:
         raise ValueError(f"the model uses {model.n_features} features, the gun supports {wg.MAX_F}")
-    if model.kernel != "box":
-        raise ValueError(f"the learned gun needs a box-kernel model, {model_path(value)} uses {model.kernel!r}")
     return model
+
+
+# learning/model.py's kernel names -> the compiled gun's kernel codes
+KERNEL_CODES = {"box": wg.KERNEL_BOX, "gaussian": wg.KERNEL_GAUSS, "laplace": wg.KERNEL_LAPLACE,
+                "indicator": wg.KERNEL_INDICATOR}
 
 
 def _aimers(gun, v):
@@ -187,6 +196,7 @@ def prepare_memory(gun, v):
         head[wg.WH_USE + a] = 1.0 if name in lay["aimers"] else 0.0
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
+    head[wg.WH_PREAIM] = v.get("preaim", 1.0)
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]
@@ -209,14 +219,15 @@ def prepare_memory(gun, v):
         nf = len(names)
         out.append((lay["knn"], _model_block(
             names, [f[1] for f in KNN_FEATURES], [f[2] for f in KNN_FEATURES], [f[3] for f in KNN_FEATURES],
-            np.zeros(nf), np.ones(nf), scale=-1.0, max_nb=int(k["k"]), min_nb=1, divider=10.0,
+            np.zeros(nf), np.ones(nf), scale=0.0, max_nb=int(k["k"]), min_nb=1, divider=10.0,
             cap=int(k["max_points"]), min_hw=1e-3, dom=(-1.0, 1.0), kernel=wg.KERNEL_GAUSS, bw=k["bandwidth"])))
     if "learned" in lay:
         head[wg.WH_LEARNED] = lay["learned"]
         out.append((lay["learned"], _model_block(
             model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
             max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
-            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain, kernel=wg.KERNEL_BOX,
+            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain,
+            kernel=wg.KERNEL_INDICATOR if v.get("aim", 0.0) >= 0.5 else KERNEL_CODES[model.kernel],
             bw=model.bandwidth)))
     return out
 
