@@ -52,12 +52,16 @@ def test_free_orbit_sees_a_robot_in_its_way():
     assert S.ram_factor(surf_params("lock+none+surf:ram_weight=0"), 0.0) == 1.0
 
 
-@pytest.mark.parametrize("enemy,seed", [("sample.Walls", 7), ("sample.Corners", 8)])
-def test_fewer_rams_against_robots_on_the_walls(enemy, seed):
-    """Walls and Corners drive along the walls; the surfer before distance control orbited into them."""
+@pytest.mark.parametrize("enemy,seeds", [("sample.Walls", (5, 6)), ("sample.Corners", (1, 2))])
+def test_fewer_rams_against_robots_on_the_walls(enemy, seeds):
+    """Walls and Corners drive along the walls; the surfer before distance control orbited into them.
+    Two seeds each, summed: a single battle of either surfer may happen to never touch the enemy."""
     rams = []
     for spec in ("lock+learned+surf", f"lock+learned+surf:{S.BEFORE_DISTANCE_CONTROL}"):
-        res = run_battle([spec, enemy], Rules(rounds=10), seed=seed, record=True)
-        tr = res.robots_trace
-        rams.append(int(np.sum((tr[:, ROB] == 0) & (tr[:, STATE] == RS_HIT_ROBOT))))
-    assert rams[0] < rams[1] / 2
+        n = 0
+        for seed in seeds:
+            res = run_battle([spec, enemy], Rules(rounds=10), seed=seed, record=True)
+            tr = res.robots_trace
+            n += int(np.sum((tr[:, ROB] == 0) & (tr[:, STATE] == RS_HIT_ROBOT)))
+        rams.append(n)
+    assert rams[1] >= 10 and rams[0] < rams[1] / 2

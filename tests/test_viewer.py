@@ -384,7 +384,8 @@ def test_real_replay_robots_and_bullets():
     """On the shipped example, every alive robot shows its body colour at a body point away from its
     gun and radar, and every flying bullet its colour, at the positions the replay records."""
     rp = load_replay(EXAMPLE)
-    app = app_for([rp], overlays={"scan": False, "paths": False, "labels": False, "stats": False})
+    # without the text drawn over the field (labels, loss labels), which may cover a bullet near a robot
+    app = app_for([rp], overlays={"scan": False, "paths": False, "labels": False, "stats": False, "loss": False})
     checked_robots = checked_bullets = 0
     for f in range(5, rp.frames, 211):
         app.pb.seek(f)
@@ -407,7 +408,11 @@ def test_real_replay_robots_and_bullets():
                     checked_robots += 1
                     break
         for k in range(len(flying["x"])):
-            assert pixel(s, screen_point(app, 0, flying["x"][k], flying["y"][k])) == bullet_colour(flying["owner"][k])
+            bx, by = flying["x"][k], flying["y"][k]
+            if any(j != k and math.hypot(bx - flying["x"][j], by - flying["y"][j]) < 20 for j in range(len(flying["x"]))):
+                continue   # two bullets passing each other: either may be drawn over the other
+            # within a pixel: pygame places a circle's float centre by truncation, not rounding
+            assert near(s, screen_point(app, 0, bx, by), bullet_colour(flying["owner"][k]), r=1)
             checked_bullets += 1
     assert checked_robots > 10 and checked_bullets > 5
 

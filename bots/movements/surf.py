@@ -1069,8 +1069,8 @@ def free_closest(p, x, y, hd, v, cx, cy, direction, enemy, t, width, height):
     ch = math.cos(hd)
     best = math.inf
     for j in range(FREE_TICKS):
-        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, False, tan_lim, tan_ret, width,
-                                      height)
+        turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, np.bool_(False), tan_lim, tan_ret,
+                                      width, height)   # np.bool_: a bare False compiles a copy (constants.I64)
         x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
         k = t + j + 1.0 - enemy[4]
         px = min(max(enemy[0] + k * enemy[2], HALF_ROBOT), width - HALF_ROBOT)
