@@ -23,6 +23,7 @@ import os
 import numpy as np
 
 from sim.io.atomic import write_atomic
+from sim.io.jsonfile import read_json
 
 FORMAT = "gfsim-gf-table"
 VERSION = 1
@@ -154,23 +155,7 @@ class GFTable:
 def load_table(path):
     """Read and check a table file; TableError (one line) on anything that is not a valid table."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TABLE_BYTES + 1)
-    except FileNotFoundError:
-        raise TableError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise TableError(f"{path}: is a directory") from None
-    except OSError as e:
-        raise TableError(f"{path}: cannot read ({e.strerror or e})") from None
-    if len(data) > MAX_TABLE_BYTES:
-        raise TableError(f"{path}: larger than {MAX_TABLE_BYTES >> 20} MB, not a gfsim GF table")
-    try:
-        d = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except RecursionError:
-        raise TableError(f"{path}: not a gfsim GF table (JSON nested too deeply)") from None
-    except (UnicodeDecodeError, ValueError) as e:
-        raise TableError(f"{path}: not a gfsim GF table (not valid JSON: {str(e).splitlines()[0]})") from None
+    d = read_json(path, MAX_TABLE_BYTES, "GF table", TableError)
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise TableError(f"{path}: not a gfsim GF table (format {d.get('format') if isinstance(d, dict) else None!r})")
     if d.get("version") != VERSION:
@@ -189,5 +174,3 @@ def load_table(path):
         raise TableError(f"{path}: {e}") from None
 
 
-def _no_constant(name):
-    raise ValueError(f"{name} is not allowed")

@@ -49,6 +49,7 @@ from numba import njit
 
 from learning.loss import kde_cross_entropy, per_query_cross_entropy, expected_hit_rate, KERNELS
 from sim.io.atomic import write_atomic
+from sim.io.jsonfile import read_json
 from sim.waves.features import FEATURES, FEATURE_NAMES
 
 FORMAT = "gfsim-gun-model"
@@ -398,30 +399,8 @@ MAX_MODEL_BYTES = 64 << 20
 
 def load_model(path):
     """Read and check a gun model file; ModelError (one line) on anything that is not a valid model."""
-    path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_MODEL_BYTES + 1)
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ModelError(f"{path}: is a directory") from None
-    except OSError as e:
-        raise ModelError(f"{path}: cannot read ({e.strerror or e})") from None
-    if len(data) > MAX_MODEL_BYTES:
-        raise ModelError(f"{path}: larger than {MAX_MODEL_BYTES >> 20} MB, not a gfsim gun model")
-    try:
-        d = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except RecursionError:
-        raise ModelError(f"{path}: not a gfsim gun model (JSON nested too deeply)") from None
-    except (UnicodeDecodeError, ValueError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ModelError(f"{path}: not a gfsim gun model (not valid JSON: {msg})") from None
-    return GunModel.from_dict(d, source=path)
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not allowed")
+    d = read_json(path, MAX_MODEL_BYTES, "gun model", ModelError)
+    return GunModel.from_dict(d, source=os.fspath(path))
 
 
 # --------------------------------------------------------------------------- retrieval

@@ -106,6 +106,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine import physics
+from sim.io.jsonfile import no_constant
 
 FORMAT = "gfsim-replay"
 FORMAT_VERSION = 1
@@ -1168,10 +1169,6 @@ def _corrupt_error(path):
     return fail
 
 
-def _no_constant(name):
-    raise ValueError(f"{name} is not allowed")
-
-
 def _one_line(e):
     s = " ".join(str(e).split())
     return s[:160] if s else type(e).__name__
@@ -1187,7 +1184,7 @@ def _read(z, path):
         raise ReplayError(f"{path}: corrupt replay (metadata of {shape[0]} bytes)")
     raw = z.get("meta", shape=(None,), kinds="u")
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=_no_constant)
+        meta = json.loads(raw.tobytes().decode("utf-8"), parse_constant=no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ReplayError(f"{path}: corrupt replay (metadata is not valid JSON)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
