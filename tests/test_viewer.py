@@ -1086,5 +1086,5 @@ def test_wave_checks_in_the_stats_line():
     rp, _ = checked_replay()
     app = app_for([rp], overlays=only("stats", "checks"))
     f = rp.frame(0, 45)
-    assert app.renderer.checks_text(app.renderer.fields[0], 1, f) == "  waves: 1 missed, 2 misjudged, 1 false of 4"
+    assert app.renderer.checks_text(app.renderer.fields[0], 1, f) == "  enemy waves: 1 missed, 2 misjudged of 4; 1 imagined"
     assert app.renderer.checks_text(app.renderer.fields[0], 0, f) == ""

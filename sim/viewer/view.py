@@ -511,8 +511,8 @@ class Renderer:
         if not np.any(m):
             return ""
         n = {name: int(np.sum(c["status"][m] == k)) for k, name in enumerate(wavecheck.STATUS_NAMES)}
-        return (f"  waves: {n['missed']} missed, {n['wrong power'] + n['wrong turn']} misjudged, "
-                f"{n['false']} false of {int(np.sum(m)) - n['false']}")
+        return (f"  enemy waves: {n['missed']} missed, {n['wrong power'] + n['wrong turn']} misjudged of "
+                f"{int(np.sum(m)) - n['false']}; {n['false']} imagined")
 
     def draw_stats(self, surf, fv, f):
         """Per robot, under its field: hits/shots, hit rate and bullet damage dealt so far (and in compare
