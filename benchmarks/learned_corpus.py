@@ -19,8 +19,9 @@ import sys
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 # (file stem, mover, seeds): the random movers of the challenge get more battles than the sample robots
-# (sample.TrackFire is left out: its datasets hold a bullet of power < 0.1 fired on its last energy, which
-# `gfsim train` refuses to read)
+# (sample.TrackFire was left out of the shipped model: its datasets hold a bullet of power < 0.1 fired on its
+# last energy, which `gfsim train` refused to read until the readers accepted powers under 0.1; add it back when
+# the model is next rebuilt)
 CORPUS = (
     ("orbit", "lock+none+orbit", "1000..1007"),
     ("speed", "lock+none+orbit:speed_prob=0.1", "1000..1005"),

@@ -676,3 +676,21 @@ def test_learning_example_carries_aim_and_danger_telemetry():
             found += 1
             assert math.hypot(w["fire_x"][k] - tm["source_x"][q], w["fire_y"][k] - tm["source_y"][q]) < 8.5
     assert found > 20
+
+
+def test_a_last_shot_weaker_than_0_1_records_and_loads(tmp_path):
+    """Bullet power is clamped to [0.1, 3] and to the shooter's energy: TrackFire, down to 0.0187 energy,
+    fires it all (seed 1000). The replay and the dataset of that battle must load (they were refused as
+    corrupt: the readers demanded power >= 0.1)."""
+    from sim.experiments.collect import main as collect_main
+    from sim.io.dataset import load_dataset
+    bots = ["lock+headon:power=3,energy_rule=0+still", "sample.TrackFire"]
+    rp = record_replay(bots, Rules(rounds=35), seed=1000)
+    weak = rp.bullets["power"] < 0.1 - 1e-9
+    assert weak.sum() == 1 and rp.bullets["owner"][weak][0] == 1
+    save_replay(tmp_path / "weak.gfr", rp)
+    assert replays_equal(load_replay(tmp_path / "weak.gfr"), rp)
+    out = tmp_path / "weak.npz"
+    assert collect_main([*bots, "--rounds", "35", "--seeds", "1000", "--out", str(out), "--no-progress"]) == 0
+    ds = load_dataset(out)
+    assert ds.gun["bullet_speed"].max() > 19.7

@@ -1257,11 +1257,12 @@ def _read(z, path):
     bullets["heading"] = _dequantize("heading", b["heading"].astype(np.int64))
     bullets["power"] = b["power"].astype(np.float64)
     bullets = {k: bullets[k] for k in BULLET_FIELDS}
-    if nb and (not np.all(np.isfinite(bullets["power"]) & (bullets["power"] >= 0.1 - 1e-9)
+    # power is clamped to [0.1, 3] and to the shooter's energy: under 0.1 only when its energy was
+    if nb and (not np.all(np.isfinite(bullets["power"]) & (bullets["power"] > 0.0)
                           & (bullets["power"] <= 3.0 + 1e-9))
                or any(np.any((bullets[k] < -BULLET_MARGIN) | (bullets[k] > lim + BULLET_MARGIN))
                       for k, lim in (("x0", W), ("end_x", W), ("y0", H), ("end_y", H)))):
-        raise bad("a bullet has a power outside 0.1..3 or lies off the field")
+        raise bad("a bullet has a power outside (0, 3] or lies off the field")
     if nb and (np.any((bullets["round"] < 0) | (bullets["round"] >= rounds)) or
                np.any((bullets["owner"] < 0) | (bullets["owner"] >= n)) or
                np.any((bullets["victim"] < -1) | (bullets["victim"] >= n)) or
