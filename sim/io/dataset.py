@@ -315,17 +315,8 @@ MAX_META_BYTES = 64 << 20
 
 def _open_zip(path):
     """The archive, checked by sim.io.npyzip: members stored (never compressed), not encrypted."""
-    from sim.io.npyzip import SafeZip
-    try:
-        return SafeZip(path, DatasetError, methods=(zipfile.ZIP_STORED,))
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise DatasetError(f"{path}: permission denied") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise DatasetError(f"{path}: not a gfsim dataset (not a complete .npz archive: {e})") from None
+    from sim.io.npyzip import open_archive
+    return open_archive(path, DatasetError, "dataset")
 
 
 def _read_member(z, path, name, **checks):

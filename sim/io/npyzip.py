@@ -186,3 +186,19 @@ class SafeZip:
             if f.read(1):
                 raise self.fail(f"member {name} has trailing data")
         return arr
+
+
+def open_archive(path, fail, what, methods=(zipfile.ZIP_STORED,)):
+    """A SafeZip of the ``.npz`` at `path`, or `fail` with one line naming the file: missing, a directory,
+    not readable, or not a complete archive. `what` names the format for that last case ("dataset")."""
+    path = os.fspath(path)
+    try:
+        return SafeZip(path, fail, methods=methods)
+    except FileNotFoundError:
+        raise fail(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise fail(f"{path}: is a directory") from None
+    except PermissionError:
+        raise fail(f"{path}: permission denied") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise fail(f"{path}: not a gfsim {what} (not a complete .npz archive: {e})") from None

@@ -117,12 +117,6 @@ def is_soft_target_file(path):
         return False
 
 
-def read_soft_meta(path):
-    from sim.io.npyzip import SafeZip
-    with SafeZip(path, SoftTargetError, methods=(zipfile.ZIP_STORED,)) as z:
-        return _meta(z, path)
-
-
 def _meta(z, path):
     if "meta" not in z.files:
         raise SoftTargetError(f"{path}: not a gfsim soft-target file (no meta.npy member)")
@@ -148,19 +142,9 @@ def _meta(z, path):
 
 def load_soft_targets(path):
     """Load and check a soft-target file; SoftTargetError (one line) on anything but an intact file."""
-    from sim.io.npyzip import SafeZip
+    from sim.io.npyzip import open_archive
     path = os.fspath(path)
-    try:
-        z = SafeZip(path, SoftTargetError, methods=(zipfile.ZIP_STORED,))
-    except FileNotFoundError:
-        raise SoftTargetError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SoftTargetError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise SoftTargetError(f"{path}: permission denied") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise SoftTargetError(f"{path}: not a gfsim soft-target file (not a complete .npz archive: {e})") from None
-    with z:
+    with open_archive(path, SoftTargetError, "soft-target file") as z:
         meta = _meta(z, path)
         n, p, b = meta["situations"], meta["pieces"], meta["grid_bins"]
         want = _members(n, p, b)
