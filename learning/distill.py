@@ -377,19 +377,12 @@ class Data:
 
     def split(self, val_fraction, split_seed):
         """(train rows, held-out rows, held-out battles) by battle, as gfsim train splits."""
+        from learning.train import held_out_battles
         battles = np.unique(self.battle[self.rows])
-        if val_fraction > 0:
-            if len(battles) < 2:
-                raise UsageError(f"{self.path}: a held-out split needs at least 2 battles (seasons), the waves "
-                                 f"come from {len(battles)} (use --val-fraction 0)")
-            n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
-        else:
-            n_val = 0
-        if split_seed is None:
-            held = battles[len(battles) - n_val:]
-        else:
-            held = np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) \
-                if n_val else battles[:0]
+        if val_fraction > 0 and len(battles) < 2:
+            raise UsageError(f"{self.path}: a held-out split needs at least 2 battles (seasons), the waves "
+                             f"come from {len(battles)} (use --val-fraction 0)")
+        held = held_out_battles(battles, val_fraction, split_seed)
         is_val = np.isin(self.battle[self.rows], held)
         return self.rows[~is_val], self.rows[is_val], [int(b) for b in held]
 

@@ -79,6 +79,26 @@ TrainError = UsageError   # the name this module used before sim.cli.errors
 _Parser = OneLineParser
 
 
+def held_out_battles(battles, val_fraction, split_seed=None, files=None):
+    """The battles (sorted unique ids, at least 2 when val_fraction > 0) held out for validation:
+    round(val_fraction x their number), at least 1 and never all; the last ones (chronological) or, with
+    `split_seed`, a reproducible random choice; with `files` (each battle's file in a corpus) and no seed, the
+    last ones of every file. gfsim train and gfsim distill split alike."""
+    n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles))))) if val_fraction > 0 else 0
+    if split_seed is None and files is not None:   # a corpus: the last battles of every file are held out
+        held = []
+        for f in np.unique(files):
+            own = battles[files == f]
+            k = min(len(own) - 1, max(1, int(round(val_fraction * len(own))))) if n_val and len(own) > 1 else 0
+            held.extend(own[len(own) - k:])
+        return np.array(sorted(held), dtype=np.int64)
+    if split_seed is None:                         # chronological: the last battles are held out
+        return battles[len(battles) - n_val:]
+    # a reproducible random choice of battles
+    return np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) if n_val \
+        else battles[:0]
+
+
 def _number(lo=None, hi=None, lo_open=False, hi_open=False):
     return bounded_float(lo, hi, lo_open=lo_open, hi_open=hi_open)
 
@@ -121,26 +141,11 @@ class Prepared:
         self.xc, self.hw = M.interval_labels(self.gf_lo, self.gf_hi, mhw)
         self.a, self.b = self.xc - self.hw, self.xc + self.hw      # target intervals, same guard
         battles = np.unique(self.battle)
-        if val_fraction > 0:
-            if len(battles) < 2:
-                raise TrainError(f"{ds.path}: a held-out split needs at least 2 battles, the usable waves come "
-                                 f"from {len(battles)} (collect more seeds, or --val-fraction 0)")
-            n_val = min(len(battles) - 1, max(1, int(round(val_fraction * len(battles)))))
-        else:
-            n_val = 0
+        if val_fraction > 0 and len(battles) < 2:
+            raise TrainError(f"{ds.path}: a held-out split needs at least 2 battles, the usable waves come "
+                             f"from {len(battles)} (collect more seeds, or --val-fraction 0)")
         files = getattr(ds, "battle_files", None)
-        if split_seed is None and files is not None:   # a corpus: the last battles of every file are held out
-            held = []
-            for f in np.unique(files):
-                own = battles[files[battles] == f]
-                k = min(len(own) - 1, max(1, int(round(val_fraction * len(own))))) if n_val and len(own) > 1 else 0
-                held.extend(own[len(own) - k:])
-            held = np.array(sorted(held), dtype=np.int64)
-        elif split_seed is None:       # chronological: the last battles are held out
-            held = battles[len(battles) - n_val:]
-        else:                        # a reproducible random choice of battles
-            held = np.sort(np.random.default_rng(split_seed).choice(battles, n_val, replace=False)) if n_val \
-                else battles[:0]
+        held = held_out_battles(battles, val_fraction, split_seed, None if files is None else files[battles])
         self.val_battles = [int(v) for v in held]
         self.train_battles = [int(v) for v in battles if v not in set(self.val_battles)]
         self.is_val = np.isin(self.battle, self.val_battles)
