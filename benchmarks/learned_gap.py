@@ -32,44 +32,47 @@ def lagged_features(table, rows, feat):
     return out
 
 
-def run_streams(ds, gun, *, lag, memory=None, shooter=0):
-    """Hit rate per battle of `gun` (an OfflineGun) on ds's real waves of `shooter`; memory: start memory or None."""
+def _streams(ds, *, lag, shooter):
+    """(rows, scored, learnable, inputs) of each of robot `shooter`'s streams of ds, in battle order, its features
+    one turn old when `lag` (what the gun had when it aimed); and the field's width and height."""
     from sim.experiments import evaluate as E
     g = ds.gun
     rules = ds.meta.get("rules", {})
-    w, h = rules.get("width", 800), rules.get("height", 600)
-    rates, hits_all, shots_all = [], 0, 0
+    out = []
     for bid, lst in sorted(E.streams(g, str(shooter)).items()):
         for s, rows in lst:
             scored, learnable = E.scored_and_learnable(g, rows, "real")
             inputs = E.stream_inputs(g, rows)
             if lag:
                 inputs["feat"] = lagged_features(g, rows, inputs["feat"])
-            kind, row = E.stream_events(g, rows, scored, learnable)
-            mem = None if memory is None else memory.copy()
-            gf, _, _ = E.replay(gun, inputs, kind, row, w, h, mem)
-            hit = E.in_hit_set(g, ds.parts, rows[scored], gf[scored])
-            rates.append(hit.mean())
-            hits_all += int(hit.sum())
-            shots_all += int(scored.sum())
+            out.append((rows, scored, learnable, inputs))
+    return out, rules.get("width", 800), rules.get("height", 600)
+
+
+def run_streams(ds, gun, *, lag, memory=None, shooter=0):
+    """Hit rate per battle of `gun` (an OfflineGun) on ds's real waves of `shooter`; memory: start memory or None."""
+    from sim.experiments import evaluate as E
+    rates, hits_all, shots_all = [], 0, 0
+    todo, w, h = _streams(ds, lag=lag, shooter=shooter)
+    for rows, scored, learnable, inputs in todo:
+        kind, row = E.stream_events(ds.gun, rows, scored, learnable)
+        mem = None if memory is None else memory.copy()
+        gf, _, _ = E.replay(gun, inputs, kind, row, w, h, mem)
+        hit = E.in_hit_set(ds.gun, ds.parts, rows[scored], gf[scored])
+        rates.append(hit.mean())
+        hits_all += int(hit.sum())
+        shots_all += int(scored.sum())
     return np.array(rates), hits_all, shots_all
 
 
 def fill_memory(ds, gun, *, lag, shooter=0):
     """The gun's memory after learning every wave of ds (robot `shooter`'s streams, in order)."""
     from sim.experiments import evaluate as E
-    g = ds.gun
-    rules = ds.meta.get("rules", {})
-    w, h = rules.get("width", 800), rules.get("height", 600)
     mem = gun.new_memory()
-    for bid, lst in sorted(E.streams(g, str(shooter)).items()):
-        for s, rows in lst:
-            _, learnable = E.scored_and_learnable(g, rows, "real")
-            inputs = E.stream_inputs(g, rows)
-            if lag:
-                inputs["feat"] = lagged_features(g, rows, inputs["feat"])
-            kind, row = E.stream_events(g, rows, np.zeros(len(rows), bool), learnable)
-            _, _, mem = E.replay(gun, inputs, kind, row, w, h, mem)
+    todo, w, h = _streams(ds, lag=lag, shooter=shooter)
+    for rows, _, learnable, inputs in todo:
+        kind, row = E.stream_events(ds.gun, rows, np.zeros(len(rows), bool), learnable)
+        _, _, mem = E.replay(gun, inputs, kind, row, w, h, mem)
     return mem
 
 
