@@ -55,7 +55,7 @@ def hit_rate(res, i):
 ])
 def test_predicted_path_is_the_engines_path(start, centre, params):
     """Commands from surf_command, fed to a scripted robot, make the engine move it exactly as
-    physics_step predicted (orbit both ways, braking, reversals, wall smoothing)."""
+    robot_step predicted (orbit both ways, braking, reversals, wall smoothing)."""
     p = surf_params(params)
     options = np.array([1.0] * 60 + [0.0] * 12 + [-1.0] * 70 + [1.0] * 5 + [0.0] * 3 + [-1.0] * 150)
     out = np.zeros((len(options), 7))
