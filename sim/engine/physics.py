@@ -20,6 +20,7 @@ from sim.engine.constants import (I64, ACCELERATION, DECELERATION, MAX_VELOCITY,
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                         C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
+from sim.engine import jtrig
 from sim.engine.geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near, hold
 
 # inlined into the turn loop (see the module docstring); set explicitly so that it is never inherited
@@ -36,14 +37,14 @@ def sin_cos(rob, i, col, angle):
     """(sin(angle), cos(angle)), remembered in rob[i, col:col + 3] as (angle, sin, cos).
 
     A robot often moves along the same heading for many turns, and a scan starts at the heading
-    the last one ended at; libm gives the same doubles for the same angle, so reusing them
-    changes no result. Zero is never reused (it would not tell 0.0 from -0.0); a NaN key (a
+    the last one ended at; Java's Math.sin/cos (sim.engine.jtrig) give the same doubles for the
+    same angle, so reusing them changes no result. Zero is never reused (it would not tell 0.0 from -0.0); a NaN key (a
     fresh robot) never matches.
     """
     if rob[i, col] != angle or angle == 0.0:
         rob[i, col] = angle
-        rob[i, col + 1] = math.sin(angle)
-        rob[i, col + 2] = math.cos(angle)
+        rob[i, col + 1] = jtrig.sin(angle)
+        rob[i, col + 2] = jtrig.cos(angle)
     s = rob[i, col + 1]
     c = rob[i, col + 2]
     hold(rob)
@@ -239,7 +240,7 @@ def wall_push(x, y, heading, width, height):
     else:
         return x, y, False, 0.0
     if np.fmod(heading, math.pi / 2.0) != 0.0:
-        tan_h = math.tan(heading)
+        tan_h = jtrig.tan(heading)
         if adjust_x == 0.0:
             adjust_x = adjust_y * tan_h
         elif adjust_y == 0.0:
@@ -282,8 +283,8 @@ def robot_step(x, y, heading, v, turn, dist, max_vel, width, height):
     predicts its paths with it. Returns (x, y, heading, velocity, sin, cos of the heading) after the turn."""
     heading, _ = turn_body(heading, turn, turn_rate(v, MAX_TURN_RATE_RADIANS))
     v = new_velocity(v, dist, max_vel)
-    sh = math.sin(heading)
-    ch = math.cos(heading)
+    sh = jtrig.sin(heading)
+    ch = jtrig.cos(heading)
     if v != 0.0:
         x += v * sh
         y += v * ch
