@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from sim.waves.gf import FEATURE_NAMES
+from sim.waves.gf import FEATURE_NAMES, EXT_FEATURE_NAMES
 from bots.guns import wave_kernels as wg
 from bots.part import Param
 
@@ -197,6 +197,10 @@ def prepare_memory(gun, v):
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
+    # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
+    # and the other guns play exactly as before)
+    uses = {f[4:] if f.startswith("abs:") else f for f in (model.features if model is not None else ())}
+    head[wg.WH_NEED_EXT] = 1.0 if uses & set(EXT_FEATURE_NAMES) else 0.0
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]
