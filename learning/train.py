@@ -178,7 +178,8 @@ class Corpus:
         self.path = ",".join(os.fspath(p) for p in paths)
         self.meta = {"bots": []}
         cols, files, offset, rows = {}, [], 0, 0
-        self.missing_path, self.schema_version = {}, 99
+        from sim.io.dataset import SCHEMA_VERSION
+        self.missing_path, self.schema_version = {}, SCHEMA_VERSION
         for k, path in enumerate(paths):
             ds = load_dataset(path, tables=("gun",))
             g = ds.gun
@@ -191,9 +192,9 @@ class Corpus:
             offset += n_b
             rows += len(ds)
             self.meta["bots"].extend(ds.meta.get("bots", []))
+            self.schema_version = min(self.schema_version, ds.schema_version)
             for c in ds.missing:         # an older schema's file: say which one lacks the column
                 self.missing_path.setdefault(c, os.fspath(path))
-                self.schema_version = min(self.schema_version, ds.schema_version)
         self.missing = tuple(self.missing_path)
         self.gun = {c: np.concatenate(v) for c, v in cols.items()}
         self.battle_files = np.array(files, dtype=np.int64)

@@ -304,3 +304,64 @@ def test_the_gun_computes_the_schema2_features_as_the_dataset(tmp_path):
     spec_old = parse_bot("lock+learned:model=bots/models/learned-orbit.json+still")
     r = run_battle([spec_old, "lock+none+orbit"], Rules(rounds=1), seed=5, keep_memory=True)
     assert r.memory[0, int(spec_old.params[layout.P.gun_mem]) + wg.WH_NEED_EXT] == 0.0
+
+
+# --------------------------------------------------------------------------- pre-seeded memory
+
+def _learned_values(**kw):
+    from bots.guns.wave_memory import LEARNED_PARAMS
+    v = {p.name: p.default for p in LEARNED_PARAMS}
+    v.update(kw)
+    return v
+
+
+def test_pre_seeded_memory_holds_the_datasets_last_waves_embedded_as_the_gun_does(files):
+    from bots.guns import wave_kernels as wg
+    from bots.guns.wave_memory import prepare_memory, memory_size, _load
+    from learning.model import feature_matrix, valid_interval
+    new, _ = files
+    v = _learned_values(max_points=300.0, memory=str(new))
+    m = np.zeros(memory_size("learned", v))
+    for off, values in prepare_memory("learned", v):
+        m[off:off + len(values)] = values
+    mb = m[int(m[wg.WH_LEARNED]):]
+    assert mb[wg.MH_N] == 300 and mb[wg.MH_HEAD] == 0          # full: the next wave replaces the oldest
+    E, lo, hi = wg._store_cols(mb)
+    g = D.load_dataset(new).gun
+    sel = np.flatnonzero((g["shooter"] == 0) & (g["status"] == 0) & valid_interval(g["gf_lo"], g["gf_hi"]))[-300:]
+    assert np.array_equal(lo[:300], g["gf_lo"][sel]) and np.array_equal(hi[:300], g["gf_hi"][sel])
+    model = _load("")
+    raw = feature_matrix(g, model.features)[sel]
+    full = np.zeros(len(FEATURE_NAMES))
+    out = np.zeros(wg.MAX_F)
+    for k in (0, 123, 299):
+        for f, name in enumerate(model.features):        # the raw row in the gun's feature order
+            full[FEATURE_NAMES.index(name.replace("abs:", ""))] = g[name.replace("abs:", "")][sel[k]]
+        wg.embed(mb, full, out)
+        assert np.allclose(E[:, k], out[:model.n_features].astype(np.float32), rtol=1e-6)
+    assert raw.shape == (300, model.n_features)
+
+
+def test_pre_seeded_memory_changes_the_first_aims_and_is_deterministic(files):
+    new, _ = files
+    seeded = f"lock+learned:memory={new},power=3,energy_rule=0+still"
+    a = run_battle([seeded, "lock+none+orbit"], Rules(rounds=1), seed=9, record=True)
+    b = run_battle([seeded, "lock+none+orbit"], Rules(rounds=1), seed=9, record=True)
+    c = run_battle(["lock+learned:power=3,energy_rule=0+still", "lock+none+orbit"], Rules(rounds=1), seed=9,
+                   record=True)
+    assert np.array_equal(a.robots_trace, b.robots_trace)
+    assert not np.array_equal(a.robots_trace, c.robots_trace)
+
+
+@pytest.mark.parametrize("value,msg", [("/nonexistent.npz", "cannot read"), ("README.md", "not a gfsim dataset"),
+                                       ("V1", "re-collect"), ("TRUNC", "not a complete")])
+def test_pre_seeded_memory_bad_inputs_fail_in_one_line(files, tmp_path, value, msg):
+    new, old = files
+    if value == "TRUNC":
+        data = open(new, "rb").read()
+        value = str(tmp_path / "cut.npz")
+        open(value, "wb").write(data[:len(data) * 2 // 3])
+    value = value.replace("V1", str(old))
+    r = _cli("battle", f"lock+learned:memory={value}+still", "sample.Target", "--rounds", "1")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "gfsim battle: error:" in r.stderr
+    assert msg in r.stderr

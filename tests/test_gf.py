@@ -802,8 +802,8 @@ def _wave_features_reference(x, y, heading, vel, energy, counters, j0, j, sx, sy
 def test_wave_features_match_the_reference_bit_for_bit():
     rng = np.random.default_rng(3)
     n = 200
-    got = np.empty(gf.N_FEAT)
-    want = np.empty(gf.N_FEAT)
+    got = np.zeros(gf.N_FEAT)   # wave_features fills the schema-1 part, [:N_BASE_FEAT]
+    want = np.zeros(gf.N_FEAT)
     for _ in range(300):
         x = rng.uniform(18, 782, n)
         y = rng.uniform(18, 582, n)
