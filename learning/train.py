@@ -129,7 +129,7 @@ class Prepared:
         self.real = t["real_bullet"].astype(bool)
         self.features = M.check_feature_names(features)
         for f in self.features:
-            base = f[4:] if f.startswith("abs:") else f
+            base = f.removeprefix("abs:")
             if base in getattr(ds, "missing", ()):
                 from sim.io.dataset import missing_message
                 where = getattr(ds, "missing_path", {}).get(base, ds.path)

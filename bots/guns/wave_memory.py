@@ -58,7 +58,7 @@ KNN_PARAMS = (
 )
 LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
-                              "trained by benchmarks/learned_corpus.py on 14 movers)", kind="path"),
+                              "trained by benchmarks/learned_corpus.py on 15 movers, dataset schema 2)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
     Param("aim", 0.0, 0.0, 1.0, "0 = fire at the argmax of the model's own kernel density; 1 = at the GF inside "
                                  "the most (softmax-weighted) neighbours' hit intervals, i.e. the highest chance "
@@ -196,7 +196,7 @@ def _memory_waves(path, stamp, features, shooter, cap):
     per process by (path, modification stamp, ...) so a challenge's battles read the file once."""
     from sim.io.dataset import iter_chunks, DatasetError
     from learning.model import feature_matrix, valid_interval
-    bases = sorted({f[4:] if f.startswith("abs:") else f for f in features})
+    bases = sorted({f.removeprefix("abs:") for f in features})
     cols = bases + ["gf_lo", "gf_hi", "status", "shooter"]
     kept = {c: np.zeros(0) for c in cols}
     try:
@@ -256,7 +256,7 @@ def prepare_memory(gun, v):
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
-    uses = {f[4:] if f.startswith("abs:") else f for f in (model.features if model is not None else ())}
+    uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
     head[wg.WH_NEED_EXT] = 1.0 if uses & set(EXT_FEATURE_NAMES) else 0.0
     out = [(0, head)]
     if "gf" in lay:

@@ -10,23 +10,24 @@ normalises its KNN features.
 The per-turn history counters (move direction, turns since a direction change,
 a deceleration, a velocity change) are computed once per robot and round by
 ``history_counters`` so that a wave's features cost O(1). The compiled kernels
-(``wave_features``, ``history_counters``) are in sim/waves/gf.py, re-exported here.
+(``wave_features``, ``history_counters``, and ``ext_features`` for the dataset-schema-2 columns) are in
+sim/waves/gf.py, re-exported here; SCALES holds every feature's fixed normalisation range.
 """
 import math
 
 import numpy as np
 
 # the compiled kernel and the column indices live in sim/waves/gf.py (usable by bots; see there)
-from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS, STICK, TIMER_CAP, VIRTUALITY_CAP,  # noqa: F401
-                 history_counters, wave_features, wall_distance)
+from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS,  # noqa: F401
+                 STICK, TIMER_CAP, VIRTUALITY_CAP, history_counters, wave_features, ext_features, wall_distance)
 # column indices of the feature block and of the history counters
 from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
                  F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR, F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME,
                  F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD, F_WALL_REVERSE,
                  F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
-                 F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF, F_CURRENT_GF, F_LINEAR_GF,
-                 F_CIRCULAR_GF, HC_MOVE_DIR,
-                 HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC, HC_VCHANGE)  # noqa: F401
+                 F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF,
+                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
+                 HC_VCHANGE)  # noqa: F401
 
 # (name, definition, range) -- the order is the column order of the feature block
 FEATURES = (
