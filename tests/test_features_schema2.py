@@ -365,3 +365,24 @@ def test_pre_seeded_memory_bad_inputs_fail_in_one_line(files, tmp_path, value, m
     r = _cli("battle", f"lock+learned:memory={value}+still", "sample.Target", "--rounds", "1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "gfsim battle: error:" in r.stderr
     assert msg in r.stderr
+
+
+def test_soft_target_files_from_before_schema2_still_load(tmp_path):
+    """A soft-target file (gfsim oracle --soft-targets) holds dataset rows: without the four schema-2 members
+    it loads with them NaN; with only some of them it is refused."""
+    from sim.io import soft_targets as SO
+    from tests.test_distill import _fake_soft
+    meta, gun, oracle, futures, cov = _fake_soft()
+    p = tmp_path / "s.npz"
+    SO.write_soft_targets(p, meta, gun, oracle, futures, cov)
+
+    def without(names, out):
+        with zipfile.ZipFile(p) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zo:
+            for info in zin.infolist():
+                if info.filename[4:-4] not in names:
+                    zo.writestr(info.filename, zin.read(info.filename))
+        return out
+    st = SO.load_soft_targets(without(EXT_FEATURE_NAMES, tmp_path / "old.npz"))
+    assert np.isnan(st.gun["path_gf"]).all() and np.array_equal(st.gun["gf_lo"], gun["gf_lo"])
+    with pytest.raises(SO.SoftTargetError, match="missing"):
+        SO.load_soft_targets(without(EXT_FEATURE_NAMES[:2], tmp_path / "half.npz"))
