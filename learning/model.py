@@ -67,7 +67,10 @@ BIG = 1 << 20                # turns per round in the chronological keys (rounds
 # lateral direction.
 DEFAULT_FEATURES = ("bft", "abs:lat_vel", "adv_vel", "abs_velocity", "vel8", "accel", "adv_dir",
                     "dir_change_rel", "decel_rel", "dist10", "dist20", "wall_ahead", "wall_reverse",
-                    "stick_ahead", "stick_reverse", "virtuality_gun", "power", "shots_fired")
+                    "stick_ahead", "stick_reverse", "virtuality_gun", "power", "shots_fired",
+                    # dataset schema 2: where the target's continued path, its place on the last bullet's
+                    # scale, and linear / circular targeting put it (docs/features.md)
+                    "path_gf", "current_gf", "linear_gf", "circular_gf")
 
 _FEATURE_DOCS = {name: doc for name, doc, _ in FEATURES}
 
@@ -103,13 +106,22 @@ def feature_doc(name):
 
 
 def feature_matrix(table, names):
-    """Raw feature values (rows, F) float64 from a dataset table (dict column -> array)."""
+    """Raw feature values (rows, F) float64 from a dataset table (dict column -> array); a table of an older
+    dataset schema holds the newer columns as NaN (sim.io.dataset.Dataset.missing: check before)."""
     cols = []
     for n in check_feature_names(names):
         base = n[4:] if n.startswith("abs:") else n
         v = np.asarray(table[base], dtype=np.float64)
         cols.append(np.abs(v) if n.startswith("abs:") else v)
     return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+
+
+def fixed_ranges(names):
+    """Per-feature (lo, hi) from the fixed scales of sim.waves.features.SCALES (docs/features.md): the
+    default of `gfsim train`, the same whatever the training set holds."""
+    from sim.waves.features import scale_of
+    r = np.array([scale_of(n) for n in check_feature_names(names)], dtype=np.float64)
+    return r[:, 0].copy(), r[:, 1].copy()
 
 
 def normalisation_ranges(raw):

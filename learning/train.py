@@ -128,6 +128,12 @@ class Prepared:
         self.rows = rows
         self.real = t["real_bullet"].astype(bool)
         self.features = M.check_feature_names(features)
+        for f in self.features:
+            base = f.removeprefix("abs:")
+            if base in getattr(ds, "missing", ()):
+                from sim.io.dataset import missing_message
+                where = getattr(ds, "missing_path", {}).get(base, ds.path)
+                raise TrainError(missing_message(where, base, ds.schema_version))
         self.raw = M.feature_matrix(t, self.features)
         if not np.isfinite(self.raw).all():
             bad = [f for f, ok in zip(self.features, np.isfinite(self.raw).all(axis=0)) if not ok]
@@ -172,6 +178,8 @@ class Corpus:
         self.path = ",".join(os.fspath(p) for p in paths)
         self.meta = {"bots": []}
         cols, files, offset, rows = {}, [], 0, 0
+        from sim.io.dataset import SCHEMA_VERSION
+        self.missing_path, self.schema_version = {}, SCHEMA_VERSION
         for k, path in enumerate(paths):
             ds = load_dataset(path, tables=("gun",))
             g = ds.gun
@@ -184,6 +192,10 @@ class Corpus:
             offset += n_b
             rows += len(ds)
             self.meta["bots"].extend(ds.meta.get("bots", []))
+            self.schema_version = min(self.schema_version, ds.schema_version)
+            for c in ds.missing:         # an older schema's file: say which one lacks the column
+                self.missing_path.setdefault(c, os.fspath(path))
+        self.missing = tuple(self.missing_path)
         self.gun = {c: np.concatenate(v) for c, v in cols.items()}
         self.battle_files = np.array(files, dtype=np.int64)
         self.rows = rows
@@ -627,6 +639,9 @@ def build_parser():
     p.add_argument("--features", default=",".join(DEFAULT_FEATURES),
                    help="comma-separated feature names (sim/waves/features.py; abs:NAME for |NAME|); default: "
                         + ",".join(DEFAULT_FEATURES))
+    p.add_argument("--normalisation", choices=("fixed", "data"), default="fixed",
+                   help="feature scales: fixed = the documented ranges of docs/features.md (default; the same for "
+                        "every model), data = the training rows' min and max (models before schema 2)")
     p.add_argument("--real-only", action="store_true", help="use only waves that carried real bullets")
     p.add_argument("--queries", choices=("all", "real"), default="all",
                    help="waves the loss is measured on: all (default) or real: only those that carried a real "
@@ -704,7 +719,7 @@ def run(args, progress=None):
     data = Prepared(ds, features, real_only=args.real_only, shooter=args.shooter, val_fraction=args.val_fraction,
                     min_half_width=args.min_half_width, split_seed=args.split_seed)
     tr = ~data.is_val
-    lo, hi = M.normalisation_ranges(data.raw[tr])
+    lo, hi = M.fixed_ranges(features) if args.normalisation == "fixed" else M.normalisation_ranges(data.raw[tr])
     domain = (min(-1.0, float(data.gf_lo[tr].min())), max(1.0, float(data.gf_hi[tr].max())))
     model = M.GunModel(features, lo, hi, embedding=args.embedding, kernel=args.kernel, bandwidth=args.bandwidth,
                        max_neighbours=args.k, min_neighbours=args.min_neighbours, divider=args.divider,

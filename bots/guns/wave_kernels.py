@@ -48,10 +48,10 @@ from numba import njit
 from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER)
 from sim.engine.geometry import normal_relative_angle
-from sim.waves.gf import (N_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL, F_WALL_AHEAD,
-                    F_DIR_CHANGE_REL, bullet_speed,
-                    classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, counters_step,
-                    VIRTUALITY_CAP)
+from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL,
+                    F_WALL_AHEAD, F_DIR_CHANGE_REL, bullet_speed,
+                    classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, ext_features,
+                    counters_step, VIRTUALITY_CAP)
 from bots.api import set_turn_gun, set_fire
 from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
@@ -80,8 +80,10 @@ WH = layout(
     need_features=1,
     lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
     preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
+    need_ext=1,        # 1 = compute the schema-2 features (sim.waves.gf.ext_features): a model uses one
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
+    prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
     # per battle
     shots=1, last_power=1, last_fire=1, waves_labelled=1,
     aim_angles=N_AIMERS,   # + a: aimer a's angle of the last aim
@@ -94,7 +96,8 @@ WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): 
 (WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
  WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
                 WH.gf_maxd)
-WH_NEED_FEATURES, WH_LAG, WH_PREAIM = WH.need_features, WH.lag, WH.preaim
+WH_NEED_FEATURES, WH_LAG, WH_PREAIM, WH_NEED_EXT = WH.need_features, WH.lag, WH.preaim, WH.need_ext
+WH_PREV_SX, WH_PREV_SY, WH_PREV_SIN, WH_PREV_COS, WH_PREV_MEA = WH.prev_sx, WH.prev_sy, WH.prev_sin, WH.prev_cos, WH.prev_mea
 (WH_HIST_N, WH_LAT_PREV, WH_WAVE_HEAD, WH_WAVE_N, WH_AIM_TIME, WH_AIM_POWER, WH_AIM_ANGLE,
  WH_AIM_AIMER) = (WH.hist_n, WH.lat_prev, WH.wave_head, WH.wave_n, WH.aim_time, WH.aim_power, WH.aim_angle,
                   WH.aim_aimer)
@@ -522,6 +525,7 @@ def wave_gun_round_start(m):
     m[WH_WAVE_N] = 0.0
     m[WH_AIM_TIME] = -1.0
     m[WH_LAST_FIRE] = 0.0   # turns since the last real bullet count from the round start (sim/waves/tracking.py)
+    m[WH_PREV_MEA] = 0.0    # no real wave yet this round (current_gf is 0)
 
 
 @njit(**NB)
@@ -649,6 +653,15 @@ def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energ
                   _counters(m), I64(0), t, sx, sy, b, lat, speed, power, mea, mea_pos, mea_neg,
                   0.0 if real else VIRTUALITY_CAP, virt_gun, m[WH_SHOTS], t + 1.0, shooter_energy,
                   st[ST_WIDTH], st[ST_HEIGHT], out)
+    if m[WH_NEED_EXT] != 0.0:
+        # (a short simulation per wave: only for a model that uses these; otherwise they stay 0)
+        f = ext_features(_hist(m, H_X), _hist(m, H_Y), _hist(m, H_HEADING), _hist(m, H_VEL), I64(0), I64(0), t,
+                         sx, sy, math.sin(b), math.cos(b), lat, speed, mea, m[WH_PREV_SX], m[WH_PREV_SY],
+                         m[WH_PREV_SIN], m[WH_PREV_COS], m[WH_PREV_MEA], st[ST_WIDTH], st[ST_HEIGHT])
+        out[N_BASE_FEAT] = f[0]
+        out[N_BASE_FEAT + 1] = f[1]
+        out[N_BASE_FEAT + 2] = f[2]
+        out[N_BASE_FEAT + 3] = f[3]
 
 
 @njit(**NB)
@@ -750,6 +763,13 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         m[WH_SHOTS] += 1.0
         m[WH_LAST_POWER] = fired
         m[WH_LAST_FIRE] = t + 1.0
+        # this bullet's wave (source and direct bearing as the wave row above) for later waves' current_gf
+        pb = math.atan2(en[EN_X] - ox, en[EN_Y] - oy)
+        m[WH_PREV_SX] = ox
+        m[WH_PREV_SY] = oy
+        m[WH_PREV_SIN] = math.sin(pb)
+        m[WH_PREV_COS] = math.cos(pb)
+        m[WH_PREV_MEA] = classic_mea(bullet_speed(fired))
     # 3. aim for the next turn when the gun will be cool then (the expensive part)
     m[WH_AIM_TIME] = -1.0
     nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])

@@ -4,16 +4,17 @@ The compiled gun (bots/guns/wave_kernels.py) reads its settings and block offset
 its memory header, which `prepare` writes before a battle; the learned gun's
 model file is read here, once, and copied into the memory as numbers.
 """
+import functools
 import os
 
 import numpy as np
 
-from sim.waves.gf import FEATURE_NAMES
+from sim.waves.gf import FEATURE_NAMES, EXT_FEATURE_NAMES
 from bots.guns import wave_kernels as wg
 from bots.part import Param
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
-DEFAULT_MODEL = "learned-corpus.json"   # shipped: benchmarks/learned_corpus.py (14 movers, seeds 1000 and up)
+DEFAULT_MODEL = "learned-schema2.json"   # shipped: benchmarks/learned_corpus.py (15 movers, seeds 1000 and up, schema 2)
 
 # the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
 KNN_FEATURES = (
@@ -57,7 +58,7 @@ KNN_PARAMS = (
 )
 LEARNED_PARAMS = (
     Param("model", "", 0, 0, f"gun model file from `gfsim train` (default: the shipped bots/models/{DEFAULT_MODEL}, "
-                              "trained by benchmarks/learned_corpus.py on 14 movers)", kind="path"),
+                              "trained by benchmarks/learned_corpus.py on 15 movers, dataset schema 2)", kind="path"),
     Param("max_points", 0.0, 0.0, 200000.0, "waves stored at most, oldest dropped (0 = the model's max_points)"),
     Param("aim", 0.0, 0.0, 1.0, "0 = fire at the argmax of the model's own kernel density; 1 = at the GF inside "
                                  "the most (softmax-weighted) neighbours' hit intervals, i.e. the highest chance "
@@ -66,6 +67,12 @@ LEARNED_PARAMS = (
                                     "cool: a GF up to the MEA (~47 degrees at power 3) needs up to 3 turns of gun "
                                     "turning (20 degrees per turn); 1 = only in the turn before"),
     _LAG,
+    Param("memory", "", 0, 0, "pre-seeded memory: start each battle with the wave store filled from this dataset "
+                              "(`gfsim collect`, e.g. a corpus file of benchmarks/learned_corpus.py): its last "
+                              "max_points labelled waves of robot memory_shooter that passed the target, with "
+                              "their own fire-time features; empty (default) = start empty", kind="path"),
+    Param("memory_shooter", 0.0, 0.0, 1.0, "whose waves of the memory dataset: 0 = BOT_A's (the shooter in the "
+                                           "corpus files), 1 = BOT_B's"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -179,6 +186,56 @@ def _model_block(features, lo, hi, a, b, c, *, scale, max_nb, min_nb, divider, c
     return blk
 
 
+MEMORY_READ_ROWS = 200_000   # rows per block while reading a memory dataset (bounded memory)
+
+
+@functools.lru_cache(maxsize=4)
+def _memory_waves(path, stamp, features, shooter, cap):
+    """(raw features (n, F), gf_lo, gf_hi) of the last `cap` waves of robot `shooter` in dataset `path` whose
+    front passed the target with a usable interval (what the gun would have learned), in file order; cached
+    per process by (path, modification stamp, ...) so a challenge's battles read the file once."""
+    from sim.io.dataset import iter_chunks, DatasetError
+    from learning.model import feature_matrix, valid_interval
+    bases = sorted({f.removeprefix("abs:") for f in features})
+    cols = bases + ["gf_lo", "gf_hi", "status", "shooter"]
+    kept = {c: np.zeros(0) for c in cols}
+    try:
+        for block in iter_chunks(path, "gun", rows=MEMORY_READ_ROWS, columns=cols):
+            sel = ((block["shooter"] == shooter) & (block["status"] == 0)
+                   & valid_interval(block["gf_lo"], block["gf_hi"]))
+            kept = {c: np.concatenate([kept[c], block[c][sel].astype(np.float64)])[-cap:] for c in cols}
+    except DatasetError as e:
+        raise ValueError(f"memory: {e}") from None
+    raw = feature_matrix(kept, list(features))
+    if not len(raw):
+        raise ValueError(f"memory: {path}: no usable waves of robot {shooter}")
+    if not (np.isfinite(raw).all() and np.isfinite(kept["gf_lo"]).all() and np.isfinite(kept["gf_hi"]).all()):
+        raise ValueError(f"memory: {path}: features or intervals are not finite")
+    return raw, kept["gf_lo"], kept["gf_hi"]
+
+
+def _seeded_store(model, cap, path, shooter):
+    """(n, the store's float64 slots after MH_STORE) pre-filled with a dataset's waves embedded exactly as
+    wave_kernels.embed does (e = a (1e-4 + b + clip(n, 0, 1)) ^ c, stored as float32 columns)."""
+    path = os.path.expanduser(path)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise ValueError(f"memory: cannot read {path}: {e.strerror}") from None
+    raw, lo, hi = _memory_waves(path, (st.st_mtime_ns, st.st_size), tuple(model.features), int(shooter), cap)
+    n, nf = raw.shape
+    u = wg.SHIFT + model.b + np.clip((raw - model.lo) / (model.hi - model.lo), 0.0, 1.0)
+    e = model.a * np.where(model.c == 1.0, u, u ** model.c)
+    ne = (nf * cap + 1) // 2 + 1
+    cols = np.zeros(2 * ne, dtype=np.float32)
+    cols[:nf * cap].reshape(nf, cap)[:, :n] = e.T
+    store = np.zeros(ne + 2 * cap)
+    store[:ne] = cols.view(np.float64)
+    store[ne:ne + n] = lo
+    store[ne + cap:ne + cap + n] = hi
+    return n, store
+
+
 def memory_size(gun, v):
     """float64 slots the wave gun `gun` needs with parameter values `v`."""
     return _layout(gun, v)["size"]
@@ -197,6 +254,10 @@ def prepare_memory(gun, v):
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
+    # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
+    # and the other guns play exactly as before)
+    uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
+    head[wg.WH_NEED_EXT] = 1.0 if uses & set(EXT_FEATURE_NAMES) else 0.0
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]
@@ -223,12 +284,18 @@ def prepare_memory(gun, v):
             cap=int(k["max_points"]), min_hw=1e-3, dom=(-1.0, 1.0), kernel=wg.KERNEL_GAUSS, bw=k["bandwidth"])))
     if "learned" in lay:
         head[wg.WH_LEARNED] = lay["learned"]
-        out.append((lay["learned"], _model_block(
+        blk = _model_block(
             model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
             max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
             cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain,
             kernel=wg.KERNEL_INDICATOR if v.get("aim", 0.0) >= 0.5 else KERNEL_CODES[model.kernel],
-            bw=model.bandwidth)))
+            bw=model.bandwidth)
+        if v.get("memory"):
+            n, store = _seeded_store(model, lay["learned_cap"], v["memory"], v.get("memory_shooter", 0.0))
+            blk[wg.MH_N] = n
+            blk[wg.MH_HEAD] = n % lay["learned_cap"]
+            out.append((lay["learned"] + wg.MH_STORE, store))
+        out.append((lay["learned"], blk))
     return out
 
 

@@ -214,15 +214,26 @@ def in_hit_set(table, parts, rows, gf, tol=1e-9):
     return hit
 
 
-def _check_finite(path, inputs, used):
-    """The kernel's inputs of the waves it uses must be numbers (a crafted file could hold NaN features)."""
+def _check_finite(path, inputs, used, missing=()):
+    """The kernel's inputs of the waves it uses must be numbers (a crafted file could hold NaN features);
+    `missing`: feature columns an older schema's file lacks (NaN, read by no gun: see _check_schema)."""
     from sim.waves.features import FEATURE_NAMES
     bad = ~np.isfinite(inputs["feat"][used]).all(axis=0)
+    bad &= ~np.isin(np.array(FEATURE_NAMES), list(missing))
     if bad.any():
         raise UsageError(f"{path}: feature {FEATURE_NAMES[int(np.argmax(bad))]} is not finite in waves the guns use")
     for c in ("fire_x", "fire_y", "power", "bearing", "lat", "mea"):
         if not np.isfinite(inputs[c][used]).all():
             raise UsageError(f"{path}: column {c} is not finite in waves the guns use")
+
+
+def _check_schema(dataset, guns):
+    """A gun whose model uses a feature column the file's (older) schema lacks cannot replay it."""
+    from bots.guns.wave_kernels import WH_NEED_EXT
+    from sim.io.dataset import missing_message
+    missing = getattr(dataset, "missing", ())
+    if missing and any(gun.new_memory()[WH_NEED_EXT] != 0.0 for gun in guns):
+        raise UsageError(missing_message(dataset.path, missing[0], dataset.schema_version))
 
 
 def scored_and_learnable(table, rows, waves):
@@ -264,6 +275,7 @@ def evaluate(dataset, guns, shooter="both", waves="real", carry_memory=False, ba
     g = dataset.gun
     rules = dataset.meta.get("rules", {})
     width, height = rules.get("width", 800), rules.get("height", 600)
+    _check_schema(dataset, guns)
     by_battle = streams(g, shooter)
     battle_ids = sorted(by_battle)
     ref = None
@@ -282,7 +294,7 @@ def evaluate(dataset, guns, shooter="both", waves="real", carry_memory=False, ba
         for s, rows in by_battle[bid]:
             scored, learnable = scored_and_learnable(g, rows, waves)
             inputs = stream_inputs(g, rows)
-            _check_finite(dataset.path, inputs, scored | learnable)
+            _check_finite(dataset.path, inputs, scored | learnable, dataset.missing)
             kind, row = stream_events(g, rows, scored, learnable)
             shots[j] += int(scored.sum())
             learned += int(learnable.sum())

@@ -36,10 +36,15 @@ import numpy as np
 
 from sim.io.atomic import atomic_output, temp_path_for, discard
 
-from sim.waves.features import FEATURES
+from sim.waves.features import FEATURES, EXT_FEATURE_NAMES
 
 FORMAT = "gfsim-waves"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# schema 1 = schema 2 without the feature columns EXT_FEATURE_NAMES (path_gf, current_gf, linear_gf,
+# circular_gf); such files still load, with those columns NaN (Dataset.missing names them), and whoever needs one
+# says to re-collect the file
+READABLE_VERSIONS = (1, 2)
+ADDED_IN = {name: 2 for name in EXT_FEATURE_NAMES}
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _BLOCK = 1 << 20
 DEFAULT_CHUNK_ROWS = 65536   # rows per table a writer keeps before spilling (~25 MB for the gun table)
@@ -122,8 +127,14 @@ class DatasetError(ValueError):
     """A dataset file that cannot be used (message names the file and the problem)."""
 
 
-def _schema_dtypes(table):
-    return {name: np.dtype(dt) for name, dt, _ in SCHEMAS[table]}
+def _schema_dtypes(table, version=SCHEMA_VERSION):
+    return {name: np.dtype(dt) for name, dt, _ in SCHEMAS[table] if ADDED_IN.get(name, 1) <= version}
+
+
+def missing_message(path, column, version):
+    """The one-line error for a column an older file lacks."""
+    return (f"{path}: column {column!r} is not in dataset schema {version} (added in schema {ADDED_IN[column]}): "
+            f"re-collect the file with this gfsim (`gfsim collect`)")
 
 
 def schema_dict():
@@ -286,6 +297,9 @@ class Dataset:
         self.path = path
         self.meta = meta
         self.tables = tables
+        self.schema_version = meta.get("schema_version", SCHEMA_VERSION)
+        # feature columns the file's schema does not have (NaN in the tables)
+        self.missing = tuple(c for c, v in ADDED_IN.items() if v > self.schema_version)
         self.gun = tables["gun"]
         self.enemy = tables["enemy"]
         self.parts = tables["parts"]
@@ -354,19 +368,20 @@ def _check_meta(zf, path):
     if fmt != FORMAT:
         raise DatasetError(f"{path}: not a gfsim dataset (format {fmt!r})")
     v = meta.get("schema_version")
-    if v != SCHEMA_VERSION:
-        raise DatasetError(f"{path}: dataset schema version {v!r}, this gfsim reads version {SCHEMA_VERSION}")
+    if v not in READABLE_VERSIONS or isinstance(v, bool):
+        raise DatasetError(f"{path}: dataset schema version {v!r}, this gfsim reads versions "
+                           f"{', '.join(map(str, READABLE_VERSIONS))}")
     tables = meta.get("tables")
     if not isinstance(tables, dict):
         raise DatasetError(f"{path}: corrupt metadata (no table list)")
     for t in TABLES:
         info = tables.get(t)
-        want = {c: dt.str for c, dt in _schema_dtypes(t).items()}
+        want = {c: dt.str for c, dt in _schema_dtypes(t, v).items()}
         if not isinstance(info, dict) or info.get("columns") != want:
-            raise DatasetError(f"{path}: table {t} does not match schema version {SCHEMA_VERSION}")
+            raise DatasetError(f"{path}: table {t} does not match schema version {v}")
         if not isinstance(info.get("rows"), int) or info["rows"] < 0:
             raise DatasetError(f"{path}: corrupt metadata (row count of table {t})")
-    expected = {"meta.npy"} | {f"{t}/{c}.npy" for t in TABLES for c in _schema_dtypes(t)}
+    expected = {"meta.npy"} | {f"{t}/{c}.npy" for t in TABLES for c in _schema_dtypes(t, v)}
     extra = names - expected
     if extra:
         raise DatasetError(f"{path}: unexpected members {sorted(extra)[:3]} (not written by gfsim)")
@@ -385,7 +400,7 @@ def load_dataset(path, tables=TABLES):
                 continue
             rows = meta["tables"][t]["rows"]
             cols = {}
-            for c, dt in _schema_dtypes(t).items():
+            for c, dt in _schema_dtypes(t, meta["schema_version"]).items():
                 name = f"{t}/{c}.npy"
                 if name not in zf.zf.NameToInfo:
                     raise DatasetError(f"{path}: incomplete dataset, member {name} is missing")
@@ -395,6 +410,9 @@ def load_dataset(path, tables=TABLES):
                                        f"expected {dt} and ({rows},)")
                 cols[c] = _read_member(zf, path, name, shape=(rows,), dtype=dt)
             _check_values(path, t, cols)
+            for c, dt in _schema_dtypes(t).items():
+                if c not in cols:      # an older schema's file: the newer columns are NaN (Dataset.missing)
+                    cols[c] = np.full(rows, np.nan, dtype=dt)
             out[t] = cols
     return Dataset(path, meta, out)
 
@@ -435,9 +453,11 @@ def iter_chunks(path, table="gun", rows=65536, columns=None):
     with _open_zip(path) as zf:
         meta = _check_meta(zf, path)
         total = meta["tables"][table]["rows"]
-        dts = _schema_dtypes(table)
+        dts = _schema_dtypes(table, meta["schema_version"])
         cols = list(columns or dts)
         for c in cols:
+            if c in ADDED_IN and c not in dts:
+                raise DatasetError(missing_message(path, c, meta["schema_version"]))
             if c not in dts:
                 raise DatasetError(f"table {table} has no column {c!r}")
         files = {}

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.io.atomic import atomic_output
 from sim.io.dataset import GUN_SCHEMA, MAX_META_BYTES, _check_values, _zipinfo
+from sim.waves.features import EXT_FEATURE_NAMES
 
 FORMAT = "gfsim-soft-targets"
 VERSION = 1
@@ -148,6 +149,10 @@ def load_soft_targets(path):
         meta = _meta(z, path)
         n, p, b = meta["situations"], meta["pieces"], meta["grid_bins"]
         want = _members(n, p, b)
+        # files written before dataset schema 2 lack its feature columns (all of them): NaN, as in sim.io.dataset
+        older = {f"gun/{c}" for c in EXT_FEATURE_NAMES}
+        if not older & set(z.files):
+            want = {k: v for k, v in want.items() if k not in older}
         extra = set(z.files) - set(want) - {"meta"}
         missing = set(want) - set(z.files)
         if missing or extra:
@@ -157,7 +162,7 @@ def load_soft_targets(path):
             got = {name: z.get(name, shape=shape, dtype=dt) for name, (dt, shape) in want.items()}
         except (zipfile.BadZipFile, EOFError, OSError) as e:
             raise SoftTargetError(f"{path}: corrupt or truncated ({e})") from None
-    gun = {c: got[f"gun/{c}"] for c, _, _ in GUN_SCHEMA}
+    gun = {c: got[f"gun/{c}"] if f"gun/{c}" in got else np.full(n, np.nan, dtype=dt) for c, dt, _ in GUN_SCHEMA}
     try:
         _check_values(path, "gun", gun)
     except ValueError as e:

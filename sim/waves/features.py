@@ -10,22 +10,24 @@ normalises its KNN features.
 The per-turn history counters (move direction, turns since a direction change,
 a deceleration, a velocity change) are computed once per robot and round by
 ``history_counters`` so that a wave's features cost O(1). The compiled kernels
-(``wave_features``, ``history_counters``) are in sim/waves/gf.py, re-exported here.
+(``wave_features``, ``history_counters``, and ``ext_features`` for the dataset-schema-2 columns) are in
+sim/waves/gf.py, re-exported here; SCALES holds every feature's fixed normalisation range.
 """
 import math
 
 import numpy as np
 
 # the compiled kernel and the column indices live in sim/waves/gf.py (usable by bots; see there)
-from sim.waves.gf import (FEATURE_NAMES, N_FEAT, N_COUNTERS, STICK, TIMER_CAP, VIRTUALITY_CAP,  # noqa: F401
-                 history_counters, wave_features, wall_distance)
+from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS,  # noqa: F401
+                 STICK, TIMER_CAP, VIRTUALITY_CAP, history_counters, wave_features, ext_features, wall_distance)
 # column indices of the feature block and of the history counters
 from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
                  F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR, F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME,
                  F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD, F_WALL_REVERSE,
                  F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
-                 F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, HC_MOVE_DIR,
-                 HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC, HC_VCHANGE)  # noqa: F401
+                 F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF,
+                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
+                 HC_VCHANGE)  # noqa: F401
 
 # (name, definition, range) -- the order is the column order of the feature block
 FEATURES = (
@@ -70,8 +72,45 @@ FEATURES = (
     ("turn", "fire turn t (turns since the round started)", "[1, round length]"),
     ("energy", "target's energy", "[0, ~200]"),
     ("shooter_energy", "shooter's energy", "[0, ~200]"),
+    # dataset schema 2 (sim.waves.gf.ext_features)
+    ("path_gf", "continued-path GF: the largest GF on the lateral side a target driving on perpendicular at full speed "
+                "with walking-stick wall smoothing (160 px stick) reaches while the wave flies (mea_drive / MEA)",
+     "[0, ~1.2]"),
+    ("current_gf", "the target's offset now from the direct bearing of the shooter's previous real wave of the round, "
+                   "in that wave's classic MEA, signed by this wave's lateral direction (0 before the first real "
+                   "wave of the round)", "[~-1.5, ~1.5]"),
+    ("linear_gf", "GF of linear targeting's aim: the target kept at its heading and velocity (stopped at a wall) "
+                  "until the wave reaches it", "[~-1.2, ~1.2]"),
+    ("circular_gf", "GF of circular targeting's aim: as linear_gf, turning at its last turn's heading change "
+                    "(clamped to Robocode's turn rate)", "[~-1.2, ~1.2]"),
 )
 assert tuple(f[0] for f in FEATURES) == FEATURE_NAMES, "sim/waves/gf.py's feature kernel and FEATURES disagree"
+# Fixed normalisation ranges (lo, hi) of every feature: a model trained with them (`gfsim train`, the default)
+# maps x to clip((x - lo) / (hi - lo), 0, 1) with the same scale whatever its training set held, so two models'
+# embeddings mean the same and a wave outside the training data is not stretched. Documented in docs/features.md.
+# "abs:NAME" uses (0, max(|lo|, |hi|)).
+SCALES = {
+    "distance": (0.0, 1000.0), "bft": (0.0, 100.0), "velocity": (-8.0, 8.0), "abs_velocity": (0.0, 8.0),
+    "vel8": (0.0, 1.0), "accel": (-2.0, 1.0), "lat_vel": (-8.0, 8.0), "adv_vel": (-8.0, 8.0), "lat_dir": (-1.0, 1.0),
+    "move_dir": (-1.0, 1.0), "adv_dir": (-1.0, 1.0), "dir_change_time": (0.0, 100.0), "decel_time": (0.0, 100.0),
+    "vchange_time": (0.0, 100.0), "dir_change_rel": (0.0, 2.0), "decel_rel": (0.0, 2.0), "dist10": (0.0, 80.0),
+    "dist20": (0.0, 160.0), "wall_ahead": (0.0, 1.0), "wall_reverse": (0.0, 1.0), "stick_ahead": (0.0, math.pi / 2),
+    "stick_reverse": (0.0, math.pi / 2), "wall_dist_ahead": (0.0, 800.0), "wall_dist_reverse": (0.0, 800.0),
+    "virtuality": (0.0, 100.0), "virtuality_gun": (0.0, 15.0), "power": (0.0, 3.0), "shots_fired": (0.0, 1500.0),
+    "turn": (0.0, 2000.0), "energy": (0.0, 100.0), "shooter_energy": (0.0, 100.0),
+    "path_gf": (0.0, 1.2), "current_gf": (-1.5, 1.5), "linear_gf": (-1.2, 1.2), "circular_gf": (-1.2, 1.2),
+}
+assert set(SCALES) == set(FEATURE_NAMES), "every feature needs a fixed scale"
+
+
+def scale_of(name):
+    """The fixed (lo, hi) of a feature name, "abs:NAME" included (see SCALES)."""
+    if name.startswith("abs:"):
+        lo, hi = SCALES[name[4:]]
+        return 0.0, max(abs(lo), abs(hi))
+    return SCALES[name]
+
+
 def normalized(columns):
     """BeepBoop-style normalised features (roughly [0, 1]) from a dict of raw feature columns.
 

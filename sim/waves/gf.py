@@ -919,11 +919,17 @@ FEATURE_NAMES = ("distance", "bft", "velocity", "abs_velocity", "vel8", "accel",
                  "dir_change_rel", "decel_rel", "dist10", "dist20", "wall_ahead", "wall_reverse", "stick_ahead",
                  "stick_reverse", "wall_dist_ahead", "wall_dist_reverse", "virtuality", "virtuality_gun",
                  "power", "shots_fired", "turn", "energy", "shooter_energy")
+N_BASE_FEAT = len(FEATURE_NAMES)    # the dataset schema 1 set, filled by wave_features
+# dataset schema 2 adds these, filled by extended_features: predictions of where the target goes, each a GF
+# of the wave (a short simulation per wave, so the gun computes them only for a model that uses them)
+EXT_FEATURE_NAMES = ("path_gf", "current_gf", "linear_gf", "circular_gf")
+FEATURE_NAMES = FEATURE_NAMES + EXT_FEATURE_NAMES
 N_FEAT = len(FEATURE_NAMES)
 (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
  F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME, F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD,
  F_WALL_REVERSE, F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
- F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY) = range(N_FEAT)
+ F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF, F_CURRENT_GF, F_LINEAR_GF,
+ F_CIRCULAR_GF) = range(N_FEAT)
 
 # counters from history_counters: move_dir, dir change, since-increase, since-decrease, velocity change
 N_COUNTERS = 5
@@ -991,8 +997,9 @@ def _wall_distance_u(x, y, ux, uy, width, height):
 def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, lat_dir, speed, power, mea,
                   mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy, width, height,
                   out):
-    """Fill out[0:N_FEAT] for the target whose per-turn history is x, y, heading, vel, energy (index j is
-    the fire-time state, j0 its round's first row), seen from source (sx, sy) at absolute `bearing`."""
+    """Fill out[0:N_BASE_FEAT] (the schema-1 set; ext_features computes the rest) for the target whose per-turn
+    history is x, y, heading, vel, energy (index j is the fire-time state, j0 its round's first row), seen from
+    source (sx, sy) at absolute `bearing`."""
     f = _wave_features_rows(x, y, heading, vel, energy, counters, I64(0), j0, j, sx, sy, bearing, lat_dir, speed, power,
                             mea, mea_pos, mea_neg, virtuality, virtuality_gun, shots_fired, turn, shooter_energy,
                             width, height)
@@ -1002,7 +1009,7 @@ def wave_features(x, y, heading, vel, energy, counters, j0, j, sx, sy, bearing, 
 
 @njit(**HOT)
 def _store_features(out, f):
-    """out[0:N_FEAT] = the tuple f (straight-line code: a loop here would keep numba's refcounts)."""
+    """out[0:N_BASE_FEAT] = the tuple f (straight-line code: a loop here would keep numba's refcounts)."""
     out[0] = f[0]
     out[1] = f[1]
     out[2] = f[2]
@@ -1138,3 +1145,72 @@ def _features_of(tx, ty, sh, ch, v, vp, x10, y10, x20, y20, md, dct, since_inc, 
             float(turn),                                                    # F_TURN
             float(energy),                                                  # F_ENERGY
             float(shooter_energy))                                          # F_SHOOTER_ENERGY
+
+
+# --------------------------------------------------------------------------- extended features (schema 2)
+
+@njit(**NB)
+def turn_rate(heading, vel, row, j0, j):
+    """The target's heading change over its last turn (radians, clockwise positive), 0 in a round's first
+    row, clamped to Robocode's turn rate at its speed, (10 - 0.75|v|) degrees: circular targeting's rate."""
+    if j <= j0:
+        return 0.0
+    w = rel_angle(_at(heading, row, j) - _at(heading, row, j - 1))
+    limit = (10.0 - 0.75 * abs(_at(vel, row, j))) * math.pi / 180.0
+    return max(-limit, min(limit, w))
+
+
+@njit(**NB)
+def predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, w, speed, lat_dir, mea, width, height):
+    """GF (not clipped) of where a target at (tx, ty) with heading h, velocity v and turn rate w meets the wave
+    from (sx, sy) (bearing sine and cosine given) if it keeps turning and moving at that rate: w = 0 is linear
+    targeting, w = the last turn's rate circular. Robocode order per turn (turn, then move); a wall stops it
+    (its centre is clamped to [18, W-18] x [18, H-18]). Timing as mea_drive: m turns after the fire state the
+    wave has reached radius (m + 1) * speed."""
+    x = tx
+    y = ty
+    for m in range(1, 500):
+        if v != 0.0:
+            h += w
+            x += v * math.sin(h)
+            y += v * math.cos(h)
+            if x < HALF or x > width - HALF or y < HALF or y > height - HALF:
+                x = min(max(x, HALF), width - HALF)
+                y = min(max(y, HALF), height - HALF)
+                v = 0.0
+        dx = x - sx
+        dy = y - sy
+        if (m + 1) * speed >= math.sqrt(dx * dx + dy * dy):
+            break
+    return offset_of(sx, sy, x, y, sin_b, cos_b) * lat_dir / mea
+
+
+@njit(**NB)
+def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, speed, mea, prev_sx, prev_sy,
+                 prev_sin, prev_cos, prev_mea, width, height):
+    """(path_gf, current_gf, linear_gf, circular_gf) of a wave (docs/features.md): the one compiled home of the
+    schema-2 features, called by the dataset (sim/waves/tracking.py) and by the gun in battle
+    (bots/guns/wave_kernels.py). The target's history is x, y, heading, vel (1-d, or per-robot tables read at
+    `row`), j its fire-time state and j0 its round's first row; the wave leaves (sx, sy) with the given bearing
+    sine and cosine, lateral direction, bullet speed and classic MEA. prev_*: the shooter's previous real
+    wave in the round (source, bearing sine and cosine, classic MEA; prev_mea = 0 when there is none).
+
+    * path_gf: mea_drive on the lateral side / MEA -- the GF a target driving on perpendicular at full speed
+      with walking-stick wall smoothing (STICK px) reaches while the wave is in flight;
+    * current_gf: the target's offset now from the previous real wave's direct bearing, in that wave's MEA,
+      signed by this wave's lateral direction (0 without a previous real wave): where it sits on the last
+      bullet's guess-factor scale;
+    * linear_gf / circular_gf: predicted_gf with turn rate 0 / the last turn's rate (turn_rate)."""
+    tx = _at(x, row, j)
+    ty = _at(y, row, j)
+    h = _at(heading, row, j)
+    v = _at(vel, row, j)
+    path = mea_drive(sx, sy, tx, ty, h, v, speed, lat_dir, width, height, STICK) / mea
+    current = 0.0
+    if prev_mea > 0.0:
+        current = offset_of(prev_sx, prev_sy, tx, ty, prev_sin, prev_cos) * lat_dir / prev_mea
+    lin = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, 0.0, speed, lat_dir, mea, width, height)
+    circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, turn_rate(heading, vel, row, j0, j), speed, lat_dir,
+                        mea, width, height)
+    hold(x, y, heading, vel)
+    return path, current, lin, circ

@@ -34,9 +34,9 @@ from numba import njit
 
 from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
                         RADAR_SCAN_RADIUS)
-from sim.waves.gf import N_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
+from sim.waves.gf import N_FEAT, N_BASE_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
 from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
-                 MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at)
+                 MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at, ext_features)
 from sim.engine.geometry import scan_hits_box
 from sim.engine.physics import bullet_damage, cool_turns
 
@@ -415,8 +415,23 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                     f = _features_rows_at(x, y, vel, energy, counters, o, j0, j, sh, ch, dist, sin_b, cos_b, lat,
                                           speed, power, mea, mea_pos, mea_neg, virt, virt_gun, shots[s], t,
                                           energy[s, j], width, height)
-                    for fk in range(N_FEAT):
+                    for fk in range(N_BASE_FEAT):
                         feat[fk, nrow] = f[fk]
+                    # the shooter's previous real bullet of the round (current_gf): its wave's source, bearing, MEA
+                    psx = psy = psin = pcos = pmea = 0.0
+                    if p > seg[r, s]:
+                        jp = j0 + int(bul[p - 1, BC_FIRE]) - 1
+                        psx = x[s, jp]
+                        psy = y[s, jp]
+                        pd = math.sqrt((x[o, jp] - psx) ** 2 + (y[o, jp] - psy) ** 2)
+                        pb = math.atan2(x[o, jp] - psx, y[o, jp] - psy)
+                        psin = (x[o, jp] - psx) / pd if pd > 0.0 else math.sin(pb)
+                        pcos = (y[o, jp] - psy) / pd if pd > 0.0 else math.cos(pb)
+                        pmea = classic_mea(bullet_speed(bul[p - 1, BC_POWER]))
+                    fe = ext_features(x, y, heading, vel, o, j0, j, sx, sy, sin_b, cos_b, lat, speed, mea, psx, psy,
+                                      psin, pcos, pmea, width, height)
+                    for fk in range(N_FEAT - N_BASE_FEAT):
+                        feat[N_BASE_FEAT + fk, nrow] = fe[fk]
                     if n > 1:
                         for q in range(n):
                             if nparts >= parts.shape[0]:
@@ -517,6 +532,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
         for i in range(2):
             e = 1 - i
             first_row = nrow
+            psx = psy = psin = pcos = pmea = 0.0    # the surfer's previous detected wave of the round (current_gf)
             ms = 0.0
             for j in range(j0 + 1, j1):
                 ms = max(ms, abs(bx[i, j] - bx[i, j - 1]) + abs(by[i, j] - by[i, j - 1]))
@@ -666,8 +682,18 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                         f = _wave_features_rows(x, y, heading, vel, energy, counters, i, j0, js, srcx, srcy, b, lat,
                                                 speed, power, mea, mea_pos, mea_neg, 0.0, 0.0, seen[i], tf,
                                                 energy[e, j], width, height)
-                        for fk in range(N_FEAT):
+                        for fk in range(N_BASE_FEAT):
                             feat[fk, nrow] = f[fk]
+                        fe = ext_features(x, y, heading, vel, i, j0, js, srcx, srcy, math.sin(b), math.cos(b), lat,
+                                          speed, mea, psx, psy, psin, pcos, pmea, width, height)
+                        for fk in range(N_FEAT - N_BASE_FEAT):
+                            feat[N_BASE_FEAT + fk, nrow] = fe[fk]
+                        # this detection is the previous wave of the next one (current_gf)
+                        psx = srcx
+                        psy = srcy
+                        psin = math.sin(b)
+                        pcos = math.cos(b)
+                        pmea = mea
                         nrow += 1
                 have = True
                 t1 = k
