@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from bots.guns.wave_memory import MODELS_DIR as MODELS
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.io import dataset as D
@@ -208,7 +209,7 @@ def test_schema1_train_and_evaluate_say_to_recollect_in_one_line(files, tmp_path
     r = _cli("train", str(old), "--epochs", "0", "--features", base, "--out", str(tmp_path / "m1.json"))
     assert r.returncode == 0, r.stderr
     # a gun that reads no schema-2 column replays it; one whose model does is refused
-    r = _cli("evaluate", str(old), "--guns", "knn,learned:model=bots/models/learned-orbit.json", "--json")
+    r = _cli("evaluate", str(old), "--guns", f"knn,learned:model={MODELS}/learned-orbit.json", "--json")
     assert r.returncode == 0, r.stderr
     r = _cli("train", str(new), "--epochs", "0", "--out", str(tmp_path / "m2.json"))
     assert r.returncode == 0, r.stderr
@@ -256,9 +257,9 @@ def test_schema1_meta_over_schema2_members_is_refused(files, tmp_path):
 
 # recorded on main before schema 2 (commit 10d177c): robots_trace, round_stats, round_scores, round_turns
 OLD_MODEL_DIGESTS = {
-    ("lock+learned:model=bots/models/learned-orbit.json,power=3,energy_rule=0+still", "lock+none+orbit", 5):
+    (f"lock+learned:model={MODELS}/learned-orbit.json,power=3,energy_rule=0+still", "lock+none+orbit", 5):
         "53f7374432b65b761a5e1e3ef842e67bc65b0ce97ddadec256de61fa94153cf6",
-    ("lock+learned:model=bots/models/learned-corpus.json+orbit", "sample.SpinBot", 6): "02d694ac7c35d11a365a6fb862888829c04a75d1eabc4b83e6932e25c4f61f66",
+    (f"lock+learned:model={MODELS}/learned-corpus.json+orbit", "sample.SpinBot", 6): "02d694ac7c35d11a365a6fb862888829c04a75d1eabc4b83e6932e25c4f61f66",
 }
 
 
@@ -301,7 +302,7 @@ def test_the_gun_computes_the_schema2_features_as_the_dataset(tmp_path):
     # (the gun knows the enemy only from its first scan of a round: the first turns can differ)
     assert ok.mean() > 0.97
     # older models do not pay for them
-    spec_old = parse_bot("lock+learned:model=bots/models/learned-orbit.json+still")
+    spec_old = parse_bot(f"lock+learned:model={MODELS}/learned-orbit.json+still")
     r = run_battle([spec_old, "lock+none+orbit"], Rules(rounds=1), seed=5, keep_memory=True)
     assert r.memory[0, int(spec_old.params[layout.P.gun_mem]) + wg.WH_NEED_EXT] == 0.0
 
