@@ -90,7 +90,8 @@ from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_ra
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
 from bots.enemy import (EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP, EN_DROP_TIME, EN_PREV_TIME,
-                        bullet_damage)
+                        EN_TURN_RATE, N_EN, bullet_damage)
+from bots.guns.aiming import AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, predict
 from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
@@ -146,14 +147,31 @@ SURF_PARAMS = (
           "reversed when its next 20 turns come that close and the other way does not as much; 0 = off"),
     Param("ram_distance", 120.0, 36.0, 300.0,
           "centre-to-centre distance counted as a ram threat, pixels (robots touch at 36 along an axis)"),
+    Param("est_sim", 2.0, 0.0, 20.0,
+          "danger ensemble: prior weight of each simulated gun (head-on, linear, circular aimed from the enemy's "
+          "view of us at the wave's fire time) against the learned densities' 1; 0 with est_spin=0 = no ensemble "
+          "(the learned densities alone)"),
+    Param("est_spin", 1.0, 0.0, 20.0,
+          "danger ensemble: prior weight of the learned density in the fixed rotation frame (offsets clockwise = +, "
+          "not flipped by our lateral direction: guns whose error turns one way, like a radar-gun spinning "
+          "past us)"),
+    Param("est_bandwidth", 0.05, 0.01, 0.5, "danger ensemble: kernel width of a simulated gun's GF, guess factors"),
+    Param("est_decay", 0.9, 0.0, 1.0,
+          "danger ensemble: each estimator's log-score is multiplied by this per enemy bullet seen (1 = never "
+          "forget)"),
+    Param("est_lag", 2.0, 1.0, 3.0,
+          "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
+          "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
- SP_RAM_WEIGHT, SP_RAM_DISTANCE) = range(25)
+ SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG) = range(30)
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
+# the parameter values that play the surfer before the danger ensemble (the learned densities alone)
+BEFORE_ENSEMBLE = "est_sim=0,est_spin=0"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -162,14 +180,17 @@ MAX_SHADOWS = 6
 SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, bearing=1, sin=1, cos=1, lat=1, mea=1,
                    seg=1, pass_gf=1, nsh=1,
                    dist=1,               # distance from the source to us when it was fired (real waves)
-                   sh=4 * MAX_SHADOWS)   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+                   sh=4 * MAX_SHADOWS,   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+                   est=3)                # the simulated guns' GFs (head-on, linear, circular; real waves)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_DIST, W_SH) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH, W_EST) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
 O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
 O_SIZE = OWN_BULLET.size
+N_EST = 5                     # the danger ensemble's estimators (EST_*)
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN = (I64(k) for k in range(N_EST))
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -210,24 +231,33 @@ SURF = layout(
     gate_waves=1,   # battle: detected waves fired from gate_distance or farther (the flattener's gate)
     gate_hits=1,    # battle: enemy bullets of those waves that hit us
     rx=1, ry=1,     # the plan's distance-control reference (dist_ref: the enemy then, or the orbit centre)
+    t0=1,           # first turn of this round the part thought in (-1 before it): our history starts there
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
     stats=(1 + N_SEG) * NBINS,        # danger buffers (general, then one per segment) from enemy bullets' GFs
     visits=(1 + N_SEG) * NBINS,       # the same from where we were when waves passed (the flattener)
+    spin=NBINS,                       # the ensemble's learned density in the fixed rotation frame (battle)
+    scores=N_EST,                     # the ensemble's rolling log-scores (battle)
+    est_seen=1,                       # battle counter: enemy bullets the ensemble was scored on
     dens=2 * NBINS,                   # scratch: danger densities of the two planned waves
+    edens=NBINS,                      # scratch: one estimator's density (scoring)
+    view=N_EN,                        # scratch: us as the enemy saw us, in the enemy record's layout (predict)
     acc=N_ACC,                        # path accumulator (see _simulate)
     opts=3 * N_OPT,                   # the three options of a plan (see _plan)
     virt=MAX_VIRT * V_SIZE,           # virtual waves
+    ehist=5 * N_HIST,                 # the enemy's scans this round: (turn, x, y, heading, velocity) at 5 * (t % N_HIST)
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
- S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY) = SURF[1:SURF._fields.index("hist")]
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY,
+ S_T0) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
+SPIN, SCORES, S_EST_SEEN, EDENS, VIEW, EHIST = SURF.spin, SURF.scores, SURF.est_seen, SURF.edens, SURF.view, SURF.ehist
 SURF_MEM = SURF.size
 
 # --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
@@ -237,8 +267,9 @@ TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END 
 # a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
 # drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
 # whose slot it took (-1 = a free slot)
+# est = the simulated guns' GFs (nan with the ensemble off), weights = the ensemble's weights then (EST_*)
 DIAG_WAVE = layout("SurfDiagWave", fire=1, sx=1, sy=1, power=1, bearing=1, lat=1, mea=1, gap=1, drop=1, zaps=1,
-                   slot=1, evicted=1)
+                   slot=1, evicted=1, est=3, weights=N_EST)
 # an energy drop the enemy record reported in row turn that _detect did not take as a bullet, and why
 DIAG_REJECT = layout("SurfDiagReject", reason=1, drop=1, zaps=1, prev_scan=1, seen_scan=1)
 REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
@@ -544,6 +575,171 @@ def wave_danger(p, m, iw, dens, gf_a, gf_b):
     return max(d, 0.0)
 
 
+# --------------------------------------------------------------------------- the danger ensemble
+
+EST_FLOOR = 0.05        # uniform share of a simulated gun's density: its aim is a guess about the enemy's gun
+SCORE_FLOOR = 1e-6      # least mass a scored estimator is credited with (one bullet costs it at most ~14 nats)
+
+
+@njit(**NB)
+def ensemble_on(p):
+    """The ensemble is off (the learned densities alone, the surfer before it) when no other estimator has a
+    prior weight."""
+    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0
+
+
+@njit(**NB)
+def _note_enemy_scan(m, en, t):
+    """Keep the enemy's scan of turn t (where it aimed from, for the simulated guns)."""
+    e = EHIST + 5 * (int(t) % N_HIST)
+    m[e] = t + 1.0                  # + 1: a zeroed row is no scan of turn 0
+    m[e + 1] = en[EN_X]
+    m[e + 2] = en[EN_Y]
+    m[e + 3] = en[EN_HEADING]
+    m[e + 4] = en[EN_VEL]
+
+
+@njit(**NB)
+def sim_gun_gfs(p, m, wb, width, height):
+    """The simulated guns' GFs of the wave at wb (W_EST + AIM_HEADON / AIM_LINEAR / AIM_CIRCULAR): each aims as
+    bots/guns/aiming.py's predict() would from the enemy's view, est_lag turns before the fire turn tf, of us
+    (our state at the end of turn tv = tf - est_lag, our turn rate from tv - 1 to tv as the enemy record
+    measures it) from where the enemy then expected to fire (its scan of tv driven on tf - 1 - tv turns at its
+    velocity, as aiming_think does; the wave's source without that scan), at the bullet's speed."""
+    tf = m[wb + W_FIRE]
+    t0 = m[S_T0]
+    tv = max(tf - p[SP_EST_LAG], t0)
+    tp = max(tv - 1.0, t0)
+    h = HIST + 4 * (int(tv) % N_HIST)
+    hp = HIST + 4 * (int(tp) % N_HIST)
+    view = m[VIEW:VIEW + N_EN]
+    view[EN_TIME] = tv
+    view[EN_X] = m[h]
+    view[EN_Y] = m[h + 1]
+    view[EN_HEADING] = m[h + 2]
+    view[EN_VEL] = m[h + 3]
+    rate = 0.0
+    if tv > tp:
+        rate = normal_relative_angle(m[h + 2] - m[hp + 2]) / (tv - tp)
+        rate = max(-MAX_TURN_RATE_RADIANS, min(MAX_TURN_RATE_RADIANS, rate))
+    view[EN_TURN_RATE] = rate
+    ox = m[wb + W_SX]
+    oy = m[wb + W_SY]
+    e = EHIST + 5 * (int(tv) % N_HIST)
+    if m[e] == tv + 1.0:
+        k = tf - 1.0 - tv
+        ox = m[e + 1] + k * m[e + 4] * math.sin(m[e + 3])
+        oy = m[e + 2] + k * m[e + 4] * math.cos(m[e + 3])
+    for kind in (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR):
+        aim, _, _ = predict(kind, view, tv, ox, oy, m[wb + W_POWER], width, height)
+        m[wb + W_EST + kind] = normal_relative_angle(aim - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
+
+
+@njit(**NB)
+def _kernel_density(gf, bw, out, share):
+    """out += share x a simulated gun's density: a Gaussian of width bw at gf normalised on the grid, with an
+    EST_FLOOR uniform share (all uniform when gf is so far off the grid that the kernel vanishes)."""
+    tot = 0.0
+    for k in range(NBINS):
+        d = (-1.0 + k * BIN_W - gf) / bw
+        tot += math.exp(-0.5 * d * d)
+    for k in range(NBINS):
+        if tot > 1e-300:
+            d = (-1.0 + k * BIN_W - gf) / bw
+            out[k] += share * ((1.0 - EST_FLOOR) * math.exp(-0.5 * d * d) / tot + EST_FLOOR / NBINS)
+        else:
+            out[k] += share / NBINS
+
+
+@njit(**NB)
+def _spin_density(m, lat, out, share):
+    """out += share x the learned density in the fixed rotation frame, turned into the wave's GFs: bin k of a
+    wave whose lateral direction is -1 is the rotation frame's bin NBINS - 1 - k (with the FLOOR)."""
+    s = 0.0
+    for k in range(NBINS):
+        s += m[SPIN + k]
+    for k in range(NBINS):
+        src = k if lat > 0.0 else NBINS - 1 - k
+        d = FLOOR / NBINS + (1.0 - FLOOR) * (m[SPIN + src] / s if s > 0.0 else 1.0 / NBINS)
+        out[k] += share * d
+
+
+@njit(**NB)
+def ensemble_weights(p, m, out):
+    """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
+    1 (learned), est_sim (each simulated gun) and est_spin."""
+    top = -math.inf
+    for e in range(N_EST):
+        pr = 1.0 if e == EST_LEARNED else (p[SP_EST_SPIN] if e == EST_SPIN else p[SP_EST_SIM])
+        out[e] = pr
+        if pr > 0.0:
+            top = max(top, m[SCORES + e])
+    tot = 0.0
+    for e in range(N_EST):
+        if out[e] > 0.0:
+            out[e] *= math.exp(m[SCORES + e] - top)
+        tot += out[e]
+    for e in range(N_EST):
+        out[e] /= tot
+
+
+@njit(**NB)
+def estimator_density(p, m, wb, e, out):
+    """Estimator e's density (sums to 1) for the wave at wb."""
+    if e == EST_LEARNED:
+        wave_density(p, m, int(m[wb + W_SEG]), out)
+        return
+    for k in range(NBINS):
+        out[k] = 0.0
+    if e == EST_SPIN:
+        _spin_density(m, m[wb + W_LAT], out, 1.0)
+    else:
+        _kernel_density(m[wb + W_EST + e - 1], p[SP_EST_BANDWIDTH], out, 1.0)
+
+
+@njit(**NB)
+def danger_density(p, m, iw, out):
+    """The danger density of wave iw (sums to 1): the learned densities alone (wave_density), or with the
+    ensemble on their mixture with the simulated guns' and the rotation frame's, by ensemble_weights."""
+    wb = WAVES + iw * W_SIZE
+    wave_density(p, m, int(m[wb + W_SEG]), out)
+    if not ensemble_on(p):
+        return
+    wts = np.empty(N_EST)
+    ensemble_weights(p, m, wts)
+    for k in range(NBINS):
+        out[k] *= wts[EST_LEARNED]
+    for kind in (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR):
+        if wts[kind + 1] > 0.0:
+            _kernel_density(m[wb + W_EST + kind], p[SP_EST_BANDWIDTH], out, wts[kind + 1])
+    if wts[EST_SPIN] > 0.0:
+        _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
+
+
+@njit(**NB)
+def score_estimators(p, m, wb, gf):
+    """An enemy bullet of the wave at wb was seen at guess factor gf: each estimator's rolling log-score becomes
+    est_decay x itself + log(the mass its density gave a box of our width around gf: +- atan(18 / distance at
+    fire) / MEA, at least SCORE_FLOOR) -- the likelihood of what the enemy did under each, as BeepBoop's loss
+    scores a gun. Scored before the learned buffers learn this bullet (prequential)."""
+    half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
+    dens = m[EDENS:EDENS + NBINS]
+    for e in range(N_EST):
+        estimator_density(p, m, wb, e, dens)
+        mass = density_integral(dens, gf - half, gf + half)
+        m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + math.log(max(mass, SCORE_FLOOR))
+    m[S_EST_SEEN] += 1.0
+
+
+@njit(**NB)
+def log_spin(p, m, gf, lat):
+    """Learn a bullet's GF in the fixed rotation frame (gf x lat), rolling average `decay` like the hit buffers."""
+    u = min(1.0, max(-1.0, gf * lat))
+    for k in range(NBINS):
+        m[SPIN + k] *= p[SP_DECAY]
+    _add_kernel(m, I64(SPIN), u, 1.0, p[SP_BANDWIDTH])
+
+
 # --------------------------------------------------------------------------- bullet shadows
 
 @njit(**NB)
@@ -727,6 +923,8 @@ def _detect(p, m, st, en, tele, t):
     m[wb + W_NSH] = 0.0
     h = HIST + 4 * (int(tf - 1.0) % N_HIST)
     m[wb + W_DIST] = math.hypot(m[h] - sx, m[h + 1] - sy)
+    if ensemble_on(p):
+        sim_gun_gfs(p, m, wb, st[ST_WIDTH], st[ST_HEIGHT])
     if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
@@ -748,9 +946,16 @@ def _detect(p, m, st, en, tele, t):
         d[DIAG_WAVE.zaps] = m[S_ZAPS]
         d[DIAG_WAVE.slot] = iw
         d[DIAG_WAVE.evicted] = evicted
+        for q in range(3):
+            d[DIAG_WAVE.est + q] = m[wb + W_EST + q] if ensemble_on(p) else math.nan
+        if ensemble_on(p):
+            ensemble_weights(p, m, d[DIAG_WAVE.weights:DIAG_WAVE.weights + N_EST])
+        else:
+            for q in range(N_EST):
+                d[DIAG_WAVE.weights + q] = math.nan
     bins = tele_row(tele, I64(TK_DANGER), st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
-        wave_density(p, m, int(m[wb + W_SEG]), bins)
+        danger_density(p, m, iw, bins)
         for q in range(int(m[wb + W_NSH])):
             o = wb + W_SH + 4 * q
             for k in range(NBINS):
@@ -802,6 +1007,9 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
     _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
+    if ensemble_on(p):
+        score_estimators(p, m, wb, gf)
+        log_spin(p, m, gf, m[wb + W_LAT])
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
@@ -1156,9 +1364,9 @@ def _plan(p, m, st, en, t, tele):
     dens_a = m[DENS:DENS + NBINS]
     dens_b = m[DENS + NBINS:DENS + 2 * NBINS]
     wa = WAVES + ia * W_SIZE
-    wave_density(p, m, int(m[wa + W_SEG]), dens_a)
+    danger_density(p, m, ia, dens_a)
     if ib >= 0:
-        wave_density(p, m, int(m[WAVES + ib * W_SIZE + W_SEG]), dens_b)
+        danger_density(p, m, ib, dens_b)
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
     if p[SP_DIST_REF] != 0.0:
@@ -1306,6 +1514,7 @@ def surf_round_start(p, m, st):
     for k in range(VIRT, SURF_MEM):
         m[k] = 0.0
     m[S_VLAT] = 1.0
+    m[S_T0] = -1.0
     m[S_OPT] = m[MOVE_MEM.dir]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
@@ -1329,6 +1538,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[hb + 1] = y
     m[hb + 2] = hd
     m[hb + 3] = v
+    if m[S_T0] < 0.0:
+        m[S_T0] = t
     rnd = st[ST_ROUND]
     _events(p, m, ev, nev, t, tele, rnd)
     fired = 0.0
@@ -1357,6 +1568,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         _virtual_wave(p, m, t)
         if en[EN_TIME] == t:
             m[S_ZAPS] = 0.0
+            _note_enemy_scan(m, en, t)
         m[S_EN_X] = en[EN_X]
         m[S_EN_Y] = en[EN_Y]
         m[S_EN_T] = en[EN_TIME]
