@@ -25,7 +25,7 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   our box covers while the predicted front crosses it (precise intersection with
   sim/waves/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
   shadows, times the bullet's damage over the time to impact ** `time_exp`.
-  The density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
+  The learned density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
   grid, GF -1..1, as in bots/telemetry.py): segments are our lateral speed at fire
   time (0/2/4/6/8 px/turn) x distance (<300, <550, farther). A logged GF (an enemy
   bullet that hit us or one of our bullets) multiplies the buffers by `decay`
@@ -49,6 +49,30 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+* **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
+  the learned densities alone): a wave's danger density is a mixture of five estimators (EST_*), each a
+  density over the wave's 51 GF bins summing to 1:
+    - learned: the hit buffers above (segments, prior kernels, flattener), as before;
+    - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
+      (the very code of gfsim's classic guns, walls included) aims at us as the enemy saw us `est_lag` turns
+      before the fire turn tf (our state at the end of tv = tf - est_lag from our history, the turn rate
+      from tv - 1 to tv as bots/enemy.py measures it, tv no earlier than this round's first turn) from where
+      it then expected to fire (its scan of tv driven on tf - 1 - tv turns, else the wave's source), at
+      the bullet's speed; the aim's GF in the wave's frame is stored with the wave (W_EST). Its density is a
+      Gaussian of width `est_bandwidth` there, normalised on the grid, with EST_FLOOR (5%) uniform. With
+      est_lag = 2 these are exactly the bullets of `lock+headon|linear|circular` (tests/test_surf_ensemble.py:
+      every bullet's GF to 1e-9, still and moving shooters);
+    - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
+      whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
+      guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
+      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
+  Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
+  (spin). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
+  only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of the mass estimator
+  e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA; at least
+  SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
+  as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
+  weight by default); the estimator that predicts the enemy takes over within a few bullets.
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
   (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
@@ -1649,8 +1673,10 @@ def think(ctx):
 PART = Part("surf", "movement",
             ("Wave surfing: detects enemy waves from energy drops, predicts its own movement exactly (engine physics) "
     "for orbit clockwise / brake / anticlockwise around the wave's source until the nearest wave passes, then "
-    "the best of the three again for the second wave, and drives the option of least danger: a KDE over the "
-    "guess factors of enemy bullets that hit us or our bullets, integrated over the precise intersection of "
-    "our predicted box with the wave, minus our bullets' shadows, weighted by damage and time to impact."),
+    "the best of the three again for the second wave, and drives the option of least danger: an ensemble of "
+    "a KDE over the guess factors of enemy bullets that hit us or our bullets, simulated head-on, linear and "
+    "circular guns and a KDE in the fixed rotation frame, weighted by how well each predicted the enemy's "
+    "bullets, integrated over the precise intersection of our predicted box with the wave, minus our bullets' "
+    "shadows, weighted by damage and time to impact."),
             think=think, round_start=round_start, params=SURF_PARAMS, memory=SURF,
             learns=True)
