@@ -50,9 +50,9 @@ def main(argv=None):
     from sim.experiments.runner import Runner, make_task, metric, paired_ci
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--new", default="lock+learned+surf")
-    from bots.movements.surf import BEFORE_DISTANCE_CONTROL, BEFORE_ENSEMBLE
+    from bots.movements.surf import BEFORE_DISTANCE_CONTROL, BEFORE_ENSEMBLE_AND_PATHS
     ap.add_argument("--old", default=f"lock+learned+surf:close_weight=0,gate_distance=0,{BEFORE_DISTANCE_CONTROL},"
-                                     f"{BEFORE_ENSEMBLE}")
+                                     f"{BEFORE_ENSEMBLE_AND_PATHS}")
     ap.add_argument("--seeds", default="101..110")
     ap.add_argument("--rounds", type=int, default=35)
     ap.add_argument("--jobs", type=int, default=2)

@@ -428,9 +428,9 @@ def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
     import hashlib
     # close_weight=0, gate_distance=0 and S.BEFORE_DISTANCE_CONTROL: the surfer before the close-range danger,
     # the gate, distance control and ram avoidance (issue 19)
-    # and S.BEFORE_ENSEMBLE: the learned densities alone
+    # and S.BEFORE_ENSEMBLE_AND_PATHS: the learned densities alone, the planner before path surfing
     old = (f"lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0,{S.BEFORE_DISTANCE_CONTROL},"
-           f"{S.BEFORE_ENSEMBLE}")
+           f"{S.BEFORE_ENSEMBLE_AND_PATHS}")
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
     h = hashlib.sha256()
     for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):

@@ -135,7 +135,7 @@ BEFORE_ENSEMBLE_DIGESTS = {
 
 @pytest.mark.parametrize("enemy,seed", list(BEFORE_ENSEMBLE_DIGESTS))
 def test_before_ensemble_is_the_surfer_before_it(enemy, seed):
-    old = f"lock+circular+surf:{S.BEFORE_ENSEMBLE}"
+    old = f"lock+circular+surf:{S.BEFORE_ENSEMBLE_AND_PATHS}"
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
     h = hashlib.sha256()
     for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
@@ -149,11 +149,11 @@ def test_surf_report_velocirobot_and_crazy_tuning_seed():
     """gfsim surf-report on tuning seed 1 (35 rounds): against VelociRobot the ensemble at least halves the
     hits of the surfer before it; against both, no hit is a prediction bug and detection stays exact."""
     reps = {}
-    for bot in ("lock+learned+surf", f"lock+learned+surf:{S.BEFORE_ENSEMBLE}"):
+    for bot in ("lock+learned+surf", f"lock+learned+surf:{S.BEFORE_ENSEMBLE_AND_PATHS}"):
         for enemy in ("sample.VelociRobot", "sample.Crazy"):
             reps[bot, enemy] = R.report_battle((bot, enemy, (), {"rounds": 35}, 1))
     new_v = reps["lock+learned+surf", "sample.VelociRobot"]
-    old_v = reps[f"lock+learned+surf:{S.BEFORE_ENSEMBLE}", "sample.VelociRobot"]
+    old_v = reps[f"lock+learned+surf:{S.BEFORE_ENSEMBLE_AND_PATHS}", "sample.VelociRobot"]
     assert new_v["enemy_hits"] * 2 <= old_v["enemy_hits"]
     for enemy in ("sample.VelociRobot", "sample.Crazy"):
         rp = reps["lock+learned+surf", enemy]

@@ -186,16 +186,27 @@ SURF_PARAMS = (
     Param("est_lag", 2.0, 1.0, 3.0,
           "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
           "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
+    Param("paths", 0.0, -1.0, 4.0,
+          "path surfing: besides orbit / brake / reverse until the nearest wave passes, every path that switches "
+          "once from one of them to another after path_step, 2 x path_step, ... (this many switch points) "
+          "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
+          "surfing (the third in danger order was skipped once a continuation had been searched)"),
+    Param("path_step", 6.0, 1.0, 30.0, "path surfing: turns between switch points"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
- SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG) = range(30)
+ SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
+ SP_PATH_STEP) = range(32)
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
 BEFORE_ENSEMBLE = "est_sim=0,est_spin=0"
+# ... and before path surfing and the planner's fix (see the `paths` parameter)
+BEFORE_PATHS = "paths=-1"
+# both: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -224,10 +235,16 @@ N_ACC = 10                    # hulls of waves a and b, passed flags, closest sq
 A_CLOSE = 8                   # ... for the close-range danger
 A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1)      # close: the close-range and ram factors of the option's danger
+                close=1,      # close: the close-range and ram factors of the option's danger
+                opt2=1, switch=1,     # a path: opt, then opt2 from tick `switch` (-1: opt alone)
+                lo=1, hi=1, first=1,  # its hull on the first wave (pseudo-angles, first tick)
+                b_lo=1, b_hi=1)       # diagnostics: its best continuation's cover of the second wave (GF)
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
- OP_CLOSE) = OPTION[:-1]
+ OP_CLOSE, OP_OPT2, OP_SWITCH, OP_LO, OP_HI, OP_FIRST, OP_B_LO, OP_B_HI) = OPTION[:-1]
 N_OPT = OPTION.size
+MAX_SWITCH = 4                # path surfing: most switch points (the `paths` parameter's bound)
+MAX_PATHS = 3 + 6 * MAX_SWITCH   # the three options, then each switching to either other at each point
+SNAP = 7 + N_ACC              # a path's state at a switch point: x, y, h, v, sin, cos, tick, the accumulator
 V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
 SURF = layout(
@@ -256,6 +273,7 @@ SURF = layout(
     gate_hits=1,    # battle: enemy bullets of those waves that hit us
     rx=1, ry=1,     # the plan's distance-control reference (dist_ref: the enemy then, or the orbit centre)
     t0=1,           # first turn of this round the part thought in (-1 before it): our history starts there
+    opt2=1, switch_t=1,   # the driven path's second option and the turn it starts (-1: a single option)
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
@@ -268,19 +286,20 @@ SURF = layout(
     edens=NBINS,                      # scratch: one estimator's density (scoring)
     view=N_EN,                        # scratch: us as the enemy saw us, in the enemy record's layout (predict)
     acc=N_ACC,                        # path accumulator (see _simulate)
-    opts=3 * N_OPT,                   # the three options of a plan (see _plan)
+    opts=MAX_PATHS * N_OPT,           # the options and paths of a plan (see _plan)
+    snaps=MAX_SWITCH * SNAP,          # scratch: an option's states at its switch points (see _plan)
     virt=MAX_VIRT * V_SIZE,           # virtual waves
     ehist=5 * N_HIST,                 # the enemy's scans this round: (turn, x, y, heading, velocity) at 5 * (t % N_HIST)
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
  S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY,
- S_T0) = SURF[1:SURF._fields.index("hist")]
+ S_T0, S_OPT2, S_SWITCH_T) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
 SCRATCH = DENS = SURF.dens
-ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
+ACC, OPTS, SNAPS, VIRT = SURF.acc, SURF.opts, SURF.snaps, SURF.virt
 SPIN, SCORES, S_EST_SEEN, EDENS, VIEW, EHIST = SURF.spin, SURF.scores, SURF.est_seen, SURF.edens, SURF.view, SURF.ehist
 SURF_MEM = SURF.size
 
@@ -301,8 +320,11 @@ REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
 # per option its value (+1/-1 orbit, 0 brake), wave a's danger, total danger (nan = pruned), the guess factors
 # [a_lo, a_hi] its path's box covers on wave a (nan = never met), the tick it first meets a, the tick a has
 # passed, and the same cover [b_lo, b_hi] on wave b of its best continuation; chosen = the option driven
+# path surfing (paths > 0): switch = the tick the driven path switches to option chosen2 (-1: it does not, the
+# three options' values say all), p_lo / p_hi its cover of wave a and pb_lo / pb_hi of wave b (nan = none)
 DIAG_PLAN = layout("SurfDiagPlan", fire_a=1, fire_b=1, x=1, y=1, heading=1, vel=1, chosen=1, opt=3, danger_a=3,
-                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3)
+                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3, chosen2=1, switch=1, p_lo=1, p_hi=1,
+                   pb_lo=1, pb_hi=1)
 # our state at row turn differed from the one-turn prediction of the commands we issued
 DIAG_DEVIATION = layout("SurfDiagDeviation", px=1, py=1, ph=1, pv=1, x=1, y=1, h=1, v=1, rammed=1, wall=1)
 # a wave left the surfer's table in row turn: reason END_*, its GF logged (bullet hits) or passed (centre)
@@ -316,7 +338,8 @@ VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing 
 GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this many detected waves
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
-MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
+MAX_TICKS = I64(120)          # prediction horizon, turns (a wave of speed 11 crosses 1300 px); typed: a bare
+                              # int passed to _simulate would compile a copy of it (constants.I64)
 FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
@@ -1239,9 +1262,9 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 
 
 @njit(**NB)
-def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc,
-              width, height, parts, cand):
-    """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
+def _simulate(p, m, x, y, hd, v, sh, ch, j, j_end, direction, stop, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib,
+              acc, width, height, parts, cand):
+    """Drive one option from tick j until wave ia has passed (or tick j_end <= MAX_TICKS), covering waves ia and ib
     (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy in
     acc[A_CLOSE] (close_weight > 0; its last scan, or driven on with close_predict) and to the enemy driven
     on in acc[A_RAM] (ram_weight > 0). enemy = (x, y, vx, vy, scan turn) of its last scan. Returns the end
@@ -1270,7 +1293,7 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, ta
             _cover(m, ia, x, y, j, t, acc, I64(0), width, height, parts, cand)
         if ib >= 0 and acc[7] == 0.0:
             _cover(m, ib, x, y, j, t, acc, I64(3), width, height, parts, cand)
-        if acc[6] != 0.0 or j >= MAX_TICKS:
+        if acc[6] != 0.0 or j >= j_end:
             break
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_ret, width,
                                       height)
@@ -1353,6 +1376,33 @@ def _hull_gf(m, iw, lo, hi, first):
 
 
 @njit(**NB)
+def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej):
+    """Keep option (or path) k of a plan: its first-wave danger, hulls and end state from the accumulator."""
+    o = k * N_OPT
+    opts[o + OP_OPT] = opt
+    opts[o + OP_DIR] = direction
+    opts[o + OP_OPT2] = opt2
+    opts[o + OP_SWITCH] = switch
+    opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
+    opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
+    opts[o + OP_X] = ex
+    opts[o + OP_Y] = ey
+    opts[o + OP_H] = eh
+    opts[o + OP_V] = ev_
+    opts[o + OP_SIN] = es
+    opts[o + OP_COS] = ec
+    opts[o + OP_J] = ej
+    for q in range(3):
+        opts[o + OP_HULL + q] = acc[3 + q]
+    opts[o + OP_PASSED] = acc[7]
+    opts[o + OP_LO] = acc[0]
+    opts[o + OP_HI] = acc[1]
+    opts[o + OP_FIRST] = acc[2]
+    opts[o + OP_B_LO] = math.nan
+    opts[o + OP_B_HI] = math.nan
+
+
+@njit(**NB)
 def _plan(p, m, st, en, t, tele):
     """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
     x = st[ST_X]
@@ -1406,7 +1456,7 @@ def _plan(p, m, st, en, t, tele):
     tan_ret = retreat_limit(p)
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
-    opts = m[OPTS:OPTS + 3 * N_OPT]
+    opts = m[OPTS:OPTS + MAX_PATHS * N_OPT]
     dg = diag_row(tele, TK_SURF_PLAN, st[ST_ROUND], t)
     diag = dg.shape[0] > 0
     if diag:
@@ -1420,9 +1470,14 @@ def _plan(p, m, st, en, t, tele):
             dg[DIAG_PLAN.total + q] = math.nan
             dg[DIAG_PLAN.b_lo + q] = math.nan
             dg[DIAG_PLAN.b_hi + q] = math.nan
-    # the nearest wave under each option: danger and where the path is when it has passed
+    # the nearest wave under each option: danger and where the path is when it has passed; with path surfing
+    # also each path that switches at tick path_step x (i + 1) to either other option (the prefix up to each
+    # switch point is the option's own, so it is simulated once and its states there are kept in snaps)
+    n_switch = max(0, min(int(p[SP_PATHS]), MAX_SWITCH))
+    step = max(1, int(p[SP_PATH_STEP]))
+    snaps = m[SNAPS:SNAPS + MAX_SWITCH * SNAP]
+    n = I64(3)
     for k in range(3):
-        o = k * N_OPT
         opt = d0 if k == 0 else (0.0 if k == 1 else -d0)
         direction = d0 if opt == 0.0 else opt
         _reset_acc(acc, I64(0))
@@ -1431,24 +1486,33 @@ def _plan(p, m, st, en, t, tele):
         acc[7] = 0.0
         acc[A_CLOSE] = math.inf
         acc[A_RAM] = math.inf
-        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, I64(0), direction,
-                                                opt == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc, w, h,
-                                                parts, cand)
-        opts[o + OP_OPT] = opt
-        opts[o + OP_DIR] = direction
-        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
-        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
-        opts[o + OP_X] = ex
-        opts[o + OP_Y] = ey
-        opts[o + OP_H] = eh
-        opts[o + OP_V] = ev_
-        opts[o + OP_SIN] = es
-        opts[o + OP_COS] = ec
-        opts[o + OP_J] = ej
-        for q in range(3):
-            opts[o + OP_HULL + q] = acc[3 + q]
-        opts[o + OP_PASSED] = acc[7]
+        ex = x
+        ey = y
+        eh = st[ST_HEADING]
+        ev_ = st[ST_VEL]
+        es = sh0
+        ec = ch0
+        ej = I64(0)
+        n_snap = 0
+        for i in range(n_switch + 1):
+            j_end = step * (i + 1) if i < n_switch else MAX_TICKS
+            ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, ex, ey, eh, ev_, es, ec, ej, min(j_end, MAX_TICKS),
+                                                    direction, opt == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib,
+                                                    acc, w, h, parts, cand)
+            if i < n_switch and acc[6] == 0.0 and ej == j_end:
+                q = SNAP * n_snap
+                snaps[q] = ex
+                snaps[q + 1] = ey
+                snaps[q + 2] = eh
+                snaps[q + 3] = ev_
+                snaps[q + 4] = es
+                snaps[q + 5] = ec
+                snaps[q + 6] = ej
+                snaps[q + 7:q + 7 + N_ACC] = acc
+                n_snap += 1
+        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej)
         if diag:
+            o = k * N_OPT
             dg[DIAG_PLAN.opt + k] = opt
             dg[DIAG_PLAN.danger_a + k] = opts[o + OP_DANGER]
             g0, g1 = _hull_gf(m, ia, acc[0], acc[1], acc[2])
@@ -1456,21 +1520,38 @@ def _plan(p, m, st, en, t, tele):
             dg[DIAG_PLAN.a_hi + k] = g1
             dg[DIAG_PLAN.a_first + k] = acc[2]
             dg[DIAG_PLAN.a_end + k] = ej
-    # then the second wave, best of three continuations, in order of the first wave's danger: an option
-    # whose first-wave danger alone is no better than the best total so far cannot win
-    k0 = 0
-    k1 = 1
-    k2 = 2
-    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
-        k0, k1 = k1, k0
-    if opts[k2 * N_OPT + OP_DANGER] < opts[k1 * N_OPT + OP_DANGER]:
-        k1, k2 = k2, k1
-    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
-        k0, k1 = k1, k0
+        # the paths that leave this option at its switch points
+        for i in range(n_snap):
+            q = SNAP * i
+            for k2 in range(2):
+                opt2 = (0.0 if k2 == 0 else -d0) if k == 0 else ((d0 if k2 == 0 else -d0) if k == 1 else
+                                                                 (d0 if k2 == 0 else 0.0))
+                dir2 = direction if opt2 == 0.0 else opt2
+                acc[:] = snaps[q + 7:q + 7 + N_ACC]
+                ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, snaps[q], snaps[q + 1], snaps[q + 2], snaps[q + 3],
+                                                        snaps[q + 4], snaps[q + 5], int(snaps[q + 6]), MAX_TICKS,
+                                                        dir2, opt2 == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia,
+                                                        ib, acc, w, h, parts, cand)
+                _store_option(p, m, opts, n, opt, dir2, snaps[q + 6], opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec,
+                              ej)
+                n += 1
+    # then the second wave, best of three continuations, in order of the first wave's danger (a stable sort):
+    # an option whose first-wave danger alone is no better than the best total so far cannot win
+    order = np.empty(MAX_PATHS, dtype=np.int64)
+    for i in range(n):
+        order[i] = i
+        k = i
+        while k > 0 and opts[order[k] * N_OPT + OP_DANGER] < opts[order[k - 1] * N_OPT + OP_DANGER]:
+            order[k], order[k - 1] = order[k - 1], order[k]
+            k -= 1
     best = math.inf
-    best_opt = d0
-    for i in range(3):
-        ki = k0 if i == 0 else (k1 if i == 1 else k2)
+    best_k = -1
+    legacy = p[SP_PATHS] < 0.0
+    k_third = order[2]      # paths=-1: the option taken third (the old planner's loop variable, see `paths`)
+    for i in range(n):
+        ki = order[i]
+        if legacy and i == 2:
+            ki = k_third
         o = ki * N_OPT
         total = opts[o + OP_DANGER]
         if total >= best:
@@ -1481,13 +1562,14 @@ def _plan(p, m, st, en, t, tele):
                                       opts[o + OP_HULL + 2]) * opts[o + OP_CLOSE]
                 if diag:
                     g0, g1 = _hull_gf(m, ib, opts[o + OP_HULL], opts[o + OP_HULL + 1], opts[o + OP_HULL + 2])
-                    dg[DIAG_PLAN.b_lo + ki] = g0
-                    dg[DIAG_PLAN.b_hi + ki] = g1
+                    opts[o + OP_B_LO] = g0
+                    opts[o + OP_B_HI] = g1
             else:
                 wb = WAVES + ib * W_SIZE
                 direction = opts[o + OP_DIR]
                 best2 = math.inf
                 for k2 in range(3):
+                    k_third = k2
                     opt2 = direction if k2 == 0 else (0.0 if k2 == 1 else -direction)
                     dir2 = direction if opt2 == 0.0 else opt2
                     acc[0] = opts[o + OP_HULL]
@@ -1495,25 +1577,48 @@ def _plan(p, m, st, en, t, tele):
                     acc[2] = opts[o + OP_HULL + 2]
                     acc[6] = 0.0
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
-                              opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
-                              tan_lim, tan_ret, enemy, t, ib, NO_WAVE, acc, w, h, parts, cand)
+                              opts[o + OP_COS], int(opts[o + OP_J]), MAX_TICKS, dir2, opt2 == 0.0, m[wb + W_SX],
+                              m[wb + W_SY], tan_lim, tan_ret, enemy, t, ib, NO_WAVE, acc, w, h, parts, cand)
                     d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
                     if diag and d2 < best2:
                         g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])
-                        dg[DIAG_PLAN.b_lo + ki] = g0
-                        dg[DIAG_PLAN.b_hi + ki] = g1
+                        opts[o + OP_B_LO] = g0
+                        opts[o + OP_B_HI] = g1
                     best2 = min(best2, d2)
                     if total + best2 <= 0.0:
                         break
                 total += best2 * opts[o + OP_CLOSE]
-        if diag:
+        if diag and ki < 3:
             dg[DIAG_PLAN.total + ki] = total
+            dg[DIAG_PLAN.b_lo + ki] = opts[o + OP_B_LO]
+            dg[DIAG_PLAN.b_hi + ki] = opts[o + OP_B_HI]
         if total < best:
             best = total
-            best_opt = opts[o + OP_OPT]
+            best_k = ki
+    best_opt = d0
+    m[S_SWITCH_T] = -1.0
+    if best_k >= 0:
+        o = best_k * N_OPT
+        best_opt = opts[o + OP_OPT]
+        if opts[o + OP_SWITCH] >= 0.0:
+            m[S_OPT2] = opts[o + OP_OPT2]
+            m[S_SWITCH_T] = t + opts[o + OP_SWITCH]
     m[S_OPT] = best_opt
     if diag:
         dg[DIAG_PLAN.chosen] = best_opt
+        dg[DIAG_PLAN.switch] = -1.0
+        dg[DIAG_PLAN.chosen2] = best_opt
+        for q in range(4):
+            dg[DIAG_PLAN.p_lo + q] = math.nan
+        if best_k >= 0:
+            o = best_k * N_OPT
+            dg[DIAG_PLAN.switch] = opts[o + OP_SWITCH]
+            dg[DIAG_PLAN.chosen2] = opts[o + OP_OPT2]
+            g0, g1 = _hull_gf(m, ia, opts[o + OP_LO], opts[o + OP_HI], opts[o + OP_FIRST])
+            dg[DIAG_PLAN.p_lo] = g0
+            dg[DIAG_PLAN.p_hi] = g1
+            dg[DIAG_PLAN.pb_lo] = opts[o + OP_B_LO]
+            dg[DIAG_PLAN.pb_hi] = opts[o + OP_B_HI]
     if best_opt != 0.0:
         m[MOVE_MEM.dir] = best_opt
     m[S_CX] = cx
@@ -1539,6 +1644,7 @@ def surf_round_start(p, m, st):
         m[k] = 0.0
     m[S_VLAT] = 1.0
     m[S_T0] = -1.0
+    m[S_SWITCH_T] = -1.0
     m[S_OPT] = m[MOVE_MEM.dir]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
@@ -1625,6 +1731,11 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
                     d[DIAG_DEVIATION.wall] = 1.0
     if m[S_REPLAN] != 0.0:
         _plan(p, m, st, en, t, tele)
+    if m[S_PLANNED] != 0.0 and m[S_SWITCH_T] >= 0.0 and t >= m[S_SWITCH_T]:
+        m[S_OPT] = m[S_OPT2]                        # the driven path switches to its second option
+        if m[S_OPT2] != 0.0:
+            m[MOVE_MEM.dir] = m[S_OPT2]
+        m[S_SWITCH_T] = -1.0
     direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]
