@@ -160,3 +160,30 @@ def test_surf_report_velocirobot_and_crazy_tuning_seed():
         assert rp["causes"]["predicted_miss"] == 0
         assert rp["detections"]["wrong_power"] == rp["detections"]["wrong_turn"] == 0
         assert rp["enemy_hits"] < 0.03 * rp["enemy_shots"]
+
+
+def test_path_surfing_drives_its_predicted_paths_exactly():
+    """paths > 0: the planner also weighs paths that switch option once; the driven path is the predicted one
+    (no deviation from the one-turn prediction in a battle without rams) and surf-report finds no hit outside
+    the driven path's predicted cover (predicted_miss)."""
+    from bots import layout
+    from bots.registry import parse_bot
+    spec = "lock+none+surf:paths=3,path_step=5"
+    res = run_battle([spec, "lock+gf:power=2+still"], Rules(rounds=6), seed=4, keep_memory=True, record=True,
+                     diagnostics=True)
+    m = res.memory[0, int(parse_bot(spec).params[layout.P.movement_mem]):]
+    d = res.diagnostics
+    plans = d[(d[:, 0] == 0) & (d[:, 1] == S.TK_SURF_PLAN)]
+    switched = plans[:, 4 + S.DIAG_PLAN.switch] >= 0
+    assert switched.sum() > 0.1 * len(plans)               # paths that switch are driven, often
+    assert m[S.S_DEVIATIONS] == 0
+    rp = R.analyse(res, 0)
+    assert rp["enemy_hits"] > 10 and rp["causes"]["predicted_miss"] == 0
+
+
+def test_the_planner_fix_changes_battles_and_paths_minus_one_keeps_the_old_order():
+    """paths=0 weighs all three options; paths=-1 skips the third in danger order after a continuation search,
+    as the planner did before (the digests above use it): they must differ somewhere."""
+    a = run_battle(["lock+circular+surf:paths=0", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
+    b = run_battle(["lock+circular+surf:paths=-1", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
+    assert a.robots_trace.shape != b.robots_trace.shape or not np.array_equal(a.robots_trace, b.robots_trace)

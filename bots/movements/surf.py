@@ -186,7 +186,7 @@ SURF_PARAMS = (
     Param("est_lag", 2.0, 1.0, 3.0,
           "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
           "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
-    Param("paths", 0.0, -1.0, 4.0,
+    Param("paths", -1.0, -1.0, 4.0,
           "path surfing: besides orbit / brake / reverse until the nearest wave passes, every path that switches "
           "once from one of them to another after path_step, 2 x path_step, ... (this many switch points) "
           "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
@@ -568,7 +568,7 @@ def wave_density(p, m, seg, out):
 @njit(**NB)
 def _blend(p, m, base, seg, out, share, keep):
     """out = keep * out + share * (general and segment buffers of `base` blended by seg_weight, with the
-    FLOOR), normalised to sum 1."""
+    FLOOR), normalised to sum 1 (keep = 0: out's old values are not read)."""
     og = base
     os_ = base + (1 + seg) * NBINS
     sg = 0.0
@@ -585,7 +585,7 @@ def _blend(p, m, base, seg, out, share, keep):
             d += (1.0 - FLOOR) * wg * m[og + k] / sg
         if ws > 0.0:
             d += (1.0 - FLOOR) * ws * m[os_ + k] / ss
-        out[k] = keep * out[k] + share * d
+        out[k] = keep * out[k] + share * d if keep != 0.0 else share * d   # out may be uninitialised
         tot += out[k]
     for k in range(NBINS):
         out[k] /= tot
