@@ -114,8 +114,8 @@ from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_ra
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
 from bots.enemy import (EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP, EN_DROP_TIME, EN_PREV_TIME,
-                        EN_TURN_RATE, N_EN, bullet_damage)
-from bots.guns.aiming import AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, predict
+                        EN_TURN_RATE, N_EN, bullet_damage, turn_rate_between)
+from bots.guns.aiming import AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, driven_on, predict
 from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
@@ -665,18 +665,12 @@ def sim_gun_gfs(p, m, wb, width, height):
     view[EN_Y] = m[h + 1]
     view[EN_HEADING] = m[h + 2]
     view[EN_VEL] = m[h + 3]
-    rate = 0.0
-    if tv > tp:
-        rate = normal_relative_angle(m[h + 2] - m[hp + 2]) / (tv - tp)
-        rate = max(-MAX_TURN_RATE_RADIANS, min(MAX_TURN_RATE_RADIANS, rate))
-    view[EN_TURN_RATE] = rate
+    view[EN_TURN_RATE] = turn_rate_between(m[h + 2], m[hp + 2], tv - tp) if tv > tp else 0.0
     ox = m[wb + W_SX]
     oy = m[wb + W_SY]
     e = EHIST + 5 * (int(tv) % N_HIST)
     if m[e] == tv + 1.0:
-        k = tf - 1.0 - tv
-        ox = m[e + 1] + k * m[e + 4] * math.sin(m[e + 3])
-        oy = m[e + 2] + k * m[e + 4] * math.cos(m[e + 3])
+        ox, oy = driven_on(m[e + 1], m[e + 2], m[e + 3], m[e + 4], tf - 1.0 - tv)
     for kind in (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR):
         aim, _, _ = predict(kind, view, tv, ox, oy, m[wb + W_POWER], width, height)
         m[wb + W_EST + kind] = normal_relative_angle(aim - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
@@ -1404,7 +1398,8 @@ def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, 
 
 @njit(**NB)
 def _plan(p, m, st, en, t, tele):
-    """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
+    """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source), or with path surfing
+    (`paths` > 0) the path, of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
     ia = NO_WAVE
