@@ -538,10 +538,10 @@ sys.exit(run_command("gfsim test", body, sys.argv[1:]))
 
 
 @pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_during_a_write_removes_the_temp_file(tmp_path, sig, code):
+def test_signal_during_a_write_removes_the_temp_file(tmp_path, sig, code, default_sigint):
     out = tmp_path / "o.bin"
     p = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path)
+                         stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path, preexec_fn=default_sigint)
     assert p.stdout.readline().strip() == "writing"
     assert any(n.startswith(".gfsim-") for n in os.listdir(tmp_path))
     p.send_signal(sig)
@@ -576,12 +576,12 @@ def _alive(pid):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGINT])
-def test_killing_a_challenge_leaves_no_worker_and_no_temp_file(tmp_path, sig):
+def test_killing_a_challenge_leaves_no_worker_and_no_temp_file(tmp_path, sig, default_sigint):
     argv = [sys.executable, "-X", "faulthandler", "-m", "sim.cli.main", "challenge", "targeting", "--guns", "headon",
             "--movements", "sample.Walls", "--seasons", "100000", "--jobs", "2", "--no-progress",
             "--csv", str(tmp_path / "c.csv")]
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=default_sigint)
     workers = []
     deadline = time.time() + 600           # the first run of a worktree compiles the engine
     while time.time() < deadline and len(workers) < 2 and p.poll() is None:

@@ -234,14 +234,15 @@ def _leftovers(folder):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 @pytest.mark.parametrize("what", ["record", "collect"])
-def test_killed_streaming_write_leaves_nothing(tmp_path, sig, what):
+def test_killed_streaming_write_leaves_nothing(tmp_path, sig, what, default_sigint):
     """Killed while the spill folder is being filled: no temporary file, no spill folder, no output."""
     out = tmp_path / ("r.gfr" if what == "record" else "d.npz")
     args = (["battle", *SAMPLES, "--record", str(out)] if what == "record"
             else ["collect", *SAMPLES, "--out", str(out)])
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     p = subprocess.Popen([sys.executable, "-m", "sim.cli", *args, "--rounds", "100000", "--no-progress"],
-                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=default_sigint)
     try:
         deadline = time.time() + 600
         while time.time() < deadline and p.poll() is None:

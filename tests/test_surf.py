@@ -55,7 +55,7 @@ def hit_rate(res, i):
 ])
 def test_predicted_path_is_the_engines_path(start, centre, params):
     """Commands from surf_command, fed to a scripted robot, make the engine move it exactly as
-    physics_step predicted (orbit both ways, braking, reversals, wall smoothing)."""
+    robot_step predicted (orbit both ways, braking, reversals, wall smoothing)."""
     p = surf_params(params)
     options = np.array([1.0] * 60 + [0.0] * 12 + [-1.0] * 70 + [1.0] * 5 + [0.0] * 3 + [-1.0] * 150)
     out = np.zeros((len(options), 7))
@@ -415,10 +415,11 @@ def test_virtual_waves_wait_for_a_scan_and_a_known_power():
 # They change legitimately if the engine, the shooters or the surfer's other behaviour change: re-record
 # them then from a checkout where flat_virtual=0 is known to reproduce the older surfer.
 # Re-recorded when the engine's scan bearing/distance became Java's fdlibm atan2/hypot (branch `exact`):
-# that commit changed no bot code, and the previous values were reproduced by its parent.
+# that commit changed no bot code, and the previous values were reproduced by its parent. Re-recorded again
+# when the engine's sin, cos and tan became HotSpot's (sim/engine/jtrig.py), on the same terms.
 BEFORE_VIRTUAL = {
     ("lock+gf:power=3,energy_rule=0+orbit", 7):
-        "af27e8bf4861e6d2cc685787754fabea3bae5f8627a5496388f80cf1a775e1e4",
+        "bd398c4c9f54ae34959671e49b386212d648493f700fa9860d3cc6e7d7244812",
     ("lock+knn+orbit", 3): "19e7aafc5fecf6ac11ddfe13e2573eea70e881ea7ad0451fe331df619409b911",
 }
 

@@ -14,9 +14,9 @@ from numba import njit
 
 from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
                            ST_WIDTH, ST_HEIGHT, C_GUN, HALF_ROBOT, MIN_BULLET_POWER, MAX_BULLET_POWER,
-                           MAX_TURN_RATE_RADIANS, MAX_VELOCITY)
+                           MAX_TURN_RATE_RADIANS)
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import bullet_speed
+from sim.engine.physics import bullet_speed, turn_rate
 from bots.api import set_turn_gun, set_fire
 from bots.part import Param, layout
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_TURN_RATE, EN_ALIVE
@@ -87,7 +87,7 @@ def predict(kind, en, t, ox, oy, power, width, height):
     v = en[EN_VEL]
     w = 0.0
     if kind == AIM_CIRCULAR:
-        limit = (0.4 + 0.6 * (1.0 - abs(v) / MAX_VELOCITY)) * MAX_TURN_RATE_RADIANS
+        limit = turn_rate(v, MAX_TURN_RATE_RADIANS)
         w = max(-limit, min(limit, en[EN_TURN_RATE]))
     lo = HALF_ROBOT
     hx = width - HALF_ROBOT

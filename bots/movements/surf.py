@@ -106,8 +106,8 @@ from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, S
                                   ST_WIDTH, ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET,
                                   EV_BULLET_HIT, EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL,
                                   MAX_VELOCITY, MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
-from sim.engine.geometry import normal_relative_angle, normal_absolute_angle, normal_near_absolute_angle
-from sim.engine.physics import new_velocity, turn_rate, cool_turns
+from sim.engine.geometry import normal_relative_angle
+from sim.engine.physics import cool_turns, robot_step
 from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
                     MAX_CAND)
 from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
@@ -344,63 +344,6 @@ FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orb
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
 
-
-# --------------------------------------------------------------------------- exact movement prediction
-
-@njit(**NB)
-def physics_step(x, y, heading, v, turn, dist, max_vel, width, height):
-    """One turn of the engine for body turn `turn`, distance `dist` and max velocity `max_vel` set at think
-    time (RobotPeer updateHeading, updateMovement, checkWallCollision; same float operations as
-    sim/engine/physics.py, max turn rate 10 degrees). Returns (x, y, heading, velocity, sin, cos of the heading)
-    at the end of the turn."""
-    rate = turn_rate(v, MAX_TURN_RATE_RADIANS)
-    if turn != 0.0:
-        if turn > 0.0:
-            step = turn if turn < rate else rate
-        else:
-            step = turn if turn > -rate else -rate
-        heading += step
-        if step == turn:
-            heading = normal_near_absolute_angle(heading)
-        else:
-            heading = normal_absolute_angle(heading)
-    v = new_velocity(v, dist, max_vel)
-    sh = math.sin(heading)
-    ch = math.cos(heading)
-    if v != 0.0:
-        x += v * sh
-        y += v * ch
-    # checkWallCollision
-    min_x = HALF_ROBOT
-    min_y = HALF_ROBOT
-    max_x = float(int(width)) - HALF_ROBOT
-    max_y = float(int(height)) - HALF_ROBOT
-    adjust_x = 0.0
-    adjust_y = 0.0
-    hit = True
-    if x < min_x:
-        adjust_x = min_x - x
-    elif x > max_x:
-        adjust_x = max_x - x
-    elif y < min_y:
-        adjust_y = min_y - y
-    elif y > max_y:
-        adjust_y = max_y - y
-    else:
-        hit = False
-    if hit:
-        if np.fmod(heading, math.pi / 2.0) != 0.0:
-            tan_h = math.tan(heading)
-            if adjust_x == 0.0:
-                adjust_x = adjust_y * tan_h
-            elif adjust_y == 0.0:
-                adjust_y = adjust_x / tan_h
-        x = min(max(x + adjust_x, min_x), max_x)
-        y = min(max(y + adjust_y, min_y), max_y)
-        v = 0.0
-    return x, y, heading, v, sh, ch
-
-
 @njit(**NB)
 def approach_limit(p):
     """Tangent of the largest turn off the perpendicular towards the centre (max_approach); callers compute it
@@ -469,7 +412,7 @@ def surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_
 
 @njit(**NB)
 def predict_path(p, x, y, heading, v, cx, cy, options, width, height, out):
-    """Play surf_command + physics_step for len(options) turns (options[j]: +1 / -1 orbit, 0 brake with the
+    """Play surf_command + robot_step for len(options) turns (options[j]: +1 / -1 orbit, 0 brake with the
     last direction); out[j] = (turn, dist, max_vel, x, y, heading, v) after turn j. For tests and tools."""
     direction = 1.0
     tan_lim = approach_limit(p)
@@ -481,7 +424,7 @@ def predict_path(p, x, y, heading, v, cx, cy, options, width, height, out):
             direction = options[j]
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, options[j] == 0.0, tan_lim,
                                       tan_ret, width, height)
-        x, y, heading, v, sh, ch = physics_step(x, y, heading, v, turn, dist, mv, width, height)
+        x, y, heading, v, sh, ch = robot_step(x, y, heading, v, turn, dist, mv, width, height)
         out[j, 0] = turn
         out[j, 1] = dist
         out[j, 2] = mv
@@ -1291,7 +1234,7 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, j_end, direction, stop, cx, cy, tan_
             break
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_ret, width,
                                       height)
-        x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
+        x, y, hd, v, sh, ch = robot_step(x, y, hd, v, turn, dist, mv, width, height)
         j += 1
     return x, y, hd, v, sh, ch, j
 
@@ -1320,7 +1263,7 @@ def free_closest(p, x, y, hd, v, cx, cy, direction, enemy, t, width, height):
     for j in range(FREE_TICKS):
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, cx, cy, direction, np.bool_(False), tan_lim, tan_ret,
                                       width, height)   # np.bool_: a bare False compiles a copy (constants.I64)
-        x, y, hd, v, sh, ch = physics_step(x, y, hd, v, turn, dist, mv, width, height)
+        x, y, hd, v, sh, ch = robot_step(x, y, hd, v, turn, dist, mv, width, height)
         k = t + j + 1.0 - enemy[4]
         px = min(max(enemy[0] + k * enemy[2], HALF_ROBOT), width - HALF_ROBOT)
         py = min(max(enemy[1] + k * enemy[3], HALF_ROBOT), height - HALF_ROBOT)
@@ -1757,7 +1700,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     set_max_velocity(cmd, mv)
     set_turn_body(st, cmd, turn)
     set_ahead(st, cmd, dist)
-    px, py, ph, pv, _, _ = physics_step(x, y, hd, v, turn, dist, mv, w, h)
+    px, py, ph, pv, _, _ = robot_step(x, y, hd, v, turn, dist, mv, w, h)
     m[S_PX] = px
     m[S_PY] = py
     m[S_PH] = ph

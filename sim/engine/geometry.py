@@ -13,7 +13,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
-from sim.engine import jmath
+from sim.engine import jmath, jtrig
 from sim.engine.constants import NEAR_DELTA, HALF_ROBOT, ROBOT_SIZE
 
 TWO_PI = 2.0 * math.pi
@@ -304,8 +304,8 @@ def scan_hits_box(cx, cy, start, extent, radius, bx, by):
     Robocode's coordinates (heading 0 = +y, clockwise).
     """
     end = start + extent
-    return scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, math.sin(start), math.cos(start),
-                              math.sin(end), math.cos(end))
+    return scan_hits_box_rays(cx, cy, start, extent, radius, bx, by, jtrig.sin(start), jtrig.cos(start),
+                              jtrig.sin(end), jtrig.cos(end))
 
 
 @njit(**NB)

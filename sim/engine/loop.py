@@ -32,7 +32,7 @@ from sim.engine.geometry import (normal_relative_angle, robot_box_intersects_lin
                        robot_box_contains, segments_intersect, scan_hits_box_rays, hold, borrowed)
 from sim.engine.physics import (bullet_damage, bullet_speed, update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
-from sim.engine import jrandom, jmath
+from sim.engine import jrandom, jmath, jtrig
 from sim.engine.variants import variant, not_compiled_in
 
 # Compile options. HOT helpers run every turn and are LLVM-inlined into the turn loop (forceinline):
@@ -190,8 +190,8 @@ def _fire_bullets(rob, cmd, bat, bul, blist, i):
     bul[k, B_HEADING] = heading
     bul[k, B_POWER] = power
     v = bullet_speed(power)
-    bul[k, B_STEP_X] = v * math.sin(heading)
-    bul[k, B_STEP_Y] = v * math.cos(heading)
+    bul[k, B_STEP_X] = v * jtrig.sin(heading)
+    bul[k, B_STEP_Y] = v * jtrig.cos(heading)
     bul[k, B_OWNER] = i
     bul[k, B_VICTIM] = -1.0
     bul[k, B_ID] = rob[i, R_BULLET_SEQ]
@@ -409,8 +409,8 @@ def _check_robot_collision(rob, cmd, bat, bul, blist, ev, nev, deaths, sc, dmg, 
         angle = jmath.atan2(rob[j, R_X] - rob[i, R_X], rob[j, R_Y] - rob[i, R_Y])
         v = rob[i, R_VEL]
         h = rob[i, R_HEADING]
-        moved_x = v * math.sin(h)
-        moved_y = v * math.cos(h)
+        moved_x = v * jtrig.sin(h)
+        moved_y = v * jtrig.cos(h)
         bearing = normal_relative_angle(angle - h)
         if (v > 0.0 and bearing > -math.pi / 2.0 and bearing < math.pi / 2.0) or \
                 (v < 0.0 and (bearing < -math.pi / 2.0 or bearing > math.pi / 2.0)):

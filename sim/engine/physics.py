@@ -20,6 +20,7 @@ from sim.engine.constants import (I64, ACCELERATION, DECELERATION, MAX_VELOCITY,
                         R_X, R_Y, R_HEADING, R_GUN, R_RADAR, R_VEL, R_OVERDRIVE,
                         C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                         C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY)
+from sim.engine import jtrig
 from sim.engine.geometry import normal_absolute_angle, normal_near_absolute_angle, normal_relative_angle, is_near, hold
 
 # inlined into the turn loop (see the module docstring); set explicitly so that it is never inherited
@@ -36,14 +37,14 @@ def sin_cos(rob, i, col, angle):
     """(sin(angle), cos(angle)), remembered in rob[i, col:col + 3] as (angle, sin, cos).
 
     A robot often moves along the same heading for many turns, and a scan starts at the heading
-    the last one ended at; libm gives the same doubles for the same angle, so reusing them
-    changes no result. Zero is never reused (it would not tell 0.0 from -0.0); a NaN key (a
+    the last one ended at; Java's Math.sin/cos (sim.engine.jtrig) give the same doubles for the
+    same angle, so reusing them changes no result. Zero is never reused (it would not tell 0.0 from -0.0); a NaN key (a
     fresh robot) never matches.
     """
     if rob[i, col] != angle or angle == 0.0:
         rob[i, col] = angle
-        rob[i, col + 1] = math.sin(angle)
-        rob[i, col + 2] = math.cos(angle)
+        rob[i, col + 1] = jtrig.sin(angle)
+        rob[i, col + 2] = jtrig.cos(angle)
     s = rob[i, col + 1]
     c = rob[i, col + 2]
     hold(rob)
@@ -113,32 +114,38 @@ def turn_rate(velocity, max_turn):
 
 
 @njit(**NB)
+def turn_body(heading, remaining, rate):
+    """updateHeading's body turn: (heading, step) after turning at most `rate` towards `remaining` radians.
+    The heading is normalised as Robocode does: near-absolute once the turn is complete. The engine and
+    the surfer's path prediction (robot_step) both turn with it."""
+    if remaining > 0.0:
+        step = remaining if remaining < rate else rate
+    elif remaining < 0.0:
+        step = remaining if remaining > -rate else -rate
+    else:
+        return heading, 0.0
+    heading += step
+    if step == remaining:   # rem - step == 0 exactly when step == rem (finite floats)
+        return normal_near_absolute_angle(heading), step
+    return normal_absolute_angle(heading), step
+
+
+@njit(**NB)
 def update_heading(rob, cmd, i):
     """Body turn; the gun and radar turn with the body unless adjusted (updateHeading)."""
-    rate = turn_rate(rob[i, R_VEL], cmd[i, C_MAX_TURN])
     rem = cmd[i, C_BODY]
-    if rem > 0.0:
-        step = rem if rem < rate else rate
-    elif rem < 0.0:
-        step = rem if rem > -rate else -rate
-    else:
+    if rem == 0.0:
         hold(rob, cmd)
         return
-    rob[i, R_HEADING] += step
+    heading, step = turn_body(rob[i, R_HEADING], rem, turn_rate(rob[i, R_VEL], cmd[i, C_MAX_TURN]))
+    rob[i, R_HEADING] = heading
     rob[i, R_GUN] += step
     rob[i, R_RADAR] += step
     if cmd[i, C_ADJ_GUN] != 0.0:
         cmd[i, C_GUN] -= step
     if cmd[i, C_ADJ_RADAR_BODY] != 0.0:
         cmd[i, C_RADAR] -= step
-    if step == rem:
-        cmd[i, C_BODY] = 0.0
-    else:
-        cmd[i, C_BODY] = rem - step
-    if cmd[i, C_BODY] == 0.0:
-        rob[i, R_HEADING] = normal_near_absolute_angle(rob[i, R_HEADING])
-    else:
-        rob[i, R_HEADING] = normal_absolute_angle(rob[i, R_HEADING])
+    cmd[i, C_BODY] = 0.0 if step == rem else rem - step
     hold(rob, cmd)
 
 
@@ -208,53 +215,57 @@ def update_movement(rob, cmd, i):
 
 
 @njit(**NB)
-def wall_collision(rob, cmd, i, width, height):
-    """Push a robot back inside the field (checkWallCollision). Returns (hit, bearing, velocity before stop).
-
-    One exit only (see geometry.hold)."""
+def wall_push(x, y, heading, width, height):
+    """checkWallCollision's geometry: (x, y, hit, bearing of the wall relative to the heading) of a robot
+    at (x, y) pushed back inside the field along its heading. The engine (wall_collision) and the
+    surfer's path prediction (robot_step) both use it."""
     min_x = HALF_ROBOT
     min_y = HALF_ROBOT
     max_x = float(int(width)) - HALF_ROBOT
     max_y = float(int(height)) - HALF_ROBOT
-    x = rob[i, R_X]
-    y = rob[i, R_Y]
-    h = rob[i, R_HEADING]
     adjust_x = 0.0
     adjust_y = 0.0
-    hit = True
-    angle = 0.0
-    v = 0.0
     if x < min_x:
         adjust_x = min_x - x
-        angle = normal_relative_angle(3.0 * math.pi / 2.0 - h)
+        angle = normal_relative_angle(3.0 * math.pi / 2.0 - heading)
     elif x > max_x:
         adjust_x = max_x - x
-        angle = normal_relative_angle(math.pi / 2.0 - h)
+        angle = normal_relative_angle(math.pi / 2.0 - heading)
     elif y < min_y:
         adjust_y = min_y - y
-        angle = normal_relative_angle(math.pi - h)
+        angle = normal_relative_angle(math.pi - heading)
     elif y > max_y:
         adjust_y = max_y - y
-        angle = normal_relative_angle(-h)
+        angle = normal_relative_angle(-heading)
     else:
-        hit = False
+        return x, y, False, 0.0
+    if np.fmod(heading, math.pi / 2.0) != 0.0:
+        tan_h = jtrig.tan(heading)
+        if adjust_x == 0.0:
+            adjust_x = adjust_y * tan_h
+        elif adjust_y == 0.0:
+            adjust_y = adjust_x / tan_h
+    x += adjust_x
+    y += adjust_y
+    if x < min_x:
+        x = min_x
+    elif x > max_x:
+        x = max_x
+    if y < min_y:
+        y = min_y
+    elif y > max_y:
+        y = max_y
+    return x, y, True, angle
+
+
+@njit(**NB)
+def wall_collision(rob, cmd, i, width, height):
+    """Push a robot back inside the field (checkWallCollision). Returns (hit, bearing, velocity before stop).
+
+    One exit only (see geometry.hold)."""
+    x, y, hit, angle = wall_push(rob[i, R_X], rob[i, R_Y], rob[i, R_HEADING], width, height)
+    v = 0.0
     if hit:
-        if np.fmod(h, math.pi / 2.0) != 0.0:
-            tan_h = math.tan(h)
-            if adjust_x == 0.0:
-                adjust_x = adjust_y * tan_h
-            elif adjust_y == 0.0:
-                adjust_y = adjust_x / tan_h
-        x += adjust_x
-        y += adjust_y
-        if x < min_x:
-            x = min_x
-        elif x > max_x:
-            x = max_x
-        if y < min_y:
-            y = min_y
-        elif y > max_y:
-            y = max_y
         rob[i, R_X] = x
         rob[i, R_Y] = y
         v = rob[i, R_VEL]
@@ -262,6 +273,25 @@ def wall_collision(rob, cmd, i, width, height):
         rob[i, R_VEL] = 0.0
     hold(rob, cmd)
     return hit, angle, v
+
+
+@njit(cache=True, error_model="numpy")   # not forceinline: the surfer calls it from four places
+def robot_step(x, y, heading, v, turn, dist, max_vel, width, height):
+    """One turn of a robot's body for body turn `turn`, distance `dist` and max velocity `max_vel` set at
+    think time, with the engine's own operations (updateHeading, updateMovement, checkWallCollision; max
+    turn rate 10 degrees, no overdrive rule: the caller's distance is what it sets each turn). The surfer
+    predicts its paths with it. Returns (x, y, heading, velocity, sin, cos of the heading) after the turn."""
+    heading, _ = turn_body(heading, turn, turn_rate(v, MAX_TURN_RATE_RADIANS))
+    v = new_velocity(v, dist, max_vel)
+    sh = jtrig.sin(heading)
+    ch = jtrig.cos(heading)
+    if v != 0.0:
+        x += v * sh
+        y += v * ch
+    x, y, hit, _ = wall_push(x, y, heading, width, height)
+    if hit:
+        v = 0.0
+    return x, y, heading, v, sh, ch
 
 
 @njit(**NB)

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.physics import bullet_speed
 from sim.engine.constants import (BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET, BS_HIT_WALL, RS_ACTIVE, RS_HIT_WALL,
                                   RS_HIT_ROBOT, RS_DEAD, N_SCORE)
 
@@ -260,7 +261,7 @@ def read_record(path, seed: int = UNKNOWN_SEED, progress=None):
                         ids[key] = next_id[owner]
                         h = a.get("heading")
                         heading[key] = float(h) if h is not None else _bullet_heading(
-                            prev_robots, owner, 20.0 - 3.0 * float(a["power"]), float(a["x"]), float(a["y"]))
+                            prev_robots, owner, bullet_speed.py_func(float(a["power"])), float(a["x"]), float(a["y"]))
                     code = _BULLET_STATES[state]
                     if code != BS_MOVING:
                         stopped.add(key)
