@@ -126,9 +126,11 @@ def test_the_rotation_frame_learns_a_spinning_radar_gun():
 
 
 # Digests of two 5-round battles (robots_trace, round_stats, round_scores, round_turns) recorded with the code
-# before the danger ensemble (main at 10d177c): S.BEFORE_ENSEMBLE must play that surfer exactly.
+# before the danger ensemble and path surfing (main at 5c17b34, the engine with HotSpot's sin/cos/tan):
+# S.BEFORE_ENSEMBLE_AND_PATHS must play that surfer exactly. (With main at 10d177c, before jtrig, VelociRobot's
+# was a2f97dd9...; it matched too.)
 BEFORE_ENSEMBLE_DIGESTS = {
-    ("sample.VelociRobot", 1): "a2f97dd9dc817eafc4195a9edff1ced316a5f3b13e6d24dafd2c5e10f74e4589",
+    ("sample.VelociRobot", 1): "6e4901651e2ab10db060567ef920d9786a3e8d6ecbcb13b0793fbd1f51b2f082",
     ("lock+gf:power=3,energy_rule=0+orbit", 7): "4d9bd1350c4d61a8c0d0f97a51a37040c77df60a19580c2aede4b615bb23774d",
 }
 
