@@ -289,7 +289,8 @@ SURF = layout(
     opts=MAX_PATHS * N_OPT,           # the options and paths of a plan (see _plan)
     snaps=MAX_SWITCH * SNAP,          # scratch: an option's states at its switch points (see _plan)
     virt=MAX_VIRT * V_SIZE,           # virtual waves
-    ehist=5 * N_HIST,                 # the enemy's scans this round: (turn, x, y, heading, velocity) at 5 * (t % N_HIST)
+    ehist=5 * N_HIST,                 # the enemy's scans this round: (turn + 1, x, y, heading, velocity) at
+                                      # 5 * (t % N_HIST)
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
