@@ -73,6 +73,12 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
   weight by default); the estimator that predicts the enemy takes over within a few bullets.
+* **Path surfing** (`paths`, `path_step`; off by default, BEFORE_PATHS = the planner before it): `paths` = n
+  adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
+  other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
+  second-wave search; a driven path switches at its turn (S_SWITCH_T). paths = 0 also fixes the planner's
+  order (the third option in danger order was skipped once a continuation had been searched: a reused
+  loop variable); paths = -1 keeps that order, as measured no worse on held-out seeds (docs/surf-report.md).
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
   (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
