@@ -78,7 +78,8 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
   second-wave search; a driven path switches at its turn (S_SWITCH_T). paths = 0 also fixes the planner's
   order (the third option in danger order was skipped once a continuation had been searched: a reused
-  loop variable); paths = -1 keeps that order, as measured no worse on held-out seeds (docs/surf-report.md).
+  loop variable); paths = -1, the default, keeps that order: the fix measured no better on held-out seeds
+  (docs/surf-report.md).
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
   (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
