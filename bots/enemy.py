@@ -174,6 +174,15 @@ def wall_hit_damage_split(r, lo, likely, hi, gun_cool, last_power):
 
 
 @njit(**NB)
+def turn_rate_between(heading, prev_heading, dt):
+    """The turn rate two scans dt turns apart show (the circular gun's, and the surfer's view of itself): the
+    heading change over dt, clipped to the body's limit."""
+    limit = MAX_TURN_RATE_RADIANS
+    w = normal_relative_angle(heading - prev_heading) / dt
+    return max(-limit, min(limit, w))
+
+
+@njit(**NB)
 def _scan(en, st, ev, k):
     t = st[ST_TIME]
     other = ev[k, EA_OTHER]
@@ -196,9 +205,7 @@ def _scan(en, st, ev, k):
     en[EN_WALL_DMG] = 0.0
     if en[EN_TIME] >= 0.0 and t > en[EN_TIME]:
         dt = t - en[EN_TIME]
-        limit = MAX_TURN_RATE_RADIANS
-        w = normal_relative_angle(heading - en[EN_HEADING]) / dt
-        en[EN_TURN_RATE] = max(-limit, min(limit, w))
+        en[EN_TURN_RATE] = turn_rate_between(heading, en[EN_HEADING], dt)
         accel_before = en[EN_ACCEL]
         en[EN_ACCEL] = (abs(vel) - abs(en[EN_VEL])) / dt
         drop = en[EN_ENERGY] - energy - en[EN_ADJ]

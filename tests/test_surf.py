@@ -260,11 +260,13 @@ def test_battles_with_surfers_are_deterministic():
     bots = ["lock+circular+surf:flatten=0.3,flat_virtual=1", "lock+linear+surf"]
     a = run_battle(bots, Rules(rounds=3), seed=11, record=True)
     b = run_battle(bots, Rules(rounds=3), seed=11, record=True)
-    c = run_battle(bots, Rules(rounds=3), seed=12)
+    c = run_battle(bots, Rules(rounds=3), seed=12, record=True)
     assert np.array_equal(a.robots_trace, b.robots_trace)
     assert np.array_equal(a.telemetry, b.telemetry)
     assert np.array_equal(a.round_scores, b.round_scores)
-    assert not np.array_equal(a.round_turns, c.round_turns) or not np.array_equal(a.round_scores, c.round_scores)
+    # the seed matters (in the traces: with the danger ensemble neither simple gun hits, and both seeds' rounds
+    # end at the same turn with the same scores)
+    assert a.robots_trace.shape != c.robots_trace.shape or not np.array_equal(a.robots_trace, c.robots_trace)
 
 
 @pytest.mark.parametrize("gun", ["headon", "linear", "circular"])
@@ -427,7 +429,9 @@ def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
     import hashlib
     # close_weight=0, gate_distance=0 and S.BEFORE_DISTANCE_CONTROL: the surfer before the close-range danger,
     # the gate, distance control and ram avoidance (issue 19)
-    old = f"lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0,{S.BEFORE_DISTANCE_CONTROL}"
+    # and S.BEFORE_ENSEMBLE_AND_PATHS: the learned densities alone, the planner before path surfing
+    old = (f"lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0,{S.BEFORE_DISTANCE_CONTROL},"
+           f"{S.BEFORE_ENSEMBLE_AND_PATHS}")
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
     h = hashlib.sha256()
     for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):

@@ -48,7 +48,8 @@ def test_detected_wave_rows_are_the_engines_bullets():
         assert v[S.DIAG_WAVE.gap] == 1.0 and w[3] == v[S.DIAG_WAVE.fire]   # a locked radar: seen on the fire turn
 
 
-@pytest.mark.parametrize("enemy,seed", [("lock+circular+orbit", 1), ("lock+knn+orbit", 2)])
+# (the circular gun hit the surfer before its danger ensemble; with it, none of its 190 bullets of this battle hit)
+@pytest.mark.parametrize("enemy,seed", [("lock+gf+orbit", 1), ("lock+knn+orbit", 2)])
 def test_every_hit_gets_one_cause_and_exact_predictions_never_miss(enemy, seed):
     """Each enemy bullet that hit is classified once; with no rams the plan's predicted cover always holds
     the bullet's guess factor (predicted_miss would be a prediction bug)."""

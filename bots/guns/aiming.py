@@ -110,6 +110,13 @@ def predict(kind, en, t, ox, oy, power, width, height):
 
 
 @njit(**NB)
+def driven_on(x, y, heading, velocity, turns):
+    """Where a robot at (x, y) is `turns` turns on at its velocity along its heading: the origin a gun aims
+    from for a bullet that leaves then (aiming_think: one turn; the surfer's simulated guns, bots/movements/surf.py)."""
+    return x + turns * velocity * math.sin(heading), y + turns * velocity * math.cos(heading)
+
+
+@njit(**NB)
 def aiming_round_start(m):
     m[MEM.aim_time] = -1.0
 
@@ -139,8 +146,7 @@ def aiming_think(kind, p, m, st, cmd, en):
         m[MEM.aim_time] = -1.0
     else:
         m[MEM.aim_time] = t
-    nx = ox + st[ST_VEL] * math.sin(st[ST_HEADING])
-    ny = oy + st[ST_VEL] * math.cos(st[ST_HEADING])
+    nx, ny = driven_on(ox, oy, st[ST_HEADING], st[ST_VEL], 1.0)
     aim, _, _ = predict(kind, en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
     m[MEM.aim_power] = power
     m[MEM.aim_angle] = aim

@@ -25,7 +25,7 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   our box covers while the predicted front crosses it (precise intersection with
   sim/waves/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
   shadows, times the bullet's damage over the time to impact ** `time_exp`.
-  The density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
+  The learned density blends a general and a segmented KDE (Gaussian kernels on a 51-bin
   grid, GF -1..1, as in bots/telemetry.py): segments are our lateral speed at fire
   time (0/2/4/6/8 px/turn) x distance (<300, <550, farther). A logged GF (an enemy
   bullet that hit us or one of our bullets) multiplies the buffers by `decay`
@@ -49,6 +49,37 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+* **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
+  the learned densities alone): a wave's danger density is a mixture of five estimators (EST_*), each a
+  density over the wave's 51 GF bins summing to 1:
+    - learned: the hit buffers above (segments, prior kernels, flattener), as before;
+    - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
+      (the very code of gfsim's classic guns, walls included) aims at us as the enemy saw us `est_lag` turns
+      before the fire turn tf (our state at the end of tv = tf - est_lag from our history, the turn rate
+      from tv - 1 to tv as bots/enemy.py measures it, tv no earlier than this round's first turn) from where
+      it then expected to fire (its scan of tv driven on tf - 1 - tv turns, else the wave's source), at
+      the bullet's speed; the aim's GF in the wave's frame is stored with the wave (W_EST). Its density is a
+      Gaussian of width `est_bandwidth` there, normalised on the grid, with EST_FLOOR (5%) uniform. With
+      est_lag = 2 these are exactly the bullets of `lock+headon|linear|circular` (tests/test_surf_ensemble.py:
+      every bullet's GF to 1e-9, still and moving shooters);
+    - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
+      whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
+      guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
+      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
+  Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
+  (spin). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
+  only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of the mass estimator
+  e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA; at least
+  SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
+  as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
+  weight by default); the estimator that predicts the enemy takes over within a few bullets.
+* **Path surfing** (`paths`, `path_step`; off by default, BEFORE_PATHS = the planner before it): `paths` = n
+  adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
+  other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
+  second-wave search; a driven path switches at its turn (S_SWITCH_T). paths = 0 also fixes the planner's
+  order (the third option in danger order was skipped once a continuation had been searched: a reused
+  loop variable); paths = -1, the default, keeps that order: the fix measured no better on held-out seeds
+  (docs/surf-report.md).
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
   (1 - closest / close_distance): bullets fired from close by cannot be dodged and rams push the path off
@@ -90,7 +121,8 @@ from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_ra
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
 from bots.enemy import (EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP, EN_DROP_TIME, EN_PREV_TIME,
-                        bullet_damage)
+                        EN_TURN_RATE, N_EN, bullet_damage, turn_rate_between)
+from bots.guns.aiming import AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, driven_on, predict
 from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
@@ -146,14 +178,42 @@ SURF_PARAMS = (
           "reversed when its next 20 turns come that close and the other way does not as much; 0 = off"),
     Param("ram_distance", 120.0, 36.0, 300.0,
           "centre-to-centre distance counted as a ram threat, pixels (robots touch at 36 along an axis)"),
+    Param("est_sim", 2.0, 0.0, 20.0,
+          "danger ensemble: prior weight of each simulated gun (head-on, linear, circular aimed from the enemy's "
+          "view of us at the wave's fire time) against the learned densities' 1; 0 with est_spin=0 = no ensemble "
+          "(the learned densities alone)"),
+    Param("est_spin", 1.0, 0.0, 20.0,
+          "danger ensemble: prior weight of the learned density in the fixed rotation frame (offsets clockwise = +, "
+          "not flipped by our lateral direction: guns whose error turns one way, like a radar-gun spinning "
+          "past us)"),
+    Param("est_bandwidth", 0.05, 0.01, 0.5, "danger ensemble: kernel width of a simulated gun's GF, guess factors"),
+    Param("est_decay", 0.9, 0.0, 1.0,
+          "danger ensemble: each estimator's log-score is multiplied by this per enemy bullet seen (1 = never "
+          "forget)"),
+    Param("est_lag", 2.0, 1.0, 3.0,
+          "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
+          "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
+    Param("paths", -1.0, -1.0, 4.0,
+          "path surfing: besides orbit / brake / reverse until the nearest wave passes, every path that switches "
+          "once from one of them to another after path_step, 2 x path_step, ... (this many switch points) "
+          "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
+          "surfing (the third in danger order was skipped once a continuation had been searched)"),
+    Param("path_step", 6.0, 1.0, 30.0, "path surfing: turns between switch points"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
- SP_RAM_WEIGHT, SP_RAM_DISTANCE) = range(25)
+ SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
+ SP_PATH_STEP) = range(32)
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
+# the parameter values that play the surfer before the danger ensemble (the learned densities alone)
+BEFORE_ENSEMBLE = "est_sim=0,est_spin=0"
+# ... and before path surfing and the planner's fix (see the `paths` parameter)
+BEFORE_PATHS = "paths=-1"
+# both: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -162,14 +222,17 @@ MAX_SHADOWS = 6
 SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, bearing=1, sin=1, cos=1, lat=1, mea=1,
                    seg=1, pass_gf=1, nsh=1,
                    dist=1,               # distance from the source to us when it was fired (real waves)
-                   sh=4 * MAX_SHADOWS)   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+                   sh=4 * MAX_SHADOWS,   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
+                   est=3)                # the simulated guns' GFs (head-on, linear, circular; real waves)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_DIST, W_SH) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH, W_EST) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
 O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
 O_SIZE = OWN_BULLET.size
+N_EST = 5                     # the danger ensemble's estimators (EST_*)
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN = (I64(k) for k in range(N_EST))
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -179,10 +242,16 @@ N_ACC = 10                    # hulls of waves a and b, passed flags, closest sq
 A_CLOSE = 8                   # ... for the close-range danger
 A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1)      # close: the close-range and ram factors of the option's danger
+                close=1,      # close: the close-range and ram factors of the option's danger
+                opt2=1, switch=1,     # a path: opt, then opt2 from tick `switch` (-1: opt alone)
+                lo=1, hi=1, first=1,  # its hull on the first wave (pseudo-angles, first tick)
+                b_lo=1, b_hi=1)       # diagnostics: its best continuation's cover of the second wave (GF)
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
- OP_CLOSE) = OPTION[:-1]
+ OP_CLOSE, OP_OPT2, OP_SWITCH, OP_LO, OP_HI, OP_FIRST, OP_B_LO, OP_B_HI) = OPTION[:-1]
 N_OPT = OPTION.size
+MAX_SWITCH = 4                # path surfing: most switch points (the `paths` parameter's bound)
+MAX_PATHS = 3 + 6 * MAX_SWITCH   # the three options, then each switching to either other at each point
+SNAP = 7 + N_ACC              # a path's state at a switch point: x, y, h, v, sin, cos, tick, the accumulator
 V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
 SURF = layout(
@@ -210,24 +279,36 @@ SURF = layout(
     gate_waves=1,   # battle: detected waves fired from gate_distance or farther (the flattener's gate)
     gate_hits=1,    # battle: enemy bullets of those waves that hit us
     rx=1, ry=1,     # the plan's distance-control reference (dist_ref: the enemy then, or the orbit centre)
+    t0=1,           # first turn of this round the part thought in (-1 before it): our history starts there
+    opt2=1, switch_t=1,   # the driven path's second option and the turn it starts (-1: a single option)
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
     stats=(1 + N_SEG) * NBINS,        # danger buffers (general, then one per segment) from enemy bullets' GFs
     visits=(1 + N_SEG) * NBINS,       # the same from where we were when waves passed (the flattener)
+    spin=NBINS,                       # the ensemble's learned density in the fixed rotation frame (battle)
+    scores=N_EST,                     # the ensemble's rolling log-scores (battle)
+    est_seen=1,                       # battle counter: enemy bullets the ensemble was scored on
     dens=2 * NBINS,                   # scratch: danger densities of the two planned waves
+    edens=NBINS,                      # scratch: one estimator's density (scoring)
+    view=N_EN,                        # scratch: us as the enemy saw us, in the enemy record's layout (predict)
     acc=N_ACC,                        # path accumulator (see _simulate)
-    opts=3 * N_OPT,                   # the three options of a plan (see _plan)
+    opts=MAX_PATHS * N_OPT,           # the options and paths of a plan (see _plan)
+    snaps=MAX_SWITCH * SNAP,          # scratch: an option's states at its switch points (see _plan)
     virt=MAX_VIRT * V_SIZE,           # virtual waves
+    ehist=5 * N_HIST,                 # the enemy's scans this round: (turn + 1, x, y, heading, velocity) at
+                                      # 5 * (t % N_HIST)
 )
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
- S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY) = SURF[1:SURF._fields.index("hist")]
+ S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY,
+ S_T0, S_OPT2, S_SWITCH_T) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
 SCRATCH = DENS = SURF.dens
-ACC, OPTS, VIRT = SURF.acc, SURF.opts, SURF.virt
+ACC, OPTS, SNAPS, VIRT = SURF.acc, SURF.opts, SURF.snaps, SURF.virt
+SPIN, SCORES, S_EST_SEEN, EDENS, VIEW, EHIST = SURF.spin, SURF.scores, SURF.est_seen, SURF.edens, SURF.view, SURF.ehist
 SURF_MEM = SURF.size
 
 # --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
@@ -237,8 +318,9 @@ TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END 
 # a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
 # drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
 # whose slot it took (-1 = a free slot)
+# est = the simulated guns' GFs (nan with the ensemble off), weights = the ensemble's weights then (EST_*)
 DIAG_WAVE = layout("SurfDiagWave", fire=1, sx=1, sy=1, power=1, bearing=1, lat=1, mea=1, gap=1, drop=1, zaps=1,
-                   slot=1, evicted=1)
+                   slot=1, evicted=1, est=3, weights=N_EST)
 # an energy drop the enemy record reported in row turn that _detect did not take as a bullet, and why
 DIAG_REJECT = layout("SurfDiagReject", reason=1, drop=1, zaps=1, prev_scan=1, seen_scan=1)
 REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
@@ -246,8 +328,11 @@ REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
 # per option its value (+1/-1 orbit, 0 brake), wave a's danger, total danger (nan = pruned), the guess factors
 # [a_lo, a_hi] its path's box covers on wave a (nan = never met), the tick it first meets a, the tick a has
 # passed, and the same cover [b_lo, b_hi] on wave b of its best continuation; chosen = the option driven
+# path surfing (paths > 0): switch = the tick the driven path switches to option chosen2 (-1: it does not, the
+# three options' values say all), p_lo / p_hi its cover of wave a and pb_lo / pb_hi of wave b (nan = none)
 DIAG_PLAN = layout("SurfDiagPlan", fire_a=1, fire_b=1, x=1, y=1, heading=1, vel=1, chosen=1, opt=3, danger_a=3,
-                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3)
+                   total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3, chosen2=1, switch=1, p_lo=1, p_hi=1,
+                   pb_lo=1, pb_hi=1)
 # our state at row turn differed from the one-turn prediction of the commands we issued
 DIAG_DEVIATION = layout("SurfDiagDeviation", px=1, py=1, ph=1, pv=1, x=1, y=1, h=1, v=1, rammed=1, wall=1)
 # a wave left the surfer's table in row turn: reason END_*, its GF logged (bullet hits) or passed (centre)
@@ -261,7 +346,8 @@ VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing 
 GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this many detected waves
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
-MAX_TICKS = 120               # prediction horizon, turns (a wave of speed 11 crosses 1300 px)
+MAX_TICKS = I64(120)          # prediction horizon, turns (a wave of speed 11 crosses 1300 px); typed: a bare
+                              # int passed to _simulate would compile a copy of it (constants.I64)
 FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
@@ -433,7 +519,7 @@ def wave_density(p, m, seg, out):
 @njit(**NB)
 def _blend(p, m, base, seg, out, share, keep):
     """out = keep * out + share * (general and segment buffers of `base` blended by seg_weight, with the
-    FLOOR), normalised to sum 1."""
+    FLOOR), normalised to sum 1 (keep = 0: out's old values are not read)."""
     og = base
     os_ = base + (1 + seg) * NBINS
     sg = 0.0
@@ -450,7 +536,7 @@ def _blend(p, m, base, seg, out, share, keep):
             d += (1.0 - FLOOR) * wg * m[og + k] / sg
         if ws > 0.0:
             d += (1.0 - FLOOR) * ws * m[os_ + k] / ss
-        out[k] = keep * out[k] + share * d
+        out[k] = keep * out[k] + share * d if keep != 0.0 else share * d   # out may be uninitialised
         tot += out[k]
     for k in range(NBINS):
         out[k] /= tot
@@ -485,6 +571,165 @@ def wave_danger(p, m, iw, dens, gf_a, gf_b):
             o = wb + W_SH + 4 * q
             d -= density_integral(dens, max(gf_a, m[o]), min(gf_b, m[o + 1]))
     return max(d, 0.0)
+
+
+# --------------------------------------------------------------------------- the danger ensemble
+
+EST_FLOOR = 0.05        # uniform share of a simulated gun's density: its aim is a guess about the enemy's gun
+SCORE_FLOOR = 1e-6      # least mass a scored estimator is credited with (one bullet costs it at most ~14 nats)
+
+
+@njit(**NB)
+def ensemble_on(p):
+    """The ensemble is off (the learned densities alone, the surfer before it) when no other estimator has a
+    prior weight."""
+    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0
+
+
+@njit(**NB)
+def _note_enemy_scan(m, en, t):
+    """Keep the enemy's scan of turn t (where it aimed from, for the simulated guns)."""
+    e = EHIST + 5 * (int(t) % N_HIST)
+    m[e] = t + 1.0                  # + 1: a zeroed row is no scan of turn 0
+    m[e + 1] = en[EN_X]
+    m[e + 2] = en[EN_Y]
+    m[e + 3] = en[EN_HEADING]
+    m[e + 4] = en[EN_VEL]
+
+
+@njit(**NB)
+def sim_gun_gfs(p, m, wb, width, height):
+    """The simulated guns' GFs of the wave at wb (W_EST + AIM_HEADON / AIM_LINEAR / AIM_CIRCULAR): each aims as
+    bots/guns/aiming.py's predict() would from the enemy's view, est_lag turns before the fire turn tf, of us
+    (our state at the end of turn tv = tf - est_lag, our turn rate from tv - 1 to tv as the enemy record
+    measures it) from where the enemy then expected to fire (its scan of tv driven on tf - 1 - tv turns at its
+    velocity, as aiming_think does; the wave's source without that scan), at the bullet's speed."""
+    tf = m[wb + W_FIRE]
+    t0 = m[S_T0]
+    tv = max(tf - p[SP_EST_LAG], t0)
+    tp = max(tv - 1.0, t0)
+    h = HIST + 4 * (int(tv) % N_HIST)
+    hp = HIST + 4 * (int(tp) % N_HIST)
+    view = m[VIEW:VIEW + N_EN]
+    view[EN_TIME] = tv
+    view[EN_X] = m[h]
+    view[EN_Y] = m[h + 1]
+    view[EN_HEADING] = m[h + 2]
+    view[EN_VEL] = m[h + 3]
+    view[EN_TURN_RATE] = turn_rate_between(m[h + 2], m[hp + 2], tv - tp) if tv > tp else 0.0
+    ox = m[wb + W_SX]
+    oy = m[wb + W_SY]
+    e = EHIST + 5 * (int(tv) % N_HIST)
+    if m[e] == tv + 1.0:
+        ox, oy = driven_on(m[e + 1], m[e + 2], m[e + 3], m[e + 4], tf - 1.0 - tv)
+    for kind in (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR):
+        aim, _, _ = predict(kind, view, tv, ox, oy, m[wb + W_POWER], width, height)
+        m[wb + W_EST + kind] = normal_relative_angle(aim - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
+
+
+@njit(**NB)
+def _kernel_density(gf, bw, out, share):
+    """out += share x a simulated gun's density: a Gaussian of width bw at gf normalised on the grid, with an
+    EST_FLOOR uniform share (all uniform when gf is so far off the grid that the kernel vanishes)."""
+    tot = 0.0
+    for k in range(NBINS):
+        d = (-1.0 + k * BIN_W - gf) / bw
+        tot += math.exp(-0.5 * d * d)
+    for k in range(NBINS):
+        if tot > 1e-300:
+            d = (-1.0 + k * BIN_W - gf) / bw
+            out[k] += share * ((1.0 - EST_FLOOR) * math.exp(-0.5 * d * d) / tot + EST_FLOOR / NBINS)
+        else:
+            out[k] += share / NBINS
+
+
+@njit(**NB)
+def _spin_density(m, lat, out, share):
+    """out += share x the learned density in the fixed rotation frame, turned into the wave's GFs: bin k of a
+    wave whose lateral direction is -1 is the rotation frame's bin NBINS - 1 - k (with the FLOOR)."""
+    s = 0.0
+    for k in range(NBINS):
+        s += m[SPIN + k]
+    for k in range(NBINS):
+        src = k if lat > 0.0 else NBINS - 1 - k
+        d = FLOOR / NBINS + (1.0 - FLOOR) * (m[SPIN + src] / s if s > 0.0 else 1.0 / NBINS)
+        out[k] += share * d
+
+
+@njit(**NB)
+def ensemble_weights(p, m, out):
+    """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
+    1 (learned), est_sim (each simulated gun) and est_spin."""
+    top = -math.inf
+    for e in range(N_EST):
+        pr = 1.0 if e == EST_LEARNED else (p[SP_EST_SPIN] if e == EST_SPIN else p[SP_EST_SIM])
+        out[e] = pr
+        if pr > 0.0:
+            top = max(top, m[SCORES + e])
+    tot = 0.0
+    for e in range(N_EST):
+        if out[e] > 0.0:
+            out[e] *= math.exp(m[SCORES + e] - top)
+        tot += out[e]
+    for e in range(N_EST):
+        out[e] /= tot
+
+
+@njit(**NB)
+def estimator_density(p, m, wb, e, out):
+    """Estimator e's density (sums to 1) for the wave at wb."""
+    if e == EST_LEARNED:
+        wave_density(p, m, int(m[wb + W_SEG]), out)
+        return
+    for k in range(NBINS):
+        out[k] = 0.0
+    if e == EST_SPIN:
+        _spin_density(m, m[wb + W_LAT], out, 1.0)
+    else:
+        _kernel_density(m[wb + W_EST + e - 1], p[SP_EST_BANDWIDTH], out, 1.0)
+
+
+@njit(**NB)
+def danger_density(p, m, iw, out):
+    """The danger density of wave iw (sums to 1): the learned densities alone (wave_density), or with the
+    ensemble on their mixture with the simulated guns' and the rotation frame's, by ensemble_weights."""
+    wb = WAVES + iw * W_SIZE
+    wave_density(p, m, int(m[wb + W_SEG]), out)
+    if not ensemble_on(p):
+        return
+    wts = np.empty(N_EST)
+    ensemble_weights(p, m, wts)
+    for k in range(NBINS):
+        out[k] *= wts[EST_LEARNED]
+    for kind in (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR):
+        if wts[kind + 1] > 0.0:
+            _kernel_density(m[wb + W_EST + kind], p[SP_EST_BANDWIDTH], out, wts[kind + 1])
+    if wts[EST_SPIN] > 0.0:
+        _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
+
+
+@njit(**NB)
+def score_estimators(p, m, wb, gf):
+    """An enemy bullet of the wave at wb was seen at guess factor gf: each estimator's rolling log-score becomes
+    est_decay x itself + log(the mass its density gave a box of our width around gf: +- atan(18 / distance at
+    fire) / MEA, at least SCORE_FLOOR) -- the likelihood of what the enemy did under each, as BeepBoop's loss
+    scores a gun. Scored before the learned buffers learn this bullet (prequential)."""
+    half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
+    dens = m[EDENS:EDENS + NBINS]
+    for e in range(N_EST):
+        estimator_density(p, m, wb, e, dens)
+        mass = density_integral(dens, gf - half, gf + half)
+        m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + math.log(max(mass, SCORE_FLOOR))
+    m[S_EST_SEEN] += 1.0
+
+
+@njit(**NB)
+def log_spin(p, m, gf, lat):
+    """Learn a bullet's GF in the fixed rotation frame (gf x lat), rolling average `decay` like the hit buffers."""
+    u = min(1.0, max(-1.0, gf * lat))
+    for k in range(NBINS):
+        m[SPIN + k] *= p[SP_DECAY]
+    _add_kernel(m, I64(SPIN), u, 1.0, p[SP_BANDWIDTH])
 
 
 # --------------------------------------------------------------------------- bullet shadows
@@ -670,6 +915,8 @@ def _detect(p, m, st, en, tele, t):
     m[wb + W_NSH] = 0.0
     h = HIST + 4 * (int(tf - 1.0) % N_HIST)
     m[wb + W_DIST] = math.hypot(m[h] - sx, m[h + 1] - sy)
+    if ensemble_on(p):
+        sim_gun_gfs(p, m, wb, st[ST_WIDTH], st[ST_HEIGHT])
     if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
@@ -691,9 +938,16 @@ def _detect(p, m, st, en, tele, t):
         d[DIAG_WAVE.zaps] = m[S_ZAPS]
         d[DIAG_WAVE.slot] = iw
         d[DIAG_WAVE.evicted] = evicted
+        for q in range(3):
+            d[DIAG_WAVE.est + q] = m[wb + W_EST + q] if ensemble_on(p) else math.nan
+        if ensemble_on(p):
+            ensemble_weights(p, m, d[DIAG_WAVE.weights:DIAG_WAVE.weights + N_EST])
+        else:
+            for q in range(N_EST):
+                d[DIAG_WAVE.weights + q] = math.nan
     bins = tele_row(tele, I64(TK_DANGER), st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
-        wave_density(p, m, int(m[wb + W_SEG]), bins)
+        danger_density(p, m, iw, bins)
         for q in range(int(m[wb + W_NSH])):
             o = wb + W_SH + 4 * q
             for k in range(NBINS):
@@ -745,6 +999,9 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     wb = WAVES + iw * W_SIZE
     gf = normal_relative_angle(heading - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA]
     _diag_wave_end(tele, rnd, t, m, wb, END_HIT_US if hit_us else END_HIT_BULLET, gf, bx, by, heading)
+    if ensemble_on(p):
+        score_estimators(p, m, wb, gf)
+        log_spin(p, m, gf, m[wb + W_LAT])
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
@@ -950,9 +1207,9 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
 
 
 @njit(**NB)
-def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc,
-              width, height, parts, cand):
-    """Drive one option from tick j until wave ia has passed (or the horizon), covering waves ia and ib
+def _simulate(p, m, x, y, hd, v, sh, ch, j, j_end, direction, stop, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib,
+              acc, width, height, parts, cand):
+    """Drive one option from tick j until wave ia has passed (or tick j_end <= MAX_TICKS), covering waves ia and ib
     (-1 = none; hulls in acc[0:3] and acc[3:6]) and keeping the closest squared distance to the enemy in
     acc[A_CLOSE] (close_weight > 0; its last scan, or driven on with close_predict) and to the enemy driven
     on in acc[A_RAM] (ram_weight > 0). enemy = (x, y, vx, vy, scan turn) of its last scan. Returns the end
@@ -981,7 +1238,7 @@ def _simulate(p, m, x, y, hd, v, sh, ch, j, direction, stop, cx, cy, tan_lim, ta
             _cover(m, ia, x, y, j, t, acc, I64(0), width, height, parts, cand)
         if ib >= 0 and acc[7] == 0.0:
             _cover(m, ib, x, y, j, t, acc, I64(3), width, height, parts, cand)
-        if acc[6] != 0.0 or j >= MAX_TICKS:
+        if acc[6] != 0.0 or j >= j_end:
             break
         turn, dist, mv = surf_command(p, x, y, sh, ch, cx, cy, rx, ry, direction, stop, tan_lim, tan_ret, width,
                                       height)
@@ -1064,8 +1321,36 @@ def _hull_gf(m, iw, lo, hi, first):
 
 
 @njit(**NB)
+def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej):
+    """Keep option (or path) k of a plan: its first-wave danger, hulls and end state from the accumulator."""
+    o = k * N_OPT
+    opts[o + OP_OPT] = opt
+    opts[o + OP_DIR] = direction
+    opts[o + OP_OPT2] = opt2
+    opts[o + OP_SWITCH] = switch
+    opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
+    opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
+    opts[o + OP_X] = ex
+    opts[o + OP_Y] = ey
+    opts[o + OP_H] = eh
+    opts[o + OP_V] = ev_
+    opts[o + OP_SIN] = es
+    opts[o + OP_COS] = ec
+    opts[o + OP_J] = ej
+    for q in range(3):
+        opts[o + OP_HULL + q] = acc[3 + q]
+    opts[o + OP_PASSED] = acc[7]
+    opts[o + OP_LO] = acc[0]
+    opts[o + OP_HI] = acc[1]
+    opts[o + OP_FIRST] = acc[2]
+    opts[o + OP_B_LO] = math.nan
+    opts[o + OP_B_HI] = math.nan
+
+
+@njit(**NB)
 def _plan(p, m, st, en, t, tele):
-    """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source) of least danger."""
+    """Choose the option (orbit +1 / brake / orbit -1 around the nearest wave's source), or with path surfing
+    (`paths` > 0) the path, of least danger."""
     x = st[ST_X]
     y = st[ST_Y]
     ia = NO_WAVE
@@ -1099,9 +1384,9 @@ def _plan(p, m, st, en, t, tele):
     dens_a = m[DENS:DENS + NBINS]
     dens_b = m[DENS + NBINS:DENS + 2 * NBINS]
     wa = WAVES + ia * W_SIZE
-    wave_density(p, m, int(m[wa + W_SEG]), dens_a)
+    danger_density(p, m, ia, dens_a)
     if ib >= 0:
-        wave_density(p, m, int(m[WAVES + ib * W_SIZE + W_SEG]), dens_b)
+        danger_density(p, m, ib, dens_b)
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
     if p[SP_DIST_REF] != 0.0:
@@ -1117,7 +1402,7 @@ def _plan(p, m, st, en, t, tele):
     tan_ret = retreat_limit(p)
     sh0 = math.sin(st[ST_HEADING])
     ch0 = math.cos(st[ST_HEADING])
-    opts = m[OPTS:OPTS + 3 * N_OPT]
+    opts = m[OPTS:OPTS + MAX_PATHS * N_OPT]
     dg = diag_row(tele, TK_SURF_PLAN, st[ST_ROUND], t)
     diag = dg.shape[0] > 0
     if diag:
@@ -1131,9 +1416,14 @@ def _plan(p, m, st, en, t, tele):
             dg[DIAG_PLAN.total + q] = math.nan
             dg[DIAG_PLAN.b_lo + q] = math.nan
             dg[DIAG_PLAN.b_hi + q] = math.nan
-    # the nearest wave under each option: danger and where the path is when it has passed
+    # the nearest wave under each option: danger and where the path is when it has passed; with path surfing
+    # also each path that switches at tick path_step x (i + 1) to either other option (the prefix up to each
+    # switch point is the option's own, so it is simulated once and its states there are kept in snaps)
+    n_switch = max(0, min(int(p[SP_PATHS]), MAX_SWITCH))
+    step = max(1, int(p[SP_PATH_STEP]))
+    snaps = m[SNAPS:SNAPS + MAX_SWITCH * SNAP]
+    n = I64(3)
     for k in range(3):
-        o = k * N_OPT
         opt = d0 if k == 0 else (0.0 if k == 1 else -d0)
         direction = d0 if opt == 0.0 else opt
         _reset_acc(acc, I64(0))
@@ -1142,24 +1432,33 @@ def _plan(p, m, st, en, t, tele):
         acc[7] = 0.0
         acc[A_CLOSE] = math.inf
         acc[A_RAM] = math.inf
-        ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, I64(0), direction,
-                                                opt == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib, acc, w, h,
-                                                parts, cand)
-        opts[o + OP_OPT] = opt
-        opts[o + OP_DIR] = direction
-        opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
-        opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
-        opts[o + OP_X] = ex
-        opts[o + OP_Y] = ey
-        opts[o + OP_H] = eh
-        opts[o + OP_V] = ev_
-        opts[o + OP_SIN] = es
-        opts[o + OP_COS] = ec
-        opts[o + OP_J] = ej
-        for q in range(3):
-            opts[o + OP_HULL + q] = acc[3 + q]
-        opts[o + OP_PASSED] = acc[7]
+        ex = x
+        ey = y
+        eh = st[ST_HEADING]
+        ev_ = st[ST_VEL]
+        es = sh0
+        ec = ch0
+        ej = I64(0)
+        n_snap = 0
+        for i in range(n_switch + 1):
+            j_end = step * (i + 1) if i < n_switch else MAX_TICKS
+            ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, ex, ey, eh, ev_, es, ec, ej, min(j_end, MAX_TICKS),
+                                                    direction, opt == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia, ib,
+                                                    acc, w, h, parts, cand)
+            if i < n_switch and acc[6] == 0.0 and ej == j_end:
+                q = SNAP * n_snap
+                snaps[q] = ex
+                snaps[q + 1] = ey
+                snaps[q + 2] = eh
+                snaps[q + 3] = ev_
+                snaps[q + 4] = es
+                snaps[q + 5] = ec
+                snaps[q + 6] = ej
+                snaps[q + 7:q + 7 + N_ACC] = acc
+                n_snap += 1
+        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej)
         if diag:
+            o = k * N_OPT
             dg[DIAG_PLAN.opt + k] = opt
             dg[DIAG_PLAN.danger_a + k] = opts[o + OP_DANGER]
             g0, g1 = _hull_gf(m, ia, acc[0], acc[1], acc[2])
@@ -1167,21 +1466,38 @@ def _plan(p, m, st, en, t, tele):
             dg[DIAG_PLAN.a_hi + k] = g1
             dg[DIAG_PLAN.a_first + k] = acc[2]
             dg[DIAG_PLAN.a_end + k] = ej
-    # then the second wave, best of three continuations, in order of the first wave's danger: an option
-    # whose first-wave danger alone is no better than the best total so far cannot win
-    k0 = 0
-    k1 = 1
-    k2 = 2
-    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
-        k0, k1 = k1, k0
-    if opts[k2 * N_OPT + OP_DANGER] < opts[k1 * N_OPT + OP_DANGER]:
-        k1, k2 = k2, k1
-    if opts[k1 * N_OPT + OP_DANGER] < opts[k0 * N_OPT + OP_DANGER]:
-        k0, k1 = k1, k0
+        # the paths that leave this option at its switch points
+        for i in range(n_snap):
+            q = SNAP * i
+            for k2 in range(2):
+                opt2 = (0.0 if k2 == 0 else -d0) if k == 0 else ((d0 if k2 == 0 else -d0) if k == 1 else
+                                                                 (d0 if k2 == 0 else 0.0))
+                dir2 = direction if opt2 == 0.0 else opt2
+                acc[:] = snaps[q + 7:q + 7 + N_ACC]
+                ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, snaps[q], snaps[q + 1], snaps[q + 2], snaps[q + 3],
+                                                        snaps[q + 4], snaps[q + 5], int(snaps[q + 6]), MAX_TICKS,
+                                                        dir2, opt2 == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia,
+                                                        ib, acc, w, h, parts, cand)
+                _store_option(p, m, opts, n, opt, dir2, snaps[q + 6], opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec,
+                              ej)
+                n += 1
+    # then the second wave, best of three continuations, in order of the first wave's danger (a stable sort):
+    # an option whose first-wave danger alone is no better than the best total so far cannot win
+    order = np.empty(MAX_PATHS, dtype=np.int64)
+    for i in range(n):
+        order[i] = i
+        k = i
+        while k > 0 and opts[order[k] * N_OPT + OP_DANGER] < opts[order[k - 1] * N_OPT + OP_DANGER]:
+            order[k], order[k - 1] = order[k - 1], order[k]
+            k -= 1
     best = math.inf
-    best_opt = d0
-    for i in range(3):
-        ki = k0 if i == 0 else (k1 if i == 1 else k2)
+    best_k = -1
+    legacy = p[SP_PATHS] < 0.0
+    k_third = order[2]      # paths=-1: the option taken third (the old planner's loop variable, see `paths`)
+    for i in range(n):
+        ki = order[i]
+        if legacy and i == 2:
+            ki = k_third
         o = ki * N_OPT
         total = opts[o + OP_DANGER]
         if total >= best:
@@ -1192,13 +1508,14 @@ def _plan(p, m, st, en, t, tele):
                                       opts[o + OP_HULL + 2]) * opts[o + OP_CLOSE]
                 if diag:
                     g0, g1 = _hull_gf(m, ib, opts[o + OP_HULL], opts[o + OP_HULL + 1], opts[o + OP_HULL + 2])
-                    dg[DIAG_PLAN.b_lo + ki] = g0
-                    dg[DIAG_PLAN.b_hi + ki] = g1
+                    opts[o + OP_B_LO] = g0
+                    opts[o + OP_B_HI] = g1
             else:
                 wb = WAVES + ib * W_SIZE
                 direction = opts[o + OP_DIR]
                 best2 = math.inf
                 for k2 in range(3):
+                    k_third = k2
                     opt2 = direction if k2 == 0 else (0.0 if k2 == 1 else -direction)
                     dir2 = direction if opt2 == 0.0 else opt2
                     acc[0] = opts[o + OP_HULL]
@@ -1206,25 +1523,48 @@ def _plan(p, m, st, en, t, tele):
                     acc[2] = opts[o + OP_HULL + 2]
                     acc[6] = 0.0
                     _simulate(p, m, opts[o + OP_X], opts[o + OP_Y], opts[o + OP_H], opts[o + OP_V], opts[o + OP_SIN],
-                              opts[o + OP_COS], int(opts[o + OP_J]), dir2, opt2 == 0.0, m[wb + W_SX], m[wb + W_SY],
-                              tan_lim, tan_ret, enemy, t, ib, NO_WAVE, acc, w, h, parts, cand)
+                              opts[o + OP_COS], int(opts[o + OP_J]), MAX_TICKS, dir2, opt2 == 0.0, m[wb + W_SX],
+                              m[wb + W_SY], tan_lim, tan_ret, enemy, t, ib, NO_WAVE, acc, w, h, parts, cand)
                     d2 = _hull_danger(p, m, ib, dens_b, acc[0], acc[1], acc[2])
                     if diag and d2 < best2:
                         g0, g1 = _hull_gf(m, ib, acc[0], acc[1], acc[2])
-                        dg[DIAG_PLAN.b_lo + ki] = g0
-                        dg[DIAG_PLAN.b_hi + ki] = g1
+                        opts[o + OP_B_LO] = g0
+                        opts[o + OP_B_HI] = g1
                     best2 = min(best2, d2)
                     if total + best2 <= 0.0:
                         break
                 total += best2 * opts[o + OP_CLOSE]
-        if diag:
+        if diag and ki < 3:
             dg[DIAG_PLAN.total + ki] = total
+            dg[DIAG_PLAN.b_lo + ki] = opts[o + OP_B_LO]
+            dg[DIAG_PLAN.b_hi + ki] = opts[o + OP_B_HI]
         if total < best:
             best = total
-            best_opt = opts[o + OP_OPT]
+            best_k = ki
+    best_opt = d0
+    m[S_SWITCH_T] = -1.0
+    if best_k >= 0:
+        o = best_k * N_OPT
+        best_opt = opts[o + OP_OPT]
+        if opts[o + OP_SWITCH] >= 0.0:
+            m[S_OPT2] = opts[o + OP_OPT2]
+            m[S_SWITCH_T] = t + opts[o + OP_SWITCH]
     m[S_OPT] = best_opt
     if diag:
         dg[DIAG_PLAN.chosen] = best_opt
+        dg[DIAG_PLAN.switch] = -1.0
+        dg[DIAG_PLAN.chosen2] = best_opt
+        for q in range(4):
+            dg[DIAG_PLAN.p_lo + q] = math.nan
+        if best_k >= 0:
+            o = best_k * N_OPT
+            dg[DIAG_PLAN.switch] = opts[o + OP_SWITCH]
+            dg[DIAG_PLAN.chosen2] = opts[o + OP_OPT2]
+            g0, g1 = _hull_gf(m, ia, opts[o + OP_LO], opts[o + OP_HI], opts[o + OP_FIRST])
+            dg[DIAG_PLAN.p_lo] = g0
+            dg[DIAG_PLAN.p_hi] = g1
+            dg[DIAG_PLAN.pb_lo] = opts[o + OP_B_LO]
+            dg[DIAG_PLAN.pb_hi] = opts[o + OP_B_HI]
     if best_opt != 0.0:
         m[MOVE_MEM.dir] = best_opt
     m[S_CX] = cx
@@ -1249,6 +1589,8 @@ def surf_round_start(p, m, st):
     for k in range(VIRT, SURF_MEM):
         m[k] = 0.0
     m[S_VLAT] = 1.0
+    m[S_T0] = -1.0
+    m[S_SWITCH_T] = -1.0
     m[S_OPT] = m[MOVE_MEM.dir]
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
@@ -1272,6 +1614,8 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
     m[hb + 1] = y
     m[hb + 2] = hd
     m[hb + 3] = v
+    if m[S_T0] < 0.0:
+        m[S_T0] = t
     rnd = st[ST_ROUND]
     _events(p, m, ev, nev, t, tele, rnd)
     fired = 0.0
@@ -1300,6 +1644,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
         _virtual_wave(p, m, t)
         if en[EN_TIME] == t:
             m[S_ZAPS] = 0.0
+            _note_enemy_scan(m, en, t)
         m[S_EN_X] = en[EN_X]
         m[S_EN_Y] = en[EN_Y]
         m[S_EN_T] = en[EN_TIME]
@@ -1332,6 +1677,11 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
                     d[DIAG_DEVIATION.wall] = 1.0
     if m[S_REPLAN] != 0.0:
         _plan(p, m, st, en, t, tele)
+    if m[S_PLANNED] != 0.0 and m[S_SWITCH_T] >= 0.0 and t >= m[S_SWITCH_T]:
+        m[S_OPT] = m[S_OPT2]                        # the driven path switches to its second option
+        if m[S_OPT2] != 0.0:
+            m[MOVE_MEM.dir] = m[S_OPT2]
+        m[S_SWITCH_T] = -1.0
     direction = m[MOVE_MEM.dir]
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]
@@ -1380,8 +1730,10 @@ def think(ctx):
 PART = Part("surf", "movement",
             ("Wave surfing: detects enemy waves from energy drops, predicts its own movement exactly (engine physics) "
     "for orbit clockwise / brake / anticlockwise around the wave's source until the nearest wave passes, then "
-    "the best of the three again for the second wave, and drives the option of least danger: a KDE over the "
-    "guess factors of enemy bullets that hit us or our bullets, integrated over the precise intersection of "
-    "our predicted box with the wave, minus our bullets' shadows, weighted by damage and time to impact."),
+    "the best of the three again for the second wave, and drives the option of least danger: an ensemble of "
+    "a KDE over the guess factors of enemy bullets that hit us or our bullets, simulated head-on, linear and "
+    "circular guns and a KDE in the fixed rotation frame, weighted by how well each predicted the enemy's "
+    "bullets, integrated over the precise intersection of our predicted box with the wave, minus our bullets' "
+    "shadows, weighted by damage and time to impact."),
             think=think, round_start=round_start, params=SURF_PARAMS, memory=SURF,
             learns=True)

@@ -24,11 +24,12 @@ wave_dropped     the right wave had left the surfer's table before the bullet hi
 no_plan          no plan was made with the wave in it
 ram              the surfer's path was pushed off its prediction by a ram between detection and impact
 deviation        ... by anything else (a wall hit the prediction did not foresee)
-predicted_miss   the last plan's chosen option covers guess factors that exclude the bullet's: the
+predicted_miss   the last plan's chosen option (or path) covers guess factors that exclude the bullet's: the
                  prediction of the cover was wrong (a bug; should be 0)
 chose_danger     another option of the last plan would have dodged the bullet, but the danger model rated
                  it more dangerous
-committed        no option of the last plan dodged, but one of an earlier plan with this wave did
+committed        no option of the last plan dodged, but one of an earlier plan with this wave did (with path
+                 surfing, `paths` > 0, the options are orbit / brake / reverse and the path driven)
 too_close        no option ever dodged and the time from detection to impact is too short to move one robot
                  width (36 px) at full acceleration from the velocity at detection
 no_option        no option ever dodged though there was time: orbit / brake / reverse are too few choices
@@ -255,8 +256,13 @@ def _hit_cause(B, r, tf, te, heading, det_class, det_detail, t_det, wv):
         side = "a" if int(v[P.fire_a]) == fire else "b"
         lo = v[getattr(P, side + "_lo"):getattr(P, side + "_lo") + 3]
         hi = v[getattr(P, side + "_hi"):getattr(P, side + "_hi") + 3]
+        lo = list(lo)
+        hi = list(hi)
+        if v[P.switch] >= 0.0:          # path surfing drove a path that switches: its own cover comes last
+            lo.append(v[P.p_lo] if side == "a" else v[P.pb_lo])
+            hi.append(v[P.p_hi] if side == "a" else v[P.pb_hi])
         out = []
-        for k in range(3):
+        for k in range(len(lo)):
             if not (np.isfinite(lo[k]) and np.isfinite(hi[k])):
                 out.append((lo[k], hi[k], None))
             else:
@@ -265,18 +271,25 @@ def _hit_cause(B, r, tf, te, heading, det_class, det_detail, t_det, wv):
 
     t_last, v_last = plans[-1]
     side, opts = dodges(v_last)
-    chosen = next(k for k in range(3) if v_last[P.opt + k] == v_last[P.chosen])
+    if v_last[P.switch] >= 0.0:
+        chosen = 3
+        info["switch"] = float(v_last[P.switch])
+        info["chosen2"] = float(v_last[P.chosen2])
+    else:
+        chosen = next(k for k in range(3) if v_last[P.opt + k] == v_last[P.chosen])
+    opts, path = opts[:3], opts[chosen]
     info.update(last_plan=t_last, wave=side, chosen=float(v_last[P.chosen]),
                 options=[float(x) for x in v_last[P.opt:P.opt + 3]],
                 covers=[[float(lo), float(hi)] for lo, hi, _ in opts],
                 danger=[float(x) for x in v_last[P.total:P.total + 3]])
-    lo, hi, dodged = opts[chosen]
+    lo, hi, dodged = path
     if dodged:
         return "predicted_miss", f"chosen cover [{lo:.3f}, {hi:.3f}], bullet at GF {g:.3f}", info
     if any(o[2] for o in opts):
         k = next(k for k in range(3) if opts[k][2])
+        total = v_last[P.total + chosen] if chosen < 3 else float("nan")
         return "chose_danger", (f"option {v_last[P.opt + k]:+.0f} dodged (danger {v_last[P.total + k]:.3g} vs "
-                                f"{v_last[P.total + chosen]:.3g} chosen)"), info
+                                f"{total:.3g} chosen)"), info
     for t, v in plans[:-1]:
         if any(o[2] for o in dodges(v)[1]):
             return "committed", f"the plan of turn {t} had a dodging option", info
