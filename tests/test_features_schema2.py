@@ -11,6 +11,7 @@ import math
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -354,7 +355,7 @@ def test_pre_seeded_memory_changes_the_first_aims_and_is_deterministic(files):
     assert not np.array_equal(a.robots_trace, c.robots_trace)
 
 
-@pytest.mark.parametrize("value,msg", [("/nonexistent.npz", "cannot read"), ("README.md", "not a gfsim dataset"),
+@pytest.mark.parametrize("value,msg", [("/nonexistent.npz", "cannot read"), (str(Path(__file__).resolve().parents[1] / "README.md"), "not a gfsim dataset"),
                                        ("V1", "re-collect"), ("TRUNC", "not a complete")])
 def test_pre_seeded_memory_bad_inputs_fail_in_one_line(files, tmp_path, value, msg):
     new, old = files

@@ -167,8 +167,9 @@ def test_streamed_replay_with_telemetry_is_the_same_file(tmp_path):
 
 
 def test_replays_with_the_old_digest_still_load_and_verify():
-    """Replays written before digest version 2 (the shipped example) keep theirs: load and verify."""
-    rp = load_replay(ROOT / "replays" / "example.gfr")
+    """Replays written before digest version 2 keep theirs: load and verify. The file is the shipped example
+    as it was before digest version 2 (kept here since the example itself is re-recorded)."""
+    rp = load_replay(ROOT / "tests" / "golden" / "example-digest-v1.gfr")
     assert "trace_digest" not in rp.meta
     assert verify_replay(rp) == (True, "")
 
