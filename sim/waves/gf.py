@@ -47,9 +47,10 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from sim.engine.constants import I64
+from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
 from sim.engine.geometry import circle_crosses_box_edge, hold, rect_intersects_line
 from sim.engine.physics import bullet_speed  # noqa: F401  (re-exported: the waves' speed)
+from sim.engine.physics import new_velocity, turn_rate as max_turn_rate
 
 NB = dict(cache=True, error_model="numpy")
 # Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
@@ -396,23 +397,10 @@ def smoothed_heading(x, y, goal, stick, margin, width, height, prefer):
 
 
 @njit(**NB)
-def _new_velocity_full(v, direction):
-    """Robocode's getNewVelocity for an unbounded move in `direction` (+1 ahead, -1 back), max speed 8."""
-    if direction < 0.0:
-        return -_new_velocity_full(-v, 1.0)
-    if v >= 0.0:
-        return max(v - 2.0, min(8.0, v + 1.0))
-    s = -v
-    decel_time = s / 2.0
-    md = min(1.0, decel_time) * 2.0 + max(0.0, 1.0 - decel_time) * 1.0
-    return max(v - 1.0, min(8.0, v + md))
-
-
-@njit(**NB)
 def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, stick):
     """Precise escape angle (radians >= 0) on `side` (+1 clockwise, -1 anticlockwise) reached by a
     target that drives perpendicular to the shooter at full speed with Robocode's movement physics
-    (turn rate 10 - 0.75|v| deg, acceleration 1, deceleration 2, back-as-front) and walking-stick wall
+    (sim.engine.physics' turn rate and getNewVelocity, back-as-front) and walking-stick wall
     smoothing (stick `stick` px, margin 18), until the wave from S passes its centre.
 
     Timing as in the module docstring: m turns after the fire state the wave has reached radius
@@ -441,10 +429,10 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
         if abs(turn) > 0.5 * math.pi:
             turn = rel_angle(turn + math.pi)
             direction = -1.0
-        rate = (10.0 - 0.75 * abs(v)) * math.pi / 180.0
+        rate = max_turn_rate(v, MAX_TURN_RATE_RADIANS)
         turn = max(-rate, min(rate, turn))
         h += turn
-        v = _new_velocity_full(v, direction)
+        v = new_velocity(v, direction * math.inf, MAX_VELOCITY)   # an unbounded move that way
         x += v * math.sin(h)
         y += v * math.cos(h)
         if x < lo_x or x > hi_x or y < lo_y or y > hi_y:
@@ -1150,13 +1138,13 @@ def _features_of(tx, ty, sh, ch, v, vp, x10, y10, x20, y20, md, dct, since_inc, 
 # --------------------------------------------------------------------------- extended features (schema 2)
 
 @njit(**NB)
-def turn_rate(heading, vel, row, j0, j):
+def heading_change(heading, vel, row, j0, j):
     """The target's heading change over its last turn (radians, clockwise positive), 0 in a round's first
-    row, clamped to Robocode's turn rate at its speed, (10 - 0.75|v|) degrees: circular targeting's rate."""
+    row, clamped to Robocode's turn rate at its speed (physics.turn_rate): circular targeting's rate."""
     if j <= j0:
         return 0.0
     w = rel_angle(_at(heading, row, j) - _at(heading, row, j - 1))
-    limit = (10.0 - 0.75 * abs(_at(vel, row, j))) * math.pi / 180.0
+    limit = max_turn_rate(_at(vel, row, j), MAX_TURN_RATE_RADIANS)
     return max(-limit, min(limit, w))
 
 
@@ -1210,7 +1198,7 @@ def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, 
     if prev_mea > 0.0:
         current = offset_of(prev_sx, prev_sy, tx, ty, prev_sin, prev_cos) * lat_dir / prev_mea
     lin = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, 0.0, speed, lat_dir, mea, width, height)
-    circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, turn_rate(heading, vel, row, j0, j), speed, lat_dir,
+    circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, heading_change(heading, vel, row, j0, j), speed, lat_dir,
                         mea, width, height)
     hold(x, y, heading, vel)
     return path, current, lin, circ
