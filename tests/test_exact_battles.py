@@ -38,6 +38,7 @@ BATTLES = [
     (("sample.Corners", "sample.TrackFire"), 44),
     (("sample.Target", "sample.Tracker"), 45),
     (("sample.RamFire", "sample.SpinBot"), 46),
+    (("sample.Crazy", "sample.VelociRobot"), 48),  # both drive arcs and hit walls at angles: sin, cos, tan
     (("sample.Tracker", "sample.TrackFire", "sample.RamFire", "sample.Corners", "sample.Target", "sample.Walls"), 47),
 ]
 TRACE_COLUMNS = ("round", "turn", "robot", "x", "y", "heading", "gun_heading", "radar_heading", "velocity", "energy",
