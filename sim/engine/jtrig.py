@@ -12,10 +12,10 @@ tables (OpenJDK src/hotspot/cpu/x86/macroAssembler_x86_sin.cpp, _cos.cpp and _ta
 P_1..3, PI32INV; Ctable_tan, Q_3..11, QQ_2, MASK_35):
 
 - sin, cos: x = N pi/32 + r (r in three parts), a 64-entry table of sin/cos(M pi/32), M = N mod 64
-  (cos uses M + 16) and polynomials in r; exact for 2^-252 <= |x| < ~90112, and below that (sin:
-  x (1 - 2^-55) style rounding, cos: 1 - |x|).
-- tan: the same reduction with 32 entries of per-interval polynomials and a reciprocal near the poles;
-  exact for |x| < ~12800.
+  (cos uses M + 16) and polynomials in r, for 2^-252 <= |x| < 90112; below that the stubs' own
+  small-argument paths (sin: 2^-55 (2^55 x - x), or x times 1 - 2^-53 when subnormal; cos: 1 - |x|).
+- tan: the same reduction with 32 blocks of per-interval polynomials and a reciprocal near the poles,
+  for 0.1015625 <= |x| < 12800; below that an odd polynomial (|x| >= 2^-29) or 2^-55 (x + 2^55 x).
 
 Larger arguments (the stubs reduce them with a 1/pi table in integer arithmetic) fall back to the C
 library, whose result may differ in the last bit; no angle in a battle comes near (headings are
