@@ -48,13 +48,13 @@ TABLE_COLUMNS = ("rank", "total", "survival", "surv_bonus", "bullet_dmg", "bulle
                  "firsts", "seconds", "thirds")
 
 
-def _sample_rows(trace, turns, dead=None):
-    """Rows at every STRIDE-th turn and at each round's last turn, sorted by (round, turn, robot) (with the
-    matching entries of `dead`, the robot's dead flag per row, when given)."""
+def _sample_rows(trace, turns, dead=None, every_turn=False):
+    """Rows at every STRIDE-th turn and at each round's last turn (every row with `every_turn`), sorted by
+    (round, turn, robot) (with the matching entries of `dead`, the robot's dead flag per row, when given)."""
     order = np.lexsort((trace[:, 2], trace[:, 1], trace[:, 0]))
     trace = trace[order]
     last = np.asarray(turns)[trace[:, 0].astype(int)]
-    keep = (trace[:, 1] % STRIDE == 0) | (trace[:, 1] == last)
+    keep = (trace[:, 1] % STRIDE == 0) | (trace[:, 1] == last) | every_turn
     return (trace[keep], None if dead is None else dead[order][keep])
 
 
@@ -76,18 +76,19 @@ def real(robots, seed, rounds=ROUNDS):
     return list(rb.turns_per_round), table, trace, None
 
 
-def difference(mine, theirs):
-    """None when two battles agree (round lengths, results table, sampled rows bit for bit; a robot's energy
-    only while gfsim has it alive), else a message."""
+def difference(mine, theirs, every_turn=False):
+    """None when two battles agree (round lengths, results table, sampled rows -- every row with `every_turn`
+    -- bit for bit; a robot's energy only while gfsim has it alive), else a message."""
     (t1, tab1, tr1, dead), (t2, tab2, tr2, _) = mine, theirs
     if t1 != t2:
         k = next((i for i, (a, b) in enumerate(zip(t1, t2)) if a != b), min(len(t1), len(t2)))
         return f"round {k} lasts {t1[k] if k < len(t1) else '-'} turns, Robocode {t2[k] if k < len(t2) else '-'}"
     if tab1 != tab2:
         return f"results table {tab1} vs Robocode {tab2}"
-    (a, dead), (b, _) = _sample_rows(tr1, t1, dead), _sample_rows(tr2, t2)
+    (a, dead), (b, _) = _sample_rows(tr1, t1, dead, every_turn), _sample_rows(tr2, t2, every_turn=every_turn)
+    what = "rows" if every_turn else "sampled rows"
     if a.shape != b.shape:
-        return f"{len(a)} sampled rows vs Robocode {len(b)}"
+        return f"{len(a)} {what} vs Robocode {len(b)}"
     if dead is not None:
         a, b = a.copy(), b.copy()
         a[dead, ENERGY] = b[dead, ENERGY] = 0.0
@@ -95,7 +96,7 @@ def difference(mine, theirs):
     if len(bad):
         k = bad[0]
         cols = [TRACE_COLUMNS[c] for c in np.nonzero(a[k] != b[k])[0]]
-        return f"{len(bad)} sampled rows differ, first round {int(a[k, 0])} turn {int(a[k, 1])} robot {int(a[k, 2])}: {cols}"
+        return f"{len(bad)} {what} differ, first round {int(a[k, 0])} turn {int(a[k, 1])} robot {int(a[k, 2])}: {cols}"
     return None
 
 
@@ -164,23 +165,6 @@ def record_goldens():
     write_atomic(GOLDEN, gzip.compress(text.encode(), 9, mtime=0))
 
 
-def every_turn_difference(mine, theirs):
-    """difference(), then every robot row of every turn bit for bit (a killed robot's energy left out)."""
-    msg = difference(mine, theirs)
-    if msg is not None:
-        return msg
-    a, b, dead = mine[2].copy(), theirs[2].copy(), mine[3]
-    if a.shape != b.shape:
-        return f"{len(a)} rows vs Robocode {len(b)}"
-    a[dead, ENERGY] = b[dead, ENERGY] = 0.0
-    bad = np.nonzero(np.any(a != b, axis=1))[0]
-    if len(bad):
-        k = bad[0]
-        return (f"{len(bad)} rows differ, first round {int(a[k, 0])} turn {int(a[k, 1])}, "
-                f"largest difference {np.max(np.abs(a[bad] - b[bad])):.1e}")
-    return None
-
-
 def sweep(seed, rounds=ROUNDS):
     """Every pairing of the 11 sample robots on `seed`, gfsim against live Robocode, every turn (the
     README's conformance figures); Robocode re-run up to twice when its run differs."""
@@ -189,7 +173,7 @@ def sweep(seed, rounds=ROUNDS):
     for robots in itertools.combinations([name for name, _, _ in SAMPLES], 2):
         mine = ours(robots, seed, rounds)
         for attempt in range(1, 4):
-            msg = every_turn_difference(mine, real(robots, seed, rounds))
+            msg = difference(mine, real(robots, seed, rounds), every_turn=True)
             if msg is None:
                 break
         print(f"{' vs '.join(robots)} seed {seed}: {msg or 'identical'} (Robocode runs: {attempt})", flush=True)
