@@ -17,7 +17,6 @@ finished yet), so a dead robot's energy is not compared.
 import gzip
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -180,10 +179,18 @@ def sweep(seed, rounds=ROUNDS):
 
 
 if __name__ == "__main__":
-    if "--record" in sys.argv:
+    import argparse
+
+    from sim.cli.args import bounded_int
+    ap = argparse.ArgumentParser(description="Record the golden battles from real Robocode, or sweep every "
+                                 "sample pairing on one seed against live Robocode, every turn.")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--record", action="store_true", help="re-record tests/golden's battles")
+    mode.add_argument("--sweep", type=int, metavar="SEED", help="all 55 sample pairings on SEED")
+    ap.add_argument("--rounds", type=bounded_int(1, 1000), default=ROUNDS, metavar="N",
+                    help=f"rounds per sweep battle, 1 to 1000 (default {ROUNDS})")
+    args = ap.parse_args()
+    if args.record:
         record_goldens()
-    elif "--sweep" in sys.argv:
-        sweep(int(sys.argv[sys.argv.index("--sweep") + 1]))
     else:
-        print("usage: python tests/test_exact_battles.py --record | --sweep SEED", file=sys.stderr)
-        sys.exit(2)
+        sweep(args.sweep, args.rounds)
