@@ -123,6 +123,17 @@ def test_bullet_power_is_clamped_to_three_and_to_energy():
     assert fire_turns[:6] == [31, 47, 63, 79, 95, 111]
 
 
+@pytest.mark.parametrize("power", [1e-9, 0.0109, 0.05, 0.0999999, 0.1, 0.5, 1.7, 2.9999, 3.0, 3.5])
+def test_bullet_speed_clamps_the_power_as_rules_getbulletspeed_does(power):
+    # a robot's last energy below 0.1 is fired at that power (damage 4p, bonus 3p) but flies at 19.7:
+    # Robocode's TrackFire vs VelociRobot, seed 79 (tests/test_exact_battles.py) needs it
+    from sim.engine.physics import bullet_damage, bullet_speed
+    clamped = min(max(power, 0.1), 3.0)
+    assert bullet_speed(power) == 20.0 - 3.0 * clamped
+    assert 11.0 <= bullet_speed(power) <= 19.7
+    assert bullet_damage(power) == 4.0 * power + 2.0 * max(power - 1.0, 0.0)
+
+
 def test_first_random_start_matches_robocode_seed_zero():
     tr_rows = __import__("sim.engine.battle", fromlist=["run_battle"]).run_battle(
         ["sample.SittingDuck", "sample.SittingDuck"], Rules(rounds=1), seed=0, record=True).robots_trace

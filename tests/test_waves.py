@@ -59,7 +59,7 @@ def test_bullets_leave_from_the_shooters_previous_position(battle):
         seen.add(key)
         if int(row[8]) != BS_MOVING:
             continue   # stopped in its first turn: its recorded position is not a full step
-        v = 20 - 3 * row[7]
+        v = 20 - 3 * min(max(row[7], 0.1), 3.0)     # Rules.getBulletSpeed clamps the power
         shooter = idx[(int(row[0]), int(row[1]) - 1)][int(row[2])]
         assert row[4] - v * math.sin(row[6]) == pytest.approx(shooter[3], abs=1e-9)
         assert row[5] - v * math.cos(row[6]) == pytest.approx(shooter[4], abs=1e-9)
@@ -118,7 +118,7 @@ def test_one_wave_per_shooter_and_turn_real_when_fired(orbit_battle):
         k = np.searchsorted(when, g["round"][rows] * 100000 + g["turn"][rows]) - 1
         want = mine[np.maximum(k, 0), W.BC_POWER]
         assert np.array_equal(g["power"][rows], want)
-    assert np.allclose(g["bullet_speed"], 20 - 3 * g["power"], rtol=0, atol=1e-12)
+    assert np.allclose(g["bullet_speed"], 20 - 3 * np.clip(g["power"], 0.1, 3.0), rtol=0, atol=1e-12)
     assert np.allclose(g["mea"], np.arcsin(8 / g["bullet_speed"]), rtol=0, atol=1e-12)
 
 

@@ -73,7 +73,7 @@ GUN_SCHEMA = (
     ("fire_x", _F, "wave source x (shooter at the end of turn t-1)"),
     ("fire_y", _F, "wave source y"),
     ("bearing", _F, "direct bearing from the source to the target at fire time (radians, Robocode angles)"),
-    ("bullet_speed", _F, "bullet speed 20 - 3 * power"),
+    ("bullet_speed", _F, "bullet speed 20 - 3 * power (power clamped to [0.1, 3])"),
     ("mea", _F, "classic maximum escape angle asin(8 / speed), radians"),
     ("mea_pos", _F, "precise MEA (escape circle within the field) on the GF > 0 side, radians"),
     ("mea_neg", _F, "precise MEA on the GF < 0 side, radians"),
