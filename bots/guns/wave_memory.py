@@ -73,6 +73,15 @@ LEARNED_PARAMS = (
                               "their own fire-time features; empty (default) = start empty", kind="path"),
     Param("memory_shooter", 0.0, 0.0, 1.0, "whose waves of the memory dataset: 0 = BOT_A's (the shooter in the "
                                            "corpus files), 1 = BOT_B's"),
+    Param("est_sim", 0.0, 0.0, 20.0,
+          "estimator ensemble: prior weight of each classic aim (head-on, linear, circular) against the learned "
+          "density's 1; weights = prior x exp(rolling log-score of each breaking aimed wave's hit interval), the "
+          "gun fires at the mixture's argmax (bots/guns/ensemble.py); 0 = the learned density alone"),
+    Param("est_bandwidth", 0.05, 0.01, 0.5, "estimator ensemble: half-width of a classic aim's box, guess factors"),
+    Param("est_decay", 0.9, 0.0, 1.0, "estimator ensemble: each breaking wave multiplies every log-score by this"),
+    Param("hold_fire", 0.0, 0.0, 10.0,
+          "hold fire while hold_fire x the expected damage of our bullets in flight (damage x the hit probability "
+          "of each one's aim: the gun's density mass over the target's width) covers the enemy's energy; 0 = off"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -254,6 +263,11 @@ def prepare_memory(gun, v):
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
+    if gun == "learned":
+        head[wg.WH_EST_SIM] = v["est_sim"]
+        head[wg.WH_EST_BW] = v["est_bandwidth"]
+        head[wg.WH_EST_DECAY] = v["est_decay"]
+        head[wg.WH_HOLD] = v["hold_fire"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
     uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
