@@ -90,7 +90,7 @@ WH = layout(
     preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
     need_ext=1,        # 1 = compute the schema-2 features (sim.waves.gf.ext_features): a model uses one
     # the learned gun's estimator ensemble and hold-fire rule (bots/guns/wave_memory.py LEARNED_PARAMS; 0 = off)
-    est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1,
+    est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1,
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
@@ -102,6 +102,7 @@ WH = layout(
     fired=N_AIMERS,        # + a: real shots fired by aimer a
     est_score=N_EST,       # + e: estimator e's rolling log-score (EST_*: learned, head-on, linear, circular)
     aim_phit=1,            # the last aim's hit probability under the gun's density (its mass over the target)
+    phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
     aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
 )
 (WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
@@ -118,6 +119,8 @@ WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = WH.shots, WH.last_pow
 WH_AIM_ANGLES, WH_VHITS, WH_VSHOTS, WH_FIRED = WH.aim_angles, WH.vhits, WH.vshots, WH.fired
 WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.est_decay, WH.hold_fire
 WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF = WH.est_score, WH.aim_phit, WH.aim_cdf
+WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
+PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
 
 # --- wave rows ---------------------------------------------------------------------------------
@@ -933,6 +936,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
         if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
             power = min(m[WH_AIM_POWER], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
+            if power >= MIN_BULLET_POWER and m[WH_GATE] > 0.0 and m[WH_AIM_PHIT] < m[WH_GATE] * m[WH_PHIT_MEAN]:
+                power = 0.0   # a shot much less likely to hit than this gun's usual: wait for a better one
             if power >= MIN_BULLET_POWER and m[WH_HOLD] > 0.0:
                 # hold fire while the bullets already flying are expected to finish the enemy
                 due = in_flight_damage(m, st, en)
@@ -943,7 +948,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 if fired > 0.0:
                     m[WH_FIRED + int(m[WH_AIM_AIMER])] += 1.0
     # 2. this turn's wave (fire turn t + 1), real if we just fired
-    ensemble = m[WH_EST_SIM] > 0.0 or m[WH_HOLD] > 0.0   # the learned gun's ensemble aim (ensemble_aim)
+    ensemble = m[WH_EST_SIM] > 0.0 or m[WH_HOLD] > 0.0 or m[WH_GATE] > 0.0   # the learned gun's ensemble_aim
     if m[WH_LAST_POWER] == 0.0:
         m[WH_LAST_POWER] = p[GP_POWER]
     if fresh and it + 1 < HIST_CAP:
@@ -1043,6 +1048,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
             gf, phit = ensemble_aim(mb_learned, q, m, est_gf, half, bins)
             angle = b1 + gf * lat * mea
             m[WH_AIM_PHIT] = phit
+            m[WH_PHIT_N] = min(PHIT_WINDOW, m[WH_PHIT_N] + 1.0)
+            m[WH_PHIT_MEAN] += (phit - m[WH_PHIT_MEAN]) / m[WH_PHIT_N]
         else:
             angle = b1 + learning_aim(m, a, q, mb_knn, mb_learned, bins) * lat * mea
         if bins.shape[0] > 0:

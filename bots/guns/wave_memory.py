@@ -82,6 +82,9 @@ LEARNED_PARAMS = (
     Param("hold_fire", 0.0, 0.0, 10.0,
           "hold fire while hold_fire x the expected damage of our bullets in flight (damage x the hit probability "
           "of each one's aim: the gun's density mass over the target's width) covers the enemy's energy; 0 = off"),
+    Param("fire_gate", 0.0, 0.0, 1.0,
+          "hold a shot whose hit probability (the density's mass over the target's width) is under fire_gate x "
+          "the running mean of this gun's aims (last ~100): the gun stays cool and aims again next turn; 0 = off"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -268,6 +271,7 @@ def prepare_memory(gun, v):
         head[wg.WH_EST_BW] = v["est_bandwidth"]
         head[wg.WH_EST_DECAY] = v["est_decay"]
         head[wg.WH_HOLD] = v["hold_fire"]
+        head[wg.WH_GATE] = v["fire_gate"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
     uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
