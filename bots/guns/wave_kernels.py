@@ -102,6 +102,7 @@ WH = layout(
     fired=N_AIMERS,        # + a: real shots fired by aimer a
     est_score=N_EST,       # + e: estimator e's rolling log-score (EST_*: learned, head-on, linear, circular)
     aim_phit=1,            # the last aim's hit probability under the gun's density (its mass over the target)
+    aim_half=1,            # the last aim's classic-estimator box half-width (guess factors)
     phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
     aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
 )
@@ -118,7 +119,7 @@ WH_PREV_SX, WH_PREV_SY, WH_PREV_SIN, WH_PREV_COS, WH_PREV_MEA = WH.prev_sx, WH.p
 WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = WH.shots, WH.last_power, WH.last_fire, WH.waves_labelled
 WH_AIM_ANGLES, WH_VHITS, WH_VSHOTS, WH_FIRED = WH.aim_angles, WH.vhits, WH.vshots, WH.fired
 WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.est_decay, WH.hold_fire
-WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF = WH.est_score, WH.aim_phit, WH.aim_cdf
+WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, WH.aim_cdf, WH.aim_half
 WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
@@ -129,9 +130,11 @@ W = layout("WaveRow", fire=1, sx=1, sy=1, bearing=1, sin=1, cos=1, speed=1, powe
            feat=N_FEAT,
            lfeat=N_FEAT,      # the features the gun had when it aimed for this wave: the previous wave's
            phit=1,            # the aim's hit probability (hold_fire: a real bullet's expected damage)
+           est_half=1,        # the classic estimators' box half-width of the aim
            lcdf=N_CDF)        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
 (W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = W[:12]
 W_AIM_GF, W_FEAT, W_LFEAT, W_PHIT, W_LCDF, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.phit, W.lcdf, W.size
+W_EST_HALF = W.est_half
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
@@ -584,7 +587,9 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
         wt[0] = 1.0
     w = np.empty(N_EST)
     ensemble_weights(m, w)
-    ebw = m[WH_EST_BW]
+    # a classic aim predicts where the target will be: the GFs that hit it are a band of its width there
+    ebw = max(m[WH_EST_BW], half)
+    m[WH_AIM_HALF] = ebw
     for i in range(N_CDF):
         m[WH_AIM_CDF + i] = kernel_cdf(kernel, xc, hw, wt, k, bw, dom_lo + (dom_hi - dom_lo) * i / (N_CDF - 1))
     n = k
@@ -666,7 +671,7 @@ def score_wave(m, w, lo, hi, dom_lo, dom_hi):
     mass = np.empty(N_EST)
     mass[EST_LEARNED] = cdf_mass(w[W_LCDF:W_LCDF + N_CDF], dom_lo, dom_hi, lo, hi)
     for e in range(1, N_EST):
-        mass[e] = box_mass(w[W_AIM_GF + e - 1], m[WH_EST_BW], lo, hi)
+        mass[e] = box_mass(w[W_AIM_GF + e - 1], w[W_EST_HALF], lo, hi)
     score_update(m[WH_EST_SCORE:WH_EST_SCORE + N_EST], mass, (hi - lo) / (dom_hi - dom_lo), m[WH_EST_DECAY],
                  EST_FLOOR)
 
@@ -979,6 +984,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 w[W_AIM_GF + a] = normal_relative_angle(m[WH_AIM_ANGLES + a] - b) * lat / mea
             if ensemble:
                 w[W_PHIT] = m[WH_AIM_PHIT]
+                w[W_EST_HALF] = m[WH_AIM_HALF]
                 w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
         if m[WH_NEED_FEATURES] != 0.0:
             if fired > 0.0:

@@ -77,7 +77,9 @@ LEARNED_PARAMS = (
           "estimator ensemble: prior weight of each classic aim (head-on, linear, circular) against the learned "
           "density's 1; weights = prior x exp(rolling log-score of each breaking aimed wave's hit interval), the "
           "gun fires at the mixture's argmax (bots/guns/ensemble.py); 0 = the learned density alone"),
-    Param("est_bandwidth", 0.05, 0.01, 0.5, "estimator ensemble: half-width of a classic aim's box, guess factors"),
+    Param("est_bandwidth", 0.05, 0.0, 0.5, "estimator ensemble: a classic aim's density is a box over the GFs "
+                                           "that hit a target where it predicts it: half-width max(this, the "
+                                           "target's half-width atan(18 / distance) / MEA), guess factors"),
     Param("est_decay", 0.9, 0.0, 1.0, "estimator ensemble: each breaking wave multiplies every log-score by this"),
     Param("hold_fire", 0.0, 0.0, 10.0,
           "hold fire while hold_fire x the expected damage of our bullets in flight (damage x the hit probability "

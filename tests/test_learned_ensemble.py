@@ -1,0 +1,144 @@
+"""The learned gun's estimator ensemble, fire gate and hold-fire rule (bots/guns/ensemble.py, wave_kernels.py):
+the weight law, the estimator that predicts the waves takes the weight and the aim, the hold-fire rule's
+in-flight damage, determinism, and the switches off giving the gun as it was."""
+import math
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from bots import layout
+from bots.guns import wave_kernels as wg
+from bots.guns.ensemble import log_weights, score_update
+from bots.guns.wave_memory import LEARNED_PARAMS, memory_size, prepare_memory
+from bots.registry import parse_bot
+from sim.engine.battle import run_battle
+from sim.engine.physics import bullet_damage
+from sim.engine.rules import Rules
+
+OFF = "est_sim=0,hold_fire=0,fire_gate=0"
+CIRCLER = "lock+none+circle:velocity=8,turn=6"
+
+
+def _gun_mem(result, spec, robot=0):
+    return result.memory[robot, int(spec.params[layout.P.gun_mem]):]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 5.0), min_size=2, max_size=6), st.data())
+def test_weights_are_prior_times_exp_score_normalised(priors, data):
+    n = len(priors)
+    scores = np.array(data.draw(st.lists(st.floats(-50.0, 0.0), min_size=n, max_size=n)))
+    priors = np.array(priors)
+    if not (priors > 0).any():
+        priors[0] = 1.0
+    out = np.empty(n)
+    log_weights(priors, scores, out)
+    expect = np.where(priors > 0, priors * np.exp(scores - scores[priors > 0].max()), 0.0)
+    np.testing.assert_allclose(out, expect / expect.sum(), rtol=1e-12, atol=1e-300)
+    assert math.isclose(out.sum(), 1.0, rel_tol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(1e-3, 0.5), st.floats(0.0, 1.0))
+def test_a_wave_raises_the_score_of_the_estimator_that_gave_its_interval_more_mass(m1, m2, width, decay):
+    """score = decay x score + log((1 - floor) mass + floor x uniform mass): monotone in the mass, and from equal
+    scores the estimator that gave the interval more mass comes out ahead (its weight grows)."""
+    s = np.array([-1.0, -1.0])
+    score_update(s, np.array([m1, m2]), width, decay, 0.05)
+    assert (s[0] > s[1]) == (m1 > m2) or m1 == m2 or abs(m1 - m2) < 1e-12
+    w = np.empty(2)
+    log_weights(np.ones(2), s, w)
+    assert (w[0] >= w[1]) == (m1 >= m2) or abs(m1 - m2) < 1e-12
+
+
+def test_the_estimator_that_predicts_the_waves_takes_the_weight_and_the_aim():
+    """Against a robot driving a fixed circle, circular aiming is exact: its estimator's score is the best,
+    its weight the largest (well above head-on's and linear's) and the gun fires at its GF on most aimed
+    waves; the learned density alone (est_sim=0) scores the same waves but fires elsewhere more often."""
+    near = {}
+    for est in (0.0, 2.0):
+        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,est_sim={est},hold_fire=1+still")
+        r = run_battle([spec, CIRCLER], Rules(rounds=3), seed=2, keep_memory=True)
+        m = _gun_mem(r, spec)
+        w = np.empty(wg.N_EST)
+        wg.ensemble_weights(m, w)
+        if est > 0:
+            assert w.argmax() == wg.EST_CIRCULAR
+            assert w[wg.EST_CIRCULAR] > 0.5 and w[wg.EST_CIRCULAR] > 5 * max(w[wg.EST_HEADON], w[wg.EST_LINEAR])
+            scores = m[wg.WH_EST_SCORE:wg.WH_EST_SCORE + wg.N_EST]
+            assert scores.argmax() == wg.EST_CIRCULAR
+        else:
+            assert w[wg.EST_LEARNED] == 1.0   # prior 0: the classic estimators have no weight
+        # the waves of the last round still in the ring: where the gun aimed vs where circular aimed
+        gfs = []
+        for q in range(int(m[wg.WH_WAVE_N])):
+            row = wg._wave(m, (int(m[wg.WH_WAVE_HEAD]) + q) % wg.WAVE_CAP)
+            if row[wg.W_AIMED]:
+                gfs.append((row[wg.W_AIM_GF + wg.A_LEARNED], row[wg.W_AIM_GF + wg.A_CIRCULAR]))
+        gfs = np.array(gfs)
+        assert len(gfs) >= 5
+        near[est] = np.mean(np.abs(gfs[:, 0] - gfs[:, 1]) <= 0.05 + 0.02)
+    assert near[2.0] >= 0.8 and near[2.0] > near[0.0]
+
+
+def _values(**kw):
+    v = {p.name: p.default for p in LEARNED_PARAMS}
+    v.update(kw)
+    return v
+
+
+def test_in_flight_damage_counts_real_bullets_before_they_reach_the_enemy():
+    """hold_fire's sum: each real wave whose front will not reach the enemy's box next turn adds
+    phit x bullet_damage(power); virtual waves and bullets at the enemy add nothing."""
+    v = _values(max_points=300.0, hold_fire=1.0)
+    m = np.zeros(memory_size("learned", v))
+    for off, values in prepare_memory("learned", v):
+        m[off:off + len(values)] = values
+    st_row = np.zeros(64)
+    en = np.zeros(64)
+    from sim.engine.constants import ST_TIME
+    from bots.enemy import EN_X, EN_Y
+    st_row[ST_TIME] = 30.0
+    en[EN_X], en[EN_Y] = 400.0, 300.0
+    # (source x, fire turn, power, real, phit): distance 300 from (100, 300)
+    waves = [(100.0, 20.0, 3.0, 1.0, 0.5),    # 11 turns x 11 = 121 px: in flight
+             (100.0, 25.0, 1.0, 1.0, 0.25),   # 6 x 17 = 102 px: in flight
+             (100.0, 28.0, 2.0, 0.0, 0.9),    # virtual
+             (100.0, 5.0, 3.0, 1.0, 0.7)]     # 26 x 11 = 286 px: at the enemy's box
+    m[wg.WH_WAVE_HEAD] = 3.0
+    m[wg.WH_WAVE_N] = len(waves)
+    for q, (sx, fire, power, real, phit) in enumerate(waves):
+        row = wg._wave(m, (3 + q) % wg.WAVE_CAP)
+        row[wg.W_SX], row[wg.W_SY], row[wg.W_FIRE], row[wg.W_POWER] = sx, 300.0, fire, power
+        row[wg.W_SPEED], row[wg.W_REAL], row[wg.W_PHIT] = 20.0 - 3.0 * power, real, phit
+    got = wg.in_flight_damage(m, st_row, en)
+    assert math.isclose(got, 0.5 * bullet_damage(3.0) + 0.25 * bullet_damage(1.0))
+
+
+def test_hold_fire_stops_the_shots_that_only_overkill_a_sitting_duck():
+    """Against a robot that never moves every aim hits (phit ~ 1): with hold_fire the gun fires the shots
+    that kill it and holds while they fly, so nearly every shot hits; without, about one bullet a round is
+    still flying when the duck dies."""
+    misses = {}
+    for hold in (0, 1):
+        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,{OFF.replace('hold_fire=0', f'hold_fire={hold}')}+still")
+        r = run_battle([spec, "sample.SittingDuck"], Rules(rounds=6), seed=3)
+        shots, hits = r.round_stats[:, 0, 0].sum(), r.round_stats[:, 0, 1].sum()
+        misses[hold] = (shots - hits) / 6
+    assert misses[0] >= 0.8 and misses[1] <= 0.2
+
+
+def test_switched_off_it_is_the_gun_it_was_and_on_it_is_deterministic():
+    """est_sim = hold_fire = fire_gate = 0 aims exactly as the learned density's argmax alone: the same
+    battle as hold_fire=1 with the bullets of its aims (hold only withholds shots, never moves an aim) up to
+    the first hold; and the full ensemble plays the same battle twice from one seed."""
+    a = run_battle([f"lock+learned:power=3,energy_rule=0,{OFF}+still", CIRCLER], Rules(rounds=2), seed=4,
+                   record=True)
+    b = run_battle(["lock+learned:power=3,energy_rule=0,est_sim=0,fire_gate=0,hold_fire=0.001+still", CIRCLER],
+                   Rules(rounds=2), seed=4, record=True)
+    assert np.array_equal(a.robots_trace, b.robots_trace) and np.array_equal(a.round_stats, b.round_stats)
+    on = "lock+learned:power=3,energy_rule=0,est_sim=2,hold_fire=1,fire_gate=1+still"
+    c = run_battle([on, CIRCLER], Rules(rounds=2), seed=4, record=True)
+    d = run_battle([on, CIRCLER], Rules(rounds=2), seed=4, record=True)
+    assert np.array_equal(c.robots_trace, d.robots_trace) and np.array_equal(c.round_stats, d.round_stats)
+    assert not np.array_equal(a.round_stats, c.round_stats)
