@@ -90,7 +90,7 @@ WH = layout(
     preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
     need_ext=1,        # 1 = compute the schema-2 features (sim.waves.gf.ext_features): a model uses one
     # the learned gun's estimator ensemble and hold-fire rule (bots/guns/wave_memory.py LEARNED_PARAMS; 0 = off)
-    est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1,
+    est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1, gate_band=1,
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
@@ -104,6 +104,7 @@ WH = layout(
     aim_phit=1,            # the last aim's hit probability under the gun's density (its mass over the target)
     aim_half=1,            # the last aim's classic-estimator box half-width (guess factors)
     phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
+    real_shots=1, real_hits=1,   # per battle: aimed real bullets whose wave broke, and those whose aim was inside
     aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
 )
 (WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
@@ -121,6 +122,8 @@ WH_AIM_ANGLES, WH_VHITS, WH_VSHOTS, WH_FIRED = WH.aim_angles, WH.vhits, WH.vshot
 WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.est_decay, WH.hold_fire
 WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, WH.aim_cdf, WH.aim_half
 WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
+WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real_hits
+GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
 
@@ -677,6 +680,18 @@ def score_wave(m, w, lo, hi, dom_lo, dom_hi):
 
 
 @njit(**NB)
+def gate_open(m):
+    """fire_gate applies (fire_gate > 0) once this battle's real bullets hit at gate_band or more (after
+    GATE_MIN_SHOTS of them): against a mover that dodges the gun's aims (a surfer) its confidence misleads."""
+    if m[WH_GATE] <= 0.0:
+        return False
+    if m[WH_GATE_BAND] <= 0.0:
+        return True
+    n = m[WH_REAL_SHOTS]
+    return n >= GATE_MIN_SHOTS and m[WH_REAL_HITS] >= m[WH_GATE_BAND] * n
+
+
+@njit(**NB)
 def in_flight_damage(m, st, en):
     """Expected damage of our real bullets still on their way to the enemy: each one's damage
     (sim/engine/physics.bullet_damage) x the hit probability its aim had (W_PHIT). A bullet counts until its
@@ -838,6 +853,11 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
             hi = -acc[0, 0] / mea
         if m[WH_EST_SIM] > 0.0 and w[W_AIMED] != 0.0 and mb_learned.shape[0] > 0:
             score_wave(m, w, lo, hi, mb_learned[MH_DOM_LO], mb_learned[MH_DOM_HI])
+        if w[W_REAL] != 0.0 and w[W_AIMED] != 0.0:
+            g = w[W_AIM_GF + int(m[WH_AIM_AIMER])]
+            m[WH_REAL_SHOTS] += 1.0
+            if lo <= g <= hi:
+                m[WH_REAL_HITS] += 1.0
         feat = w[W_LFEAT:W_LFEAT + N_FEAT] if m[WH_LAG] != 0.0 else w[W_FEAT:W_FEAT + N_FEAT]
         learn_wave(m, feat, lo, hi, w[W_AIM_GF:W_AIM_GF + N_AIMERS], w[W_AIMED] != 0.0, mb_knn, mb_learned, work)
     m[WH_WAVE_N] = keep
@@ -941,7 +961,7 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
         if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
             power = min(m[WH_AIM_POWER], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
-            if power >= MIN_BULLET_POWER and m[WH_GATE] > 0.0 and m[WH_AIM_PHIT] < m[WH_GATE] * m[WH_PHIT_MEAN]:
+            if power >= MIN_BULLET_POWER and gate_open(m) and m[WH_AIM_PHIT] < m[WH_GATE] * m[WH_PHIT_MEAN]:
                 power = 0.0   # a shot much less likely to hit than this gun's usual: wait for a better one
             if power >= MIN_BULLET_POWER and m[WH_HOLD] > 0.0:
                 # hold fire while the bullets already flying are expected to finish the enemy

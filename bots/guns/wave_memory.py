@@ -87,6 +87,9 @@ LEARNED_PARAMS = (
     Param("fire_gate", 0.0, 0.0, 1.0,
           "hold a shot whose hit probability (the density's mass over the target's width) is under fire_gate x "
           "the running mean of this gun's aims (last ~100): the gun stays cool and aims again next turn; 0 = off"),
+    Param("gate_band", 0.0, 0.0, 1.0,
+          "fire_gate only while this battle's real bullets hit at least this often (after 10 of them): against a "
+          "mover that dodges the aims (a surfer) the density's confidence misleads; 0 = always"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -274,6 +277,7 @@ def prepare_memory(gun, v):
         head[wg.WH_EST_DECAY] = v["est_decay"]
         head[wg.WH_HOLD] = v["hold_fire"]
         head[wg.WH_GATE] = v["fire_gate"]
+        head[wg.WH_GATE_BAND] = v["gate_band"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
     uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
