@@ -73,21 +73,21 @@ LEARNED_PARAMS = (
                               "their own fire-time features; empty (default) = start empty", kind="path"),
     Param("memory_shooter", 0.0, 0.0, 1.0, "whose waves of the memory dataset: 0 = BOT_A's (the shooter in the "
                                            "corpus files), 1 = BOT_B's"),
-    Param("est_sim", 0.0, 0.0, 20.0,
+    Param("est_sim", 2.0, 0.0, 20.0,
           "estimator ensemble: prior weight of each classic aim (head-on, linear, circular) against the learned "
           "density's 1; weights = prior x exp(rolling log-score of each breaking aimed wave's hit interval), the "
           "gun fires at the mixture's argmax (bots/guns/ensemble.py); 0 = the learned density alone"),
     Param("est_bandwidth", 0.05, 0.0, 0.5, "estimator ensemble: a classic aim's density is a box over the GFs "
                                            "that hit a target where it predicts it: half-width max(this, the "
                                            "target's half-width atan(18 / distance) / MEA), guess factors"),
-    Param("est_decay", 0.9, 0.0, 1.0, "estimator ensemble: each breaking wave multiplies every log-score by this"),
-    Param("hold_fire", 0.0, 0.0, 10.0,
+    Param("est_decay", 0.98, 0.0, 1.0, "estimator ensemble: each breaking wave multiplies every log-score by this"),
+    Param("hold_fire", 1.0, 0.0, 10.0,
           "hold fire while hold_fire x the expected damage of our bullets in flight (damage x the hit probability "
           "of each one's aim: the gun's density mass over the target's width) covers the enemy's energy; 0 = off"),
-    Param("fire_gate", 0.0, 0.0, 1.0,
+    Param("fire_gate", 0.8, 0.0, 1.0,
           "hold a shot whose hit probability (the density's mass over the target's width) is under fire_gate x "
           "the running mean of this gun's aims (last ~100): the gun stays cool and aims again next turn; 0 = off"),
-    Param("gate_band", 0.0, 0.0, 1.0,
+    Param("gate_band", 0.2, 0.0, 1.0,
           "fire_gate only while this battle's real bullets hit at least this often (after 10 of them): against a "
           "mover that dodges the aims (a surfer) the density's confidence misleads; 0 = always"),
 )
