@@ -582,7 +582,8 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     bw = mb[MH_BW]
     k = neighbour_weights(mb, feat, m)
     xc, hw, wt = _neighbour_arrays(m)
-    if k == 0:
+    empty = k == 0
+    if empty:
         k = 1
         kernel = KERNEL_BOX
         xc[0] = 0.5 * (dom_lo + dom_hi)
@@ -599,6 +600,9 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     for e in range(1, N_EST):
         if w[e] > 0.0:
             n += 1
+    if empty and n == k:
+        # nothing stored and no classic aim weighed: head-on (GF 0), as neighbour_aim fires then
+        return 0.0, kernel_cdf(kernel, xc, hw, wt, k, bw, half) - kernel_cdf(kernel, xc, hw, wt, k, bw, -half)
     X = np.empty(n)
     HW = np.empty(n)
     WT = np.empty(n)

@@ -97,6 +97,7 @@ VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") f
 
 _GF_DEFAULTS = {p.name: p.default for p in GF_PARAMS}
 _KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
+_LEARNED_DEFAULTS = {p.name: p.default for p in LEARNED_PARAMS}
 
 
 def _load_table(value):
@@ -272,12 +273,13 @@ def prepare_memory(gun, v):
     head[wg.WH_LAG] = v["lag"]
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
     if gun == "learned":
-        head[wg.WH_EST_SIM] = v["est_sim"]
-        head[wg.WH_EST_BW] = v["est_bandwidth"]
-        head[wg.WH_EST_DECAY] = v["est_decay"]
-        head[wg.WH_HOLD] = v["hold_fire"]
-        head[wg.WH_GATE] = v["fire_gate"]
-        head[wg.WH_GATE_BAND] = v["gate_band"]
+        f = {**_LEARNED_DEFAULTS, **v}   # (a caller may pass only the older settings)
+        head[wg.WH_EST_SIM] = f["est_sim"]
+        head[wg.WH_EST_BW] = f["est_bandwidth"]
+        head[wg.WH_EST_DECAY] = f["est_decay"]
+        head[wg.WH_HOLD] = f["hold_fire"]
+        head[wg.WH_GATE] = f["fire_gate"]
+        head[wg.WH_GATE_BAND] = f["gate_band"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
     uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
