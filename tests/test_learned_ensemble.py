@@ -4,7 +4,8 @@ in-flight damage, determinism, and the switches off giving the gun as it was."""
 import math
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bots import layout
 from bots.guns import wave_kernels as wg
@@ -90,8 +91,8 @@ def test_in_flight_damage_counts_real_bullets_before_they_reach_the_enemy():
         m[off:off + len(values)] = values
     st_row = np.zeros(64)
     en = np.zeros(64)
-    from sim.engine.constants import ST_TIME
     from bots.enemy import EN_X, EN_Y
+    from sim.engine.constants import ST_TIME
     st_row[ST_TIME] = 30.0
     en[EN_X], en[EN_Y] = 400.0, 300.0
     # (source x, fire turn, power, real, phit): distance 300 from (100, 300)

@@ -446,7 +446,7 @@ def neighbour_weights(mb, feat, m):
     nb_idx = np.empty(MAX_K, dtype=np.int64)
     embed(mb, feat, qe)
     k = nearest(mb, qe, dist, k, nb_idx, nb_dist)
-    E, lo, hi = _store_cols(mb)
+    _, lo, hi = _store_cols(mb)
     dmin = math.inf
     for j in range(k):
         dmin = min(dmin, nb_dist[j])
