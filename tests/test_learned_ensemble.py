@@ -139,3 +139,65 @@ def test_switched_off_it_is_the_gun_it_was_and_on_it_is_deterministic():
     d = run_battle([on, CIRCLER], Rules(rounds=2), seed=4, record=True)
     assert np.array_equal(c.robots_trace, d.robots_trace) and np.array_equal(c.round_stats, d.round_stats)
     assert not np.array_equal(a.round_stats, c.round_stats)
+
+
+def _think_once(phits, powers, enemy_energy, hold):
+    """One turn of the learned gun (wave_gun_think) with its aim from last turn ready, the gun cool and on
+    target, and real bullets of the given hit probabilities and powers in flight (fired 5 turns ago from
+    300 px away): returns the power it fires (0 = held)."""
+    from bots.enemy import EN_ALIVE, EN_ENERGY, EN_TIME, EN_X, EN_Y, N_EN
+    from bots.guns.learned import PART
+    from bots.part import params_view
+    from sim.engine.constants import (
+        C_FIRE,
+        N_CMD,
+        N_ST,
+        ST_COOLING,
+        ST_ENERGY,
+        ST_GUN,
+        ST_HEIGHT,
+        ST_OTHERS,
+        ST_TIME,
+        ST_WIDTH,
+        ST_X,
+        ST_Y,
+    )
+    v = {q.name: q.default for q in PART.params}
+    v.update(max_points=300.0, hold_fire=hold, fire_gate=0.0, est_sim=0.0)
+    m = np.zeros(memory_size("learned", v))
+    for off, values in prepare_memory("learned", v):
+        m[off:off + len(values)] = values
+    p = params_view(v, PART)
+    t = 30.0
+    st_row = np.zeros(N_ST)
+    st_row[ST_X], st_row[ST_Y], st_row[ST_TIME], st_row[ST_ENERGY] = 100.0, 300.0, t, 100.0
+    st_row[ST_OTHERS], st_row[ST_WIDTH], st_row[ST_HEIGHT], st_row[ST_COOLING] = 1.0, 800.0, 600.0, 0.1
+    st_row[ST_GUN] = math.pi / 2.0                      # pointing at the enemy, due east
+    en = np.zeros(N_EN)
+    en[EN_X], en[EN_Y], en[EN_TIME], en[EN_ENERGY], en[EN_ALIVE] = 400.0, 300.0, t, enemy_energy, 1.0
+    cmd = np.zeros(N_CMD)
+    wg.wave_gun_round_start(m)
+    m[wg.WH_AIM_TIME], m[wg.WH_AIM_POWER], m[wg.WH_AIM_ANGLE] = t - 1.0, 3.0, math.pi / 2.0
+    m[wg.WH_WAVE_N] = len(phits)
+    for q, (phit, power) in enumerate(zip(phits, powers)):
+        row = wg._wave(m, q)
+        row[wg.W_SX], row[wg.W_SY], row[wg.W_FIRE], row[wg.W_POWER] = 100.0, 300.0, t - 5.0, power
+        row[wg.W_SPEED], row[wg.W_REAL], row[wg.W_PHIT] = 20.0 - 3.0 * power, 1.0, phit
+        row[wg.W_SIN], row[wg.W_COS], row[wg.W_LAT], row[wg.W_MEA] = 1.0, 0.0, 1.0, 0.8
+    wg.wave_gun_think(p, m, st_row, cmd, en, np.zeros(0))
+    return cmd[C_FIRE]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.1, 3.0)), max_size=4), st.floats(0.5, 60.0),
+       st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+def test_hold_fire_never_fires_while_the_bullets_in_flight_cover_the_enemy(bullets, energy, hold):
+    """The rule itself, in the compiled gun: with hold_fire > 0 it fires exactly when the expected damage in
+    flight (sum of phit x bullet_damage(power)) is 0 or hold_fire x that is under the enemy's energy; with
+    hold_fire = 0 it always fires."""
+    phits = [b[0] for b in bullets]
+    powers = [b[1] for b in bullets]
+    due = sum(ph * bullet_damage(pw) for ph, pw in bullets)
+    fired = _think_once(phits, powers, energy, hold)
+    covered = hold > 0.0 and due > 0.0 and hold * due >= energy
+    assert (fired > 0.0) == (not covered)
