@@ -19,7 +19,10 @@ wave's fire-time features with sim.waves.gf.wave_features. Then each aimer learn
   embedding e = a (1e-4 + b + n)^c, L1 distance, softmax(scale * distance)
   over the k nearest of at most `max_points` stored waves (oldest dropped), a
   box kernel over each neighbour's own [gf_lo, gf_hi]; it fires at the exact
-  argmax of the density (a sweep over the sorted box edges).
+  argmax of the density (a sweep over the sorted box edges). By default it mixes head-on, linear and
+  circular aiming into that density, weighted by the BeepBoop loss of the waves each predicted
+  (est_sim, bots/guns/ensemble.py), holds fire while its bullets in flight are expected to finish the
+  enemy (hold_fire) and holds shots far less likely to hit than its usual (fire_gate).
 * ``virtual``: runs several aimers at once; each aimed shot is scored against
   the label of the wave the bullet rides, and the gun fires the aimer with the
   best virtual hit rate so far ((hits + 1) / (shots + 2), ties to the first).
