@@ -525,7 +525,8 @@ def neighbour_aim(mb, feat, m, telebins):
 # the learned gun's estimator ensemble (est_sim > 0) and its hold-fire rule (hold_fire > 0)
 #
 # The same law as the surfer's danger ensemble (docs/surf-report.md, "The danger ensemble"): each estimator
-# -- the learned density and a box of half-width est_bandwidth at each classic aim's GF -- has a rolling
+# -- the learned density and a box at each classic aim's GF over the GFs that would hit the target there
+# (half-width max(est_bandwidth, the target's half-width)) -- has a rolling
 # log-score S_e (est_decay x S_e + log of the mass it gave each breaking aimed wave's exact hit interval
 # [gf_lo, gf_hi], i.e. the wave's BeepBoop loss under that estimator, with EST_FLOOR uniform mixed in), and
 # weight prior_e x exp(S_e), normalised (prior 1 for the learned density, est_sim for each classic aim). The gun
@@ -575,8 +576,8 @@ def _cdf_at(cdf, dom_lo, dom_hi, x):
 def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     """The learned gun's aim with the ensemble: (gf, hit probability). The learned density of the query's
     neighbours (uniform over the domain before any wave is stored) weighted by ensemble_weights, plus a box of
-    half-width est_bandwidth at each classic GF est_gf[e - 1] (weight 0 when est_sim = 0: then the aim is the
-    learned density's argmax exactly as neighbour_aim's); fires at the mixture's argmax (exact for box models, on
+    half-width max(est_bandwidth, half) at each classic GF est_gf[e - 1] (weight 0 when est_sim = 0: then the aim
+    is the learned density's argmax exactly as neighbour_aim's); fires at the mixture's argmax (exact for box models, on
     GF_SCAN_BINS points for Gaussian and Laplace ones). The hit probability is the mixture's mass over
     gf +- half (the target's half-width in GF). Leaves the learned density's CDF in the header (WH_AIM_CDF)."""
     dom_lo = mb[MH_DOM_LO]
