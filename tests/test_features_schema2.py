@@ -256,11 +256,14 @@ def test_schema1_meta_over_schema2_members_is_refused(files, tmp_path):
 
 # --------------------------------------------------------------------------- models and the gun
 
-# recorded on main before schema 2 (commit 10d177c): robots_trace, round_stats, round_scores, round_turns
+# recorded on main before schema 2 (commit 10d177c): robots_trace, round_stats, round_scores, round_turns; the
+# firing rules added since (hold_fire, fire_gate, est_sim: docs/learning.md "Firing rules") switched off
+OLD_FIRING = "est_sim=0,hold_fire=0,fire_gate=0"
 OLD_MODEL_DIGESTS = {
-    (f"lock+learned:model={MODELS}/learned-orbit.json,power=3,energy_rule=0+still", "lock+none+orbit", 5):
+    (f"lock+learned:model={MODELS}/learned-orbit.json,power=3,energy_rule=0,{OLD_FIRING}+still", "lock+none+orbit", 5):
         "53f7374432b65b761a5e1e3ef842e67bc65b0ce97ddadec256de61fa94153cf6",
-    (f"lock+learned:model={MODELS}/learned-corpus.json+orbit", "sample.SpinBot", 6): "02d694ac7c35d11a365a6fb862888829c04a75d1eabc4b83e6932e25c4f61f66",
+    (f"lock+learned:model={MODELS}/learned-corpus.json,{OLD_FIRING}+orbit", "sample.SpinBot", 6):
+        "02d694ac7c35d11a365a6fb862888829c04a75d1eabc4b83e6932e25c4f61f66",
 }
 
 

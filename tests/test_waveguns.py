@@ -248,10 +248,11 @@ def test_learned_gun_plays_and_writes_aim_telemetry():
 
 def test_learned_gun_preaims_from_preaim_turns_before_its_gun_is_cool():
     """preaim=P: the gun aims (one aim telemetry row each) in the last P turns before its gun is cool, and
-    fires the last of them; P=1 aims once per shot (tolerance=20: every aim is fired, none re-aimed)."""
+    fires the last of them; P=1 aims once per shot (tolerance=20 and no fire gate or hold: every aim is fired,
+    none re-aimed)."""
     per_shot = {}
     for preaim in (1, 3):
-        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,tolerance=20,preaim={preaim}+still")
+        spec = parse_bot(f"lock+learned:power=3,energy_rule=0,tolerance=20,fire_gate=0,hold_fire=0,preaim={preaim}+still")
         r = run_battle([spec, "lock+none+orbit"], Rules(rounds=2), seed=2, record=True, keep_memory=True)
         m = _gun_mem(r, spec)
         shots = m[wg.WH_FIRED + wg.A_LEARNED]

@@ -16,7 +16,10 @@ LEARNED_FIRING_PARAMS = tuple(
 PART = Part("learned", "gun", ("BeepBoop-style learned gun: a `gfsim train` model (per-feature embedding, L1 distance, softmax "
              "over the k nearest of up to 50,000 stored waves, the model's kernel (box, indicator, Gaussian or Laplace) over "
              "each neighbour's [gf_lo, gf_hi]); "
-             "fires at the density's exact argmax and keeps learning from its own waves."),
+             "fires at the exact argmax of that density mixed with head-on, linear and circular aiming, each weighted "
+             "by the BeepBoop loss of the waves it predicted (est_sim); holds fire while its bullets in flight are "
+             "expected to finish the enemy (hold_fire) and holds shots far less likely to hit than its usual "
+             "(fire_gate); keeps learning from its own waves."),
             think=wave_kernels.think, round_start=wave_kernels.round_start, params=LEARNED_FIRING_PARAMS + LEARNED_PARAMS,
             memory=lambda values: memory_size("learned", values), prepare=lambda values: prepare_memory("learned", values),
             learns=True, family="wave guns")

@@ -19,7 +19,10 @@ wave's fire-time features with sim.waves.gf.wave_features. Then each aimer learn
   embedding e = a (1e-4 + b + n)^c, L1 distance, softmax(scale * distance)
   over the k nearest of at most `max_points` stored waves (oldest dropped), a
   box kernel over each neighbour's own [gf_lo, gf_hi]; it fires at the exact
-  argmax of the density (a sweep over the sorted box edges).
+  argmax of the density (a sweep over the sorted box edges). By default it mixes head-on, linear and
+  circular aiming into that density, weighted by the BeepBoop loss of the waves each predicted
+  (est_sim, bots/guns/ensemble.py), holds fire while its bullets in flight are expected to finish the
+  enemy (hold_fire) and holds shots far less likely to hit than its usual (fire_gate).
 * ``virtual``: runs several aimers at once; each aimed shot is scored against
   the label of the wave the bullet rides, and the gun fires the aimer with the
   best virtual hit rate so far ((hits + 1) / (shots + 2), ties to the first).
@@ -52,13 +55,21 @@ from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, 
                     F_WALL_AHEAD, F_DIR_CHANGE_REL, bullet_speed,
                     classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, ext_features,
                     counters_step, VIRTUALITY_CAP)
+from sim.engine.physics import bullet_damage
 from bots.api import set_turn_gun, set_fire
+from bots.guns.ensemble import log_weights, score_update
 from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
 from bots.part import layout
 from bots.telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
 
 NB = dict(cache=True, error_model="numpy")
+
+# the learned gun's estimators (its ensemble, when est_sim > 0): its own density and the three classic aims
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR = range(4)
+N_EST = 4
+EST_FLOOR = 0.05     # each estimator's density is mixed with this much uniform when scored (as the surfer's)
+N_CDF = 81           # points of the learned density's CDF kept per aimed wave, over the model's GF domain
 
 # aimers, in the order the virtual gun lists them
 A_HEADON, A_LINEAR, A_CIRCULAR, A_GF, A_KNN, A_LEARNED = range(6)
@@ -81,6 +92,8 @@ WH = layout(
     lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
     preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
     need_ext=1,        # 1 = compute the schema-2 features (sim.waves.gf.ext_features): a model uses one
+    # the learned gun's estimator ensemble and hold-fire rule (bots/guns/wave_memory.py LEARNED_PARAMS; 0 = off)
+    est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1, gate_band=1,
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
@@ -90,6 +103,12 @@ WH = layout(
     vhits=N_AIMERS,        # + a: virtual hits
     vshots=N_AIMERS,       # + a: virtual shots scored
     fired=N_AIMERS,        # + a: real shots fired by aimer a
+    est_score=N_EST,       # + e: estimator e's rolling log-score (EST_*: learned, head-on, linear, circular)
+    aim_phit=1,            # the last aim's hit probability under the gun's density (its mass over the target)
+    aim_half=1,            # the last aim's classic-estimator box half-width (guess factors)
+    phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
+    real_shots=1, real_hits=1,   # per battle: aimed real bullets whose wave broke, and those whose aim was inside
+    aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
 )
 (WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
 WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): sim/engine/constants.I64 says why
@@ -103,15 +122,25 @@ WH_PREV_SX, WH_PREV_SY, WH_PREV_SIN, WH_PREV_COS, WH_PREV_MEA = WH.prev_sx, WH.p
                   WH.aim_aimer)
 WH_SHOTS, WH_LAST_POWER, WH_LAST_FIRE, WH_WAVES_LABELLED = WH.shots, WH.last_power, WH.last_fire, WH.waves_labelled
 WH_AIM_ANGLES, WH_VHITS, WH_VSHOTS, WH_FIRED = WH.aim_angles, WH.vhits, WH.vshots, WH.fired
+WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.est_decay, WH.hold_fire
+WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, WH.aim_cdf, WH.aim_half
+WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
+WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real_hits
+GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
+PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
 
 # --- wave rows ---------------------------------------------------------------------------------
 W = layout("WaveRow", fire=1, sx=1, sy=1, bearing=1, sin=1, cos=1, speed=1, power=1, lat=1, mea=1, real=1, aimed=1,
            aim_gf=N_AIMERS,   # + a: aimer a's GF on this wave (when aimed)
            feat=N_FEAT,
-           lfeat=N_FEAT)      # the features the gun had when it aimed for this wave: the previous wave's
+           lfeat=N_FEAT,      # the features the gun had when it aimed for this wave: the previous wave's
+           phit=1,            # the aim's hit probability (hold_fire: a real bullet's expected damage)
+           est_half=1,        # the classic estimators' box half-width of the aim
+           lcdf=N_CDF)        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
 (W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = W[:12]
-W_AIM_GF, W_FEAT, W_LFEAT, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.size
+W_AIM_GF, W_FEAT, W_LFEAT, W_PHIT, W_LCDF, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.phit, W.lcdf, W.size
+W_EST_HALF = W.est_half
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
@@ -405,31 +434,26 @@ def _scratch(m):
 
 
 @njit(**NB)
-def neighbour_aim(mb, feat, m, telebins):
-    """Aim of a neighbour model for a query wave with raw features `feat`: (gf, found); also fills
-    telebins (TELE_BINS) with the density when it is non-empty."""
+def neighbour_weights(mb, feat, m):
+    """The k nearest stored waves of a query with raw features `feat`: returns k and leaves in the scratch
+    space (_neighbour_arrays) each neighbour's box centre xc, half-width hw and softmax weight wt (summing
+    to 1). k = 0 when the store is empty."""
     k = neighbour_count(mb)
     if k == 0:
-        return 0.0, False
+        return 0
     sc = _scratch(m)
     qe = sc[0:MAX_F]
     nb_dist = sc[MAX_F:MAX_F + MAX_K]
-    xc = sc[MAX_F + MAX_K:MAX_F + 2 * MAX_K]
-    hw = sc[MAX_F + 2 * MAX_K:MAX_F + 3 * MAX_K]
-    wt = sc[MAX_F + 3 * MAX_K:MAX_F + 4 * MAX_K]
-    edges = sc[MAX_F + 4 * MAX_K:MAX_F + 8 * MAX_K].reshape(2 * MAX_K, 2)
-    scan = sc[MAX_F + 8 * MAX_K:MAX_F + 8 * MAX_K + GF_SCAN_BINS]
+    xc, hw, wt = _neighbour_arrays(m)
     dist = sc[MAX_F + 8 * MAX_K + GF_SCAN_BINS:]
     nb_idx = np.empty(MAX_K, dtype=np.int64)
-    order = np.empty(2 * MAX_K, dtype=np.int64)
     embed(mb, feat, qe)
     k = nearest(mb, qe, dist, k, nb_idx, nb_dist)
-    E, lo, hi = _store_cols(mb)
+    _, lo, hi = _store_cols(mb)
     dmin = math.inf
     for j in range(k):
         dmin = min(dmin, nb_dist[j])
     s = 0.0
-    kernel = mb[MH_KERNEL]
     for j in range(k):
         i = nb_idx[j]
         xc[j] = 0.5 * (lo[i] + hi[i])
@@ -440,7 +464,31 @@ def neighbour_aim(mb, feat, m, telebins):
         s += w
     for j in range(k):
         wt[j] /= s
-        if kernel == KERNEL_INDICATOR:
+    return k
+
+
+@njit(**NB)
+def _neighbour_arrays(m):
+    sc = _scratch(m)
+    return (sc[MAX_F + MAX_K:MAX_F + 2 * MAX_K], sc[MAX_F + 2 * MAX_K:MAX_F + 3 * MAX_K],
+            sc[MAX_F + 3 * MAX_K:MAX_F + 4 * MAX_K])
+
+
+@njit(**NB)
+def neighbour_aim(mb, feat, m, telebins):
+    """Aim of a neighbour model for a query wave with raw features `feat`: (gf, found); also fills
+    telebins (TELE_BINS) with the density when it is non-empty."""
+    k = neighbour_weights(mb, feat, m)
+    if k == 0:
+        return 0.0, False
+    sc = _scratch(m)
+    xc, hw, wt = _neighbour_arrays(m)
+    edges = sc[MAX_F + 4 * MAX_K:MAX_F + 8 * MAX_K].reshape(2 * MAX_K, 2)
+    scan = sc[MAX_F + 8 * MAX_K:MAX_F + 8 * MAX_K + GF_SCAN_BINS]
+    order = np.empty(2 * MAX_K, dtype=np.int64)
+    kernel = mb[MH_KERNEL]
+    if kernel == KERNEL_INDICATOR:
+        for j in range(k):
             wt[j] *= 2.0 * hw[j]   # heights 1 instead of 1/(2w): box_density_* then sum the indicator
     dom_lo = mb[MH_DOM_LO]
     dom_hi = mb[MH_DOM_HI]
@@ -473,6 +521,204 @@ def neighbour_aim(mb, feat, m, telebins):
     return gf, True
 
 
+# ---------------------------------------------------------------------------------------------------------
+# the learned gun's estimator ensemble (est_sim > 0) and its hold-fire rule (hold_fire > 0)
+#
+# The same law as the surfer's danger ensemble (docs/surf-report.md, "The danger ensemble"): each estimator
+# -- the learned density and a box at each classic aim's GF over the GFs that would hit the target there
+# (half-width max(est_bandwidth, the target's half-width)) -- has a rolling
+# log-score S_e (est_decay x S_e + log of the mass it gave each breaking aimed wave's exact hit interval
+# [gf_lo, gf_hi], i.e. the wave's BeepBoop loss under that estimator, with EST_FLOOR uniform mixed in), and
+# weight prior_e x exp(S_e), normalised (prior 1 for the learned density, est_sim for each classic aim). The gun
+# fires at the argmax of the weighted mixture. The scoring law itself lives in bots/guns/ensemble.py.
+
+@njit(**NB)
+def kernel_cdf(kernel, xc, hw, wt, k, bw, x):
+    """Mass below x of the density sum_j wt_j K_j (wt summing to 1): box (and indicator, as its box) exactly,
+    Gaussian and Laplace by their CDFs."""
+    s = 0.0
+    for j in range(k):
+        if kernel == KERNEL_GAUSS:
+            s += wt[j] * 0.5 * (1.0 + math.erf((x - xc[j]) / (bw * math.sqrt(2.0))))
+        elif kernel == KERNEL_LAPLACE:
+            z = (x - xc[j]) / bw
+            s += wt[j] * (0.5 * math.exp(z) if z < 0.0 else 1.0 - 0.5 * math.exp(-z))
+        else:
+            s += wt[j] * min(1.0, max(0.0, (x - xc[j] + hw[j]) / (2.0 * hw[j])))
+    return s
+
+
+@njit(**NB)
+def box_mass(centre, half, a, b):
+    """Mass of the box density of half-width `half` at `centre` over [a, b]."""
+    return max(0.0, min(b, centre + half) - max(a, centre - half)) / (2.0 * half)
+
+
+@njit(**NB)
+def cdf_mass(cdf, dom_lo, dom_hi, a, b):
+    """Mass over [a, b] of a density kept as its CDF on N_CDF even points of [dom_lo, dom_hi] (linear between)."""
+    return max(0.0, _cdf_at(cdf, dom_lo, dom_hi, b) - _cdf_at(cdf, dom_lo, dom_hi, a))
+
+
+@njit(**NB)
+def _cdf_at(cdf, dom_lo, dom_hi, x):
+    u = (x - dom_lo) / (dom_hi - dom_lo) * (N_CDF - 1)
+    if u <= 0.0:
+        return cdf[0]
+    if u >= N_CDF - 1:
+        return cdf[N_CDF - 1]
+    i = int(u)
+    f = u - i
+    return cdf[i] + f * (cdf[i + 1] - cdf[i])
+
+
+@njit(**NB)
+def ensemble_aim(mb, feat, m, est_gf, half, telebins):
+    """The learned gun's aim with the ensemble: (gf, hit probability). The learned density of the query's
+    neighbours (uniform over the domain before any wave is stored) weighted by ensemble_weights, plus a box of
+    half-width max(est_bandwidth, half) at each classic GF est_gf[e - 1] (weight 0 when est_sim = 0: then the aim
+    is the learned density's argmax exactly as neighbour_aim's); fires at the mixture's argmax (exact for box models, on
+    GF_SCAN_BINS points for Gaussian and Laplace ones). The hit probability is the mixture's mass over
+    gf +- half (the target's half-width in GF). Leaves the learned density's CDF in the header (WH_AIM_CDF)."""
+    dom_lo = mb[MH_DOM_LO]
+    dom_hi = mb[MH_DOM_HI]
+    kernel = mb[MH_KERNEL]
+    bw = mb[MH_BW]
+    k = neighbour_weights(mb, feat, m)
+    xc, hw, wt = _neighbour_arrays(m)
+    empty = k == 0
+    if empty:
+        k = 1
+        kernel = KERNEL_BOX
+        xc[0] = 0.5 * (dom_lo + dom_hi)
+        hw[0] = 0.5 * (dom_hi - dom_lo)
+        wt[0] = 1.0
+    w = np.empty(N_EST)
+    ensemble_weights(m, w)
+    # a classic aim predicts where the target will be: the GFs that hit it are a band of its width there
+    ebw = max(m[WH_EST_BW], half)
+    m[WH_AIM_HALF] = ebw
+    for i in range(N_CDF):
+        m[WH_AIM_CDF + i] = kernel_cdf(kernel, xc, hw, wt, k, bw, dom_lo + (dom_hi - dom_lo) * i / (N_CDF - 1))
+    n = k
+    for e in range(1, N_EST):
+        if w[e] > 0.0:
+            n += 1
+    if empty and n == k:
+        # nothing stored and no classic aim weighed: head-on (GF 0), as neighbour_aim fires then
+        return 0.0, kernel_cdf(kernel, xc, hw, wt, k, bw, half) - kernel_cdf(kernel, xc, hw, wt, k, bw, -half)
+    X = np.empty(n)
+    HW = np.empty(n)
+    WT = np.empty(n)
+    for j in range(k):
+        X[j] = xc[j]
+        HW[j] = hw[j]
+        WT[j] = wt[j] * w[EST_LEARNED]
+    j = k
+    for e in range(1, N_EST):
+        if w[e] > 0.0:
+            X[j] = min(max(est_gf[e - 1], dom_lo), dom_hi)
+            HW[j] = ebw
+            WT[j] = w[e]
+            j += 1
+    if kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
+        edges = np.empty((2 * n, 2))
+        order = np.empty(2 * n, dtype=np.int64)
+        gf = box_density_argmax(X, HW, WT, n, dom_lo, dom_hi, edges, order)
+    else:
+        pts = np.empty(GF_SCAN_BINS)
+        scan = np.empty(GF_SCAN_BINS)
+        for p in range(GF_SCAN_BINS):
+            pts[p] = dom_lo + (dom_hi - dom_lo) * p / (GF_SCAN_BINS - 1)
+        _mixture_at(kernel, X, HW, WT, k, n, bw, pts, scan)
+        best = GF_SCAN_BINS // 2
+        for p in range(GF_SCAN_BINS):
+            if scan[p] > scan[best]:
+                best = p
+        gf = pts[best]
+    phit = w[EST_LEARNED] * (kernel_cdf(kernel, xc, hw, wt, k, bw, gf + half)
+                             - kernel_cdf(kernel, xc, hw, wt, k, bw, gf - half))
+    for j in range(k, n):
+        phit += WT[j] * box_mass(X[j], HW[j], gf - half, gf + half)
+    if telebins.shape[0] > 0:
+        pts = np.empty(TELE_BINS)
+        for p in range(TELE_BINS):
+            pts[p] = -1.0 + 2.0 * p / (TELE_BINS - 1)
+        _mixture_at(kernel, X, HW, WT, k, n, bw, pts, telebins)
+    return gf, phit
+
+
+@njit(**NB)
+def _mixture_at(kernel, X, HW, WT, k, n, bw, pts, out):
+    """The ensemble's mixture density at pts: rows < k the learned neighbours (kernel), the rest boxes."""
+    for p in range(pts.shape[0]):
+        s = 0.0
+        for j in range(n):
+            z = pts[p] - X[j]
+            if j >= k or kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
+                if abs(z) <= HW[j]:
+                    s += WT[j] / (2.0 * HW[j])
+            elif kernel == KERNEL_LAPLACE:
+                s += WT[j] * math.exp(-abs(z) / bw) / (2.0 * bw)
+            else:
+                s += WT[j] * math.exp(-0.5 * (z / bw) ** 2) / (bw * math.sqrt(2.0 * math.pi))
+        out[p] = s
+
+
+@njit(**NB)
+def ensemble_weights(m, out):
+    """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score) (bots/guns/ensemble.py)."""
+    priors = np.empty(N_EST)
+    priors[EST_LEARNED] = 1.0
+    for e in range(1, N_EST):
+        priors[e] = m[WH_EST_SIM]
+    log_weights(priors, m[WH_EST_SCORE:WH_EST_SCORE + N_EST], out)
+
+
+@njit(**NB)
+def score_wave(m, w, lo, hi, dom_lo, dom_hi):
+    """An aimed wave broke with hit interval [lo, hi]: every estimator's score takes the log of the mass it
+    gave that interval (its BeepBoop loss), before the learned store learns the wave (prequential)."""
+    mass = np.empty(N_EST)
+    mass[EST_LEARNED] = cdf_mass(w[W_LCDF:W_LCDF + N_CDF], dom_lo, dom_hi, lo, hi)
+    for e in range(1, N_EST):
+        mass[e] = box_mass(w[W_AIM_GF + e - 1], w[W_EST_HALF], lo, hi)
+    score_update(m[WH_EST_SCORE:WH_EST_SCORE + N_EST], mass, (hi - lo) / (dom_hi - dom_lo), m[WH_EST_DECAY],
+                 EST_FLOOR)
+
+
+@njit(**NB)
+def gate_open(m):
+    """fire_gate applies (fire_gate > 0) once this battle's real bullets hit at gate_band or more (after
+    GATE_MIN_SHOTS of them): against a mover that dodges the gun's aims (a surfer) its confidence misleads."""
+    if m[WH_GATE] <= 0.0:
+        return False
+    if m[WH_GATE_BAND] <= 0.0:
+        return True
+    n = m[WH_REAL_SHOTS]
+    return n >= GATE_MIN_SHOTS and m[WH_REAL_HITS] >= m[WH_GATE_BAND] * n
+
+
+@njit(**NB)
+def in_flight_damage(m, st, en):
+    """Expected damage of our real bullets still on their way to the enemy: each one's damage
+    (sim/engine/physics.bullet_damage) x the hit probability its aim had (W_PHIT). A bullet counts until its
+    wave's front is within the enemy's reach (then it has hit or is about to pass)."""
+    t = st[ST_TIME]
+    nw = int(m[WH_WAVE_N])
+    head = int(m[WH_WAVE_HEAD])
+    reach = HALF_ROBOT * math.sqrt(2.0)
+    s = 0.0
+    for q in range(nw):
+        w = _wave(m, (head + q) % WAVE_CAP)
+        if w[W_REAL] == 0.0:
+            continue
+        r = (t - w[W_FIRE] + 1.0) * w[W_SPEED]
+        if r + w[W_SPEED] < math.hypot(en[EN_X] - w[W_SX], en[EN_Y] - w[W_SY]) - reach:
+            s += w[W_PHIT] * bullet_damage(w[W_POWER])
+    return s
+
+
 @njit(**NB)
 def best_aimer(m):
     """The enabled aimer with the best virtual hit rate so far, (hits + 1) / (shots + 2), ties to the first."""
@@ -486,6 +732,12 @@ def best_aimer(m):
             best_rate = rate
             best_a = a
     return best_a
+
+
+@njit(**NB)
+def classic_aimer(e):
+    """The classic aimer (A_HEADON, A_LINEAR, A_CIRCULAR) of ensemble estimator e (EST_HEADON, ...)."""
+    return A_HEADON if e == EST_HEADON else (A_LINEAR if e == EST_LINEAR else A_CIRCULAR)
 
 
 @njit(**NB)
@@ -607,6 +859,13 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
         else:
             lo = -acc[n - 1, 1] / mea
             hi = -acc[0, 0] / mea
+        if m[WH_EST_SIM] > 0.0 and w[W_AIMED] != 0.0 and mb_learned.shape[0] > 0:
+            score_wave(m, w, lo, hi, mb_learned[MH_DOM_LO], mb_learned[MH_DOM_HI])
+        if w[W_REAL] != 0.0 and w[W_AIMED] != 0.0:
+            g = w[W_AIM_GF + int(m[WH_AIM_AIMER])]
+            m[WH_REAL_SHOTS] += 1.0
+            if lo <= g <= hi:
+                m[WH_REAL_HITS] += 1.0
         feat = w[W_LFEAT:W_LFEAT + N_FEAT] if m[WH_LAG] != 0.0 else w[W_FEAT:W_FEAT + N_FEAT]
         learn_wave(m, feat, lo, hi, w[W_AIM_GF:W_AIM_GF + N_AIMERS], w[W_AIMED] != 0.0, mb_knn, mb_learned, work)
     m[WH_WAVE_N] = keep
@@ -710,11 +969,19 @@ def wave_gun_think(p, m, st, cmd, en, tele):
         dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
         if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
             power = min(m[WH_AIM_POWER], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
+            if power >= MIN_BULLET_POWER and gate_open(m) and m[WH_AIM_PHIT] < m[WH_GATE] * m[WH_PHIT_MEAN]:
+                power = 0.0   # a shot much less likely to hit than this gun's usual: wait for a better one
+            if power >= MIN_BULLET_POWER and m[WH_HOLD] > 0.0:
+                # hold fire while the bullets already flying are expected to finish the enemy
+                due = in_flight_damage(m, st, en)
+                if due > 0.0 and m[WH_HOLD] * due >= en[EN_ENERGY]:
+                    power = 0.0
             if power >= MIN_BULLET_POWER:
                 fired = set_fire(st, cmd, power)
                 if fired > 0.0:
                     m[WH_FIRED + int(m[WH_AIM_AIMER])] += 1.0
     # 2. this turn's wave (fire turn t + 1), real if we just fired
+    ensemble = m[WH_EST_SIM] > 0.0 or m[WH_HOLD] > 0.0 or m[WH_GATE] > 0.0   # the learned gun's ensemble_aim
     if m[WH_LAST_POWER] == 0.0:
         m[WH_LAST_POWER] = p[GP_POWER]
     if fresh and it + 1 < HIST_CAP:
@@ -743,6 +1010,10 @@ def wave_gun_think(p, m, st, cmd, en, tele):
             w[W_AIMED] = 1.0
             for a in range(N_AIMERS):
                 w[W_AIM_GF + a] = normal_relative_angle(m[WH_AIM_ANGLES + a] - b) * lat / mea
+            if ensemble:
+                w[W_PHIT] = m[WH_AIM_PHIT]
+                w[W_EST_HALF] = m[WH_AIM_HALF]
+                w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
         if m[WH_NEED_FEATURES] != 0.0:
             if fired > 0.0:
                 vg = 0.0
@@ -792,16 +1063,27 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                     en[EN_Y] + en[EN_VEL] * math.cos(en[EN_HEADING]) - ny)
     best_a = best_aimer(m)
     for a in range(N_AIMERS):
-        if m[WH_USE + a] == 0.0:
+        classic = a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR
+        if m[WH_USE + a] == 0.0 and not (ensemble and classic):
             continue
         bins = m[0:0]
         if a == best_a:
             bins = tele_row(tele, I64(TK_AIM), st[ST_ROUND], t + 2.0, nx, ny, b1, speed, lat, mea)
-        if a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR:
+        if classic:
             angle, _, _ = predict(classic_kind(a), en, t, nx, ny, power, st[ST_WIDTH], st[ST_HEIGHT])
             if bins.shape[0] > 0:
                 g = normal_relative_angle(angle - b) * lat / mea
                 bins[min(TELE_BINS - 1, max(0, int(round((g + 1.0) / 2.0 * (TELE_BINS - 1)))))] = 1.0
+        elif a == A_LEARNED and ensemble:
+            est_gf = np.empty(N_EST - 1)
+            for e in range(1, N_EST):
+                est_gf[e - 1] = normal_relative_angle(m[WH_AIM_ANGLES + classic_aimer(e)] - b1) * lat / mea
+            half = math.atan(HALF_ROBOT / max(math.hypot(en[EN_X] - nx, en[EN_Y] - ny), HALF_ROBOT)) / mea
+            gf, phit = ensemble_aim(mb_learned, q, m, est_gf, half, bins)
+            angle = b1 + gf * lat * mea
+            m[WH_AIM_PHIT] = phit
+            m[WH_PHIT_N] = min(PHIT_WINDOW, m[WH_PHIT_N] + 1.0)
+            m[WH_PHIT_MEAN] += (phit - m[WH_PHIT_MEAN]) / m[WH_PHIT_N]
         else:
             angle = b1 + learning_aim(m, a, q, mb_knn, mb_learned, bins) * lat * mea
         if bins.shape[0] > 0:

@@ -73,6 +73,23 @@ LEARNED_PARAMS = (
                               "their own fire-time features; empty (default) = start empty", kind="path"),
     Param("memory_shooter", 0.0, 0.0, 1.0, "whose waves of the memory dataset: 0 = BOT_A's (the shooter in the "
                                            "corpus files), 1 = BOT_B's"),
+    Param("est_sim", 2.0, 0.0, 20.0,
+          "estimator ensemble: prior weight of each classic aim (head-on, linear, circular) against the learned "
+          "density's 1; weights = prior x exp(rolling log-score of each breaking aimed wave's hit interval), the "
+          "gun fires at the mixture's argmax (bots/guns/ensemble.py); 0 = the learned density alone"),
+    Param("est_bandwidth", 0.05, 0.0, 0.5, "estimator ensemble: a classic aim's density is a box over the GFs "
+                                           "that hit a target where it predicts it: half-width max(this, the "
+                                           "target's half-width atan(18 / distance) / MEA), guess factors"),
+    Param("est_decay", 0.98, 0.0, 1.0, "estimator ensemble: each breaking wave multiplies every log-score by this"),
+    Param("hold_fire", 1.0, 0.0, 10.0,
+          "hold fire while hold_fire x the expected damage of our bullets in flight (damage x the hit probability "
+          "of each one's aim: the gun's density mass over the target's width) covers the enemy's energy; 0 = off"),
+    Param("fire_gate", 0.8, 0.0, 1.0,
+          "hold a shot whose hit probability (the density's mass over the target's width) is under fire_gate x "
+          "the running mean of this gun's aims (last ~100): the gun stays cool and aims again next turn; 0 = off"),
+    Param("gate_band", 0.2, 0.0, 1.0,
+          "fire_gate only while this battle's real bullets hit at least this often (after 10 of them): against a "
+          "mover that dodges the aims (a surfer) the density's confidence misleads; 0 = always"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -80,6 +97,7 @@ VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") f
 
 _GF_DEFAULTS = {p.name: p.default for p in GF_PARAMS}
 _KNN_DEFAULTS = {p.name: p.default for p in KNN_PARAMS}
+_LEARNED_DEFAULTS = {p.name: p.default for p in LEARNED_PARAMS}
 
 
 def _load_table(value):
@@ -254,6 +272,14 @@ def prepare_memory(gun, v):
     head[wg.WH_NEED_FEATURES] = 1.0 if set(lay["aimers"]) & {"gf", "knn", "learned"} else 0.0
     head[wg.WH_LAG] = v["lag"]
     head[wg.WH_PREAIM] = v.get("preaim", 1.0)
+    if gun == "learned":
+        f = {**_LEARNED_DEFAULTS, **v}   # (a caller may pass only the older settings)
+        head[wg.WH_EST_SIM] = f["est_sim"]
+        head[wg.WH_EST_BW] = f["est_bandwidth"]
+        head[wg.WH_EST_DECAY] = f["est_decay"]
+        head[wg.WH_HOLD] = f["hold_fire"]
+        head[wg.WH_GATE] = f["fire_gate"]
+        head[wg.WH_GATE_BAND] = f["gate_band"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
     uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
