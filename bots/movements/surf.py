@@ -199,17 +199,21 @@ SURF_PARAMS = (
           "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
           "surfing (the third in danger order was skipped once a continuation had been searched)"),
     Param("path_step", 6.0, 1.0, 30.0, "path surfing: turns between switch points"),
+    Param("est_visit", 0.0, 0.0, 20.0,
+          "danger ensemble: prior weight of our own visit density (where we were when waves passed: what a "
+          "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
+          "while the enemy aims where we have been; 0 = off"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
-BEFORE_ENSEMBLE = "est_sim=0,est_spin=0"
+BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 # ... and before path surfing and the planner's fix (see the `paths` parameter)
 BEFORE_PATHS = "paths=-1"
 # both: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
@@ -231,8 +235,8 @@ MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
 O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
 O_SIZE = OWN_BULLET.size
-N_EST = 5                     # the danger ensemble's estimators (EST_*)
-EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN = (I64(k) for k in range(N_EST))
+N_EST = 6                     # the danger ensemble's estimators (EST_*)
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN, EST_VISIT = (I64(k) for k in range(N_EST))
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -583,7 +587,26 @@ SCORE_FLOOR = 1e-6      # least mass a scored estimator is credited with (one bu
 def ensemble_on(p):
     """The ensemble is off (the learned densities alone, the surfer before it) when no other estimator has a
     prior weight."""
-    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0
+    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0 or p[SP_EST_VISIT] > 0.0
+
+
+@njit(**NB)
+def visits_on(p):
+    """The visit buffers learn (where we were when each wave passed) while the flattener or the visit
+    estimator reads them."""
+    return p[SP_FLATTEN] > 0.0 or p[SP_EST_VISIT] > 0.0
+
+
+@njit(**NB)
+def _prior_weight(p, e):
+    """Estimator e's prior weight: 1 (learned), est_sim (each simulated gun), est_spin, est_visit."""
+    if e == EST_LEARNED:
+        return 1.0
+    if e == EST_SPIN:
+        return p[SP_EST_SPIN]
+    if e == EST_VISIT:
+        return p[SP_EST_VISIT]
+    return p[SP_EST_SIM]
 
 
 @njit(**NB)
@@ -659,10 +682,10 @@ def _spin_density(m, lat, out, share):
 @njit(**NB)
 def ensemble_weights(p, m, out):
     """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
-    1 (learned), est_sim (each simulated gun) and est_spin."""
+    1 (learned), est_sim (each simulated gun), est_spin and est_visit."""
     top = -math.inf
     for e in range(N_EST):
-        pr = 1.0 if e == EST_LEARNED else (p[SP_EST_SPIN] if e == EST_SPIN else p[SP_EST_SIM])
+        pr = _prior_weight(p, e)
         out[e] = pr
         if pr > 0.0:
             top = max(top, m[SCORES + e])
@@ -685,6 +708,8 @@ def estimator_density(p, m, wb, e, out):
         out[k] = 0.0
     if e == EST_SPIN:
         _spin_density(m, m[wb + W_LAT], out, 1.0)
+    elif e == EST_VISIT:
+        _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, 1.0, 0.0)
     else:
         _kernel_density(m[wb + W_EST + e - 1], p[SP_EST_BANDWIDTH], out, 1.0)
 
@@ -706,6 +731,8 @@ def danger_density(p, m, iw, out):
             _kernel_density(m[wb + W_EST + kind], p[SP_EST_BANDWIDTH], out, wts[kind + 1])
     if wts[EST_SPIN] > 0.0:
         _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
+    if wts[EST_VISIT] > 0.0:
+        _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
 
 
 @njit(**NB)
@@ -717,6 +744,8 @@ def score_estimators(p, m, wb, gf):
     half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
     dens = m[EDENS:EDENS + NBINS]
     for e in range(N_EST):
+        if e == EST_VISIT and p[SP_EST_VISIT] <= 0.0:
+            continue                                # off: never weighed, not worth scoring
         estimator_density(p, m, wb, e, dens)
         mass = density_integral(dens, gf - half, gf + half)
         m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + math.log(max(mass, SCORE_FLOOR))
@@ -1005,7 +1034,7 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
-    if hit_us and p[SP_FLATTEN] > 0.0:
+    if hit_us and visits_on(p):
         log_gf(p, m, int(m[wb + W_SEG]), gf, I64(VISITS), VISIT_DECAY)
         m[S_FLATS] += 1.0
     m[wb + W_ACTIVE] = 0.0
@@ -1106,7 +1135,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
         m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
     if r > d + REACH:
         m[wb + W_ACTIVE] = 0.0
-        if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
+        if visits_on(p) and not math.isnan(m[wb + W_PASS_GF]):
             log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], I64(VISITS), keep, weight)
             return 2
         return 1
@@ -1146,7 +1175,7 @@ def _diag_wave_end(tele, rnd, t, m, wb, reason, gf, bx, by, heading):
 
 @njit(**NB)
 def virtual_on(p):
-    return p[SP_FLATTEN] > 0.0 and p[SP_FLAT_VIRTUAL] > 0.0
+    return visits_on(p) and p[SP_FLAT_VIRTUAL] > 0.0
 
 
 @njit(**NB)
