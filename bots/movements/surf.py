@@ -203,13 +203,16 @@ SURF_PARAMS = (
           "danger ensemble: prior weight of our own visit density (where we were when waves passed: what a "
           "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
           "while the enemy aims where we have been; 0 = off"),
+    Param("gated_bandwidth", 0.0, 0.0, 1.0,
+          "KDE kernel width of the hit and visit buffers' new entries while the flattener's gate is open (the "
+          "enemy hits us often from afar: a gun that learns), guess factors; 0 = `bandwidth` always"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP, SP_EST_VISIT) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -477,11 +480,14 @@ def log_gf_w(p, m, seg, gf, base, keep, weight):
     """log_gf with a kernel of weight `weight` (a virtual wave: keep = VISIT_DECAY ** weight, so that the
     buffers' total weight still tends to 1 / (1 - VISIT_DECAY))."""
     gf = min(1.0, max(-1.0, gf))
+    bw = p[SP_BANDWIDTH]
+    if p[SP_GATED_BANDWIDTH] > 0.0 and flattening(p, m) > 0.0:
+        bw = p[SP_GATED_BANDWIDTH]
     for buf in (0, 1 + seg):
         o = base + buf * NBINS
         for k in range(NBINS):
             m[o + k] *= keep
-        _add_kernel(m, o, gf, weight, p[SP_BANDWIDTH])
+        _add_kernel(m, o, gf, weight, bw)
 
 
 @njit(**NB)
