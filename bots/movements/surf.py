@@ -203,7 +203,7 @@ SURF_PARAMS = (
           "danger ensemble: prior weight of our own visit density (where we were when waves passed: what a "
           "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
           "while the enemy aims where we have been; 0 = off"),
-    Param("gated_bandwidth", 0.0, 0.0, 1.0,
+    Param("gated_bandwidth", 0.02, 0.0, 1.0,
           "KDE kernel width of the hit and visit buffers' new entries while the flattener's gate is open (the "
           "enemy hits us often from afar: a gun that learns), guess factors; 0 = `bandwidth` always"),
 )
@@ -219,8 +219,10 @@ BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,r
 BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 # ... and before path surfing and the planner's fix (see the `paths` parameter)
 BEFORE_PATHS = "paths=-1"
-# both: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
-BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS}"
+# the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
+BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
+# all three: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
