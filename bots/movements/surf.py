@@ -49,8 +49,15 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+  **Gated kernel width** (`gated_bandwidth`, 0.02; BEFORE_GATED_BANDWIDTH = 0: `bandwidth` always): while the
+  flattener's gate is open -- the enemy hits us from `gate_distance` or farther at least `flat_gate` of the time,
+  which the sample robots' guns rarely do against the surfer -- hits and visits are logged with kernels of
+  this width instead of `bandwidth` (0.02 is half a bin: practically the bin of the GF and its neighbours at
+  e^-2): against a gun that learns, the danger marks where its bullets went and where we were, not a wide
+  band around them (measured: the movement challenge's gf, knn and learned guns
+  hit it 0.8 points less on tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
 * **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
-  the learned densities alone): a wave's danger density is a mixture of five estimators (EST_*), each a
+  the learned densities alone): a wave's danger density is a mixture of six estimators (EST_*), each a
   density over the wave's 51 GF bins summing to 1:
     - learned: the hit buffers above (segments, prior kernels, flattener), as before;
     - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
@@ -62,12 +69,15 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
       Gaussian of width `est_bandwidth` there, normalised on the grid, with EST_FLOOR (5%) uniform. With
       est_lag = 2 these are exactly the bullets of `lock+headon|linear|circular` (tests/test_surf_ensemble.py:
       every bullet's GF to 1e-9, still and moving shooters);
+    - visit (`est_visit` > 0; off by default, it measured no better): the visit buffers (where we were when
+      each wave passed, virtual waves included: what a guess-factor or k-NN gun learns), so the flattener's
+      idea gains weight exactly when the enemy aims where we have been;
     - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
       whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
       guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
       sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
   Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
-  (spin). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
+  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
   only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of the mass estimator
   e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA; at least
   SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
