@@ -214,15 +214,18 @@ SURF_PARAMS = (
           "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
           "while the enemy aims where we have been; 0 = off"),
     Param("gated_bandwidth", 0.02, 0.0, 1.0,
-          "KDE kernel width of the hit and visit buffers' new entries while the flattener's gate is open (the "
-          "enemy hits us often from afar: a gun that learns), guess factors; 0 = `bandwidth` always"),
+          "KDE kernel width of the hit and visit buffers' new entries while the enemy hits us at least gated_rate "
+          "of the time from afar (a gun that learns), guess factors; 0 = `bandwidth` always"),
+    Param("gated_rate", 0.03, 0.0, 1.0,
+          "gated_bandwidth's gate: hits / waves counted as the flattener's gate counts them (from gate_distance "
+          "or farther, after 20 waves)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -493,7 +496,7 @@ def log_gf_w(p, m, seg, gf, base, keep, weight):
     buffers' total weight still tends to 1 / (1 - VISIT_DECAY))."""
     gf = min(1.0, max(-1.0, gf))
     bw = p[SP_BANDWIDTH]
-    if p[SP_GATED_BANDWIDTH] > 0.0 and flattening(p, m) > 0.0:
+    if p[SP_GATED_BANDWIDTH] > 0.0 and hits_often(p, m, p[SP_GATED_RATE]):
         bw = p[SP_GATED_BANDWIDTH]
     for buf in (0, 1 + seg):
         o = base + buf * NBINS
@@ -516,14 +519,18 @@ def _prior(p, m):
 
 
 @njit(**NB)
+def hits_often(p, m, rate):
+    """The enemy hits us at least `rate` of the time, after GATE_WAVES waves: waves fired from gate_distance or
+    farther and their hits (gate_distance 0: every wave and hit) -- a gun that learns, not a simple one."""
+    if p[SP_GATE_DISTANCE] > 0.0:
+        return m[S_GATE_WAVES] >= GATE_WAVES and m[S_GATE_HITS] >= rate * m[S_GATE_WAVES]
+    return m[S_WAVES] >= GATE_WAVES and m[S_HIT_BY] >= rate * m[S_WAVES]
+
+
+@njit(**NB)
 def flattening(p, m):
     """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
-    if p[SP_FLATTEN] <= 0.0:
-        return 0.0
-    if p[SP_GATE_DISTANCE] > 0.0:
-        if m[S_GATE_WAVES] < GATE_WAVES or m[S_GATE_HITS] < p[SP_FLAT_GATE] * m[S_GATE_WAVES]:
-            return 0.0
-    elif m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+    if p[SP_FLATTEN] <= 0.0 or not hits_often(p, m, p[SP_FLAT_GATE]):
         return 0.0
     return p[SP_FLATTEN]
 
