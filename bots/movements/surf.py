@@ -219,13 +219,16 @@ SURF_PARAMS = (
     Param("gated_rate", 0.03, 0.0, 1.0,
           "gated_bandwidth's gate: hits / waves counted as the flattener's gate counts them (from gate_distance "
           "or farther, after 20 waves)"),
+    Param("paths_distance", 0.0, 0.0, 1000.0,
+          "path surfing (paths > 0) only for a nearest wave fired from at least this far, pixels (closer: the "
+          "three options; bullets from close by leave no time for a switch); 0 = always"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE, SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -1474,6 +1477,8 @@ def _plan(p, m, st, en, t, tele):
     # also each path that switches at tick path_step x (i + 1) to either other option (the prefix up to each
     # switch point is the option's own, so it is simulated once and its states there are kept in snaps)
     n_switch = max(0, min(int(p[SP_PATHS]), MAX_SWITCH))
+    if m[wa + W_DIST] < p[SP_PATHS_DISTANCE]:
+        n_switch = 0
     step = max(1, int(p[SP_PATH_STEP]))
     snaps = m[SNAPS:SNAPS + MAX_SWITCH * SNAP]
     n = I64(3)
