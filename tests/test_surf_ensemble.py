@@ -254,7 +254,7 @@ def test_path_surfing_drives_its_predicted_paths_exactly():
     the driven path's predicted cover (predicted_miss)."""
     from bots import layout
     from bots.registry import parse_bot
-    spec = "lock+none+surf:paths=3,path_step=5"
+    spec = "lock+none+surf:paths=3,path_step=5,paths_distance=0"
     res = run_battle([spec, "lock+gf:power=2+still"], Rules(rounds=6), seed=4, keep_memory=True, record=True,
                      diagnostics=True)
     m = res.memory[0, int(parse_bot(spec).params[layout.P.movement_mem]):]
@@ -273,3 +273,17 @@ def test_the_planner_fix_changes_battles_and_paths_minus_one_keeps_the_old_order
     a = run_battle(["lock+circular+surf:paths=0", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
     b = run_battle(["lock+circular+surf:paths=-1", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
     assert a.robots_trace.shape != b.robots_trace.shape or not np.array_equal(a.robots_trace, b.robots_trace)
+
+
+def test_paths_distance_surfs_paths_only_for_waves_from_afar():
+    """paths_distance above every wave's distance plays exactly the three options with the planner's fix
+    (paths=0); the default (paths=3 from 300 px) differs from both that and path surfing at every distance."""
+    def trace(spec):
+        return run_battle([spec, "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True).robots_trace
+    far = trace("lock+circular+surf:paths=3,paths_distance=1000")
+    three = trace("lock+circular+surf:paths=0")
+    assert far.shape == three.shape and np.array_equal(far, three)
+    default = trace("lock+circular+surf")
+    always = trace("lock+circular+surf:paths_distance=0")
+    for other in (three, always):
+        assert default.shape != other.shape or not np.array_equal(default, other)

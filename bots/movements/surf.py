@@ -83,12 +83,14 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
   weight by default); the estimator that predicts the enemy takes over within a few bullets.
-* **Path surfing** (`paths`, `path_step`; off by default, BEFORE_PATHS = the planner before it): `paths` = n
+* **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
   adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
   other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
   second-wave search; a driven path switches at its turn (S_SWITCH_T). paths = 0 also fixes the planner's
   order (the third option in danger order was skipped once a continuation had been searched: a reused
-  loop variable); paths = -1, the default, keeps that order: the fix measured no better on held-out seeds
+  loop variable); paths = -1 keeps that order. The default (paths=3, path_step=5, fourth round) surfs paths
+  only for a nearest wave fired from `paths_distance` (300 px) or farther: path surfing from close by
+  measured worse against Crazy, from afar better against the samples and the learning guns
   (docs/surf-report.md).
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
@@ -203,12 +205,12 @@ SURF_PARAMS = (
     Param("est_lag", 2.0, 1.0, 3.0,
           "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
           "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
-    Param("paths", -1.0, -1.0, 4.0,
+    Param("paths", 3.0, -1.0, 4.0,
           "path surfing: besides orbit / brake / reverse until the nearest wave passes, every path that switches "
           "once from one of them to another after path_step, 2 x path_step, ... (this many switch points) "
           "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
           "surfing (the third in danger order was skipped once a continuation had been searched)"),
-    Param("path_step", 6.0, 1.0, 30.0, "path surfing: turns between switch points"),
+    Param("path_step", 5.0, 1.0, 30.0, "path surfing: turns between switch points"),
     Param("est_visit", 0.0, 0.0, 20.0,
           "danger ensemble: prior weight of our own visit density (where we were when waves passed: what a "
           "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
@@ -219,7 +221,7 @@ SURF_PARAMS = (
     Param("gated_rate", 0.03, 0.0, 1.0,
           "gated_bandwidth's gate: hits / waves counted as the flattener's gate counts them (from gate_distance "
           "or farther, after 20 waves)"),
-    Param("paths_distance", 0.0, 0.0, 1000.0,
+    Param("paths_distance", 300.0, 0.0, 1000.0,
           "path surfing (paths > 0) only for a nearest wave fired from at least this far, pixels (closer: the "
           "three options; bullets from close by leave no time for a switch); 0 = always"),
 )
