@@ -50,12 +50,13 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
   **Gated kernel width** (`gated_bandwidth`, 0.02; BEFORE_GATED_BANDWIDTH = 0: `bandwidth` always): while the
-  flattener's gate is open -- the enemy hits us from `gate_distance` or farther at least `flat_gate` of the time,
-  which the sample robots' guns rarely do against the surfer -- hits and visits are logged with kernels of
+  enemy hits us often from afar -- from `gate_distance` or farther, at least `gated_rate` (3%) of such waves after
+  20 of them (hits_often, the flattener's gate test), which the sample robots' guns rarely manage against the
+  surfer -- hits and visits are logged with kernels of
   this width instead of `bandwidth` (0.02 is half a bin: practically the bin of the GF and its neighbours at
   e^-2): against a gun that learns, the danger marks where its bullets went and where we were, not a wide
-  band around them (measured: the movement challenge's gf, knn and learned guns
-  hit it 0.8 points less on tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
+  band around them (measured: the movement challenge's gf, knn and learned guns hit it 0.8 points less on
+  tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
 * **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
   the learned densities alone): a wave's danger density is a mixture of six estimators (EST_*), each a
   density over the wave's 51 GF bins summing to 1:
@@ -77,10 +78,10 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
       guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
       sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
   Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
-  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
-  only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of the mass estimator
-  e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA; at least
-  SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
+  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
+  our bullets, the only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of
+  the mass estimator e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA;
+  at least SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
   weight by default); the estimator that predicts the enemy takes over within a few bullets.
 * **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
@@ -230,7 +231,8 @@ SURF_PARAMS = (
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE, SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
+ SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -239,7 +241,7 @@ BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 BEFORE_PATHS = "paths=-1"
 # the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
-# all three: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
+# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
 BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
