@@ -7,9 +7,10 @@ Both bots play every sample robot on the same seeds (common random numbers); per
 score share and enemy hit rate of each and the paired difference new - old with its 95% Student-t interval
 (sim.experiments.runner.paired_ci). The default `old` switches off the close-range danger, the flattener's
 distance gate (close_weight=0,gate_distance=0), distance control and ram avoidance
-(bots.movements.surf.BEFORE_DISTANCE_CONTROL) and the danger ensemble (BEFORE_ENSEMBLE): the surfer before
-issue 19's fixes, but for the enemy record's exact wall-hit accounting, which no parameter switches off
-(tests/test_surf.py and tests/test_surf_ensemble.py check the digests).
+(bots.movements.surf.BEFORE_DISTANCE_CONTROL), the danger ensemble, path surfing and the gated kernel width
+(BEFORE_ENSEMBLE_AND_PATHS): the surfer before issue 19's fixes, but for the enemy record's exact wall-hit
+accounting, which no parameter switches off (tests/test_surf.py and tests/test_surf_ensemble.py check the
+digests).
 
 `--old-tree DIR` plays `old` with the code of another checkout (e.g. `git archive main | tar -x -C DIR`), in
 a child process with PYTHONPATH=DIR: changes no parameter can switch off (the enemy record's detection) are

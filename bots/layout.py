@@ -8,7 +8,7 @@ row, the addresses of a plug-in's compiled hooks (bots/plugins.py), and its para
 from bots.enemy import N_EN
 from bots.part import layout
 
-MAX_PARAMS = {"radar": 8, "gun": 24, "movement": 32}   # parameters a part of each role may declare
+MAX_PARAMS = {"radar": 8, "gun": 24, "movement": 40}   # parameters a part of each role may declare
 P = layout("BotParams", radar_kind=1, gun_kind=1, movement_kind=1, radar_mem=1, gun_mem=1, movement_mem=1,
            radar_hooks=3, gun_hooks=3, movement_hooks=3, **MAX_PARAMS)
 P_SIZE = P.size

@@ -86,11 +86,96 @@ def test_the_estimator_that_predicts_the_bullets_gains_the_weight():
     S.ensemble_weights(p, m, w)
     assert w[S.EST_LEARNED] + w[S.EST_SPIN] > 0.9
     # and the mixture is a density: it sums to 1, and with all weight on a gun it peaks at that gun's GF
-    m[S.SCORES:S.SCORES + S.N_EST] = (-50.0, -50.0, 0.0, -50.0, -50.0)
+    m[S.SCORES:S.SCORES + S.N_EST] = -50.0
+    m[S.SCORES + S.EST_LINEAR] = 0.0
     dens = np.empty(S.NBINS)
     S.danger_density(p, m, 0, dens)
     assert np.isclose(dens.sum(), 1.0)
     assert abs(-1.0 + np.argmax(dens) * S.BIN_W - 0.6) < S.BIN_W
+
+
+def test_the_visit_estimator_gains_the_weight_when_the_enemy_aims_where_we_have_been():
+    """Law: with est_visit > 0, bullets at the GF we kept visiting raise the visit estimator's weight at every
+    bullet until it dominates (the other estimators not learning, as against a gun the hits have not taught
+    us yet); bullets where we never went lower it. With est_visit = 0 it has no weight and
+    the other estimators' weights are those of the ensemble without it."""
+    p = surf_params("lock+none+surf:est_visit=1")
+    m = np.zeros(S.SURF_MEM)
+    S._prior(p, m)
+    wb = S.WAVES
+    m[wb + S.W_ACTIVE] = 1.0
+    m[wb + S.W_LAT] = 1.0
+    m[wb + S.W_MEA] = S.classic_mea(S.bullet_speed(3.0))
+    m[wb + S.W_DIST] = 450.0
+    seg = S.segment_of(8.0, 450.0)
+    m[wb + S.W_SEG] = seg
+    m[wb + S.W_EST:wb + S.W_EST + 3] = (0.0, 0.9, 0.9)       # the simulated guns aim elsewhere
+    for _ in range(20):                                       # we kept passing the waves at GF -0.5
+        S.log_gf(p, m, seg, -0.5, S.VISITS, S.VISIT_DECAY)
+    w = np.empty(S.N_EST)
+    S.ensemble_weights(p, m, w)
+    first = last = w[S.EST_VISIT]
+    assert np.isclose(w.sum(), 1.0) and np.isclose(last, 1.0 / 9.0)       # prior 1 of 1 + 3 x 2 + 1 + 1
+    for _ in range(6):                                        # a gun that aims where we were
+        S.score_estimators(p, m, wb, -0.5)
+        S.ensemble_weights(p, m, w)
+        assert w[S.EST_VISIT] > last
+        last = w[S.EST_VISIT]
+    assert last > 0.9 and np.argmax(w) == S.EST_VISIT
+    m[S.SCORES:S.SCORES + S.N_EST] = 0.0
+    for _ in range(6):                                        # bullets where we never were
+        S.score_estimators(p, m, wb, 0.9)
+    S.ensemble_weights(p, m, w)
+    assert w[S.EST_VISIT] < first
+    # off: no weight, and the rest as the ensemble of five
+    p0 = surf_params("lock+none+surf")
+    w0 = np.empty(S.N_EST)
+    S.ensemble_weights(p0, m, w0)
+    assert w0[S.EST_VISIT] == 0.0
+    m5 = m.copy()
+    m5[S.SCORES + S.EST_VISIT] = 1e6                          # its score cannot matter when it is off
+    w5 = np.empty(S.N_EST)
+    S.ensemble_weights(p0, m5, w5)
+    assert np.array_equal(w0, w5)
+
+
+def test_against_a_gf_gun_the_visit_estimator_gains_weight_and_against_head_on_it_loses():
+    """Battle (seed 3, 10 rounds): against a guess-factor gun (it aims at the GFs we visited) the visit
+    estimator's weight over the second half of the waves is more than twice its prior share (1/9); against a
+    head-on gun it falls below it. (paths=-1: the planner without path surfing, which the head-on gun never
+    hits in this battle, and a hit is what the scores learn from.)"""
+    W = S.DIAG_WAVE
+    late = {}
+    for gun in ("gf:power=3,energy_rule=0", "headon:tolerance=0,energy_rule=0,power=3"):
+        res = run_battle(["lock+none+surf:est_visit=1,paths=-1", f"lock+{gun}+still"], Rules(rounds=10), seed=3,
+                         diagnostics=True)
+        w = _wave_rows(res)[:, 4 + W.weights:4 + W.weights + S.N_EST]
+        assert len(w) > 200 and res.round_stats[:, 1, 1].sum() >= 1
+        late[gun.split(":")[0]] = w[len(w) // 2:, S.EST_VISIT].mean()
+    assert late["gf"] > 2.0 / 9.0
+    assert late["headon"] < 1.0 / 9.0
+
+
+def test_gated_bandwidth_sharpens_the_kernels_only_while_the_gate_is_open():
+    """A GF logged while the flattener's gate is shut gets a kernel of width `bandwidth`; once the enemy hits
+    often enough from afar (the gate open), of width `gated_bandwidth`: a narrower peak, same GF."""
+    p = surf_params("lock+none+surf")
+    assert p[S.SP_GATED_BANDWIDTH] < p[S.SP_BANDWIDTH]
+    seg = S.segment_of(4.0, 450.0)
+    peaks = []
+    for gate_hits in (0.0, 10.0):
+        m = np.zeros(S.SURF_MEM)
+        m[S.S_GATE_WAVES] = 40.0
+        m[S.S_GATE_HITS] = gate_hits
+        assert (S.flattening(p, m) > 0.0) == (gate_hits > 0.0)
+        S.log_gf(p, m, seg, 0.2, S.STATS, 1.0)
+        g = m[S.STATS:S.STATS + S.NBINS]
+        centres = -1.0 + np.arange(S.NBINS) * S.BIN_W
+        assert abs(centres[np.argmax(g)] - 0.2) < S.BIN_W
+        sd = math.sqrt(np.sum(g * (centres - 0.2) ** 2) / np.sum(g))
+        peaks.append(sd)
+    assert abs(peaks[0] - p[S.SP_BANDWIDTH]) < 0.01
+    assert abs(peaks[1] - p[S.SP_GATED_BANDWIDTH]) < 0.01
 
 
 def test_against_a_head_on_gun_the_head_on_estimator_dominates():
@@ -173,7 +258,7 @@ def test_path_surfing_drives_its_predicted_paths_exactly():
     the driven path's predicted cover (predicted_miss)."""
     from bots import layout
     from bots.registry import parse_bot
-    spec = "lock+none+surf:paths=3,path_step=5"
+    spec = "lock+none+surf:paths=3,path_step=5,paths_distance=0"
     res = run_battle([spec, "lock+gf:power=2+still"], Rules(rounds=6), seed=4, keep_memory=True, record=True,
                      diagnostics=True)
     m = res.memory[0, int(parse_bot(spec).params[layout.P.movement_mem]):]
@@ -192,3 +277,17 @@ def test_the_planner_fix_changes_battles_and_paths_minus_one_keeps_the_old_order
     a = run_battle(["lock+circular+surf:paths=0", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
     b = run_battle(["lock+circular+surf:paths=-1", "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True)
     assert a.robots_trace.shape != b.robots_trace.shape or not np.array_equal(a.robots_trace, b.robots_trace)
+
+
+def test_paths_distance_surfs_paths_only_for_waves_from_afar():
+    """paths_distance above every wave's distance plays exactly the three options with the planner's fix
+    (paths=0); the default (paths=3 from 300 px) differs from both that and path surfing at every distance."""
+    def trace(spec):
+        return run_battle([spec, "sample.VelociRobot"], Rules(rounds=3), seed=1, record=True).robots_trace
+    far = trace("lock+circular+surf:paths=3,paths_distance=1000")
+    three = trace("lock+circular+surf:paths=0")
+    assert far.shape == three.shape and np.array_equal(far, three)
+    default = trace("lock+circular+surf")
+    always = trace("lock+circular+surf:paths_distance=0")
+    for other in (three, always):
+        assert default.shape != other.shape or not np.array_equal(default, other)

@@ -64,7 +64,8 @@ def test_every_hit_gets_one_cause_and_exact_predictions_never_miss(enemy, seed):
     for h in rp["hits"]:
         assert h["cause"] in R.CAUSES
         if h["cause"] in ("chose_danger", "committed", "too_close", "no_option"):
-            lo, hi = h["covers"][h["options"].index(h["chosen"])]      # the driven path met the bullet
+            lo, hi = h["path_cover"] if "switch" in h else h["covers"][h["options"].index(h["chosen"])]
+            # (the driven path met the bullet: a switching path's own cover, else its option's)
             assert lo - 1e-9 <= h["gf"] <= hi + 1e-9
 
 
@@ -126,7 +127,7 @@ def test_viewer_wave_checks_agree_with_the_report():
     report then counts as false)."""
     from sim.io.replay import replay_from_battle
     from sim.viewer import wavecheck as W
-    bots = ["lock+learned+surf", "sample.TrackFire"]
+    bots = ["lock+learned+surf:paths=-1", "sample.TrackFire"]   # a battle with missed waves (below)
     res = run_battle(bots, Rules(rounds=35), seed=1, record=True, diagnostics=True, compile_progress=False)
     rep = R.analyse(res)
     got = W.summary(W.wave_checks(replay_from_battle(res, bots)), 0)

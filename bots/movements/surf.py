@@ -49,8 +49,16 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   logged with weight `flat_virtual` (rolling average VISIT_DECAY ** weight, so the
   buffers' total weight stays ~20 detected waves). They only feed the visit
   buffers: no danger, no shadows, no gate counts.
+  **Gated kernel width** (`gated_bandwidth`, 0.02; BEFORE_GATED_BANDWIDTH = 0: `bandwidth` always): while the
+  enemy hits us often from afar -- from `gate_distance` or farther, at least `gated_rate` (3%) of such waves after
+  20 of them (hits_often, the flattener's gate test), which the sample robots' guns rarely manage against the
+  surfer -- hits and visits are logged with kernels of
+  this width instead of `bandwidth` (0.02 is half a bin: practically the bin of the GF and its neighbours at
+  e^-2): against a gun that learns, the danger marks where its bullets went and where we were, not a wide
+  band around them (measured: the movement challenge's gf, knn and learned guns hit it 0.8 points less on
+  tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
 * **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
-  the learned densities alone): a wave's danger density is a mixture of five estimators (EST_*), each a
+  the learned densities alone): a wave's danger density is a mixture of six estimators (EST_*), each a
   density over the wave's 51 GF bins summing to 1:
     - learned: the hit buffers above (segments, prior kernels, flattener), as before;
     - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
@@ -62,23 +70,28 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
       Gaussian of width `est_bandwidth` there, normalised on the grid, with EST_FLOOR (5%) uniform. With
       est_lag = 2 these are exactly the bullets of `lock+headon|linear|circular` (tests/test_surf_ensemble.py:
       every bullet's GF to 1e-9, still and moving shooters);
+    - visit (`est_visit` > 0; off by default, it measured no better): the visit buffers (where we were when
+      each wave passed, virtual waves included: what a guess-factor or k-NN gun learns), so the flattener's
+      idea gains weight exactly when the enemy aims where we have been;
     - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
       whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
       guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
       sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
   Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
-  (spin). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of our bullets, the
-  only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of the mass estimator
-  e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA; at least
-  SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
+  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
+  our bullets, the only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of
+  the mass estimator e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA;
+  at least SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
   weight by default); the estimator that predicts the enemy takes over within a few bullets.
-* **Path surfing** (`paths`, `path_step`; off by default, BEFORE_PATHS = the planner before it): `paths` = n
+* **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
   adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
   other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
   second-wave search; a driven path switches at its turn (S_SWITCH_T). paths = 0 also fixes the planner's
   order (the third option in danger order was skipped once a continuation had been searched: a reused
-  loop variable); paths = -1, the default, keeps that order: the fix measured no better on held-out seeds
+  loop variable); paths = -1 keeps that order. The default (paths=3, path_step=5, fourth round) surfs paths
+  only for a nearest wave fired from `paths_distance` (300 px) or farther: path surfing from close by
+  measured worse against Crazy, from afar better against the samples and the learning guns
   (docs/surf-report.md).
 * **Close range** (`close_weight` > 0): an option whose predicted path comes within `close_distance` of
   the enemy's last scanned position has its danger (both waves) multiplied by 1 + close_weight x
@@ -193,27 +206,43 @@ SURF_PARAMS = (
     Param("est_lag", 2.0, 1.0, 3.0,
           "danger ensemble: turns from the enemy's scan of us to the turn its bullet leaves (2: aimed in one turn, "
           "fired the next, as bots/guns/aiming.py; 1: fired at the scan)"),
-    Param("paths", -1.0, -1.0, 4.0,
+    Param("paths", 3.0, -1.0, 4.0,
           "path surfing: besides orbit / brake / reverse until the nearest wave passes, every path that switches "
           "once from one of them to another after path_step, 2 x path_step, ... (this many switch points) "
           "turns; 0 = the three options alone; -1 = the three options in the planner's order before path "
           "surfing (the third in danger order was skipped once a continuation had been searched)"),
-    Param("path_step", 6.0, 1.0, 30.0, "path surfing: turns between switch points"),
+    Param("path_step", 5.0, 1.0, 30.0, "path surfing: turns between switch points"),
+    Param("est_visit", 0.0, 0.0, 20.0,
+          "danger ensemble: prior weight of our own visit density (where we were when waves passed: what a "
+          "guess-factor or k-NN gun learns) as an estimator, scored like the others, so it gains weight exactly "
+          "while the enemy aims where we have been; 0 = off"),
+    Param("gated_bandwidth", 0.02, 0.0, 1.0,
+          "KDE kernel width of the hit and visit buffers' new entries while the enemy hits us at least gated_rate "
+          "of the time from afar (a gun that learns), guess factors; 0 = `bandwidth` always"),
+    Param("gated_rate", 0.03, 0.0, 1.0,
+          "gated_bandwidth's gate: hits / waves counted as the flattener's gate counts them (from gate_distance "
+          "or farther, after 20 waves)"),
+    Param("paths_distance", 300.0, 0.0, 1000.0,
+          "path surfing (paths > 0) only for a nearest wave fired from at least this far, pixels (closer: the "
+          "three options; bullets from close by leave no time for a switch); 0 = always"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
  SP_PRIOR_HEADON, SP_PRIOR_LINEAR, SP_FLATTEN, SP_TIME_EXP, SP_SECOND, SP_SHADOWS, SP_FLAT_GATE,
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
- SP_PATH_STEP) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
+ SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
-BEFORE_ENSEMBLE = "est_sim=0,est_spin=0"
+BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 # ... and before path surfing and the planner's fix (see the `paths` parameter)
 BEFORE_PATHS = "paths=-1"
-# both: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
-BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS}"
+# the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
+BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
+# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -231,8 +260,8 @@ MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
 O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
 O_SIZE = OWN_BULLET.size
-N_EST = 5                     # the danger ensemble's estimators (EST_*)
-EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN = (I64(k) for k in range(N_EST))
+N_EST = 6                     # the danger ensemble's estimators (EST_*)
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN, EST_VISIT = (I64(k) for k in range(N_EST))
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -473,11 +502,14 @@ def log_gf_w(p, m, seg, gf, base, keep, weight):
     """log_gf with a kernel of weight `weight` (a virtual wave: keep = VISIT_DECAY ** weight, so that the
     buffers' total weight still tends to 1 / (1 - VISIT_DECAY))."""
     gf = min(1.0, max(-1.0, gf))
+    bw = p[SP_BANDWIDTH]
+    if p[SP_GATED_BANDWIDTH] > 0.0 and hits_often(p, m, p[SP_GATED_RATE]):
+        bw = p[SP_GATED_BANDWIDTH]
     for buf in (0, 1 + seg):
         o = base + buf * NBINS
         for k in range(NBINS):
             m[o + k] *= keep
-        _add_kernel(m, o, gf, weight, p[SP_BANDWIDTH])
+        _add_kernel(m, o, gf, weight, bw)
 
 
 @njit(**NB)
@@ -494,14 +526,18 @@ def _prior(p, m):
 
 
 @njit(**NB)
+def hits_often(p, m, rate):
+    """The enemy hits us at least `rate` of the time, after GATE_WAVES waves: waves fired from gate_distance or
+    farther and their hits (gate_distance 0: every wave and hit) -- a gun that learns, not a simple one."""
+    if p[SP_GATE_DISTANCE] > 0.0:
+        return m[S_GATE_WAVES] >= GATE_WAVES and m[S_GATE_HITS] >= rate * m[S_GATE_WAVES]
+    return m[S_WAVES] >= GATE_WAVES and m[S_HIT_BY] >= rate * m[S_WAVES]
+
+
+@njit(**NB)
 def flattening(p, m):
     """Share of the danger taken from the visit buffers: `flatten` once the enemy hits often enough."""
-    if p[SP_FLATTEN] <= 0.0:
-        return 0.0
-    if p[SP_GATE_DISTANCE] > 0.0:
-        if m[S_GATE_WAVES] < GATE_WAVES or m[S_GATE_HITS] < p[SP_FLAT_GATE] * m[S_GATE_WAVES]:
-            return 0.0
-    elif m[S_WAVES] < GATE_WAVES or m[S_HIT_BY] < p[SP_FLAT_GATE] * m[S_WAVES]:
+    if p[SP_FLATTEN] <= 0.0 or not hits_often(p, m, p[SP_FLAT_GATE]):
         return 0.0
     return p[SP_FLATTEN]
 
@@ -583,7 +619,26 @@ SCORE_FLOOR = 1e-6      # least mass a scored estimator is credited with (one bu
 def ensemble_on(p):
     """The ensemble is off (the learned densities alone, the surfer before it) when no other estimator has a
     prior weight."""
-    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0
+    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0 or p[SP_EST_VISIT] > 0.0
+
+
+@njit(**NB)
+def visits_on(p):
+    """The visit buffers learn (where we were when each wave passed) while the flattener or the visit
+    estimator reads them."""
+    return p[SP_FLATTEN] > 0.0 or p[SP_EST_VISIT] > 0.0
+
+
+@njit(**NB)
+def _prior_weight(p, e):
+    """Estimator e's prior weight: 1 (learned), est_sim (each simulated gun), est_spin, est_visit."""
+    if e == EST_LEARNED:
+        return 1.0
+    if e == EST_SPIN:
+        return p[SP_EST_SPIN]
+    if e == EST_VISIT:
+        return p[SP_EST_VISIT]
+    return p[SP_EST_SIM]
 
 
 @njit(**NB)
@@ -659,10 +714,10 @@ def _spin_density(m, lat, out, share):
 @njit(**NB)
 def ensemble_weights(p, m, out):
     """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
-    1 (learned), est_sim (each simulated gun) and est_spin."""
+    1 (learned), est_sim (each simulated gun), est_spin and est_visit."""
     top = -math.inf
     for e in range(N_EST):
-        pr = 1.0 if e == EST_LEARNED else (p[SP_EST_SPIN] if e == EST_SPIN else p[SP_EST_SIM])
+        pr = _prior_weight(p, e)
         out[e] = pr
         if pr > 0.0:
             top = max(top, m[SCORES + e])
@@ -685,6 +740,8 @@ def estimator_density(p, m, wb, e, out):
         out[k] = 0.0
     if e == EST_SPIN:
         _spin_density(m, m[wb + W_LAT], out, 1.0)
+    elif e == EST_VISIT:
+        _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, 1.0, 0.0)
     else:
         _kernel_density(m[wb + W_EST + e - 1], p[SP_EST_BANDWIDTH], out, 1.0)
 
@@ -706,6 +763,8 @@ def danger_density(p, m, iw, out):
             _kernel_density(m[wb + W_EST + kind], p[SP_EST_BANDWIDTH], out, wts[kind + 1])
     if wts[EST_SPIN] > 0.0:
         _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
+    if wts[EST_VISIT] > 0.0:
+        _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
 
 
 @njit(**NB)
@@ -717,6 +776,8 @@ def score_estimators(p, m, wb, gf):
     half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
     dens = m[EDENS:EDENS + NBINS]
     for e in range(N_EST):
+        if e == EST_VISIT and p[SP_EST_VISIT] <= 0.0:
+            continue                                # off: never weighed, not worth scoring
         estimator_density(p, m, wb, e, dens)
         mass = density_integral(dens, gf - half, gf + half)
         m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + math.log(max(mass, SCORE_FLOOR))
@@ -1005,7 +1066,7 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
-    if hit_us and p[SP_FLATTEN] > 0.0:
+    if hit_us and visits_on(p):
         log_gf(p, m, int(m[wb + W_SEG]), gf, I64(VISITS), VISIT_DECAY)
         m[S_FLATS] += 1.0
     m[wb + W_ACTIVE] = 0.0
@@ -1106,7 +1167,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
         m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
     if r > d + REACH:
         m[wb + W_ACTIVE] = 0.0
-        if p[SP_FLATTEN] > 0.0 and not math.isnan(m[wb + W_PASS_GF]):
+        if visits_on(p) and not math.isnan(m[wb + W_PASS_GF]):
             log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], I64(VISITS), keep, weight)
             return 2
         return 1
@@ -1146,7 +1207,7 @@ def _diag_wave_end(tele, rnd, t, m, wb, reason, gf, bx, by, heading):
 
 @njit(**NB)
 def virtual_on(p):
-    return p[SP_FLATTEN] > 0.0 and p[SP_FLAT_VIRTUAL] > 0.0
+    return visits_on(p) and p[SP_FLAT_VIRTUAL] > 0.0
 
 
 @njit(**NB)
@@ -1420,6 +1481,8 @@ def _plan(p, m, st, en, t, tele):
     # also each path that switches at tick path_step x (i + 1) to either other option (the prefix up to each
     # switch point is the option's own, so it is simulated once and its states there are kept in snaps)
     n_switch = max(0, min(int(p[SP_PATHS]), MAX_SWITCH))
+    if m[wa + W_DIST] < p[SP_PATHS_DISTANCE]:
+        n_switch = 0
     step = max(1, int(p[SP_PATH_STEP]))
     snaps = m[SNAPS:SNAPS + MAX_SWITCH * SNAP]
     n = I64(3)

@@ -275,6 +275,7 @@ def _hit_cause(B, r, tf, te, heading, det_class, det_detail, t_det, wv):
         chosen = 3
         info["switch"] = float(v_last[P.switch])
         info["chosen2"] = float(v_last[P.chosen2])
+        info["path_cover"] = [float(opts[3][0]), float(opts[3][1])]
     else:
         chosen = next(k for k in range(3) if v_last[P.opt + k] == v_last[P.chosen])
     opts, path = opts[:3], opts[chosen]
