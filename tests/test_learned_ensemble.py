@@ -201,3 +201,26 @@ def test_hold_fire_never_fires_while_the_bullets_in_flight_cover_the_enemy(bulle
     fired = _think_once(phits, powers, energy, hold)
     covered = hold > 0.0 and due > 0.0 and hold * due >= energy
     assert (fired > 0.0) == (not covered)
+
+
+def test_box_cdf_grid_equals_the_kernel_cdf_at_every_grid_point():
+    """The learned gun's fast CDF (a running sum over box edges) is the direct sum of box CDFs, including boxes
+    with an edge exactly on a grid point and boxes reaching past the domain."""
+    from bots.guns import wave_kernels as W
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    for trial in range(500):
+        k = int(rng.integers(3, 120))
+        xc = rng.uniform(-1.3, 1.3, k)
+        hw = rng.uniform(0.003, 0.4, k)
+        wt = rng.random(k)
+        wt /= wt.sum()
+        if trial % 5 == 0:
+            xc[:3] = np.array([-1.0, 0.5, 1.0]) - hw[:3]   # lower edges on grid points
+        out = np.empty(W.N_CDF)
+        W.box_cdf_grid(xc, hw, wt, k, -1.0, 1.0, out)
+        ref = np.array([W.kernel_cdf(W.KERNEL_BOX, xc, hw, wt, k, 0.1, -1.0 + 2.0 * i / (W.N_CDF - 1))
+                        for i in range(W.N_CDF)])
+        worst = max(worst, float(np.abs(out - ref).max()))
+        assert np.all(np.diff(out) >= -1e-15)
+    assert worst < 1e-12
