@@ -1,4 +1,4 @@
-"""The learned gun's estimator ensemble, fire gate and hold-fire rule (bots/guns/ensemble.py, wave_kernels.py):
+"""The learned gun's estimator ensemble, fire gate and hold-fire rule (bots/ensemble.py, wave_kernels.py):
 the weight law, the estimator that predicts the waves takes the weight and the aim, the hold-fire rule's
 in-flight damage, determinism, and the switches off giving the gun as it was."""
 import math
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bots import layout
 from bots.guns import wave_kernels as wg
-from bots.guns.ensemble import log_weights, score_update
+from bots.ensemble import log_weights, score_update
 from bots.guns.wave_memory import LEARNED_PARAMS, memory_size, prepare_memory
 from bots.registry import parse_bot
 from sim.engine.battle import run_battle

@@ -21,7 +21,7 @@ wave's fire-time features with sim.waves.gf.wave_features. Then each aimer learn
   box kernel over each neighbour's own [gf_lo, gf_hi]; it fires at the exact
   argmax of the density (a sweep over the sorted box edges). By default it mixes head-on, linear and
   circular aiming into that density, weighted by the BeepBoop loss of the waves each predicted
-  (est_sim, bots/guns/ensemble.py), holds fire while its bullets in flight are expected to finish the
+  (est_sim, bots/ensemble.py), holds fire while its bullets in flight are expected to finish the
   enemy (hold_fire) and holds shots far less likely to hit than its usual (fire_gate).
 * ``virtual``: runs several aimers at once; each aimed shot is scored against
   the label of the wave the bullet rides, and the gun fires the aimer with the
@@ -57,7 +57,7 @@ from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, 
                     counters_step, VIRTUALITY_CAP)
 from sim.engine.physics import bullet_damage
 from bots.api import set_turn_gun, set_fire
-from bots.guns.ensemble import log_weights, score_update
+from bots.ensemble import log_weights, score_update
 from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
 from bots.part import layout
@@ -530,7 +530,7 @@ def neighbour_aim(mb, feat, m, telebins):
 # log-score S_e (est_decay x S_e + log of the mass it gave each breaking aimed wave's exact hit interval
 # [gf_lo, gf_hi], i.e. the wave's BeepBoop loss under that estimator, with EST_FLOOR uniform mixed in), and
 # weight prior_e x exp(S_e), normalised (prior 1 for the learned density, est_sim for each classic aim). The gun
-# fires at the argmax of the weighted mixture. The scoring law itself lives in bots/guns/ensemble.py.
+# fires at the argmax of the weighted mixture. The scoring law itself lives in bots/ensemble.py.
 
 @njit(**NB)
 def kernel_cdf(kernel, xc, hw, wt, k, bw, x):
@@ -696,7 +696,7 @@ def _mixture_at(kernel, X, HW, WT, k, n, bw, pts, out):
 
 @njit(**NB)
 def ensemble_weights(m, out):
-    """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score) (bots/guns/ensemble.py)."""
+    """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score) (bots/ensemble.py)."""
     priors = np.empty(N_EST)
     priors[EST_LEARNED] = 1.0
     for e in range(1, N_EST):

@@ -76,7 +76,7 @@ LEARNED_PARAMS = (
     Param("est_sim", 2.0, 0.0, 20.0,
           "estimator ensemble: prior weight of each classic aim (head-on, linear, circular) against the learned "
           "density's 1; weights = prior x exp(rolling log-score of each breaking aimed wave's hit interval), the "
-          "gun fires at the mixture's argmax (bots/guns/ensemble.py); 0 = the learned density alone"),
+          "gun fires at the mixture's argmax (bots/ensemble.py); 0 = the learned density alone"),
     Param("est_bandwidth", 0.05, 0.0, 0.5, "estimator ensemble: a classic aim's density is a box over the GFs "
                                            "that hit a target where it predicts it: half-width max(this, the "
                                            "target's half-width atan(18 / distance) / MEA), guess factors"),

@@ -136,6 +136,7 @@ from bots.part import Part, Param, layout
 from bots.enemy import (EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_DROP, EN_DROP_TIME, EN_PREV_TIME,
                         EN_TURN_RATE, N_EN, bullet_damage, turn_rate_between)
 from bots.guns.aiming import AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, driven_on, predict
+from bots.ensemble import log_weights
 from bots.telemetry import tele_row, tele_normalise, diag_row, TK_DANGER, TK_DIAG, TELE_BINS, DIAG_WIDTH
 
 NB = dict(cache=True, error_model="numpy")
@@ -715,19 +716,10 @@ def _spin_density(m, lat, out, share):
 def ensemble_weights(p, m, out):
     """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
     1 (learned), est_sim (each simulated gun), est_spin and est_visit."""
-    top = -math.inf
+    priors = np.empty(N_EST)
     for e in range(N_EST):
-        pr = _prior_weight(p, e)
-        out[e] = pr
-        if pr > 0.0:
-            top = max(top, m[SCORES + e])
-    tot = 0.0
-    for e in range(N_EST):
-        if out[e] > 0.0:
-            out[e] *= math.exp(m[SCORES + e] - top)
-        tot += out[e]
-    for e in range(N_EST):
-        out[e] /= tot
+        priors[e] = _prior_weight(p, e)
+    log_weights(priors, m[SCORES:SCORES + N_EST], out)
 
 
 @njit(**NB)

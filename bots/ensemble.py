@@ -9,9 +9,10 @@ interval [gf_lo, gf_hi] is known, each estimator's rolling log-score becomes
 floor so one miss cannot zero an estimator), and its weight is prior_e * exp(S_e), normalised. The estimator
 that predicts the waves takes over within a few dozen waves; the decay lets a change of behaviour win it back.
 
-The learned gun uses it (bots/guns/wave_kernels.py, est_sim > 0). bots/movements/surf.py's danger ensemble
-follows the same law with its own copy (score_estimators / ensemble_weights there); it could call these two
-kernels instead.
+Both ensembles use it: the learned gun's (bots/guns/wave_kernels.py, est_sim > 0) for both kernels, and the
+surfer's danger ensemble (bots/movements/surf.py) for the weights. The surfer scores a bullet seen, not an interval:
+its score is the log of the mass around the bullet's guess factor with a hard floor (SCORE_FLOOR) instead of
+score_update's uniform mix, kept as it was measured.
 """
 import math
 
