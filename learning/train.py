@@ -217,7 +217,7 @@ def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noi
     sim.io.dataset.DatasetWriter, so it is a valid dataset file.
     """
     from sim.io import dataset as D
-    from sim.engine.physics import bullet_speed
+    from sim.engine.physics import bullet_speeds
     rng = np.random.default_rng(seed)
     meta = {"synthetic": True, "signal": signal, "bots": [{"spec": "synthetic-a"}, {"spec": "synthetic-b"}],
             "battles": []}
@@ -236,7 +236,7 @@ def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noi
                     turn = np.arange(1, n + 1)
                     dist = rng.uniform(150, 700, n)
                     power = np.full(n, 2.0)
-                    speed = bullet_speed.py_func(power)   # the engine's formula, over the array
+                    speed = bullet_speeds(power)   # the engine's formula, over the array
                     bft = dist / speed
                     if signal == "none":
                         centre = rng.uniform(-0.8, 0.8, n)

@@ -319,6 +319,15 @@ def bullet_speed(power):
     return 20.0 - 3.0 * min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER)
 
 
+def bullet_speeds(powers):
+    """bullet_speed over a numpy array of powers, outside compiled code (replays, wave checks, synthetic data):
+    the same Python function element by element, so the clamp and the bits are the engine's."""
+    return _BULLET_SPEEDS(powers)
+
+
+_BULLET_SPEEDS = np.vectorize(bullet_speed.py_func, otypes=[np.float64])
+
+
 @njit(**NB)
 def bullet_damage(power):
     """Rules.getBulletDamage: 4 * power, plus 2 * (power - 1) above power 1."""

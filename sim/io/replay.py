@@ -167,7 +167,7 @@ class ReplayError(ValueError):
 
 
 # the engine's formulas (sim/engine/physics.py), element by element over a replay's arrays
-bullet_speed = np.vectorize(physics.bullet_speed.py_func, otypes=[np.float64])
+bullet_speed = physics.bullet_speeds
 bullet_damage = np.vectorize(physics.bullet_damage.py_func, otypes=[np.float64])
 
 

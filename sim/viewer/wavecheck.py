@@ -17,7 +17,7 @@ bullets checked are those of the other robots, fired in rounds where the surfer 
 """
 import numpy as np
 
-from sim.engine.physics import bullet_speed
+from sim.engine.physics import bullet_speeds
 from sim.io.replay import END_HIT_ROBOT, RS_DEAD, TK_DANGER
 
 DETECTED, WRONG_POWER, WRONG_TURN, MISSED, FALSE = 0, 1, 2, 3, 4
@@ -43,7 +43,7 @@ def wave_checks(replay):
     if tele is None or not np.any(tele["kind"] == TK_DANGER):
         return _empty()
     b = replay.bullets
-    speeds = bullet_speed.py_func(b["power"])     # the formula's one home, on the whole column
+    speeds = bullet_speeds(b["power"])     # the formula's one home, on the whole column
     rows = []
     for s in np.unique(tele["robot"][tele["kind"] == TK_DANGER]):
         for r in range(len(replay.round_turns)):
