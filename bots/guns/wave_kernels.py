@@ -604,7 +604,7 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     half-width max(est_bandwidth, half) at each classic GF est_gf[e - 1] (weight 0 when est_sim = 0: then the aim
     is the learned density's argmax exactly as neighbour_aim's); fires at the mixture's argmax (exact for box models, on
     GF_SCAN_BINS points for Gaussian and Laplace ones). The hit probability is the mixture's mass over
-    gf +- half (the target's half-width in GF). Leaves the learned density's CDF in the header (WH_AIM_CDF)."""
+    gf +- half (the target's half-width in GF). With est_sim > 0 it leaves the learned density's CDF in the header (WH_AIM_CDF)."""
     dom_lo = mb[MH_DOM_LO]
     dom_hi = mb[MH_DOM_HI]
     kernel = mb[MH_KERNEL]
@@ -623,12 +623,14 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     # a classic aim predicts where the target will be: the GFs that hit it are a band of its width there
     ebw = max(m[WH_EST_BW], half)
     m[WH_AIM_HALF] = ebw
-    cdf = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
-    if kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
-        box_cdf_grid(xc, hw, wt, k, dom_lo, dom_hi, cdf)
-    else:
-        for i in range(N_CDF):
-            cdf[i] = kernel_cdf(kernel, xc, hw, wt, k, bw, dom_lo + (dom_hi - dom_lo) * i / (N_CDF - 1))
+    # the CDF only scores the learned estimator (score_wave, est_sim > 0); hold_fire and fire_gate alone need none
+    if m[WH_EST_SIM] > 0.0:
+        cdf = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
+        if kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
+            box_cdf_grid(xc, hw, wt, k, dom_lo, dom_hi, cdf)
+        else:
+            for i in range(N_CDF):
+                cdf[i] = kernel_cdf(kernel, xc, hw, wt, k, bw, dom_lo + (dom_hi - dom_lo) * i / (N_CDF - 1))
     n = k
     for e in range(1, N_EST):
         if w[e] > 0.0:
@@ -1042,7 +1044,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
             if ensemble:
                 w[W_PHIT] = m[WH_AIM_PHIT]
                 w[W_EST_HALF] = m[WH_AIM_HALF]
-                w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
+                if m[WH_EST_SIM] > 0.0:
+                    w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
         if m[WH_NEED_FEATURES] != 0.0:
             if fired > 0.0:
                 vg = 0.0
