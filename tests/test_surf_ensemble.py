@@ -94,6 +94,65 @@ def test_the_estimator_that_predicts_the_bullets_gains_the_weight():
     assert abs(-1.0 + np.argmax(dens) * S.BIN_W - 0.6) < S.BIN_W
 
 
+@pytest.mark.parametrize("loss", range(6))
+def test_under_every_ablation_loss_the_estimator_that_predicts_the_bullets_gains_the_weight(loss):
+    """Law, for each est_loss of the loss ablation: bullets at the linear gun's GF raise its weight at every
+    bullet until it dominates."""
+    p = surf_params(f"lock+none+surf:est_loss={loss}")
+    assert p[S.SP_EST_LOSS] == loss
+    m = np.zeros(S.SURF_MEM)
+    S._prior(p, m)
+    wb = S.WAVES
+    m[wb + S.W_ACTIVE] = 1.0
+    m[wb + S.W_LAT] = 1.0
+    m[wb + S.W_MEA] = S.classic_mea(S.bullet_speed(2.0))
+    m[wb + S.W_DIST] = 400.0
+    m[wb + S.W_SEG] = S.segment_of(8.0, 400.0)
+    m[wb + S.W_EST:wb + S.W_EST + 3] = (0.0, 0.6, 0.3)
+    w = np.empty(S.N_EST)
+    S.ensemble_weights(p, m, w)
+    last = w[S.EST_LINEAR]
+    for _ in range(6):
+        S.score_estimators(p, m, wb, 0.6)
+        S.ensemble_weights(p, m, w)
+        assert w[S.EST_LINEAR] > last or w[S.EST_LINEAR] > 0.999
+        last = w[S.EST_LINEAR]
+    assert last > 0.9 and np.argmax(w) == S.EST_LINEAR
+
+
+def test_bullet_score_of_each_loss_on_known_densities():
+    """bullet_score's values where they are known in closed form: on a flat density the Gaussian and Laplace
+    kernels (area 2 x half) give the box's mass; on a density all in one bin, bin cross-entropy, squared error
+    and hit likelihood give 0 at its centre, and the floor or the Gaussian log-likelihood away from it."""
+    flat = np.full(S.NBINS, 1.0 / S.NBINS)
+    half = 0.05
+    box = S.bullet_score(flat, 0.1, half, S.LOSS_BOX)
+    assert np.isclose(box, math.log(2 * half / (S.NBINS * S.BIN_W)), rtol=0, atol=1e-12)
+    for loss in (S.LOSS_GAUSSIAN, S.LOSS_LAPLACE):
+        # up to the kernel's mass beyond the grid (Laplace: e^(-0.92 / 0.05) / 2 ~ 5e-9 of it)
+        assert np.isclose(S.bullet_score(flat, 0.1, half, loss), box, rtol=0, atol=1e-7)
+    # at the grid's edge every kernel (symmetric) loses exactly the half beyond it
+    edge = 1.0 + 0.5 * S.BIN_W
+    for loss in (S.LOSS_BOX, S.LOSS_GAUSSIAN, S.LOSS_LAPLACE):
+        assert np.isclose(S.bullet_score(flat, edge, half, loss), box + math.log(0.5), rtol=0, atol=1e-9)
+    point = np.zeros(S.NBINS)
+    j = 30
+    centre = -1.0 + j * S.BIN_W
+    point[j] = 1.0
+    floor = math.log(S.SCORE_FLOOR)
+    assert S.bullet_score(point, centre, half, S.LOSS_BIN_CE) == 0.0
+    assert S.bullet_score(point, centre + S.BIN_W, half, S.LOSS_BIN_CE) == floor
+    assert S.bullet_score(point, centre, half, S.LOSS_SQUARED) == 0.0
+    assert np.isclose(S.bullet_score(point, centre + 0.1, half, S.LOSS_SQUARED), -0.5 * (0.1 / half) ** 2)
+    assert S.bullet_score(point, centre + 0.9 * half, half, S.LOSS_HIT) == 0.0
+    assert S.bullet_score(point, centre + 1.1 * half, half, S.LOSS_HIT) == floor
+    # a density peaked at the bullet scores above one peaked elsewhere, under every loss
+    other = np.zeros(S.NBINS)
+    other[j - 10] = 1.0
+    for loss in range(6):
+        assert S.bullet_score(point, centre, half, loss) > S.bullet_score(other, centre, half, loss)
+
+
 def test_the_visit_estimator_gains_the_weight_when_the_enemy_aims_where_we_have_been():
     """Law: with est_visit > 0, bullets at the GF we kept visiting raise the visit estimator's weight at every
     bullet until it dominates (the other estimators not learning, as against a gun the hits have not taught

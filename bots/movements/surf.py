@@ -82,7 +82,8 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   our bullets, the only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of
   the mass estimator e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA;
   at least SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
-  as BeepBoop's loss scores a gun. Before any bullet the priors rule (the simulated guns hold 6/8 of the
+  as BeepBoop's loss scores a gun (`est_loss` swaps that loss for another, for the loss ablation: bullet_score).
+  Before any bullet the priors rule (the simulated guns hold 6/8 of the
   weight by default); the estimator that predicts the enemy takes over within a few bullets.
 * **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
   adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
@@ -226,6 +227,11 @@ SURF_PARAMS = (
     Param("paths_distance", 300.0, 0.0, 1000.0,
           "path surfing (paths > 0) only for a nearest wave fired from at least this far, pixels (closer: the "
           "three options; bullets from close by leave no time for a switch); 0 = always"),
+    Param("est_loss", 0.0, 0.0, 5.0,
+          "danger ensemble: the loss each estimator's score sums (the loss ablation, docs/learning.md): 0 the "
+          "BeepBoop loss (mass in a box of our width around the bullet's GF), 1 and 2 the same with a Gaussian "
+          "and a Laplace kernel, 3 cross-entropy of the bin holding the GF, 4 squared error of the density's "
+          "mean GF, 5 hit likelihood (does its most dangerous GF hit); whole numbers"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -233,7 +239,7 @@ SURF_PARAMS = (
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
- SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATHS_DISTANCE, SP_EST_LOSS) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -759,20 +765,77 @@ def danger_density(p, m, iw, out):
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
 
 
+# est_loss: the loss a bullet's score is the negative of (the danger ensemble's row of the loss ablation)
+(LOSS_BOX, LOSS_GAUSSIAN, LOSS_LAPLACE, LOSS_BIN_CE, LOSS_SQUARED, LOSS_HIT) = range(6)
+
+
+@njit(**NB)
+def _kernel_mass(dens, gf, half, laplace):
+    """Mass of the binned density under a kernel centred on gf with the box's area 2 x half (scale half): a
+    Gaussian (sd half) or a Laplace (scale half) -- the BeepBoop loss with a smooth kernel. Each bin's share
+    is the kernel's integral over it (its CDF at the bin's edges), the density being flat inside a bin."""
+    lo_edge = -1.0 - 0.5 * BIN_W
+    prev = 0.0
+    s = 0.0
+    for k in range(NBINS + 1):
+        z = (lo_edge + k * BIN_W - gf) / half
+        if laplace:
+            cdf = 0.5 * math.exp(z) if z < 0.0 else 1.0 - 0.5 * math.exp(-z)
+        else:
+            cdf = 0.5 * math.erfc(-z / math.sqrt(2.0))
+        if k > 0:
+            s += dens[k - 1] * (cdf - prev)
+        prev = cdf
+    return s * 2.0 * half / BIN_W
+
+
+@njit(**NB)
+def bullet_score(dens, gf, half, loss):
+    """What one enemy bullet at guess factor gf adds to an estimator's rolling score (the negative of its loss),
+    dens being the estimator's binned density (sums to 1) and half our half-width in guess factors:
+    LOSS_BOX: log of the mass in [gf - half, gf + half] (the BeepBoop loss: the likelihood of the interval the
+    bullet hit us in), at least SCORE_FLOOR; LOSS_GAUSSIAN / LOSS_LAPLACE: the same with a smooth kernel
+    (_kernel_mass); LOSS_BIN_CE: log of the mass of the bin holding gf (cross-entropy of the centre's bin);
+    LOSS_SQUARED: -(mean GF - gf)^2 / (2 half^2) (squared error, scaled as a Gaussian likelihood of sd half);
+    LOSS_HIT: log of 1 if the density's most dangerous bin centre lies within half of gf, else SCORE_FLOOR
+    (the likelihood that firing at its argmax hits). A constant factor in a likelihood adds the same to every
+    estimator's score, so only the losses' shapes set the weights."""
+    if loss == LOSS_SQUARED:
+        mean = 0.0
+        for k in range(NBINS):
+            mean += dens[k] * (-1.0 + k * BIN_W)
+        return -0.5 * ((mean - gf) / half) ** 2
+    if loss == LOSS_HIT:
+        best = 0
+        for k in range(1, NBINS):
+            if dens[k] > dens[best]:
+                best = k
+        return 0.0 if abs(-1.0 + best * BIN_W - gf) <= half else math.log(SCORE_FLOOR)
+    if loss == LOSS_BIN_CE:
+        k = min(max(int((gf + 1.0 + 0.5 * BIN_W) / BIN_W), 0), NBINS - 1)
+        mass = dens[k]
+    elif loss == LOSS_GAUSSIAN or loss == LOSS_LAPLACE:
+        mass = _kernel_mass(dens, gf, half, loss == LOSS_LAPLACE)
+    else:
+        mass = density_integral(dens, gf - half, gf + half)
+    return math.log(max(mass, SCORE_FLOOR))
+
+
 @njit(**NB)
 def score_estimators(p, m, wb, gf):
     """An enemy bullet of the wave at wb was seen at guess factor gf: each estimator's rolling log-score becomes
-    est_decay x itself + log(the mass its density gave a box of our width around gf: +- atan(18 / distance at
-    fire) / MEA, at least SCORE_FLOOR) -- the likelihood of what the enemy did under each, as BeepBoop's loss
-    scores a gun. Scored before the learned buffers learn this bullet (prequential)."""
+    est_decay x itself + bullet_score (by default the log of the mass its density gave a box of our width
+    around gf: +- atan(18 / distance at fire) / MEA, at least SCORE_FLOOR) -- the likelihood of what the enemy
+    did under each, as BeepBoop's loss scores a gun. Scored before the learned buffers learn this bullet
+    (prequential)."""
     half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
     dens = m[EDENS:EDENS + NBINS]
+    loss = int(p[SP_EST_LOSS])
     for e in range(N_EST):
         if e == EST_VISIT and p[SP_EST_VISIT] <= 0.0:
             continue                                # off: never weighed, not worth scoring
         estimator_density(p, m, wb, e, dens)
-        mass = density_integral(dens, gf - half, gf + half)
-        m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + math.log(max(mass, SCORE_FLOOR))
+        m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + bullet_score(dens, gf, half, loss)
     m[S_EST_SEEN] += 1.0
 
 
