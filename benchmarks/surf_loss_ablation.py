@@ -191,7 +191,10 @@ def main(argv=None):
             print(msg, file=sys.stderr, flush=True)
         meta = {"seeds": args.seeds, "rounds": args.rounds, "losses": ks,
                 "challenge": challenge_part(args, ks, log), "samples": samples_part(args, ks, seeds, log)}
-    text = markdown(meta)
+    try:
+        text = markdown(meta)
+    except (KeyError, TypeError, IndexError, ValueError):
+        ap.error(f"--from-json: {args.from_json} is not this script's --json output")
     if args.doc:
         write_section(args.doc, "ablation-surfer", text)
     if args.json:
