@@ -229,7 +229,8 @@ uniform mix, the exact loss has no cap for queries whose neighbours are all far 
 distance / h), and training on it did not help held-out queries here.
 
 {"In-battle hit rates of these models: the next section." if "in_battle" in meta else
- "Not measured here: in-battle hit rates (`--in-battle`)."} Not measured: the surfer's danger model.
+ "Not measured here: in-battle hit rates (`--in-battle`)."} The surfer's danger model:
+`benchmarks/surf_loss_ablation.py` (the "Loss ablation (the surfer's danger model)" section).
 """
 
 
