@@ -53,10 +53,9 @@ def test_simulated_guns_aim_where_the_real_guns_fire(gun, kind, mover):
     assert np.mean(np.array(spread) > 0.05) > 0.5
 
 
-def test_the_estimator_that_predicts_the_bullets_gains_the_weight():
-    """Law: feeding the scores bullets at one simulated gun's GF, that gun's weight rises at every bullet and
-    ends dominant; bullets far from every simulated gun move the weight to the learned densities."""
-    p = surf_params("lock+none+surf")
+def _one_wave(p):
+    """A surfer memory with its priors and one power-2 wave fired from 400 px at us moving at 8 px/turn, whose
+    simulated head-on, linear and circular guns aim at GF 0, 0.6 and 0.3."""
     m = np.zeros(S.SURF_MEM)
     S._prior(p, m)
     wb = S.WAVES
@@ -66,6 +65,14 @@ def test_the_estimator_that_predicts_the_bullets_gains_the_weight():
     m[wb + S.W_DIST] = 400.0
     m[wb + S.W_SEG] = S.segment_of(8.0, 400.0)
     m[wb + S.W_EST:wb + S.W_EST + 3] = (0.0, 0.6, 0.3)       # head-on, linear, circular
+    return m, wb
+
+
+def test_the_estimator_that_predicts_the_bullets_gains_the_weight():
+    """Law: feeding the scores bullets at one simulated gun's GF, that gun's weight rises at every bullet and
+    ends dominant; bullets far from every simulated gun move the weight to the learned densities."""
+    p = surf_params("lock+none+surf")
+    m, wb = _one_wave(p)
     w = np.empty(S.N_EST)
     S.ensemble_weights(p, m, w)
     assert np.isclose(w.sum(), 1.0) and w[S.EST_HEADON] == w[S.EST_LINEAR] == w[S.EST_CIRCULAR]
@@ -100,15 +107,7 @@ def test_under_every_ablation_loss_the_estimator_that_predicts_the_bullets_gains
     bullet until it dominates."""
     p = surf_params(f"lock+none+surf:est_loss={loss}")
     assert p[S.SP_EST_LOSS] == loss
-    m = np.zeros(S.SURF_MEM)
-    S._prior(p, m)
-    wb = S.WAVES
-    m[wb + S.W_ACTIVE] = 1.0
-    m[wb + S.W_LAT] = 1.0
-    m[wb + S.W_MEA] = S.classic_mea(S.bullet_speed(2.0))
-    m[wb + S.W_DIST] = 400.0
-    m[wb + S.W_SEG] = S.segment_of(8.0, 400.0)
-    m[wb + S.W_EST:wb + S.W_EST + 3] = (0.0, 0.6, 0.3)
+    m, wb = _one_wave(p)
     w = np.empty(S.N_EST)
     S.ensemble_weights(p, m, w)
     last = w[S.EST_LINEAR]
