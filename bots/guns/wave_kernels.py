@@ -111,6 +111,7 @@ WH = layout(
     phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
     real_shots=1, real_hits=1,   # per battle: aimed real bullets whose wave broke, and those whose aim was inside
     aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
+    aim_dom=2,             # the GF domain (lo, hi) of that grid: the domain of the model that aimed
     anti_aims=1, main_aims=1,   # per battle: the learned gun's aims made with the anti-surfer / the main model
 )
 (WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
@@ -129,7 +130,7 @@ WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.
 WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, WH.aim_cdf, WH.aim_half
 WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
 WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real_hits
-WH_ANTI_BAND, WH_ANTI_AIMS, WH_MAIN_AIMS = WH.anti_band, WH.anti_aims, WH.main_aims
+WH_ANTI_BAND, WH_ANTI_AIMS, WH_MAIN_AIMS, WH_AIM_DOM = WH.anti_band, WH.anti_aims, WH.main_aims, WH.aim_dom
 GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
@@ -141,10 +142,11 @@ W = layout("WaveRow", fire=1, sx=1, sy=1, bearing=1, sin=1, cos=1, speed=1, powe
            lfeat=N_FEAT,      # the features the gun had when it aimed for this wave: the previous wave's
            phit=1,            # the aim's hit probability (hold_fire: a real bullet's expected damage)
            est_half=1,        # the classic estimators' box half-width of the aim
-           lcdf=N_CDF)        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
+           lcdf=N_CDF,        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
+           ldom=2)            # the GF domain (lo, hi) that CDF is on (the main or the anti-surfer model's)
 (W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = W[:12]
 W_AIM_GF, W_FEAT, W_LFEAT, W_PHIT, W_LCDF, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.phit, W.lcdf, W.size
-W_EST_HALF = W.est_half
+W_EST_HALF, W_LDOM = W.est_half, W.ldom
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
@@ -629,6 +631,8 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     m[WH_AIM_HALF] = ebw
     # the CDF only scores the learned estimator (score_wave, est_sim > 0); hold_fire and fire_gate alone need none
     if m[WH_EST_SIM] > 0.0:
+        m[WH_AIM_DOM] = dom_lo
+        m[WH_AIM_DOM + 1] = dom_hi
         cdf = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
         if kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
             box_cdf_grid(xc, hw, wt, k, dom_lo, dom_hi, cdf)
@@ -923,7 +927,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
             lo = -acc[n - 1, 1] / mea
             hi = -acc[0, 0] / mea
         if m[WH_EST_SIM] > 0.0 and w[W_AIMED] != 0.0 and mb_learned.shape[0] > 0:
-            score_wave(m, w, lo, hi, mb_learned[MH_DOM_LO], mb_learned[MH_DOM_HI])
+            score_wave(m, w, lo, hi, w[W_LDOM], w[W_LDOM + 1])
         if w[W_REAL] != 0.0 and w[W_AIMED] != 0.0:
             g = w[W_AIM_GF + int(m[WH_AIM_AIMER])]
             m[WH_REAL_SHOTS] += 1.0
@@ -1082,6 +1086,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 w[W_EST_HALF] = m[WH_AIM_HALF]
                 if m[WH_EST_SIM] > 0.0:
                     w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
+                    w[W_LDOM] = m[WH_AIM_DOM]
+                    w[W_LDOM + 1] = m[WH_AIM_DOM + 1]
         if m[WH_NEED_FEATURES] != 0.0:
             if fired > 0.0:
                 vg = 0.0

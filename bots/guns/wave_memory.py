@@ -136,16 +136,11 @@ def _load(value, default=DEFAULT_MODEL, what=""):
     return model
 
 
-def _load_anti(v, main):
-    """The anti-surfer model when the switch is on (anti_band > 0), else None. Its GF domain must be the main
-    model's: the ensemble scores either model's aims on one grid (wave_kernels.score_wave)."""
+def _load_anti(v):
+    """The anti-surfer model when the switch is on (anti_band > 0), else None."""
     if v.get("anti_band", 0.0) <= 0.0:
         return None
-    anti = _load(v.get("anti_model", ""), DEFAULT_ANTI_MODEL, "anti_model: ")
-    if tuple(anti.gf_domain) != tuple(main.gf_domain):
-        raise ValueError(f"anti_model: its GF domain {tuple(anti.gf_domain)} differs from the main model's "
-                         f"{tuple(main.gf_domain)}")
-    return anti
+    return _load(v.get("anti_model", ""), DEFAULT_ANTI_MODEL, "anti_model: ")
 
 
 # learning/model.py's kernel names -> the compiled gun's kernel codes
@@ -193,7 +188,7 @@ def _layout(gun, v, model=None, anti=None):
         lay["learned_cap"] = cap
         off += wg.model_block_size(model.n_features, cap)
         cap_max = max(cap_max, cap)
-        anti = anti or _load_anti(v, model)
+        anti = anti or _load_anti(v)
         if anti is not None:
             # (the store holds as many waves as the main model's: both learn every wave)
             lay["anti"] = off
@@ -289,7 +284,7 @@ def memory_size(gun, v):
 def prepare_memory(gun, v):
     """[(offset in the part's memory, values)]: the header and the neighbour models' settings."""
     model = _load(v["model"]) if "learned" in _aimers(gun, v) else None
-    anti = _load_anti(v, model) if model is not None else None
+    anti = _load_anti(v) if model is not None else None
     lay = _layout(gun, v, model, anti)
     head = np.zeros(wg.HEADER)
     head[wg.WH_HIST] = lay["hist"]
