@@ -223,3 +223,19 @@ def test_bad_anti_surfer_models_fail_in_one_line(tmp_path, value, msg):
     r = _cli("battle", f"lock+learned:{value}+still", "sample.Target", "--rounds", "1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "gfsim battle: error:" in r.stderr, r.stderr
     assert msg in r.stderr
+
+
+def test_soft_target_files_of_schema2_load_with_the_mirror_offset_nan(tmp_path):
+    """A soft-target file (gfsim oracle --soft-targets) written with dataset schema 2 lacks only mirror_offset."""
+    from sim.io import soft_targets as SO
+    from tests.test_distill import _fake_soft
+    meta, gun, oracle, futures, cov = _fake_soft()
+    p = tmp_path / "s.npz"
+    SO.write_soft_targets(p, meta, gun, oracle, futures, cov)
+    old = tmp_path / "v2.npz"
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(old, "w", zipfile.ZIP_STORED) as zo:
+        for info in zin.infolist():
+            if info.filename[4:-4] not in MIRROR_FEATURE_NAMES:
+                zo.writestr(info.filename, zin.read(info.filename))
+    st = SO.load_soft_targets(old)
+    assert np.isnan(st.gun["mirror_offset"]).all() and np.array_equal(st.gun["path_gf"], gun["path_gf"])

@@ -97,7 +97,7 @@ LEARNED_PARAMS = (
           "BeepBoop's model switch: aim with the anti-surfer model (anti_model) while the band of this battle's hit "
           "rate p +- z sqrt(p(1-p)/max(1,n)) (n = real bullets whose wave passed the living enemy; z = 1.282 under 50 "
           "of them, else 0.842) reaches down to anti_band, else with the main model; both learn every wave; 0 = off "
-          "(the main model alone)"),
+          "(the main model alone; `gfsim evaluate` replays the main model only)"),
     Param("anti_model", "", 0, 0, f"the anti-surfer model file (default: the shipped bots/models/{DEFAULT_ANTI_MODEL}, "
                                    "benchmarks/learned_corpus.py); read only when anti_band > 0", kind="path"),
 )

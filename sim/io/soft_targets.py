@@ -151,7 +151,7 @@ def load_soft_targets(path):
         want = _members(n, p, b)
         # files written before dataset schema 3 lack its feature column, before schema 2 also schema 2's (all of
         # them in either case): NaN, as in sim.io.dataset
-        for names in (MIRROR_FEATURE_NAMES, SCHEMA2_FEATURE_NAMES + MIRROR_FEATURE_NAMES):
+        for names in (SCHEMA2_FEATURE_NAMES + MIRROR_FEATURE_NAMES, MIRROR_FEATURE_NAMES):
             older = {f"gun/{c}" for c in names}
             if not older & set(z.files):
                 want = {k: v for k, v in want.items() if k not in older}
