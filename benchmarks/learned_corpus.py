@@ -15,10 +15,14 @@
    neighbours, trained on ANTI_DATA: `surf` = the surfer's file alone (default), `all` = the whole corpus
    (docs/learning.md "Two models" measured both).
 
-The command lines it runs are printed first. The shipped bots/models/learned-schema2.json is its output
-(dataset schema 2, the default feature list of `gfsim train` with the four schema-2 features, fixed feature
-scales); on the shared 2-core machine collecting took about two minutes and training 258 s (968,087 waves).
-bots/models/learned-corpus.json was built by the schema-1 version of this recipe (14 movers, no TrackFire).
+The command lines it runs are printed first. Its outputs are the shipped bots/models/learned-schema3.json (the
+main model with dataset schema 3's mirror offset: `gfsim train`'s default features, fixed scales) and
+bots/models/learned-anti.json (the anti-surfer model); on the shared 2-core machine collecting took about four
+minutes and training 162 s (main, 968,120 waves) and 17 s (anti-surfer, the surfer's 102,162). Neither is the
+learned gun's default (measured no better, docs/learning.md "Two models and the mirror offset"): the default
+bots/models/learned-schema2.json was built by the schema-2 version of this recipe (the same corpus before the
+surfer's later changes, the 22 features without the mirror offset); bots/models/learned-corpus.json by the
+schema-1 version (14 movers, no TrackFire).
 """
 import argparse
 import os
