@@ -13,7 +13,7 @@
 3. The anti-surfer model (BeepBoop's second model, which the learned gun's switch `anti_band` aims with while its
    hit rate is low): learning.model.ANTI_SURFER_FEATURES (no power, no shots fired, dist10 for dist20), up to 100
    neighbours, trained on ANTI_DATA: `surf` = the surfer's file alone (default), `all` = the whole corpus
-   (docs/learning.md "Two models" measured both).
+   (docs/learning.md "Two models and the mirror offset" measured both).
 
 The command lines it runs are printed first. Its outputs are the shipped bots/models/learned-schema3.json (the
 main model with dataset schema 3's mirror offset: `gfsim train`'s default features, fixed scales) and

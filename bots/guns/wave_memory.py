@@ -367,5 +367,3 @@ def used_features(m):
             for f in range(int(m[o + wg.MH_NF])):
                 names.add(FEATURE_NAMES[int(m[o + wg.MH_IDX + f])])
     return names
-
-
