@@ -11,6 +11,7 @@ import math
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +27,8 @@ SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, timeout=900)
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], check=False, capture_output=True, text=True,
+                          timeout=900)
 
 
 # --------------------------------------------------------------------------- the mirror offset column
@@ -216,9 +218,9 @@ def test_the_shipped_models_are_the_recipes():
 ])
 def test_bad_anti_surfer_models_fail_in_one_line(tmp_path, value, msg):
     if "CUT" in value:    # the shipped anti-surfer model without its weights
-        d = json.load(open(f"{MODELS}/learned-anti.json"))
+        d = json.loads(Path(MODELS, "learned-anti.json").read_text())
         del d["a"]
-        json.dump(d, open(tmp_path / "cut.json", "w"))
+        (tmp_path / "cut.json").write_text(json.dumps(d))
         value = value.replace("CUT", str(tmp_path / "cut.json"))
     r = _cli("battle", f"lock+learned:{value}+still", "sample.Target", "--rounds", "1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "gfsim battle: error:" in r.stderr, r.stderr
@@ -239,3 +241,20 @@ def test_soft_target_files_of_schema2_load_with_the_mirror_offset_nan(tmp_path):
                 zo.writestr(info.filename, zin.read(info.filename))
     st = SO.load_soft_targets(old)
     assert np.isnan(st.gun["mirror_offset"]).all() and np.array_equal(st.gun["path_gf"], gun["path_gf"])
+
+
+def test_pre_seeded_memory_fills_both_models_stores(files):
+    """learned:memory=... with the switch on: each model's store starts with the dataset's waves, embedded by
+    that model (the same waves, the same labels)."""
+    from bots.guns.wave_memory import LEARNED_PARAMS, memory_size, prepare_memory
+    new, _ = files
+    v = {p.name: p.default for p in LEARNED_PARAMS}
+    v.update(max_points=200.0, memory=str(new), anti_band=0.12)
+    m = np.zeros(memory_size("learned", v))
+    for off, values in prepare_memory("learned", v):
+        m[off:off + len(values)] = values
+    mb, ma = m[int(m[wg.WH_LEARNED]):], m[int(m[wg.WH_ANTI]):]
+    assert mb[wg.MH_N] == ma[wg.MH_N] == 200 and mb[wg.MH_NF] != ma[wg.MH_NF]
+    _, lo_b, hi_b = wg._store_cols(mb)
+    _, lo_a, hi_a = wg._store_cols(ma)
+    assert np.array_equal(lo_b[:200], lo_a[:200]) and np.array_equal(hi_b[:200], hi_a[:200])
