@@ -86,14 +86,16 @@ GF_SCAN_BINS = 101   # resolution of the k-NN gun's KDE argmax
 WH = layout(
     "WaveGunHeader",
     hist=1, waves=1, gf=1, knn=1, learned=1, scratch=1,   # block offsets (0 = absent)
+    anti=1,            # the learned gun's anti-surfer model block (0 = absent; it learns every wave learned does)
     use=N_AIMERS,                                         # use + a: aimer a enabled
     gf_dseg=1, gf_lseg=1, gf_aseg=1, gf_wseg=1, gf_tseg=1, gf_bins=1, gf_smooth=1, gf_roll=1, gf_maxd=1,
     need_features=1,
     lag=1,             # 1 = learn each label with the features the gun aimed with (one turn earlier)
     preaim=1,          # aim (and turn the gun) from this many turns before the gun is cool (1 = the last turn)
-    need_ext=1,        # 1 = compute the schema-2 features (sim.waves.gf.ext_features): a model uses one
+    need_ext=1,        # 1 = compute the schema-2/3 features (sim.waves.gf.ext_features): a model uses one
     # the learned gun's estimator ensemble and hold-fire rule (bots/guns/wave_memory.py LEARNED_PARAMS; 0 = off)
     est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1, gate_band=1,
+    anti_band=1,       # aim with the anti-surfer model while the hit rate's band reaches down to this (0 = off)
     # per round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
@@ -109,9 +111,11 @@ WH = layout(
     phit_mean=1, phit_n=1,  # running mean of the aims' hit probabilities (fire_gate), and how many it holds
     real_shots=1, real_hits=1,   # per battle: aimed real bullets whose wave broke, and those whose aim was inside
     aim_cdf=N_CDF,         # the last aim's learned density as a CDF on the CDF grid (scored when its wave breaks)
+    aim_dom=2,             # the GF domain (lo, hi) of that grid: the domain of the model that aimed
+    anti_aims=1, main_aims=1,   # per battle: the learned gun's aims made with the anti-surfer / the main model
 )
 (WH_HIST, WH_WAVES, WH_GF, WH_SCRATCH, WH_USE) = (WH.hist, WH.waves, WH.gf, WH.scratch, WH.use)
-WH_KNN, WH_LEARNED = I64(WH.knn), I64(WH.learned)   # typed (passed to _model): sim/engine/constants.I64 says why
+WH_KNN, WH_LEARNED, WH_ANTI = I64(WH.knn), I64(WH.learned), I64(WH.anti)   # typed (passed to _model): sim/engine/constants.I64 says why
 (WH_GF_DSEG, WH_GF_LSEG, WH_GF_ASEG, WH_GF_WSEG, WH_GF_TSEG, WH_GF_BINS, WH_GF_SMOOTH, WH_GF_ROLL,
  WH_GF_MAXD) = (WH.gf_dseg, WH.gf_lseg, WH.gf_aseg, WH.gf_wseg, WH.gf_tseg, WH.gf_bins, WH.gf_smooth, WH.gf_roll,
                 WH.gf_maxd)
@@ -126,6 +130,7 @@ WH_EST_SIM, WH_EST_BW, WH_EST_DECAY, WH_HOLD = WH.est_sim, WH.est_bandwidth, WH.
 WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, WH.aim_cdf, WH.aim_half
 WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
 WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real_hits
+WH_ANTI_BAND, WH_ANTI_AIMS, WH_MAIN_AIMS, WH_AIM_DOM = WH.anti_band, WH.anti_aims, WH.main_aims, WH.aim_dom
 GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
@@ -137,10 +142,11 @@ W = layout("WaveRow", fire=1, sx=1, sy=1, bearing=1, sin=1, cos=1, speed=1, powe
            lfeat=N_FEAT,      # the features the gun had when it aimed for this wave: the previous wave's
            phit=1,            # the aim's hit probability (hold_fire: a real bullet's expected damage)
            est_half=1,        # the classic estimators' box half-width of the aim
-           lcdf=N_CDF)        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
+           lcdf=N_CDF,        # the learned density's CDF of the aim (est_sim: scores the learned estimator)
+           ldom=2)            # the GF domain (lo, hi) that CDF is on (the main or the anti-surfer model's)
 (W_FIRE, W_SX, W_SY, W_BEARING, W_SIN, W_COS, W_SPEED, W_POWER, W_LAT, W_MEA, W_REAL, W_AIMED) = W[:12]
 W_AIM_GF, W_FEAT, W_LFEAT, W_PHIT, W_LCDF, W_STRIDE = W.aim_gf, W.feat, W.lfeat, W.phit, W.lcdf, W.size
-W_EST_HALF = W.est_half
+W_EST_HALF, W_LDOM = W.est_half, W.ldom
 
 # --- history columns (each HIST_CAP long), then the counters (HIST_CAP, N_COUNTERS) ---------------
 H = layout("HistoryColumns", x=1, y=1, heading=1, vel=1, energy=1, alive=1)
@@ -625,6 +631,8 @@ def ensemble_aim(mb, feat, m, est_gf, half, telebins):
     m[WH_AIM_HALF] = ebw
     # the CDF only scores the learned estimator (score_wave, est_sim > 0); hold_fire and fire_gate alone need none
     if m[WH_EST_SIM] > 0.0:
+        m[WH_AIM_DOM] = dom_lo
+        m[WH_AIM_DOM + 1] = dom_hi
         cdf = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
         if kernel == KERNEL_BOX or kernel == KERNEL_INDICATOR:
             box_cdf_grid(xc, hw, wt, k, dom_lo, dom_hi, cdf)
@@ -728,6 +736,34 @@ def gate_open(m):
         return True
     n = m[WH_REAL_SHOTS]
     return n >= GATE_MIN_SHOTS and m[WH_REAL_HITS] >= m[WH_GATE_BAND] * n
+
+
+# BeepBoop's model switch: the band of the gun's own hit rate (hits / real bullets whose wave passed the living
+# target, WH_REAL_HITS / WH_REAL_SHOTS) is p +- z sqrt(p (1 - p) / max(1, n)), z = ANTI_Z_FEW while n < ANTI_FEW
+# shots, else ANTI_Z (a heuristic band, BeepBoop's numbers: ~80% and ~60% two-sided normal quantiles)
+ANTI_FEW = 50.0
+ANTI_Z_FEW = 1.282
+ANTI_Z = 0.842
+
+
+@njit(**NB)
+def hit_rate_band(hits, n):
+    """(lower, upper) of the switch's band around the hit rate hits / n (p = 0 when n = 0)."""
+    nn = max(1.0, n)
+    p = hits / nn
+    z = ANTI_Z_FEW if n < ANTI_FEW else ANTI_Z
+    r = z * math.sqrt(max(0.0, p * (1.0 - p)) / nn)
+    return p - r, p + r
+
+
+@njit(**NB)
+def anti_surfer_on(m):
+    """Aim with the anti-surfer model (anti_band > 0 and the block present) while the band of the gun's hit rate
+    overlaps [0, anti_band]: its lower end is at most anti_band (its upper end is never below 0)."""
+    if m[WH_ANTI_BAND] <= 0.0 or m[WH_ANTI] == 0.0:
+        return False
+    lower, upper = hit_rate_band(m[WH_REAL_HITS], m[WH_REAL_SHOTS])
+    return lower <= m[WH_ANTI_BAND] and upper >= 0.0
 
 
 @njit(**NB)
@@ -891,7 +927,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
             lo = -acc[n - 1, 1] / mea
             hi = -acc[0, 0] / mea
         if m[WH_EST_SIM] > 0.0 and w[W_AIMED] != 0.0 and mb_learned.shape[0] > 0:
-            score_wave(m, w, lo, hi, mb_learned[MH_DOM_LO], mb_learned[MH_DOM_HI])
+            score_wave(m, w, lo, hi, w[W_LDOM], w[W_LDOM + 1])
         if w[W_REAL] != 0.0 and w[W_AIMED] != 0.0:
             g = w[W_AIM_GF + int(m[WH_AIM_AIMER])]
             m[WH_REAL_SHOTS] += 1.0
@@ -921,6 +957,9 @@ def learn_wave(m, feat, lo, hi, aim_gf, aimed, mb_knn, mb_learned, work):
         store_add(mb_knn, feat, lo, hi, work)
     if mb_learned.shape[0] > 0:
         store_add(mb_learned, feat, lo, hi, work)
+    mb_anti = _model(m, WH_ANTI)
+    if mb_anti.shape[0] > 0:
+        store_add(mb_anti, feat, lo, hi, work)   # both models learn every wave (BeepBoop's)
 
 
 @njit(**NB)
@@ -952,6 +991,7 @@ def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energ
         out[N_BASE_FEAT + 1] = f[1]
         out[N_BASE_FEAT + 2] = f[2]
         out[N_BASE_FEAT + 3] = f[3]
+        out[N_BASE_FEAT + 4] = f[4]
 
 
 @njit(**NB)
@@ -1046,6 +1086,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 w[W_EST_HALF] = m[WH_AIM_HALF]
                 if m[WH_EST_SIM] > 0.0:
                     w[W_LCDF:W_LCDF + N_CDF] = m[WH_AIM_CDF:WH_AIM_CDF + N_CDF]
+                    w[W_LDOM] = m[WH_AIM_DOM]
+                    w[W_LDOM + 1] = m[WH_AIM_DOM + 1]
         if m[WH_NEED_FEATURES] != 0.0:
             if fired > 0.0:
                 vg = 0.0
@@ -1094,6 +1136,14 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     b1 = math.atan2(en[EN_X] + en[EN_VEL] * math.sin(en[EN_HEADING]) - nx,
                     en[EN_Y] + en[EN_VEL] * math.cos(en[EN_HEADING]) - ny)
     best_a = best_aimer(m)
+    # the learned aimer's model: the anti-surfer one while the gun's hit rate is low (anti_surfer_on), else the main
+    mb_aim = mb_learned
+    if m[WH_USE + A_LEARNED] != 0.0 and mb_learned.shape[0] > 0 and m[WH_ANTI] != 0.0:
+        if anti_surfer_on(m):
+            mb_aim = _model(m, WH_ANTI)
+            m[WH_ANTI_AIMS] += 1.0
+        else:
+            m[WH_MAIN_AIMS] += 1.0
     for a in range(N_AIMERS):
         classic = a == A_HEADON or a == A_LINEAR or a == A_CIRCULAR
         if m[WH_USE + a] == 0.0 and not (ensemble and classic):
@@ -1111,13 +1161,13 @@ def wave_gun_think(p, m, st, cmd, en, tele):
             for e in range(1, N_EST):
                 est_gf[e - 1] = normal_relative_angle(m[WH_AIM_ANGLES + classic_aimer(e)] - b1) * lat / mea
             half = math.atan(HALF_ROBOT / max(math.hypot(en[EN_X] - nx, en[EN_Y] - ny), HALF_ROBOT)) / mea
-            gf, phit = ensemble_aim(mb_learned, q, m, est_gf, half, bins)
+            gf, phit = ensemble_aim(mb_aim, q, m, est_gf, half, bins)
             angle = b1 + gf * lat * mea
             m[WH_AIM_PHIT] = phit
             m[WH_PHIT_N] = min(PHIT_WINDOW, m[WH_PHIT_N] + 1.0)
             m[WH_PHIT_MEAN] += (phit - m[WH_PHIT_MEAN]) / m[WH_PHIT_N]
         else:
-            angle = b1 + learning_aim(m, a, q, mb_knn, mb_learned, bins) * lat * mea
+            angle = b1 + learning_aim(m, a, q, mb_knn, mb_aim, bins) * lat * mea
         if bins.shape[0] > 0:
             tele_normalise(bins)
         m[WH_AIM_ANGLES + a] = angle

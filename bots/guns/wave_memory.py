@@ -15,6 +15,9 @@ from bots.part import Param
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
 DEFAULT_MODEL = "learned-schema2.json"   # shipped: benchmarks/learned_corpus.py (15 movers, seeds 1000 and up, schema 2)
+# the anti-surfer model the switch (anti_band > 0) aims with while the gun's hit rate is low: its own file, its own
+# features (BeepBoop's: no power, no shots fired, dist10 for dist20), up to 100 neighbours
+DEFAULT_ANTI_MODEL = "learned-anti.json"
 
 # the k-NN gun's fixed distance: (feature, normalisation lo, hi, weight); e = weight * clip((x - lo)/(hi - lo))
 KNN_FEATURES = (
@@ -90,6 +93,13 @@ LEARNED_PARAMS = (
     Param("gate_band", 0.2, 0.0, 1.0,
           "fire_gate only while this battle's real bullets hit at least this often (after 10 of them): against a "
           "mover that dodges the aims (a surfer) the density's confidence misleads; 0 = always"),
+    Param("anti_band", 0.0, 0.0, 1.0,
+          "BeepBoop's model switch: aim with the anti-surfer model (anti_model) while the band of this battle's hit "
+          "rate p +- z sqrt(p(1-p)/max(1,n)) (n = real bullets whose wave passed the living enemy; z = 1.282 under 50 "
+          "of them, else 0.842) reaches down to anti_band, else with the main model; both learn every wave; 0 = off "
+          "(the main model alone; `gfsim evaluate` replays the main model only)"),
+    Param("anti_model", "", 0, 0, f"the anti-surfer model file (default: the shipped bots/models/{DEFAULT_ANTI_MODEL}, "
+                                   "benchmarks/learned_corpus.py); read only when anti_band > 0", kind="path"),
 )
 VIRTUAL_PARAMS = tuple(Param(name, 1.0, 0.0, 1.0, f"1 = run the {name} aimer") for name in wg.AIMER_NAMES) + (
     LEARNED_PARAMS[0], _LAG)
@@ -111,19 +121,26 @@ def _load_table(value):
         raise ValueError(str(e)) from None
 
 
-def model_path(value):
-    return os.path.join(MODELS_DIR, DEFAULT_MODEL) if not value else os.path.expanduser(value)
+def model_path(value, default=DEFAULT_MODEL):
+    return os.path.join(MODELS_DIR, default) if not value else os.path.expanduser(value)
 
 
-def _load(value):
+def _load(value, default=DEFAULT_MODEL, what=""):
     from learning.model import load_model, ModelError
     try:
-        model = load_model(model_path(value))
+        model = load_model(model_path(value, default))
     except ModelError as e:
-        raise ValueError(str(e)) from None
+        raise ValueError(f"{what}{e}") from None
     if model.n_features > wg.MAX_F:
-        raise ValueError(f"the model uses {model.n_features} features, the gun supports {wg.MAX_F}")
+        raise ValueError(f"{what}the model uses {model.n_features} features, the gun supports {wg.MAX_F}")
     return model
+
+
+def _load_anti(v):
+    """The anti-surfer model when the switch is on (anti_band > 0), else None."""
+    if v.get("anti_band", 0.0) <= 0.0:
+        return None
+    return _load(v.get("anti_model", ""), DEFAULT_ANTI_MODEL, "anti_model: ")
 
 
 # learning/model.py's kernel names -> the compiled gun's kernel codes
@@ -137,7 +154,7 @@ def _aimers(gun, v):
     return [gun]
 
 
-def _layout(gun, v, model=None):
+def _layout(gun, v, model=None, anti=None):
     aimers = _aimers(gun, v)
     if not aimers:
         raise ValueError("choose at least one aimer")
@@ -171,6 +188,11 @@ def _layout(gun, v, model=None):
         lay["learned_cap"] = cap
         off += wg.model_block_size(model.n_features, cap)
         cap_max = max(cap_max, cap)
+        anti = anti or _load_anti(v)
+        if anti is not None:
+            # (the store holds as many waves as the main model's: both learn every wave)
+            lay["anti"] = off
+            off += wg.model_block_size(anti.n_features, cap)
     lay["scratch"] = off
     off += wg.scratch_size(cap_max)
     lay["size"] = off
@@ -262,7 +284,8 @@ def memory_size(gun, v):
 def prepare_memory(gun, v):
     """[(offset in the part's memory, values)]: the header and the neighbour models' settings."""
     model = _load(v["model"]) if "learned" in _aimers(gun, v) else None
-    lay = _layout(gun, v, model)
+    anti = _load_anti(v) if model is not None else None
+    lay = _layout(gun, v, model, anti)
     head = np.zeros(wg.HEADER)
     head[wg.WH_HIST] = lay["hist"]
     head[wg.WH_WAVES] = lay["waves"]
@@ -280,9 +303,10 @@ def prepare_memory(gun, v):
         head[wg.WH_HOLD] = f["hold_fire"]
         head[wg.WH_GATE] = f["fire_gate"]
         head[wg.WH_GATE_BAND] = f["gate_band"]
+        head[wg.WH_ANTI_BAND] = f["anti_band"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
-    uses = {f.removeprefix("abs:") for f in (model.features if model is not None else ())}
+    uses = {f.removeprefix("abs:") for mo in (model, anti) if mo is not None for f in mo.features}
     head[wg.WH_NEED_EXT] = 1.0 if uses & set(EXT_FEATURE_NAMES) else 0.0
     out = [(0, head)]
     if "gf" in lay:
@@ -310,18 +334,36 @@ def prepare_memory(gun, v):
             cap=int(k["max_points"]), min_hw=1e-3, dom=(-1.0, 1.0), kernel=wg.KERNEL_GAUSS, bw=k["bandwidth"])))
     if "learned" in lay:
         head[wg.WH_LEARNED] = lay["learned"]
-        blk = _model_block(
-            model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
-            max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
-            cap=lay["learned_cap"], min_hw=model.min_half_width, dom=model.gf_domain,
-            kernel=wg.KERNEL_INDICATOR if v.get("aim", 0.0) >= 0.5 else KERNEL_CODES[model.kernel],
-            bw=model.bandwidth)
-        if v.get("memory"):
-            n, store = _seeded_store(model, lay["learned_cap"], v["memory"], v.get("memory_shooter", 0.0))
-            blk[wg.MH_N] = n
-            blk[wg.MH_HEAD] = n % lay["learned_cap"]
-            out.append((lay["learned"] + wg.MH_STORE, store))
-        out.append((lay["learned"], blk))
+        models = [("learned", model)] + ([("anti", anti)] if "anti" in lay else [])
+        for key, mo in models:
+            blk = _learned_block(mo, lay["learned_cap"], v)
+            if v.get("memory"):
+                n, store = _seeded_store(mo, lay["learned_cap"], v["memory"], v.get("memory_shooter", 0.0))
+                blk[wg.MH_N] = n
+                blk[wg.MH_HEAD] = n % lay["learned_cap"]
+                out.append((lay[key] + wg.MH_STORE, store))
+            out.append((lay[key], blk))
+        if "anti" in lay:
+            head[wg.WH_ANTI] = lay["anti"]
     return out
 
 
+def _learned_block(model, cap, v):
+    return _model_block(
+        model.features, model.lo, model.hi, model.a, model.b, model.c, scale=model.scale,
+        max_nb=model.max_neighbours, min_nb=model.min_neighbours, divider=model.divider,
+        cap=cap, min_hw=model.min_half_width, dom=model.gf_domain,
+        kernel=wg.KERNEL_INDICATOR if v.get("aim", 0.0) >= 0.5 else KERNEL_CODES[model.kernel],
+        bw=model.bandwidth)
+
+
+def used_features(m):
+    """Names of the feature columns the neighbour models in a wave gun's prepared memory `m` read (the learned
+    gun's main and anti-surfer models and the k-NN gun's): what a dataset must hold to be replayed through it."""
+    names = set()
+    for which in (wg.WH_KNN, wg.WH_LEARNED, wg.WH_ANTI):
+        o = int(m[which])
+        if o:
+            for f in range(int(m[o + wg.MH_NF])):
+                names.add(FEATURE_NAMES[int(m[o + wg.MH_IDX + f])])
+    return names

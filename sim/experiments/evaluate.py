@@ -229,11 +229,13 @@ def _check_finite(path, inputs, used, missing=()):
 
 def _check_schema(dataset, guns):
     """A gun whose model uses a feature column the file's (older) schema lacks cannot replay it."""
-    from bots.guns.wave_kernels import WH_NEED_EXT
+    from bots.guns.wave_memory import used_features
     from sim.io.dataset import missing_message
     missing = getattr(dataset, "missing", ())
-    if missing and any(gun.new_memory()[WH_NEED_EXT] != 0.0 for gun in guns):
-        raise UsageError(missing_message(dataset.path, missing[0], dataset.schema_version))
+    for gun in guns if missing else ():
+        lacking = [c for c in missing if c in used_features(gun.new_memory())]
+        if lacking:
+            raise UsageError(missing_message(dataset.path, lacking[0], dataset.schema_version))
 
 
 def scored_and_learnable(table, rows, waves):

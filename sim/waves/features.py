@@ -10,7 +10,7 @@ normalises its KNN features.
 The per-turn history counters (move direction, turns since a direction change,
 a deceleration, a velocity change) are computed once per robot and round by
 ``history_counters`` so that a wave's features cost O(1). The compiled kernels
-(``wave_features``, ``history_counters``, and ``ext_features`` for the dataset-schema-2 columns) are in
+(``wave_features``, ``history_counters``, and ``ext_features`` for the dataset-schema-2 and -3 columns) are in
 sim/waves/gf.py, re-exported here; SCALES holds every feature's fixed normalisation range.
 """
 import math
@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 # the compiled kernel and the column indices live in sim/waves/gf.py (usable by bots; see there)
-from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS,  # noqa: F401
+from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, SCHEMA2_FEATURE_NAMES, MIRROR_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS,  # noqa: F401
                  STICK, TIMER_CAP, VIRTUALITY_CAP, history_counters, wave_features, ext_features, wall_distance)
 # column indices of the feature block and of the history counters
 from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
@@ -26,7 +26,7 @@ from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8,
                  F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD, F_WALL_REVERSE,
                  F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
                  F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF,
-                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
+                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, F_MIRROR_OFFSET, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
                  HC_VCHANGE)  # noqa: F401
 
 # (name, definition, range) -- the order is the column order of the feature block
@@ -83,6 +83,10 @@ FEATURES = (
                   "until the wave reaches it", "[~-1.2, ~1.2]"),
     ("circular_gf", "GF of circular targeting's aim: as linear_gf, turning at its last turn's heading change "
                     "(clamped to Robocode's turn rate)", "[~-1.2, ~1.2]"),
+    # dataset schema 3 (sim.waves.gf.mirror_offset, through ext_features)
+    ("mirror_offset", "BeepBoop's mirror offset: the angle from the wave's source (the shooter where it fires) to the "
+                      "field's centre minus the direct bearing to the target, in (-pi, pi], times lat_dir (positive: "
+                      "the open field lies on the side the target orbits towards)", "(-pi, pi]"),
 )
 assert tuple(f[0] for f in FEATURES) == FEATURE_NAMES, "sim/waves/gf.py's feature kernel and FEATURES disagree"
 # Fixed normalisation ranges (lo, hi) of every feature: a model trained with them (`gfsim train`, the default)
@@ -99,6 +103,7 @@ SCALES = {
     "virtuality": (0.0, 100.0), "virtuality_gun": (0.0, 15.0), "power": (0.0, 3.0), "shots_fired": (0.0, 1500.0),
     "turn": (0.0, 2000.0), "energy": (0.0, 100.0), "shooter_energy": (0.0, 100.0),
     "path_gf": (0.0, 1.2), "current_gf": (-1.5, 1.5), "linear_gf": (-1.2, 1.2), "circular_gf": (-1.2, 1.2),
+    "mirror_offset": (-math.pi, math.pi),
 }
 assert set(SCALES) == set(FEATURE_NAMES), "every feature needs a fixed scale"
 

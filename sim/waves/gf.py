@@ -908,16 +908,19 @@ FEATURE_NAMES = ("distance", "bft", "velocity", "abs_velocity", "vel8", "accel",
                  "stick_reverse", "wall_dist_ahead", "wall_dist_reverse", "virtuality", "virtuality_gun",
                  "power", "shots_fired", "turn", "energy", "shooter_energy")
 N_BASE_FEAT = len(FEATURE_NAMES)    # the dataset schema 1 set, filled by wave_features
-# dataset schema 2 adds these, filled by extended_features: predictions of where the target goes, each a GF
-# of the wave (a short simulation per wave, so the gun computes them only for a model that uses them)
-EXT_FEATURE_NAMES = ("path_gf", "current_gf", "linear_gf", "circular_gf")
+# dataset schema 2 adds these, filled by ext_features: predictions of where the target goes, each a GF
+# of the wave (a short simulation per wave, so the gun computes them only for a model that uses them);
+# schema 3 adds BeepBoop's mirror offset (MIRROR_FEATURE_NAMES), filled by the same kernel
+SCHEMA2_FEATURE_NAMES = ("path_gf", "current_gf", "linear_gf", "circular_gf")
+MIRROR_FEATURE_NAMES = ("mirror_offset",)
+EXT_FEATURE_NAMES = SCHEMA2_FEATURE_NAMES + MIRROR_FEATURE_NAMES
 FEATURE_NAMES = FEATURE_NAMES + EXT_FEATURE_NAMES
 N_FEAT = len(FEATURE_NAMES)
 (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
  F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME, F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD,
  F_WALL_REVERSE, F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
  F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF, F_CURRENT_GF, F_LINEAR_GF,
- F_CIRCULAR_GF) = range(N_FEAT)
+ F_CIRCULAR_GF, F_MIRROR_OFFSET) = range(N_FEAT)
 
 # counters from history_counters: move_dir, dir change, since-increase, since-decrease, velocity change
 N_COUNTERS = 5
@@ -1174,10 +1177,18 @@ def predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, w, speed, lat_dir, mea, wid
 
 
 @njit(**NB)
+def mirror_offset(sx, sy, sin_b, cos_b, lat_dir, width, height):
+    """BeepBoop's mirror offset: the angle from the wave's source (the shooter where it fires) to the field's
+    centre minus the direct bearing to the target (sine and cosine given), in (-pi, pi], times the lateral
+    direction. Positive: the open field lies on the side the target is orbiting towards."""
+    return offset_of(sx, sy, 0.5 * width, 0.5 * height, sin_b, cos_b) * lat_dir
+
+
+@njit(**NB)
 def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, speed, mea, prev_sx, prev_sy,
                  prev_sin, prev_cos, prev_mea, width, height):
-    """(path_gf, current_gf, linear_gf, circular_gf) of a wave (docs/features.md): the one compiled home of the
-    schema-2 features, called by the dataset (sim/waves/tracking.py) and by the gun in battle
+    """(path_gf, current_gf, linear_gf, circular_gf, mirror_offset) of a wave (docs/features.md): the one compiled
+    home of the schema-2 and schema-3 features, called by the dataset (sim/waves/tracking.py) and by the gun in battle
     (bots/guns/wave_kernels.py). The target's history is x, y, heading, vel (1-d, or per-robot tables read at
     `row`), j its fire-time state and j0 its round's first row; the wave leaves (sx, sy) with the given bearing
     sine and cosine, lateral direction, bullet speed and classic MEA. prev_*: the shooter's previous real
@@ -1188,7 +1199,8 @@ def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, 
     * current_gf: the target's offset now from the previous real wave's direct bearing, in that wave's MEA,
       signed by this wave's lateral direction (0 without a previous real wave): where it sits on the last
       bullet's guess-factor scale;
-    * linear_gf / circular_gf: predicted_gf with turn rate 0 / the last turn's rate (turn_rate)."""
+    * linear_gf / circular_gf: predicted_gf with turn rate 0 / the last turn's rate (turn_rate);
+    * mirror_offset (schema 3): see mirror_offset."""
     tx = _at(x, row, j)
     ty = _at(y, row, j)
     h = _at(heading, row, j)
@@ -1200,5 +1212,6 @@ def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, 
     lin = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, 0.0, speed, lat_dir, mea, width, height)
     circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, heading_change(heading, vel, row, j0, j), speed, lat_dir,
                         mea, width, height)
+    mirror = mirror_offset(sx, sy, sin_b, cos_b, lat_dir, width, height)
     hold(x, y, heading, vel)
-    return path, current, lin, circ
+    return path, current, lin, circ, mirror
