@@ -226,6 +226,13 @@ SURF_PARAMS = (
     Param("paths_distance", 300.0, 0.0, 1000.0,
           "path surfing (paths > 0) only for a nearest wave fired from at least this far, pixels (closer: the "
           "three options; bullets from close by leave no time for a switch); 0 = always"),
+    Param("replan_deaths", 0.0, 0.0, 1.0,
+          "1 = re-plan whenever one of our bullets dies (the surfer before issue 19's fifth round); 0 = only when "
+          "its death takes a shadow off a wave (otherwise the waves' dangers are what the plan saw)"),
+    Param("keep_ref", 1.0, 0.0, 1.0,
+          "1 = a re-plan that surfs the same nearest wave keeps the plan's distance-control reference (dist_ref=1: "
+          "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
+          "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -233,7 +240,7 @@ SURF_PARAMS = (
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
- SP_PATHS_DISTANCE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATHS_DISTANCE, SP_REPLAN_DEATHS, SP_KEEP_REF) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -244,6 +251,9 @@ BEFORE_PATHS = "paths=-1"
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
 # together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
 BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
+# the surfer before issue 19's fifth round: re-plans at every death of our bullets, and with a new distance-control
+# reference at every plan (tests/test_surf_replan.py checks it by digests)
+BEFORE_FIFTH_ROUND = "replan_deaths=1,keep_ref=0"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -873,7 +883,8 @@ def _add_shadow(m, iw, ob, width, height):
 
 @njit(**NB)
 def _drop_shadows(m, bullet_id, t):
-    """Our bullet died in turn t: its shadows from turn t on never happen."""
+    """Our bullet died in turn t: its shadows from turn t on never happen. Returns how many were dropped."""
+    dropped = 0
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
         n = int(m[wb + W_NSH])
@@ -885,9 +896,11 @@ def _drop_shadows(m, bullet_id, t):
                 for c in range(4):
                     m[o + c] = m[last + c]
                 n -= 1
+                dropped += 1
             else:
                 q += 1
         m[wb + W_NSH] = n
+    return dropped
 
 
 # --------------------------------------------------------------------------- waves
@@ -1077,11 +1090,11 @@ def _events(p, m, ev, nev, t, tele, rnd):
         elif typ == EV_BULLET_HIT_BULLET:
             _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3],
                         np.bool_(False), tele, rnd)
-            _own_died(m, ev[k, E_A], t)
+            _own_died(p, m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
-            _own_died(m, ev[k, E_A + 6], t)
+            _own_died(p, m, ev[k, E_A + 6], t)
         elif typ == EV_BULLET_MISSED:
-            _own_died(m, ev[k, E_A], t)
+            _own_died(p, m, ev[k, E_A], t)
 
 
 @njit(**NB)
@@ -1104,13 +1117,15 @@ def _own_energy_events(ev, nev):
 
 
 @njit(**NB)
-def _own_died(m, bullet_id, t):
+def _own_died(p, m, bullet_id, t):
+    """Our bullet died in turn t: forget it and its shadows still to come; re-plan when that changed a wave's
+    danger (or always, replan_deaths = 1: the plan is the same but for where the enemy now is)."""
     for ob in range(MAX_OWN):
         bb = OWN + ob * O_SIZE
         if m[bb + O_ACTIVE] != 0.0 and m[bb + O_ID] == bullet_id:
             m[bb + O_ACTIVE] = 0.0
-            _drop_shadows(m, bullet_id, t)
-            m[S_REPLAN] = 1.0
+            if _drop_shadows(m, bullet_id, t) > 0 or p[SP_REPLAN_DEATHS] != 0.0:
+                m[S_REPLAN] = 1.0
 
 
 @njit(**NB)
@@ -1443,8 +1458,9 @@ def _plan(p, m, st, en, t, tele):
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
     if p[SP_DIST_REF] != 0.0:
-        m[S_RX] = m[S_EN_X]
-        m[S_RY] = m[S_EN_Y]
+        if not (p[SP_KEEP_REF] != 0.0 and m[S_PLANNED] != 0.0 and m[S_CX] == cx and m[S_CY] == cy):
+            m[S_RX] = m[S_EN_X]
+            m[S_RY] = m[S_EN_Y]
     else:
         m[S_RX] = cx
         m[S_RY] = cy
