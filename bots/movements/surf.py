@@ -17,10 +17,14 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   anticlockwise, or brake -- are played until the nearest wave has passed, and
   from each end state the three options again until the second wave has passed
   (the best continuation counts). The option of least danger is driven, and it is
-  re-planned only when something changes (a wave or one of our bullets appears or
-  goes, a hit is logged, our position leaves the prediction -- a ram): following a
-  plan is exact, so it stays valid while nothing changes (re-planning every few
-  turns as well measured no better).
+  re-planned only when something changes (a wave appears or goes, one of our bullets
+  adds a shadow or dies taking one off a wave, a hit is logged, our position leaves the
+  prediction -- a ram): following a plan is exact, so it stays valid while nothing
+  changes (re-planning every few turns as well measured no better). `replan_deaths` = 1
+  (BEFORE_FIFTH_ROUND) re-plans at every death of our bullets, as before issue 19's fifth
+  round: ~20% more plans for the same battles, measured no better. `keep_ref` = 1 (off)
+  keeps a plan's distance-control reference while the same wave is surfed, so the driven
+  option is re-predicted on its own path (measured no better either).
 * **Danger** of a wave = the integral of its danger density over the guess factors
   our box covers while the predicted front crosses it (precise intersection with
   sim/waves/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
@@ -250,11 +254,12 @@ BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 BEFORE_PATHS = "paths=-1"
 # the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
-# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
-BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
 # the surfer before issue 19's fifth round: re-plans at every death of our bullets (tests/test_surf_replan.py checks
 # it by digests)
 BEFORE_FIFTH_ROUND = "replan_deaths=1"
+# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests); it re-planned
+# at every death of our bullets too
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH},{BEFORE_FIFTH_ROUND}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
