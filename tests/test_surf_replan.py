@@ -5,6 +5,7 @@ being driven is predicted on exactly the path it drives. S.BEFORE_FIFTH_ROUND pl
 by digests recorded with the code before them.
 """
 import hashlib
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -59,15 +60,15 @@ def _kept_covers(spec, enemy="lock+gf:power=2+orbit", seed=4, rounds=6):
     P = S.DIAG_PLAN
     plans, devs = _plans(spec, enemy, seed, rounds)
     out = []
-    for a, b in zip(plans[:-1], plans[1:]):
+    for a, b in pairwise(plans):
         (ra, ta), va = (int(a[2]), int(a[3])), a[4:]
         (rb, tb), vb = (int(b[2]), int(b[3])), b[4:]
         if ra != rb or va[P.fire_a] != vb[P.fire_a] or va[P.switch] >= 0.0:
             continue
         if any((ra, t) in devs for t in range(ta + 1, tb + 1)):
             continue
-        ka = [k for k in range(3) if va[P.opt + k] == va[P.chosen]][0]
-        kb = [k for k in range(3) if vb[P.opt + k] == va[P.chosen]][0]
+        ka = next(k for k in range(3) if va[P.opt + k] == va[P.chosen])
+        kb = next(k for k in range(3) if vb[P.opt + k] == va[P.chosen])
         if not vb[P.a_first + kb] > 0.0:
             continue                               # the front had already reached us: the hull is a part
         out.append(((va[P.a_lo + ka], va[P.a_hi + ka]), (vb[P.a_lo + kb], vb[P.a_hi + kb])))
