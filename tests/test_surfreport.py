@@ -127,7 +127,8 @@ def test_viewer_wave_checks_agree_with_the_report():
     report then counts as false)."""
     from sim.io.replay import replay_from_battle
     from sim.viewer import wavecheck as W
-    bots = ["lock+learned+surf:paths=-1", "sample.TrackFire"]   # a battle with missed waves (below)
+    # a battle with missed waves (below); replan_deaths=1: the surfer before the fifth round, whose battle has them
+    bots = ["lock+learned+surf:paths=-1,replan_deaths=1", "sample.TrackFire"]
     res = run_battle(bots, Rules(rounds=35), seed=1, record=True, diagnostics=True, compile_progress=False)
     rep = R.analyse(res)
     got = W.summary(W.wave_checks(replay_from_battle(res, bots)), 0)

@@ -17,10 +17,14 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   anticlockwise, or brake -- are played until the nearest wave has passed, and
   from each end state the three options again until the second wave has passed
   (the best continuation counts). The option of least danger is driven, and it is
-  re-planned only when something changes (a wave or one of our bullets appears or
-  goes, a hit is logged, our position leaves the prediction -- a ram): following a
-  plan is exact, so it stays valid while nothing changes (re-planning every few
-  turns as well measured no better).
+  re-planned only when something changes (a wave appears or goes, one of our bullets
+  adds a shadow or dies taking one off a wave, a hit is logged, our position leaves the
+  prediction -- a ram): following a plan is exact, so it stays valid while nothing
+  changes (re-planning every few turns as well measured no better). `replan_deaths` = 1
+  (BEFORE_FIFTH_ROUND) re-plans at every death of our bullets, as before issue 19's fifth
+  round: ~20% more plans for the same battles, measured no better. `keep_ref` = 1 (off)
+  keeps a plan's distance-control reference while the same wave is surfed, so the driven
+  option is re-predicted on its own path (measured no better either).
 * **Danger** of a wave = the integral of its danger density over the guess factors
   our box covers while the predicted front crosses it (precise intersection with
   sim/waves/gf.py's turn_hit_set, hull over the turns), minus the parts in our bullets'
@@ -232,6 +236,14 @@ SURF_PARAMS = (
           "BeepBoop loss (mass in a box of our width around the bullet's GF), 1 and 2 the same with a Gaussian "
           "and a Laplace kernel, 3 cross-entropy of the bin holding the GF, 4 squared error of the density's "
           "mean GF, 5 hit likelihood (does its most dangerous GF hit); whole numbers"),
+    Param("replan_deaths", 0.0, 0.0, 1.0,
+          "1 = re-plan whenever one of our bullets dies (the surfer before issue 19's fifth round); 0 = only when "
+          "its death takes a shadow off a wave (otherwise the waves' dangers are what the plan saw)"),
+    Param("keep_ref", 0.0, 0.0, 1.0,
+          "1 = a re-plan that surfs the same nearest wave keeps the plan's distance-control reference (dist_ref=1: "
+          "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
+          "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
+          "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -239,7 +251,8 @@ SURF_PARAMS = (
  SP_FLAT_VIRTUAL, SP_CLOSE_WEIGHT, SP_CLOSE_DISTANCE, SP_GATE_DISTANCE, SP_RETREAT, SP_DIST_REF, SP_CLOSE_PREDICT,
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
- SP_PATHS_DISTANCE, SP_EST_LOSS) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_PATHS_DISTANCE, SP_EST_LOSS, SP_REPLAN_DEATHS,
+ SP_KEEP_REF) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -248,8 +261,12 @@ BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
 BEFORE_PATHS = "paths=-1"
 # the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
-# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests)
-BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH}"
+# the surfer before issue 19's fifth round: re-plans at every death of our bullets (tests/test_surf_replan.py checks
+# it by digests)
+BEFORE_FIFTH_ROUND = "replan_deaths=1"
+# together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests); it re-planned
+# at every death of our bullets too
+BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH},{BEFORE_FIFTH_ROUND}"
 
 # --- memory layout (m = this part's slice; slots 0..7 are movement.py's common ones, MOVE_MEM.dir = orbit direction) ---
 N_HIST = 16                   # turns of our own state remembered (x, y, heading, velocity each)
@@ -936,7 +953,8 @@ def _add_shadow(m, iw, ob, width, height):
 
 @njit(**NB)
 def _drop_shadows(m, bullet_id, t):
-    """Our bullet died in turn t: its shadows from turn t on never happen."""
+    """Our bullet died in turn t: its shadows from turn t on never happen. Returns how many were dropped."""
+    dropped = 0
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
         n = int(m[wb + W_NSH])
@@ -948,9 +966,11 @@ def _drop_shadows(m, bullet_id, t):
                 for c in range(4):
                     m[o + c] = m[last + c]
                 n -= 1
+                dropped += 1
             else:
                 q += 1
         m[wb + W_NSH] = n
+    return dropped
 
 
 # --------------------------------------------------------------------------- waves
@@ -1140,11 +1160,11 @@ def _events(p, m, ev, nev, t, tele, rnd):
         elif typ == EV_BULLET_HIT_BULLET:
             _log_bullet(p, m, t, ev[k, E_A + 1], ev[k, E_A + 4], ev[k, E_A + 2], ev[k, E_A + 3],
                         np.bool_(False), tele, rnd)
-            _own_died(m, ev[k, E_A], t)
+            _own_died(p, m, ev[k, E_A], t)
         elif typ == EV_BULLET_HIT:
-            _own_died(m, ev[k, E_A + 6], t)
+            _own_died(p, m, ev[k, E_A + 6], t)
         elif typ == EV_BULLET_MISSED:
-            _own_died(m, ev[k, E_A], t)
+            _own_died(p, m, ev[k, E_A], t)
 
 
 @njit(**NB)
@@ -1167,13 +1187,15 @@ def _own_energy_events(ev, nev):
 
 
 @njit(**NB)
-def _own_died(m, bullet_id, t):
+def _own_died(p, m, bullet_id, t):
+    """Our bullet died in turn t: forget it and its shadows still to come; re-plan when that changed a wave's
+    danger (or always, replan_deaths = 1: the plan is the same but for where the enemy now is)."""
     for ob in range(MAX_OWN):
         bb = OWN + ob * O_SIZE
         if m[bb + O_ACTIVE] != 0.0 and m[bb + O_ID] == bullet_id:
             m[bb + O_ACTIVE] = 0.0
-            _drop_shadows(m, bullet_id, t)
-            m[S_REPLAN] = 1.0
+            if _drop_shadows(m, bullet_id, t) > 0 or p[SP_REPLAN_DEATHS] != 0.0:
+                m[S_REPLAN] = 1.0
 
 
 @njit(**NB)
@@ -1506,8 +1528,9 @@ def _plan(p, m, st, en, t, tele):
     cx = m[wa + W_SX]
     cy = m[wa + W_SY]
     if p[SP_DIST_REF] != 0.0:
-        m[S_RX] = m[S_EN_X]
-        m[S_RY] = m[S_EN_Y]
+        if not (p[SP_KEEP_REF] != 0.0 and m[S_PLANNED] != 0.0 and m[S_CX] == cx and m[S_CY] == cy):
+            m[S_RX] = m[S_EN_X]
+            m[S_RY] = m[S_EN_Y]
     else:
         m[S_RX] = cx
         m[S_RY] = cy
