@@ -71,11 +71,14 @@ DEFAULT_FEATURES = ("bft", "abs:lat_vel", "adv_vel", "abs_velocity", "vel8", "ac
                     # dataset schema 2: where the target's continued path, its place on the last bullet's
                     # scale, and linear / circular targeting put it (docs/features.md)
                     "path_gf", "current_gf", "linear_gf", "circular_gf",
-                    # dataset schema 3: on which side of the shooter the open field lies (BeepBoop's mirror offset)
-                    "mirror_offset")
+                    # dataset schema 3: on which side of the shooter the open field lies (BeepBoop's mirror offset),
+                    # and how far the target must turn from the way it drives to keep off the walls
+                    "mirror_offset", "stick_heading_ahead", "stick_heading_reverse")
 # BeepBoop's anti-surfer model reads the main model's features less the bullet power and the shots fired, and
-# the distance moved over 10 turns instead of 20 (`gfsim train --features`, benchmarks/learned_corpus.py)
-ANTI_SURFER_FEATURES = tuple(f for f in DEFAULT_FEATURES if f not in ("power", "shots_fired", "dist20"))
+# the distance moved over 10 turns instead of 20, plus its two per-wave flags: did one of our bullets fired within
+# 3 turns of the wave hit the target / an enemy bullet (`gfsim train --features`, benchmarks/learned_corpus.py)
+ANTI_SURFER_FEATURES = tuple(f for f in DEFAULT_FEATURES if f not in ("power", "shots_fired", "dist20")) + (
+    "did_hit", "did_collide")
 
 _FEATURE_DOCS = {name: doc for name, doc, _ in FEATURES}
 

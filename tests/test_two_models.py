@@ -21,7 +21,7 @@ from bots.guns.wave_memory import MODELS_DIR as MODELS
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.io import dataset as D
-from sim.waves.features import MIRROR_FEATURE_NAMES, SCALES
+from sim.waves.features import SCHEMA3_FEATURE_NAMES, SCALES
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
@@ -91,10 +91,10 @@ def test_schema3_files_hold_the_mirror_offset_and_schema2_files_load_with_it_nan
     new, old = files
     a, b = D.load_dataset(new), D.load_dataset(old)
     assert (a.schema_version, a.missing) == (3, ())
-    assert (b.schema_version, b.missing) == (2, MIRROR_FEATURE_NAMES)
+    assert (b.schema_version, b.missing) == (2, SCHEMA3_FEATURE_NAMES)
     assert np.isfinite(a.gun["mirror_offset"]).all() and np.isnan(b.gun["mirror_offset"]).all()
     for c in a.gun:
-        if c != "mirror_offset":
+        if c not in SCHEMA3_FEATURE_NAMES:
             assert a.gun[c].tobytes() == b.gun[c].tobytes(), c
     with pytest.raises(D.DatasetError, match="re-collect"):
         list(D.iter_chunks(old, "gun", columns=["mirror_offset"]))
@@ -237,7 +237,7 @@ def test_soft_target_files_of_schema2_load_with_the_mirror_offset_nan(tmp_path):
     old = tmp_path / "v2.npz"
     with zipfile.ZipFile(p) as zin, zipfile.ZipFile(old, "w", zipfile.ZIP_STORED) as zo:
         for info in zin.infolist():
-            if info.filename[4:-4] not in MIRROR_FEATURE_NAMES:
+            if info.filename[4:-4] not in SCHEMA3_FEATURE_NAMES:
                 zo.writestr(info.filename, zin.read(info.filename))
     st = SO.load_soft_targets(old)
     assert np.isnan(st.gun["mirror_offset"]).all() and np.array_equal(st.gun["path_gf"], gun["path_gf"])
