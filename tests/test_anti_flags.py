@@ -200,3 +200,28 @@ def test_schema2_files_load_the_new_columns_nan_and_say_to_recollect(tmp_path):
     r = _cli("evaluate", str(old), "--guns", f"learned:model={tmp_path / 'm.json'}")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "re-collect" in r.stderr, r.stderr
     assert "did_hit" in r.stderr or "stick_heading_ahead" in r.stderr
+
+
+def test_training_queries_see_their_flags_zero_as_the_gun_does_when_it_aims():
+    """A query's flags are 0 at aim time (set only when a nearby bullet hits later), so training compares it
+    with stored waves as the gun would: its own dataset flags are not used (they would leak its label)."""
+    from learning.model import GunModel, causal_neighbours, fixed_ranges
+    names = ["bft", "did_hit", "abs:did_collide"]
+    lo, hi = fixed_ranges(names)
+    model = GunModel(names, lo, hi, scale=-3.0, max_neighbours=1, min_neighbours=1)
+    raw = np.array([[10.0, 1.0, 1.0], [10.0, 0.0, 0.0], [10.0, 1.0, 1.0]])
+    n = model.normalise(raw)
+    q = model.at_aim_time(n)
+    assert np.array_equal(q[:, 0], n[:, 0]) and (q[:, 1:] == 0).all() and n[2, 1:].tolist() == [1.0, 1.0]
+    plain = GunModel(["bft"], lo[:1], hi[:1], scale=-3.0)
+    first = n[:, :1]
+    assert plain.at_aim_time(first) is first      # no flags: the rows as they are
+    # the flagged query's nearest stored wave: by its dataset row the flagged one, at aim time the unflagged one
+    stream = np.zeros(3, np.int64)
+    fire = np.array([5, 0, 1])
+    avail = np.array([9, 1, 2])
+    E = model.embed(n)
+    idx, _ = causal_neighbours(E, stream, fire, avail, [0], model)
+    assert idx[0, 0] == 2
+    idx, _ = causal_neighbours(E, stream, fire, avail, [0], model, query_E=model.embed(q[:1]))
+    assert idx[0, 0] == 1
