@@ -16,8 +16,16 @@ from sim.engine.constants import BS_HIT_BULLET, BS_HIT_VICTIM, HALF_ROBOT, RS_DE
 from sim.engine.rules import Rules
 from sim.io import dataset as D
 from sim.waves.features import FLAG_FEATURE_NAMES, FLAG_TURNS, SCALES, STICK
-from sim.waves.tracking import (BC_END_STATE, BC_END_TURN, BC_FIRE, BC_OWNER, BC_ROUND, _robot_arrays,
-                                battle_waves, bullet_table)
+from sim.waves.tracking import (
+    BC_END_STATE,
+    BC_END_TURN,
+    BC_FIRE,
+    BC_OWNER,
+    BC_ROUND,
+    _robot_arrays,
+    battle_waves,
+    bullet_table,
+)
 
 # both robots fire at power 3 whenever their guns are cool: hits and bullet collisions on both sides
 BOTS = ("lock+headon:power=3,energy_rule=0+orbit", "lock+circular:power=3,energy_rule=0+orbit")
@@ -131,6 +139,7 @@ def test_the_gun_stores_the_datasets_flags_and_stick_turns(tmp_path):
     """A model reading the four new columns (lag=0: a wave is learned with its own features): every wave the
     gun learned carries the dataset's did_hit, did_collide and stick turns, matched by its hit interval."""
     from scipy.spatial import cKDTree
+
     from bots import layout
     from bots.registry import parse_bot
     from learning.model import GunModel, fixed_ranges
@@ -181,8 +190,8 @@ def test_only_a_model_reading_the_flags_keeps_a_bullet_log(tmp_path):
 # --------------------------------------------------------------------------- older files
 
 def test_schema2_files_load_the_new_columns_nan_and_say_to_recollect(tmp_path):
-    from tests.test_two_models import _as_version
     from sim.experiments.collect import collect
+    from tests.test_two_models import _as_version
     new, old = tmp_path / "v3.npz", tmp_path / "v2.npz"
     collect(BOTS[0], BOTS[1], seeds=[3], out=str(new), rules=Rules(rounds=1))
     _as_version(new, old, 2)

@@ -202,12 +202,18 @@ def test_switched_off_the_gun_plays_as_the_default_gun_before_the_switch(enemy, 
 
 
 def test_the_shipped_models_are_the_recipes():
-    from learning.model import ANTI_SURFER_FEATURES, load_model
-    anti = load_model(f"{MODELS}/learned-anti.json")
-    assert tuple(anti.features) == ANTI_SURFER_FEATURES and anti.max_neighbours == 100
+    """The recipe's current outputs read its current feature lists; its previous outputs the same less the stick
+    turns along the heading and the anti-surfer flags."""
+    from learning.model import ANTI_SURFER_FEATURES, DEFAULT_FEATURES, load_model
+    newer = ("stick_heading_ahead", "stick_heading_reverse", "did_hit", "did_collide")
+    for name, features in (("learned-anti-flags", ANTI_SURFER_FEATURES), ("learned-stick", DEFAULT_FEATURES),
+                           ("learned-anti", tuple(f for f in ANTI_SURFER_FEATURES if f not in newer)),
+                           ("learned-schema3", tuple(f for f in DEFAULT_FEATURES if f not in newer))):
+        model = load_model(f"{MODELS}/{name}.json")
+        assert tuple(model.features) == features, name
+    anti = load_model(f"{MODELS}/learned-anti-flags.json")
+    assert anti.max_neighbours == 100 and "did_hit" in anti.features and "did_collide" in anti.features
     assert "power" not in anti.features and "dist10" in anti.features and "dist20" not in anti.features
-    main = load_model(f"{MODELS}/learned-schema3.json")
-    assert "mirror_offset" in main.features and "power" in main.features
 
 
 @pytest.mark.parametrize("value,msg", [
