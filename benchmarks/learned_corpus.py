@@ -18,7 +18,7 @@
 
 The command lines it runs are printed first. Its outputs are the shipped bots/models/learned-stick.json (the main
 model: `gfsim train`'s default features, fixed scales) and bots/models/learned-anti-flags.json (the anti-surfer
-model with the flags); on the shared 2-core machine collecting took about four minutes (the learned-surf file 35 s
+model with the flags); on the shared 2-core machine collecting took about three minutes (the learned-surf file 35 s
 more) and training 257 s (main, 968,120 waves) and 29 s (anti-surfer, 132,809 waves). Neither is the learned gun's
 default (measured no better, docs/learning.md "Anti-surfer flags and the stick along the heading"). The previous
 version of this recipe (22 features + the mirror offset; the anti-surfer model without flags or the stick turns,
