@@ -136,7 +136,9 @@ WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real
 WH_ANTI_BAND, WH_ANTI_AIMS, WH_MAIN_AIMS, WH_AIM_DOM = WH.anti_band, WH.anti_aims, WH.main_aims, WH.aim_dom
 WH_BULLETS, WH_ROUND_BULLETS = WH.bullets, WH.round_bullets
 # the bullet log: fire turn of the round's bullet with id k at slot k - 1 (later bullets of a longer round set no
-# flags); a round of HIST_CAP turns holds at most ~HIST_CAP / 11 bullets (gun heat >= 1.02, cooling <= 0.1)
+# flags); a round of HIST_CAP turns holds at most ~HIST_CAP / 11 bullets (gun heat >= 1.02, cooling <= 0.1). A
+# setFire that returned a power makes the engine's next bullet (the same checks, bots/api.set_fire), so the k-th
+# fired is id k -- unless the engine's bullet table (MAX_BULLETS in flight) is full, which no 1v1 battle reaches
 BULLET_LOG_CAP = 1024
 GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
@@ -1022,8 +1024,9 @@ def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energ
     if m[WH_NEED_EXT] != 0.0:
         # (a short simulation per wave: only for a model that uses these; otherwise they stay 0)
         f = ext_features(_hist(m, H_X), _hist(m, H_Y), _hist(m, H_HEADING), _hist(m, H_VEL), I64(0), I64(0), t,
-                         _counters(m)[t, HC_MOVE_DIR], sx, sy, math.sin(b), math.cos(b), lat, speed, mea, m[WH_PREV_SX], m[WH_PREV_SY],
-                         m[WH_PREV_SIN], m[WH_PREV_COS], m[WH_PREV_MEA], st[ST_WIDTH], st[ST_HEIGHT])
+                         _counters(m)[t, HC_MOVE_DIR], sx, sy, math.sin(b), math.cos(b), lat, speed, mea,
+                         m[WH_PREV_SX], m[WH_PREV_SY], m[WH_PREV_SIN], m[WH_PREV_COS], m[WH_PREV_MEA], st[ST_WIDTH],
+                         st[ST_HEIGHT])
         out[N_BASE_FEAT] = f[0]
         out[N_BASE_FEAT + 1] = f[1]
         out[N_BASE_FEAT + 2] = f[2]

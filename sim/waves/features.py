@@ -93,7 +93,7 @@ FEATURES = (
                             "when move_dir = -1) that keeps a 160 px stick inside the field less 18 px (radians)",
      "[0, pi]"),
     ("stick_heading_reverse", "the same for the reversed driving direction (radians)", "[0, pi]"),
-    # dataset schema 3, set after fire time (sim/waves/tracking.py wave_flags_nb; the gun keeps them the same way)
+    # dataset schema 3, set after fire time (sim/waves/tracking.py wave_flags; the gun keeps them the same way)
     ("did_hit", "1 when one of the shooter's real bullets fired within 3 turns of this wave hit the target while "
                 "the wave was not yet broken (its front had not passed the target), else 0; NaN in the enemy table",
      "{0, 1}"),

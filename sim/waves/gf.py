@@ -913,7 +913,7 @@ N_BASE_FEAT = len(FEATURE_NAMES)    # the dataset schema 1 set, filled by wave_f
 # schema 3 adds BeepBoop's mirror offset and the stick turns along the target's actual heading, filled by the same
 # kernel, and its two per-wave flags of the anti-surfer model (FLAG_FEATURE_NAMES), which are not known at fire
 # time: they are set later, when one of the shooter's real bullets fired within FLAG_TURNS turns of the wave hits
-# the target or an enemy bullet (sim/waves/tracking.py wave_flags_nb; the gun, bots/guns/wave_kernels.py)
+# the target or an enemy bullet (sim/waves/tracking.py wave_flags; the gun, bots/guns/wave_kernels.py)
 SCHEMA2_FEATURE_NAMES = ("path_gf", "current_gf", "linear_gf", "circular_gf")
 FLAG_FEATURE_NAMES = ("did_hit", "did_collide")
 SCHEMA3_FEATURE_NAMES = ("mirror_offset", "stick_heading_ahead", "stick_heading_reverse") + FLAG_FEATURE_NAMES
