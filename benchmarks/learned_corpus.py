@@ -1,7 +1,7 @@
 """The shipped learned-gun models' recipe: collect a corpus of many movers, train the main and the anti-surfer model.
 
     PYTHONPATH=$PWD python benchmarks/learned_corpus.py --data-dir corpus/ \
-        [--out bots/models/learned-schema3.json] [--anti-out bots/models/learned-anti.json]
+        [--out bots/models/learned-stick.json] [--anti-out bots/models/learned-anti-flags.json]
 
 1. `gfsim collect` the challenge's shooter (lock+headon:power=3,energy_rule=0+still: it fires when its gun is
    cool, like every challenge gun) against each mover of CORPUS on seeds 1000 and up (the challenge and the
@@ -9,20 +9,23 @@
 2. `gfsim train` on all files at once (a corpus: battles renumbered, each file's last quarter held out),
    robot 0's waves only (the shooter's, aimed at the mover), the loss measured on real-bullet waves only
    (`--queries real`: what a gun is scored on; their neighbours are every stored wave): the main model, with
-   `gfsim train`'s default features (schema 3: with the mirror offset).
+   `gfsim train`'s default features (schema 3: with the mirror offset and the stick turns along the heading).
 3. The anti-surfer model (BeepBoop's second model, which the learned gun's switch `anti_band` aims with while its
-   hit rate is low): learning.model.ANTI_SURFER_FEATURES (no power, no shots fired, dist10 for dist20), up to 100
-   neighbours, trained on ANTI_DATA: `surf` = the surfer's file alone (default), `all` = the whole corpus
-   (docs/learning.md "Two models and the mirror offset" measured both).
+   hit rate is low): learning.model.ANTI_SURFER_FEATURES (no power, no shots fired, dist10 for dist20, the two
+   flags did_hit and did_collide), up to 100 neighbours, trained on ANTI_DATA: `learned-surf` = the default
+   learned gun's 4 battles against the surfer (default: the flags need a shooter that hits), `surf` = the corpus's
+   surfer file alone, `all` = the whole corpus (docs/learning.md "Two models and the mirror offset").
 
-The command lines it runs are printed first. Its outputs are the shipped bots/models/learned-schema3.json (the
-main model with dataset schema 3's mirror offset: `gfsim train`'s default features, fixed scales) and
-bots/models/learned-anti.json (the anti-surfer model); on the shared 2-core machine collecting took about four
-minutes and training 162 s (main, 968,120 waves) and 17 s (anti-surfer, the surfer's 102,162). Neither is the
-learned gun's default (measured no better, docs/learning.md "Two models and the mirror offset"): the default
-bots/models/learned-schema2.json was built by the schema-2 version of this recipe (the same corpus before the
-surfer's later changes, the 22 features without the mirror offset); bots/models/learned-corpus.json by the
-schema-1 version (14 movers, no TrackFire).
+The command lines it runs are printed first. Its outputs are the shipped bots/models/learned-stick.json (the main
+model: `gfsim train`'s default features, fixed scales) and bots/models/learned-anti-flags.json (the anti-surfer
+model with the flags); on the shared 2-core machine collecting took about three minutes (the learned-surf file 35 s
+more) and training 257 s (main, 968,120 waves) and 29 s (anti-surfer, 132,809 waves). Neither is the learned gun's
+default (measured no better, docs/learning.md "Anti-surfer flags and the stick along the heading"). The previous
+version of this recipe (22 features + the mirror offset; the anti-surfer model without flags or the stick turns,
+from the `surf` file) built bots/models/learned-schema3.json and bots/models/learned-anti.json; the default
+bots/models/learned-schema2.json was built by the schema-2 version (the same corpus before the surfer's later
+changes, the 22 features without the mirror offset); bots/models/learned-corpus.json by the schema-1 version (14
+movers, no TrackFire).
 """
 import argparse
 import os
@@ -51,17 +54,23 @@ def corpus(sample_seeds=SAMPLE_SEEDS):
 CORPUS = corpus()
 TRAIN = ("--shooter", "0", "--queries", "real", "--epochs", "5", "--max-queries", "20000", "--max-val", "10000")
 ANTI_K = "100"
-ANTI_DATA = ("surf", "all")
+ANTI_DATA = ("surf", "all", "learned-surf")
+# the anti-surfer flags (did_hit, did_collide) say something only where the shooter hits: the head-on shooter
+# almost never hits the surfer, so `learned-surf` trains the anti-surfer model on the default learned gun's waves
+# against the surfer instead (its real bullets hit about 12% of the time)
+LEARNED_SHOOTER = "lock+learned:power=3,energy_rule=0+still"
+LEARNED_SURF = ("learned_surf", "lock+none+surf", "1000..1003")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", required=True, help="folder for the corpus datasets (kept between runs)")
-    p.add_argument("--out", default=os.path.join("bots", "models", "learned-schema3.json"), help="the main model")
-    p.add_argument("--anti-out", default=os.path.join("bots", "models", "learned-anti.json"),
+    p.add_argument("--out", default=os.path.join("bots", "models", "learned-stick.json"), help="the main model")
+    p.add_argument("--anti-out", default=os.path.join("bots", "models", "learned-anti-flags.json"),
                    help="the anti-surfer model")
-    p.add_argument("--anti-data", choices=ANTI_DATA, default="surf",
-                   help="the anti-surfer model's training files: the surfer's (default) or the whole corpus")
+    p.add_argument("--anti-data", choices=ANTI_DATA, default="learned-surf",
+                   help="the anti-surfer model's training files: the default learned gun's battles against the "
+                        "surfer (learned-surf, default), the corpus's surfer file (surf) or the whole corpus (all)")
     p.add_argument("--only", choices=("both", "main", "anti"), default="both", help="which model(s) to train")
     p.add_argument("--sample-seeds", default=SAMPLE_SEEDS,
                    help=f"seeds of each sample robot's battles (default {SAMPLE_SEEDS}; files that exist are kept, "
@@ -80,6 +89,12 @@ def main(argv=None):
         cmds.append(gfsim + ["train", *files, *TRAIN, "--out", a.out])
     if a.only in ("both", "anti"):
         anti_files = files if a.anti_data == "all" else [os.path.join(a.data_dir, "tr_surf.npz")]
+        if a.anti_data == "learned-surf":
+            stem, mover, seeds = LEARNED_SURF
+            anti_files = [os.path.join(a.data_dir, f"tr_{stem}.npz")]
+            if not os.path.exists(anti_files[0]):
+                cmds.append(gfsim + ["collect", LEARNED_SHOOTER, mover, "--seeds", seeds, "--out", anti_files[0],
+                                     "--no-progress"])
         cmds.append(gfsim + ["train", *anti_files, *TRAIN, "--features", ",".join(ANTI_SURFER_FEATURES),
                              "--k", ANTI_K, "--out", a.anti_out])
     for c in cmds:

@@ -50,7 +50,7 @@ from numba import njit
 from learning.loss import kde_cross_entropy, per_query_cross_entropy, expected_hit_rate, KERNELS
 from sim.io.atomic import write_atomic
 from sim.io.jsonfile import read_json
-from sim.waves.features import FEATURES, FEATURE_NAMES
+from sim.waves.features import FEATURES, FEATURE_NAMES, FLAG_FEATURE_NAMES
 
 FORMAT = "gfsim-gun-model"
 VERSION = 1
@@ -71,11 +71,14 @@ DEFAULT_FEATURES = ("bft", "abs:lat_vel", "adv_vel", "abs_velocity", "vel8", "ac
                     # dataset schema 2: where the target's continued path, its place on the last bullet's
                     # scale, and linear / circular targeting put it (docs/features.md)
                     "path_gf", "current_gf", "linear_gf", "circular_gf",
-                    # dataset schema 3: on which side of the shooter the open field lies (BeepBoop's mirror offset)
-                    "mirror_offset")
+                    # dataset schema 3: on which side of the shooter the open field lies (BeepBoop's mirror offset),
+                    # and how far the target must turn from the way it drives to keep off the walls
+                    "mirror_offset", "stick_heading_ahead", "stick_heading_reverse")
 # BeepBoop's anti-surfer model reads the main model's features less the bullet power and the shots fired, and
-# the distance moved over 10 turns instead of 20 (`gfsim train --features`, benchmarks/learned_corpus.py)
-ANTI_SURFER_FEATURES = tuple(f for f in DEFAULT_FEATURES if f not in ("power", "shots_fired", "dist20"))
+# the distance moved over 10 turns instead of 20, plus its two per-wave flags: did one of our bullets fired within
+# 3 turns of the wave hit the target / an enemy bullet (`gfsim train --features`, benchmarks/learned_corpus.py)
+ANTI_SURFER_FEATURES = tuple(f for f in DEFAULT_FEATURES if f not in ("power", "shots_fired", "dist20")) + (
+    "did_hit", "did_collide")
 
 _FEATURE_DOCS = {name: doc for name, doc, _ in FEATURES}
 
@@ -305,6 +308,17 @@ class GunModel:
         raw = np.asarray(raw, dtype=np.float64)
         return np.clip((raw - self.lo) / (self.hi - self.lo), 0.0, 1.0)
 
+    def at_aim_time(self, n):
+        """Normalised query rows n (rows, F) as the gun sees them when it aims: BeepBoop's anti-surfer flags
+        (did_hit, did_collide) are set only later, when a nearby bullet hits, so a query has them 0 while the
+        stored waves it is compared with keep theirs (a copy; n itself when the model reads no flag)."""
+        cols = [k for k, f in enumerate(self.features) if f.removeprefix("abs:") in FLAG_FEATURE_NAMES]
+        if not cols:
+            return n
+        n = np.array(n, dtype=np.float64)
+        n[:, cols] = self.normalise(np.zeros((1, len(self.features))))[0, cols]
+        return n
+
     def embed(self, n):
         """Embedding of normalised features n (rows, F)."""
         return self.a * (SHIFT + self.b + n) ** self.c
@@ -422,7 +436,7 @@ def load_model(path):
 
 # --------------------------------------------------------------------------- retrieval
 
-def causal_neighbours(E, stream, fire_key, avail_key, queries, model):
+def causal_neighbours(E, stream, fire_key, avail_key, queries, model, query_E=None):
     """Top-k L1 neighbours of each query among the waves its gun had seen.
 
     E: (N, F) embedded features of every row (the pool); stream (N,) int: rows
@@ -433,7 +447,8 @@ def causal_neighbours(E, stream, fire_key, avail_key, queries, model):
 
     Returns (idx, n_seen): idx (Q, Kmax) int64 row indices sorted by distance
     (ties: earlier-available first), padded with -1 beyond each query's k;
-    n_seen (Q,) the number of waves the query's gun had stored.
+    n_seen (Q,) the number of waves the query's gun had stored. query_E (Q, F): the queries' own embeddings
+    when they differ from their rows of E (at_aim_time: a query's flags are 0); default E[queries].
 
     Exact search: per stream the rows are ordered by availability, so each
     query sees a contiguous window [start, stop) of that order, scanned by the
@@ -441,6 +456,7 @@ def causal_neighbours(E, stream, fire_key, avail_key, queries, model):
     """
     E = np.asarray(E, dtype=np.float64)
     queries = np.asarray(queries, dtype=np.int64)
+    QE = E[queries] if query_E is None else np.asarray(query_E, dtype=np.float64)
     fire_key = np.asarray(fire_key)
     avail_key = np.asarray(avail_key)
     stream = np.asarray(stream)
@@ -464,7 +480,7 @@ def causal_neighbours(E, stream, fire_key, avail_key, queries, model):
         k = model.k_for(stop - start)
         k_all[qsel] = k
         pos = np.full((len(qsel), kmax), -1, dtype=np.int64)
-        _window_knn(np.ascontiguousarray(E[order][:, perm]), np.ascontiguousarray(E[queries[qsel]][:, perm]),
+        _window_knn(np.ascontiguousarray(E[order][:, perm]), np.ascontiguousarray(QE[qsel][:, perm]),
                     start, stop, k, pos)
         idx[qsel] = np.where(pos >= 0, order[np.maximum(pos, 0)], -1)
     return idx[:, :int(k_all.max())], n_seen

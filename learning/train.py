@@ -328,8 +328,9 @@ class Trainer:
     def _batch(self, queries):
         from learning.model import Batch, causal_neighbours
         m, d = self.model, self.d
-        idx, _ = causal_neighbours(m.embed(self.Np), d.stream, d.fire, d.avail, queries, m)
-        return Batch(self.Np[queries], self.Np, idx, d.a[queries], d.b[queries], d.xc, d.hw)
+        nq = m.at_aim_time(self.Np[queries])      # a query's anti-surfer flags are 0, as when the gun aims
+        idx, _ = causal_neighbours(m.embed(self.Np), d.stream, d.fire, d.avail, queries, m, query_E=m.embed(nq))
+        return Batch(nq, self.Np, idx, d.a[queries], d.b[queries], d.xc, d.hw)
 
     def _retrieve(self, val=True):
         self.Np = self.model.normalise(self.d.raw)

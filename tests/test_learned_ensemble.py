@@ -15,6 +15,7 @@ from bots.registry import parse_bot
 from sim.engine.battle import run_battle
 from sim.engine.physics import bullet_damage
 from sim.engine.rules import Rules
+from sim.engine.constants import N_EV
 
 OFF = "est_sim=0,hold_fire=0,fire_gate=0"
 CIRCLER = "lock+none+circle:velocity=8,turn=6"
@@ -184,7 +185,7 @@ def _think_once(phits, powers, enemy_energy, hold):
         row[wg.W_SX], row[wg.W_SY], row[wg.W_FIRE], row[wg.W_POWER] = 100.0, 300.0, t - 5.0, power
         row[wg.W_SPEED], row[wg.W_REAL], row[wg.W_PHIT] = 20.0 - 3.0 * power, 1.0, phit
         row[wg.W_SIN], row[wg.W_COS], row[wg.W_LAT], row[wg.W_MEA] = 1.0, 0.0, 1.0, 0.8
-    wg.wave_gun_think(p, m, st_row, cmd, en, np.zeros(0))
+    wg.wave_gun_think(p, m, st_row, cmd, en, np.zeros(0), np.zeros((0, N_EV)), 0)
     return cmd[C_FIRE]
 
 

@@ -21,7 +21,7 @@ from bots.guns.wave_memory import MODELS_DIR as MODELS
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.io import dataset as D
-from sim.waves.features import MIRROR_FEATURE_NAMES, SCALES
+from sim.waves.features import SCHEMA3_FEATURE_NAMES, SCALES
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
@@ -91,10 +91,10 @@ def test_schema3_files_hold_the_mirror_offset_and_schema2_files_load_with_it_nan
     new, old = files
     a, b = D.load_dataset(new), D.load_dataset(old)
     assert (a.schema_version, a.missing) == (3, ())
-    assert (b.schema_version, b.missing) == (2, MIRROR_FEATURE_NAMES)
+    assert (b.schema_version, b.missing) == (2, SCHEMA3_FEATURE_NAMES)
     assert np.isfinite(a.gun["mirror_offset"]).all() and np.isnan(b.gun["mirror_offset"]).all()
     for c in a.gun:
-        if c != "mirror_offset":
+        if c not in SCHEMA3_FEATURE_NAMES:
             assert a.gun[c].tobytes() == b.gun[c].tobytes(), c
     with pytest.raises(D.DatasetError, match="re-collect"):
         list(D.iter_chunks(old, "gun", columns=["mirror_offset"]))
@@ -202,12 +202,18 @@ def test_switched_off_the_gun_plays_as_the_default_gun_before_the_switch(enemy, 
 
 
 def test_the_shipped_models_are_the_recipes():
-    from learning.model import ANTI_SURFER_FEATURES, load_model
-    anti = load_model(f"{MODELS}/learned-anti.json")
-    assert tuple(anti.features) == ANTI_SURFER_FEATURES and anti.max_neighbours == 100
+    """The recipe's current outputs read its current feature lists; its previous outputs the same less the stick
+    turns along the heading and the anti-surfer flags."""
+    from learning.model import ANTI_SURFER_FEATURES, DEFAULT_FEATURES, load_model
+    newer = ("stick_heading_ahead", "stick_heading_reverse", "did_hit", "did_collide")
+    for name, features in (("learned-anti-flags", ANTI_SURFER_FEATURES), ("learned-stick", DEFAULT_FEATURES),
+                           ("learned-anti", tuple(f for f in ANTI_SURFER_FEATURES if f not in newer)),
+                           ("learned-schema3", tuple(f for f in DEFAULT_FEATURES if f not in newer))):
+        model = load_model(f"{MODELS}/{name}.json")
+        assert tuple(model.features) == features, name
+    anti = load_model(f"{MODELS}/learned-anti-flags.json")
+    assert anti.max_neighbours == 100 and "did_hit" in anti.features and "did_collide" in anti.features
     assert "power" not in anti.features and "dist10" in anti.features and "dist20" not in anti.features
-    main = load_model(f"{MODELS}/learned-schema3.json")
-    assert "mirror_offset" in main.features and "power" in main.features
 
 
 @pytest.mark.parametrize("value,msg", [
@@ -237,7 +243,7 @@ def test_soft_target_files_of_schema2_load_with_the_mirror_offset_nan(tmp_path):
     old = tmp_path / "v2.npz"
     with zipfile.ZipFile(p) as zin, zipfile.ZipFile(old, "w", zipfile.ZIP_STORED) as zo:
         for info in zin.infolist():
-            if info.filename[4:-4] not in MIRROR_FEATURE_NAMES:
+            if info.filename[4:-4] not in SCHEMA3_FEATURE_NAMES:
                 zo.writestr(info.filename, zin.read(info.filename))
     st = SO.load_soft_targets(old)
     assert np.isnan(st.gun["mirror_offset"]).all() and np.array_equal(st.gun["path_gf"], gun["path_gf"])

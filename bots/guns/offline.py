@@ -22,6 +22,7 @@ from numba import njit
 from bots.guns.aiming import predict
 from bots.guns.wave_kernels import (N_AIMERS, A_HEADON, A_LINEAR, A_CIRCULAR, MAX_F, WH_USE, WH_KNN, WH_LEARNED,
                                     _model, best_aimer, classic_kind, learn_wave, learning_aim)
+from sim.waves.gf import F_DID_HIT, F_DID_COLLIDE
 from sim.engine.geometry import normal_relative_angle
 
 NB = dict(cache=True, error_model="numpy")
@@ -44,9 +45,13 @@ def replay_stream(m, ev_kind, ev_row, feat, gf_lo, gf_hi, en, fire_x, fire_y, tu
     work = np.empty(MAX_F)
     no_bins = np.empty(0)
     aimed = np.zeros(feat.shape[0], dtype=np.bool_)
+    q = np.empty(feat.shape[1])
     for e in range(ev_kind.shape[0]):
         i = ev_row[e]
         if ev_kind[e] == EV_AIM:
+            q[:] = feat[i]
+            q[F_DID_HIT] = 0.0        # the anti-surfer flags are set after fire time: 0 when the gun aims
+            q[F_DID_COLLIDE] = 0.0
             for a in range(N_AIMERS):
                 if m[WH_USE + a] == 0.0:
                     continue
@@ -55,7 +60,7 @@ def replay_stream(m, ev_kind, ev_row, feat, gf_lo, gf_hi, en, fire_x, fire_y, tu
                                           height)
                     aim_gf[i, a] = normal_relative_angle(angle - bearing[i]) * lat[i] / mea[i]
                 else:
-                    aim_gf[i, a] = learning_aim(m, a, feat[i], mb_knn, mb_learned, no_bins)
+                    aim_gf[i, a] = learning_aim(m, a, q, mb_knn, mb_learned, no_bins)
             best = best_aimer(m)
             out_gf[i] = aim_gf[i, best]
             out_aimer[i] = best

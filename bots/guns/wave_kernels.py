@@ -49,10 +49,11 @@ import numpy as np
 from numba import njit
 
 from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_HEAT, ST_TIME, ST_OTHERS,
-                           ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER)
+                           ST_WIDTH, ST_HEIGHT, ST_COOLING, ST_ROUND, C_GUN, HALF_ROBOT, MIN_BULLET_POWER, E_TYPE, E_A,
+                           EV_BULLET_HIT, EV_BULLET_HIT_BULLET)
 from sim.engine.geometry import normal_relative_angle
 from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL,
-                    F_WALL_AHEAD, F_DIR_CHANGE_REL, bullet_speed,
+                    F_WALL_AHEAD, F_DIR_CHANGE_REL, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, HC_MOVE_DIR, bullet_speed,
                     classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, ext_features,
                     counters_step, VIRTUALITY_CAP)
 from sim.engine.physics import bullet_damage
@@ -96,7 +97,9 @@ WH = layout(
     # the learned gun's estimator ensemble and hold-fire rule (bots/guns/wave_memory.py LEARNED_PARAMS; 0 = off)
     est_sim=1, est_bandwidth=1, est_decay=1, hold_fire=1, fire_gate=1, gate_band=1,
     anti_band=1,       # aim with the anti-surfer model while the hit rate's band reaches down to this (0 = off)
+    bullets=1,         # block offset of the round's bullet log (0 = absent: no model reads did_hit / did_collide)
     # per round
+    round_bullets=1,   # real bullets fired this round: the engine's bullet ids are 1, 2, ... per robot and round
     hist_n=1, lat_prev=1, wave_head=1, wave_n=1, aim_time=1, aim_power=1, aim_angle=1, aim_aimer=1,
     prev_sx=1, prev_sy=1, prev_sin=1, prev_cos=1, prev_mea=1,   # the last real bullet's wave (prev_mea 0: none)
     # per battle
@@ -131,6 +134,12 @@ WH_EST_SCORE, WH_AIM_PHIT, WH_AIM_CDF, WH_AIM_HALF = WH.est_score, WH.aim_phit, 
 WH_GATE, WH_PHIT_MEAN, WH_PHIT_N = WH.fire_gate, WH.phit_mean, WH.phit_n
 WH_GATE_BAND, WH_REAL_SHOTS, WH_REAL_HITS = WH.gate_band, WH.real_shots, WH.real_hits
 WH_ANTI_BAND, WH_ANTI_AIMS, WH_MAIN_AIMS, WH_AIM_DOM = WH.anti_band, WH.anti_aims, WH.main_aims, WH.aim_dom
+WH_BULLETS, WH_ROUND_BULLETS = WH.bullets, WH.round_bullets
+# the bullet log: fire turn of the round's bullet with id k at slot k - 1 (later bullets of a longer round set no
+# flags); a round of HIST_CAP turns holds at most ~HIST_CAP / 11 bullets (gun heat >= 1.02, cooling <= 0.1). A
+# setFire that returned a power makes the engine's next bullet (the same checks, bots/api.set_fire), so the k-th
+# fired is id k -- unless the engine's bullet table (MAX_BULLETS in flight) is full, which no 1v1 battle reaches
+BULLET_LOG_CAP = 1024
 GATE_MIN_SHOTS = 10.0   # real bullets scored before gate_band trusts the gun's hit rate
 PHIT_WINDOW = 100.0   # the running mean of fire_gate weighs the last ~this many aims
 HEADER = WH.size
@@ -845,6 +854,7 @@ def wave_gun_round_start(m):
     m[WH_AIM_TIME] = -1.0
     m[WH_LAST_FIRE] = 0.0   # turns since the last real bullet count from the round start (sim/waves/tracking.py)
     m[WH_PREV_MEA] = 0.0    # no real wave yet this round (current_gf is 0)
+    m[WH_ROUND_BULLETS] = 0.0
 
 
 @njit(**NB)
@@ -939,6 +949,35 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
 
 
 @njit(**NB)
+def flag_waves(m, ev, nev):
+    """BeepBoop's anti-surfer flags: when one of our bullets hit the enemy (BulletHit) or an enemy bullet
+    (BulletHitBullet) this turn, every wave still in flight fired within FLAG_TURNS turns of that bullet gets
+    did_hit / did_collide = 1, in its own features and in those it will be learned with (the dataset's rule:
+    sim.waves.tracking.wave_flags). Called after this turn's waves broke and before this turn's wave is sent."""
+    log = int(m[WH_BULLETS])
+    nw = int(m[WH_WAVE_N])
+    head = int(m[WH_WAVE_HEAD])
+    for k in range(nev):
+        typ = ev[k, E_TYPE]
+        if typ == EV_BULLET_HIT:
+            bid = int(ev[k, E_A + 6])
+            col = F_DID_HIT
+        elif typ == EV_BULLET_HIT_BULLET:
+            bid = int(ev[k, E_A])
+            col = F_DID_COLLIDE
+        else:
+            continue
+        if bid < 1 or bid > min(m[WH_ROUND_BULLETS], BULLET_LOG_CAP):
+            continue
+        fb = m[log + bid - 1]
+        for q in range(nw):
+            w = _wave(m, (head + q) % WAVE_CAP)
+            if abs(w[W_FIRE] - fb) <= FLAG_TURNS:
+                w[W_FEAT + col] = 1.0
+                w[W_LFEAT + col] = 1.0
+
+
+@njit(**NB)
 def learn_wave(m, feat, lo, hi, aim_gf, aimed, mb_knn, mb_learned, work):
     """What a wave gun does with a labelled wave [lo, hi]: score each aimer's GF on it when it aimed for
     it (the virtual hit rates), then let the learning aimers learn it with the features `feat`. Shared
@@ -985,13 +1024,19 @@ def _features(m, st, sx, sy, b, lat, speed, power, real, virt_gun, shooter_energ
     if m[WH_NEED_EXT] != 0.0:
         # (a short simulation per wave: only for a model that uses these; otherwise they stay 0)
         f = ext_features(_hist(m, H_X), _hist(m, H_Y), _hist(m, H_HEADING), _hist(m, H_VEL), I64(0), I64(0), t,
-                         sx, sy, math.sin(b), math.cos(b), lat, speed, mea, m[WH_PREV_SX], m[WH_PREV_SY],
-                         m[WH_PREV_SIN], m[WH_PREV_COS], m[WH_PREV_MEA], st[ST_WIDTH], st[ST_HEIGHT])
+                         _counters(m)[t, HC_MOVE_DIR], sx, sy, math.sin(b), math.cos(b), lat, speed, mea,
+                         m[WH_PREV_SX], m[WH_PREV_SY], m[WH_PREV_SIN], m[WH_PREV_COS], m[WH_PREV_MEA], st[ST_WIDTH],
+                         st[ST_HEIGHT])
         out[N_BASE_FEAT] = f[0]
         out[N_BASE_FEAT + 1] = f[1]
         out[N_BASE_FEAT + 2] = f[2]
         out[N_BASE_FEAT + 3] = f[3]
         out[N_BASE_FEAT + 4] = f[4]
+        out[N_BASE_FEAT + 5] = f[5]
+        out[N_BASE_FEAT + 6] = f[6]
+    # the anti-surfer flags are 0 when a wave is sent (flag_waves sets them later): the aimed wave's too
+    out[F_DID_HIT] = 0.0
+    out[F_DID_COLLIDE] = 0.0
 
 
 @njit(**NB)
@@ -1010,8 +1055,9 @@ def model_block_size(nf, cap):
 
 
 @njit(**NB)
-def wave_gun_think(p, m, st, cmd, en, tele):
-    """One turn of a wave gun: learn from passed waves, fire the last aim, send this turn's wave, aim."""
+def wave_gun_think(p, m, st, cmd, en, tele, ev, nev):
+    """One turn of a wave gun: learn from passed waves, flag those near a bullet's hit or collision, fire the last
+    aim, send this turn's wave, aim. ev, nev: this turn's events (only read when a model reads the flags)."""
     t = st[ST_TIME]
     it = int(t)
     if en[EN_TIME] < 0.0 or st[ST_OTHERS] < 1.0:
@@ -1026,6 +1072,8 @@ def wave_gun_think(p, m, st, cmd, en, tele):
     mb_knn = _model(m, WH_KNN)
     mb_learned = _model(m, WH_LEARNED)
     _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork)
+    if m[WH_BULLETS] != 0.0:
+        flag_waves(m, ev, nev)
     if en[EN_ALIVE] == 0.0:
         m[WH_AIM_TIME] = -1.0
         return
@@ -1104,7 +1152,12 @@ def wave_gun_think(p, m, st, cmd, en, tele):
                 if prev[W_FIRE] != t:
                     prev = w
             w[W_LFEAT:W_LFEAT + N_FEAT] = prev[W_FEAT:W_FEAT + N_FEAT]
+            w[W_LFEAT + F_DID_HIT] = 0.0      # the flags are this wave's own (by its fire turn), not the previous one's
+            w[W_LFEAT + F_DID_COLLIDE] = 0.0
     if fired > 0.0:
+        m[WH_ROUND_BULLETS] += 1.0
+        if m[WH_BULLETS] != 0.0 and m[WH_ROUND_BULLETS] <= BULLET_LOG_CAP:
+            m[int(m[WH_BULLETS]) + int(m[WH_ROUND_BULLETS]) - 1] = t + 1.0   # its fire turn (its wave's)
         m[WH_SHOTS] += 1.0
         m[WH_LAST_POWER] = fired
         m[WH_LAST_FIRE] = t + 1.0
@@ -1189,4 +1242,4 @@ def round_start(ctx):
 
 @njit(**NB)
 def think(ctx):
-    wave_gun_think(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en, ctx.tele)
+    wave_gun_think(ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en, ctx.tele, ctx.ev, ctx.nev)

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from sim.waves.gf import FEATURE_NAMES, EXT_FEATURE_NAMES
+from sim.waves.gf import FEATURE_NAMES, EXT_FEATURE_NAMES, FLAG_FEATURE_NAMES
 from bots.guns import wave_kernels as wg
 from bots.part import Param
 
@@ -193,6 +193,9 @@ def _layout(gun, v, model=None, anti=None):
             # (the store holds as many waves as the main model's: both learn every wave)
             lay["anti"] = off
             off += wg.model_block_size(anti.n_features, cap)
+        if _reads(model, anti) & set(FLAG_FEATURE_NAMES):
+            lay["bullets"] = off    # the round's bullet log (did_hit / did_collide: wave_kernels.flag_waves)
+            off += wg.BULLET_LOG_CAP
     lay["scratch"] = off
     off += wg.scratch_size(cap_max)
     lay["size"] = off
@@ -276,6 +279,11 @@ def _seeded_store(model, cap, path, shooter):
     return n, store
 
 
+def _reads(*models):
+    """The feature columns the given models (None: absent) read."""
+    return {f.removeprefix("abs:") for mo in models if mo is not None for f in mo.features}
+
+
 def memory_size(gun, v):
     """float64 slots the wave gun `gun` needs with parameter values `v`."""
     return _layout(gun, v)["size"]
@@ -306,8 +314,9 @@ def prepare_memory(gun, v):
         head[wg.WH_ANTI_BAND] = f["anti_band"]
     # the schema-2 features cost a short simulation per wave: only for a model that reads one (older models
     # and the other guns play exactly as before)
-    uses = {f.removeprefix("abs:") for mo in (model, anti) if mo is not None for f in mo.features}
+    uses = _reads(model, anti)
     head[wg.WH_NEED_EXT] = 1.0 if uses & set(EXT_FEATURE_NAMES) else 0.0
+    head[wg.WH_BULLETS] = lay.get("bullets", 0)
     out = [(0, head)]
     if "gf" in lay:
         g = lay["gf_values"]

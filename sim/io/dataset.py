@@ -36,15 +36,16 @@ import numpy as np
 
 from sim.io.atomic import atomic_output, temp_path_for, discard
 
-from sim.waves.features import FEATURES, SCHEMA2_FEATURE_NAMES, MIRROR_FEATURE_NAMES
+from sim.waves.features import FEATURES, SCHEMA2_FEATURE_NAMES, SCHEMA3_FEATURE_NAMES
 
 FORMAT = "gfsim-waves"
 SCHEMA_VERSION = 3
-# schema 2 = schema 3 without the feature column mirror_offset; schema 1 = schema 2 without path_gf, current_gf,
+# schema 2 = schema 3 without its feature columns SCHEMA3_FEATURE_NAMES (mirror_offset, stick_heading_ahead,
+# stick_heading_reverse, did_hit, did_collide); schema 1 = schema 2 without path_gf, current_gf,
 # linear_gf and circular_gf. Such files still load, with the newer columns NaN (Dataset.missing names them), and
 # whoever needs one says to re-collect the file
 READABLE_VERSIONS = (1, 2, 3)
-ADDED_IN = {**{name: 2 for name in SCHEMA2_FEATURE_NAMES}, **{name: 3 for name in MIRROR_FEATURE_NAMES}}
+ADDED_IN = {**{name: 2 for name in SCHEMA2_FEATURE_NAMES}, **{name: 3 for name in SCHEMA3_FEATURE_NAMES}}
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _BLOCK = 1 << 20
 DEFAULT_CHUNK_ROWS = 65536   # rows per table a writer keeps before spilling (~25 MB for the gun table)

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.io.atomic import atomic_output
 from sim.io.dataset import GUN_SCHEMA, MAX_META_BYTES, _check_values, _zipinfo
-from sim.waves.features import SCHEMA2_FEATURE_NAMES, MIRROR_FEATURE_NAMES
+from sim.waves.features import SCHEMA2_FEATURE_NAMES, SCHEMA3_FEATURE_NAMES
 
 FORMAT = "gfsim-soft-targets"
 VERSION = 1
@@ -149,9 +149,9 @@ def load_soft_targets(path):
         meta = _meta(z, path)
         n, p, b = meta["situations"], meta["pieces"], meta["grid_bins"]
         want = _members(n, p, b)
-        # files written before dataset schema 3 lack its feature column, before schema 2 also schema 2's (all of
+        # files written before dataset schema 3 lack its feature columns, before schema 2 also schema 2's (all of
         # them in either case): NaN, as in sim.io.dataset
-        for names in (SCHEMA2_FEATURE_NAMES + MIRROR_FEATURE_NAMES, MIRROR_FEATURE_NAMES):
+        for names in (SCHEMA2_FEATURE_NAMES + SCHEMA3_FEATURE_NAMES, SCHEMA3_FEATURE_NAMES):
             older = {f"gun/{c}" for c in names}
             if not older & set(z.files):
                 want = {k: v for k, v in want.items() if k not in older}

@@ -18,7 +18,8 @@ import math
 import numpy as np
 
 # the compiled kernel and the column indices live in sim/waves/gf.py (usable by bots; see there)
-from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, SCHEMA2_FEATURE_NAMES, MIRROR_FEATURE_NAMES, N_FEAT, N_BASE_FEAT, N_COUNTERS,  # noqa: F401
+from sim.waves.gf import (FEATURE_NAMES, EXT_FEATURE_NAMES, SCHEMA2_FEATURE_NAMES, SCHEMA3_FEATURE_NAMES, FLAG_FEATURE_NAMES,  # noqa: F401
+                 N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, FLAG_TURNS,
                  STICK, TIMER_CAP, VIRTUALITY_CAP, history_counters, wave_features, ext_features, wall_distance)
 # column indices of the feature block and of the history counters
 from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL,
@@ -26,7 +27,8 @@ from sim.waves.gf import (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8,
                  F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD, F_WALL_REVERSE,
                  F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
                  F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF,
-                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, F_MIRROR_OFFSET, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
+                 F_CURRENT_GF, F_LINEAR_GF, F_CIRCULAR_GF, F_MIRROR_OFFSET, F_STICK_HEADING_AHEAD,
+                 F_STICK_HEADING_REVERSE, F_DID_HIT, F_DID_COLLIDE, HC_MOVE_DIR, HC_DIR_CHANGE, HC_SINCE_INC, HC_SINCE_DEC,
                  HC_VCHANGE)  # noqa: F401
 
 # (name, definition, range) -- the order is the column order of the feature block
@@ -87,6 +89,15 @@ FEATURES = (
     ("mirror_offset", "BeepBoop's mirror offset: the angle from the wave's source (the shooter where it fires) to the "
                       "field's centre minus the direct bearing to the target, in (-pi, pi], times lat_dir (positive: "
                       "the open field lies on the side the target orbits towards)", "(-pi, pi]"),
+    ("stick_heading_ahead", "smallest turn (either way) of the direction the target drives (its heading, reversed "
+                            "when move_dir = -1) that keeps a 160 px stick inside the field less 18 px (radians)",
+     "[0, pi]"),
+    ("stick_heading_reverse", "the same for the reversed driving direction (radians)", "[0, pi]"),
+    # dataset schema 3, set after fire time (sim/waves/tracking.py wave_flags; the gun keeps them the same way)
+    ("did_hit", "1 when one of the shooter's real bullets fired within 3 turns of this wave hit the target while "
+                "the wave was not yet broken (its front had not passed the target), else 0; NaN in the enemy table",
+     "{0, 1}"),
+    ("did_collide", "the same for a real bullet destroyed by an enemy bullet", "{0, 1}"),
 )
 assert tuple(f[0] for f in FEATURES) == FEATURE_NAMES, "sim/waves/gf.py's feature kernel and FEATURES disagree"
 # Fixed normalisation ranges (lo, hi) of every feature: a model trained with them (`gfsim train`, the default)
@@ -103,7 +114,8 @@ SCALES = {
     "virtuality": (0.0, 100.0), "virtuality_gun": (0.0, 15.0), "power": (0.0, 3.0), "shots_fired": (0.0, 1500.0),
     "turn": (0.0, 2000.0), "energy": (0.0, 100.0), "shooter_energy": (0.0, 100.0),
     "path_gf": (0.0, 1.2), "current_gf": (-1.5, 1.5), "linear_gf": (-1.2, 1.2), "circular_gf": (-1.2, 1.2),
-    "mirror_offset": (-math.pi, math.pi),
+    "mirror_offset": (-math.pi, math.pi), "stick_heading_ahead": (0.0, math.pi / 2),
+    "stick_heading_reverse": (0.0, math.pi / 2), "did_hit": (0.0, 1.0), "did_collide": (0.0, 1.0),
 }
 assert set(SCALES) == set(FEATURE_NAMES), "every feature needs a fixed scale"
 

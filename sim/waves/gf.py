@@ -910,17 +910,24 @@ FEATURE_NAMES = ("distance", "bft", "velocity", "abs_velocity", "vel8", "accel",
 N_BASE_FEAT = len(FEATURE_NAMES)    # the dataset schema 1 set, filled by wave_features
 # dataset schema 2 adds these, filled by ext_features: predictions of where the target goes, each a GF
 # of the wave (a short simulation per wave, so the gun computes them only for a model that uses them);
-# schema 3 adds BeepBoop's mirror offset (MIRROR_FEATURE_NAMES), filled by the same kernel
+# schema 3 adds BeepBoop's mirror offset and the stick turns along the target's actual heading, filled by the same
+# kernel, and its two per-wave flags of the anti-surfer model (FLAG_FEATURE_NAMES), which are not known at fire
+# time: they are set later, when one of the shooter's real bullets fired within FLAG_TURNS turns of the wave hits
+# the target or an enemy bullet (sim/waves/tracking.py wave_flags; the gun, bots/guns/wave_kernels.py)
 SCHEMA2_FEATURE_NAMES = ("path_gf", "current_gf", "linear_gf", "circular_gf")
-MIRROR_FEATURE_NAMES = ("mirror_offset",)
-EXT_FEATURE_NAMES = SCHEMA2_FEATURE_NAMES + MIRROR_FEATURE_NAMES
+FLAG_FEATURE_NAMES = ("did_hit", "did_collide")
+SCHEMA3_FEATURE_NAMES = ("mirror_offset", "stick_heading_ahead", "stick_heading_reverse") + FLAG_FEATURE_NAMES
+EXT_FEATURE_NAMES = SCHEMA2_FEATURE_NAMES + SCHEMA3_FEATURE_NAMES
 FEATURE_NAMES = FEATURE_NAMES + EXT_FEATURE_NAMES
 N_FEAT = len(FEATURE_NAMES)
+N_FIRE_FEAT = N_FEAT - len(FLAG_FEATURE_NAMES)   # the features known at fire time (the flags are the last columns)
+FLAG_TURNS = 3      # a bullet's hit or collision flags the waves fired within this many turns of it (BeepBoop's)
 (F_DISTANCE, F_BFT, F_VELOCITY, F_ABS_VELOCITY, F_VEL8, F_ACCEL, F_LAT_VEL, F_ADV_VEL, F_LAT_DIR, F_MOVE_DIR, F_ADV_DIR,
  F_DIR_CHANGE_TIME, F_DECEL_TIME, F_VCHANGE_TIME, F_DIR_CHANGE_REL, F_DECEL_REL, F_DIST10, F_DIST20, F_WALL_AHEAD,
  F_WALL_REVERSE, F_STICK_AHEAD, F_STICK_REVERSE, F_WALL_DIST_AHEAD, F_WALL_DIST_REVERSE, F_VIRTUALITY,
  F_VIRTUALITY_GUN, F_POWER, F_SHOTS_FIRED, F_TURN, F_ENERGY, F_SHOOTER_ENERGY, F_PATH_GF, F_CURRENT_GF, F_LINEAR_GF,
- F_CIRCULAR_GF, F_MIRROR_OFFSET) = range(N_FEAT)
+ F_CIRCULAR_GF, F_MIRROR_OFFSET, F_STICK_HEADING_AHEAD, F_STICK_HEADING_REVERSE, F_DID_HIT, F_DID_COLLIDE) = range(N_FEAT)
+assert (F_DID_HIT, F_DID_COLLIDE) == (N_FIRE_FEAT, N_FIRE_FEAT + 1)
 
 # counters from history_counters: move_dir, dir change, since-increase, since-decrease, velocity change
 N_COUNTERS = 5
@@ -1185,13 +1192,14 @@ def mirror_offset(sx, sy, sin_b, cos_b, lat_dir, width, height):
 
 
 @njit(**NB)
-def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, speed, mea, prev_sx, prev_sy,
+def ext_features(x, y, heading, vel, row, j0, j, move_dir, sx, sy, sin_b, cos_b, lat_dir, speed, mea, prev_sx, prev_sy,
                  prev_sin, prev_cos, prev_mea, width, height):
-    """(path_gf, current_gf, linear_gf, circular_gf, mirror_offset) of a wave (docs/features.md): the one compiled
-    home of the schema-2 and schema-3 features, called by the dataset (sim/waves/tracking.py) and by the gun in battle
-    (bots/guns/wave_kernels.py). The target's history is x, y, heading, vel (1-d, or per-robot tables read at
-    `row`), j its fire-time state and j0 its round's first row; the wave leaves (sx, sy) with the given bearing
-    sine and cosine, lateral direction, bullet speed and classic MEA. prev_*: the shooter's previous real
+    """(path_gf, current_gf, linear_gf, circular_gf, mirror_offset, stick_heading_ahead, stick_heading_reverse) of a
+    wave (docs/features.md): the one compiled home of the schema-2 and schema-3 fire-time features, called by the
+    dataset (sim/waves/tracking.py) and by the gun in battle (bots/guns/wave_kernels.py). The target's history is
+    x, y, heading, vel (1-d, or per-robot tables read at `row`), j its fire-time state, j0 its round's first row and
+    move_dir its move direction then (the history counter HC_MOVE_DIR); the wave leaves (sx, sy) with the given
+    bearing sine and cosine, lateral direction, bullet speed and classic MEA. prev_*: the shooter's previous real
     wave in the round (source, bearing sine and cosine, classic MEA; prev_mea = 0 when there is none).
 
     * path_gf: mea_drive on the lateral side / MEA -- the GF a target driving on perpendicular at full speed
@@ -1200,7 +1208,9 @@ def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, 
       signed by this wave's lateral direction (0 without a previous real wave): where it sits on the last
       bullet's guess-factor scale;
     * linear_gf / circular_gf: predicted_gf with turn rate 0 / the last turn's rate (turn_rate);
-    * mirror_offset (schema 3): see mirror_offset."""
+    * mirror_offset (schema 3): see mirror_offset;
+    * stick_heading_ahead / _reverse (schema 3): stick_turns along the direction the target drives (its heading,
+      reversed when move_dir < 0) instead of the orbit: BeepBoop's stick-wall features along the actual heading."""
     tx = _at(x, row, j)
     ty = _at(y, row, j)
     h = _at(heading, row, j)
@@ -1213,5 +1223,7 @@ def ext_features(x, y, heading, vel, row, j0, j, sx, sy, sin_b, cos_b, lat_dir, 
     circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, heading_change(heading, vel, row, j0, j), speed, lat_dir,
                         mea, width, height)
     mirror = mirror_offset(sx, sy, sin_b, cos_b, lat_dir, width, height)
+    drive = -1.0 if move_dir < 0.0 else 1.0
+    stick_a, stick_r = stick_turns(tx, ty, drive * math.sin(h), drive * math.cos(h), STICK, HALF, width, height)
     hold(x, y, heading, vel)
-    return path, current, lin, circ, mirror
+    return path, current, lin, circ, mirror, stick_a, stick_r

@@ -33,8 +33,9 @@ import numpy as np
 from numba import njit
 
 from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
-                        RADAR_SCAN_RADIUS)
-from sim.waves.gf import N_FEAT, N_BASE_FEAT, N_COUNTERS, F_LAT_DIR, history_counters, VIRTUALITY_CAP
+                        RADAR_SCAN_RADIUS, HALF_ROBOT)
+from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, F_LAT_DIR, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS,
+                 HC_MOVE_DIR, history_counters, VIRTUALITY_CAP)
 from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
                  MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at, ext_features)
 from sim.engine.geometry import scan_hits_box
@@ -283,6 +284,44 @@ def hit_boxes(x, y, heading, vel, state, round_start, bx, by, exact):
 
 # --------------------------------------------------------------------------- gun waves
 
+REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6   # the wave guns' "front has passed the box" margin (wave_kernels)
+
+
+@njit(**NB)
+def wave_flags(bul, b0, b1, t, sx, sy, speed, x, y, alive, o, j0):
+    """(did_hit, did_collide) of the wave fired at turn t from (sx, sy) at target o, as the wave guns keep them
+    (bots/guns/wave_kernels.py, BeepBoop's anti-surfer flags): a real bullet of the shooter (rows b0..b1 of the
+    bullet table, this round) fired within FLAG_TURNS turns of t that hit the target (did_hit) or an enemy bullet
+    (did_collide) in turn e flags the wave when the gun still had it in flight then: t <= e (the gun reads the
+    event before it sends the wave of turn e + 1) and in no turn u = t..e had the wave broken, i.e. the target
+    was alive and its centre within REACH of the front's outer radius (u - t + 1) * speed (wave_kernels'
+    _label_waves, which runs before the gun reads the turn's events)."""
+    hit = 0.0
+    collide = 0.0
+    for q in range(b0, b1):
+        fb = bul[q, BC_FIRE]
+        if abs(fb - t) > FLAG_TURNS:
+            continue
+        state = bul[q, BC_END_STATE]
+        if state != BS_HIT_VICTIM and state != BS_HIT_BULLET:
+            continue
+        e = int(bul[q, BC_END_TURN])
+        if e < t:
+            continue
+        in_flight = True
+        for u in range(t, e + 1):
+            j = j0 + u
+            if not alive[o, j] or math.hypot(x[o, j] - sx, y[o, j] - sy) + REACH < (u - t + 1) * speed:
+                in_flight = False
+                break
+        if in_flight:
+            if state == BS_HIT_VICTIM:
+                hit = 1.0
+            else:
+                collide = 1.0
+    return hit, collide
+
+
 @njit(**NB)
 def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, bexact, counters, bul, seg,
                  last_power, shots, width, height, cooling, out_i, out_f, feat, parts, stats):
@@ -428,10 +467,13 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                         psin = (x[o, jp] - psx) / pd if pd > 0.0 else math.sin(pb)
                         pcos = (y[o, jp] - psy) / pd if pd > 0.0 else math.cos(pb)
                         pmea = classic_mea(bullet_speed(bul[p - 1, BC_POWER]))
-                    fe = ext_features(x, y, heading, vel, o, j0, j, sx, sy, sin_b, cos_b, lat, speed, mea, psx, psy,
-                                      psin, pcos, pmea, width, height)
-                    for fk in range(N_FEAT - N_BASE_FEAT):
+                    fe = ext_features(x, y, heading, vel, o, j0, j, counters[o, j, HC_MOVE_DIR], sx, sy, sin_b, cos_b,
+                                      lat, speed, mea, psx, psy, psin, pcos, pmea, width, height)
+                    for fk in range(N_FIRE_FEAT - N_BASE_FEAT):
                         feat[N_BASE_FEAT + fk, nrow] = fe[fk]
+                    hit_flag, collide_flag = wave_flags(bul, seg[r, s], end, t, sx, sy, speed, x, y, alive, o, j0)
+                    feat[F_DID_HIT, nrow] = hit_flag
+                    feat[F_DID_COLLIDE, nrow] = collide_flag
                     if n > 1:
                         for q in range(n):
                             if nparts >= parts.shape[0]:
@@ -684,10 +726,14 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                                                 energy[e, j], width, height)
                         for fk in range(N_BASE_FEAT):
                             feat[fk, nrow] = f[fk]
-                        fe = ext_features(x, y, heading, vel, i, j0, js, srcx, srcy, math.sin(b), math.cos(b), lat,
-                                          speed, mea, psx, psy, psin, pcos, pmea, width, height)
-                        for fk in range(N_FEAT - N_BASE_FEAT):
+                        fe = ext_features(x, y, heading, vel, i, j0, js, counters[i, js, HC_MOVE_DIR], srcx, srcy,
+                                          math.sin(b), math.cos(b), lat, speed, mea, psx, psy, psin, pcos, pmea, width,
+                                          height)
+                        for fk in range(N_FIRE_FEAT - N_BASE_FEAT):
                             feat[N_BASE_FEAT + fk, nrow] = fe[fk]
+                        # the anti-surfer flags are the gun's (its own bullets' events): not defined here
+                        feat[F_DID_HIT, nrow] = math.nan
+                        feat[F_DID_COLLIDE, nrow] = math.nan
                         # this detection is the previous wave of the next one (current_gf)
                         psx = srcx
                         psy = srcy
