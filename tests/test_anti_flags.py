@@ -138,27 +138,16 @@ def test_stick_heading_features_equal_a_brute_force_search(battle):
 def test_the_gun_stores_the_datasets_flags_and_stick_turns(tmp_path):
     """A model reading the four new columns (lag=0: a wave is learned with its own features): every wave the
     gun learned carries the dataset's did_hit, did_collide and stick turns, matched by its hit interval."""
-    from scipy.spatial import cKDTree
-
-    from bots import layout
     from bots.registry import parse_bot
     from learning.model import GunModel, fixed_ranges
+    from tests.dataset_helpers import learned_store_vs_dataset
     names = ["did_hit", "did_collide", "stick_heading_ahead", "stick_heading_reverse"]
     lo, hi = fixed_ranges(names)
     path = tmp_path / "flags.json"
     GunModel(names, lo, hi, scale=-3.0).save(str(path))
     spec = parse_bot(f"lock+learned:model={path},power=3,energy_rule=0,lag=0+orbit")
-    r = run_battle([spec, BOTS[0]], Rules(rounds=3), seed=5, record=True, keep_memory=True)
-    m = r.memory[0, int(spec.params[layout.P.gun_mem]):]
+    m, E, n, g, rows = learned_store_vs_dataset(spec, BOTS[0])
     assert m[wg.WH_BULLETS] > 0 and m[wg.WH_NEED_EXT] == 1.0
-    mb = m[int(m[wg.WH_LEARNED]):]
-    n = int(mb[wg.MH_N])
-    E, glo, ghi = wg._store_cols(mb)
-    g = battle_waves(r)["gun"]["columns"]
-    sel = (g["shooter"] == 0) & (g["status"] == 0) & (g["exact"] == 1)
-    d, i = cKDTree(np.stack([g["gf_lo"][sel], g["gf_hi"][sel]], 1)).query(np.stack([glo[:n], ghi[:n]], 1))
-    assert n > 500 and d.max() < 1e-9
-    rows = np.flatnonzero(sel)[i]
     for k, c in enumerate(names):
         want = wg.SHIFT + np.clip((g[c][rows] - lo[k]) / (hi[k] - lo[k]), 0, 1)
         # (the gun knows the enemy only from its first scan of a round: the first turns could differ)
@@ -191,10 +180,10 @@ def test_only_a_model_reading_the_flags_keeps_a_bullet_log(tmp_path):
 
 def test_schema2_files_load_the_new_columns_nan_and_say_to_recollect(tmp_path):
     from sim.experiments.collect import collect
-    from tests.test_two_models import _as_version
+    from tests.dataset_helpers import as_version
     new, old = tmp_path / "v3.npz", tmp_path / "v2.npz"
     collect(BOTS[0], BOTS[1], seeds=[3], out=str(new), rules=Rules(rounds=1))
-    _as_version(new, old, 2)
+    as_version(new, old, 2)
     a, b = D.load_dataset(new), D.load_dataset(old)
     for c in ("did_hit", "did_collide", "stick_heading_ahead", "stick_heading_reverse"):
         assert c in b.missing and np.isnan(b.gun[c]).all() and np.isfinite(a.gun[c]).all(), c

@@ -7,7 +7,6 @@ lateral/advancing velocities); older files and models must keep loading and play
 import hashlib
 import io
 import json
-import math
 import subprocess
 import sys
 import zipfile
@@ -22,6 +21,7 @@ from sim.engine.rules import Rules
 from sim.io import dataset as D
 from sim.waves import gf
 from sim.waves.features import EXT_FEATURE_NAMES, FEATURE_NAMES, SCALES, scale_of
+from tests.dataset_helpers import as_version
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
@@ -150,24 +150,6 @@ def test_every_feature_has_a_documented_fixed_scale():
 
 # --------------------------------------------------------------------------- schema 1 files
 
-def _as_schema1(src, dst):
-    """A copy of a schema-2 (or later) file as schema 1 wrote it: without the EXT_FEATURE_NAMES members and
-    columns (schema 2's four and schema 3's mirror offset)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
-        meta = json.loads(str(np.load(io.BytesIO(zin.read("meta.npy")))))
-        meta["schema_version"] = 1
-        for t in meta["tables"].values():
-            t["columns"] = {c: d for c, d in t["columns"].items() if c not in EXT_FEATURE_NAMES}
-        for info in zin.infolist():
-            name = info.filename
-            if name == "meta.npy":
-                buf = io.BytesIO()
-                np.save(buf, np.array(json.dumps(meta)))
-                zout.writestr(name, buf.getvalue())
-            elif name.split("/")[-1][:-4] not in EXT_FEATURE_NAMES:
-                zout.writestr(name, zin.read(name))
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     from sim.experiments.collect import collect
@@ -175,7 +157,7 @@ def files(tmp_path_factory):
     new = d / "v2.npz"
     collect(SHOOTER, "lock+none+orbit", seeds=[3, 4], out=str(new), rules=Rules(rounds=2))
     old = d / "v1.npz"
-    _as_schema1(new, old)
+    as_version(new, old, 1)
     return new, old
 
 
@@ -285,24 +267,14 @@ def test_the_gun_computes_the_schema2_features_as_the_dataset(tmp_path):
     from bots.guns import wave_kernels as wg
     from bots.registry import parse_bot
     from learning.model import GunModel, fixed_ranges
-    from scipy.spatial import cKDTree
+    from tests.dataset_helpers import learned_store_vs_dataset
     names = list(EXT_FEATURE_NAMES)
     lo, hi = fixed_ranges(names)
     path = tmp_path / "ext.json"
     GunModel(names, lo, hi, scale=-3.0).save(str(path))
     spec = parse_bot(f"lock+learned:model={path},power=3,energy_rule=0,lag=0+still")
-    r = run_battle([spec, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, keep_memory=True)
-    m = r.memory[0, int(spec.params[layout.P.gun_mem]):]
+    m, E, n, g, rows = learned_store_vs_dataset(spec, "lock+none+orbit")
     assert m[wg.WH_NEED_EXT] == 1.0
-    mb = m[int(m[wg.WH_LEARNED]):]
-    n = int(mb[wg.MH_N])
-    E, glo, ghi = wg._store_cols(mb)
-    from sim.waves.tracking import battle_waves
-    g = battle_waves(r)["gun"]["columns"]
-    sel = (g["shooter"] == 0) & (g["status"] == 0) & (g["exact"] == 1)
-    d, i = cKDTree(np.stack([g["gf_lo"][sel], g["gf_hi"][sel]], 1)).query(np.stack([glo[:n], ghi[:n]], 1))
-    assert n > 500 and d.max() < 1e-9
-    rows = np.flatnonzero(sel)[i]
     want = np.stack([wg.SHIFT + np.clip((g[c][rows] - lo[k]) / (hi[k] - lo[k]), 0, 1) for k, c in enumerate(names)])
     ok = np.abs(E[:, :n].astype(float) - want).max(axis=0) < 1e-5
     # (the gun knows the enemy only from its first scan of a round: the first turns can differ)

@@ -5,7 +5,6 @@ law against its formula; schema-2 files keep loading, and the gun with the switc
 the default gun before this change (digests recorded on main bf49e78).
 """
 import hashlib
-import io
 import json
 import math
 import subprocess
@@ -22,6 +21,7 @@ from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.io import dataset as D
 from sim.waves.features import SCHEMA3_FEATURE_NAMES, SCALES
+from tests.dataset_helpers import as_version
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
@@ -58,24 +58,6 @@ def test_mirror_offset_has_a_fixed_scale():
 
 # --------------------------------------------------------------------------- schema 3 and older files
 
-def _as_version(src, dst, version):
-    """A copy of a schema-3 file as schema `version` wrote it: without the columns added after it."""
-    newer = {c for c, v in D.ADDED_IN.items() if v > version}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
-        meta = json.loads(str(np.load(io.BytesIO(zin.read("meta.npy")))))
-        meta["schema_version"] = version
-        for t in meta["tables"].values():
-            t["columns"] = {c: d for c, d in t["columns"].items() if c not in newer}
-        for info in zin.infolist():
-            name = info.filename
-            if name == "meta.npy":
-                buf = io.BytesIO()
-                np.save(buf, np.array(json.dumps(meta)))
-                zout.writestr(name, buf.getvalue())
-            elif name.split("/")[-1][:-4] not in newer:
-                zout.writestr(name, zin.read(name))
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     from sim.experiments.collect import collect
@@ -83,7 +65,7 @@ def files(tmp_path_factory):
     new = d / "v3.npz"
     collect(SHOOTER, "lock+none+orbit", seeds=[3], out=str(new), rules=Rules(rounds=2))
     old = d / "v2.npz"
-    _as_version(new, old, 2)
+    as_version(new, old, 2)
     return new, old
 
 
