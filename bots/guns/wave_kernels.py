@@ -53,7 +53,7 @@ from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, S
                            EV_BULLET_HIT, EV_BULLET_HIT_BULLET)
 from sim.engine.geometry import normal_relative_angle
 from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, F_DISTANCE, F_LAT_VEL, F_ACCEL,
-                    F_WALL_AHEAD, F_DIR_CHANGE_REL, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, HC_MOVE_DIR, bullet_speed,
+                    F_WALL_AHEAD, F_DIR_CHANGE_REL, BOX_REACH, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, HC_MOVE_DIR, bullet_speed,
                     classic_mea, escape_circle_mea, lateral_sign, track_wave_sc, wave_features, ext_features,
                     counters_step, VIRTUALITY_CAP)
 from sim.engine.physics import bullet_damage
@@ -909,7 +909,7 @@ def _label_waves(m, st, mb_knn, mb_learned, work, acc, tparts, twork):
     head = int(m[WH_WAVE_HEAD])
     w_h = st[ST_WIDTH]
     w_v = st[ST_HEIGHT]
-    reach = HALF_ROBOT * math.sqrt(2.0) + 1e-6
+    reach = BOX_REACH
     keep = 0
     for q in range(nw):
         k = (head + q) % WAVE_CAP

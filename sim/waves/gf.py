@@ -58,6 +58,8 @@ NB = dict(cache=True, error_model="numpy")
 HOT = dict(cache=True, error_model="numpy", forceinline=True)
 
 HALF = 18.0            # half the robot box
+BOX_REACH = HALF * math.sqrt(2.0) + 1e-6   # centre-to-corner distance of the box, with slack: a wave whose front is
+# this far past the centre has passed the whole box (the tracker, the wave guns, the datasets' flags)
 BOX = 36.0
 WALL_MARGIN = 3.0      # bullet radius: the wall test kills a bullet at x - 3 <= 0 etc.
 MAX_CAND = 40          # candidate directions of one turn (4 corners + 16 circle/edge + 8 circle/wall, padded)
@@ -839,7 +841,7 @@ def _track_wave_rows(sx, sy, sin_b, cos_b, speed, fire_turn, cx, cy, alive, row,
     status = 2
     c_off = math.nan
     c_turn = -1
-    reach = HALF * math.sqrt(2.0) + 1e-6   # centre-to-corner distance, with slack
+    reach = BOX_REACH
     j = max(fire_turn - 1, first)
     if max_step > 0.0 and j <= last:
         # the front reaches radius (m + 1) * speed after m turns; the box comes at most max_step closer

@@ -33,8 +33,8 @@ import numpy as np
 from numba import njit
 
 from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
-                        RADAR_SCAN_RADIUS, HALF_ROBOT)
-from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, F_LAT_DIR, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS,
+                        RADAR_SCAN_RADIUS)
+from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, F_LAT_DIR, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, BOX_REACH,
                  HC_MOVE_DIR, history_counters, VIRTUALITY_CAP)
 from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
                  MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at, ext_features)
@@ -284,8 +284,6 @@ def hit_boxes(x, y, heading, vel, state, round_start, bx, by, exact):
 
 # --------------------------------------------------------------------------- gun waves
 
-REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6   # the wave guns' "front has passed the box" margin (wave_kernels)
-
 
 @njit(**NB)
 def wave_flags(bul, b0, b1, t, sx, sy, speed, x, y, alive, o, j0):
@@ -294,7 +292,7 @@ def wave_flags(bul, b0, b1, t, sx, sy, speed, x, y, alive, o, j0):
     bullet table, this round) fired within FLAG_TURNS turns of t that hit the target (did_hit) or an enemy bullet
     (did_collide) in turn e flags the wave when the gun still had it in flight then: t <= e (the gun reads the
     event before it sends the wave of turn e + 1) and in no turn u = t..e had the wave broken, i.e. the target
-    was alive and its centre within REACH of the front's outer radius (u - t + 1) * speed (wave_kernels'
+    was alive and its centre within BOX_REACH of the front's outer radius (u - t + 1) * speed (wave_kernels'
     _label_waves, which runs before the gun reads the turn's events)."""
     hit = 0.0
     collide = 0.0
@@ -311,7 +309,7 @@ def wave_flags(bul, b0, b1, t, sx, sy, speed, x, y, alive, o, j0):
         in_flight = True
         for u in range(t, e + 1):
             j = j0 + u
-            if not alive[o, j] or math.hypot(x[o, j] - sx, y[o, j] - sy) + REACH < (u - t + 1) * speed:
+            if not alive[o, j] or math.hypot(x[o, j] - sx, y[o, j] - sy) + BOX_REACH < (u - t + 1) * speed:
                 in_flight = False
                 break
         if in_flight:
