@@ -48,7 +48,9 @@ def test_free_orbit_sees_a_robot_in_its_way():
     ccw = S.free_closest(p, *start, 400.0, 300.0, -1.0, blocked, 10.0, 800.0, 600.0)
     assert cw < 1.0 and ccw > 30.0 ** 2
     assert S.ram_factor(p, 50.0 ** 2) == 1.0 + p[S.SP_RAM_WEIGHT]
-    assert S.ram_factor(p, 200.0 ** 2) == 1.0
+    r = p[S.SP_RAM_DISTANCE]
+    assert S.ram_factor(p, (r - 1.0) ** 2) == 1.0 + p[S.SP_RAM_WEIGHT]      # ram_distance is where it starts
+    assert S.ram_factor(p, (r + 1.0) ** 2) == 1.0
     assert S.ram_factor(surf_params("lock+none+surf:ram_weight=0"), 0.0) == 1.0
 
 

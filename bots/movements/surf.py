@@ -195,8 +195,9 @@ SURF_PARAMS = (
           "ram avoidance: an option whose path comes within ram_distance of the enemy driven on from its last "
           "scan has its danger (both waves) multiplied by 1 + ram_weight; with no wave to surf, the orbit is "
           "reversed when its next 20 turns come that close and the other way does not as much; 0 = off"),
-    Param("ram_distance", 120.0, 36.0, 300.0,
-          "centre-to-centre distance counted as a ram threat, pixels (robots touch at 36 along an axis)"),
+    Param("ram_distance", 250.0, 36.0, 300.0,
+          "centre-to-centre distance counted as a ram threat, pixels (robots touch at 36 along an axis; 250 since "
+          "issue 19's fifth round: bullets fired from under 250 px made half of VelociRobot's hits; 120 before)"),
     Param("est_sim", 2.0, 0.0, 20.0,
           "danger ensemble: prior weight of each simulated gun (head-on, linear, circular aimed from the enemy's "
           "view of us at the wave's fire time) against the learned densities' 1; 0 with est_spin=0 = no ensemble "
@@ -263,7 +264,7 @@ BEFORE_PATHS = "paths=-1"
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
 # the surfer before issue 19's fifth round: re-plans at every death of our bullets (tests/test_surf_replan.py checks
 # it by digests)
-BEFORE_FIFTH_ROUND = "replan_deaths=1"
+BEFORE_FIFTH_ROUND = "replan_deaths=1,ram_distance=120"
 # together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests); it re-planned
 # at every death of our bullets too
 BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH},{BEFORE_FIFTH_ROUND}"
