@@ -17,6 +17,7 @@ import pytest
 
 from bots.guns import wave_kernels as wg
 from bots.guns.wave_memory import MODELS_DIR as MODELS
+from bots.movements.surf import BEFORE_FIFTH_ROUND
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.io import dataset as D
@@ -166,10 +167,10 @@ def test_the_anti_surfer_model_changes_the_aims():
 
 
 # recorded on main bf49e78 with `lock+learned+orbit` (the default gun then: learned-schema2.json, one model):
-# robots_trace, round_stats, round_scores, round_turns of 3 rounds
+# robots_trace, round_stats, round_scores, round_turns of 3 rounds; the surfer is bf49e78's (BEFORE_FIFTH_ROUND)
 BASE_DIGESTS = {
     ("sample.Crazy", 7): "8de9cf82e1dd74e14ecad39dfdfb0b4d9ef52becf4b038621f0021f421456902",
-    ("lock+none+surf", 8): "d16e4d0adb78397787f83a32ed195bb5b5c9615663ca530123a1da97ffda0ac7",
+    (f"lock+none+surf:{BEFORE_FIFTH_ROUND}", 8): "d16e4d0adb78397787f83a32ed195bb5b5c9615663ca530123a1da97ffda0ac7",
 }
 
 
