@@ -20,6 +20,7 @@ from sim.engine.constants import DEG
 from sim.engine.geometry import segments_intersect
 from sim.engine.rules import Rules
 from sim.waves.tracking import bullet_table, BC_ROUND, BC_OWNER, BC_FIRE, BC_POWER
+from tests.digests import battle_digest
 
 # recorded robot columns
 RND, TURN, ROB, X, Y, HEAD, GUN, RADAR, VEL, ENERGY, HEAT, STATE = range(12)
@@ -426,16 +427,12 @@ BEFORE_VIRTUAL = {
 
 @pytest.mark.parametrize("enemy,seed", list(BEFORE_VIRTUAL))
 def test_virtual_waves_off_is_the_surfer_before_them(enemy, seed):
-    import hashlib
     # close_weight=0, gate_distance=0 and S.BEFORE_DISTANCE_CONTROL: the surfer before the close-range danger,
     # the gate, distance control and ram avoidance (issue 19)
     # and S.BEFORE_ENSEMBLE_AND_PATHS: the learned densities alone, the planner before path surfing
     old = (f"lock+circular+surf:flat_virtual=0,close_weight=0,gate_distance=0,{S.BEFORE_DISTANCE_CONTROL},"
            f"{S.BEFORE_ENSEMBLE_AND_PATHS}")
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
-    h = hashlib.sha256()
-    for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
-        h.update(np.ascontiguousarray(a).tobytes())
-    assert h.hexdigest() == BEFORE_VIRTUAL[(enemy, seed)]
+    assert battle_digest(r) == BEFORE_VIRTUAL[(enemy, seed)]
     on = run_battle([old.replace("flat_virtual=0", "flat_virtual=1"), enemy], Rules(rounds=5), seed=seed, record=True)
     assert not np.array_equal(on.robots_trace, r.robots_trace)   # and the option does change something

@@ -4,7 +4,6 @@ The engine is the judge: the simulated guns' GFs are compared with the bullets o
 and circular guns, the weights with what the enemy really fired, and BEFORE_ENSEMBLE with digests recorded by
 the code before the ensemble existed.
 """
-import hashlib
 import math
 
 import numpy as np
@@ -16,6 +15,7 @@ from sim.engine.rules import Rules
 from sim.experiments import surfreport as R
 from sim.waves.tracking import BC_FIRE, BC_HEADING, BC_OWNER, BC_ROUND, bullet_table
 from tests.test_surf import surf_params
+from tests.digests import battle_digest
 
 
 def _wave_rows(res, robot=0):
@@ -282,10 +282,7 @@ BEFORE_ENSEMBLE_DIGESTS = {
 def test_before_ensemble_is_the_surfer_before_it(enemy, seed):
     old = f"lock+circular+surf:{S.BEFORE_ENSEMBLE_AND_PATHS}"
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
-    h = hashlib.sha256()
-    for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
-        h.update(np.ascontiguousarray(a).tobytes())
-    assert h.hexdigest() == BEFORE_ENSEMBLE_DIGESTS[(enemy, seed)]
+    assert battle_digest(r) == BEFORE_ENSEMBLE_DIGESTS[(enemy, seed)]
     on = run_battle(["lock+circular+surf", enemy], Rules(rounds=5), seed=seed, record=True)
     assert not np.array_equal(on.robots_trace, r.robots_trace)   # and the ensemble does change something
 

@@ -4,10 +4,8 @@ it measured no better) keeps the distance-control reference of a plan while the 
 being driven is predicted on exactly the path it drives. S.BEFORE_FIFTH_ROUND plays the surfer before them, checked
 by digests recorded with the code before them.
 """
-import hashlib
 from itertools import pairwise
 
-import numpy as np
 import pytest
 
 from bots import layout
@@ -15,6 +13,7 @@ from bots.movements import surf as S
 from bots.registry import parse_bot
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
+from tests.digests import battle_digest
 
 # Digests of 5-round battles (robots_trace, round_stats, round_scores, round_turns) of `lock+circular+surf`,
 # recorded with main at bf49e78, before this round's parameters existed: S.BEFORE_FIFTH_ROUND must play that
@@ -26,20 +25,13 @@ BEFORE_FIFTH_ROUND_DIGESTS = {
 }
 
 
-def _digest(r):
-    h = hashlib.sha256()
-    for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
-
-
 @pytest.mark.parametrize("enemy,seed", list(BEFORE_FIFTH_ROUND_DIGESTS))
 def test_before_fifth_round_is_the_surfer_before_it(enemy, seed):
     old = f"lock+circular+surf:{S.BEFORE_FIFTH_ROUND}"
     r = run_battle([old, enemy], Rules(rounds=5), seed=seed, record=True)
-    assert _digest(r) == BEFORE_FIFTH_ROUND_DIGESTS[(enemy, seed)]
+    assert battle_digest(r) == BEFORE_FIFTH_ROUND_DIGESTS[(enemy, seed)]
     new = run_battle(["lock+circular+surf", enemy], Rules(rounds=5), seed=seed, record=True)
-    assert _digest(new) != _digest(r)          # and the new rules do change the battle
+    assert battle_digest(new) != battle_digest(r)          # and the new rules do change the battle
 
 
 def _plans(spec, enemy, seed, rounds):

@@ -4,7 +4,6 @@ The column is checked against an independent numpy computation from the dataset'
 law against its formula; schema-2 files keep loading, and the gun with the switch off plays bit-identically to
 the default gun before this change (digests recorded on main bf49e78).
 """
-import hashlib
 import json
 import math
 import subprocess
@@ -23,6 +22,7 @@ from sim.engine.rules import Rules
 from sim.io import dataset as D
 from sim.waves.features import SCHEMA3_FEATURE_NAMES, SCALES
 from tests.dataset_helpers import as_version
+from tests.digests import battle_digest
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"
 
@@ -178,10 +178,7 @@ BASE_DIGESTS = {
 def test_switched_off_the_gun_plays_as_the_default_gun_before_the_switch(enemy, seed):
     spec = f"lock+learned:model={MODELS}/learned-schema2.json,anti_band=0+orbit"
     r = run_battle([spec, enemy], Rules(rounds=3), seed=seed, record=True)
-    h = hashlib.sha256()
-    for a in (r.robots_trace, r.round_stats, r.round_scores, r.round_turns):
-        h.update(np.ascontiguousarray(a).tobytes())
-    assert h.hexdigest() == BASE_DIGESTS[(enemy, seed)]
+    assert battle_digest(r) == BASE_DIGESTS[(enemy, seed)]
 
 
 def test_the_shipped_models_are_the_recipes():
