@@ -59,17 +59,21 @@ def _sample_rows(trace, turns, dead=None, every_turn=False):
     return (trace[keep], None if dead is None else dead[order][keep])
 
 
-def ours(robots, seed, rounds=ROUNDS):
-    res = run_battle(list(robots), Rules(rounds=rounds), seed=seed, record=True)
+def ours(robots, seed, rounds=ROUNDS, rules=None):
+    """gfsim's battle in the form `difference` compares (`rules` overrides `rounds` when given)."""
+    res = run_battle(list(robots), rules or Rules(rounds=rounds), seed=seed, record=True)
     turns = [int(t) for t in res.round_turns]
     table = {r.name: [r.rank] + [printed_score(v) for v in r.row()[:7]] + [r.firsts, r.seconds, r.thirds]
              for r in res.results}
     return turns, table, res.robots_trace[:, :len(TRACE_COLUMNS)], res.robots_trace[:, 11] == RS_DEAD
 
 
-def real(robots, seed, rounds=ROUNDS):
+def real(robots, seed, rounds=ROUNDS, rules=None):
+    """Real Robocode's battle, recorded with -recordXML, in the form `difference` compares."""
     from sim.io.robocode import run_real_battle
-    rb = run_real_battle(list(robots), rounds=rounds, seed=seed, record_xml=True)
+    r = rules or Rules(rounds=rounds)
+    rb = run_real_battle(list(robots), rounds=r.rounds, seed=seed, width=r.width, height=r.height,
+                         gun_cooling_rate=r.gun_cooling_rate, inactivity_time=r.inactivity_time, record_xml=True)
     rr = rb.robot_rows
     trace = np.column_stack([rr[c] for c in TRACE_COLUMNS]).astype(float)
     table = {r.name: [r.rank] + [printed_score(getattr(r, c)) for c in TABLE_COLUMNS[1:-3]] + [r.firsts, r.seconds, r.thirds]
@@ -128,20 +132,50 @@ def _robocode_available():
                                          (("sample.RamFire", "sample.Corners", "sample.Target"), 62)],
                          ids=["TrackFire+Tracker", "RamFire+Corners+Target"])
 def test_battle_matches_live_robocode_exactly(robots, seed):
+    _check_live(ours(robots, seed, 5), lambda: real(robots, seed, 5))
+
+
+def _check_live(mine, run_real, every_turn=False):
     """Real Robocode is reproducible per seed only while no robot skips a turn; when its run differs from
     gfsim's it is re-run, and a difference counts only when Robocode reproduces its own run."""
-    mine = ours(robots, seed, 5)
     runs, msgs = [], []
     for _ in range(3):
-        theirs = real(robots, seed, 5)
-        msg = difference(mine, theirs)
+        theirs = run_real()
+        msg = difference(mine, theirs, every_turn=every_turn)
         if msg is None:
             return
-        if any(difference(theirs, r) is None for r in runs):
+        if any(difference(theirs, r, every_turn=True) is None for r in runs):
             pytest.fail(f"Robocode reproduces its run and gfsim differs: {msg}")
         runs.append(theirs)
         msgs.append(msg)
     pytest.skip("real Robocode did not reproduce its own run (skipped turns on a loaded machine): " + "; ".join(msgs))
+
+
+@pytest.mark.skipif(not _robocode_available(), reason="real Robocode (Java + robocode.jar) is not installed")
+@pytest.mark.parametrize("robots,seed,rules", [
+    (("sample.Crazy", "sample.Tracker"), 63, Rules(width=1000, height=1000, rounds=4, gun_cooling_rate=0.2)),
+    (("sample.Corners", "sample.Fire", "sample.SpinBot", "sample.VelociRobot"), 64, Rules(width=500, height=400,
+                                                                                          rounds=3))],
+    ids=["Crazy+Tracker-1000x1000-cooling0.2", "melee4-500x400"])
+def test_battle_matches_live_robocode_under_other_rules(robots, seed, rules):
+    """Field size, gun cooling and melee reach the wall rule, the gun heat and the robots' order (the sweep's
+    `--field`, `--gun-cooling` and `--group`): every turn bit for bit, Robocode re-run as above."""
+    _check_live(ours(robots, seed, rules=rules), lambda: real(robots, seed, rules=rules), every_turn=True)
+
+
+def test_sweep_battles_cover_every_sample_evenly():
+    """All 55 distinct pairings; a melee group K gives 11 battles of K distinct robots, each robot in exactly K."""
+    from collections import Counter
+
+    from bots.samples import SAMPLES
+    names = {name for name, _, _ in SAMPLES}
+    pairs = sweep_battles(2)
+    assert len(pairs) == 55 and len({frozenset(p) for p in pairs}) == 55
+    assert all(len(set(p)) == 2 and set(p) <= names for p in pairs)
+    for k in (3, 4, 11):
+        battles = sweep_battles(k)
+        assert len(battles) == 11 and all(len(set(b)) == k for b in battles)
+        assert Counter(r for b in battles for r in b) == {n: k for n in names}
 
 
 def record_goldens(everything=False):
@@ -172,15 +206,25 @@ def record_goldens(everything=False):
     write_atomic(GOLDEN, gzip.compress(text.encode(), 9, mtime=0))
 
 
-def sweep(seed, rounds=ROUNDS):
-    """Every pairing of the 11 sample robots on `seed`, gfsim against live Robocode, every turn (the
-    README's conformance figures); Robocode re-run up to twice when its run differs."""
+def sweep_battles(group):
+    """The sample battles a sweep plays: every pairing of the 11 sample robots (`group` 2), or for melee the 11
+    cyclic windows of `group` consecutive samples in `bots.samples` order (each robot in `group` battles)."""
     import itertools
+
     from bots.samples import SAMPLES
-    for robots in itertools.combinations([name for name, _, _ in SAMPLES], 2):
-        mine = ours(robots, seed, rounds)
+    names = [name for name, _, _ in SAMPLES]
+    if group == 2:
+        return list(itertools.combinations(names, 2))
+    return [tuple(names[(i + k) % len(names)] for k in range(group)) for i in range(len(names))]
+
+
+def sweep(seed, rules, group=2):
+    """The sweep's sample battles on `seed` under `rules`, gfsim against live Robocode, every turn (the
+    README's conformance figures); Robocode re-run up to twice when its run differs."""
+    for robots in sweep_battles(group):
+        mine = ours(robots, seed, rules=rules)
         for attempt in range(1, 4):
-            msg = difference(mine, real(robots, seed, rounds), every_turn=True)
+            msg = difference(mine, real(robots, seed, rules=rules), every_turn=True)
             if msg is None:
                 break
         print(f"{' vs '.join(robots)} seed {seed}: {msg or 'identical'} (Robocode runs: {attempt})", flush=True)
@@ -189,17 +233,20 @@ def sweep(seed, rounds=ROUNDS):
 if __name__ == "__main__":
     import argparse
 
-    from sim.cli.args import bounded_int
-    ap = argparse.ArgumentParser(description="Record the golden battles from real Robocode, or sweep every "
-                                 "sample pairing on one seed against live Robocode, every turn.")
+    from sim.cli.args import add_rules_args, bounded_int
+    from sim.engine.rules import rules_from_args
+    ap = argparse.ArgumentParser(description="Record the golden battles from real Robocode, or sweep the sample "
+                                 "battles on one seed against live Robocode, every turn.")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--record", action="store_true", help="record the battles tests/golden lacks")
     ap.add_argument("--all", action="store_true", help="with --record: re-record every battle")
-    mode.add_argument("--sweep", type=int, metavar="SEED", help="all 55 sample pairings on SEED")
-    ap.add_argument("--rounds", type=bounded_int(1, 1000), default=ROUNDS, metavar="N",
-                    help=f"rounds per sweep battle, 1 to 1000 (default {ROUNDS})")
+    mode.add_argument("--sweep", type=int, metavar="SEED", help="the sample battles on SEED (see --group)")
+    ap.add_argument("--group", type=bounded_int(2, 11), default=2, metavar="K",
+                    help="robots per sweep battle, 2 to 11: 2 plays all 55 pairings, K > 2 the 11 melee battles of "
+                         "K consecutive samples (default 2)")
+    add_rules_args(ap, rounds_default=ROUNDS, rounds_help="rounds per sweep battle")
     args = ap.parse_args()
     if args.record:
         record_goldens(everything=args.all)
     else:
-        sweep(args.sweep, args.rounds)
+        sweep(args.sweep, rules_from_args(args, error=ap.error), args.group)
