@@ -268,42 +268,6 @@ def test_the_rotation_frame_learns_a_spinning_radar_gun():
     assert spin[centres > 0.2].sum() > 0.3 * spin.sum()
 
 
-def test_a_wave_that_passes_without_a_hit_lowers_the_rotation_frame_density_where_our_box_was():
-    """spin_miss (the censored-data likelihood): a pass with our centre at GF g (lateral direction -1: g x -1 in
-    the rotation frame) lowers the density over the bins our box covered and raises it everywhere else; the more
-    passes, the lower; spin_miss=0 leaves it as the hits made it. A hit still teaches it as before."""
-    for lat in (1.0, -1.0):
-        p = surf_params("lock+none+surf:spin_miss=0.3")
-        m, wb = _one_wave(p)
-        m[wb + S.W_LAT] = lat
-        m[wb + S.W_PASS_GF] = 0.4
-        centres = -1.0 + np.arange(S.NBINS) * S.BIN_W
-        half = math.atan(18.0 / 400.0) / m[wb + S.W_MEA]
-        inside = np.abs(centres - 0.4) < half - S.BIN_W / 2     # bins of the wave's own GFs wholly in the box
-        before = np.zeros(S.NBINS)
-        S._spin_density(p, m, lat, before, 1.0)
-        assert np.allclose(before, 1.0 / S.NBINS)                # no hit yet: uniform
-        last = before
-        for _ in range(3):
-            S.log_spin_miss(p, m, wb)
-            after = np.zeros(S.NBINS)
-            S._spin_density(p, m, lat, after, 1.0)
-            assert np.isclose(after.sum(), 1.0)
-            assert np.all(after[inside] < last[inside]) and np.all(after[np.abs(centres - 0.4) > half + S.BIN_W]
-                                                                   > last[np.abs(centres - 0.4) > half + S.BIN_W])
-            last = after
-        off = np.zeros(S.NBINS)
-        p[S.SP_SPIN_MISS] = 0.0
-        S._spin_density(p, m, lat, off, 1.0)
-        assert np.allclose(off, before)
-        # a hit at GF -0.5 (rotation frame -0.5 x lat) is learned as before: the density peaks there
-        p[S.SP_SPIN_MISS] = 0.3
-        S.log_spin(p, m, -0.5, lat)
-        dens = np.zeros(S.NBINS)
-        S._spin_density(p, m, lat, dens, 1.0)
-        assert abs(centres[np.argmax(dens)] + 0.5) < S.BIN_W
-
-
 # Digests of two 5-round battles (robots_trace, round_stats, round_scores, round_turns) recorded with the code
 # before the danger ensemble and path surfing (main at 5c17b34, the engine with HotSpot's sin/cos/tan):
 # S.BEFORE_ENSEMBLE_AND_PATHS must play that surfer exactly. (With main at 10d177c, before jtrig, VelociRobot's

@@ -245,11 +245,11 @@ SURF_PARAMS = (
           "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
           "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
           "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
-    Param("spin_miss", 0.0, 0.0, 5.0,
-          "danger ensemble: what a wave that passed without hitting us says about the rotation-frame density (the "
-          "censored-data likelihood: its bullet was not where our box was): each such pass multiplies the density "
-          "over the guess factors our box covered by exp(-spin_miss), forgotten at the visit buffers' rate; 0 = off "
-          "(the density learns from hits alone)"),
+    Param("wall_weight", 0.0, 0.0, 20.0,
+          "wall danger: an option (or path) whose box ends the nearest wave closer than WALL_REF (120 px) to a wall "
+          "has its danger (both waves) multiplied by 1 + wall_weight x (1 - wall distance / WALL_REF): along a wall "
+          "the escape towards it is gone for the waves after (VelociRobot hit us 3x as often within 80 px of a wall, "
+          "docs/surf-report.md, sixth round); 0 = off"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -258,7 +258,7 @@ SURF_PARAMS = (
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
  SP_PATHS_DISTANCE, SP_EST_LOSS, SP_REPLAN_DEATHS,
- SP_KEEP_REF, SP_SPIN_MISS) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_KEEP_REF, SP_WALL_WEIGHT) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -301,7 +301,7 @@ N_ACC = 10                    # hulls of waves a and b, passed flags, closest sq
 A_CLOSE = 8                   # ... for the close-range danger
 A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1,      # close: the close-range and ram factors of the option's danger
+                close=1,      # close: the close-range, ram and wall factors of the option's danger
                 opt2=1, switch=1,     # a path: opt, then opt2 from tick `switch` (-1: opt alone)
                 lo=1, hi=1, first=1,  # its hull on the first wave (pseudo-angles, first tick)
                 b_lo=1, b_hi=1)       # diagnostics: its best continuation's cover of the second wave (GF)
@@ -346,7 +346,6 @@ SURF = layout(
     stats=(1 + N_SEG) * NBINS,        # danger buffers (general, then one per segment) from enemy bullets' GFs
     visits=(1 + N_SEG) * NBINS,       # the same from where we were when waves passed (the flattener)
     spin=NBINS,                       # the ensemble's learned density in the fixed rotation frame (battle)
-    spin_miss=NBINS,                  # ... passes without a hit covering each of its bins, rolling (spin_miss)
     scores=N_EST,                     # the ensemble's rolling log-scores (battle)
     est_seen=1,                       # battle counter: enemy bullets the ensemble was scored on
     dens=2 * NBINS,                   # scratch: danger densities of the two planned waves
@@ -369,7 +368,6 @@ NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 sa
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, SNAPS, VIRT = SURF.acc, SURF.opts, SURF.snaps, SURF.virt
 SPIN, SCORES, S_EST_SEEN, EDENS, VIEW, EHIST = SURF.spin, SURF.scores, SURF.est_seen, SURF.edens, SURF.view, SURF.ehist
-SPIN_MISS = SURF.spin_miss
 SURF_MEM = SURF.size
 
 # --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
@@ -409,6 +407,7 @@ FLOOR = 0.02                  # uniform share of every density: nothing is entir
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = I64(120)          # prediction horizon, turns (a wave of speed 11 crosses 1300 px); typed: a bare
                               # int passed to _simulate would compile a copy of it (constants.I64)
+WALL_REF = 120.0              # wall danger (wall_weight): where a wall starts to cost, px between box and wall
 FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
@@ -731,46 +730,16 @@ def _kernel_density(gf, bw, out, share):
 
 
 @njit(**NB)
-def _spin_density(p, m, lat, out, share):
+def _spin_density(m, lat, out, share):
     """out += share x the learned density in the fixed rotation frame, turned into the wave's GFs: bin k of a
-    wave whose lateral direction is -1 is the rotation frame's bin NBINS - 1 - k (with the FLOOR). With
-    spin_miss > 0 each bin's weight is multiplied by exp(-spin_miss x the passes without a hit that covered it)."""
-    lam = p[SP_SPIN_MISS]
-    empty = True
-    for k in range(NBINS):
-        if m[SPIN + k] > 0.0:
-            empty = False
+    wave whose lateral direction is -1 is the rotation frame's bin NBINS - 1 - k (with the FLOOR)."""
     s = 0.0
     for k in range(NBINS):
-        s += _spin_weight(m, k, empty, lam)
+        s += m[SPIN + k]
     for k in range(NBINS):
         src = k if lat > 0.0 else NBINS - 1 - k
-        d = FLOOR / NBINS + (1.0 - FLOOR) * (_spin_weight(m, src, empty, lam) / s if s > 0.0 else 1.0 / NBINS)
+        d = FLOOR / NBINS + (1.0 - FLOOR) * (m[SPIN + src] / s if s > 0.0 else 1.0 / NBINS)
         out[k] += share * d
-
-
-@njit(**NB)
-def _spin_weight(m, k, empty, lam):
-    """The rotation frame's bin k before normalising: its hit buffer (1 everywhere before any hit) times the
-    misses' factor."""
-    w = 1.0 if empty else m[SPIN + k]
-    if lam > 0.0:
-        w *= math.exp(-lam * m[SPIN_MISS + k])
-    return w
-
-
-@njit(**NB)
-def log_spin_miss(p, m, wb):
-    """The wave at wb passed us without a hit: in the rotation frame its bullet was not in the box our centre's
-    pass marks (pass GF x lateral direction +- atan(18 / distance at fire) / MEA, as score_estimators' box); each
-    bin counts the share of it that box covered, the counts a rolling sum forgotten at VISIT_DECAY per pass."""
-    u = m[wb + W_PASS_GF] * m[wb + W_LAT]
-    half = math.atan(HALF_ROBOT / max(m[wb + W_DIST], HALF_ROBOT)) / m[wb + W_MEA]
-    lo_edge = -1.0 - 0.5 * BIN_W
-    for k in range(NBINS):
-        e0 = lo_edge + k * BIN_W
-        ov = min(u + half, e0 + BIN_W) - max(u - half, e0)
-        m[SPIN_MISS + k] = VISIT_DECAY * m[SPIN_MISS + k] + (max(ov, 0.0) / BIN_W)
 
 
 @njit(**NB)
@@ -792,7 +761,7 @@ def estimator_density(p, m, wb, e, out):
     for k in range(NBINS):
         out[k] = 0.0
     if e == EST_SPIN:
-        _spin_density(p, m, m[wb + W_LAT], out, 1.0)
+        _spin_density(m, m[wb + W_LAT], out, 1.0)
     elif e == EST_VISIT:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, 1.0, 0.0)
     else:
@@ -815,7 +784,7 @@ def danger_density(p, m, iw, out):
         if wts[kind + 1] > 0.0:
             _kernel_density(m[wb + W_EST + kind], p[SP_EST_BANDWIDTH], out, wts[kind + 1])
     if wts[EST_SPIN] > 0.0:
-        _spin_density(p, m, m[wb + W_LAT], out, wts[EST_SPIN])
+        _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
     if wts[EST_VISIT] > 0.0:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
 
@@ -1291,8 +1260,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
 
 @njit(**NB)
 def _update_waves(p, m, x, y, t, tele, rnd):
-    """Note where each wave's front passed our centre; drop waves that passed our whole box (spin_miss: and
-    tell the rotation-frame density where its bullet was not)."""
+    """Note where each wave's front passed our centre; drop waves that passed our whole box."""
     for iw in range(MAX_WAVES):
         wb = WAVES + iw * W_SIZE
         if m[wb + W_ACTIVE] == 0.0:
@@ -1301,8 +1269,6 @@ def _update_waves(p, m, x, y, t, tele, rnd):
         if done == 2:
             m[S_FLATS] += 1.0
         if done != 0:
-            if p[SP_SPIN_MISS] > 0.0 and ensemble_on(p) and not math.isnan(m[wb + W_PASS_GF]):
-                log_spin_miss(p, m, wb)
             m[S_REPLAN] = 1.0
             _diag_wave_end(tele, rnd, t, m, wb, END_PASSED, math.nan, 0.0, 0.0, 0.0)
 
@@ -1469,6 +1435,17 @@ def ram_factor(p, closest2):
 
 
 @njit(**NB)
+def wall_factor(p, x, y, width, height):
+    """The wall factor of an option's danger: 1 + wall_weight x (1 - wall distance / WALL_REF) when its box ends
+    the nearest wave (x, y) closer than WALL_REF to a wall (its centre's distance less HALF_ROBOT), else 1."""
+    w = p[SP_WALL_WEIGHT]
+    if w <= 0.0:
+        return 1.0
+    d = min(x, y, width - x, height - y) - HALF_ROBOT
+    return 1.0 + w * (WALL_REF - d) / WALL_REF if d < WALL_REF else 1.0
+
+
+@njit(**NB)
 def _hull_danger(p, m, iw, dens, lo, hi, first):
     """Weighted danger of wave iw for a path whose box met it over pseudo-angles [lo, hi] from tick `first`."""
     if first < 0.0:
@@ -1500,7 +1477,8 @@ def _hull_gf(m, iw, lo, hi, first):
 
 
 @njit(**NB)
-def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej):
+def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej, width,
+                  height):
     """Keep option (or path) k of a plan: its first-wave danger, hulls and end state from the accumulator."""
     o = k * N_OPT
     opts[o + OP_OPT] = opt
@@ -1508,6 +1486,8 @@ def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, 
     opts[o + OP_OPT2] = opt2
     opts[o + OP_SWITCH] = switch
     opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
+    if p[SP_WALL_WEIGHT] > 0.0:
+        opts[o + OP_CLOSE] *= wall_factor(p, ex, ey, width, height)
     opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
     opts[o + OP_X] = ex
     opts[o + OP_Y] = ey
@@ -1638,7 +1618,7 @@ def _plan(p, m, st, en, t, tele):
                 snaps[q + 6] = ej
                 snaps[q + 7:q + 7 + N_ACC] = acc
                 n_snap += 1
-        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej)
+        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej, w, h)
         if diag:
             o = k * N_OPT
             dg[DIAG_PLAN.opt + k] = opt
@@ -1661,7 +1641,7 @@ def _plan(p, m, st, en, t, tele):
                                                         dir2, opt2 == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia,
                                                         ib, acc, w, h, parts, cand)
                 _store_option(p, m, opts, n, opt, dir2, snaps[q + 6], opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec,
-                              ej)
+                              ej, w, h)
                 n += 1
     # then the second wave, best of three continuations, in order of the first wave's danger (a stable sort):
     # an option whose first-wave danger alone is no better than the best total so far cannot win
