@@ -245,11 +245,6 @@ SURF_PARAMS = (
           "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
           "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
           "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
-    Param("wall_weight", 0.0, 0.0, 20.0,
-          "wall danger: an option (or path) whose box ends the nearest wave closer than WALL_REF (120 px) to a wall "
-          "has its danger (both waves) multiplied by 1 + wall_weight x (1 - wall distance / WALL_REF): along a wall "
-          "the escape towards it is gone for the waves after (VelociRobot hit us 3x as often within 80 px of a wall, "
-          "docs/surf-report.md, sixth round); 0 = off"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -258,7 +253,7 @@ SURF_PARAMS = (
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
  SP_PATHS_DISTANCE, SP_EST_LOSS, SP_REPLAN_DEATHS,
- SP_KEEP_REF, SP_WALL_WEIGHT) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_KEEP_REF) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -301,7 +296,7 @@ N_ACC = 10                    # hulls of waves a and b, passed flags, closest sq
 A_CLOSE = 8                   # ... for the close-range danger
 A_RAM = 9                     # ... to the enemy driven on (ram avoidance)
 OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1, cos=1, j=1, hull=3, passed=1,
-                close=1,      # close: the close-range, ram and wall factors of the option's danger
+                close=1,      # close: the close-range and ram factors of the option's danger
                 opt2=1, switch=1,     # a path: opt, then opt2 from tick `switch` (-1: opt alone)
                 lo=1, hi=1, first=1,  # its hull on the first wave (pseudo-angles, first tick)
                 b_lo=1, b_hi=1)       # diagnostics: its best continuation's cover of the second wave (GF)
@@ -407,7 +402,6 @@ FLOOR = 0.02                  # uniform share of every density: nothing is entir
 REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = I64(120)          # prediction horizon, turns (a wave of speed 11 crosses 1300 px); typed: a bare
                               # int passed to _simulate would compile a copy of it (constants.I64)
-WALL_REF = 120.0              # wall danger (wall_weight): where a wall starts to cost, px between box and wall
 FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
 NO_HULL = 10.0                # pseudo-angles live in (-2, 2]
 
@@ -1435,17 +1429,6 @@ def ram_factor(p, closest2):
 
 
 @njit(**NB)
-def wall_factor(p, x, y, width, height):
-    """The wall factor of an option's danger: 1 + wall_weight x (1 - wall distance / WALL_REF) when its box ends
-    the nearest wave (x, y) closer than WALL_REF to a wall (its centre's distance less HALF_ROBOT), else 1."""
-    w = p[SP_WALL_WEIGHT]
-    if w <= 0.0:
-        return 1.0
-    d = min(x, y, width - x, height - y) - HALF_ROBOT
-    return 1.0 + w * (WALL_REF - d) / WALL_REF if d < WALL_REF else 1.0
-
-
-@njit(**NB)
 def _hull_danger(p, m, iw, dens, lo, hi, first):
     """Weighted danger of wave iw for a path whose box met it over pseudo-angles [lo, hi] from tick `first`."""
     if first < 0.0:
@@ -1477,8 +1460,7 @@ def _hull_gf(m, iw, lo, hi, first):
 
 
 @njit(**NB)
-def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej, width,
-                  height):
+def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej):
     """Keep option (or path) k of a plan: its first-wave danger, hulls and end state from the accumulator."""
     o = k * N_OPT
     opts[o + OP_OPT] = opt
@@ -1486,8 +1468,6 @@ def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, 
     opts[o + OP_OPT2] = opt2
     opts[o + OP_SWITCH] = switch
     opts[o + OP_CLOSE] = close_factor(p, acc[A_CLOSE]) * ram_factor(p, acc[A_RAM])
-    if p[SP_WALL_WEIGHT] > 0.0:
-        opts[o + OP_CLOSE] *= wall_factor(p, ex, ey, width, height)
     opts[o + OP_DANGER] = _hull_danger(p, m, ia, dens_a, acc[0], acc[1], acc[2]) * opts[o + OP_CLOSE]
     opts[o + OP_X] = ex
     opts[o + OP_Y] = ey
@@ -1618,7 +1598,7 @@ def _plan(p, m, st, en, t, tele):
                 snaps[q + 6] = ej
                 snaps[q + 7:q + 7 + N_ACC] = acc
                 n_snap += 1
-        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej, w, h)
+        _store_option(p, m, opts, k, opt, direction, -1.0, opt, ia, dens_a, acc, ex, ey, eh, ev_, es, ec, ej)
         if diag:
             o = k * N_OPT
             dg[DIAG_PLAN.opt + k] = opt
@@ -1641,7 +1621,7 @@ def _plan(p, m, st, en, t, tele):
                                                         dir2, opt2 == 0.0, cx, cy, tan_lim, tan_ret, enemy, t, ia,
                                                         ib, acc, w, h, parts, cand)
                 _store_option(p, m, opts, n, opt, dir2, snaps[q + 6], opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec,
-                              ej, w, h)
+                              ej)
                 n += 1
     # then the second wave, best of three continuations, in order of the first wave's danger (a stable sort):
     # an option whose first-wave danger alone is no better than the best total so far cannot win
