@@ -62,7 +62,8 @@ def ref_nodes(kernel, x, a, b, h, w, bins):
 def ref_query(z, x, a, b, kernel, h, w, bins, eps, scale, mask):
     """Loss and gradient for one query from the textbook formulas (numpy)."""
     zz = np.where(mask, z, -np.inf)
-    S = np.exp(zz - special.logsumexp(zz))
+    logS = zz - special.logsumexp(zz)   # in log space: a weight under e^-745 is 0 as S but still counts in log D
+    S = np.exp(logS)
     xx = np.where(mask, x, a)
     ww = None if w is None else np.where(mask, w, 1.0)
     t, wt = ref_nodes(kernel, xx[mask], a, b, h, None if ww is None else ww[mask], bins)
@@ -71,8 +72,7 @@ def ref_query(z, x, a, b, kernel, h, w, bins, eps, scale, mask):
         u = t[None, :] - xx[:, None]
         logk = (-0.5 * (u / h) ** 2 - math.log(h * math.sqrt(2 * math.pi)) if kernel == "gaussian"
                 else -np.abs(u) / h - math.log(2 * h)) + math.log(scale)
-        with np.errstate(divide="ignore"):
-            lt = np.log(S)[:, None] + logk
+        lt = logS[:, None] + logk
         logD = special.logsumexp(lt, axis=0)
         L = -np.sum(wt * logD) / (b - a)
         g = S * np.sum(wt) / (b - a) - np.exp(lt - logD) @ wt / (b - a)
@@ -453,6 +453,19 @@ def test_random_cases(c):
         # agree to ~1e-9 relative (hypothesis found 491.4532026 vs 491.4532021 for a point 32 bandwidths out)
         assert loss == pytest.approx(rl, rel=1e-9 if abs(rl) < 100.0 else 1e-8, abs=1e-9)
         np.testing.assert_allclose(grad, rg, rtol=1e-7, atol=1e-9)
+
+
+def test_a_weight_below_double_range_still_counts():
+    """Logits 1000 and -1000: the second weight is e^-2000 (0 as a double) but its point sits on the bin node,
+    while the first's is 80 bandwidths away (kernel e^-3200), so log D = -2000 + log N(0; 0, h) exactly and the
+    whole gradient moves weight to the second point. (Hypothesis found the reference formula dropping such a
+    weight through exp underflow: 2524.28 vs 2623.64 nats; the reference now works in log space too.)"""
+    h, a, b = 0.01, -0.1, 0.1
+    z, x = np.array([1000.0, -1000.0]), np.array([0.8, 0.0])
+    for loss, grad in (kde_cross_entropy(z, x, a, b, kernel="gaussian", bandwidth=h, bins=1),
+                       ref_loss(z, x, a, b, kernel="gaussian", bandwidth=h, bins=1)):
+        assert loss == pytest.approx(2000.0 + math.log(h * math.sqrt(2.0 * math.pi)), rel=1e-15)
+        np.testing.assert_allclose(grad, [1.0, -1.0], atol=1e-15)
 
 
 @settings(max_examples=30, deadline=None)
