@@ -16,7 +16,6 @@ Usage: ``main(["--out", "loss.png"])`` (returns an exit code).
 """
 import math
 import os
-import sys
 
 import numpy as np
 
@@ -186,4 +185,5 @@ def _main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sim.cli.errors import exit_with
+    exit_with(main())

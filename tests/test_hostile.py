@@ -618,6 +618,27 @@ def test_killing_a_challenge_leaves_no_worker_and_no_temp_file(tmp_path, sig, de
         p.wait()
 
 
+_STUCK_POOL = """
+import concurrent.futures, multiprocessing, sys
+from sim.cli.errors import exit_with
+from sim.experiments.workers import kill_pool
+ex = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+ex.submit(abs, 1).result()
+ex._work_ids.mutex.acquire()          # as if SIGTERM interrupted submit() while it held the queue's lock
+kill_pool(ex)                         # what the runner does on the way out (sim.experiments.runner)
+exit_with(int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("code", [130, 143])
+def test_an_interrupted_command_exits_even_when_the_pool_queue_is_left_locked(code):
+    """exit_with skips the interpreter's shutdown after Ctrl-C / SIGTERM: concurrent.futures' exit hook would join
+    a manager thread that waits for the lock forever (the hang test_killing_a_challenge... once hit under load)."""
+    p = subprocess.run([sys.executable, "-c", _STUCK_POOL, str(code)], env=ENV, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == code and "Traceback" not in p.stderr, p.stderr
+
+
 # ---------------------------------------------------------------------------------------- planted cache
 
 def test_robocode_cache_folder_must_be_private(tmp_path, monkeypatch):

@@ -114,6 +114,22 @@ def run_command(prog, body, argv):
                 pass
 
 
+def exit_with(code):
+    """End a command's process with `code` (console entry and every ``__main__``). After Ctrl-C or SIGTERM
+    (130, 143) the boundary has already cleaned up -- temporary files removed, worker pools killed -- so the
+    process leaves without the interpreter's shutdown: concurrent.futures' exit hook joins the pool's manager
+    thread, which waits forever when the signal interrupted the main thread while it held one of the pool's
+    queue locks (seen once in test_hostile's SIGTERM test on a loaded machine)."""
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 def same_file(a, b):
     """Do two paths name the same file (after symlinks, .., hard links)?"""
     if a is None or b is None:

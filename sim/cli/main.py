@@ -498,5 +498,12 @@ def main(argv=None):
     return run_command(f"gfsim {argv[0]}" if argv and argv[0] in known else "gfsim", _dispatch, argv)
 
 
+def console_main():
+    """The `gfsim` command (pyproject's script): main's exit code, ending the process as sim.cli.errors.exit_with
+    says (main itself returns, so tests and other Python callers can run it in-process)."""
+    from sim.cli.errors import exit_with
+    exit_with(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

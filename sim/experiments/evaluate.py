@@ -475,4 +475,5 @@ def _main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sim.cli.errors import exit_with
+    exit_with(main())

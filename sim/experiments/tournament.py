@@ -212,4 +212,5 @@ def _main(argv, prog):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sim.cli.errors import exit_with
+    exit_with(main())

@@ -336,4 +336,5 @@ def _main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sim.cli.errors import exit_with
+    exit_with(main())
