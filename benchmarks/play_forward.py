@@ -41,7 +41,7 @@ from numba import njit
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import robot_step
 from sim.experiments.oracle import LAG, MAX_FLIGHT, SHOOTER, best_heading
-from sim.waves.gf import MAX_CAND, MAX_PARTS, stick_turns, track_wave
+from sim.waves.gf import MAX_CAND, MAX_PARTS, stick_rotation, track_wave
 from bots.movements.steering import room
 
 N_FEAT = 10
@@ -50,8 +50,9 @@ HALF_ROBOT = 18.0
 REV_CAP = 30.0            # the turn counters' start value in a round
 FIRE_CAP = 30.0
 # features: velocity, its last change, body heading relative to the line from the shooter, distance, room ahead,
-# room behind, turns since the velocity's sign changed, turns since the shooter fired, the turns that keep a 160 px
-# stick in the field along the orbital direction of travel and its reverse (sim.waves.gf.stick_turns). Each is capped (beyond the
+# room behind, turns since the velocity's sign changed, turns since the shooter fired, the turns towards the shooter
+# that keep a 160 px stick in the field, of the orbital direction of travel and of its reverse
+# (sim.waves.gf.stick_rotation: how most movers smooth walls). Each is capped (beyond the
 # cap all values are the same to the policy) and divided by its scale (a scale's difference costs 1)
 DEFAULT_SCALE = (1.0, 0.5, 0.1, 60.0, 40.0, 40.0, 2.0, 2.0, 0.1, 0.1)
 DEFAULT_CAP = (8.0, 8.0, 4.0, 2000.0, 300.0, 300.0, 14.0, 12.0, 4.0, 4.0)
@@ -76,8 +77,8 @@ def state_features(x, y, h, v, v_prev, since_rev, since_fire, sx, sy, width, hei
     out[7] = since_fire
     lat = v * math.sin(h - b)
     sd = 1.0 if (lat > 0.0 or (lat == 0.0 and m > 0.0)) else -1.0
-    out[8], out[9] = stick_turns(x, y, math.sin(b + sd * 0.5 * math.pi), math.cos(b + sd * 0.5 * math.pi), STICK,
-                                 HALF_ROBOT, width, height)
+    out[8] = stick_rotation(x, y, b + sd * 0.5 * math.pi, STICK, HALF_ROBOT, -sd, width, height)
+    out[9] = stick_rotation(x, y, b - sd * 0.5 * math.pi, STICK, HALF_ROBOT, sd, width, height)
     for c in range(N_FEAT):
         out[c] = min(out[c], cap[c]) / scale[c]
     return b, m
