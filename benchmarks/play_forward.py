@@ -39,12 +39,12 @@ import numpy as np
 from numba import njit
 
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import robot_step
+from sim.engine.physics import new_velocity, robot_step
 from sim.experiments.oracle import LAG, MAX_FLIGHT, SHOOTER, best_heading
 from sim.waves.gf import MAX_CAND, MAX_PARTS, stick_rotation, track_wave
 from bots.movements.steering import room
 
-N_FEAT = 10
+N_FEAT = 12
 STICK = 160.0             # wall-smoothing stick of the orbital-direction features (BeepBoop's)
 HALF_ROBOT = 18.0
 REV_CAP = 30.0            # the turn counters' start value in a round
@@ -52,18 +52,27 @@ FIRE_CAP = 30.0
 # features: velocity, its last change, body heading relative to the line from the shooter, distance, room ahead,
 # room behind, turns since the velocity's sign changed, turns since the shooter fired, the turns towards the shooter
 # that keep a 160 px stick in the field, of the orbital direction of travel and of its reverse
-# (sim.waves.gf.stick_rotation: how most movers smooth walls). Each is capped (beyond the
-# cap all values are the same to the policy) and divided by its scale (a scale's difference costs 1)
-DEFAULT_SCALE = (1.0, 0.5, 0.1, 60.0, 40.0, 40.0, 2.0, 2.0, 0.1, 0.1)
-DEFAULT_CAP = (8.0, 8.0, 4.0, 2000.0, 300.0, 300.0, 14.0, 12.0, 4.0, 4.0)
+# (sim.waves.gf.stick_rotation: how most movers smooth walls), and the velocity and its change in the direction of
+# travel (the velocity command is learned in that frame: "go on" or "reverse", whichever way the body faces). Each is capped (beyond the cap all values are the same
+# to the policy). The heading and the velocity command are drawn from two neighbour sets, each with its own scales
+# (a scale's difference costs 1; inf = the feature is left out) and k: the heading is nearly a function of the
+# geometry (few, close neighbours), a reversal is a rare random event whose rate needs many neighbours
+FEATURE_NAMES = ("velocity", "velocity change", "heading off the line", "distance", "room ahead", "room behind",
+                 "since reversal", "since shot", "stick ahead", "stick behind", "speed along the travel",
+                 "its change")
+DEFAULT_CAP = (8.0, 8.0, 4.0, 2000.0, 300.0, 300.0, 14.0, 12.0, 4.0, 4.0, 8.0, 8.0)
+DEFAULT_HEADING_SCALE = (1.0, 0.5, 0.1, 60.0, 40.0, 40.0, math.inf, math.inf, 0.1, 0.1, math.inf, math.inf)
+DEFAULT_VELOCITY_SCALE = (math.inf, math.inf, math.inf, math.inf, math.inf, math.inf, 2.0, 4.0, 0.1, 0.1, 1.0, 0.5)
+DEFAULT_K_HEADING = 16
+DEFAULT_K_VELOCITY = 128
 RUN_CAP = 40             # a velocity run's command is read off at most this many turns ahead
 FAR = 1e4                 # the distance of a "drive on" command
 
 
 @njit(cache=True, error_model="numpy")
-def state_features(x, y, h, v, v_prev, since_rev, since_fire, sx, sy, width, height, scale, cap, out):
-    """Fill out[:N_FEAT] with the mirrored state, each feature capped at cap[c] and divided by scale[c];
-    returns (bearing from the shooter, mirror sign)."""
+def state_features(x, y, h, v, v_prev, travel, since_rev, since_fire, sx, sy, width, height, cap, out):
+    """Fill out[:N_FEAT] with the mirrored state, each feature capped at cap[c]; `travel` is the sign of the
+    last non-zero velocity (1 if none yet). Returns (bearing from the shooter, mirror sign)."""
     b = math.atan2(x - sx, y - sy)
     rel = normal_relative_angle(h - b)
     m = 1.0 if rel >= 0.0 else -1.0
@@ -79,45 +88,54 @@ def state_features(x, y, h, v, v_prev, since_rev, since_fire, sx, sy, width, hei
     sd = 1.0 if (lat > 0.0 or (lat == 0.0 and m > 0.0)) else -1.0
     out[8] = stick_rotation(x, y, b + sd * 0.5 * math.pi, STICK, HALF_ROBOT, -sd, width, height)
     out[9] = stick_rotation(x, y, b - sd * 0.5 * math.pi, STICK, HALF_ROBOT, sd, width, height)
+    out[10] = travel * v
+    out[11] = travel * (v - v_prev)
     for c in range(N_FEAT):
-        out[c] = min(out[c], cap[c]) / scale[c]
+        out[c] = min(out[c], cap[c])
     return b, m
 
 
 @njit(cache=True, error_model="numpy")
-def draw_neighbour(mem_f, n, q, k, best_d, best_i):
-    """Index of one of the k stored states nearest q (squared distance), drawn uniformly; -1 if none."""
+def draw_neighbour(mem_f, n, q, w, k, dist):
+    """Index of one of the k stored states nearest q (squared distance weighted by w), drawn uniformly (ties
+    at the k-th distance drawn among themselves); -1 if none. `dist` is scratch space of n."""
     kk = min(k, n)
     if kk == 0:
         return -1
-    for j in range(kk):
-        best_d[j] = math.inf
-        best_i[j] = -1
-    worst = 0
-    wd = math.inf
     for i in range(n):
         d = 0.0
         for c in range(N_FEAT):
-            e = mem_f[i, c] - q[c]
-            d += e * e
-            if d >= wd:
-                break
-        if d < wd:
-            best_d[worst] = d
-            best_i[worst] = i
-            wd = -1.0
-            for j in range(kk):
-                if best_d[j] > wd:
-                    wd = best_d[j]
-                    worst = j
-    return best_i[np.random.randint(kk)]
+            if w[c] > 0.0:
+                e = mem_f[i, c] - q[c]
+                d += w[c] * e * e
+        dist[i] = d
+    if kk == n:
+        return np.random.randint(n)
+    th = np.partition(dist[:n], kk - 1)[kk - 1]
+    below = 0
+    ties = 0
+    for i in range(n):
+        if dist[i] < th:
+            below += 1
+        elif dist[i] == th:
+            ties += 1
+    r = np.random.randint(kk)
+    want_tie = r >= below
+    r = np.random.randint(ties) if want_tie else r
+    for i in range(n):
+        if (dist[i] == th) if want_tie else (dist[i] < th):
+            if r == 0:
+                return i
+            r -= 1
+    return -1
 
 
 @njit(cache=True, error_model="numpy")
 def observed_states(rnd, v, fired):
     """Per recorded turn: the velocity one turn before, turns since the velocity's sign changed and since
-    the shooter fired (counters restarting each round)."""
+    the shooter fired (counters restarting each round), and the sign of the last non-zero velocity (1 if none)."""
     n = v.shape[0]
+    travel = np.ones(n)
     v_prev = np.zeros(n)
     since_rev = np.empty(n)
     since_fire = np.empty(n)
@@ -139,15 +157,18 @@ def observed_states(rnd, v, fired):
             last_sign = sg
         if fired[i]:
             since_fire[i] = 0.0
-    return v_prev, since_rev, since_fire
+        if last_sign != 0.0:
+            travel[i] = last_sign
+    return v_prev, since_rev, since_fire, travel
 
 
 @njit(cache=True, error_model="numpy")
 def velocity_commands(rnd, v):
     """The velocity command each turn's change t -> t+1 followed, read off the run it starts: the velocity
     keeps changing the same way until it settles (or turns back) at v*, so the command was "drive towards
-    sign(v*) at up to |v*|" (0 = stop). Returns (direction, max velocity, row at which the run is known to
-    have ended: the command may be learned only from then on)."""
+    sign(v*) at up to |v*|" (0 = stop) -- unless the engine's rule does not give the next velocity from it,
+    when the command was that velocity itself (a cap of that turn). Returns (direction, max velocity, row at
+    which the run is known to have ended: the command may be learned only from then on)."""
     n = v.shape[0]
     d = np.zeros(n)
     mv = np.zeros(n)
@@ -162,6 +183,8 @@ def velocity_commands(rnd, v):
             while u + 1 < n and rnd[u + 1] == rnd[t] and u - t < RUN_CAP and (v[u + 1] - v[u]) * ch > 0.0:
                 u += 1
         vs = v[u]
+        if new_velocity(v[t], FAR * math.copysign(1.0, vs), abs(vs)) != v[t + 1]:
+            vs = v[t + 1]                            # the turn's own cap (a slower turn or a fresh max velocity)
         d[t] = 0.0 if vs == 0.0 else (1.0 if vs > 0.0 else -1.0)
         mv[t] = abs(vs)
         known[t] = u
@@ -169,23 +192,21 @@ def velocity_commands(rnd, v):
 
 
 @njit(cache=True, error_model="numpy")
-def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futures, k, memory, width, height, seed,
-                        scale, cap, follow_d2):
+def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futures, memory, width, height, seed,
+                        cap, w_heading, k_heading, w_velocity, k_velocity):
     """Aim of every situation: sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order,
     one battle; sit_row ascending), sit_speed its bullet speed. Returns (aim heading, in-sample coverage, each
     future's hit-set middle as an offset from the bearing at F-2, whether it started to slow down)."""
     np.random.seed(seed)
     n = x.shape[0]
-    v_prev, since_rev, since_fire = observed_states(rnd, v, fired)
+    v_prev, since_rev, since_fire, travel = observed_states(rnd, v, fired)
     cmd_dir, cmd_vel, known = velocity_commands(rnd, v)
     mem_f = np.empty((memory, N_FEAT))
     mem_a = np.empty((memory, 3))
-    mem_row = np.full(memory, -1, dtype=np.int64)    # the recorded row each stored transition starts at
     n_mem = 0
     pos = 0
     q = np.empty(N_FEAT)
-    best_d = np.empty(k)
-    best_i = np.empty(k, dtype=np.int64)
+    dist_buf = np.empty(memory)
     n_sit = sit_row.shape[0]
     aims = np.full(n_sit, math.nan)
     cover = np.zeros(n_sit)
@@ -205,13 +226,12 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
             nxt += 1
             if rnd[j + 1] != rnd[j]:
                 continue
-            b, m = state_features(x[j], y[j], h[j], v[j], v_prev[j], since_rev[j], since_fire[j], sx[j], sy[j],
-                                  width, height, scale, cap, q)
+            b, m = state_features(x[j], y[j], h[j], v[j], v_prev[j], travel[j], since_rev[j], since_fire[j], sx[j],
+                                  sy[j], width, height, cap, q)
             mem_f[pos, :] = q
             mem_a[pos, 0] = m * normal_relative_angle(h[j + 1] - b)
-            mem_a[pos, 1] = cmd_dir[j]
+            mem_a[pos, 1] = cmd_dir[j] * travel[j]          # 1 = go on the way it travels, -1 = reverse
             mem_a[pos, 2] = cmd_vel[j]
-            mem_row[pos] = j
             pos = (pos + 1) % memory
             n_mem = min(n_mem + 1, memory)
         while s < n_sit and sit_row[s] < i:
@@ -225,30 +245,18 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
             for f in range(futures):
                 px, py, ph, pv, pvp = x[i], y[i], h[i], v[i], v_prev[i]
                 sr, sf = since_rev[i], since_fire[i]
-                last_sign = 0.0 if pv == 0.0 else (1.0 if pv > 0.0 else -1.0)
-                follow = -1
+                last_sign = travel[i]
                 cx[0] = px
                 cy[0] = py
                 for step in range(1, steps + 1):
-                    b, m = state_features(px, py, ph, pv, pvp, sr, sf, sx[i], sy[i], width, height, scale, cap, q)
-                    nb = -1
-                    if follow >= 0:                  # keep playing the neighbour's own next turn while it fits
-                        nx = (follow + 1) % memory
-                        if mem_row[nx] == mem_row[follow] + 1 and rnd[mem_row[nx]] == rnd[mem_row[follow]]:
-                            d2 = 0.0
-                            for c in range(N_FEAT):
-                                e = mem_f[nx, c] - q[c]
-                                d2 += e * e
-                            if d2 <= follow_d2:
-                                nb = nx
-                    if nb < 0:
-                        nb = draw_neighbour(mem_f, n_mem, q, k, best_d, best_i)
-                    follow = nb
-                    if nb < 0:                       # nothing learned yet: keep going as now
+                    b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, sx[i], sy[i], width, height, cap, q)
+                    nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf)
+                    nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf)
+                    if nh < 0:                       # nothing learned yet: keep going as now
                         turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
                     else:
-                        turn = normal_relative_angle(b + m * mem_a[nb, 0] - ph)
-                        dist_cmd, max_vel = FAR * mem_a[nb, 1], mem_a[nb, 2]
+                        turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                        dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
                     pvpp = pvp
                     pvp = pv
                     px, py, ph, pv, _, _ = robot_step(px, py, ph, pv, turn, dist_cmd, max_vel, width, height)
@@ -296,7 +304,12 @@ def battle_arrays(result):
     return r1, r0[k0]
 
 
-def season(spec, seed, rules, futures, k, memory, scale, cap, follow_d2):
+def weights(scale):
+    """Squared-distance weights of feature scales (inf: weight 0, the feature is left out)."""
+    return np.array([0.0 if math.isinf(x) else 1.0 / (x * x) for x in scale])
+
+
+def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity):
     from sim.engine.battle import run_battle
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     from sim.io.dataset import battle_tables
@@ -318,8 +331,8 @@ def season(spec, seed, rules, futures, k, memory, scale, cap, follow_d2):
     order = np.argsort(sit_row, kind="stable")
     aims, cover, _, _ = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired,
                                       r0[:, 3], r0[:, 4], sit_row[order], g["bullet_speed"][rows][order],
-                                      futures, k, memory, float(rules.width), float(rules.height), int(seed),
-                                      scale, cap, follow_d2)
+                                      futures, memory, float(rules.width), float(rules.height), int(seed),
+                                      cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity)
     aim = np.empty(len(rows))
     aim[order] = aims
     cov = np.empty(len(rows))
@@ -331,10 +344,29 @@ def season(spec, seed, rules, futures, k, memory, scale, cap, follow_d2):
                 seconds=time.perf_counter() - t0)
 
 
+def _numbers(values):
+    return ",".join(f"{x:g}" for x in values)
+
+
+def _vector(flag, text, default):
+    """N_FEAT positive numbers (inf allowed) from a comma-separated flag, or the default."""
+    from sim.cli.errors import UsageError
+    if text is None:
+        return np.array(default, dtype=float)
+    try:
+        out = np.array([float(t) for t in text.split(",")])
+    except ValueError:
+        out = np.zeros(0)
+    if out.shape != (N_FEAT,) or not (out > 0).all():
+        raise UsageError(f"{flag} takes {N_FEAT} comma-separated numbers > 0 (inf allowed), got {text!r}")
+    return out
+
+
 def main(argv=None):
     from sim.cli.errors import OneLineParser, UsageError, run_command
     from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
     from sim.engine.rules import Rules
+    from bots.registry import BotSpecError, parse_bot
 
     def run(argv):
         p = OneLineParser(prog="play_forward.py", description=__doc__.split("\n\n")[0],
@@ -342,34 +374,42 @@ def main(argv=None):
         p.add_argument("movement", help="movement part as in gfsim oracle (orbit, stopgo:flip=0.5, ...)")
         p.add_argument("--seeds", default="0..2", help="seeds (7, 1,2,5 or 0..9; default 0..2, the oracle's)")
         p.add_argument("--futures", type=int, default=32, help="futures per situation (default 32)")
-        p.add_argument("--k", type=int, default=16, help="neighbours a step draws from (default 16)")
+        p.add_argument("--k-heading", type=int, default=DEFAULT_K_HEADING,
+                       help=f"neighbours the heading is drawn from (default {DEFAULT_K_HEADING})")
+        p.add_argument("--k-velocity", type=int, default=DEFAULT_K_VELOCITY,
+                       help=f"neighbours the velocity command is drawn from (default {DEFAULT_K_VELOCITY})")
         p.add_argument("--memory", type=int, default=4000, help="newest transitions kept (default 4000)")
         p.add_argument("--rounds", type=int, default=35, help="rounds per battle (default 35)")
-        p.add_argument("--scale", help=f"the {N_FEAT} feature scales, comma-separated (default "
-                       f"{','.join(map(str, DEFAULT_SCALE))})")
-        p.add_argument("--cap", help=f"the {N_FEAT} feature caps (default {','.join(map(str, DEFAULT_CAP))})")
-        p.add_argument("--follow", type=float, default=0.0,
-                       help="a future keeps playing its last neighbour's own next recorded turn while that turn's "
-                            "state is within this squared scaled distance of the future's (default 0: a fresh "
-                            "draw every turn)")
+        p.add_argument("--heading-scale", help=f"the {N_FEAT} feature scales of the heading's neighbours, "
+                       f"comma-separated, inf = left out (default {_numbers(DEFAULT_HEADING_SCALE)}; features: "
+                       f"{', '.join(FEATURE_NAMES)})")
+        p.add_argument("--velocity-scale", help=f"the same for the velocity command's neighbours (default "
+                       f"{_numbers(DEFAULT_VELOCITY_SCALE)})")
+        p.add_argument("--cap", help=f"the {N_FEAT} feature caps (default {_numbers(DEFAULT_CAP)})")
         p.add_argument("--json", action="store_true")
         a = p.parse_args(argv)
-        if not (1 <= a.futures <= 4096 and 1 <= a.k <= 1000 and a.memory >= 1 and a.rounds >= 1
-                and a.follow >= 0.0):
-            raise UsageError("--futures 1..4096, --k 1..1000, --memory >= 1, --rounds >= 1 and --follow >= 0")
+        if not (1 <= a.futures <= 4096 and 1 <= a.k_heading <= 10000 and 1 <= a.k_velocity <= 10000
+                and a.memory >= 1 and a.rounds >= 1):
+            raise UsageError("--futures 1..4096, --k-heading and --k-velocity 1..10000, --memory >= 1 and "
+                             "--rounds >= 1")
+        cap = _vector("--cap", a.cap, DEFAULT_CAP)
+        heading_scale = _vector("--heading-scale", a.heading_scale, DEFAULT_HEADING_SCALE)
+        velocity_scale = _vector("--velocity-scale", a.velocity_scale, DEFAULT_VELOCITY_SCALE)
         pairs = movement_specs(a.movement)
         if not pairs or len(pairs) != 1:
             raise UsageError(f"unknown movement {a.movement!r}; `gfsim bots` lists them")
         spec = pairs[0][1]
+        try:
+            parse_bot(spec)
+        except BotSpecError as e:
+            raise UsageError(f"movement {a.movement!r}: {e}") from None
         seeds = parse_seeds(a.seeds)
         rules = Rules(rounds=a.rounds)
-        scale = np.array(DEFAULT_SCALE if a.scale is None else [float(t) for t in a.scale.split(",")])
-        cap = np.array(DEFAULT_CAP if a.cap is None else [float(t) for t in a.cap.split(",")])
-        if scale.shape != (N_FEAT,) or cap.shape != (N_FEAT,) or not (scale > 0).all():
-            raise UsageError(f"--scale and --cap take {N_FEAT} numbers (scales > 0)")
-        out = [season(spec, s, rules, a.futures, a.k, a.memory, scale, cap, a.follow) for s in seeds]
-        summ = dict(movement=a.movement, spec=spec, futures=a.futures, k=a.k, memory=a.memory, follow=a.follow,
-                    scale=scale.tolist(), cap=cap.tolist(),
+        out = [season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
+                      a.k_velocity) for s in seeds]
+        summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
+                    heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
+                    velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,
                     hit=mean_ci([100 * d["hit"] for d in out]), predicted=mean_ci([100 * d["predicted"] for d in out]),
                     seasons=out)
         if a.json:
@@ -380,7 +420,7 @@ def main(argv=None):
                       f"{100 * d['predicted']:.1f}%, {d['seconds']:.0f} s")
             h, pr = summ["hit"], summ["predicted"]
             print(f"{a.movement}: hit {h['mean']:.1f} ± {h['half']:.1f}%, predicted {pr['mean']:.1f} ± "
-                  f"{pr['half']:.1f}% (futures {a.futures}, k {a.k}, memory {a.memory})")
+                  f"{pr['half']:.1f}% (futures {a.futures}, k {a.k_heading} / {a.k_velocity}, memory {a.memory})")
         return 0
     return run_command("play_forward.py", run, list(sys.argv[1:] if argv is None else argv))
 
