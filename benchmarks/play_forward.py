@@ -1,27 +1,29 @@
 """Play-it-forward gun, offline probe (issue 17): learn the mover's per-turn policy from the turns seen so far,
 roll M futures of it forward with the engine's movement physics, fire at the heading most futures' hit sets cover.
 
-    PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k 16]
-        [--memory 4000] [--json]
+    PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
+        [--k-velocity 128] [--memory 4000] [--heading-scale ...] [--velocity-scale ...] [--cap ...] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
-mover's own code and random generator:
+mover's own code and random generator (results and diagnosis: docs/learning.md, "A play-it-forward gun"):
 
 * **Situations.** The oracle's: the challenge's shooter (`lock+headon:power=3,energy_rule=0+still`) plays the
   movement on the seeds, recorded; scored are its real bullets whose wave passed the living mover (the
   datasets' status 0: `sim.experiments.evaluate.scored_and_learnable`, as `benchmarks/learned_gap.py`), so the
-  hit rates are comparable with learned_gap's offline `fresh` figures on the same battles.
+  hit rates are comparable with learned_gap's offline figures on the same bullets.
 * **What the gun knows.** For a bullet fired in turn F, the mover's recorded states up to the end of turn F-2
-  (the oracle's LAG) and the shooter's own fire turns (its decisions).
-* **The policy.** Each observed turn t -> t+1 of this battle so far is a transition: the state at t (velocity,
-  its last change, the body heading relative to the line from the shooter, distance, room to the walls ahead
-  of and behind the body, turns since the velocity's sign last changed, turns since the shooter fired; mirrored
-  so that the body points clockwise around the shooter) and the action (the body heading at t+1 relative to
-  that line at t, and the velocity change). A ring buffer keeps the newest --memory transitions.
-* **Futures.** From the state at F-2, each of M futures steps one turn at a time: the --k nearest stored
-  states (scaled squared distance), one of them drawn uniformly, its action turned into a body turn and a
-  distance/max velocity and played by the engine's own `sim.engine.physics.robot_step` (turn rate,
-  acceleration, walls). Random reversals appear with their observed frequency in similar states.
+  (the oracle's LAG; learned_gap's `lagged`) and the shooter's own fire turns (its decisions).
+* **The policy.** Each observed turn t -> t+1 of this battle is a transition: the state at t (FEATURE_NAMES:
+  velocity, its change, the body heading relative to the line from the shooter, distance, room to the walls,
+  turns since a reversal and since the shooter fired, wall-smoothing stick rotations of the orbital direction of
+  travel, speed along the travel; mirrored so that the body points clockwise around the shooter) and the action:
+  the body heading at t+1 relative to that line at t, and the velocity command ("go on" or "reverse" the way it
+  travels, at up to a max velocity: `velocity_commands`, read off the velocity run the turn starts and learned
+  only once that run has ended). A ring buffer keeps the newest --memory transitions.
+* **Futures.** From the state at F-2, each of M futures steps one turn at a time: the heading is drawn
+  uniformly from the --k-heading nearest stored states, the velocity command from the --k-velocity nearest
+  (each set with its own feature scales), and the engine's own `sim.engine.physics.robot_step` plays them (turn
+  rate, acceleration, walls). Random reversals appear with their observed frequency in similar states.
 * **The shot.** Each future's path goes through `sim.waves.gf.track_wave` (the precise intersection), the
   oracle's `best_heading` sweep finds the heading inside most futures' hit sets, and the real bullet's
   [gf_lo, gf_hi] (and pieces) says whether that heading hit.
