@@ -245,10 +245,6 @@ SURF_PARAMS = (
           "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
           "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
           "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
-    Param("escape", 0.0, 0.0, 90.0,
-          "0 = off; else, while the enemy is within close_distance at a plan, two more options that leave the "
-          "wave's orbit and drive away from the enemy's scanned position, this many degrees off the perpendicular "
-          "(90 = straight away), wall-smoothed either way round, scored like the others"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -257,7 +253,7 @@ SURF_PARAMS = (
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
  SP_PATHS_DISTANCE, SP_EST_LOSS, SP_REPLAN_DEATHS,
- SP_KEEP_REF, SP_ESCAPE) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_KEEP_REF) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
@@ -303,13 +299,12 @@ OPTION = layout("PlanOption", opt=1, dir=1, danger=1, x=1, y=1, h=1, v=1, sin=1,
                 close=1,      # close: the close-range and ram factors of the option's danger
                 opt2=1, switch=1,     # a path: opt, then opt2 from tick `switch` (-1: opt alone)
                 lo=1, hi=1, first=1,  # its hull on the first wave (pseudo-angles, first tick)
-                b_lo=1, b_hi=1,       # diagnostics: its best continuation's cover of the second wave (GF)
-                escape=1)             # 1 = an escape option (`escape`): it drives away from the enemy
+                b_lo=1, b_hi=1)       # diagnostics: its best continuation's cover of the second wave (GF)
 (OP_OPT, OP_DIR, OP_DANGER, OP_X, OP_Y, OP_H, OP_V, OP_SIN, OP_COS, OP_J, OP_HULL, OP_PASSED,
- OP_CLOSE, OP_OPT2, OP_SWITCH, OP_LO, OP_HI, OP_FIRST, OP_B_LO, OP_B_HI, OP_ESCAPE) = OPTION[:-1]
+ OP_CLOSE, OP_OPT2, OP_SWITCH, OP_LO, OP_HI, OP_FIRST, OP_B_LO, OP_B_HI) = OPTION[:-1]
 N_OPT = OPTION.size
 MAX_SWITCH = 4                # path surfing: most switch points (the `paths` parameter's bound)
-MAX_PATHS = 3 + 6 * MAX_SWITCH + 2   # the three options, each switching to either other at each point, 2 escapes
+MAX_PATHS = 3 + 6 * MAX_SWITCH   # the three options, then each switching to either other at each point
 SNAP = 7 + N_ACC              # a path's state at a switch point: x, y, h, v, sin, cos, tick, the accumulator
 V_SIZE = W_PASS_GF + 1        # a virtual wave (the flattener) records a real wave's first V_SIZE fields
 MAX_VIRT = 128                # one a turn, each alive until it passes us (< 100 turns on 800 x 600 at power 3)
@@ -340,7 +335,6 @@ SURF = layout(
     rx=1, ry=1,     # the plan's distance-control reference (dist_ref: the enemy then, or the orbit centre)
     t0=1,           # first turn of this round the part thought in (-1 before it): our history starts there
     opt2=1, switch_t=1,   # the driven path's second option and the turn it starts (-1: a single option)
-    escaping=1,     # 1 while the driven option is an escape (`escape`): (cx, cy) is then the enemy to drive away from
     hist=4 * N_HIST,                  # our state at the end of turn t at hist + 4 * (t % N_HIST)
     wave_rows=MAX_WAVES * W_SIZE,     # detected enemy waves
     own=MAX_OWN * O_SIZE,             # our bullets in flight (their shadows)
@@ -362,7 +356,7 @@ SURF = layout(
 (S_INIT, S_OPT, S_CX, S_CY, S_PLANNED, S_PLAN_T, S_REPLAN, S_PX, S_PY, S_PH, S_PV, S_PT, S_EN_X, S_EN_Y, S_EN_T,
  S_NEXT_FIRE, S_LAT, S_SHOTS, S_PLANS, S_DEVIATIONS, S_WAVES, S_HITS, S_FLATS, S_TURNS, S_MY_E, S_MY_E_T, S_ZAPS,
  S_HIT_BY, S_VPOWER, S_VLAT, S_VWAVES, S_VFLATS, S_GATE_WAVES, S_GATE_HITS, S_RX, S_RY,
- S_T0, S_OPT2, S_SWITCH_T, S_ESCAPING) = SURF[1:SURF._fields.index("hist")]
+ S_T0, S_OPT2, S_SWITCH_T) = SURF[1:SURF._fields.index("hist")]
 N_HEAD = HIST = SURF.hist
 WAVES, OWN, STATS, VISITS = SURF.wave_rows, SURF.own, SURF.stats, SURF.visits
 NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 says why)
@@ -392,7 +386,7 @@ REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
 # three options' values say all), p_lo / p_hi its cover of wave a and pb_lo / pb_hi of wave b (nan = none)
 DIAG_PLAN = layout("SurfDiagPlan", fire_a=1, fire_b=1, x=1, y=1, heading=1, vel=1, chosen=1, opt=3, danger_a=3,
                    total=3, a_lo=3, a_hi=3, a_first=3, a_end=3, b_lo=3, b_hi=3, chosen2=1, switch=1, p_lo=1, p_hi=1,
-                   pb_lo=1, pb_hi=1, escape=1)   # escape: 1 = the driven option is an escape (`escape`)
+                   pb_lo=1, pb_hi=1)
 # our state at row turn differed from the one-turn prediction of the commands we issued
 DIAG_DEVIATION = layout("SurfDiagDeviation", px=1, py=1, ph=1, pv=1, x=1, y=1, h=1, v=1, rammed=1, wall=1)
 # a wave left the surfer's table in row turn: reason END_*, its GF logged (bullet hits) or passed (centre)
@@ -423,12 +417,6 @@ def approach_limit(p):
 def retreat_limit(p):
     """Tangent of the largest turn off the perpendicular away from the centre (retreat)."""
     return math.tan(min(p[SP_RETREAT], 89.0) * DEG)
-
-
-@njit(**NB)
-def escape_limit(p):
-    """Tangent of the escape options' turn off the perpendicular away from the enemy (`escape`)."""
-    return math.tan(min(p[SP_ESCAPE], 89.0) * DEG)
 
 
 @njit(**NB)
@@ -1496,7 +1484,6 @@ def _store_option(p, m, opts, k, opt, direction, switch, opt2, ia, dens_a, acc, 
     opts[o + OP_FIRST] = acc[2]
     opts[o + OP_B_LO] = math.nan
     opts[o + OP_B_HI] = math.nan
-    opts[o + OP_ESCAPE] = 0.0
 
 
 @njit(**NB)
@@ -1636,28 +1623,6 @@ def _plan(p, m, st, en, t, tele):
                 _store_option(p, m, opts, n, opt, dir2, snaps[q + 6], opt2, ia, dens_a, acc, ex, ey, eh, ev_, es, ec,
                               ej)
                 n += 1
-    # escape: with the enemy close, two options that leave the wave's orbit: surf_command around the enemy's
-    # scanned position with the distance-control turn pinned at `escape` degrees away (tan_lim = -tan_ret), either
-    # way round the walls; the same danger (waves, close range, ram) decides whether one is safer
-    ex0 = m[S_EN_X]
-    ey0 = m[S_EN_Y]
-    if p[SP_ESCAPE] > 0.0 and (x - ex0) * (x - ex0) + (y - ey0) * (y - ey0) < p[SP_CLOSE_DISTANCE] ** 2:
-        tan_esc = escape_limit(p)
-        for k in range(2):
-            direction = d0 if k == 0 else -d0
-            _reset_acc(acc, I64(0))
-            _reset_acc(acc, I64(3))
-            acc[6] = 0.0
-            acc[7] = 0.0
-            acc[A_CLOSE] = math.inf
-            acc[A_RAM] = math.inf
-            ex, ey, eh, ev_, es, ec, ej = _simulate(p, m, x, y, st[ST_HEADING], st[ST_VEL], sh0, ch0, I64(0),
-                                                    MAX_TICKS, direction, np.bool_(False), ex0, ey0, -tan_esc,
-                                                    tan_esc, enemy, t, ia, ib, acc, w, h, parts, cand)
-            _store_option(p, m, opts, n, direction, direction, -1.0, direction, ia, dens_a, acc, ex, ey, eh, ev_, es,
-                          ec, ej)
-            opts[n * N_OPT + OP_ESCAPE] = 1.0
-            n += 1
     # then the second wave, best of three continuations, in order of the first wave's danger (a stable sort):
     # an option whose first-wave danger alone is no better than the best total so far cannot win
     order = np.empty(MAX_PATHS, dtype=np.int64)
@@ -1720,11 +1685,9 @@ def _plan(p, m, st, en, t, tele):
             best_k = ki
     best_opt = d0
     m[S_SWITCH_T] = -1.0
-    m[S_ESCAPING] = 0.0
     if best_k >= 0:
         o = best_k * N_OPT
         best_opt = opts[o + OP_OPT]
-        m[S_ESCAPING] = opts[o + OP_ESCAPE]
         if opts[o + OP_SWITCH] >= 0.0:
             m[S_OPT2] = opts[o + OP_OPT2]
             m[S_SWITCH_T] = t + opts[o + OP_SWITCH]
@@ -1733,7 +1696,6 @@ def _plan(p, m, st, en, t, tele):
         dg[DIAG_PLAN.chosen] = best_opt
         dg[DIAG_PLAN.switch] = -1.0
         dg[DIAG_PLAN.chosen2] = best_opt
-        dg[DIAG_PLAN.escape] = m[S_ESCAPING]
         for q in range(4):
             dg[DIAG_PLAN.p_lo + q] = math.nan
         if best_k >= 0:
@@ -1747,8 +1709,8 @@ def _plan(p, m, st, en, t, tele):
             dg[DIAG_PLAN.pb_hi] = opts[o + OP_B_HI]
     if best_opt != 0.0:
         m[MOVE_MEM.dir] = best_opt
-    m[S_CX] = ex0 if m[S_ESCAPING] != 0.0 else cx
-    m[S_CY] = ey0 if m[S_ESCAPING] != 0.0 else cy
+    m[S_CX] = cx
+    m[S_CY] = cy
     m[S_PLANNED] = 1.0
 
 
@@ -1863,17 +1825,12 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
             m[MOVE_MEM.dir] = m[S_OPT2]
         m[S_SWITCH_T] = -1.0
     direction = m[MOVE_MEM.dir]
-    tan_lim = approach_limit(p)
-    tan_ret = retreat_limit(p)
     if m[S_PLANNED] != 0.0:
         cx = m[S_CX]
         cy = m[S_CY]
         rx = m[S_RX]
         ry = m[S_RY]
         stop = m[S_OPT] == 0.0
-        if m[S_ESCAPING] != 0.0:
-            tan_ret = escape_limit(p)
-            tan_lim = -tan_ret
     else:
         cx = rx = en[EN_X]
         cy = ry = en[EN_Y]
@@ -1888,7 +1845,7 @@ def move_surf(p, m, st, cmd, en, ev, nev, tele):
                 direction = -direction
                 m[MOVE_MEM.dir] = direction
     turn, dist, mv = surf_command(p, x, y, math.sin(hd), math.cos(hd), cx, cy, rx, ry, direction, stop,
-                                  tan_lim, tan_ret, w, h)
+                                  approach_limit(p), retreat_limit(p), w, h)
     set_max_turn_rate(cmd, MAX_TURN_RATE_RADIANS)
     set_max_velocity(cmd, mv)
     set_turn_body(st, cmd, turn)
