@@ -365,6 +365,7 @@ def _vector(flag, text, default):
 
 
 def main(argv=None):
+    from sim.cli.args import add_progress_flags, progress_bar
     from sim.cli.errors import OneLineParser, UsageError, run_command
     from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
     from sim.engine.rules import Rules
@@ -389,6 +390,7 @@ def main(argv=None):
                        f"{_numbers(DEFAULT_VELOCITY_SCALE)})")
         p.add_argument("--cap", help=f"the {N_FEAT} feature caps (default {_numbers(DEFAULT_CAP)})")
         p.add_argument("--json", action="store_true")
+        add_progress_flags(p)
         a = p.parse_args(argv)
         if not (1 <= a.futures <= 4096 and 1 <= a.k_heading <= 10000 and 1 <= a.k_velocity <= 10000
                 and a.memory >= 1 and a.rounds >= 1):
@@ -407,8 +409,16 @@ def main(argv=None):
             raise UsageError(f"movement {a.movement!r}: {e}") from None
         seeds = parse_seeds(a.seeds)
         rules = Rules(rounds=a.rounds)
-        out = [season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
-                      a.k_velocity) for s in seeds]
+        show = a.progress if a.progress is not None else sys.stderr.isatty()
+        bar, update = progress_bar(len(seeds), show, "play-forward seasons", unit="season")
+        out = []
+        for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
+            out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
+                              a.k_velocity))
+            if update:
+                update(len(out))
+        if bar:
+            bar.close()
         summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
                     velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,

@@ -26,8 +26,9 @@ def _labels(edges):
     return [f"< {edges[0]:.0f}"] + [f"{a:.0f}-{b:.0f}" for a, b in zip(edges, edges[1:])] + [f">= {edges[-1]:.0f}"]
 
 
-def count(bot, enemy, seeds, rules):
-    """Counter of (table, row, column, 'shots' | 'hits') over the enemy's (robot 1's) bullets."""
+def count(bot, enemy, seeds, rules, on_battle=None):
+    """Counter of (table, row, column, 'shots' | 'hits') over the enemy's (robot 1's) bullets; on_battle(n) after
+    the n-th battle."""
     from sim.engine.battle import run_battle
     from sim.engine.constants import BS_HIT_VICTIM
     from sim.waves.tracking import _Prepared, bullet_table, BC_ROUND, BC_OWNER, BC_FIRE, BC_END_STATE
@@ -49,18 +50,21 @@ def count(bot, enemy, seeds, rules):
             for key in (("distance", group, _bin(dist, DISTANCES)), ("wall", 0, _bin(wall, WALLS))):
                 tab[key + ("shots",)] += 1
                 tab[key + ("hits",)] += hit
+        if on_battle:
+            on_battle(seeds.index(seed) + 1)
     return tab
 
 
 def main(argv=None):
     from bots.registry import parse_bot, BotSpecError
-    from sim.cli.args import seed_list
+    from sim.cli.args import add_progress_flags, progress_bar, seed_list
     from sim.engine.rules import Rules
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bot", default="lock+learned+surf")
     ap.add_argument("--enemy", default="sample.VelociRobot")
     ap.add_argument("--seeds", default="1..5")
     ap.add_argument("--rounds", type=int, default=35)
+    add_progress_flags(ap)
     a = ap.parse_args(argv)
     try:
         seeds = seed_list(a.seeds, 10_000, "battle")
@@ -70,7 +74,11 @@ def main(argv=None):
     except (ValueError, BotSpecError) as e:
         print(f"surf_hits_by_range: {e}", file=sys.stderr)
         return 2
-    tab = count(a.bot, a.enemy, seeds, rules)
+    bar, update = progress_bar(len(seeds), a.progress if a.progress is not None else sys.stderr.isatty(),
+                               "battles", unit="battle")
+    tab = count(a.bot, a.enemy, seeds, rules, update)
+    if bar:
+        bar.close()
     print(f"{a.enemy}'s hits / shots against {a.bot}, {a.rounds} rounds, seeds {a.seeds}")
     print(f"{'distance at fire':18s}" + "".join(f"{c:>14s}" for c in _labels(DISTANCES)))
     for g, name in enumerate(ROUND_GROUPS):
