@@ -230,13 +230,12 @@ def sweep(seed, rules, group=2):
         print(f"{' vs '.join(robots)} seed {seed}: {msg or 'identical'} (Robocode runs: {attempt})", flush=True)
 
 
-if __name__ == "__main__":
-    import argparse
-
+def _main(argv):
     from sim.cli.args import add_rules_args, bounded_int
+    from sim.cli.errors import OneLineParser, UsageError
     from sim.engine.rules import rules_from_args
-    ap = argparse.ArgumentParser(description="Record the golden battles from real Robocode, or sweep the sample "
-                                 "battles on one seed against live Robocode, every turn.")
+    ap = OneLineParser(prog="test_exact_battles.py", description="Record the golden battles from real Robocode, or "
+                       "sweep the sample battles on one seed against live Robocode, every turn.")
     mode = ap.add_mutually_exclusive_group(required=True)
     mode.add_argument("--record", action="store_true", help="record the battles tests/golden lacks")
     ap.add_argument("--all", action="store_true", help="with --record: re-record every battle")
@@ -245,8 +244,16 @@ if __name__ == "__main__":
                     help="robots per sweep battle, 2 to 11: 2 plays all 55 pairings, K > 2 the 11 melee battles of "
                          "K consecutive samples (default 2)")
     add_rules_args(ap, rounds_default=ROUNDS, rounds_help="rounds per sweep battle")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.record:
         record_goldens(everything=args.all)
     else:
-        sweep(args.sweep, rules_from_args(args, error=ap.error), args.group)
+        sweep(args.sweep, rules_from_args(args, error=UsageError), args.group)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    from sim.cli.errors import exit_with, run_command
+    exit_with(run_command("test_exact_battles.py", _main, sys.argv[1:]))
