@@ -133,6 +133,18 @@ def draw_neighbour(mem_f, n, q, w, k, dist):
 
 
 @njit(cache=True, error_model="numpy")
+def note_velocity(v, last_sign, since_rev):
+    """(last non-zero velocity sign, turns since a reversal) after a turn at velocity v: the count restarts when
+    the sign differs from the last non-zero one (the observed turns and the futures count alike)."""
+    if v != 0.0:
+        sg = 1.0 if v > 0.0 else -1.0
+        if last_sign != 0.0 and sg != last_sign:
+            since_rev = 0.0
+        last_sign = sg
+    return last_sign, since_rev
+
+
+@njit(cache=True, error_model="numpy")
 def observed_states(rnd, v, fired):
     """Per recorded turn: the velocity one turn before, turns since the velocity's sign changed and since
     the shooter fired (counters restarting each round), and the sign of the last non-zero velocity (1 if none)."""
@@ -152,11 +164,7 @@ def observed_states(rnd, v, fired):
             v_prev[i] = v[i - 1]
             since_rev[i] = since_rev[i - 1] + 1.0
             since_fire[i] = since_fire[i - 1] + 1.0
-        if v[i] != 0.0:
-            sg = 1.0 if v[i] > 0.0 else -1.0
-            if last_sign != 0.0 and sg != last_sign:
-                since_rev[i] = 0.0
-            last_sign = sg
+        last_sign, since_rev[i] = note_velocity(v[i], last_sign, since_rev[i])
         if fired[i]:
             since_fire[i] = 0.0
         if last_sign != 0.0:
@@ -197,8 +205,7 @@ def velocity_commands(rnd, v):
 def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futures, memory, width, height, seed,
                         cap, w_heading, k_heading, w_velocity, k_velocity):
     """Aim of every situation: sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order,
-    one battle; sit_row ascending), sit_speed its bullet speed. Returns (aim heading, in-sample coverage, each
-    future's hit-set middle as an offset from the bearing at F-2, whether it started to slow down)."""
+    one battle; sit_row ascending), sit_speed its bullet speed. Returns (aim heading, in-sample coverage)."""
     np.random.seed(seed)
     n = x.shape[0]
     v_prev, since_rev, since_fire, travel = observed_states(rnd, v, fired)
@@ -212,8 +219,6 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
     n_sit = sit_row.shape[0]
     aims = np.full(n_sit, math.nan)
     cover = np.zeros(n_sit)
-    fut_mid = np.full((n_sit, futures), math.nan)     # each future's hit-set middle (offset from b_ref)
-    fut_rev = np.zeros((n_sit, futures), dtype=np.bool_)   # the future started to slow down
     cx = np.empty(MAX_FLIGHT + LAG + 8)
     cy = np.empty(MAX_FLIGHT + LAG + 8)
     alive = np.ones(MAX_FLIGHT + LAG + 8, dtype=np.bool_)
@@ -259,30 +264,20 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
                     else:
                         turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
                         dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
-                    pvpp = pvp
                     pvp = pv
                     px, py, ph, pv, _, _ = robot_step(px, py, ph, pv, turn, dist_cmd, max_vel, width, height)
-                    sr += 1.0
-                    if pv != 0.0:
-                        sg = 1.0 if pv > 0.0 else -1.0
-                        if last_sign != 0.0 and sg != last_sign:
-                            sr = 0.0
-                        last_sign = sg
+                    last_sign, sr = note_velocity(pv, last_sign, sr + 1.0)
                     sf += 1.0
                     if step == LAG:                  # the situation's own bullet leaves in turn F
                         sf = 0.0
                     elif step > LAG and i + step < n and rnd[i + step] == rnd[i] and fired[i + step]:
                         sf = 0.0                     # the shooter's later shots (its own decisions)
-                    if (pv - pvp) * pvp < 0.0 and not (pvp - pvpp) * pvpp < 0.0:
-                        fut_rev[s, f] = True         # it started to slow down
                     cx[step] = px
                     cy[step] = py
                 b1 = math.atan2(cx[1] - sx[i], cy[1] - sy[i])
                 npc, _, _, _, _ = track_wave(sx[i], sy[i], b1, speed, LAG, cx, cy, alive, 1, steps, width, height,
                                              8.0, acc, parts, cand)
                 off = normal_relative_angle(b1 - b_ref)
-                if npc > 0:
-                    fut_mid[s, f] = off + 0.5 * (acc[0, 0] + acc[npc - 1, 1])
                 for p in range(npc):
                     lo[n_pieces] = off + acc[p, 0]
                     hi[n_pieces] = off + acc[p, 1]
@@ -291,7 +286,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
             aims[s] = b_ref + (0.0 if math.isnan(at) else at)
             cover[s] = best / futures
             s += 1
-    return aims, cover, fut_mid, fut_rev
+    return aims, cover
 
 
 def battle_arrays(result):
@@ -331,7 +326,7 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
             fired[at] = True
     sit_row = np.array([index[(int(g["round"][q]), int(g["turn"][q]) - LAG)] for q in rows], dtype=np.int64)
     order = np.argsort(sit_row, kind="stable")
-    aims, cover, _, _ = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired,
+    aims, cover = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired,
                                       r0[:, 3], r0[:, 4], sit_row[order], g["bullet_speed"][rows][order],
                                       futures, memory, float(rules.width), float(rules.height), int(seed),
                                       cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity)
@@ -365,7 +360,7 @@ def _vector(flag, text, default):
 
 
 def main(argv=None):
-    from sim.cli.args import add_progress_flags, progress_bar
+    from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
     from sim.cli.errors import OneLineParser, UsageError, run_command
     from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
     from sim.engine.rules import Rules
@@ -376,13 +371,13 @@ def main(argv=None):
                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
         p.add_argument("movement", help="movement part as in gfsim oracle (orbit, stopgo:flip=0.5, ...)")
         p.add_argument("--seeds", default="0..2", help="seeds (7, 1,2,5 or 0..9; default 0..2, the oracle's)")
-        p.add_argument("--futures", type=int, default=32, help="futures per situation (default 32)")
-        p.add_argument("--k-heading", type=int, default=DEFAULT_K_HEADING,
+        p.add_argument("--futures", type=bounded_int(1, 4096), default=32, help="futures per situation (default 32)")
+        p.add_argument("--k-heading", type=bounded_int(1, 10000), default=DEFAULT_K_HEADING,
                        help=f"neighbours the heading is drawn from (default {DEFAULT_K_HEADING})")
-        p.add_argument("--k-velocity", type=int, default=DEFAULT_K_VELOCITY,
+        p.add_argument("--k-velocity", type=bounded_int(1, 10000), default=DEFAULT_K_VELOCITY,
                        help=f"neighbours the velocity command is drawn from (default {DEFAULT_K_VELOCITY})")
-        p.add_argument("--memory", type=int, default=4000, help="newest transitions kept (default 4000)")
-        p.add_argument("--rounds", type=int, default=35, help="rounds per battle (default 35)")
+        p.add_argument("--memory", type=positive_int, default=4000, help="newest transitions kept (default 4000)")
+        p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
         p.add_argument("--heading-scale", help=f"the {N_FEAT} feature scales of the heading's neighbours, "
                        f"comma-separated, inf = left out (default {_numbers(DEFAULT_HEADING_SCALE)}; features: "
                        f"{', '.join(FEATURE_NAMES)})")
@@ -392,10 +387,6 @@ def main(argv=None):
         p.add_argument("--json", action="store_true")
         add_progress_flags(p)
         a = p.parse_args(argv)
-        if not (1 <= a.futures <= 4096 and 1 <= a.k_heading <= 10000 and 1 <= a.k_velocity <= 10000
-                and a.memory >= 1 and a.rounds >= 1):
-            raise UsageError("--futures 1..4096, --k-heading and --k-velocity 1..10000, --memory >= 1 and "
-                             "--rounds >= 1")
         cap = _vector("--cap", a.cap, DEFAULT_CAP)
         heading_scale = _vector("--heading-scale", a.heading_scale, DEFAULT_HEADING_SCALE)
         velocity_scale = _vector("--velocity-scale", a.velocity_scale, DEFAULT_VELOCITY_SCALE)
