@@ -8,7 +8,6 @@ wall at the end of the turn before it left (the state the enemy aimed from), and
 hitting us. Rounds are grouped 0 / 1-2 / 3+ (the danger ensemble learns in the first rounds). Issue 19's sixth
 round (docs/surf-report.md) used it to find where VelociRobot's last hits come from.
 """
-import argparse
 import collections
 import math
 import sys
@@ -33,7 +32,7 @@ def count(bot, enemy, seeds, rules, on_battle=None):
     from sim.engine.constants import BS_HIT_VICTIM
     from sim.waves.tracking import _Prepared, bullet_table, BC_ROUND, BC_OWNER, BC_FIRE, BC_END_STATE
     tab = collections.Counter()
-    for seed in seeds:
+    for done, seed in enumerate(seeds, 1):
         res = run_battle([bot, enemy], rules, seed=seed, record=True)
         pr = _Prepared(res)
         x, y = pr.arr["x"], pr.arr["y"]
@@ -51,19 +50,25 @@ def count(bot, enemy, seeds, rules, on_battle=None):
                 tab[key + ("shots",)] += 1
                 tab[key + ("hits",)] += hit
         if on_battle:
-            on_battle(seeds.index(seed) + 1)
+            on_battle(done)
     return tab
 
 
 def main(argv=None):
+    from sim.cli.errors import run_command
+    return run_command("surf_hits_by_range", _main, list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv):
     from bots.registry import parse_bot, BotSpecError
-    from sim.cli.args import add_progress_flags, progress_bar, seed_list
+    from sim.cli.args import add_progress_flags, progress_bar, rounds_type, seed_list
+    from sim.cli.errors import OneLineParser, UsageError
     from sim.engine.rules import Rules
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="surf_hits_by_range", description=__doc__.splitlines()[0])
     ap.add_argument("--bot", default="lock+learned+surf")
     ap.add_argument("--enemy", default="sample.VelociRobot")
     ap.add_argument("--seeds", default="1..5")
-    ap.add_argument("--rounds", type=int, default=35)
+    ap.add_argument("--rounds", type=rounds_type, default=35)
     add_progress_flags(ap)
     a = ap.parse_args(argv)
     try:
@@ -72,8 +77,7 @@ def main(argv=None):
             parse_bot(spec)
         rules = Rules(rounds=a.rounds)
     except (ValueError, BotSpecError) as e:
-        print(f"surf_hits_by_range: {e}", file=sys.stderr)
-        return 2
+        raise UsageError(str(e)) from None
     bar, update = progress_bar(len(seeds), a.progress if a.progress is not None else sys.stderr.isatty(),
                                "battles", unit="battle")
     tab = count(a.bot, a.enemy, seeds, rules, update)
