@@ -90,43 +90,32 @@ _REL_FLOOR = 1e-300  # binned smooth kernels: D relative to the query's largest 
 
 
 @njit(cache=True)
+def _softmax_row(z, mask, q, K, S):
+    """S[:K] = softmax of z[q] over mask[q] (masked entries get exactly 0); returns log-sum-exp of the row."""
+    zmax = -np.inf
+    for j in range(K):
+        if mask[q, j] and z[q, j] > zmax:
+            zmax = z[q, j]
+    for j in range(K):  # select, no reduction: this loop vectorises
+        e = _exp(z[q, j] - zmax)
+        S[j] = e if mask[q, j] else 0.0
+    s = 0.0
+    for j in range(K):
+        s += S[j]
+    inv = 1.0 / s
+    for j in range(K):
+        S[j] *= inv
+    return zmax + math.log(s)
+
+
+@njit(cache=True)
 def _log_softmax_row(z, mask, q, K, S, logS):
     """S = softmax(z[q]) over mask[q] and logS = its log (-inf where masked).
 
     logS_j = z_j - zmax - log(sum): one log per row, no second pass of exps."""
-    zmax = -np.inf
+    lse = _softmax_row(z, mask, q, K, S)
     for j in range(K):
-        if mask[q, j] and z[q, j] > zmax:
-            zmax = z[q, j]
-    for j in range(K):  # select, no reduction: this loop vectorises
-        e = _exp(z[q, j] - zmax)
-        S[j] = e if mask[q, j] else 0.0
-    s = 0.0
-    for j in range(K):
-        s += S[j]
-    inv = 1.0 / s
-    lse = zmax + math.log(s)
-    for j in range(K):
-        S[j] *= inv
         logS[j] = z[q, j] - lse if mask[q, j] else -np.inf
-
-
-@njit(cache=True)
-def _softmax_row(z, mask, q, K, S):
-    """S[:K] = softmax of z[q] over mask[q] (masked entries get exactly 0)."""
-    zmax = -np.inf
-    for j in range(K):
-        if mask[q, j] and z[q, j] > zmax:
-            zmax = z[q, j]
-    for j in range(K):  # select, no reduction: this loop vectorises
-        e = _exp(z[q, j] - zmax)
-        S[j] = e if mask[q, j] else 0.0
-    s = 0.0
-    for j in range(K):
-        s += S[j]
-    inv = 1.0 / s
-    for j in range(K):
-        S[j] *= inv
 
 
 # --------------------------------------------------------------------------
