@@ -243,24 +243,10 @@ def escape_circle_mea(sx, sy, tx, ty, speed, width, height):
     r2 = rad * rad
     # circle crossing the field's edges
     for k in range(4):
-        vertical = k < 2
-        c = (x0 if k == 0 else x1) if vertical else (y0 if k == 2 else y1)
-        off = c - (cx if vertical else cy)
-        h2 = r2 - off * off
-        if h2 < 0.0:
-            continue
-        h = math.sqrt(h2)
         for sgn in (-1.0, 1.0):
-            if vertical:
-                px = c
-                py = cy + sgn * h
-                if py < y0 or py > y1:
-                    continue
-            else:
-                py = c
-                px = cx + sgn * h
-                if px < x0 or px > x1:
-                    continue
+            on_edge, px, py = circle_crosses_box_edge(cx, cy, r2, x0, y0, x1, y1, k, sgn)
+            if not on_edge:
+                continue
             ddx = px - sx
             ddy = py - sy
             dt = ddx * sin_b + ddy * cos_b
@@ -296,25 +282,12 @@ def stick_rotation_u(x, y, ux, uy, stick, margin, orient, width, height):
     # where the circle crosses an edge of the rectangle. Turning from outside, the first such end
     # reached is the answer. Rotations are compared as pseudo-angles (monotone) in [0, 4).
     best = 5.0
+    r2 = stick * stick
     for k in range(4):
-        vertical = k < 2
-        c = (xa if k == 0 else xb) if vertical else (ya if k == 2 else yb)
-        off = c - (x if vertical else y)
-        h2 = stick * stick - off * off
-        if h2 < 0.0:
-            continue
-        h = math.sqrt(h2)
         for sgn in (-1.0, 1.0):
-            if vertical:
-                px = c
-                py = y + sgn * h
-                if py < ya or py > yb:
-                    continue
-            else:
-                py = c
-                px = x + sgn * h
-                if px < xa or px > xb:
-                    continue
+            on_edge, px, py = circle_crosses_box_edge(x, y, r2, xa, ya, xb, yb, k, sgn)
+            if not on_edge:
+                continue
             wx = px - x
             wy = py - y
             p = pseudo_angle(orient * (wx * uy - wy * ux), wx * ux + wy * uy)
@@ -348,25 +321,12 @@ def stick_turns(x, y, ux, uy, stick, margin, width, height):
         return 0.0, 0.0
     best_a = 5.0
     best_r = 5.0
+    r2 = stick * stick
     for k in range(4):
-        vertical = k < 2
-        c = (xa if k == 0 else xb) if vertical else (ya if k == 2 else yb)
-        off = c - (x if vertical else y)
-        h2 = stick * stick - off * off
-        if h2 < 0.0:
-            continue
-        h = math.sqrt(h2)
         for sgn in (-1.0, 1.0):
-            if vertical:
-                px = c
-                py = y + sgn * h
-                if py < ya or py > yb:
-                    continue
-            else:
-                py = c
-                px = x + sgn * h
-                if px < xa or px > xb:
-                    continue
+            on_edge, px, py = circle_crosses_box_edge(x, y, r2, xa, ya, xb, yb, k, sgn)
+            if not on_edge:
+                continue
             wx = px - x
             wy = py - y
             p = pseudo_angle(wx * uy - wy * ux, wx * ux + wy * uy)   # clockwise turn from the heading
