@@ -496,6 +496,18 @@ def _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y,
 
 
 @njit(**HOT)
+def _cover(parts, n_parts, open_, a, c):
+    """Add the covered span [a, c] to the hit set's pieces: it extends the open piece (or the last one, once
+    `parts` is full: the set's hull stays right) or starts a new one. Returns the new number of pieces."""
+    if open_ or n_parts >= parts.shape[0]:
+        parts[n_parts - 1, 1] = c
+        return n_parts
+    parts[n_parts, 0] = a
+    parts[n_parts, 1] = c
+    return n_parts + 1
+
+
+@njit(**HOT)
 def _add_point(px, py, sx, sy, sin_b, cos_b, cand, n):
     """Store the direction of P from S in the bearing's frame: cand[0] = across (clockwise +), cand[1] = along."""
     dx = px - sx
@@ -658,17 +670,8 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
                 continue
             inside = _end_inside(sx, sy, sin_b, cos_b, 0.5 * (a + c), r2, wall_hi_x, wall_hi_y)
             if inside:
-                if open_:
-                    parts[np_ - 1, 1] = c
-                elif np_ >= parts.shape[0]:
-                    parts[np_ - 1, 1] = c
-                else:
-                    parts[np_, 0] = a
-                    parts[np_, 1] = c
-                    np_ += 1
-                open_ = True
-            else:
-                open_ = False
+                np_ = _cover(parts, np_, open_, a, c)
+            open_ = inside
             a = c
         hold(parts, cand)
         return np_
@@ -695,17 +698,8 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
             continue
         inside = _ray_hits(sx, sy, sin_b, cos_b, 0.5 * (a + c), r1, r2, x0, y0, wall_hi_x, wall_hi_y)
         if inside:
-            if open_:
-                parts[np_ - 1, 1] = c
-            elif np_ >= parts.shape[0]:
-                parts[np_ - 1, 1] = c
-            else:
-                parts[np_, 0] = a
-                parts[np_, 1] = c
-                np_ += 1
-            open_ = True
-        else:
-            open_ = False
+            np_ = _cover(parts, np_, open_, a, c)
+        open_ = inside
     hold(parts, cand)
     return np_
 
