@@ -29,7 +29,6 @@ future's hit set: the expectation of the hard target under the mover's own rando
 change what a perfect teacher asks for, only how noisy the target is).
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -39,6 +38,7 @@ import numpy as np
 
 from sim.cli.args import add_progress_flags, bounded_float, bounded_int, progress_bar
 from sim.cli.errors import OneLineParser, UsageError, check_outputs, run_command
+from sim.cli.output import json_text
 
 FLOOR = 1e-12
 CONFIDENCE = 0.95
@@ -609,8 +609,7 @@ def _main(argv, prog):
     table.save(args.out)
     summary["out"] = args.out
     if args.json:
-        from sim.experiments.challenge import _jsonable
-        sys.stdout.write(json.dumps(_jsonable(summary), indent=2) + "\n")
+        sys.stdout.write(json_text(summary))
     else:
         sys.stdout.write(format_text(summary) + f"\nwritten {args.out}\n")
     return 0

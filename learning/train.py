@@ -65,6 +65,7 @@ import numpy as np
 from sim.cli.args import (add_progress_flags, bounded_int, bounded_float, MAX_K, MAX_POINTS, MAX_BINS, MAX_EPOCHS,
                           MAX_QUERIES, SEED_LIMIT)
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
+from sim.cli.output import jsonable
 from sim.io.atomic import write_atomic
 
 DAMPING = {
@@ -264,18 +265,6 @@ def write_synthetic_dataset(path, *, battles=3, rounds=2, turns=400, seed=0, noi
 
 
 # --------------------------------------------------------------------------- training
-
-def _to_jsonable(v):
-    if isinstance(v, dict):
-        return {k: _to_jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_to_jsonable(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
-
 
 class Trainer:
     """Fits a GunModel on Prepared data; ``run()`` returns the history and the baselines."""
@@ -759,7 +748,7 @@ def run(args, progress=None):
                   "a": model.a.tolist(), "b": model.b.tolist(), "c": model.c.tolist()},
         "seconds": time.perf_counter() - t0,
     }
-    summary = _to_jsonable(summary)
+    summary = jsonable(summary)
     model.training = {"dataset": ",".join(os.path.basename(os.fspath(d)) for d in args.data), "bots": summary["bots"],
                       "optimizer": args.optimizer, "epochs": args.epochs, "real_only": bool(args.real_only),
                       "query_waves": args.queries,

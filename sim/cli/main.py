@@ -113,7 +113,8 @@ def _battle_seeds(args, rules):
     """`gfsim battle A B --seeds 1..10`: one battle per seed, each robot's numbers as mean ± 95% CI over seeds."""
     from sim.cli.args import seed_list
     from sim.experiments import runner as R
-    from sim.experiments.challenge import mean_ci, _jsonable
+    from sim.experiments.challenge import mean_ci
+    from sim.cli.output import jsonable
     if args.record is not None or args.dataset:
         raise CliError("--record and --dataset play one seed: not with --seeds")
     try:
@@ -146,7 +147,7 @@ def _battle_seeds(args, rules):
     turns = sum(r["turns"] for r in results)
     wall = sum(r["wall"] for r in results)
     if args.json:
-        json.dump(_jsonable(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
+        json.dump(jsonable(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
                                  total_turns=turns, battle_time=wall)), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0

@@ -48,7 +48,6 @@ end: on any error nothing is written. Bad input is one line on stderr, exit 2.
 import argparse
 import csv
 import io
-import json
 import os
 import math
 import sys
@@ -59,6 +58,7 @@ import numpy as np
 from sim.engine.rules import rules_from_args
 from sim.cli.args import add_parts_flag, progress_bar, add_progress_flags, add_rules_args, bounded_int, jobs_type, seed_list, MAX_JOBS
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
+from sim.cli import output
 from sim.io.atomic import write_atomic
 CONFIDENCE = 0.95
 MODES = ("targeting", "movement", "both")
@@ -569,24 +569,12 @@ def csv_text(summary, mode="both"):
     return buf.getvalue()
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (float, np.floating)):
-        return float(x) if np.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
 def json_text(summary, mode="both"):
     d = {k: v for k, v in summary.items() if k not in ("targeting", "movement")}
     d["mode"] = mode
     for md in _modes(mode):
         d[md] = summary[md]
-    return json.dumps(_jsonable(d), indent=2) + "\n"
+    return output.json_text(d)
 
 
 def _zoom(ends, floor=0.0, ceiling=100.0):

@@ -52,7 +52,6 @@ state at the end of F-1, the futures branch after F-3, so the soft target E[hard
 knows two turns of the mover's draws less than the features do.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -63,6 +62,7 @@ from numba import njit
 
 from sim.cli.args import add_parts_flag, add_progress_flags, add_rules_args, bounded_int, jobs_type, progress_bar
 from sim.cli.errors import UsageError, OneLineParser, run_command
+from sim.cli.output import json_text
 from sim.engine.constants import (R_ALIVE, R_ENERGY, R_HEAT, R_SHOTS, R_X, R_Y, B_FIRE_TIME, B_ID, B_OWNER,
                                   B_POWER, BT_N_BULLETS, BT_TIME)
 from sim.waves.gf import MAX_CAND, MAX_PARTS, bullet_speed, track_wave
@@ -596,11 +596,6 @@ def execute(args):
     finally:
         if bar is not None:
             bar.close()
-
-
-def json_text(summary):
-    from sim.experiments.challenge import _jsonable
-    return json.dumps(_jsonable(summary), indent=2) + "\n"
 
 
 def main(argv=None, prog="gfsim oracle"):

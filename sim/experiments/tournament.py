@@ -17,7 +17,6 @@ season), and its season PWIN (pairings won in that season). Resumable: with --di
 is kept in DIR/battles.jsonl, and the same command again plays only the battles still missing.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -26,6 +25,7 @@ import numpy as np
 
 from sim.cli.args import add_progress_flags, positive_int, seed_list
 from sim.cli.errors import UsageError, run_command
+from sim.cli.output import json_text
 from sim.engine.rules import rules_from_args
 from sim.experiments import runner as R
 
@@ -203,9 +203,8 @@ def _main(argv, prog):
     finally:
         if bar is not None:
             bar.close()
-    from sim.experiments.challenge import _jsonable
     if args.json:
-        sys.stdout.write(json.dumps(_jsonable(summary), indent=2) + "\n")
+        sys.stdout.write(json_text(summary))
     else:
         print(format_table(summary))
     return 0

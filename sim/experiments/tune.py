@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.cli.args import add_progress_flags, positive_int, seed_list
 from sim.cli.errors import UsageError, run_command
+from sim.cli.output import json_text
 from sim.experiments import runner as R
 from sim.io.atomic import write_atomic
 
@@ -604,17 +605,12 @@ def run_study(spec, study_dir, trials, jobs=1, scheduler=None, progress=None, on
                         for t in top[:10]],
                    battles_played=played, battles_reused=reused, turns=turns, battle_time=btime, wall_time=wall,
                    jobs=jobs, scheduler=scheduler)
-    files = [(os.path.join(study_dir, BEST_JSON), json.dumps(_jsonable(best_doc), indent=2) + "\n")]
+    files = [(os.path.join(study_dir, BEST_JSON), json_text(best_doc))]
     files += plots(study, spec, study_dir)
     for path, data in files:
         write_atomic(path, data)
     summary["files"] = [p for p, _ in files]
     return summary
-
-
-def _jsonable(x):
-    from sim.experiments.challenge import _jsonable as j
-    return j(x)
 
 
 def plots(study, spec, study_dir):
@@ -755,7 +751,7 @@ def _main(argv, prog):
         if bar is not None:
             bar.close()
     if args.json:
-        sys.stdout.write(json.dumps(_jsonable(summary), indent=2) + "\n")
+        sys.stdout.write(json_text(summary))
     else:
         print(format_report(summary))
     return 0
