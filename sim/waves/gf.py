@@ -661,8 +661,8 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
             return 0
         nw = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, I64(0))
         _sort_row(cand, I64(2), nw)
-        np_ = 0
-        open_ = False
+        np_ = I64(0)
+        open_ = np.bool_(False)
         a = lo2
         for k in range(nw + 1):
             c = cand[2, k] if k < nw else hi2
@@ -681,7 +681,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
     if walls:
         n = _add_wall_crossings(sx, sy, sin_b, cos_b, r2s, lo, hi, wall_hi_x, wall_hi_y, cand, n)
     _sort_row(cand, I64(2), n)
-    np_ = 0
+    np_ = I64(0)
     if cand[2, n - 1] == cand[2, 0]:
         if _ray_hits(sx, sy, sin_b, cos_b, cand[2, 0], r1, r2, x0, y0, wall_hi_x, wall_hi_y):
             parts[0, 0] = cand[2, 0]
@@ -690,7 +690,7 @@ def turn_hit_set(sx, sy, sin_b, cos_b, r1, r2, cx, cy, width, height, parts, can
             return 1
         hold(parts, cand)
         return 0
-    open_ = False
+    open_ = np.bool_(False)
     for k in range(n - 1):
         a = cand[2, k]
         c = cand[2, k + 1]
