@@ -104,6 +104,7 @@ def test_the_tracker_density_sums_to_one_and_peaks_on_an_allowed_heading(seed):
         c = int(rng.integers(S.N_TRACK))
         m[S.TSCORES:S.TSCORES + S.N_TRACK] = -100.0
         m[S.TSCORES + c] = 0.0
+        S._track_wave(p, m, wb)                       # the wave's stored density, as the ensemble reads it
         dens[:] = 0.0
         S.estimator_density(p, m, wb, S.EST_TRACK, dens)
         assert np.isclose(dens.sum(), 1.0)

@@ -282,10 +282,11 @@ SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, b
                    dist=1,               # distance from the source to us when it was fired (real waves)
                    sh=4 * MAX_SHADOWS,   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
                    est=3,                # the simulated guns' GFs (head-on, linear, circular; real waves)
-                   body=1)               # the enemy's body heading at the end of turn tf - 1 (its scan then; nan
+                   body=1,               # the enemy's body heading at the end of turn tf - 1 (its scan then; nan
                                          # = none): the gun tracker's lattice is relative to it
+                   track=TELE_BINS)      # the gun tracker's density (est_track > 0; redone when its rates learn)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_DIST, W_SH, W_EST, W_BODY) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH, W_EST, W_BODY, W_TRACK) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
@@ -832,6 +833,15 @@ def track_density(p, m, wb, out, share):
 
 
 @njit(**NB)
+def _track_wave(p, m, wb):
+    """Store the gun tracker's density with the wave at wb (W_TRACK): it changes only when a bullet is seen, and
+    a plan reads it for every option."""
+    dens = m[wb + W_TRACK:wb + W_TRACK + NBINS]
+    dens[:] = 0.0
+    track_density(p, m, wb, dens, 1.0)
+
+
+@njit(**NB)
 def score_track(m, wb, heading):
     """An enemy bullet of the wave at wb was seen with this heading: each candidate rate's log-likelihood gains
     log(1 / its window's headings) if one of them is the bullet's (TRACK_MATCH), else log TRACK_FLOOR -- a
@@ -869,7 +879,8 @@ def estimator_density(p, m, wb, e, out):
     if e == EST_SPIN:
         _spin_density(m, m[wb + W_LAT], out, 1.0)
     elif e == EST_TRACK:
-        track_density(p, m, wb, out, 1.0)
+        for k in range(NBINS):
+            out[k] = m[wb + W_TRACK + k]
     elif e == EST_VISIT:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, 1.0, 0.0)
     else:
@@ -896,7 +907,8 @@ def danger_density(p, m, iw, out):
     if wts[EST_VISIT] > 0.0:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
     if wts[EST_TRACK] > 0.0:
-        track_density(p, m, wb, out, wts[EST_TRACK])
+        for k in range(NBINS):
+            out[k] += wts[EST_TRACK] * m[wb + W_TRACK + k]
 
 
 # est_loss: the loss a bullet's score is the negative of (the danger ensemble's row of the loss ablation)
@@ -1172,6 +1184,8 @@ def _detect(p, m, st, en, tele, t):
         sim_gun_gfs(p, m, wb, st[ST_WIDTH], st[ST_HEIGHT])
     e = EHIST + 5 * (int(tf - 1.0) % N_HIST)
     m[wb + W_BODY] = m[e + 3] if m[e] == tf else math.nan    # its scan of tf - 1 (row holds turn + 1)
+    if p[SP_EST_TRACK] > 0.0:
+        _track_wave(p, m, wb)
     if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
@@ -1261,6 +1275,10 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
         log_spin(p, m, gf, m[wb + W_LAT])
         if p[SP_EST_TRACK] > 0.0:
             score_track(m, wb, heading)
+            for jw in range(MAX_WAVES):
+                ob = WAVES + jw * W_SIZE
+                if m[ob + W_ACTIVE] != 0.0:
+                    _track_wave(p, m, ob)
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
