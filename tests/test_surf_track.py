@@ -13,6 +13,7 @@ from bots.movements import surf as S
 from sim.engine.battle import run_battle
 from sim.engine.rules import Rules
 from sim.waves.tracking import BC_FIRE, BC_HEADING, BC_OWNER, BC_ROUND, bullet_table
+from tests.digests import battle_digest
 from tests.test_surf import surf_memory, surf_params
 
 SPEC = "lock+learned+surf:est_track=1"
@@ -138,3 +139,20 @@ def test_score_track_prefers_the_sparsest_lattice_that_explains_a_bullet():
     assert s[_candidate(15.0)] > s[_candidate(5.0)] > s[_candidate(7.0)]
     assert s[_candidate(15.0)] == s.max()
     assert np.isclose(s[_candidate(4.0)], math.log(S.TRACK_FLOOR))   # multiples of 4 miss 15
+
+
+# Digests of 5-round battles (robots_trace, round_stats, round_scores, round_turns) of `lock+learned+surf`, recorded
+# with main at 566a70b, before the gun tracker existed: S.BEFORE_EIGHTH_ROUND must play that surfer exactly.
+BEFORE_EIGHTH_ROUND_DIGESTS = {
+    ("sample.VelociRobot", 2): "398ef1cf1c7579f6461ed07f62c22ff89466acbbba5461eb2d5c2497842ea4ec",
+    ("sample.Crazy", 3): "089934cb47124604fd33a1048e43cf7de1c1fb62d30900692ea4da1b230572b7",
+    ("lock+gf:power=3,energy_rule=0+orbit", 7): "1d52923d13af6cbdecaffc927f47c4c3b1f6a1806b2f938e0130c37d4b2db2b7",
+}
+
+
+@pytest.mark.parametrize("enemy,seed", list(BEFORE_EIGHTH_ROUND_DIGESTS))
+def test_before_eighth_round_is_the_surfer_before_it(enemy, seed):
+    old = run_battle([f"lock+learned+surf:{S.BEFORE_EIGHTH_ROUND}", enemy], Rules(rounds=5), seed=seed, record=True)
+    assert battle_digest(old) == BEFORE_EIGHTH_ROUND_DIGESTS[(enemy, seed)]
+    new = run_battle(["lock+learned+surf", enemy], Rules(rounds=5), seed=seed, record=True)
+    assert battle_digest(new) != battle_digest(old)        # and the tracker does change the battle

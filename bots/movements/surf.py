@@ -61,8 +61,9 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   e^-2): against a gun that learns, the danger marks where its bullets went and where we were, not a wide
   band around them (measured: the movement challenge's gf, knn and learned guns hit it 0.8 points less on
   tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
-* **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
-  the learned densities alone): a wave's danger density is a mixture of six estimators (EST_*), each a
+* **The danger ensemble** (`est_sim`, `est_spin`, `est_track`, `est_bandwidth`, `est_decay`, `est_lag`;
+  BEFORE_ENSEMBLE = the learned densities alone): a wave's danger density is a mixture of seven estimators
+  (EST_*), each a
   density over the wave's 51 GF bins summing to 1:
     - learned: the hit buffers above (segments, prior kernels, flattener), as before;
     - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
@@ -80,15 +81,28 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
     - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
       whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
       guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
-      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
+      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1);
+    - track (`est_track`, issue 19's eighth round; BEFORE_EIGHTH_ROUND = off): the gun tracker, a simulated
+      radar-gun. In Robocode a robot's gun starts each round aligned with its body, so a gun that turns a
+      constant rate w relative to its body points, whenever it fires, at body heading + a multiple of
+      gcd(w, 360) degrees, however often it stopped; and a radar-gun fires as its sweep passes us, so at one
+      of those headings that its last step (w) could have swept across our box (track_window: offsets
+      [-reach, w + reach] from the bearing, reach = our half-diagonal's angle). Candidate rates +-1..20
+      deg/turn (TRACK_RATES) are weighed by the likelihood of the bullets seen (score_track: 1 / the headings
+      in the window when one is the bullet's, else TRACK_FLOOR: the sparsest lattice that explains the
+      bullets wins); the density spreads each rate's weight over its window's headings (track_density,
+      est_bandwidth wide, stored with the wave: W_TRACK). The enemy's body heading is its scan at tf - 1
+      (W_BODY; none: uniform). Against sample.VelociRobot (15 deg/turn) the window holds the bullet's exact
+      heading for 99.9% of its bullets, 1.7 headings per wave (tests/test_surf_track.py): a spike or two
+      instead of a 0.75-GF block.
   Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
-  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
+  (spin), est_visit (visit), est_track (track). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
   our bullets, the only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of
   the mass estimator e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA;
   at least SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun (`est_loss` swaps that loss for another, for the loss ablation: bullet_score).
-  Before any bullet the priors rule (the simulated guns hold 6/8 of the
-  weight by default); the estimator that predicts the enemy takes over within a few bullets.
+  Before any bullet the priors rule (the simulated guns hold 6/12 of the
+  weight by default, the tracker 4/12); the estimator that predicts the enemy takes over within a few bullets.
 * **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
   adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
   other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
@@ -245,10 +259,11 @@ SURF_PARAMS = (
           "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
           "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
           "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
-    Param("est_track", 0.0, 0.0, 20.0,
+    Param("est_track", 4.0, 0.0, 20.0,
           "danger ensemble: prior weight of the gun tracker (a radar-gun turning at a constant rate relative to its "
           "body, from its round-start alignment, that fires as its sweep passes us: the bullet heading is one of "
-          "a lattice of headings, learned from the bullets seen; track_density); 0 = off"),
+          "a lattice of headings, learned from the bullets seen; track_density); 0 = off (BEFORE_EIGHTH_ROUND; 4 "
+          "since issue 19's eighth round: VelociRobot's hit rate 1.15% -> 0.42% on the tuning seeds)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -260,15 +275,17 @@ SURF_PARAMS = (
  SP_KEEP_REF, SP_EST_TRACK) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
+# the surfer before issue 19's eighth round: no gun tracker (tests/test_surf_track.py checks it by digests)
+BEFORE_EIGHTH_ROUND = "est_track=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
-BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
+BEFORE_ENSEMBLE = f"est_sim=0,est_spin=0,est_visit=0,{BEFORE_EIGHTH_ROUND}"
 # ... and before path surfing and the planner's fix (see the `paths` parameter)
 BEFORE_PATHS = "paths=-1"
 # the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
 # the surfer before issue 19's fifth round: re-plans at every death of our bullets (tests/test_surf_replan.py checks
 # it by digests)
-BEFORE_FIFTH_ROUND = "replan_deaths=1,ram_distance=120"
+BEFORE_FIFTH_ROUND = f"replan_deaths=1,ram_distance=120,{BEFORE_EIGHTH_ROUND}"
 # together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests); it re-planned
 # at every death of our bullets too
 BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH},{BEFORE_FIFTH_ROUND}"
