@@ -61,8 +61,9 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
   e^-2): against a gun that learns, the danger marks where its bullets went and where we were, not a wide
   band around them (measured: the movement challenge's gf, knn and learned guns hit it 0.8 points less on
   tuning seeds, the samples' rates unchanged; docs/surf-report.md, fourth round).
-* **The danger ensemble** (`est_sim`, `est_spin`, `est_bandwidth`, `est_decay`, `est_lag`; BEFORE_ENSEMBLE =
-  the learned densities alone): a wave's danger density is a mixture of six estimators (EST_*), each a
+* **The danger ensemble** (`est_sim`, `est_spin`, `est_track`, `est_bandwidth`, `est_decay`, `est_lag`;
+  BEFORE_ENSEMBLE = the learned densities alone): a wave's danger density is a mixture of seven estimators
+  (EST_*), each a
   density over the wave's 51 GF bins summing to 1:
     - learned: the hit buffers above (segments, prior kernels, flattener), as before;
     - head-on, linear, circular: simulated guns. When a wave is detected, bots/guns/aiming.py's predict()
@@ -80,15 +81,28 @@ How it works (one `surf` movement part, compiled, inside the turn loop):
     - spin: a learned density in the fixed rotation frame (GF x lateral direction: clockwise offsets are +,
       whichever way we moved), rolling average `decay` like the hit buffers, uniform before any bullet: the
       guns whose error turns one way, e.g. VelociRobot's radar-gun, always turning clockwise, that fires as its
-      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1).
+      sweep passes us ([-4, +17] degrees off the bearing, GF [-0.15, 0.6] at power 1);
+    - track (`est_track`, issue 19's eighth round; BEFORE_EIGHTH_ROUND = off): the gun tracker, a simulated
+      radar-gun. In Robocode a robot's gun starts each round aligned with its body, so a gun that turns a
+      constant rate w relative to its body points, whenever it fires, at body heading + a multiple of
+      gcd(w, 360) degrees, however often it stopped; and a radar-gun fires as its sweep passes us, so at one
+      of those headings that its last step (w) could have swept across our box (track_window: offsets
+      [-reach, w + reach] from the bearing, reach = our half-diagonal's angle). Candidate rates +-1..20
+      deg/turn (TRACK_RATES) are weighed by the likelihood of the bullets seen (score_track: 1 / the headings
+      in the window when one is the bullet's, else TRACK_FLOOR: the sparsest lattice that explains the
+      bullets wins); the density spreads each rate's weight over its window's headings (track_density,
+      est_bandwidth wide, stored with the wave: W_TRACK). The enemy's body heading is its scan at tf - 1
+      (W_BODY; none: uniform). Against sample.VelociRobot (15 deg/turn) the window holds the bullet's exact
+      heading for 99.9% of its bullets, 1.7 headings per wave (tests/test_surf_track.py): a spike or two
+      instead of a 0.75-GF block.
   Weights: w_e = prior_e x exp(S_e) / sum, with prior 1 (learned), est_sim (each simulated gun), est_spin
-  (spin), est_visit (visit). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
+  (spin), est_visit (visit), est_track (track). S_e is a rolling log-score: each enemy bullet seen (one that hit us or one of
   our bullets, the only bullets whose heading we learn) multiplies every S_e by est_decay and adds log of
   the mass estimator e gave a box of our width around the bullet's GF (+- atan(18 / distance at fire) / MEA;
   at least SCORE_FLOOR), scored before the learned buffers learn the bullet -- the likelihood of what the enemy did,
   as BeepBoop's loss scores a gun (`est_loss` swaps that loss for another, for the loss ablation: bullet_score).
-  Before any bullet the priors rule (the simulated guns hold 6/8 of the
-  weight by default); the estimator that predicts the enemy takes over within a few bullets.
+  Before any bullet the priors rule (the simulated guns hold 6/12 of the
+  weight by default, the tracker 4/12); the estimator that predicts the enemy takes over within a few bullets.
 * **Path surfing** (`paths`, `path_step`, `paths_distance`; BEFORE_PATHS = the planner before it): `paths` = n
   adds every path that drives one of the three options for path_step x i turns (i = 1..n) and then the
   other two until the nearest wave has passed (prefixes simulated once, kept in SNAPS), each followed by the
@@ -130,7 +144,7 @@ from numba import njit
 from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND,
                                   ST_WIDTH, ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET,
                                   EV_BULLET_HIT, EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL,
-                                  MAX_VELOCITY, MAX_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
+                                  MAX_VELOCITY, MAX_TURN_RATE_RADIANS, GUN_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import cool_turns, robot_step
 from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
@@ -245,6 +259,11 @@ SURF_PARAMS = (
           "the enemy where it was), so the option being driven is predicted on exactly the path it drives and a "
           "dodge found stays found; 0 = the enemy's latest position at every plan (a re-plan shifts every path; "
           "keep_ref=1 measured no better against VelociRobot and Crazy, docs/surf-report.md, fifth round)"),
+    Param("est_track", 4.0, 0.0, 20.0,
+          "danger ensemble: prior weight of the gun tracker (a radar-gun turning at a constant rate relative to its "
+          "body, from its round-start alignment, that fires as its sweep passes us: the bullet heading is one of "
+          "a lattice of headings, learned from the bullets seen; track_density); 0 = off (BEFORE_EIGHTH_ROUND; 4 "
+          "since issue 19's eighth round: VelociRobot's hit rate 1.15% -> 0.42% on the tuning seeds)"),
 )
 # parameter slots (after the four distancing ones: distance, distancing, max_approach, margin)
 (SP_DISTANCE, SP_DISTANCING, SP_MAX_APPROACH, SP_MARGIN, SP_STICK, SP_VEL, SP_BANDWIDTH, SP_DECAY, SP_SEG_WEIGHT,
@@ -253,18 +272,20 @@ SURF_PARAMS = (
  SP_RAM_WEIGHT, SP_RAM_DISTANCE, SP_EST_SIM, SP_EST_SPIN, SP_EST_BANDWIDTH, SP_EST_DECAY, SP_EST_LAG, SP_PATHS,
  SP_PATH_STEP, SP_EST_VISIT, SP_GATED_BANDWIDTH, SP_GATED_RATE,
  SP_PATHS_DISTANCE, SP_EST_LOSS, SP_REPLAN_DEATHS,
- SP_KEEP_REF) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
+ SP_KEEP_REF, SP_EST_TRACK) = range(len(SURF_PARAMS))   # ValueError at import if a Param is added without its slot
 # the parameter values that play the surfer before distance control and ram avoidance
 BEFORE_DISTANCE_CONTROL = "distancing=20,retreat=40,dist_ref=0,close_predict=0,ram_weight=0"
+# the surfer before issue 19's eighth round: no gun tracker (tests/test_surf_track.py checks it by digests)
+BEFORE_EIGHTH_ROUND = "est_track=0"
 # the parameter values that play the surfer before the danger ensemble (the learned densities alone)
-BEFORE_ENSEMBLE = "est_sim=0,est_spin=0,est_visit=0"
+BEFORE_ENSEMBLE = f"est_sim=0,est_spin=0,est_visit=0,{BEFORE_EIGHTH_ROUND}"
 # ... and before path surfing and the planner's fix (see the `paths` parameter)
 BEFORE_PATHS = "paths=-1"
 # the surfer before the gated kernel width (issue 19's fourth round: sharper danger against guns that learn)
 BEFORE_GATED_BANDWIDTH = "gated_bandwidth=0"
 # the surfer before issue 19's fifth round: re-plans at every death of our bullets (tests/test_surf_replan.py checks
 # it by digests)
-BEFORE_FIFTH_ROUND = "replan_deaths=1,ram_distance=120"
+BEFORE_FIFTH_ROUND = f"replan_deaths=1,ram_distance=120,{BEFORE_EIGHTH_ROUND}"
 # together: the surfer before issue 19's third round (tests/test_surf_ensemble.py checks it by digests); it re-planned
 # at every death of our bullets too
 BEFORE_ENSEMBLE_AND_PATHS = f"{BEFORE_ENSEMBLE},{BEFORE_PATHS},{BEFORE_GATED_BANDWIDTH},{BEFORE_FIFTH_ROUND}"
@@ -277,16 +298,29 @@ SURF_WAVE = layout("SurfWave", active=1, fire=1, sx=1, sy=1, speed=1, power=1, b
                    seg=1, pass_gf=1, nsh=1,
                    dist=1,               # distance from the source to us when it was fired (real waves)
                    sh=4 * MAX_SHADOWS,   # shadows: (gf_lo, gf_hi, turn, our bullet's id)
-                   est=3)                # the simulated guns' GFs (head-on, linear, circular; real waves)
+                   est=3,                # the simulated guns' GFs (head-on, linear, circular; real waves)
+                   body=1,               # the enemy's body heading at the end of turn tf - 1 (its scan then; nan
+                                         # = none): the gun tracker's lattice is relative to it
+                   track=TELE_BINS)      # the gun tracker's density (est_track > 0; redone when its rates learn)
 (W_ACTIVE, W_FIRE, W_SX, W_SY, W_SPEED, W_POWER, W_BEARING, W_SIN, W_COS, W_LAT, W_MEA, W_SEG, W_PASS_GF,
- W_NSH, W_DIST, W_SH, W_EST) = SURF_WAVE[:-1]
+ W_NSH, W_DIST, W_SH, W_EST, W_BODY, W_TRACK) = SURF_WAVE[:-1]
 W_SIZE = SURF_WAVE.size
 MAX_OWN = 12
 OWN_BULLET = layout("OwnBullet", active=1, launch=1, x=1, y=1, sin=1, cos=1, speed=1, id=1)
 O_ACTIVE, O_LAUNCH, O_X, O_Y, O_SIN, O_COS, O_SPEED, O_ID = OWN_BULLET[:-1]
 O_SIZE = OWN_BULLET.size
-N_EST = 6                     # the danger ensemble's estimators (EST_*)
-EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN, EST_VISIT = (I64(k) for k in range(N_EST))
+N_EST = 7                     # the danger ensemble's estimators (EST_*)
+EST_LEARNED, EST_HEADON, EST_LINEAR, EST_CIRCULAR, EST_SPIN, EST_VISIT, EST_TRACK = (I64(k) for k in range(N_EST))
+# the gun tracker's candidate rates: every whole number of degrees per turn a gun can turn, either way; a rate's
+# lattice (the headings k x rate from the round-start alignment, mod 360) is the multiples of gcd(rate, 360)
+TRACK_RATES = np.array([sgn * k for k in range(1, round(GUN_TURN_RATE_RADIANS / DEG) + 1) for sgn in (1, -1)],
+                       dtype=np.float64)
+TRACK_SPACING = np.array([math.gcd(int(abs(r)), 360) for r in TRACK_RATES], dtype=np.float64)
+N_TRACK = TRACK_RATES.shape[0]
+TRACK_SLACK = 1.0 * DEG       # the sweep window's margin each side (we move while its gun waits, hot, on us)
+TRACK_MATCH = 0.05 * DEG      # a seen bullet lies on a lattice point when this close (the engine's headings
+                              # are exact to ~1e-12)
+TRACK_FLOOR = 0.02            # least likelihood a candidate rate is credited with per bullet
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -342,6 +376,7 @@ SURF = layout(
     visits=(1 + N_SEG) * NBINS,       # the same from where we were when waves passed (the flattener)
     spin=NBINS,                       # the ensemble's learned density in the fixed rotation frame (battle)
     scores=N_EST,                     # the ensemble's rolling log-scores (battle)
+    tscores=N_TRACK,                  # the gun tracker's log-likelihood of each candidate rate (battle)
     est_seen=1,                       # battle counter: enemy bullets the ensemble was scored on
     dens=2 * NBINS,                   # scratch: danger densities of the two planned waves
     edens=NBINS,                      # scratch: one estimator's density (scoring)
@@ -363,6 +398,7 @@ NO_WAVE = I64(-1)   # "no wave" as a typed constant (sim/engine/constants.I64 sa
 SCRATCH = DENS = SURF.dens
 ACC, OPTS, SNAPS, VIRT = SURF.acc, SURF.opts, SURF.snaps, SURF.virt
 SPIN, SCORES, S_EST_SEEN, EDENS, VIEW, EHIST = SURF.spin, SURF.scores, SURF.est_seen, SURF.edens, SURF.view, SURF.ehist
+TSCORES = SURF.tscores
 SURF_MEM = SURF.size
 
 # --- diagnostic rows (bots/telemetry.py diag_row): what the surfer saw and decided, for `gfsim surf-report`
@@ -372,9 +408,10 @@ TK_SURF_WAVE, TK_SURF_REJECT, TK_SURF_PLAN, TK_SURF_DEVIATION, TK_SURF_WAVE_END 
 # a wave detected in row turn: its estimated fire turn, source, power, frame; gap = turns since the scan before;
 # drop = the enemy record's drop, zaps = inactivity zaps taken off it; evicted = fire turn of the live wave
 # whose slot it took (-1 = a free slot)
-# est = the simulated guns' GFs (nan with the ensemble off), weights = the ensemble's weights then (EST_*)
+# est = the simulated guns' GFs (nan with the ensemble off), weights = the ensemble's weights then (EST_*);
+# dist and body = the wave's W_DIST and W_BODY (the gun tracker's inputs)
 DIAG_WAVE = layout("SurfDiagWave", fire=1, sx=1, sy=1, power=1, bearing=1, lat=1, mea=1, gap=1, drop=1, zaps=1,
-                   slot=1, evicted=1, est=3, weights=N_EST)
+                   slot=1, evicted=1, est=3, weights=N_EST, dist=1, body=1)
 # an energy drop the enemy record reported in row turn that _detect did not take as a bullet, and why
 DIAG_REJECT = layout("SurfDiagReject", reason=1, drop=1, zaps=1, prev_scan=1, seen_scan=1)
 REJ_SCAN_GAP, REJ_GUN_HOT, REJ_SMALL, REJ_HISTORY = 1, 2, 3, 4
@@ -644,7 +681,7 @@ SCORE_FLOOR = 1e-6      # least mass a scored estimator is credited with (one bu
 def ensemble_on(p):
     """The ensemble is off (the learned densities alone, the surfer before it) when no other estimator has a
     prior weight."""
-    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0 or p[SP_EST_VISIT] > 0.0
+    return p[SP_EST_SIM] > 0.0 or p[SP_EST_SPIN] > 0.0 or p[SP_EST_VISIT] > 0.0 or p[SP_EST_TRACK] > 0.0
 
 
 @njit(**NB)
@@ -656,13 +693,15 @@ def visits_on(p):
 
 @njit(**NB)
 def _prior_weight(p, e):
-    """Estimator e's prior weight: 1 (learned), est_sim (each simulated gun), est_spin, est_visit."""
+    """Estimator e's prior weight: 1 (learned), est_sim (each simulated gun), est_spin, est_visit, est_track."""
     if e == EST_LEARNED:
         return 1.0
     if e == EST_SPIN:
         return p[SP_EST_SPIN]
     if e == EST_VISIT:
         return p[SP_EST_VISIT]
+    if e == EST_TRACK:
+        return p[SP_EST_TRACK]
     return p[SP_EST_SIM]
 
 
@@ -737,6 +776,106 @@ def _spin_density(m, lat, out, share):
 
 
 @njit(**NB)
+def track_window(m, wb, c, out):
+    """The headings candidate rate c (TRACK_RATES[c]) allows the wave at wb's bullet: the lattice points
+    (body heading at tf - 1 + a multiple of TRACK_SPACING[c]) that the gun's last step could have swept
+    across our box -- offsets from the wave's bearing, in the direction the gun turns, within
+    [-reach, rate + reach] +- TRACK_SLACK (reach: our box's half-diagonal seen from the source), because a
+    radar-gun fires as its sweep passes us and waits on us while its radar still sees us. Writes them to out
+    (absolute headings) and returns how many (none without the enemy's scan of tf - 1)."""
+    body = m[wb + W_BODY]
+    if math.isnan(body):
+        return 0
+    rate = TRACK_RATES[c] * DEG
+    spacing = TRACK_SPACING[c] * DEG
+    sgn = 1.0 if rate > 0.0 else -1.0
+    reach = math.atan(REACH / max(m[wb + W_DIST], REACH))
+    lo = -reach - TRACK_SLACK
+    hi = abs(rate) + reach + TRACK_SLACK
+    # offsets o = sgn x (body + j x spacing - bearing), unwrapped: the first j at or past lo
+    base = sgn * normal_relative_angle(body - m[wb + W_BEARING])
+    j = math.ceil((lo - base) / spacing)
+    n = 0
+    while n < out.shape[0]:
+        o = base + j * spacing
+        if o > hi:
+            break
+        out[n] = m[wb + W_BEARING] + sgn * o
+        n += 1
+        j += 1
+    return n
+
+
+@njit(**NB)
+def track_density(p, m, wb, out, share):
+    """out += share x the gun tracker's density for the wave at wb: each candidate rate, weighted by its
+    likelihood so far (TSCORES, uniform before any bullet), spreads its weight evenly over the headings
+    track_window allows; their GFs are shared linearly between the two nearest bins and smoothed by a Gaussian
+    of width est_bandwidth (one convolution, not a kernel per heading: before any bullet every candidate
+    counts); EST_FLOOR uniform. Headings off the grid leave their share to the floor (all uniform when none is
+    on it, e.g. without the enemy's scan of tf - 1)."""
+    wts = np.empty(N_TRACK)
+    log_weights(np.ones(N_TRACK), m[TSCORES:TSCORES + N_TRACK], wts)
+    heads = np.empty(int(2.0 * math.pi / DEG) + 1)
+    raw = np.zeros(NBINS)
+    for c in range(N_TRACK):
+        if wts[c] < 1e-4:
+            continue
+        n = track_window(m, wb, c, heads)
+        for q in range(n):
+            u = (normal_relative_angle(heads[q] - m[wb + W_BEARING]) * m[wb + W_LAT] / m[wb + W_MEA] + 1.0) / BIN_W
+            if u < 0.0 or u > NBINS - 1.0:
+                continue                            # off the grid: its share goes to the floor
+            k = min(int(u), NBINS - 2)
+            raw[k] += wts[c] / n * (k + 1.0 - u)
+            raw[k + 1] += wts[c] / n * (u - k)
+    kern = np.empty(NBINS)
+    for d in range(NBINS):
+        z = d * BIN_W / p[SP_EST_BANDWIDTH]
+        kern[d] = math.exp(-0.5 * z * z)
+    smooth = np.zeros(NBINS)
+    for j in range(NBINS):
+        if raw[j] == 0.0:
+            continue
+        norm = 0.0
+        for k in range(NBINS):
+            norm += kern[abs(k - j)]
+        for k in range(NBINS):
+            smooth[k] += raw[j] * kern[abs(k - j)] / norm
+    s = 0.0
+    for k in range(NBINS):
+        s += smooth[k]
+    for k in range(NBINS):
+        out[k] += share * ((1.0 - EST_FLOOR) * smooth[k] / s + EST_FLOOR / NBINS if s > 1e-12 else 1.0 / NBINS)
+
+
+@njit(**NB)
+def _track_wave(p, m, wb):
+    """Store the gun tracker's density with the wave at wb (W_TRACK): it changes only when a bullet is seen, and
+    a plan reads it for every option."""
+    dens = m[wb + W_TRACK:wb + W_TRACK + NBINS]
+    dens[:] = 0.0
+    track_density(p, m, wb, dens, 1.0)
+
+
+@njit(**NB)
+def score_track(m, wb, heading):
+    """An enemy bullet of the wave at wb was seen with this heading: each candidate rate's log-likelihood gains
+    log(1 / its window's headings) if one of them is the bullet's (TRACK_MATCH), else log TRACK_FLOOR -- a
+    denser lattice or a wider window explains more and so predicts less (Occam's factor)."""
+    heads = np.empty(int(2.0 * math.pi / DEG) + 1)
+    for c in range(N_TRACK):
+        n = track_window(m, wb, c, heads)
+        if n == 0:
+            continue                                # no scan of tf - 1: nothing to learn
+        like = TRACK_FLOOR
+        for q in range(n):
+            if abs(normal_relative_angle(heads[q] - heading)) < TRACK_MATCH:
+                like = max(like, 1.0 / n)
+        m[TSCORES + c] += math.log(like)
+
+
+@njit(**NB)
 def ensemble_weights(p, m, out):
     """Each estimator's weight (EST_*, summing to 1): prior x exp(rolling log-score), normalised; the priors are
     1 (learned), est_sim (each simulated gun), est_spin and est_visit."""
@@ -756,6 +895,9 @@ def estimator_density(p, m, wb, e, out):
         out[k] = 0.0
     if e == EST_SPIN:
         _spin_density(m, m[wb + W_LAT], out, 1.0)
+    elif e == EST_TRACK:
+        for k in range(NBINS):
+            out[k] = m[wb + W_TRACK + k]
     elif e == EST_VISIT:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, 1.0, 0.0)
     else:
@@ -781,6 +923,9 @@ def danger_density(p, m, iw, out):
         _spin_density(m, m[wb + W_LAT], out, wts[EST_SPIN])
     if wts[EST_VISIT] > 0.0:
         _blend(p, m, I64(VISITS), int(m[wb + W_SEG]), out, wts[EST_VISIT], 1.0)
+    if wts[EST_TRACK] > 0.0:
+        for k in range(NBINS):
+            out[k] += wts[EST_TRACK] * m[wb + W_TRACK + k]
 
 
 # est_loss: the loss a bullet's score is the negative of (the danger ensemble's row of the loss ablation)
@@ -850,7 +995,7 @@ def score_estimators(p, m, wb, gf):
     dens = m[EDENS:EDENS + NBINS]
     loss = int(p[SP_EST_LOSS])
     for e in range(N_EST):
-        if e == EST_VISIT and p[SP_EST_VISIT] <= 0.0:
+        if (e == EST_VISIT and p[SP_EST_VISIT] <= 0.0) or (e == EST_TRACK and p[SP_EST_TRACK] <= 0.0):
             continue                                # off: never weighed, not worth scoring
         estimator_density(p, m, wb, e, dens)
         m[SCORES + e] = p[SP_EST_DECAY] * m[SCORES + e] + bullet_score(dens, gf, half, loss)
@@ -1054,6 +1199,10 @@ def _detect(p, m, st, en, tele, t):
     m[wb + W_DIST] = math.hypot(m[h] - sx, m[h + 1] - sy)
     if ensemble_on(p):
         sim_gun_gfs(p, m, wb, st[ST_WIDTH], st[ST_HEIGHT])
+    e = EHIST + 5 * (int(tf - 1.0) % N_HIST)
+    m[wb + W_BODY] = m[e + 3] if m[e] == tf else math.nan    # its scan of tf - 1 (row holds turn + 1)
+    if p[SP_EST_TRACK] > 0.0:
+        _track_wave(p, m, wb)
     if m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_WAVES] += 1.0
     m[S_WAVES] += 1.0
@@ -1082,6 +1231,8 @@ def _detect(p, m, st, en, tele, t):
         else:
             for q in range(N_EST):
                 d[DIAG_WAVE.weights + q] = math.nan
+        d[DIAG_WAVE.dist] = m[wb + W_DIST]
+        d[DIAG_WAVE.body] = m[wb + W_BODY]
     bins = tele_row(tele, I64(TK_DANGER), st[ST_ROUND], tf, sx, sy, b, speed, lat, m[wb + W_MEA])
     if bins.shape[0] > 0:
         danger_density(p, m, iw, bins)
@@ -1139,6 +1290,12 @@ def _log_bullet(p, m, t, heading, power, bx, by, hit_us, tele, rnd):
     if ensemble_on(p):
         score_estimators(p, m, wb, gf)
         log_spin(p, m, gf, m[wb + W_LAT])
+        if p[SP_EST_TRACK] > 0.0:
+            score_track(m, wb, heading)
+            for jw in range(MAX_WAVES):
+                ob = WAVES + jw * W_SIZE
+                if m[ob + W_ACTIVE] != 0.0:
+                    _track_wave(p, m, ob)
     log_gf(p, m, int(m[wb + W_SEG]), gf, I64(STATS), p[SP_DECAY])
     if hit_us and m[wb + W_DIST] >= p[SP_GATE_DISTANCE]:
         m[S_GATE_HITS] += 1.0
