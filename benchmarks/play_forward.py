@@ -222,7 +222,8 @@ def velocity_commands(rnd, v):
 # wall pressure (how far the wall-smoothed orbital direction of travel turns into the shooter), turns since the
 # shooter fired, and the command's age (turns since D last changed) -- from counts pooled over every observed
 # turn of the battle, smoothed level by level towards the coarser table (label; + wall; + fire; + age) with
-# PRIOR_STRENGTH pseudo-counts: a rare event gets the rate of all its observations, an empty bin its parent's.
+# --prior (DEFAULT_PRIOR) pseudo-counts: a rare event gets the rate of all its observations, an empty bin its
+# parent's.
 GO_ON, REVERSE, STOP = 0, 1, 2
 TRUE_HEADING, TRUE_VELOCITY = 1, 2          # diagnosis (--truth): the recorded heading / velocity command
 WALL_STEP = 0.1           # wall-pressure bins of 0.1 rad; bin 0 = no pressure
@@ -606,7 +607,8 @@ def main(argv=None):
                        help="the velocity command from the pooled hazard tables (default) or drawn from the "
                        "--k-velocity nearest stored states (the first probe's)")
         p.add_argument("--prior", type=bounded_float(0.0, 1e6, lo_open=True), default=DEFAULT_PRIOR,
-                       help=f"pseudo-counts pulling each hazard bin towards its coarser level (default {DEFAULT_PRIOR:g})")
+                       help="pseudo-counts pulling each hazard bin towards its coarser level "
+                       f"(default {DEFAULT_PRIOR:g})")
         p.add_argument("--truth", choices=("none", "heading", "velocity", "both"), default="none",
                        help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
                        "ones (both: the futures replay the real path)")

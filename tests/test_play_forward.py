@@ -37,8 +37,10 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys):
     assert pf.main(["orbit", "--heading-scale", "1,2"]) == 2
     assert pf.main(["no_such_movement"]) == 2
     assert pf.main(["orbit:no_such_param=1"]) == 2
+    assert pf.main(["orbit", "--prior", "0"]) == 2
+    assert pf.main(["orbit", "--truth", "all"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 4 and all(line.startswith("play_forward.py: ") for line in err)
+    assert len(err) == 6 and all(line.startswith("play_forward.py: ") for line in err)
 
 
 def test_a_command_is_fixed_by_the_rows_up_to_known():
