@@ -2,10 +2,12 @@
 roll M futures of it forward with the engine's movement physics, fire at the heading most futures' hit sets cover.
 
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
-        [--k-velocity 128] [--memory 4000] [--heading-scale ...] [--velocity-scale ...] [--cap ...] [--json]
+        [--velocity-model hazard|knn] [--prior 2] [--k-velocity 128] [--memory 4000] [--heading-scale ...]
+        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
-mover's own code and random generator (results and diagnosis: docs/learning.md, "A play-it-forward gun"):
+mover's own code and random generator (results and diagnosis: docs/learning.md, "A play-it-forward gun" and
+"A pooled reversal hazard"):
 
 * **Situations.** The oracle's: the challenge's shooter (`lock+headon:power=3,energy_rule=0+still`) plays the
   movement on the seeds, recorded; scored are its real bullets whose wave passed the living mover (the
@@ -13,17 +15,25 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   hit rates are comparable with learned_gap's offline figures on the same bullets.
 * **What the gun knows.** For a bullet fired in turn F, the mover's recorded states up to the end of turn F-2
   (the oracle's LAG; learned_gap's `lagged`) and the shooter's own fire turns (its decisions).
-* **The policy.** Each observed turn t -> t+1 of this battle is a transition: the state at t (FEATURE_NAMES:
+* **The heading.** Each observed turn t -> t+1 of this battle is a transition: the state at t (FEATURE_NAMES:
   velocity, its change, the body heading relative to the line from the shooter, distance, room to the walls,
   turns since a reversal and since the shooter fired, wall-smoothing stick rotations of the orbital direction of
-  travel, speed along the travel; mirrored so that the body points clockwise around the shooter) and the action:
-  the body heading at t+1 relative to that line at t, and the velocity command ("go on" or "reverse" the way it
-  travels, at up to a max velocity: `velocity_commands`, read off the velocity run the turn starts and learned
-  only once that run has ended). A ring buffer keeps the newest --memory transitions.
-* **Futures.** From the state at F-2, each of M futures steps one turn at a time: the heading is drawn
-  uniformly from the --k-heading nearest stored states, the velocity command from the --k-velocity nearest
-  (each set with its own feature scales), and the engine's own `sim.engine.physics.robot_step` plays them (turn
-  rate, acceleration, walls). Random reversals appear with their observed frequency in similar states.
+  travel, speed along the travel; mirrored so that the body points clockwise around the shooter) and the body
+  heading at t+1 relative to that line at t. A ring buffer keeps the newest --memory transitions; a future's
+  heading each turn is drawn uniformly from the --k-heading nearest stored states.
+* **The velocity command** ("go on" or "reverse" the way the body travels, or stop, at up to a max velocity:
+  `velocity_commands`, read off the velocity run the turn starts, learned only once the turn after the run's
+  end is seen). By default a pooled hazard model: each turn the next command's label is drawn given the last
+  one, the wall pressure (`wall_pressure`), turns since the shooter fired and the command's age, from counts
+  over every observed turn of the battle, each bin smoothed towards its coarser level with --prior
+  pseudo-counts (`label_probs`); a moving command changes its max velocity with the pooled per-turn rate of
+  its wall bin, to a max velocity drawn from the observed changes (`next_command`). A velocity run still in
+  progress at F-2 starts each future with one of the commands seen showing the same velocity change
+  (`run_signature`). --velocity-model knn draws the command from the --k-velocity nearest stored states
+  instead (the first probe).
+* **Futures.** From the state at F-2 each of M futures steps one turn at a time, drawing its own heading and
+  command events, and the engine's own `sim.engine.physics.robot_step` plays them (turn rate, acceleration,
+  walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis).
 * **The shot.** Each future's path goes through `sim.waves.gf.track_wave` (the precise intersection), the
   oracle's `best_heading` sweep finds the heading inside most futures' hit sets, and the real bullet's
   [gf_lo, gf_hi] (and pieces) says whether that heading hit.
@@ -40,11 +50,12 @@ import time
 import numpy as np
 from numba import njit
 
+from bots.movements.steering import room
+from sim.engine.constants import MAX_VELOCITY, RS_DEAD
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, robot_step
 from sim.experiments.oracle import LAG, MAX_FLIGHT, SHOOTER, best_heading
 from sim.waves.gf import MAX_CAND, MAX_PARTS, stick_rotation, track_wave
-from bots.movements.steering import room
 
 N_FEAT = 12
 STICK = 160.0             # wall-smoothing stick of the orbital-direction features (BeepBoop's)
@@ -178,7 +189,8 @@ def velocity_commands(rnd, v):
     keeps changing the same way until it settles (or turns back) at v*, so the command was "drive towards
     sign(v*) at up to |v*|" (0 = stop) -- unless the engine's rule does not give the next velocity from it,
     when the command was that velocity itself (a cap of that turn). Returns (direction, max velocity, row at
-    which the run is known to have ended: the command may be learned only from then on)."""
+    which the run is known to have ended -- the row after its last change, where the change stops -- : the
+    command may be learned only from then on)."""
     n = v.shape[0]
     d = np.zeros(n)
     mv = np.zeros(n)
@@ -193,23 +205,190 @@ def velocity_commands(rnd, v):
             while u + 1 < n and rnd[u + 1] == rnd[t] and u - t < RUN_CAP and (v[u + 1] - v[u]) * ch > 0.0:
                 u += 1
         vs = v[u]
+        if ch != 0.0 and u + 1 < n and rnd[u + 1] == rnd[t] and u - t < RUN_CAP:
+            known[t] = u + 1                         # the run's end is seen in the turn after it
+        else:
+            known[t] = u
         if new_velocity(v[t], FAR * math.copysign(1.0, vs), abs(vs)) != v[t + 1]:
             vs = v[t + 1]                            # the turn's own cap (a slower turn or a fresh max velocity)
         d[t] = 0.0 if vs == 0.0 else (1.0 if vs > 0.0 else -1.0)
         mv[t] = abs(vs)
-        known[t] = u
     return d, mv, known
 
 
+# The pooled hazard model of the velocity command (--velocity-model hazard). A command is the absolute direction
+# D (+1 ahead, -1 back, 0 stop) and a max velocity; its label relative to the way the body travels is GO_ON,
+# REVERSE or STOP. Each turn the next label is drawn given the previous one and three binned quantities -- the
+# wall pressure (how far the wall-smoothed orbital direction of travel turns into the shooter), turns since the
+# shooter fired, and the command's age (turns since D last changed) -- from counts pooled over every observed
+# turn of the battle, smoothed level by level towards the coarser table (label; + wall; + fire; + age) with
+# --prior (DEFAULT_PRIOR) pseudo-counts: a rare event gets the rate of all its observations, an empty bin its
+# parent's.
+GO_ON, REVERSE, STOP = 0, 1, 2
+TRUE_HEADING, TRUE_VELOCITY = 1, 2          # diagnosis (--truth): the recorded heading / velocity command
+WALL_STEP = 0.1           # wall-pressure bins of 0.1 rad; bin 0 = no pressure
+WALL_BINS = 12
+FIRE_BINS = 5             # turns since the shooter fired: 0, 1, 2, 3, 4 or more
+AGE_BINS = 21             # the command's age in turns: 1 .. 19, 20 or more (index 0 unused)
+DEFAULT_PRIOR = 2.0
+RING = 512                # newest max velocities kept for the speed-change and start draws
+SIG_RING = 64             # newest commands kept per in-progress-run signature
+SIGNATURES = 3 * 9 * 9
+
+
 @njit(cache=True, error_model="numpy")
-def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futures, memory, width, height, seed,
-                        cap, w_heading, k_heading, w_velocity, k_velocity):
+def command_label(d, travel):
+    """GO_ON, REVERSE or STOP: the absolute command direction d relative to the way the body travels."""
+    if d == 0.0:
+        return STOP
+    return GO_ON if d == travel else REVERSE
+
+
+@njit(cache=True, error_model="numpy")
+def wall_pressure(x, y, h, travel, sx, sy, width, height):
+    """Rotation towards the shooter that keeps a STICK-long stick in the field, of the perpendicular to the line
+    from the shooter in the orbital direction the body travels: what drives a wall-smoothing mover into its enemy."""
+    b = math.atan2(x - sx, y - sy)
+    sd = 1.0 if travel * math.sin(h - b) >= 0.0 else -1.0
+    return stick_rotation(x, y, b + sd * 0.5 * math.pi, STICK, HALF_ROBOT, sd, width, height)
+
+
+@njit(cache=True, error_model="numpy")
+def hazard_bins(pressure, since_fire, age):
+    """(wall, fire, age) bin indices of the hazard tables."""
+    w = 0 if pressure <= 0.0 else min(1 + int(pressure / WALL_STEP), WALL_BINS - 1)
+    return w, min(int(since_fire), FIRE_BINS - 1), max(1, min(int(age), AGE_BINS - 1))
+
+
+@njit(cache=True, error_model="numpy")
+def smoothed(counts, prior, strength, out):
+    """out = (counts + strength * prior) / (sum(counts) + strength): the parent level's rates pull an
+    estimate with few counts; with none it is the parent's."""
+    tot = 0.0
+    for c in range(counts.shape[0]):
+        tot += counts[c]
+    for c in range(counts.shape[0]):
+        out[c] = (counts[c] + strength * prior[c]) / (tot + strength)
+
+
+@njit(cache=True, error_model="numpy")
+def label_probs(c1, c2, c3, c4, prev, w, f, a, strength, out):
+    """Probabilities of the next label after `prev` in bins (w, f, a), each level smoothed towards the last."""
+    p = np.full(3, 1.0 / 3.0)
+    q = np.empty(3)
+    smoothed(c1[prev], p, strength, q)
+    smoothed(c2[prev, w], q, strength, p)
+    smoothed(c3[prev, w, f], p, strength, q)
+    smoothed(c4[prev, w, f, a], q, strength, out)
+
+
+@njit(cache=True, error_model="numpy")
+def speed_change_prob(s1, s2, w, strength):
+    """Pooled per-turn probability that a moving command changes its max velocity, in wall bin w."""
+    p = np.array([0.5, 0.5])
+    q = np.empty(2)
+    smoothed(s1, p, strength, q)
+    smoothed(s2[w], q, strength, p)
+    return p[1]
+
+
+@njit(cache=True, error_model="numpy")
+def learn_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, prev_d, prev_mv, d, mv, travel, w, f,
+                  a):
+    """Count one observed turn: command (prev_d, prev_mv) of age a followed by (d, mv), the body travelling
+    `travel`, in wall bin w and fire bin f."""
+    lp = command_label(prev_d, travel)
+    ln = command_label(d, travel)
+    c1[lp, ln] += 1.0
+    c2[lp, w, ln] += 1.0
+    c3[lp, w, f, ln] += 1.0
+    c4[lp, w, f, a, ln] += 1.0
+    if d != 0.0 and prev_d != 0.0:
+        change = 1 if abs(mv - prev_mv) > 1e-9 else 0
+        s1[change] += 1.0
+        s2[w, change] += 1.0
+        if change:
+            change_ring[ring_n[0] % RING] = mv
+            ring_n[0] += 1
+    elif d != 0.0:
+        start_ring[ring_n[1] % RING] = mv
+        ring_n[1] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def draw_ring(ring, count, fallback):
+    """A uniformly drawn value of the ring's newest min(count, RING), or `fallback` if it is empty."""
+    if count == 0:
+        return fallback
+    return ring[np.random.randint(min(count, RING))]
+
+
+@njit(cache=True, error_model="numpy")
+def draw_label(p):
+    r = np.random.random()
+    if r < p[0]:
+        return GO_ON
+    return REVERSE if r < p[0] + p[1] else STOP
+
+
+@njit(cache=True, error_model="numpy")
+def next_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, d, mv, age, travel, pressure, since_fire,
+                 strength, probs):
+    """One turn of a future's command chain: (direction, max velocity, age) after (d, mv, age)."""
+    w, f, a = hazard_bins(pressure, since_fire, age)
+    label_probs(c1, c2, c3, c4, command_label(d, travel), w, f, a, strength, probs)
+    lab = draw_label(probs)
+    nd = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+    if nd != 0.0:
+        if d == 0.0:
+            mv = draw_ring(start_ring, ring_n[1], MAX_VELOCITY)
+        elif np.random.random() < speed_change_prob(s1, s2, w, strength):
+            mv = draw_ring(change_ring, ring_n[0], mv)
+    return nd, mv, (age + 1.0 if nd == d else 1.0)
+
+
+@njit(cache=True, error_model="numpy")
+def run_signature(v_before, v_now, travel):
+    """Signature of a turn's velocity change for the commands of runs still in progress: the change's sign in the
+    direction of travel and both speeds rounded to whole pixels per turn."""
+    ch = (v_now - v_before) * travel
+    s = 0 if ch < 0.0 else (1 if ch == 0.0 else 2)
+    return s * 81 + min(int(abs(v_before) + 0.5), 8) * 9 + min(int(abs(v_now) + 0.5), 8)
+
+
+@njit(cache=True, error_model="numpy")
+def command_ages(rnd, d):
+    """age[j] = turns the command of turn j-1 had lasted by turn j (its run of equal directions; 1 at a round's
+    start)."""
+    n = d.shape[0]
+    age = np.ones(n)
+    for j in range(2, n):
+        if rnd[j - 1] == rnd[j] and rnd[j - 2] == rnd[j] and d[j - 1] == d[j - 2]:
+            age[j] = age[j - 1] + 1.0
+    return age
+
+
+@njit(cache=True, error_model="numpy")
+def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed, futures, memory, width, height,
+                        seed, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model, strength, truth):
     """Aim of every situation: sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order,
-    one battle; sit_row ascending), sit_speed its bullet speed. Returns (aim heading, in-sample coverage)."""
+    one battle; sit_row ascending), sit_speed its bullet speed; only turns where both robots live[] are
+    learned (a dead mover's rows are the engine's, not its policy). The velocity command comes from the pooled
+    hazard tables (hazard_model) or the k_velocity nearest stored states. truth (a diagnosis: TRUE_HEADING,
+    TRUE_VELOCITY or both) puts the mover's recorded heading / velocity command of that turn in place of the
+    drawn one while the round lasts. Returns (aim heading, in-sample coverage)."""
     np.random.seed(seed)
     n = x.shape[0]
     v_prev, since_rev, since_fire, travel = observed_states(rnd, v, fired)
     cmd_dir, cmd_vel, known = velocity_commands(rnd, v)
+    age = command_ages(rnd, cmd_dir)
+    c1, c2, c3, c4 = np.zeros((3, 3)), np.zeros((3, WALL_BINS, 3)), np.zeros((3, WALL_BINS, FIRE_BINS, 3)), \
+        np.zeros((3, WALL_BINS, FIRE_BINS, AGE_BINS, 3))
+    s1, s2 = np.zeros(2), np.zeros((WALL_BINS, 2))
+    change_ring, start_ring, ring_n = np.zeros(RING), np.zeros(RING), np.zeros(2, dtype=np.int64)
+    sig_cmd = np.zeros((SIGNATURES, SIG_RING, 3))    # (label, max velocity, age) of runs' commands by signature
+    sig_n = np.zeros(SIGNATURES, dtype=np.int64)
+    probs = np.empty(3)
     mem_f = np.empty((memory, N_FEAT))
     mem_a = np.empty((memory, 3))
     n_mem = 0
@@ -231,7 +410,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
         while nxt < i and known[nxt] <= i:           # transition nxt -> nxt+1 and its command are known now
             j = nxt
             nxt += 1
-            if rnd[j + 1] != rnd[j]:
+            if rnd[j + 1] != rnd[j] or not live[j + 1]:
                 continue
             b, m = state_features(x[j], y[j], h[j], v[j], v_prev[j], travel[j], since_rev[j], since_fire[j], sx[j],
                                   sy[j], width, height, cap, q)
@@ -241,6 +420,17 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
             mem_a[pos, 2] = cmd_vel[j]
             pos = (pos + 1) % memory
             n_mem = min(n_mem + 1, memory)
+            if j >= 1 and rnd[j - 1] == rnd[j]:
+                wb, fb, ab = hazard_bins(wall_pressure(x[j], y[j], h[j], travel[j], sx[j], sy[j], width, height),
+                                         since_fire[j], age[j])
+                learn_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, cmd_dir[j - 1],
+                              cmd_vel[j - 1], cmd_dir[j], cmd_vel[j], travel[j], wb, fb, ab)
+            sg = run_signature(v[j], v[j + 1], travel[j + 1])  # what turn j+1 shows of command j
+            slot = sig_n[sg] % SIG_RING
+            sig_cmd[sg, slot, 0] = command_label(cmd_dir[j], travel[j + 1])
+            sig_cmd[sg, slot, 1] = cmd_vel[j]
+            sig_cmd[sg, slot, 2] = age[j + 1]
+            sig_n[sg] += 1
         while s < n_sit and sit_row[s] < i:
             s += 1
         while s < n_sit and sit_row[s] == i:
@@ -249,21 +439,44 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
             dist = math.hypot(x[i] - sx[i], y[i] - sy[i])
             steps = min(MAX_FLIGHT, LAG + 1 + int((dist + 60.0) / speed) + 6)
             n_pieces = 0
+            cmd_known = i >= 1 and rnd[i - 1] == rnd[i] and known[i - 1] <= i
+            sg = run_signature(v_prev[i], v[i], travel[i])
             for f in range(futures):
                 px, py, ph, pv, pvp = x[i], y[i], h[i], v[i], v_prev[i]
                 sr, sf = since_rev[i], since_fire[i]
                 last_sign = travel[i]
+                if cmd_known:                        # the command that gave v[i], and how long it had lasted
+                    cd, cmv, cage = cmd_dir[i - 1], cmd_vel[i - 1], age[i]
+                elif sig_n[sg] > 0:                  # a run in progress: one of the commands seen showing the same
+                    r = np.random.randint(min(sig_n[sg], SIG_RING))
+                    lab = sig_cmd[sg, r, 0]
+                    cd = 0.0 if lab == STOP else (last_sign if lab == GO_ON else -last_sign)
+                    cmv, cage = sig_cmd[sg, r, 1], sig_cmd[sg, r, 2]
+                else:
+                    cd, cmv, cage = (0.0 if pv == 0.0 else last_sign), max(abs(pv), abs(pvp)), 1.0
                 cx[0] = px
                 cy[0] = py
                 for step in range(1, steps + 1):
                     b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, sx[i], sy[i], width, height, cap, q)
                     nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf)
-                    nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf)
                     if nh < 0:                       # nothing learned yet: keep going as now
                         turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
+                    elif hazard_model:
+                        turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                        pressure = wall_pressure(px, py, ph, last_sign, sx[i], sy[i], width, height)
+                        cd, cmv, cage = next_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, cd,
+                                                     cmv, cage, last_sign, pressure, sf, strength, probs)
+                        dist_cmd, max_vel = FAR * cd, cmv
                     else:
                         turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                        nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf)
                         dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
+                    row = i + step - 1               # the recorded turn this step plays
+                    if truth != 0 and row + 1 < n and rnd[row + 1] == rnd[i]:
+                        if truth & TRUE_HEADING:
+                            turn = normal_relative_angle(h[row + 1] - ph)
+                        if truth & TRUE_VELOCITY:
+                            dist_cmd, max_vel = FAR * cmd_dir[row], cmd_vel[row]
                     pvp = pv
                     px, py, ph, pv, _, _ = robot_step(px, py, ph, pv, turn, dist_cmd, max_vel, width, height)
                     last_sign, sr = note_velocity(pv, last_sign, sr + 1.0)
@@ -290,7 +503,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, sx, sy, sit_row, sit_speed, futu
 
 
 def battle_arrays(result):
-    """The mover's (robot 1) recorded rows in time order, with the shooter's position and fire turns."""
+    """The mover's (robot 1) recorded rows in time order, with the shooter's rows of the same turns."""
     tr = np.asarray(result.robots_trace)
     r0 = tr[tr[:, 2] == 0]
     r1 = tr[tr[:, 2] == 1]
@@ -301,12 +514,16 @@ def battle_arrays(result):
     return r1, r0[k0]
 
 
+TRUTH = {"none": 0, "heading": TRUE_HEADING, "velocity": TRUE_VELOCITY, "both": TRUE_HEADING | TRUE_VELOCITY}
+
+
 def weights(scale):
     """Squared-distance weights of feature scales (inf: weight 0, the feature is left out)."""
     return np.array([0.0 if math.isinf(x) else 1.0 / (x * x) for x in scale])
 
 
-def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity):
+def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0):
     from sim.engine.battle import run_battle
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     from sim.io.dataset import battle_tables
@@ -326,10 +543,12 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
             fired[at] = True
     sit_row = np.array([index[(int(g["round"][q]), int(g["turn"][q]) - LAG)] for q in rows], dtype=np.int64)
     order = np.argsort(sit_row, kind="stable")
-    aims, cover = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired,
+    live = (r1[:, 11] != RS_DEAD) & (r0[:, 11] != RS_DEAD)
+    aims, cover = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live,
                                       r0[:, 3], r0[:, 4], sit_row[order], g["bullet_speed"][rows][order],
                                       futures, memory, float(rules.width), float(rules.height), int(seed),
-                                      cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity)
+                                      cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
+                                      velocity_model == "hazard", float(prior), int(truth))
     aim = np.empty(len(rows))
     aim[order] = aims
     cov = np.empty(len(rows))
@@ -337,8 +556,10 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
     gf = np.array([normal_relative_angle(a - bb) for a, bb in zip(aim, g["bearing"][rows])]) \
         * g["lat_dir"][rows] / g["mea"][rows]
     hit = in_hit_set(g, tables["parts"], rows, gf)
+    rnd = g["round"][rows]
+    by_round = [[int(r), float(hit[rnd == r].mean()), float(cov[rnd == r].mean())] for r in np.unique(rnd)]
     return dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
-                seconds=time.perf_counter() - t0)
+                seconds=time.perf_counter() - t0, by_round=by_round)
 
 
 def _numbers(values):
@@ -360,11 +581,17 @@ def _vector(flag, text, default):
 
 
 def main(argv=None):
-    from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
-    from sim.cli.errors import OneLineParser, UsageError, run_command
-    from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
-    from sim.engine.rules import Rules
     from bots.registry import BotSpecError, parse_bot
+    from sim.cli.args import (
+        add_progress_flags,
+        bounded_float,
+        bounded_int,
+        positive_int,
+        progress_bar,
+    )
+    from sim.cli.errors import OneLineParser, UsageError, run_command
+    from sim.engine.rules import Rules
+    from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
 
     def run(argv):
         p = OneLineParser(prog="play_forward.py", description=__doc__.split("\n\n")[0],
@@ -376,6 +603,15 @@ def main(argv=None):
                        help=f"neighbours the heading is drawn from (default {DEFAULT_K_HEADING})")
         p.add_argument("--k-velocity", type=bounded_int(1, 10000), default=DEFAULT_K_VELOCITY,
                        help=f"neighbours the velocity command is drawn from (default {DEFAULT_K_VELOCITY})")
+        p.add_argument("--velocity-model", choices=("hazard", "knn"), default="hazard",
+                       help="the velocity command from the pooled hazard tables (default) or drawn from the "
+                       "--k-velocity nearest stored states (the first probe's)")
+        p.add_argument("--prior", type=bounded_float(0.0, 1e6, lo_open=True), default=DEFAULT_PRIOR,
+                       help="pseudo-counts pulling each hazard bin towards its coarser level "
+                       f"(default {DEFAULT_PRIOR:g})")
+        p.add_argument("--truth", choices=("none", "heading", "velocity", "both"), default="none",
+                       help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
+                       "ones (both: the futures replay the real path)")
         p.add_argument("--memory", type=positive_int, default=4000, help="newest transitions kept (default 4000)")
         p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
         p.add_argument("--heading-scale", help=f"the {N_FEAT} feature scales of the heading's neighbours, "
@@ -405,12 +641,13 @@ def main(argv=None):
         out = []
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
-                              a.k_velocity))
+                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth]))
             if update:
                 update(len(out))
         if bar:
             bar.close()
         summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
+                    velocity_model=a.velocity_model, prior=a.prior, truth=a.truth,
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
                     velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,
                     hit=mean_ci([100 * d["hit"] for d in out]), predicted=mean_ci([100 * d["predicted"] for d in out]),
