@@ -59,27 +59,35 @@ def main(argv=None):
     return run_command("surf_hits_by_range", _main, list(sys.argv[1:] if argv is None else argv))
 
 
-def _main(argv):
+def parse_matchup(prog, description, argv, seeds="1..5"):
+    """The surfer scripts' shared command line (--bot, --enemy, --seeds, --rounds, progress flags), checked: bad
+    input is one line and exit 2. Returns the arguments, the seed list, the rules and a progress bar (or None)
+    with its per-battle callback."""
     from bots.registry import parse_bot, BotSpecError
     from sim.cli.args import add_progress_flags, progress_bar, rounds_type, seed_list
     from sim.cli.errors import OneLineParser, UsageError
     from sim.engine.rules import Rules
-    ap = OneLineParser(prog="surf_hits_by_range", description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog=prog, description=description)
     ap.add_argument("--bot", default="lock+learned+surf")
     ap.add_argument("--enemy", default="sample.VelociRobot")
-    ap.add_argument("--seeds", default="1..5")
+    ap.add_argument("--seeds", default=seeds)
     ap.add_argument("--rounds", type=rounds_type, default=35)
     add_progress_flags(ap)
     a = ap.parse_args(argv)
     try:
-        seeds = seed_list(a.seeds, 10_000, "battle")
+        seed_values = seed_list(a.seeds, 10_000, "battle")
         for spec in (a.bot, a.enemy):
             parse_bot(spec)
         rules = Rules(rounds=a.rounds)
     except (ValueError, BotSpecError) as e:
         raise UsageError(str(e)) from None
-    bar, update = progress_bar(len(seeds), a.progress if a.progress is not None else sys.stderr.isatty(),
+    bar, update = progress_bar(len(seed_values), a.progress if a.progress is not None else sys.stderr.isatty(),
                                "battles", unit="battle")
+    return a, seed_values, rules, bar, update
+
+
+def _main(argv):
+    a, seeds, rules, bar, update = parse_matchup("surf_hits_by_range", __doc__.splitlines()[0], argv)
     tab = count(a.bot, a.enemy, seeds, rules, update)
     if bar:
         bar.close()

@@ -76,26 +76,8 @@ def main(argv=None):
 
 
 def _main(argv):
-    from bots.registry import BotSpecError, parse_bot
-    from sim.cli.args import add_progress_flags, progress_bar, rounds_type, seed_list
-    from sim.cli.errors import OneLineParser, UsageError
-    from sim.engine.rules import Rules
-    ap = OneLineParser(prog="surf_track_check", description=__doc__.splitlines()[0])
-    ap.add_argument("--bot", default="lock+learned+surf")
-    ap.add_argument("--enemy", default="sample.VelociRobot")
-    ap.add_argument("--seeds", default="1..3")
-    ap.add_argument("--rounds", type=rounds_type, default=35)
-    add_progress_flags(ap)
-    a = ap.parse_args(argv)
-    try:
-        seeds = seed_list(a.seeds, 10_000, "battle")
-        for spec in (a.bot, a.enemy):
-            parse_bot(spec)
-        rules = Rules(rounds=a.rounds)
-    except (ValueError, BotSpecError) as e:
-        raise UsageError(str(e)) from None
-    bar, update = progress_bar(len(seeds), a.progress if a.progress is not None else sys.stderr.isatty(),
-                               "battles", unit="battle")
+    from surf_hits_by_range import parse_matchup   # benchmarks/ is on the path: the script's own folder
+    a, seeds, rules, bar, update = parse_matchup("surf_track_check", __doc__.splitlines()[0], argv, seeds="1..3")
     tab, rates = check(a.bot, a.enemy, seeds, rules, update)
     if bar:
         bar.close()
