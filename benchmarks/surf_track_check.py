@@ -35,7 +35,7 @@ def check(bot, enemy, seeds, rules, on_battle=None):
     )
     tab = collections.Counter()
     rates = []
-    heads = np.empty(361)
+    heads = np.empty(S.TRACK_MAX_HEADINGS)
     for done, seed in enumerate(seeds, 1):
         pr = _Prepared(run_battle([bot, enemy], rules, seed=seed, record=True))
         x, y, h = pr.arr["x"], pr.arr["y"], pr.arr["heading"]
@@ -52,7 +52,7 @@ def check(bot, enemy, seeds, rules, on_battle=None):
             m[wb + S.W_DIST] = math.hypot(x[0, j] - x[1, j], y[0, j] - y[1, j])
             m[wb + S.W_BODY] = h[1, j]
             scores = m[S.TSCORES:S.TSCORES + S.N_TRACK]
-            best = int(np.flatnonzero(scores == scores.max())[0]) if seen else -1
+            best = int(np.argmax(scores)) if seen else -1      # the first of the likeliest
             g = min(seen, SEEN_GROUPS - 1)
             tab[g, "bullets"] += 1
             if best >= 0:

@@ -147,8 +147,8 @@ from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, S
                                   MAX_VELOCITY, MAX_TURN_RATE_RADIANS, GUN_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import cool_turns, robot_step
-from sim.waves.gf import (bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set, pseudo_to_angle,
-                    MAX_CAND)
+from sim.waves.gf import (BOX_REACH, bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set,
+                          pseudo_to_angle, MAX_CAND)
 from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
 from bots.movements.steering import SLOW_TURN, MEM as MOVE_MEM, DISTANCING_PARAMS, steering_round_start
 from bots.part import Part, Param, layout
@@ -321,6 +321,7 @@ TRACK_SLACK = 1.0 * DEG       # the sweep window's margin each side (we move whi
 TRACK_MATCH = 0.05 * DEG      # a seen bullet lies on a lattice point when this close (the engine's headings
                               # are exact to ~1e-12)
 TRACK_FLOOR = 0.02            # least likelihood a candidate rate is credited with per bullet
+TRACK_MAX_HEADINGS = 361      # room for one window's headings: at most one per degree all round (track_window)
 NBINS = TELE_BINS             # the danger grid is the telemetry grid: bin k's centre is -1 + 2k / (NBINS - 1)
 BIN_W = 2.0 / (NBINS - 1)
 LAT_BUCKETS = 5               # lateral speed 0, 2, 4, 6, 8
@@ -436,7 +437,6 @@ GENERAL_LINEAR_GF = 0.8       # the general buffer's linear prior
 VISIT_DECAY = 0.95            # the visit buffers' rolling average (per passing wave: ~20 waves deep)
 GATE_WAVES = 20.0             # the flattener's gate opens no earlier than this many detected waves
 FLOOR = 0.02                  # uniform share of every density: nothing is entirely safe
-REACH = HALF_ROBOT * math.sqrt(2.0) + 1e-6
 MAX_TICKS = I64(120)          # prediction horizon, turns (a wave of speed 11 crosses 1300 px); typed: a bare
                               # int passed to _simulate would compile a copy of it (constants.I64)
 FREE_TICKS = 20               # ram avoidance with no wave to surf: turns of orbiting looked ahead
@@ -789,7 +789,7 @@ def track_window(m, wb, c, out):
     rate = TRACK_RATES[c] * DEG
     spacing = TRACK_SPACING[c] * DEG
     sgn = 1.0 if rate > 0.0 else -1.0
-    reach = math.atan(REACH / max(m[wb + W_DIST], REACH))
+    reach = math.atan(BOX_REACH / max(m[wb + W_DIST], BOX_REACH))
     lo = -reach - TRACK_SLACK
     hi = abs(rate) + reach + TRACK_SLACK
     # offsets o = sgn x (body + j x spacing - bearing), unwrapped: the first j at or past lo
@@ -816,7 +816,7 @@ def track_density(p, m, wb, out, share):
     on it, e.g. without the enemy's scan of tf - 1)."""
     wts = np.empty(N_TRACK)
     log_weights(np.ones(N_TRACK), m[TSCORES:TSCORES + N_TRACK], wts)
-    heads = np.empty(int(2.0 * math.pi / DEG) + 1)
+    heads = np.empty(TRACK_MAX_HEADINGS)
     raw = np.zeros(NBINS)
     for c in range(N_TRACK):
         if wts[c] < 1e-4:
@@ -863,7 +863,7 @@ def score_track(m, wb, heading):
     """An enemy bullet of the wave at wb was seen with this heading: each candidate rate's log-likelihood gains
     log(1 / its window's headings) if one of them is the bullet's (TRACK_MATCH), else log TRACK_FLOOR -- a
     denser lattice or a wider window explains more and so predicts less (Occam's factor)."""
-    heads = np.empty(int(2.0 * math.pi / DEG) + 1)
+    heads = np.empty(TRACK_MAX_HEADINGS)
     for c in range(N_TRACK):
         n = track_window(m, wb, c, heads)
         if n == 0:
@@ -1400,7 +1400,7 @@ def _pass_wave(p, m, wb, x, y, t, keep, weight):
         cb = m[wb + W_COS]
         off = math.atan2(dx * cb - dy * sb, dx * sb + dy * cb)
         m[wb + W_PASS_GF] = off * m[wb + W_LAT] / m[wb + W_MEA]
-    if r > d + REACH:
+    if r > d + BOX_REACH:
         m[wb + W_ACTIVE] = 0.0
         if visits_on(p) and not math.isnan(m[wb + W_PASS_GF]):
             log_gf_w(p, m, int(m[wb + W_SEG]), m[wb + W_PASS_GF], I64(VISITS), keep, weight)
@@ -1489,9 +1489,9 @@ def _cover(m, iw, x, y, j, t, acc, o, width, height, parts, cand):
     dx = x - sx
     dy = y - sy
     d = math.sqrt(dx * dx + dy * dy)
-    if d - REACH > r2:
+    if d - BOX_REACH > r2:
         return
-    if r1 > d + REACH:
+    if r1 > d + BOX_REACH:
         acc[6 + o // 3] = 1.0
         return
     k = turn_hit_set(sx, sy, m[wb + W_SIN], m[wb + W_COS], r1, r2, x, y, width, height, parts, cand)
