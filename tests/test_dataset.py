@@ -1,6 +1,7 @@
 """The guess-factor dataset file (sim/io/dataset.py) and `gfsim collect` (sim/experiments/collect.py)."""
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from sim.io import dataset as D
 from sim.engine.battle import run_battle
-from sim.experiments.collect import collect, main, parse_seeds, CollectError
+from sim.experiments.collect import collect, detection_line, main, parse_seeds, CollectError
 from sim.engine.rules import Rules
 
 A, B = "lock+circular", "lock+orbit"      # a circular gun against a random orbit (with a head-on gun)
@@ -259,6 +260,20 @@ def test_collect_command_help_and_json(tmp_path, capsys):
     assert main([A, B, "--rounds", "1", "--seeds", "4", "--out", str(out), "--no-progress"]) == 0
     assert "gun waves" in capsys.readouterr().out
     assert D.load_dataset(out).meta["battles"][0]["seed"] == 4      # replaced atomically
+
+
+def test_collect_prints_detection_as_a_partition_of_the_observable_bullets(tmp_path, capsys):
+    """Walls and SpinBot scan each other every ~60 turns, so most bullets are detected at a guessed fire turn:
+    the line must say so instead of calling every one of them missed."""
+    out = tmp_path / "w.npz"
+    assert main(["sample.Walls", "sample.SpinBot", "--rounds", "1", "--seeds", "1", "--out", str(out),
+                 "--json", "--no-progress"]) == 0
+    d = json.loads(capsys.readouterr().out)["detection"]
+    assert d["wrong_turn"] > 0
+    numbers = [int(n) for n in re.findall(r"\d+", detection_line(d))]
+    observable, right, other_turn, not_detected, false_alarms = numbers
+    assert observable == right + other_turn + not_detected == d["enemy_bullets"] - d["unobservable"]
+    assert (right, other_turn, false_alarms) == (d["right"], d["wrong_turn"], d["false_positive"])
 
 
 def test_every_feature_and_column_is_documented():

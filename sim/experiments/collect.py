@@ -118,11 +118,7 @@ def collect(bot_a, bot_b, seeds, out, rules=None, stream=True, chunk_rows=None, 
             rows["parts"] += entry["parts_rows"]
             turns += res.total_turns
         written = wr.close()
-    det = {}
-    for b in written["battles"]:
-        for s in range(2):
-            for key, v in b["detection"][s].items():
-                det[key] = det.get(key, 0) + v
+    det = total_detection(written["battles"])
     return {"out": os.fspath(out), "bots": [s.name for s in specs], "seeds": seeds, "battles": len(seeds),
             "rounds": rules.rounds, "turns": turns, "gun_rows": rows["gun"], "enemy_rows": rows["enemy"],
             "parts_rows": rows["parts"], "detection": det, "seconds": time.perf_counter() - t0}
@@ -202,14 +198,33 @@ def collect_robocode(bot_a, bot_b, seeds, out, rules=None, robots_dir=None, jobs
             if wr is not None:
                 wr.__exit__(type(e), e, e.__traceback__)
             raise
-    det = {}
-    for b in written["battles"]:
-        for s in range(2):
-            for key, v in b["detection"][s].items():
-                det[key] = det.get(key, 0) + v
+    det = total_detection(written["battles"])
     return {"out": os.fspath(out), "bots": names, "engine": "robocode", "seeds": seeds, "battles": len(seeds),
             "rounds": rules.rounds, "turns": turns, "gun_rows": rows["gun"], "enemy_rows": rows["enemy"],
             "parts_rows": rows["parts"], "detection": det, "seconds": time.perf_counter() - t0}
+
+
+def total_detection(battles):
+    """The detection counts of every battle and both robots, summed (the metadata keeps them per robot)."""
+    det = {}
+    for b in battles:
+        for per_robot in b["detection"]:
+            for key, v in per_robot.items():
+                det[key] = det.get(key, 0) + v
+    return det
+
+
+def detection_line(d):
+    """The detection counts as one partition of the observable enemy bullets.
+
+    The `missed` statistic counts every observable bullet no right detection claims, so it includes the
+    bullets detected at another turn (a robot that scans its enemy every 60 turns can only guess the fire
+    turn); printing both side by side read as if nothing had been detected at all."""
+    observable = d["enemy_bullets"] - d["unobservable"]
+    not_detected = max(0, d["missed"] - d["wrong_turn"])
+    return (f"enemy-bullet detection, {observable:g} observable bullets: {d['right']:g} detected at their fire "
+            f"turn, {d['wrong_turn']:g} at another turn, {not_detected:g} not detected; "
+            f"{d['false_positive']:g} false alarms")
 
 
 def main(argv=None):
@@ -278,9 +293,7 @@ def _main(argv):
               f"{summary['battles']} battles x {summary['rounds']} rounds ({summary['turns']} turns) in "
               f"{summary['seconds']:.1f} s")
         if d.get("enemy_bullets"):
-            obs = d["enemy_bullets"] - d["unobservable"]
-            print(f"enemy-bullet detection: {d['right']} of {obs} observable bullets detected right "
-                  f"({d['wrong_turn']} at the wrong turn, {d['false_positive']} false alarms, {d['missed']} missed)")
+            print(detection_line(d))
     return 0
 
 
