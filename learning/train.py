@@ -54,7 +54,6 @@ written. The model file and the plot are written atomically at the end.
 """
 import argparse
 import io
-import json
 import math
 import os
 import sys
@@ -65,7 +64,7 @@ import numpy as np
 from sim.cli.args import (add_progress_flags, bounded_int, bounded_float, MAX_K, MAX_POINTS, MAX_BINS, MAX_EPOCHS,
                           MAX_QUERIES, SEED_LIMIT)
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT  # noqa: F401
-from sim.cli.output import jsonable
+from sim.cli.output import json_text, jsonable
 from sim.io.atomic import write_atomic
 
 DAMPING = {
@@ -795,8 +794,7 @@ def _main(argv):
         if bar is not None:
             bar.close()
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(summary))
     else:
         print(f"{summary['dataset']}: {summary['rows']['used']} waves ({summary['rows']['train']} train, "
               f"{summary['rows']['val']} validation in battles {summary['battles']['val']}); "

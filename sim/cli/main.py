@@ -3,13 +3,13 @@
 Bad input (unknown bots, bad parameters, unreadable files) is reported as one
 line on stderr with exit code 2; nothing is written in that case.
 """
-import json
 import os
 import sys
 
 from sim.engine.rules import rules_from_args
 from sim.cli.args import (add_parts_flag, add_progress_flags, add_rules_args, progress_bar, seed_type,
                           bounded_float, bounded_int, MAX_JOBS, MAX_TOL)
+from sim.cli.output import json_text
 from sim.cli.errors import (UsageError, OneLineParser, run_command, check_outputs, EXIT_BAD_INPUT)
 
 CliError = UsageError   # the name this module used before sim.cli.errors
@@ -73,8 +73,7 @@ def cmd_battle(args):
     if args.json:
         out = result.as_dict()
         out["compile_time"] = compile_time
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(out))
     else:
         print(format_table(result))
         rate = result.total_turns / result.wall_time if result.wall_time > 0 else float("inf")
@@ -114,7 +113,6 @@ def _battle_seeds(args, rules):
     from sim.cli.args import seed_list
     from sim.experiments import runner as R
     from sim.experiments.challenge import mean_ci
-    from sim.cli.output import jsonable
     if args.record is not None or args.dataset:
         raise CliError("--record and --dataset play one seed: not with --seeds")
     try:
@@ -147,9 +145,8 @@ def _battle_seeds(args, rules):
     turns = sum(r["turns"] for r in results)
     wall = sum(r["wall"] for r in results)
     if args.json:
-        json.dump(jsonable(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
-                                 total_turns=turns, battle_time=wall)), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(dict(rules=rules.as_dict(), seeds=seeds, confidence=0.95, robots=robots,
+                                        total_turns=turns, battle_time=wall)))
         return 0
     print(f"Results for {len(seeds)} seeds x {rules.rounds} rounds (mean ± 95% CI over seeds; "
           f"hit % per seed, seeds without a shot left out)")
@@ -182,8 +179,7 @@ def cmd_bots(args):
                               params=[dict(name=p.name, kind=p.kind, default=p.default, doc=p.doc,
                                            **({} if p.kind == "path" else dict(min=p.lo, max=p.hi)))
                                       for p in e.part.params]) for e in info["parts"]]}
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(out))
         return 0
     print("Sample robots (ports of Robocode's sample.*):")
     for name, advanced, doc in info["samples"]:
@@ -252,8 +248,7 @@ def cmd_conform(args):
         if not args.json:
             print(f"{'PASS' if ok else 'FAIL'}  {os.path.basename(f)}" + ("" if ok else f"  {div}"))
     if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(report))
     else:
         print(f"{len(files) - failed} passed, {failed} failed")
     return 1 if failed else 0
@@ -304,8 +299,7 @@ def cmd_import(args):
             bar.close()
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(summary))
     else:
         print(f"{args.record}: {' vs '.join(summary['robots'])}, {summary['rounds']} rounds, {summary['turns']} turns, "
               f"{summary['bullets']} bullets ({summary['seconds']:.2f} s)")

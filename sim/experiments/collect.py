@@ -16,7 +16,6 @@ With ``--engine robocode`` the battles are played by real Robocode instead (head
 robot Robocode can load, e.g. from the jars of ``--robots-dir``, becomes a data source. Robot names are
 Robocode's (``author.Bot 1.0``).
 """
-import json
 import os
 import sys
 import time
@@ -25,6 +24,7 @@ from sim.engine.rules import rules_from_args
 from sim.cli.args import (add_parts_flag, progress_bar, add_progress_flags, add_rules_args, bounded_int,
                           bounded_float, seed_list, MAX_JOBS, MAX_SEEDS, MAX_CHUNK_ROWS)
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs
+from sim.cli.output import json_text
 
 CollectError = UsageError   # the name this module used before sim.cli.errors
 
@@ -285,8 +285,7 @@ def _main(argv):
         if bar is not None:
             bar.close()
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(summary))
     else:
         d = summary["detection"]
         print(f"{summary['out']}: {summary['gun_rows']} gun waves, {summary['enemy_rows']} enemy waves from "

@@ -45,7 +45,6 @@ Plug-in guns (``--parts``) cannot be replayed: a plug-in's hooks read the engine
 a plug-in has no "aim at this wave" entry point.
 """
 import io
-import json
 import math
 import os
 import sys
@@ -55,6 +54,7 @@ import numpy as np
 
 from sim.cli.args import add_progress_flags, progress_bar
 from sim.cli.errors import UsageError, OneLineParser, run_command, check_outputs
+from sim.cli.output import json_text
 
 CONFIDENCE = 0.95
 OFFLINE_GUNS = ("headon", "linear", "circular", "gf", "knn", "learned", "virtual")
@@ -465,8 +465,7 @@ def _main(argv):
         from sim.io.atomic import write_atomic
         write_atomic(args.plot, plot_png(summary))
     if args.json:
-        json.dump(summary, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(summary))
     else:
         print(table_text(summary))
         if args.plot:
