@@ -72,14 +72,15 @@ def borrowed(typingctx, arr):
 def fmod_two_pi(a):
     """Java's `a % (2 * PI)` (C fmod), with an exact fast path for the usual range.
 
-    For 2pi <= a <= 4pi, a - 2pi is exact (Sterbenz), so it equals fmod bit for bit;
-    np.fmod is a libm call that dominated the turn's cost.
+    For 2pi <= a < 4pi, a - 2pi is exact (Sterbenz) and is fmod's result, bit for bit; likewise a + 2pi for
+    -4pi < a < -2pi. The ends stay with fmod: -2pi % 2pi is -0.0 and 4pi % 2pi is 0 (a +- 2pi would give +0.0
+    and 2pi). np.fmod is a libm call that dominated the turn's cost.
     """
     if -TWO_PI < a < TWO_PI:
         return a
-    if TWO_PI <= a <= 2.0 * TWO_PI:
+    if TWO_PI <= a < 2.0 * TWO_PI:
         return a - TWO_PI
-    if -2.0 * TWO_PI <= a <= -TWO_PI:
+    if -2.0 * TWO_PI < a < -TWO_PI:
         return a + TWO_PI
     return np.fmod(a, TWO_PI)
 
