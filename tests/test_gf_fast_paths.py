@@ -210,3 +210,45 @@ def test_rel_angle_equals_the_fmod_form_bit_for_bit():
         got = np.float64(gf.rel_angle(v)).view(np.uint64)
         want = np.float64(_rel_angle_reference(v)).view(np.uint64)
         assert got == want or (math.isnan(v) and math.isnan(gf.rel_angle(v))), v
+
+
+def test_ext_features_equal_the_straightforward_kernels_bit_for_bit():
+    """ext_features (circular_gf taken from linear_gf when the target did not turn) against the features
+    computed one by one with the straightforward kernels, on random histories that often keep their heading
+    (also -0.0, and turns of -0.0)."""
+    rng = np.random.default_rng(4)
+    n = 40
+    for _ in range(3000):
+        x = rng.uniform(18, 782, n)
+        y = rng.uniform(18, 582, n)
+        if rng.random() < 0.4:
+            x[:] = 18.0 + rng.uniform(0, 3, n)
+        heading = rng.uniform(0, 2 * math.pi, n)
+        if rng.random() < 0.6:
+            heading[:] = rng.choice([0.0, -0.0, 0.5 * math.pi, math.pi, float(rng.uniform(0, 6))])
+            if rng.random() < 0.3:
+                heading[::2] = -heading[::2]          # a turn of exactly 0 between +0.0 and -0.0
+        vel = rng.choice([-8.0, -2.5, 0.0, 1.0, 8.0], n)
+        j0 = int(rng.integers(0, 10))
+        j = int(rng.integers(j0, n))
+        sx, sy = rng.uniform(18, 782), rng.uniform(18, 582)
+        d = math.hypot(x[j] - sx, y[j] - sy)
+        sin_b, cos_b = (x[j] - sx) / d, (y[j] - sy) / d
+        lat = float(rng.choice([1.0, -1.0]))
+        speed = 20.0 - 3.0 * rng.uniform(0.1, 3.0)
+        mea = gf.classic_mea(speed)
+        move_dir = float(rng.choice([1.0, -1.0]))
+        prev = (rng.uniform(18, 782), rng.uniform(18, 582), 0.6, 0.8, 0.5) if rng.random() < 0.5 else (0, 0, 0, 0, 0)
+        got = gf.ext_features(x, y, heading, vel, 0, j0, j, move_dir, sx, sy, sin_b, cos_b, lat, speed, mea, *prev,
+                              800.0, 600.0)
+        w = gf.heading_change(heading, vel, 0, j0, j)
+        want = (_mea_drive_reference(sx, sy, x[j], y[j], heading[j], vel[j], speed, lat, 800.0, 600.0, gf.STICK) / mea,
+                gf.offset_of(prev[0], prev[1], x[j], y[j], prev[2], prev[3]) * lat / prev[4] if prev[4] > 0 else 0.0,
+                _predicted_gf_reference(sx, sy, sin_b, cos_b, x[j], y[j], heading[j], vel[j], 0.0, speed, lat, mea,
+                                        800.0, 600.0),
+                _predicted_gf_reference(sx, sy, sin_b, cos_b, x[j], y[j], heading[j], vel[j], w, speed, lat, mea,
+                                        800.0, 600.0),
+                gf.mirror_offset(sx, sy, sin_b, cos_b, lat, 800.0, 600.0),
+                *gf.stick_turns(x[j], y[j], move_dir * math.sin(heading[j]), move_dir * math.cos(heading[j]),
+                                gf.STICK, gf.HALF, 800.0, 600.0))
+        assert np.array_equal(np.array(got).view(np.uint64), np.array(want).view(np.uint64)), (got, want)

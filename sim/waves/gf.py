@@ -408,9 +408,28 @@ def smoothed_heading(x, y, goal, stick, margin, width, height, prefer):
             return goal - _stick_rotation_of(best_ccw)
         cw = _stick_rotation_of(best_cw)
         ccw = _stick_rotation_of(best_ccw)
+    return _turned_goal(goal, cw, ccw, prefer)
+
+
+@njit(**NB)
+def _turned_goal(goal, cw, ccw, prefer):
+    """smoothed_heading's choice between the clockwise and anticlockwise rotations cw, ccw."""
     if cw < ccw or (cw == ccw and prefer > 0.0):
         return goal + cw
     return goal - ccw
+
+
+@njit(**NB)
+def _smoothed_heading_near(x, y, goal, ux, uy, stick, margin, width, height, prefer):
+    """smoothed_heading, bit for bit, given (ux, uy) within 1e-12 of (sin goal, cos goal): when that stick ends
+    more than 1e-9 inside the rectangle, so does the exact one (a 160 px stick moves its end by < 1e-9 px), the
+    rotations are 0 and no sine or cosine is needed."""
+    inner = margin + 1e-9
+    ex = x + stick * ux
+    ey = y + stick * uy
+    if inner < ex < width - inner and inner < ey < height - inner:
+        return _turned_goal(goal, 0.0, 0.0, prefer)
+    return smoothed_heading(x, y, goal, stick, margin, width, height, prefer)
 
 
 @njit(**NB)
@@ -445,11 +464,19 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
     lo_y = HALF
     hi_x = width - HALF
     hi_y = height - HALF
+    dist = math.sqrt((tx - sx) * (tx - sx) + (ty - sy) * (ty - sy))
     for m in range(1, 400):
-        a = math.atan2(x - sx, y - sy)
+        dx = x - sx
+        dy = y - sy
+        a = math.atan2(dx, dy)
         goal = a + side * 0.5 * math.pi
-        # prefer turning away from the shooter (more time for the wave, more angle)
-        goal = smoothed_heading(x, y, goal, stick, HALF, width, height, side * -1.0)
+        # prefer turning away from the shooter (more time for the wave, more angle); the orbit's direction
+        # side * (cos a, -sin a) from the bearing's vector, for the stick test without the goal's sine and cosine
+        if dist > 0.0:
+            goal = _smoothed_heading_near(x, y, goal, side * dy / dist, -side * dx / dist, stick, HALF, width,
+                                          height, side * -1.0)
+        else:
+            goal = smoothed_heading(x, y, goal, stick, HALF, width, height, side * -1.0)
         turn = rel_angle(goal - h)
         direction = 1.0
         if abs(turn) > 0.5 * math.pi:
@@ -485,7 +512,8 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
                 best_along = along
         dx = x - sx
         dy = y - sy
-        if (m + 1) * speed >= math.sqrt(dx * dx + dy * dy):
+        dist = math.sqrt(dx * dx + dy * dy)
+        if (m + 1) * speed >= dist:
             break
     if not best_known:
         best = side * math.atan2(best_across, best_along)
