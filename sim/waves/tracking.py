@@ -32,14 +32,43 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
-                        RADAR_SCAN_RADIUS)
-from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, F_LAT_DIR, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, BOX_REACH,
-                 HC_MOVE_DIR, history_counters, VIRTUALITY_CAP)
-from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
-                 MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at, ext_features)
+from sim.engine.constants import (
+    BS_HIT_BULLET,
+    BS_HIT_VICTIM,
+    BS_MOVING,
+    RADAR_SCAN_RADIUS,
+    RS_DEAD,
+    RS_HIT_ROBOT,
+    RS_HIT_WALL,
+)
 from sim.engine.geometry import scan_hits_box
 from sim.engine.physics import bullet_damage, cool_turns
+from sim.waves.gf import (
+    BOX_REACH,
+    F_DID_COLLIDE,
+    F_DID_HIT,
+    F_LAT_DIR,
+    FLAG_TURNS,
+    HC_MOVE_DIR,
+    MAX_CAND,
+    MAX_PARTS,
+    N_BASE_FEAT,
+    N_COUNTERS,
+    N_FEAT,
+    N_FIRE_FEAT,
+    VIRTUALITY_CAP,
+    _features_rows_at,
+    _track_wave_rows,
+    _wave_features_rows,
+    bullet_speed,
+    classic_mea,
+    escape_circle_mea,
+    ext_features,
+    history_counters,
+    lateral_sign,
+    lateral_sign_sc,
+    rel_angle,
+)
 
 NB = dict(cache=True, error_model="numpy")
 HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
