@@ -98,8 +98,18 @@ def absolute_bearing(sx, sy, px, py):
 @njit(**NB)
 def rel_angle(a):
     """Normalise to [-pi, pi) like robocode.util.Utils.normalRelativeAngle."""
-    if not -2.0 * math.pi < a < 2.0 * math.pi:
-        a = np.fmod(a, 2.0 * math.pi)   # exact, and the identity inside (-2 pi, 2 pi): only needed out there
+    # np.fmod(a, 2 pi), a libm call, only outside (-4 pi, 4 pi): fmod is exact, so inside it is the identity on
+    # (-2 pi, 2 pi) and a -+ 2 pi (exact by Sterbenz) on [2 pi, 4 pi) and (-4 pi, -2 pi) -- not at -2 pi, where fmod
+    # gives -0.0 (so not sim.engine.geometry.fmod_two_pi, which returns +0.0 there)
+    two_pi = 2.0 * math.pi
+    if -two_pi < a < two_pi:
+        pass
+    elif two_pi <= a < 2.0 * two_pi:
+        a -= two_pi
+    elif -2.0 * two_pi < a < -two_pi:
+        a += two_pi
+    else:
+        a = np.fmod(a, two_pi)
     if a >= math.pi:
         return a - 2.0 * math.pi
     if a < -math.pi:
