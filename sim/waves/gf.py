@@ -49,8 +49,11 @@ from numba.extending import overload
 
 from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
 from sim.engine.geometry import circle_crosses_box_edge, hold, rect_intersects_line
-from sim.engine.physics import bullet_speed  # noqa: F401  (re-exported: the waves' speed)
-from sim.engine.physics import new_velocity, turn_rate as max_turn_rate
+from sim.engine.physics import (
+    bullet_speed,  # noqa: F401  (re-exported: the waves' speed)
+    new_velocity,
+)
+from sim.engine.physics import turn_rate as max_turn_rate
 
 NB = dict(cache=True, error_model="numpy")
 # Kernels called many times per wave with array arguments are LLVM-inlined into their caller: a real
@@ -95,7 +98,18 @@ def absolute_bearing(sx, sy, px, py):
 @njit(**NB)
 def rel_angle(a):
     """Normalise to [-pi, pi) like robocode.util.Utils.normalRelativeAngle."""
-    a = np.fmod(a, 2.0 * math.pi)
+    # np.fmod(a, 2 pi), a libm call, only outside (-4 pi, 4 pi): fmod is exact, so inside it is the identity on
+    # (-2 pi, 2 pi) and a -+ 2 pi (exact by Sterbenz) on [2 pi, 4 pi) and (-4 pi, -2 pi) -- not at -2 pi, where fmod
+    # gives -0.0 (so not sim.engine.geometry.fmod_two_pi, which returns +0.0 there)
+    two_pi = 2.0 * math.pi
+    if -two_pi < a < two_pi:
+        pass
+    elif two_pi <= a < 2.0 * two_pi:
+        a -= two_pi
+    elif -2.0 * two_pi < a < -two_pi:
+        a += two_pi
+    else:
+        a = np.fmod(a, two_pi)
     if a >= math.pi:
         return a - 2.0 * math.pi
     if a < -math.pi:
@@ -107,9 +121,16 @@ def rel_angle(a):
 def offset_of(sx, sy, px, py, sin_b, cos_b):
     """Offset (radians, clockwise positive) of point P seen from S, relative to the bearing whose
     sine and cosine are given: atan2 of P - S rotated into the bearing's frame."""
+    across, along = _offset_vec(sx, sy, px, py, sin_b, cos_b)
+    return math.atan2(across, along)
+
+
+@njit(**NB)
+def _offset_vec(sx, sy, px, py, sin_b, cos_b):
+    """P - S rotated into the frame of the bearing (sine and cosine given): (across, clockwise +; along)."""
     dx = px - sx
     dy = py - sy
-    return math.atan2(dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b)
+    return dx * cos_b - dy * sin_b, dx * sin_b + dy * cos_b
 
 
 @njit(**NB)
@@ -270,18 +291,34 @@ def escape_circle_mea(sx, sy, tx, ty, speed, width, height):
 @njit(**NB)
 def stick_rotation_u(x, y, ux, uy, stick, margin, orient, width, height):
     """stick_rotation for a heading given by its unit vector (ux, uy) = (sin h, cos h)."""
+    if _stick_end_inside(x, y, ux, uy, stick, margin, width, height):
+        return 0.0
+    best, _ = _stick_first_ends(x, y, ux, uy, stick, margin, orient, orient, width, height)
+    return _stick_rotation_of(best)
+
+
+@njit(**NB)
+def _stick_end_inside(x, y, ux, uy, stick, margin, width, height):
+    """Does the stick from (x, y) along (ux, uy) end inside [margin, W-margin] x [margin, H-margin]?"""
+    ex = x + stick * ux
+    ey = y + stick * uy
+    return margin <= ex <= width - margin and margin <= ey <= height - margin
+
+
+@njit(**NB)
+def _stick_first_ends(x, y, ux, uy, stick, margin, orient_a, orient_b, width, height):
+    """The stick's first allowed rotations from (ux, uy) in the directions orient_a and orient_b (+1 clockwise,
+    -1 anticlockwise), as pseudo-angles in [0, 4) (5 when none), from one set of crossings.
+
+    The stick's end moves on a circle; the directions where it is inside form arcs whose ends are
+    where the circle crosses an edge of the rectangle. Turning from outside, the first such end
+    reached is the answer. Rotations are compared as pseudo-angles (monotone) in [0, 4)."""
     xa = margin
     ya = margin
     xb = width - margin
     yb = height - margin
-    ex = x + stick * ux
-    ey = y + stick * uy
-    if xa <= ex <= xb and ya <= ey <= yb:
-        return 0.0
-    # The stick's end moves on a circle; the directions where it is inside form arcs whose ends are
-    # where the circle crosses an edge of the rectangle. Turning from outside, the first such end
-    # reached is the answer. Rotations are compared as pseudo-angles (monotone) in [0, 4).
-    best = 5.0
+    best_a = 5.0
+    best_b = 5.0
     r2 = stick * stick
     for k in range(4):
         for sgn in (-1.0, 1.0):
@@ -290,10 +327,22 @@ def stick_rotation_u(x, y, ux, uy, stick, margin, orient, width, height):
                 continue
             wx = px - x
             wy = py - y
-            p = pseudo_angle(orient * (wx * uy - wy * ux), wx * ux + wy * uy)
+            across = wx * uy - wy * ux
+            along = wx * ux + wy * uy
+            p = pseudo_angle(orient_a * across, along)
             if p < 0.0:
                 p += 4.0
-            best = min(best, p)
+            best_a = min(best_a, p)
+            p = pseudo_angle(orient_b * across, along)
+            if p < 0.0:
+                p += 4.0
+            best_b = min(best_b, p)
+    return best_a, best_b
+
+
+@njit(**NB)
+def _stick_rotation_of(best):
+    """A rotation from _stick_first_ends in radians, [0, 2 pi) (pi when there is none). Monotone in `best`."""
     if best > 4.0:
         return math.pi
     a = pseudo_to_angle(best if best <= 2.0 else best - 4.0)
@@ -350,12 +399,47 @@ def stick_rotation(x, y, heading, stick, margin, orient, width, height):
 
 @njit(**NB)
 def smoothed_heading(x, y, goal, stick, margin, width, height, prefer):
-    """`goal` turned by the smaller of the clockwise / anticlockwise stick rotations; ties go to `prefer`."""
-    cw = stick_rotation(x, y, goal, stick, margin, 1.0, width, height)
-    ccw = stick_rotation(x, y, goal, stick, margin, -1.0, width, height)
+    """`goal` turned by the smaller of the clockwise / anticlockwise stick rotations; ties go to `prefer`.
+
+    The two stick_rotation values, bit for bit, from one sine, cosine and set of crossings; a rotation is
+    monotone in its pseudo-angle (slope >= 1), so when the two pseudo-angles are more than 1e-9 apart only
+    the smaller one's atan2 is needed (closer, both are computed and compared as radians)."""
+    ux = math.sin(goal)
+    uy = math.cos(goal)
+    cw = 0.0
+    ccw = 0.0
+    if not _stick_end_inside(x, y, ux, uy, stick, margin, width, height):
+        best_cw, best_ccw = _stick_first_ends(x, y, ux, uy, stick, margin, 1.0, -1.0, width, height)
+        key_cw = 2.0 if best_cw > 4.0 else best_cw       # no allowed end: pi, pseudo-angle 2
+        key_ccw = 2.0 if best_ccw > 4.0 else best_ccw
+        if key_cw < key_ccw - 1e-9:
+            return goal + _stick_rotation_of(best_cw)
+        if key_ccw < key_cw - 1e-9:
+            return goal - _stick_rotation_of(best_ccw)
+        cw = _stick_rotation_of(best_cw)
+        ccw = _stick_rotation_of(best_ccw)
+    return _turned_goal(goal, cw, ccw, prefer)
+
+
+@njit(**NB)
+def _turned_goal(goal, cw, ccw, prefer):
+    """smoothed_heading's choice between the clockwise and anticlockwise rotations cw, ccw."""
     if cw < ccw or (cw == ccw and prefer > 0.0):
         return goal + cw
     return goal - ccw
+
+
+@njit(**NB)
+def _smoothed_heading_near(x, y, goal, ux, uy, stick, margin, width, height, prefer):
+    """smoothed_heading, bit for bit, given (ux, uy) within 1e-12 of (sin goal, cos goal): when that stick ends
+    more than 1e-9 inside the rectangle, so does the exact one (a 160 px stick moves its end by < 1e-9 px), the
+    rotations are 0 and no sine or cosine is needed."""
+    inner = margin + 1e-9
+    ex = x + stick * ux
+    ey = y + stick * uy
+    if inner < ex < width - inner and inner < ey < height - inner:
+        return _turned_goal(goal, 0.0, 0.0, prefer)
+    return smoothed_heading(x, y, goal, stick, margin, width, height, prefer)
 
 
 @njit(**NB)
@@ -368,6 +452,11 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
     Timing as in the module docstring: m turns after the fire state the wave has reached radius
     (m + 1) * speed. Slower than ``escape_circle_mea`` (a short simulation), but it respects turn
     rates and the target's current heading and speed.
+
+    The farthest offset is found by comparing pseudo-angles, with one atan2 at the end: bit for bit the
+    largest of the per-turn atan2s (a pseudo-angle is monotone in the angle with slope in [0.5, 1] ahead of
+    |pseudo-angle| 1.5, so keys more than 1e-9 apart order the atan2s as they do; closer ones, and any
+    point that far behind, are compared by their atan2s).
     """
     b0 = math.atan2(tx - sx, ty - sy)
     sin_b = math.sin(b0)
@@ -376,16 +465,28 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
     y = ty
     h = heading
     v = velocity
-    best = 0.0
+    best = 0.0             # side * offset of the farthest point so far, exact when best_known
+    best_key = 0.0         # its side * pseudo-angle (capped at 1.5: beyond, points are compared exactly)
+    best_known = True
+    best_across = 0.0
+    best_along = 0.0
     lo_x = HALF
     lo_y = HALF
     hi_x = width - HALF
     hi_y = height - HALF
+    dist = math.sqrt((tx - sx) * (tx - sx) + (ty - sy) * (ty - sy))
     for m in range(1, 400):
-        a = math.atan2(x - sx, y - sy)
+        dx = x - sx
+        dy = y - sy
+        a = math.atan2(dx, dy)
         goal = a + side * 0.5 * math.pi
-        # prefer turning away from the shooter (more time for the wave, more angle)
-        goal = smoothed_heading(x, y, goal, stick, HALF, width, height, side * -1.0)
+        # prefer turning away from the shooter (more time for the wave, more angle); the orbit's direction
+        # side * (cos a, -sin a) from the bearing's vector, for the stick test without the goal's sine and cosine
+        if dist > 0.0:
+            goal = _smoothed_heading_near(x, y, goal, side * dy / dist, -side * dx / dist, stick, HALF, width,
+                                          height, side * -1.0)
+        else:
+            goal = smoothed_heading(x, y, goal, stick, HALF, width, height, side * -1.0)
         turn = rel_angle(goal - h)
         direction = 1.0
         if abs(turn) > 0.5 * math.pi:
@@ -401,13 +502,31 @@ def mea_drive(sx, sy, tx, ty, heading, velocity, speed, side, width, height, sti
             x = min(max(x, lo_x), hi_x)
             y = min(max(y, lo_y), hi_y)
             v = 0.0
-        o = side * offset_of(sx, sy, x, y, sin_b, cos_b)
-        if o > best:
-            best = o
+        across, along = _offset_vec(sx, sy, x, y, sin_b, cos_b)
+        key = side * pseudo_angle(across, along)
+        if abs(key) < 1.5 and abs(key - best_key) > 1e-9:
+            if key > best_key:
+                best_key = key
+                best_across = across
+                best_along = along
+                best_known = False
+        else:
+            if not best_known:
+                best = side * math.atan2(best_across, best_along)
+                best_known = True
+            o = side * math.atan2(across, along)
+            if o > best:
+                best = o
+                best_key = key if abs(key) < 1.5 else 1.5
+                best_across = across
+                best_along = along
         dx = x - sx
         dy = y - sy
-        if (m + 1) * speed >= math.sqrt(dx * dx + dy * dy):
+        dist = math.sqrt(dx * dx + dy * dy)
+        if (m + 1) * speed >= dist:
             break
+    if not best_known:
+        best = side * math.atan2(best_across, best_along)
     return best
 
 
@@ -1120,18 +1239,34 @@ def predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, w, speed, lat_dir, mea, wid
     from (sx, sy) (bearing sine and cosine given) if it keeps turning and moving at that rate: w = 0 is linear
     targeting, w = the last turn's rate circular. Robocode order per turn (turn, then move); a wall stops it
     (its centre is clamped to [18, W-18] x [18, H-18]). Timing as mea_drive: m turns after the fire state the
-    wave has reached radius (m + 1) * speed."""
+    wave has reached radius (m + 1) * speed.
+
+    Bit for bit the straightforward loop: with w = 0 the heading after the first turn, h + w, no longer changes
+    (h + w + w == h + w, also for signed zeros), so its sine and cosine are taken once; a stopped target stays
+    where it is, so the loop ends there (the result is its offset whenever the wave arrives)."""
     x = tx
     y = ty
+    straight = w == 0.0
+    sh = 0.0
+    ch = 0.0
+    if straight:
+        h += w
+        sh = math.sin(h)
+        ch = math.cos(h)
     for m in range(1, 500):
-        if v != 0.0:
+        if v == 0.0:
+            break
+        if straight:
+            x += v * sh
+            y += v * ch
+        else:
             h += w
             x += v * math.sin(h)
             y += v * math.cos(h)
-            if x < HALF or x > width - HALF or y < HALF or y > height - HALF:
-                x = min(max(x, HALF), width - HALF)
-                y = min(max(y, HALF), height - HALF)
-                v = 0.0
+        if x < HALF or x > width - HALF or y < HALF or y > height - HALF:
+            x = min(max(x, HALF), width - HALF)
+            y = min(max(y, HALF), height - HALF)
+            v = 0.0
         dx = x - sx
         dy = y - sy
         if (m + 1) * speed >= math.sqrt(dx * dx + dy * dy):
@@ -1176,8 +1311,11 @@ def ext_features(x, y, heading, vel, row, j0, j, move_dir, sx, sy, sin_b, cos_b,
     if prev_mea > 0.0:
         current = offset_of(prev_sx, prev_sy, tx, ty, prev_sin, prev_cos) * lat_dir / prev_mea
     lin = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, 0.0, speed, lat_dir, mea, width, height)
-    circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, heading_change(heading, vel, row, j0, j), speed, lat_dir,
-                        mea, width, height)
+    w = heading_change(heading, vel, row, j0, j)
+    circ = lin
+    # a target that did not turn: circular targeting is linear, bit for bit (h + w == h + 0.0 unless h is -0.0)
+    if w != 0.0 or (h == 0.0 and math.copysign(1.0, h) < 0.0):
+        circ = predicted_gf(sx, sy, sin_b, cos_b, tx, ty, h, v, w, speed, lat_dir, mea, width, height)
     mirror = mirror_offset(sx, sy, sin_b, cos_b, lat_dir, width, height)
     drive = -1.0 if move_dir < 0.0 else 1.0
     stick_a, stick_r = stick_turns(tx, ty, drive * math.sin(h), drive * math.cos(h), STICK, HALF, width, height)

@@ -32,14 +32,43 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.constants import (RS_DEAD, RS_HIT_WALL, RS_HIT_ROBOT, BS_MOVING, BS_HIT_VICTIM, BS_HIT_BULLET,
-                        RADAR_SCAN_RADIUS)
-from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_FIRE_FEAT, N_COUNTERS, F_LAT_DIR, F_DID_HIT, F_DID_COLLIDE, FLAG_TURNS, BOX_REACH,
-                 HC_MOVE_DIR, history_counters, VIRTUALITY_CAP)
-from sim.waves.gf import (bullet_speed, classic_mea, escape_circle_mea, lateral_sign, lateral_sign_sc, rel_angle, MAX_PARTS,
-                 MAX_CAND, _track_wave_rows, _wave_features_rows, _features_rows_at, ext_features)
+from sim.engine.constants import (
+    BS_HIT_BULLET,
+    BS_HIT_VICTIM,
+    BS_MOVING,
+    RADAR_SCAN_RADIUS,
+    RS_DEAD,
+    RS_HIT_ROBOT,
+    RS_HIT_WALL,
+)
 from sim.engine.geometry import scan_hits_box
 from sim.engine.physics import bullet_damage, cool_turns
+from sim.waves.gf import (
+    BOX_REACH,
+    F_DID_COLLIDE,
+    F_DID_HIT,
+    F_LAT_DIR,
+    FLAG_TURNS,
+    HC_MOVE_DIR,
+    MAX_CAND,
+    MAX_PARTS,
+    N_BASE_FEAT,
+    N_COUNTERS,
+    N_FEAT,
+    N_FIRE_FEAT,
+    VIRTUALITY_CAP,
+    _features_rows_at,
+    _track_wave_rows,
+    _wave_features_rows,
+    bullet_speed,
+    classic_mea,
+    escape_circle_mea,
+    ext_features,
+    history_counters,
+    lateral_sign,
+    lateral_sign_sc,
+    rel_angle,
+)
 
 NB = dict(cache=True, error_model="numpy")
 HALF_WALL = 18.0 + 1e-9     # a robot stopped by a wall sits exactly 18 px from it
@@ -344,6 +373,8 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
     max_step = np.zeros(2)
     mea_speed = np.zeros(2)     # classic_mea of the last speed seen, per shooter
     mea_last = np.zeros(2)
+    prev_row = np.full(2, -1, dtype=np.int64)     # current_gf's previous real bullet, per shooter: its row ...
+    prev_wave = np.zeros((2, 5))                  # ... and its wave's source x, y, bearing sine, cosine, classic MEA
     for r in range(n_rounds):
         j0 = round_start[r]
         j1 = round_start[r + 1]
@@ -454,22 +485,44 @@ def gun_waves_nb(round_start, x, y, heading, vel, energy, heat, state, bx, by, b
                                           energy[s, j], width, height)
                     for fk in range(N_BASE_FEAT):
                         feat[fk, nrow] = f[fk]
-                    # the shooter's previous real bullet of the round (current_gf): its wave's source, bearing, MEA
+                    # the shooter's previous real bullet of the round (current_gf): its wave's source, bearing, MEA,
+                    # computed once per bullet (prev_row[s]: the bullet row prev_wave[s] holds them for)
                     psx = psy = psin = pcos = pmea = 0.0
                     if p > seg[r, s]:
-                        jp = j0 + int(bul[p - 1, BC_FIRE]) - 1
-                        psx = x[s, jp]
-                        psy = y[s, jp]
-                        pd = math.sqrt((x[o, jp] - psx) ** 2 + (y[o, jp] - psy) ** 2)
-                        pb = math.atan2(x[o, jp] - psx, y[o, jp] - psy)
-                        psin = (x[o, jp] - psx) / pd if pd > 0.0 else math.sin(pb)
-                        pcos = (y[o, jp] - psy) / pd if pd > 0.0 else math.cos(pb)
-                        pmea = classic_mea(bullet_speed(bul[p - 1, BC_POWER]))
+                        if prev_row[s] != p - 1:
+                            prev_row[s] = p - 1
+                            jp = j0 + int(bul[p - 1, BC_FIRE]) - 1
+                            qx = x[s, jp]
+                            qy = y[s, jp]
+                            pd = math.sqrt((x[o, jp] - qx) ** 2 + (y[o, jp] - qy) ** 2)
+                            prev_wave[s, 0] = qx
+                            prev_wave[s, 1] = qy
+                            if pd > 0.0:
+                                prev_wave[s, 2] = (x[o, jp] - qx) / pd
+                                prev_wave[s, 3] = (y[o, jp] - qy) / pd
+                            else:
+                                pb = math.atan2(x[o, jp] - qx, y[o, jp] - qy)
+                                prev_wave[s, 2] = math.sin(pb)
+                                prev_wave[s, 3] = math.cos(pb)
+                            prev_wave[s, 4] = classic_mea(bullet_speed(bul[p - 1, BC_POWER]))
+                        psx = prev_wave[s, 0]
+                        psy = prev_wave[s, 1]
+                        psin = prev_wave[s, 2]
+                        pcos = prev_wave[s, 3]
+                        pmea = prev_wave[s, 4]
                     fe = ext_features(x, y, heading, vel, o, j0, j, counters[o, j, HC_MOVE_DIR], sx, sy, sin_b, cos_b,
                                       lat, speed, mea, psx, psy, psin, pcos, pmea, width, height)
                     for fk in range(N_FIRE_FEAT - N_BASE_FEAT):
                         feat[N_BASE_FEAT + fk, nrow] = fe[fk]
-                    hit_flag, collide_flag = wave_flags(bul, seg[r, s], end, t, sx, sy, speed, x, y, alive, o, j0)
+                    # only bullets fired within FLAG_TURNS of t can flag the wave: those next to row p (sorted by
+                    # fire turn; p is the first fired at t or later)
+                    f0 = p
+                    while f0 > seg[r, s] and bul[f0 - 1, BC_FIRE] >= t - FLAG_TURNS:
+                        f0 -= 1
+                    f1 = p
+                    while f1 < end and bul[f1, BC_FIRE] <= t + FLAG_TURNS:
+                        f1 += 1
+                    hit_flag, collide_flag = wave_flags(bul, f0, f1, t, sx, sy, speed, x, y, alive, o, j0)
                     feat[F_DID_HIT, nrow] = hit_flag
                     feat[F_DID_COLLIDE, nrow] = collide_flag
                     if n > 1:
