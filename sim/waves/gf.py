@@ -48,7 +48,12 @@ from numba import njit
 from numba.extending import overload
 
 from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
-from sim.engine.geometry import circle_crosses_box_edge, hold, rect_intersects_line
+from sim.engine.geometry import (
+    circle_crosses_box_edge,
+    hold,
+    normal_relative_angle,
+    rect_intersects_line,
+)
 from sim.engine.physics import (
     bullet_speed,  # noqa: F401  (re-exported: the waves' speed)
     new_velocity,
@@ -97,24 +102,9 @@ def absolute_bearing(sx, sy, px, py):
 
 @njit(**NB)
 def rel_angle(a):
-    """Normalise to [-pi, pi) like robocode.util.Utils.normalRelativeAngle."""
-    # np.fmod(a, 2 pi), a libm call, only outside (-4 pi, 4 pi): fmod is exact, so inside it is the identity on
-    # (-2 pi, 2 pi) and a -+ 2 pi (exact by Sterbenz) on [2 pi, 4 pi) and (-4 pi, -2 pi) -- not at -2 pi, where fmod
-    # gives -0.0 (so not sim.engine.geometry.fmod_two_pi, which returns +0.0 there)
-    two_pi = 2.0 * math.pi
-    if -two_pi < a < two_pi:
-        pass
-    elif two_pi <= a < 2.0 * two_pi:
-        a -= two_pi
-    elif -2.0 * two_pi < a < -two_pi:
-        a += two_pi
-    else:
-        a = np.fmod(a, two_pi)
-    if a >= math.pi:
-        return a - 2.0 * math.pi
-    if a < -math.pi:
-        return a + 2.0 * math.pi
-    return a
+    """Normalise to [-pi, pi) like robocode.util.Utils.normalRelativeAngle (the engine's, bit for bit; its fmod
+    is a libm call only outside (-4 pi, 4 pi))."""
+    return normal_relative_angle(a)
 
 
 @njit(**NB)
