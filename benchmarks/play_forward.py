@@ -109,22 +109,47 @@ def state_features(x, y, h, v, v_prev, travel, since_rev, since_fire, sx, sy, wi
 
 
 @njit(cache=True, error_model="numpy")
-def draw_neighbour(mem_f, n, q, w, k, dist):
+def kth_smallest(values, k, best):
+    """The k-th smallest of `values` (duplicates counted, as np.partition's [k - 1]) by one pass keeping the k
+    smallest sorted in `best` (scratch of k): a few insertions when k is much below len(values)."""
+    m = 0
+    for i in range(values.shape[0]):
+        x = values[i]
+        if m < k:
+            j = m
+            m += 1
+        elif x < best[k - 1]:
+            j = k - 1
+        else:
+            continue
+        while j > 0 and best[j - 1] > x:
+            best[j] = best[j - 1]
+            j -= 1
+        best[j] = x
+    return best[k - 1]
+
+
+@njit(cache=True, error_model="numpy")
+def draw_neighbour(mem_f, n, q, w, k, dist, best):
     """Index of one of the k stored states nearest q (squared distance weighted by w), drawn uniformly (ties
-    at the k-th distance drawn among themselves); -1 if none. `dist` is scratch space of n."""
+    at the k-th distance drawn among themselves); -1 if none. mem_f is feature-major (N_FEAT, memory): the
+    distances are summed a feature at a time over contiguous columns (the same sums, in the same order, as
+    state by state). `dist` is scratch space of n, `best` of k."""
     kk = min(k, n)
     if kk == 0:
         return -1
-    for i in range(n):
-        d = 0.0
-        for c in range(N_FEAT):
-            if w[c] > 0.0:
-                e = mem_f[i, c] - q[c]
-                d += w[c] * e * e
-        dist[i] = d
+    dist[:n] = 0.0
+    for c in range(N_FEAT):
+        if w[c] > 0.0:
+            wc = w[c]
+            qc = q[c]
+            col = mem_f[c]
+            for i in range(n):
+                e = col[i] - qc
+                dist[i] += wc * e * e
     if kk == n:
         return np.random.randint(n)
-    th = np.partition(dist[:n], kk - 1)[kk - 1]
+    th = kth_smallest(dist[:n], kk, best)
     below = 0
     ties = 0
     for i in range(n):
@@ -234,9 +259,10 @@ DEFAULT_PRIOR = 2.0
 RING = 512                # newest max velocities kept for the speed-change and start draws
 SIG_RING = 64             # newest commands kept per in-progress-run signature
 SIGNATURES = 3 * 9 * 9
-# --geometry: an optional finest hazard level (below the age) binning what the wall bins leave out -- the distance
-# to the shooter (DIST_EDGES px) and the reverse direction's wall pressure (REV_EDGES rad) --, smoothed towards the
-# age level like the others. The counts always hold both; a mode sums over the one it leaves out.
+# --geometry: hazard levels binning what the wall bins leave out -- the distance to the shooter (DIST_EDGES px) and
+# the reverse direction's wall pressure (REV_EDGES rad) -- right below the wall level (label; + wall; + geometry;
+# + fire; + age). The counts (c5: label, wall, distance, reverse pressure, fire, age, next label) always hold both;
+# a mode sums over the one it leaves out, and the coarser geometry levels over fire and age.
 DIST_EDGES = (300.0, 450.0, 600.0)
 REV_EDGES = (0.0, 0.3, 0.6)
 DIST_BINS = len(DIST_EDGES) + 1
@@ -296,9 +322,10 @@ def smoothed(counts, prior, strength, out):
 
 
 @njit(cache=True, error_model="numpy")
-def geometry_counts(c5, prev, w, f, a, db, rb, geometry, out):
-    """out = the geometry level's counts of bin (prev, w, f, a) at distance bin db / reverse-pressure bin rb,
-    summed over the bins the mode leaves out (GEOMETRY: 1 distance, 2 reverse, 3 both)."""
+def geometry_counts(c5, prev, w, f, a, db, rb, geometry, level, out):
+    """out = the geometry counts of wall bin w at distance bin db / reverse-pressure bin rb (summed over the one
+    the mode leaves out, GEOMETRY: 1 distance, 2 reverse, 3 both): level 2 over every fire and age bin, level 3
+    in fire bin f over every age, level 4 in (f, a)."""
     out[:] = 0.0
     for d in range(DIST_BINS):
         if geometry != 2 and d != db:
@@ -306,25 +333,35 @@ def geometry_counts(c5, prev, w, f, a, db, rb, geometry, out):
         for r in range(REV_BINS):
             if geometry != 1 and r != rb:
                 continue
-            for c in range(3):
-                out[c] += c5[prev, w, f, a, d, r, c]
+            for ff in range(FIRE_BINS):
+                if level >= 3 and ff != f:
+                    continue
+                for aa in range(AGE_BINS):
+                    if level == 4 and aa != a:
+                        continue
+                    for c in range(3):
+                        out[c] += c5[prev, w, d, r, ff, aa, c]
 
 
 @njit(cache=True, error_model="numpy")
 def label_probs(c1, c2, c3, c4, c5, prev, w, f, a, db, rb, geometry, strength, out):
-    """Probabilities of the next label after `prev` in bins (w, f, a) (and geometry (db, rb) unless geometry is
-    0), each level smoothed towards the last."""
+    """Probabilities of the next label after `prev` in bins (w, f, a), each level smoothed towards the last:
+    label; + wall; + fire; + age -- or with geometry (not 0) label; + wall; + geometry (db, rb); + fire; + age."""
     p = np.full(3, 1.0 / 3.0)
     q = np.empty(3)
     smoothed(c1[prev], p, strength, q)
     smoothed(c2[prev, w], q, strength, p)
-    smoothed(c3[prev, w, f], p, strength, q)
     if geometry == 0:
+        smoothed(c3[prev, w, f], p, strength, q)
         smoothed(c4[prev, w, f, a], q, strength, out)
         return
-    smoothed(c4[prev, w, f, a], q, strength, p)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, q)
-    smoothed(q, p, strength, out)
+    g = np.empty(3)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 2, g)
+    smoothed(g, p, strength, q)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 3, g)
+    smoothed(g, q, strength, p)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 4, g)
+    smoothed(g, p, strength, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -348,7 +385,7 @@ def learn_command(c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, p
     c2[lp, w, ln] += 1.0
     c3[lp, w, f, ln] += 1.0
     c4[lp, w, f, a, ln] += 1.0
-    c5[lp, w, f, a, db, rb, ln] += 1.0
+    c5[lp, w, db, rb, f, a, ln] += 1.0
     if d != 0.0 and prev_d != 0.0:
         change = 1 if abs(mv - prev_mv) > 1e-9 else 0
         s1[change] += 1.0
@@ -400,7 +437,7 @@ def empty_tables(members):
     change_ring, start_ring, ring_n), the order every kernel takes them in."""
     return (np.zeros((members, 3, 3)), np.zeros((members, 3, WALL_BINS, 3)),
             np.zeros((members, 3, WALL_BINS, FIRE_BINS, 3)), np.zeros((members, 3, WALL_BINS, FIRE_BINS, AGE_BINS, 3)),
-            np.zeros((members, 3, WALL_BINS, FIRE_BINS, AGE_BINS, DIST_BINS, REV_BINS, 3)), np.zeros((members, 2)),
+            np.zeros((members, 3, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)), np.zeros((members, 2)),
             np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)), np.zeros((members, RING)),
             np.zeros((members, 2), dtype=np.int64))
 
@@ -503,12 +540,13 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
     sig_cmd = np.zeros((SIGNATURES, SIG_RING, 3))    # (label, max velocity, age) of runs' commands by signature
     sig_n = np.zeros(SIGNATURES, dtype=np.int64)
     probs = np.empty(3)
-    mem_f = np.empty((memory, N_FEAT))
+    mem_f = np.empty((N_FEAT, memory))              # feature-major: draw_neighbour's columns
     mem_a = np.empty((memory, 3))
     n_mem = 0
     pos = 0
     q = np.empty(N_FEAT)
     dist_buf = np.empty(memory)
+    best_buf = np.empty(max(k_heading, k_velocity))
     n_sit = sit_row.shape[0]
     aims = np.full(n_sit, math.nan)
     cover = np.zeros(n_sit)
@@ -528,7 +566,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 continue
             b, m = state_features(x[j], y[j], h[j], v[j], v_prev[j], travel[j], since_rev[j], since_fire[j], sx[j],
                                   sy[j], width, height, cap, q)
-            mem_f[pos, :] = q
+            mem_f[:, pos] = q
             mem_a[pos, 0] = m * normal_relative_angle(h[j + 1] - b)
             mem_a[pos, 1] = cmd_dir[j] * travel[j]          # 1 = go on the way it travels, -1 = reverse
             mem_a[pos, 2] = cmd_vel[j]
@@ -580,7 +618,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 cy[0] = py
                 for step in range(1, steps + 1):
                     b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, sx[i], sy[i], width, height, cap, q)
-                    nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf)
+                    nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf, best_buf)
                     if nh < 0:                       # nothing learned yet: keep going as now
                         turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
                     elif hazard_model:
@@ -594,7 +632,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                         dist_cmd, max_vel = FAR * cd, cmv
                     else:
                         turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
-                        nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf)
+                        nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf, best_buf)
                         dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
                     row = i + step - 1               # the recorded turn this step plays
                     if truth != 0 and row + 1 < n and rnd[row + 1] == rnd[i]:
@@ -678,7 +716,7 @@ def member_tables(corpus):
 
 
 CORPUS_KEYS = ("c1", "c2", "c3", "c4", "c5", "s1", "s2", "change_ring", "start_ring", "ring_n")
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 
 
 def save_corpus(path, names, sources, tables):

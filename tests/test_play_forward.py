@@ -147,25 +147,30 @@ def test_wall_pressure_is_zero_in_the_open_and_grows_towards_the_wall_ahead():
     assert all(pf.wall_pressure(500.0, y, np.pi, -1.0, 300.0, y, 800.0, 600.0) == 0.0 for y in ys)
 
 
-def test_the_geometry_level_sums_the_bins_a_mode_leaves_out_and_falls_back_when_empty():
-    """--geometry: the finest level's counts are those of the distance bin, the reverse-pressure bin or both
-    (summed over the other); with no counts there it gives the age level's rates (geometry none)."""
+def test_the_geometry_levels_sum_the_bins_a_mode_leaves_out_and_fall_back_when_empty():
+    """--geometry: the geometry levels' counts are those of the distance bin, the reverse-pressure bin or both
+    (summed over the other), over every fire and age bin (level 2), one fire bin (3) or one (fire, age) bin (4);
+    with no counts there they give the wall level's rates."""
     t = _tables()
     rng = np.random.default_rng(2)
-    t[4][pf.GO_ON, 3, 1, 12] = rng.integers(0, 20, (pf.DIST_BINS, pf.REV_BINS, 3))
+    t[4][pf.GO_ON, 3] = rng.integers(0, 20, t[4][pf.GO_ON, 3].shape)
+    c = t[4][pf.GO_ON, 3]                                   # (distance, reverse, fire, age, label)
     out = np.empty(3)
-    for mode, want in ((1, t[4][pf.GO_ON, 3, 1, 12, 2].sum(axis=0)), (2, t[4][pf.GO_ON, 3, 1, 12, :, 1].sum(axis=0)),
-                       (3, t[4][pf.GO_ON, 3, 1, 12, 2, 1])):
-        pf.geometry_counts(t[4], pf.GO_ON, 3, 1, 12, 2, 1, mode, out)
-        assert np.array_equal(out, want)
+    for mode, sel in ((1, c[2].sum(axis=0)), (2, c[:, 1].sum(axis=0)), (3, c[2, 1])):
+        for level, want in ((2, sel.sum(axis=(0, 1))), (3, sel[1].sum(axis=0)), (4, sel[1, 12])):
+            pf.geometry_counts(t[4], pf.GO_ON, 3, 1, 12, 2, 1, mode, level, out)
+            assert np.array_equal(out, want)
     _learn_stream(t, 0.2, 300, 3, 1, 12, seed=4)        # counts at geometry (0, 0) and above
-    base, geo = np.empty(3), np.empty(3)
-    pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 0, 0, 0, pf.DEFAULT_PRIOR, base)
+    geo = np.empty(3)
     pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 3, 3, 3, pf.DEFAULT_PRIOR, geo)   # (3, 3): only the random counts
-    assert not np.allclose(base, geo)
     t[4][:] = 0.0
-    pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 3, 3, 3, pf.DEFAULT_PRIOR, geo)
-    assert np.allclose(base, geo)
+    empty = np.empty(3)
+    pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 3, 3, 3, pf.DEFAULT_PRIOR, empty)
+    wall = np.empty(3)
+    p = np.full(3, 1.0 / 3.0)
+    pf.smoothed(t[0][pf.GO_ON], p, pf.DEFAULT_PRIOR, wall)
+    pf.smoothed(t[1][pf.GO_ON, 3], wall.copy(), pf.DEFAULT_PRIOR, wall)
+    assert np.allclose(empty, wall) and not np.allclose(geo, wall)
 
 
 def _corpus(movers, seed=1000, rounds=2):
@@ -193,7 +198,7 @@ def test_count_battle_counts_every_learnable_turn_once():
     assert want.sum() > 500 and want[pf.GO_ON, pf.REVERSE] > 0
     assert np.array_equal(t[0], want)
     assert np.array_equal(t[1].sum(axis=1), t[0]) and np.array_equal(t[2].sum(axis=2), t[1])
-    assert np.array_equal(t[3].sum(axis=3), t[2]) and np.array_equal(t[4].sum(axis=(4, 5)), t[3])
+    assert np.array_equal(t[3].sum(axis=3), t[2]) and np.array_equal(t[4].sum(axis=(2, 3)), t[3])
 
 
 def test_corpus_round_trips_exactly_and_reproduces_its_battle(tmp_path):
