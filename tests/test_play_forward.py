@@ -251,3 +251,30 @@ def test_a_bad_corpus_is_one_line_and_exit_code_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 8, err
     assert all(line.startswith(("play_forward.py: ", "hazard_corpus.py: ")) for line in err)
+
+
+def test_vs_oracle_divides_each_battle_by_its_own_oracle_and_pairs_the_baseline(tmp_path, capsys):
+    """% of oracle is per battle hit / the oracle of the same seed (the oracle file holds fractions), then the
+    mean; the baseline's difference is paired battle by battle; a run the oracle does not cover is exit 2."""
+    import json
+
+    import play_forward_vs_oracle as vs
+    oracle = dict(movements=[dict(name="orbit", seasons=[dict(seed=8, oracle=0.5), dict(seed=9, oracle=0.4)])])
+    run = dict(movement="orbit", seasons=[dict(seed=8, hit=0.40), dict(seed=9, hit=0.36)])
+    base = dict(movement="orbit", seasons=[dict(seed=8, hit=0.30), dict(seed=9, hit=0.32)])
+    r = vs.compare(oracle, run, base)
+    assert np.isclose(r["pct"]["mean"], (80.0 + 90.0) / 2) and np.isclose(r["hit"]["mean"], 38.0)
+    assert np.isclose(r["d_hit"]["mean"], (10.0 + 4.0) / 2) and np.isclose(r["d_pct"]["mean"], (20.0 + 10.0) / 2)
+    paths = {}
+    for name, obj in (("o", oracle), ("r", run), ("b", base), ("x", dict(movement="orbit", seasons=[dict(seed=3,
+                                                                                                          hit=0.1)]))):
+        paths[name] = str(tmp_path / f"{name}.json")
+        with open(paths[name], "w") as f:
+            json.dump(obj, f)
+    assert vs.main([paths["o"], paths["r"], "--baseline", paths["b"]]) == 0
+    assert "85.0 ±" in capsys.readouterr().out
+    assert vs.main([paths["o"], paths["x"]]) == 2
+    assert vs.main([paths["o"], str(tmp_path / "missing.json")]) == 2
+    assert vs.main([paths["o"], paths["r"], "--baseline", paths["x"]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("play_forward_vs_oracle.py: ") for line in err)
