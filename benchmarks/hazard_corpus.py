@@ -46,7 +46,8 @@ def main(argv=None):
                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
         p.add_argument("out", metavar="OUT.npz", help="the corpus file to write")
         p.add_argument("--movers", default=DEFAULT_MOVERS,
-                       help=f"movement parts or sample robots, comma-separated, one member each (default {DEFAULT_MOVERS})")
+                       help="movement parts or sample robots, comma-separated, one member each (default "
+                       f"{DEFAULT_MOVERS})")
         p.add_argument("--seeds", default="1000..1002", help="the battles' seeds (default 1000..1002)")
         p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
         add_progress_flags(p)

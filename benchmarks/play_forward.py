@@ -3,7 +3,8 @@ roll M futures of it forward with the engine's movement physics, fire at the hea
 
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
         [--velocity-model hazard|knn] [--prior 2] [--k-velocity 128] [--memory 4000] [--heading-scale ...]
-        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--json]
+        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--corpus FILE]
+        [--geometry none|distance|reverse|both] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
 mover's own code and random generator (results and diagnosis: docs/learning.md, "A play-it-forward gun" and
@@ -31,6 +32,11 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   progress at F-2 starts each future with one of the commands seen showing the same velocity change
   (`run_signature`). --velocity-model knn draws the command from the --k-velocity nearest stored states
   instead (the first probe).
+* **Pre-seeded tables** (--corpus FILE, built by benchmarks/hazard_corpus.py from earlier battles against many
+  movers, one member each). The battle's own counts are one more member; each future plays one member, drawn
+  with its posterior weight: the likelihood of the battle's command transitions so far under the member's tables
+  (the own member's prequential). The gun is not told the mover. --geometry adds hazard levels for the distance
+  to the shooter and the reverse direction's wall pressure right below the wall level.
 * **Futures.** From the state at F-2 each of M futures steps one turn at a time, drawing its own heading and
   command events, and the engine's own `sim.engine.physics.robot_step` plays them (turn rate, acceleration,
   walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis).
@@ -780,11 +786,13 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
     sit_row = np.array([index[(int(g["round"][q]), int(g["turn"][q]) - LAG)] for q in rows], dtype=np.int64)
     order = np.argsort(sit_row, kind="stable")
     tables = member_tables(corpus)
+    t1 = time.perf_counter()
     aims, cover, loglik = play_forward_battle(
         r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
         sit_row[order], g["bullet_speed"][rows][order], futures, memory, float(rules.width), float(rules.height),
         int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
         velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry))
+    per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
     cov = np.empty(len(rows))
@@ -796,7 +804,8 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
     by_round = [[int(r), float(hit[rnd == r].mean()), float(cov[rnd == r].mean())] for r in np.unique(rnd)]
     post = np.exp(loglik - loglik.max())
     return dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
-                seconds=time.perf_counter() - t0, by_round=by_round, member_weights=(post / post.sum()).tolist())
+                seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet, by_round=by_round,
+                member_weights=(post / post.sum()).tolist())
 
 
 def _numbers(values):
@@ -848,7 +857,8 @@ def main(argv=None):
                        f"(default {DEFAULT_PRIOR:g})")
         p.add_argument("--corpus", metavar="FILE",
                        help="pre-seeded hazard tables (benchmarks/hazard_corpus.py): each future plays one corpus "
-                       "member or the battle's own counts, drawn with the likelihood of the battle's transitions so far")
+                       "member or the battle's own counts, drawn with the likelihood of the battle's transitions "
+                       "so far")
         p.add_argument("--geometry", choices=tuple(GEOMETRY), default="none",
                        help="a finest hazard level binning the distance to the shooter, the reverse direction's wall "
                        "pressure or both (default none)")
