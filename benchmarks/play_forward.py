@@ -532,7 +532,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
     pre-seeded corpus members and, last, this battle's own (zeroed, counted as the battle goes). With more than one,
     each future plays one member drawn with its posterior weight: the likelihood of this battle's transitions so
     far under the member's tables (Bayesian model averaging; the own member's is prequential). geometry
-    (GEOMETRY) adds the finest hazard level. Returns (aim heading, in-sample coverage, members' final
+    (GEOMETRY) adds the geometry levels below the wall level. Returns (aim heading, in-sample coverage, members' final
     log-likelihoods)."""
     np.random.seed(seed)
     n = x.shape[0]
