@@ -3,7 +3,8 @@ roll M futures of it forward with the engine's movement physics, fire at the hea
 
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
         [--velocity-model hazard|knn] [--prior 2] [--k-velocity 128] [--memory 4000] [--heading-scale ...]
-        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--json]
+        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--corpus FILE]
+        [--geometry none|distance|reverse|both] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
 mover's own code and random generator (results and diagnosis: docs/learning.md, "A play-it-forward gun" and
@@ -31,6 +32,11 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   progress at F-2 starts each future with one of the commands seen showing the same velocity change
   (`run_signature`). --velocity-model knn draws the command from the --k-velocity nearest stored states
   instead (the first probe).
+* **Pre-seeded tables** (--corpus FILE, built by benchmarks/hazard_corpus.py from earlier battles against many
+  movers, one member each). The battle's own counts are one more member; each future plays one member, drawn
+  with its posterior weight: the likelihood of the battle's command transitions so far under the member's tables
+  (the own member's prequential). The gun is not told the mover. --geometry adds hazard levels for the distance
+  to the shooter and the reverse direction's wall pressure right below the wall level.
 * **Futures.** From the state at F-2 each of M futures steps one turn at a time, drawing its own heading and
   command events, and the engine's own `sim.engine.physics.robot_step` plays them (turn rate, acceleration,
   walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis).
@@ -109,22 +115,47 @@ def state_features(x, y, h, v, v_prev, travel, since_rev, since_fire, sx, sy, wi
 
 
 @njit(cache=True, error_model="numpy")
-def draw_neighbour(mem_f, n, q, w, k, dist):
+def kth_smallest(values, k, best):
+    """The k-th smallest of `values` (duplicates counted, as np.partition's [k - 1]) by one pass keeping the k
+    smallest sorted in `best` (scratch of k): a few insertions when k is much below len(values)."""
+    m = 0
+    for i in range(values.shape[0]):
+        x = values[i]
+        if m < k:
+            j = m
+            m += 1
+        elif x < best[k - 1]:
+            j = k - 1
+        else:
+            continue
+        while j > 0 and best[j - 1] > x:
+            best[j] = best[j - 1]
+            j -= 1
+        best[j] = x
+    return best[k - 1]
+
+
+@njit(cache=True, error_model="numpy")
+def draw_neighbour(mem_f, n, q, w, k, dist, best):
     """Index of one of the k stored states nearest q (squared distance weighted by w), drawn uniformly (ties
-    at the k-th distance drawn among themselves); -1 if none. `dist` is scratch space of n."""
+    at the k-th distance drawn among themselves); -1 if none. mem_f is feature-major (N_FEAT, memory): the
+    distances are summed a feature at a time over contiguous columns (the same sums, in the same order, as
+    state by state). `dist` is scratch space of n, `best` of k."""
     kk = min(k, n)
     if kk == 0:
         return -1
-    for i in range(n):
-        d = 0.0
-        for c in range(N_FEAT):
-            if w[c] > 0.0:
-                e = mem_f[i, c] - q[c]
-                d += w[c] * e * e
-        dist[i] = d
+    dist[:n] = 0.0
+    for c in range(N_FEAT):
+        if w[c] > 0.0:
+            wc = w[c]
+            qc = q[c]
+            col = mem_f[c]
+            for i in range(n):
+                e = col[i] - qc
+                dist[i] += wc * e * e
     if kk == n:
         return np.random.randint(n)
-    th = np.partition(dist[:n], kk - 1)[kk - 1]
+    th = kth_smallest(dist[:n], kk, best)
     below = 0
     ties = 0
     for i in range(n):
@@ -234,6 +265,15 @@ DEFAULT_PRIOR = 2.0
 RING = 512                # newest max velocities kept for the speed-change and start draws
 SIG_RING = 64             # newest commands kept per in-progress-run signature
 SIGNATURES = 3 * 9 * 9
+# --geometry: hazard levels binning what the wall bins leave out -- the distance to the shooter (DIST_EDGES px) and
+# the reverse direction's wall pressure (REV_EDGES rad) -- right below the wall level (label; + wall; + geometry;
+# + fire; + age). The counts (c5: label, wall, distance, reverse pressure, fire, age, next label) always hold both;
+# a mode sums over the one it leaves out, and the coarser geometry levels over fire and age.
+DIST_EDGES = (300.0, 450.0, 600.0)
+REV_EDGES = (0.0, 0.3, 0.6)
+DIST_BINS = len(DIST_EDGES) + 1
+REV_BINS = len(REV_EDGES) + 1
+GEOMETRY = {"none": 0, "distance": 1, "reverse": 2, "both": 3}
 
 
 @njit(cache=True, error_model="numpy")
@@ -261,6 +301,22 @@ def hazard_bins(pressure, since_fire, age):
 
 
 @njit(cache=True, error_model="numpy")
+def edge_bin(value, edges):
+    """Index of the first edge `value` does not exceed (len(edges) beyond the last)."""
+    for k in range(len(edges)):
+        if value <= edges[k]:
+            return k
+    return len(edges)
+
+
+@njit(cache=True, error_model="numpy")
+def geometry_bins(x, y, h, travel, sx, sy, width, height):
+    """(distance bin, reverse-direction wall-pressure bin) of the geometry level."""
+    return (edge_bin(math.hypot(x - sx, y - sy), DIST_EDGES),
+            edge_bin(wall_pressure(x, y, h, -travel, sx, sy, width, height), REV_EDGES))
+
+
+@njit(cache=True, error_model="numpy")
 def smoothed(counts, prior, strength, out):
     """out = (counts + strength * prior) / (sum(counts) + strength): the parent level's rates pull an
     estimate with few counts; with none it is the parent's."""
@@ -272,14 +328,46 @@ def smoothed(counts, prior, strength, out):
 
 
 @njit(cache=True, error_model="numpy")
-def label_probs(c1, c2, c3, c4, prev, w, f, a, strength, out):
-    """Probabilities of the next label after `prev` in bins (w, f, a), each level smoothed towards the last."""
+def geometry_counts(c5, prev, w, f, a, db, rb, geometry, level, out):
+    """out = the geometry counts of wall bin w at distance bin db / reverse-pressure bin rb (summed over the one
+    the mode leaves out, GEOMETRY: 1 distance, 2 reverse, 3 both): level 2 over every fire and age bin, level 3
+    in fire bin f over every age, level 4 in (f, a)."""
+    out[:] = 0.0
+    for d in range(DIST_BINS):
+        if geometry != 2 and d != db:
+            continue
+        for r in range(REV_BINS):
+            if geometry != 1 and r != rb:
+                continue
+            for ff in range(FIRE_BINS):
+                if level >= 3 and ff != f:
+                    continue
+                for aa in range(AGE_BINS):
+                    if level == 4 and aa != a:
+                        continue
+                    for c in range(3):
+                        out[c] += c5[prev, w, d, r, ff, aa, c]
+
+
+@njit(cache=True, error_model="numpy")
+def label_probs(c1, c2, c3, c4, c5, prev, w, f, a, db, rb, geometry, strength, out):
+    """Probabilities of the next label after `prev` in bins (w, f, a), each level smoothed towards the last:
+    label; + wall; + fire; + age -- or with geometry (not 0) label; + wall; + geometry (db, rb); + fire; + age."""
     p = np.full(3, 1.0 / 3.0)
     q = np.empty(3)
     smoothed(c1[prev], p, strength, q)
     smoothed(c2[prev, w], q, strength, p)
-    smoothed(c3[prev, w, f], p, strength, q)
-    smoothed(c4[prev, w, f, a], q, strength, out)
+    if geometry == 0:
+        smoothed(c3[prev, w, f], p, strength, q)
+        smoothed(c4[prev, w, f, a], q, strength, out)
+        return
+    g = np.empty(3)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 2, g)
+    smoothed(g, p, strength, q)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 3, g)
+    smoothed(g, q, strength, p)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 4, g)
+    smoothed(g, p, strength, out)
 
 
 @njit(cache=True, error_model="numpy")
@@ -293,16 +381,17 @@ def speed_change_prob(s1, s2, w, strength):
 
 
 @njit(cache=True, error_model="numpy")
-def learn_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, prev_d, prev_mv, d, mv, travel, w, f,
-                  a):
+def learn_command(c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, prev_d, prev_mv, d, mv, travel, w, f,
+                  a, db, rb):
     """Count one observed turn: command (prev_d, prev_mv) of age a followed by (d, mv), the body travelling
-    `travel`, in wall bin w and fire bin f."""
+    `travel`, in wall bin w, fire bin f and geometry bins (db, rb)."""
     lp = command_label(prev_d, travel)
     ln = command_label(d, travel)
     c1[lp, ln] += 1.0
     c2[lp, w, ln] += 1.0
     c3[lp, w, f, ln] += 1.0
     c4[lp, w, f, a, ln] += 1.0
+    c5[lp, w, db, rb, f, a, ln] += 1.0
     if d != 0.0 and prev_d != 0.0:
         change = 1 if abs(mv - prev_mv) > 1e-9 else 0
         s1[change] += 1.0
@@ -313,6 +402,68 @@ def learn_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, prev_
     elif d != 0.0:
         start_ring[ring_n[1] % RING] = mv
         ring_n[1] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def command_log_prob(c1, c2, c3, c4, c5, s1, s2, prev_d, prev_mv, d, mv, travel, w, f, a, db, rb, geometry,
+                     strength, probs):
+    """Log-probability one member's tables give the observed turn (prev_d, prev_mv) -> (d, mv): its label and,
+    for a moving command that stays moving, whether its max velocity changed (the draws of next_command)."""
+    label_probs(c1, c2, c3, c4, c5, command_label(prev_d, travel), w, f, a, db, rb, geometry, strength, probs)
+    lp = math.log(probs[command_label(d, travel)])
+    if d != 0.0 and prev_d != 0.0:
+        pc = speed_change_prob(s1, s2, w, strength)
+        lp += math.log(pc if abs(mv - prev_mv) > 1e-9 else 1.0 - pc)
+    return lp
+
+
+@njit(cache=True, error_model="numpy")
+def observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_vel, sx, sy, width, height, geometry,
+                       strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own, score, loglik,
+                       probs):
+    """The hazard tables' view of the known transition j -> j+1 (its command and the one before, in one round):
+    if `score`, add its log-probability under every member's tables (before counting it: the own member's is
+    prequential) to loglik; then count it into member `own`."""
+    if j < 1 or rnd[j - 1] != rnd[j]:
+        return
+    wb, fb, ab = hazard_bins(wall_pressure(x[j], y[j], h[j], travel[j], sx[j], sy[j], width, height), since_fire[j],
+                             age[j])
+    db, rb = geometry_bins(x[j], y[j], h[j], travel[j], sx[j], sy[j], width, height)
+    if score:
+        for k in range(c1.shape[0]):
+            loglik[k] += command_log_prob(c1[k], c2[k], c3[k], c4[k], c5[k], s1[k], s2[k], cmd_dir[j - 1],
+                                          cmd_vel[j - 1], cmd_dir[j], cmd_vel[j], travel[j], wb, fb, ab, db, rb,
+                                          geometry, strength, probs)
+    learn_command(c1[own], c2[own], c3[own], c4[own], c5[own], s1[own], s2[own], change_ring[own], start_ring[own],
+                  ring_n[own], cmd_dir[j - 1], cmd_vel[j - 1], cmd_dir[j], cmd_vel[j], travel[j], wb, fb, ab, db, rb)
+
+
+def empty_tables(members):
+    """Zeroed hazard tables of `members` members (the member axis first): (c1, c2, c3, c4, c5, s1, s2,
+    change_ring, start_ring, ring_n), the order every kernel takes them in."""
+    return (np.zeros((members, 3, 3)), np.zeros((members, 3, WALL_BINS, 3)),
+            np.zeros((members, 3, WALL_BINS, FIRE_BINS, 3)), np.zeros((members, 3, WALL_BINS, FIRE_BINS, AGE_BINS, 3)),
+            np.zeros((members, 3, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)), np.zeros((members, 2)),
+            np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)), np.zeros((members, RING)),
+            np.zeros((members, 2), dtype=np.int64))
+
+
+@njit(cache=True, error_model="numpy")
+def count_battle(rnd, x, y, h, v, fired, live, sx, sy, width, height, geometry, strength, c1, c2, c3, c4, c5, s1, s2,
+                 change_ring, start_ring, ring_n, own, score, loglik):
+    """observe_transition over every transition of a whole recorded battle, in time order (what the probe has
+    learned by its end): the corpus builder's counts (own = the battle's member) and, with `score`, every
+    member's log-likelihood of the battle."""
+    _, _, since_fire, travel = observed_states(rnd, v, fired)
+    cmd_dir, cmd_vel, _ = velocity_commands(rnd, v)
+    age = command_ages(rnd, cmd_dir)
+    probs = np.empty(3)
+    for j in range(x.shape[0] - 1):
+        if rnd[j + 1] != rnd[j] or not live[j + 1]:
+            continue
+        observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_vel, sx, sy, width, height,
+                           geometry, strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own,
+                           score, loglik, probs)
 
 
 @njit(cache=True, error_model="numpy")
@@ -332,11 +483,11 @@ def draw_label(p):
 
 
 @njit(cache=True, error_model="numpy")
-def next_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, d, mv, age, travel, pressure, since_fire,
-                 strength, probs):
+def next_command(c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, d, mv, age, travel, pressure, since_fire,
+                 db, rb, geometry, strength, probs):
     """One turn of a future's command chain: (direction, max velocity, age) after (d, mv, age)."""
     w, f, a = hazard_bins(pressure, since_fire, age)
-    label_probs(c1, c2, c3, c4, command_label(d, travel), w, f, a, strength, probs)
+    label_probs(c1, c2, c3, c4, c5, command_label(d, travel), w, f, a, db, rb, geometry, strength, probs)
     lab = draw_label(probs)
     nd = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
     if nd != 0.0:
@@ -370,31 +521,38 @@ def command_ages(rnd, d):
 
 @njit(cache=True, error_model="numpy")
 def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed, futures, memory, width, height,
-                        seed, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model, strength, truth):
+                        seed, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model, strength, truth,
+                        c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, geometry):
     """Aim of every situation: sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order,
     one battle; sit_row ascending), sit_speed its bullet speed; only turns where both robots live[] are
     learned (a dead mover's rows are the engine's, not its policy). The velocity command comes from the pooled
     hazard tables (hazard_model) or the k_velocity nearest stored states. truth (a diagnosis: TRUE_HEADING,
     TRUE_VELOCITY or both) puts the mover's recorded heading / velocity command of that turn in place of the
-    drawn one while the round lasts. Returns (aim heading, in-sample coverage)."""
+    drawn one while the round lasts. The hazard tables (c1 .. ring_n, empty_tables' order) hold the members: the
+    pre-seeded corpus members and, last, this battle's own (zeroed, counted as the battle goes). With more than one,
+    each future plays one member drawn with its posterior weight: the likelihood of this battle's transitions so
+    far under the member's tables (Bayesian model averaging; the own member's is prequential). geometry
+    (GEOMETRY) adds the geometry levels below the wall level. Returns (aim heading, in-sample coverage, members' final
+    log-likelihoods)."""
     np.random.seed(seed)
     n = x.shape[0]
     v_prev, since_rev, since_fire, travel = observed_states(rnd, v, fired)
     cmd_dir, cmd_vel, known = velocity_commands(rnd, v)
     age = command_ages(rnd, cmd_dir)
-    c1, c2, c3, c4 = np.zeros((3, 3)), np.zeros((3, WALL_BINS, 3)), np.zeros((3, WALL_BINS, FIRE_BINS, 3)), \
-        np.zeros((3, WALL_BINS, FIRE_BINS, AGE_BINS, 3))
-    s1, s2 = np.zeros(2), np.zeros((WALL_BINS, 2))
-    change_ring, start_ring, ring_n = np.zeros(RING), np.zeros(RING), np.zeros(2, dtype=np.int64)
+    members = c1.shape[0]
+    own = members - 1
+    loglik = np.zeros(members)
+    weight = np.ones(members)
     sig_cmd = np.zeros((SIGNATURES, SIG_RING, 3))    # (label, max velocity, age) of runs' commands by signature
     sig_n = np.zeros(SIGNATURES, dtype=np.int64)
     probs = np.empty(3)
-    mem_f = np.empty((memory, N_FEAT))
+    mem_f = np.empty((N_FEAT, memory))              # feature-major: draw_neighbour's columns
     mem_a = np.empty((memory, 3))
     n_mem = 0
     pos = 0
     q = np.empty(N_FEAT)
     dist_buf = np.empty(memory)
+    best_buf = np.empty(max(k_heading, k_velocity))
     n_sit = sit_row.shape[0]
     aims = np.full(n_sit, math.nan)
     cover = np.zeros(n_sit)
@@ -414,17 +572,15 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 continue
             b, m = state_features(x[j], y[j], h[j], v[j], v_prev[j], travel[j], since_rev[j], since_fire[j], sx[j],
                                   sy[j], width, height, cap, q)
-            mem_f[pos, :] = q
+            mem_f[:, pos] = q
             mem_a[pos, 0] = m * normal_relative_angle(h[j + 1] - b)
             mem_a[pos, 1] = cmd_dir[j] * travel[j]          # 1 = go on the way it travels, -1 = reverse
             mem_a[pos, 2] = cmd_vel[j]
             pos = (pos + 1) % memory
             n_mem = min(n_mem + 1, memory)
-            if j >= 1 and rnd[j - 1] == rnd[j]:
-                wb, fb, ab = hazard_bins(wall_pressure(x[j], y[j], h[j], travel[j], sx[j], sy[j], width, height),
-                                         since_fire[j], age[j])
-                learn_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, cmd_dir[j - 1],
-                              cmd_vel[j - 1], cmd_dir[j], cmd_vel[j], travel[j], wb, fb, ab)
+            observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_vel, sx, sy, width, height,
+                               geometry, strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own,
+                               members > 1, loglik, probs)
             sg = run_signature(v[j], v[j + 1], travel[j + 1])  # what turn j+1 shows of command j
             slot = sig_n[sg] % SIG_RING
             sig_cmd[sg, slot, 0] = command_label(cmd_dir[j], travel[j + 1])
@@ -441,7 +597,17 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
             n_pieces = 0
             cmd_known = i >= 1 and rnd[i - 1] == rnd[i] and known[i - 1] <= i
             sg = run_signature(v_prev[i], v[i], travel[i])
+            if members > 1:                          # the members' posterior weights, cumulated
+                top = loglik.max()
+                for k in range(members):
+                    weight[k] = math.exp(loglik[k] - top) + (weight[k - 1] if k > 0 else 0.0)
             for f in range(futures):
+                mb = own
+                if members > 1:
+                    r = np.random.random() * weight[own]
+                    mb = 0
+                    while weight[mb] <= r and mb < own:
+                        mb += 1
                 px, py, ph, pv, pvp = x[i], y[i], h[i], v[i], v_prev[i]
                 sr, sf = since_rev[i], since_fire[i]
                 last_sign = travel[i]
@@ -458,18 +624,21 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 cy[0] = py
                 for step in range(1, steps + 1):
                     b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, sx[i], sy[i], width, height, cap, q)
-                    nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf)
+                    nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf, best_buf)
                     if nh < 0:                       # nothing learned yet: keep going as now
                         turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
                     elif hazard_model:
                         turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
                         pressure = wall_pressure(px, py, ph, last_sign, sx[i], sy[i], width, height)
-                        cd, cmv, cage = next_command(c1, c2, c3, c4, s1, s2, change_ring, start_ring, ring_n, cd,
-                                                     cmv, cage, last_sign, pressure, sf, strength, probs)
+                        db, rb = (0, 0) if geometry == 0 else \
+                            geometry_bins(px, py, ph, last_sign, sx[i], sy[i], width, height)
+                        cd, cmv, cage = next_command(c1[mb], c2[mb], c3[mb], c4[mb], c5[mb], s1[mb], s2[mb],
+                                                     change_ring[mb], start_ring[mb], ring_n[mb], cd, cmv, cage,
+                                                     last_sign, pressure, sf, db, rb, geometry, strength, probs)
                         dist_cmd, max_vel = FAR * cd, cmv
                     else:
                         turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
-                        nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf)
+                        nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf, best_buf)
                         dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
                     row = i + step - 1               # the recorded turn this step plays
                     if truth != 0 and row + 1 < n and rnd[row + 1] == rnd[i]:
@@ -499,7 +668,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
             aims[s] = b_ref + (0.0 if math.isnan(at) else at)
             cover[s] = best / futures
             s += 1
-    return aims, cover
+    return aims, cover, loglik
 
 
 def battle_arrays(result):
@@ -522,44 +691,121 @@ def weights(scale):
     return np.array([0.0 if math.isinf(x) else 1.0 / (x * x) for x in scale])
 
 
-def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
-           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0):
+def recorded_battle(spec, seed, rules):
+    """The shooter against `spec` on `seed`, recorded: (its gun table, its parts table, the mover's rows, the
+    shooter's rows of the same turns, per mover row: did the shooter fire a real bullet, do both robots live,
+    the mover row index of each (round, turn))."""
     from sim.engine.battle import run_battle
-    from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     from sim.io.dataset import battle_tables
-    t0 = time.perf_counter()
     res = run_battle([SHOOTER, spec], rules, seed=seed, record=True, compile_progress=False)
     tables = battle_tables(res, 0, specs=[SHOOTER, spec])[0]
     g = tables["gun"]
     r1, r0 = battle_arrays(res)
-    rows = np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool))
-    scored, _ = scored_and_learnable(g, rows, "real")
-    rows = rows[scored]
     index = {(int(a), int(b)): q for q, (a, b) in enumerate(zip(r1[:, 0], r1[:, 1]))}
     fired = np.zeros(len(r1), dtype=np.bool_)
     for q in np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool)):
         at = index.get((int(g["round"][q]), int(g["turn"][q])))
         if at is not None:
             fired[at] = True
+    live = (r1[:, 11] != RS_DEAD) & (r0[:, 11] != RS_DEAD)
+    return g, tables["parts"], r1, r0, fired, live, index
+
+
+def member_tables(corpus):
+    """The kernels' hazard tables: the corpus members' (or none) and, last, a zeroed member for the battle's own."""
+    members = 1 if corpus is None else corpus[0].shape[0] + 1
+    tables = empty_tables(members)
+    if corpus is not None:
+        for t, c in zip(tables, corpus):
+            t[:-1] = c
+    return tables
+
+
+CORPUS_KEYS = ("c1", "c2", "c3", "c4", "c5", "s1", "s2", "change_ring", "start_ring", "ring_n")
+CORPUS_VERSION = 2
+
+
+def save_corpus(path, names, sources, tables):
+    """Write pre-seeded hazard tables (member axis first, empty_tables' order), one member per name, to an npz
+    of plain arrays (no pickle), atomically (sim.io.atomic)."""
+    from sim.io.atomic import atomic_output
+    arrays = dict(zip(CORPUS_KEYS, tables))
+    with atomic_output(path) as f:
+        np.savez_compressed(f, version=np.array(CORPUS_VERSION), names=np.array(names, dtype=str),
+                 sources=np.array(sources, dtype=str), **arrays)
+
+
+def load_corpus(path):
+    """(member names, their sources, tables) of a save_corpus file; a file that is not one is a one-line
+    UsageError."""
+    from sim.cli.errors import UsageError
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except Exception as e:                      # missing, not an npz, truncated, pickled objects ...
+        raise UsageError(f"--corpus {path}: not a hazard corpus file ({type(e).__name__}: {e})".splitlines()[0]) \
+            from None
+    missing = [k for k in ("version", "names", "sources") + CORPUS_KEYS if k not in data]
+    if missing:
+        raise UsageError(f"--corpus {path}: not a hazard corpus file (no {missing[0]!r})")
+    if int(data["version"]) != CORPUS_VERSION:
+        raise UsageError(f"--corpus {path}: corpus version {int(data['version'])}, this script reads {CORPUS_VERSION}")
+    names = [str(x) for x in data["names"]]
+    if not names or data["names"].ndim != 1 or data["sources"].shape != data["names"].shape:
+        raise UsageError(f"--corpus {path}: no members, or not one source per member")
+    want = empty_tables(len(names))
+    for k, t in zip(CORPUS_KEYS, want):
+        a = data[k]
+        if a.shape != t.shape or a.dtype != t.dtype:
+            raise UsageError(f"--corpus {path}: {k} has shape {a.shape} {a.dtype}, expected {t.shape} {t.dtype}")
+        if not np.isfinite(a).all() or (a < 0).any():
+            raise UsageError(f"--corpus {path}: {k} holds negative or non-finite counts")
+    return names, [str(x) for x in data["sources"]], tuple(data[k] for k in CORPUS_KEYS)
+
+
+def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometry=0, strength=DEFAULT_PRIOR):
+    """Count every transition of the shooter's recorded battle against `spec` into member `own` of `tables`
+    (empty_tables' order, the member axis first); with `score`, first add each transition's log-probability
+    under every member (the own one's prequential) to loglik."""
+    _, _, r1, r0, fired, live, _ = recorded_battle(spec, seed, rules)
+    count_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
+                 float(rules.width), float(rules.height), int(geometry), float(strength), *tables, int(own),
+                 bool(score), np.zeros(tables[0].shape[0]) if loglik is None else loglik)
+
+
+def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0):
+    """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
+    battle's own counts only)."""
+    from sim.experiments.evaluate import in_hit_set, scored_and_learnable
+    t0 = time.perf_counter()
+    g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules)
+    rows = np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool))
+    scored, _ = scored_and_learnable(g, rows, "real")
+    rows = rows[scored]
     sit_row = np.array([index[(int(g["round"][q]), int(g["turn"][q]) - LAG)] for q in rows], dtype=np.int64)
     order = np.argsort(sit_row, kind="stable")
-    live = (r1[:, 11] != RS_DEAD) & (r0[:, 11] != RS_DEAD)
-    aims, cover = play_forward_battle(r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live,
-                                      r0[:, 3], r0[:, 4], sit_row[order], g["bullet_speed"][rows][order],
-                                      futures, memory, float(rules.width), float(rules.height), int(seed),
-                                      cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
-                                      velocity_model == "hazard", float(prior), int(truth))
+    tables = member_tables(corpus)
+    t1 = time.perf_counter()
+    aims, cover, loglik = play_forward_battle(
+        r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
+        sit_row[order], g["bullet_speed"][rows][order], futures, memory, float(rules.width), float(rules.height),
+        int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
+        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry))
+    per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
     cov = np.empty(len(rows))
     cov[order] = cover
     gf = np.array([normal_relative_angle(a - bb) for a, bb in zip(aim, g["bearing"][rows])]) \
         * g["lat_dir"][rows] / g["mea"][rows]
-    hit = in_hit_set(g, tables["parts"], rows, gf)
+    hit = in_hit_set(g, parts, rows, gf)
     rnd = g["round"][rows]
     by_round = [[int(r), float(hit[rnd == r].mean()), float(cov[rnd == r].mean())] for r in np.unique(rnd)]
+    post = np.exp(loglik - loglik.max())
     return dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
-                seconds=time.perf_counter() - t0, by_round=by_round)
+                seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet, by_round=by_round,
+                member_weights=(post / post.sum()).tolist())
 
 
 def _numbers(values):
@@ -609,6 +855,13 @@ def main(argv=None):
         p.add_argument("--prior", type=bounded_float(0.0, 1e6, lo_open=True), default=DEFAULT_PRIOR,
                        help="pseudo-counts pulling each hazard bin towards its coarser level "
                        f"(default {DEFAULT_PRIOR:g})")
+        p.add_argument("--corpus", metavar="FILE",
+                       help="pre-seeded hazard tables (benchmarks/hazard_corpus.py): each future plays one corpus "
+                       "member or the battle's own counts, drawn with the likelihood of the battle's transitions "
+                       "so far")
+        p.add_argument("--geometry", choices=tuple(GEOMETRY), default="none",
+                       help="a finest hazard level binning the distance to the shooter, the reverse direction's wall "
+                       "pressure or both (default none)")
         p.add_argument("--truth", choices=("none", "heading", "velocity", "both"), default="none",
                        help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
                        "ones (both: the futures replay the real path)")
@@ -635,19 +888,23 @@ def main(argv=None):
         except BotSpecError as e:
             raise UsageError(f"movement {a.movement!r}: {e}") from None
         seeds = parse_seeds(a.seeds)
+        if a.velocity_model != "hazard" and (a.corpus or a.geometry != "none"):
+            raise UsageError("--corpus and --geometry are hazard tables: they need --velocity-model hazard")
+        names, sources, corpus = load_corpus(a.corpus) if a.corpus else ([], [], None)
         rules = Rules(rounds=a.rounds)
         show = a.progress if a.progress is not None else sys.stderr.isatty()
         bar, update = progress_bar(len(seeds), show, "play-forward seasons", unit="season")
         out = []
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
-                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth]))
+                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry]))
             if update:
                 update(len(out))
         if bar:
             bar.close()
         summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
-                    velocity_model=a.velocity_model, prior=a.prior, truth=a.truth,
+                    velocity_model=a.velocity_model, prior=a.prior, truth=a.truth, corpus=a.corpus,
+                    members=names + ["own"] if corpus is not None else ["own"], geometry=a.geometry,
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
                     velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,
                     hit=mean_ci([100 * d["hit"] for d in out]), predicted=mean_ci([100 * d["predicted"] for d in out]),
@@ -656,8 +913,10 @@ def main(argv=None):
             print(json.dumps(summ, indent=1))
         else:
             for d in out:
+                top = int(np.argmax(d["member_weights"]))
                 print(f"seed {d['seed']}: {d['waves']} waves, hit {100 * d['hit']:.1f}%, predicted "
-                      f"{100 * d['predicted']:.1f}%, {d['seconds']:.0f} s")
+                      f"{100 * d['predicted']:.1f}%, {d['seconds']:.0f} s, likeliest member "
+                      f"{summ['members'][top]} ({d['member_weights'][top]:.2f})")
             h, pr = summ["hit"], summ["predicted"]
             print(f"{a.movement}: hit {h['mean']:.1f} ± {h['half']:.1f}%, predicted {pr['mean']:.1f} ± "
                   f"{pr['half']:.1f}% (futures {a.futures}, k {a.k_heading} / {a.k_velocity}, memory {a.memory})")

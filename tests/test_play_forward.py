@@ -62,16 +62,15 @@ def test_a_command_is_fixed_by_the_rows_up_to_known():
 
 
 def _tables():
-    return (np.zeros((3, 3)), np.zeros((3, pf.WALL_BINS, 3)), np.zeros((3, pf.WALL_BINS, pf.FIRE_BINS, 3)),
-            np.zeros((3, pf.WALL_BINS, pf.FIRE_BINS, pf.AGE_BINS, 3)), np.zeros(2), np.zeros((pf.WALL_BINS, 2)),
-            np.zeros(pf.RING), np.zeros(pf.RING), np.zeros(2, dtype=np.int64))
+    """One member's hazard tables (c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n)."""
+    return tuple(t[0] for t in pf.empty_tables(1))
 
 
 def _learn_stream(tables, rate, n, w, f, a, seed):
     """n observed turns going on at 8 px/turn in bins (w, f, a); each reverses with probability `rate`."""
     rng = np.random.default_rng(seed)
     for rev in rng.random(n) < rate:
-        pf.learn_command(*tables, 1.0, 8.0, -1.0 if rev else 1.0, 8.0, 1.0, w, f, a)
+        pf.learn_command(*tables, 1.0, 8.0, -1.0 if rev else 1.0, 8.0, 1.0, w, f, a, 0, 0)
 
 
 def test_pooled_reversal_rate_converges_to_the_streams_rate():
@@ -82,7 +81,7 @@ def test_pooled_reversal_rate_converges_to_the_streams_rate():
         t = _tables()
         _learn_stream(t, rate, n, 3, 1, 12, seed=int(rate * 100))
         p = np.empty(3)
-        pf.label_probs(t[0], t[1], t[2], t[3], pf.GO_ON, 3, 1, 12, pf.DEFAULT_PRIOR, p)
+        pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 0, 0, 0, pf.DEFAULT_PRIOR, p)
         assert abs(p[pf.REVERSE] - rate) < 4.0 * np.sqrt(rate * (1 - rate) / n)
         assert abs(p.sum() - 1.0) < 1e-12
 
@@ -96,15 +95,15 @@ def test_an_empty_bin_falls_back_to_its_parent_level():
     c1 = t[0][pf.GO_ON]
     level1 = (c1 + s / 3.0) / (c1.sum() + s)
     p = np.empty(3)
-    pf.label_probs(t[0], t[1], t[2], t[3], pf.GO_ON, 7, 4, 20, s, p)
+    pf.label_probs(*t[:5], pf.GO_ON, 7, 4, 20, 0, 0, 0, s, p)
     assert np.allclose(p, level1)
-    pf.label_probs(t[0], t[1], t[2], t[3], pf.GO_ON, 0, 4, 5, s, p)
+    pf.label_probs(*t[:5], pf.GO_ON, 0, 4, 5, 0, 0, 0, s, p)
     q = np.empty(3)
     q2 = np.empty(3)
     pf.smoothed(t[1][pf.GO_ON, 0], level1, s, q)          # wall 0 = fire 4 = the only counts: the same
     pf.smoothed(t[2][pf.GO_ON, 0, 4], q, s, q2)
     assert np.allclose(p, q2)
-    pf.label_probs(t[0], t[1], t[2], t[3], pf.REVERSE, 0, 4, 20, s, p)  # a label never seen before: uniform
+    pf.label_probs(*t[:5], pf.REVERSE, 0, 4, 20, 0, 0, 0, s, p)  # a label never seen before: uniform
     assert np.allclose(p, 1.0 / 3.0)
 
 
@@ -116,13 +115,13 @@ def test_futures_draw_their_reversals_at_the_pooled_rate():
     for k in range(4000):                              # reversals at 5%, speed changes at 10% (new max 3 or 6)
         rev = rng.random() < 0.05
         new_mv = (3.0, 6.0)[k % 2] if rng.random() < 0.1 else 8.0
-        pf.learn_command(*t, 1.0, 8.0, -1.0 if rev else 1.0, new_mv, 1.0, 0, 4, 20)
+        pf.learn_command(*t, 1.0, 8.0, -1.0 if rev else 1.0, new_mv, 1.0, 0, 4, 20, 0, 0)
     p = np.empty(3)
-    pf.label_probs(t[0], t[1], t[2], t[3], pf.GO_ON, 0, 4, 20, pf.DEFAULT_PRIOR, p)
-    ps = pf.speed_change_prob(t[4], t[5], 0, pf.DEFAULT_PRIOR)
+    pf.label_probs(*t[:5], pf.GO_ON, 0, 4, 20, 0, 0, 0, pf.DEFAULT_PRIOR, p)
+    ps = pf.speed_change_prob(t[5], t[6], 0, pf.DEFAULT_PRIOR)
     _seed(11)
     n = 20000
-    draws = np.array([pf.next_command(*t, 1.0, 8.0, 30.0, 1.0, 0.0, 9.0, pf.DEFAULT_PRIOR, np.empty(3))
+    draws = np.array([pf.next_command(*t, 1.0, 8.0, 30.0, 1.0, 0.0, 9.0, 0, 0, 0, pf.DEFAULT_PRIOR, np.empty(3))
                       for _ in range(n)])
     assert abs((draws[:, 0] == -1.0).mean() - p[pf.REVERSE]) < 4.0 * np.sqrt(p[pf.REVERSE] / n)
     assert abs((draws[:, 1] != 8.0).mean() - ps) < 4.0 * np.sqrt(ps / n)
@@ -146,3 +145,141 @@ def test_wall_pressure_is_zero_in_the_open_and_grows_towards_the_wall_ahead():
     prs = [pf.wall_pressure(500.0, y, np.pi, 1.0, 300.0, y, 800.0, 600.0) for y in ys]
     assert prs[0] == 0.0 and prs[1] > 0.0 and prs[1] < prs[2] < prs[3]
     assert all(pf.wall_pressure(500.0, y, np.pi, -1.0, 300.0, y, 800.0, 600.0) == 0.0 for y in ys)
+
+
+def test_the_geometry_levels_sum_the_bins_a_mode_leaves_out_and_fall_back_when_empty():
+    """--geometry: the geometry levels' counts are those of the distance bin, the reverse-pressure bin or both
+    (summed over the other), over every fire and age bin (level 2), one fire bin (3) or one (fire, age) bin (4);
+    with no counts there they give the wall level's rates."""
+    t = _tables()
+    rng = np.random.default_rng(2)
+    t[4][pf.GO_ON, 3] = rng.integers(0, 20, t[4][pf.GO_ON, 3].shape)
+    c = t[4][pf.GO_ON, 3]                                   # (distance, reverse, fire, age, label)
+    out = np.empty(3)
+    for mode, sel in ((1, c[2].sum(axis=0)), (2, c[:, 1].sum(axis=0)), (3, c[2, 1])):
+        for level, want in ((2, sel.sum(axis=(0, 1))), (3, sel[1].sum(axis=0)), (4, sel[1, 12])):
+            pf.geometry_counts(t[4], pf.GO_ON, 3, 1, 12, 2, 1, mode, level, out)
+            assert np.array_equal(out, want)
+    _learn_stream(t, 0.2, 300, 3, 1, 12, seed=4)        # counts at geometry (0, 0) and above
+    geo = np.empty(3)
+    pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 3, 3, 3, pf.DEFAULT_PRIOR, geo)   # (3, 3): only the random counts
+    t[4][:] = 0.0
+    empty = np.empty(3)
+    pf.label_probs(*t[:5], pf.GO_ON, 3, 1, 12, 3, 3, 3, pf.DEFAULT_PRIOR, empty)
+    wall = np.empty(3)
+    p = np.full(3, 1.0 / 3.0)
+    pf.smoothed(t[0][pf.GO_ON], p, pf.DEFAULT_PRIOR, wall)
+    pf.smoothed(t[1][pf.GO_ON, 3], wall.copy(), pf.DEFAULT_PRIOR, wall)
+    assert np.allclose(empty, wall) and not np.allclose(geo, wall)
+
+
+def _corpus(movers, seed=1000, rounds=2):
+    from sim.engine.rules import Rules
+    tables = pf.empty_tables(len(movers))
+    for k, spec in enumerate(movers):
+        pf.count_into(spec, seed, Rules(rounds=rounds), tables, k)
+    return tables
+
+
+def test_count_battle_counts_every_learnable_turn_once():
+    """The corpus counts of one battle: the label transitions are the histogram of (last label, next label)
+    over the turns with a command before and after in the same round, both robots living; every coarser level
+    is the sum of the finer one."""
+    from sim.engine.rules import Rules
+    t = [x[0] for x in _corpus(["lock+none+orbit:speed_prob=0.1"], seed=3)]
+    g, _, r1, r0, fired, live, _ = pf.recorded_battle("lock+none+orbit:speed_prob=0.1", 3, Rules(rounds=2))
+    rnd, v = r1[:, 0].astype(np.int64), r1[:, 8]
+    _, _, _, travel = pf.observed_states(rnd, v, fired)
+    d, _, _ = pf.velocity_commands(rnd, v)
+    want = np.zeros((3, 3))
+    for j in range(1, len(v) - 1):
+        if rnd[j - 1] == rnd[j] == rnd[j + 1] and live[j + 1]:
+            want[pf.command_label(d[j - 1], travel[j]), pf.command_label(d[j], travel[j])] += 1
+    assert want.sum() > 500 and want[pf.GO_ON, pf.REVERSE] > 0
+    assert np.array_equal(t[0], want)
+    assert np.array_equal(t[1].sum(axis=1), t[0]) and np.array_equal(t[2].sum(axis=2), t[1])
+    assert np.array_equal(t[3].sum(axis=3), t[2]) and np.array_equal(t[4].sum(axis=(2, 3)), t[3])
+
+
+def test_corpus_round_trips_exactly_and_reproduces_its_battle(tmp_path):
+    """A corpus file holds the tables bit for bit; weighted by the very battle it was built from, the battle's
+    own counts come out equal to the member's, and the member (which knew the battle) is the likelier."""
+    from sim.engine.rules import Rules
+    spec = "lock+none+stopgo:flip=0.5"
+    tables = _corpus([spec], seed=7)
+    path = str(tmp_path / "c.npz")
+    pf.save_corpus(path, ["stopgo:flip=0.5"], ["its source"], tables)
+    names, sources, back = pf.load_corpus(path)
+    assert names == ["stopgo:flip=0.5"] and sources == ["its source"]
+    assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(tables, back))
+    both = pf.member_tables(back)
+    loglik = np.zeros(2)
+    pf.count_into(spec, 7, Rules(rounds=2), both, 1, score=True, loglik=loglik)
+    assert all(np.array_equal(t[0], t[1]) for t in both)
+    assert loglik[0] > loglik[1]
+
+
+def test_the_members_weights_favour_the_mover_whose_table_generated_the_battle():
+    """Corpus members orbit, stop-and-go and orbit with random speeds (seed 1000): on another seed of each, that
+    mover's member is the likeliest corpus member -- the probe identifies the mover without being told."""
+    from sim.engine.rules import Rules
+    specs = ["lock+none+orbit", "lock+none+stopgo:flip=0.5", "lock+none+orbit:speed_prob=0.1"]
+    corpus = _corpus(specs)
+    for k, spec in enumerate(specs):
+        loglik = np.zeros(len(specs) + 1)
+        pf.count_into(spec, 4, Rules(rounds=2), pf.member_tables(corpus), len(specs), score=True, loglik=loglik)
+        assert int(np.argmax(loglik[:-1])) == k, (spec, loglik)
+
+
+def test_a_bad_corpus_is_one_line_and_exit_code_2(tmp_path, capsys):
+    bad_text = tmp_path / "text.npz"
+    bad_text.write_text("not a zip")
+    no_keys = tmp_path / "keys.npz"
+    np.savez(no_keys, c1=np.zeros((1, 3, 3)))
+    tables = [t.copy() for t in pf.empty_tables(1)]
+    pf.save_corpus(str(tmp_path / "ok.npz"), ["a"], ["s"], tables)
+    tables[2] = np.zeros((1, 3, 3))
+    wrong_shape = str(tmp_path / "shape.npz")
+    pf.save_corpus(wrong_shape, ["a"], ["s"], tables)
+    for path in (str(tmp_path / "missing.npz"), str(bad_text), str(no_keys), wrong_shape):
+        assert pf.main(["orbit", "--corpus", path]) == 2
+    assert pf.main(["orbit", "--velocity-model", "knn", "--corpus", str(tmp_path / "ok.npz")]) == 2
+    assert pf.main(["orbit", "--geometry", "walls"]) == 2
+    import hazard_corpus
+    assert hazard_corpus.main([str(tmp_path / "x.npz"), "--movers", "no_such_movement"]) == 2
+    assert hazard_corpus.main([str(tmp_path / "no_dir" / "x.npz"), "--movers", "orbit"]) == 2
+    import hazard_score
+    assert hazard_score.main([str(tmp_path / "missing.npz")]) == 2
+    assert hazard_score.main([str(tmp_path / "ok.npz"), "--movers", "orbit"]) == 2       # not a member
+    assert hazard_score.main([str(tmp_path / "ok.npz"), "--geometry", "walls"]) == 2
+    assert hazard_score.main([str(tmp_path / "ok.npz"), "--prior", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 12, err
+    assert all(line.startswith(("play_forward.py: ", "hazard_corpus.py: ", "hazard_score.py: ")) for line in err)
+
+
+def test_vs_oracle_divides_each_battle_by_its_own_oracle_and_pairs_the_baseline(tmp_path, capsys):
+    """% of oracle is per battle hit / the oracle of the same seed (the oracle file holds fractions), then the
+    mean; the baseline's difference is paired battle by battle; a run the oracle does not cover is exit 2."""
+    import json
+
+    import play_forward_vs_oracle as vs
+    oracle = dict(movements=[dict(name="orbit", seasons=[dict(seed=8, oracle=0.5), dict(seed=9, oracle=0.4)])])
+    run = dict(movement="orbit", seasons=[dict(seed=8, hit=0.40), dict(seed=9, hit=0.36)])
+    base = dict(movement="orbit", seasons=[dict(seed=8, hit=0.30), dict(seed=9, hit=0.32)])
+    r = vs.compare(oracle, run, base)
+    assert np.isclose(r["pct"]["mean"], (80.0 + 90.0) / 2) and np.isclose(r["hit"]["mean"], 38.0)
+    assert np.isclose(r["d_hit"]["mean"], (10.0 + 4.0) / 2) and np.isclose(r["d_pct"]["mean"], (20.0 + 10.0) / 2)
+    paths = {}
+    for name, obj in (("o", oracle), ("r", run), ("b", base), ("x", dict(movement="orbit", seasons=[dict(seed=3,
+                                                                                                          hit=0.1)]))):
+        paths[name] = str(tmp_path / f"{name}.json")
+        with open(paths[name], "w") as f:
+            json.dump(obj, f)
+    assert vs.main([paths["o"], paths["r"], "--baseline", paths["b"]]) == 0
+    assert "85.0 ±" in capsys.readouterr().out
+    assert vs.main([paths["o"], paths["x"]]) == 2
+    assert vs.main([paths["o"], str(tmp_path / "missing.json")]) == 2
+    assert vs.main([paths["o"], paths["r"], "--baseline", paths["x"]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("play_forward_vs_oracle.py: ") for line in err)
