@@ -723,6 +723,7 @@ def member_tables(corpus):
 
 CORPUS_KEYS = ("c1", "c2", "c3", "c4", "c5", "s1", "s2", "change_ring", "start_ring", "ring_n")
 CORPUS_VERSION = 2
+MAX_CORPUS_MEMBERS = 256
 
 
 def save_corpus(path, names, sources, tables):
@@ -737,30 +738,34 @@ def save_corpus(path, names, sources, tables):
 
 def load_corpus(path):
     """(member names, their sources, tables) of a save_corpus file; a file that is not one is a one-line
-    UsageError."""
+    UsageError. Read through sim.io.npyzip: every member's shape and dtype is checked against what this
+    version writes before its data is read (a crafted header cannot make it allocate or inflate)."""
+    import zipfile
+
     from sim.cli.errors import UsageError
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except Exception as e:                      # missing, not an npz, truncated, pickled objects ...
-        raise UsageError(f"--corpus {path}: not a hazard corpus file ({type(e).__name__}: {e})".splitlines()[0]) \
-            from None
-    missing = [k for k in ("version", "names", "sources") + CORPUS_KEYS if k not in data]
-    if missing:
-        raise UsageError(f"--corpus {path}: not a hazard corpus file (no {missing[0]!r})")
-    if int(data["version"]) != CORPUS_VERSION:
-        raise UsageError(f"--corpus {path}: corpus version {int(data['version'])}, this script reads {CORPUS_VERSION}")
-    names = [str(x) for x in data["names"]]
-    if not names or data["names"].ndim != 1 or data["sources"].shape != data["names"].shape:
-        raise UsageError(f"--corpus {path}: no members, or not one source per member")
-    want = empty_tables(len(names))
-    for k, t in zip(CORPUS_KEYS, want):
-        a = data[k]
-        if a.shape != t.shape or a.dtype != t.dtype:
-            raise UsageError(f"--corpus {path}: {k} has shape {a.shape} {a.dtype}, expected {t.shape} {t.dtype}")
-        if not np.isfinite(a).all() or (a < 0).any():
-            raise UsageError(f"--corpus {path}: {k} holds negative or non-finite counts")
-    return names, [str(x) for x in data["sources"]], tuple(data[k] for k in CORPUS_KEYS)
+    from sim.io.npyzip import open_archive
+
+    def fail(msg):
+        return UsageError(f"--corpus {msg}")
+    with open_archive(path, fail, "hazard corpus file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+        missing = [k for k in ("version", "names", "sources") + CORPUS_KEYS if k not in z.files]
+        if missing:
+            raise fail(f"{path}: not a hazard corpus file (no {missing[0]!r})")
+        version = int(z.get("version", shape=(), kinds="iu"))
+        if version != CORPUS_VERSION:
+            raise fail(f"{path}: corpus version {version}, this script reads {CORPUS_VERSION}")
+        (n,), _ = z.header("names")
+        if not 0 < n <= MAX_CORPUS_MEMBERS:
+            raise fail(f"{path}: {n} members (1 to {MAX_CORPUS_MEMBERS})")
+        names = [str(x) for x in z.get("names", shape=(n,), kinds="U")]
+        sources = [str(x) for x in z.get("sources", shape=(n,), kinds="U")]
+        tables = []
+        for k, t in zip(CORPUS_KEYS, empty_tables(n)):
+            a = z.get(k, shape=t.shape, dtype=t.dtype)
+            if not np.isfinite(a).all() or (a < 0).any():
+                raise fail(f"{path}: {k} holds negative or non-finite counts")
+            tables.append(a)
+    return names, sources, tuple(tables)
 
 
 def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometry=0, strength=DEFAULT_PRIOR):

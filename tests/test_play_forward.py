@@ -2,6 +2,7 @@
 recorded velocities under the engine's rule, and bad input is one line with exit code 2."""
 import os
 import sys
+import zipfile
 
 import numpy as np
 
@@ -241,7 +242,17 @@ def test_a_bad_corpus_is_one_line_and_exit_code_2(tmp_path, capsys):
     tables[2] = np.zeros((1, 3, 3))
     wrong_shape = str(tmp_path / "shape.npz")
     pf.save_corpus(wrong_shape, ["a"], ["s"], tables)
-    for path in (str(tmp_path / "missing.npz"), str(bad_text), str(no_keys), wrong_shape):
+    ok_bytes = (tmp_path / "ok.npz").read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(ok_bytes[:len(ok_bytes) // 2])
+    crafted = str(tmp_path / "crafted.npz")           # a header that claims 10**9 members' worth of counts
+    with zipfile.ZipFile(tmp_path / "ok.npz") as src, zipfile.ZipFile(crafted, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "c1.npy":
+                data = data.replace(b"(1,", b"(1000000000,", 1)
+            dst.writestr(name, data)
+    for path in (str(tmp_path / "missing.npz"), str(bad_text), str(no_keys), wrong_shape, str(truncated), crafted):
         assert pf.main(["orbit", "--corpus", path]) == 2
     assert pf.main(["orbit", "--velocity-model", "knn", "--corpus", str(tmp_path / "ok.npz")]) == 2
     assert pf.main(["orbit", "--geometry", "walls"]) == 2
@@ -254,7 +265,7 @@ def test_a_bad_corpus_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert hazard_score.main([str(tmp_path / "ok.npz"), "--geometry", "walls"]) == 2
     assert hazard_score.main([str(tmp_path / "ok.npz"), "--prior", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 12, err
+    assert len(err) == 14, err
     assert all(line.startswith(("play_forward.py: ", "hazard_corpus.py: ", "hazard_score.py: ")) for line in err)
 
 
