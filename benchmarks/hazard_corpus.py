@@ -67,6 +67,8 @@ def main(argv=None):
         if not movers:
             raise UsageError("no movement to count")
         seeds = parse_seeds(a.seeds)
+        if not a.out.endswith(".npz"):
+            raise UsageError(f"{a.out}: the corpus is an .npz file (name it OUT.npz)")
         if os.path.isdir(a.out) or not os.path.isdir(os.path.dirname(os.path.abspath(a.out))):
             raise UsageError(f"cannot write {a.out}: a directory, or its directory does not exist")
         show = a.progress if a.progress is not None else sys.stderr.isatty()

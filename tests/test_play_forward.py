@@ -259,13 +259,14 @@ def test_a_bad_corpus_is_one_line_and_exit_code_2(tmp_path, capsys):
     import hazard_corpus
     assert hazard_corpus.main([str(tmp_path / "x.npz"), "--movers", "no_such_movement"]) == 2
     assert hazard_corpus.main([str(tmp_path / "no_dir" / "x.npz"), "--movers", "orbit"]) == 2
+    assert hazard_corpus.main([str(tmp_path / "x.json"), "--movers", "orbit"]) == 2
     import hazard_score
     assert hazard_score.main([str(tmp_path / "missing.npz")]) == 2
     assert hazard_score.main([str(tmp_path / "ok.npz"), "--movers", "orbit"]) == 2       # not a member
     assert hazard_score.main([str(tmp_path / "ok.npz"), "--geometry", "walls"]) == 2
     assert hazard_score.main([str(tmp_path / "ok.npz"), "--prior", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 14, err
+    assert len(err) == 15, err
     assert all(line.startswith(("play_forward.py: ", "hazard_corpus.py: ", "hazard_score.py: ")) for line in err)
 
 
