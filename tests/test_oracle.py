@@ -216,3 +216,37 @@ def test_cli_json(capsys):
     (m,) = d["movements"]
     assert m["name"] == "stopgo" and m["oracle"]["mean"] == 1.0 and m["oracle"]["n"] == 2
     assert [s["seed"] for s in m["seasons"]] == [0, 1] and m["waves"] > 0 and not math.isnan(m["seconds_per_season"])
+
+
+def test_challenge_reads_an_oracle_report_as_if_it_had_computed_it(tmp_path, capsys):
+    """`gfsim challenge --oracle-file` with a `gfsim oracle --json` report gives the very numbers `--oracle` gives
+    in the run, over the challenge's seeds only; a report of other rules, movements or seeds is one line, exit 2."""
+    import json
+    from sim.experiments import challenge as C
+    assert O.main(["stopgo:flip=0.5", "--rounds", "2", "--seeds", "3..5", "--samples", "8", "--jobs", "1",
+                   "--json"]) == 0
+    report = tmp_path / "oracle.json"
+    report.write_text(capsys.readouterr().out)
+    base = ["targeting", "--guns", "headon,circular", "--movements", "stopgo:flip=0.5", "--rounds", "2", "--jobs", "1",
+            "--json", "--no-progress"]
+    assert C.main(base + ["--seeds", "3..4", "--oracle", "8"]) == 0
+    computed = json.loads(capsys.readouterr().out)
+    assert C.main(base + ["--seeds", "3..4", "--oracle-file", str(report)]) == 0
+    read = json.loads(capsys.readouterr().out)
+    for a, b in zip(computed["targeting"]["pairs"], read["targeting"]["pairs"]):
+        assert a["gun"] == b["gun"] and a["hit_rate_of_oracle"] == b["hit_rate_of_oracle"]
+        assert a["oracle"] == b["oracle"] and not math.isnan(a["oracle"])
+    assert read["oracle"]["stopgo:flip=0.5"]["oracle"]["n"] == 2               # seeds 3, 4 of the report's 3..5
+    assert [s["seed"] for s in read["oracle"]["stopgo:flip=0.5"]["seasons"]] == [3, 4]
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_bytes(b"\xff{")
+    for extra, msg in ((["--seeds", "3..6"], "no season of seed 6"), (["--seeds", "3", "--rounds", "3"], "rules"),
+                       (["--seeds", "3", "--movements", "orbit"], "no oracle of movement orbit"),
+                       (["--seeds", "3", "--oracle", "8"], "give one of them")):
+        assert C.main(base + ["--oracle-file", str(report)] + extra) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and msg in err, err
+    for path, msg in ((bad_json, "not valid JSON"), (tmp_path / "none.json", "no such file")):
+        assert C.main(base + ["--seeds", "3", "--oracle-file", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and msg in err, err

@@ -69,6 +69,7 @@ DEFAULT_MOVEMENTS = ("samples", "orbit", "orbit:speed_prob=0.1", "stopgo", "stop
 SHOOTER_PARAMS = {"power": "3", "energy_rule": "0"}
 ALL = "ALL"
 MAX_SEASONS = 100_000
+MAX_ORACLE_REPORT_BYTES = 64 << 20     # a gfsim oracle report: ~0.3 kB a season
 
 CSV_FIELDS = ("mode", "gun", "movement", "shooter", "mover", "seasons", "rounds", "shots", "hits",
               "pooled_hit_rate", "hit_rate", "hit_rate_ci_low", "hit_rate_ci_high", "hit_rate_ci_half",
@@ -287,13 +288,14 @@ def run_tasks(tasks, rules, jobs=1, scheduler=None, progress=None, parts=()):
 
 def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1, scheduler=None,
                   gun_params=None, progress=None, resolved=None, baseline=None, parts=(), oracle_samples=None,
-                  oracle_progress=None):
+                  oracle_progress=None, oracle_report=None):
     """Play the challenge battles and summarize both modes. Returns a dict (see `summarize`).
 
     `guns` / `movements`: names (None = defaults, unregistered ones skipped); `seeds`: one season each;
     `resolved`: an already resolved (gun_list, movement_list, skipped) from `resolve`. `oracle_samples` M:
     also the Bayes-limit oracle of every movement on the same seeds with M futures per situation
     (sim/experiments/oracle.py; local processes only), and each gun's hit rate as a fraction of it.
+    `oracle_report`: instead, an oracle already computed (load_oracle_report).
     """
     from sim.engine.rules import Rules
     rules = rules or Rules()
@@ -311,9 +313,13 @@ def run_challenge(guns=None, movements=None, seeds=range(10), rules=None, jobs=1
     data = dict(shots=arr("shots", 0), hits=arr("hits", 0), damage=arr("damage", 0),
                 enemy_shots=arr("shots", 1), enemy_hits=arr("hits", 1), enemy_damage=arr("damage", 1))
     out = summarize(gun_list, mov_list, seeds, rules, data, baseline=baseline)
-    if oracle_samples:
-        from sim.experiments.oracle import run_oracle
-        orc = run_oracle(mov_list, seeds, rules, oracle_samples, jobs=jobs, parts=parts, progress=oracle_progress)
+    if oracle_samples or oracle_report:
+        if oracle_report:
+            orc = oracle_report
+        else:
+            from sim.experiments.oracle import run_oracle
+            orc = run_oracle(mov_list, seeds, rules, oracle_samples, jobs=jobs, parts=parts,
+                             progress=oracle_progress)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(data["shots"] > 0, data["hits"] / np.where(data["shots"] > 0, data["shots"], 1), np.nan)
         add_oracle(out, orc, {(g, m): rate[i, j] for i, (g, _) in enumerate(gun_list)
@@ -352,6 +358,7 @@ def add_oracle(summary, orc, season_rates):
                          for name, m in by_mov.items()}
     summary["oracle_samples"] = orc["samples"]
     summary["oracle_wall_time"] = orc["wall_time"]
+    summary["oracle_source"] = orc.get("source")
     seeds = summary["seeds"]
     for p in summary["targeting"]["pairs"]:
         m = by_mov.get(p["movement"])
@@ -362,6 +369,50 @@ def add_oracle(summary, orc, season_rates):
         ratio = [r / per_seed[s] if per_seed.get(s) else np.nan for s, r in zip(seeds, rates)]
         c = mean_ci(ratio)
         p.update(oracle=m["oracle"]["mean"], hit_rate_of_oracle=c["mean"], hit_rate_of_oracle_ci_half=c["half"])
+
+
+def load_oracle_report(path, mov_list, seeds, rules):
+    """A `gfsim oracle --json` report standing in for --oracle (an oracle takes about a minute a season at M =
+    256): run_oracle's form, cut to this challenge's seeds, its means taken over them. The report must hold
+    the same rules and shooter, every movement played (matched by spec) and every seed; otherwise a one-line
+    ChallengeError names what differs."""
+    from sim.experiments.oracle import SHOOTER
+    from sim.io.jsonfile import read_json
+    d = read_json(path, MAX_ORACLE_REPORT_BYTES, "oracle report (gfsim oracle --json)", ChallengeError)
+
+    def bad(what):
+        return ChallengeError(f"--oracle-file {path}: {what}")
+    try:
+        if d["shooter"] != SHOOTER:
+            raise bad(f"its shooter is {d['shooter']!r}, the challenge's is {SHOOTER!r}")
+        if d["rules"] != rules.as_dict():
+            raise bad(f"its rules {d['rules']} are not the challenge's {rules.as_dict()}")
+        by_spec = {m["spec"]: m for m in d["movements"]}
+        movements = []
+        for label, spec in mov_list:
+            m = by_spec.get(spec)
+            if m is None:
+                raise bad(f"no oracle of movement {label} ({spec}); it has {', '.join(sorted(by_spec)) or 'none'}")
+            by_seed = {int(x["seed"]): x for x in m["seasons"]}
+            missing = [s for s in seeds if s not in by_seed]
+            if missing:
+                raise bad(f"movement {label} has no season of seed{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(str(s) for s in missing[:5])}{' ...' if len(missing) > 5 else ''}")
+            seasons = [by_seed[s] for s in seeds]
+            for x in seasons:
+                for key in ("oracle", "oracle_xfit"):
+                    v = x[key]
+                    if v is not None and not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0):
+                        raise bad(f"movement {label}, seed {x['seed']}: {key} {v!r} is not a fraction")
+            fraction = lambda key: [math.nan if x[key] is None else float(x[key]) for x in seasons]  # noqa: E731
+            movements.append(dict(name=label, oracle=mean_ci(fraction("oracle")),
+                                  oracle_xfit=mean_ci(fraction("oracle_xfit")),
+                                  waves=int(sum(int(x["waves"]) for x in seasons)),
+                                  seconds_per_season=float(m["seconds_per_season"]), seasons=seasons))
+        samples = int(d["samples"])
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise bad(f"not a gfsim oracle report ({type(e).__name__}: {e})".splitlines()[0]) from None
+    return dict(movements=movements, samples=samples, wall_time=0.0, source=os.fspath(path))
 
 
 def _ci(d):
@@ -718,7 +769,9 @@ statistics:
   --oracle [M]: the Bayes limit of each movement (`gfsim oracle --help`) on the same
   seeds: an "oracle" column in the targeting hit % table and a table of each gun's hit
   rate as % of it (per season gun / oracle of that seed, mean ± 95% CI); JSON: "oracle"
-  per movement, "oracle" and "hit_rate_of_oracle" in each targeting pair.
+  per movement, "oracle" and "hit_rate_of_oracle" in each targeting pair. --oracle-file
+  REPORT.json reads an oracle computed before (`gfsim oracle ... --json > REPORT.json`)
+  instead: same rules, every movement, every seed (its means are taken over these seeds).
   --baseline NAME (a gun, or a movement): per season, every other gun's (movement's)
   value minus the baseline's on the same seed, then mean ± 95% CI of those paired
   differences (a table per measure, a JSON "paired" section, a plot panel); "*"
@@ -775,6 +828,9 @@ def build_parser(prog="gfsim challenge"):
                    help="also compute the Bayes-limit oracle of every movement on the same seeds (`gfsim oracle`, "
                         "M futures per firing situation, default 64; in local processes, about as long as "
                         "M battles per season) and print an oracle column and each gun's %% of it")
+    p.add_argument("--oracle-file", default=None, metavar="REPORT.json",
+                   help="the same, from an oracle already computed: `gfsim oracle --json` output with these "
+                        "rules, every movement and every seed (e.g. benchmarks/results/oracle_8_15.json)")
     p.add_argument("--csv", default=None, metavar="PATH", help="write one CSV row per (mode, gun, movement)")
     p.add_argument("--plot", default=None, metavar="PATH.png", help="write a PNG bar chart with CI error bars")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of tables")
@@ -807,6 +863,11 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
     args.resolved = resolve(None if args.guns is None else _split_names(args.guns),
                             None if args.movements is None else _split_names(args.movements),
                             args.gun_params, args.parts)
+    args.oracle_report = None
+    if args.oracle_file is not None:
+        if args.oracle is not None:
+            raise ChallengeError("--oracle computes the oracle, --oracle-file reads one: give one of them")
+        args.oracle_report = load_oracle_report(args.oracle_file, args.resolved[1], args.seed_list, args.rules)
     if args.baseline is not None:
         names = [g for g, _ in args.resolved[0]] + [m for m, _ in args.resolved[1]]
         if args.baseline not in names:
@@ -838,7 +899,7 @@ def execute(args, name="gfsim challenge"):
         summary = run_challenge(seeds=args.seed_list, rules=args.rules, jobs=args.jobs or default_jobs(),
                                 scheduler=args.scheduler, progress=update, resolved=args.resolved,
                                 baseline=args.baseline, parts=args.parts, oracle_samples=args.oracle,
-                                oracle_progress=oracle_progress)
+                                oracle_progress=oracle_progress, oracle_report=args.oracle_report)
     finally:
         for b in bars:
             b = b[0] if isinstance(b, tuple) else b
@@ -856,7 +917,9 @@ def footer(summary):
             f"{_n(len(summary['seeds']), 'season')} x {_n(summary['rules']['rounds'], 'round')}), {summary['turns']:,} turns "
             f"in {summary['wall_time']:.1f} s wall ({how}; {summary['battle_time']:.1f} s in battles, "
             f"{rate:,.0f} turns/s)"
-            + (f"; oracle {summary['oracle_wall_time']:.1f} s wall ({summary['oracle_samples']} futures per situation)"
+            + (f"; oracle from {summary['oracle_source']} ({summary['oracle_samples']} futures per situation)"
+               if summary.get("oracle") and summary.get("oracle_source") else
+               f"; oracle {summary['oracle_wall_time']:.1f} s wall ({summary['oracle_samples']} futures per situation)"
                if summary.get("oracle") else ""))
 
 
