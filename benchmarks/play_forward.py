@@ -48,7 +48,6 @@ Per battle hit %, mean ± 95% Student-t interval over the seeds; `predicted` is 
 of the chosen heading (what the model believes it hits; the oracle's in-sample statistic).
 """
 import argparse
-import json
 import math
 import sys
 import time
@@ -841,6 +840,7 @@ def main(argv=None):
         progress_bar,
     )
     from sim.cli.errors import OneLineParser, UsageError, run_command
+    from sim.cli.output import json_text
     from sim.engine.rules import Rules
     from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
 
@@ -915,7 +915,7 @@ def main(argv=None):
                     hit=mean_ci([100 * d["hit"] for d in out]), predicted=mean_ci([100 * d["predicted"] for d in out]),
                     seasons=out)
         if a.json:
-            print(json.dumps(summ, indent=1))
+            sys.stdout.write(json_text(summ))       # infinite scales as null: strict JSON for the readers
         else:
             for d in out:
                 top = int(np.argmax(d["member_weights"]))

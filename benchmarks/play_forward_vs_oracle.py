@@ -8,17 +8,19 @@ seeds the oracle holds). Per run: hit %, "% of oracle" = per battle hit / the or
 hazard) the paired per-battle difference of both, in hit points and in % of oracle.
 """
 import argparse
-import json
 import sys
+
+MAX_REPORT_BYTES = 64 << 20      # an oracle report or a probe run: well under 1 MB
 
 
 def _load(path, what):
+    """The JSON of `path` (sim.io.jsonfile: bounded, strict UTF-8 JSON, one-line errors naming `what`)."""
     from sim.cli.errors import UsageError
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"{what} {path}: {e}".splitlines()[0]) from None
+    from sim.io.jsonfile import read_json
+
+    def error(msg):
+        return UsageError(f"{what} {msg}")
+    return read_json(path, MAX_REPORT_BYTES, "report (gfsim oracle or play_forward.py --json)", error)
 
 
 def oracle_by_seed(oracle):
@@ -52,6 +54,7 @@ def compare(oracle, run, baseline=None):
 
 def main(argv=None):
     from sim.cli.errors import OneLineParser, run_command
+    from sim.cli.output import json_text
 
     def run(argv):
         p = OneLineParser(prog="play_forward_vs_oracle.py", description=__doc__.split("\n\n")[0],
@@ -69,7 +72,7 @@ def main(argv=None):
             bases[b["movement"]] = b
         rows = [compare(oracle, r, bases.get(r["movement"])) for r in (_load(x, "run") for x in a.runs)]
         if a.json:
-            print(json.dumps(rows, indent=1))
+            sys.stdout.write(json_text(rows))
             return 0
         for r in rows:
             line = (f"{r['movement']} seeds {r['seeds'][0]}..{r['seeds'][-1]}: oracle {r['oracle']['mean']:.1f} ± "

@@ -5,6 +5,7 @@ import sys
 import zipfile
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 import play_forward as pf  # noqa: E402
@@ -293,5 +294,28 @@ def test_vs_oracle_divides_each_battle_by_its_own_oracle_and_pairs_the_baseline(
     assert vs.main([paths["o"], paths["x"]]) == 2
     assert vs.main([paths["o"], str(tmp_path / "missing.json")]) == 2
     assert vs.main([paths["o"], paths["r"], "--baseline", paths["x"]]) == 2
+    not_utf8, infinite = tmp_path / "latin1.json", tmp_path / "inf.json"
+    not_utf8.write_bytes(b'{"movement": "\xe9"}')
+    infinite.write_text('{"movement": "orbit", "seasons": [{"seed": 8, "hit": Infinity}]}')
+    assert vs.main([paths["o"], str(not_utf8)]) == 2
+    assert vs.main([paths["o"], str(infinite)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("play_forward_vs_oracle.py: ") for line in err)
+    assert len(err) == 5 and all(line.startswith("play_forward_vs_oracle.py: ") for line in err)
+
+
+def test_the_probes_json_is_strict_and_reads_back(tmp_path, capsys):
+    """play_forward.py --json writes strict JSON (its infinite feature scales as null), which
+    play_forward_vs_oracle.py reads."""
+    import json
+
+    import play_forward_vs_oracle as vs
+    assert pf.main(["orbit", "--seeds", "1", "--rounds", "1", "--futures", "2", "--json", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    run = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the probe's JSON"))
+    assert run["heading_scale"][6] is None and run["seasons"][0]["seed"] == 1
+    (tmp_path / "run.json").write_text(text)
+    oracle = dict(movements=[dict(name="orbit", seasons=[dict(seed=1, oracle=0.5)])])
+    (tmp_path / "oracle.json").write_text(json.dumps(oracle))
+    assert vs.main([str(tmp_path / "oracle.json"), str(tmp_path / "run.json"), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["pct"]["mean"] == pytest.approx(100.0 * run["seasons"][0]["hit"] / 0.5)
