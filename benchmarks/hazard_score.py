@@ -26,14 +26,10 @@ def battle_log_scores(tables, spec, seed, rules, settings):
     rnd, x, y, h, v = r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8]
     sx, sy = r0[:, 3], r0[:, 4]
     w, hgt = float(rules.width), float(rules.height)
-    _, _, since_fire, travel = pf.observed_states(rnd, v, fired)
-    cmd_dir, cmd_vel, _ = pf.velocity_commands(rnd, v)
-    age = pf.command_ages(rnd, cmd_dir)
+    since_fire, travel, cmd_dir, cmd_vel, age, rows = pf.battle_transitions(rnd, v, fired, live)
     out = np.zeros((len(settings), 2, 2))
     probs = np.empty(3)
-    for j in range(1, len(x) - 1):
-        if rnd[j + 1] != rnd[j] or not live[j + 1] or rnd[j - 1] != rnd[j]:
-            continue
+    for j in rows:
         wb, fb, ab = pf.hazard_bins(pf.wall_pressure(x[j], y[j], h[j], travel[j], sx[j], sy[j], w, hgt),
                                     since_fire[j], age[j])
         db, rb = pf.geometry_bins(x[j], y[j], h[j], travel[j], sx[j], sy[j], w, hgt)

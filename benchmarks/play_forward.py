@@ -453,16 +453,27 @@ def count_battle(rnd, x, y, h, v, fired, live, sx, sy, width, height, geometry, 
     """observe_transition over every transition of a whole recorded battle, in time order (what the probe has
     learned by its end): the corpus builder's counts (own = the battle's member) and, with `score`, every
     member's log-likelihood of the battle."""
-    _, _, since_fire, travel = observed_states(rnd, v, fired)
-    cmd_dir, cmd_vel, _ = velocity_commands(rnd, v)
-    age = command_ages(rnd, cmd_dir)
+    since_fire, travel, cmd_dir, cmd_vel, age, rows = battle_transitions(rnd, v, fired, live)
     probs = np.empty(3)
-    for j in range(x.shape[0] - 1):
-        if rnd[j + 1] != rnd[j] or not live[j + 1]:
-            continue
+    for j in rows:
         observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_vel, sx, sy, width, height,
                            geometry, strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own,
                            score, loglik, probs)
+
+
+@njit(cache=True, error_model="numpy")
+def battle_transitions(rnd, v, fired, live):
+    """What the hazard tables learn from a whole recorded battle: per row the turns since the shooter fired, the
+    direction of travel, the velocity command (direction, max velocity) and its age, and the rows j, in time
+    order, whose transition j -> j+1 observe_transition counts (j - 1, j and j + 1 in one round, the mover alive
+    at j + 1). count_battle counts them; benchmarks/hazard_score.py scores them."""
+    _, _, since_fire, travel = observed_states(rnd, v, fired)
+    cmd_dir, cmd_vel, _ = velocity_commands(rnd, v)
+    age = command_ages(rnd, cmd_dir)
+    keep = np.zeros(rnd.shape[0], dtype=np.bool_)
+    for j in range(1, rnd.shape[0] - 1):
+        keep[j] = rnd[j - 1] == rnd[j] and rnd[j + 1] == rnd[j] and live[j + 1]
+    return since_fire, travel, cmd_dir, cmd_vel, age, np.flatnonzero(keep)
 
 
 @njit(cache=True, error_model="numpy")
