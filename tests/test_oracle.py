@@ -242,10 +242,12 @@ def test_challenge_reads_an_oracle_report_as_if_it_had_computed_it(tmp_path, cap
     bad_json.write_bytes(b"\xff{")
     for extra, msg in ((["--seeds", "3..6"], "no season of seed 6"), (["--seeds", "3", "--rounds", "3"], "rules"),
                        (["--seeds", "3", "--movements", "orbit"], "no oracle of movement orbit"),
-                       (["--seeds", "3", "--oracle", "8"], "give one of them")):
+                       (["--seeds", "3", "--oracle", "8"], "give one of them"),
+                       (["--seeds", "3", "--csv", str(report)], "refusing to overwrite")):
         assert C.main(base + ["--oracle-file", str(report)] + extra) == 2
         err = capsys.readouterr().err.strip()
         assert "\n" not in err and msg in err, err
+    assert json.loads(report.read_text())["samples"] == 8                     # the report is intact
     for path, msg in ((bad_json, "not valid JSON"), (tmp_path / "none.json", "no such file")):
         assert C.main(base + ["--seeds", "3", "--oracle-file", str(path)]) == 2
         err = capsys.readouterr().err.strip()

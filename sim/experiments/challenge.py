@@ -850,7 +850,7 @@ def parse_args(argv, prog="gfsim challenge", defaults=None):
     args.rules = rules_from_args(args, error=ChallengeError)
     if args.plot and not args.plot.lower().endswith(".png"):
         raise ChallengeError(f"--plot must name a .png file, got {args.plot!r}")
-    check_outputs([("--csv", args.csv), ("--plot", args.plot)])
+    check_outputs([("--csv", args.csv), ("--plot", args.plot)], inputs=[("--oracle-file", args.oracle_file)])
     if args.scheduler:
         try:
             import dask.distributed  # noqa: F401
