@@ -196,9 +196,15 @@ def test_no_gun_beats_the_oracle_beyond_the_intervals():
         assert p["hit_rate"] <= orc["mean"] + orc["half"] + p["hit_rate_ci_half"], p["gun"]
         # the mean of per-season ratios, close to (not equal to) the ratio of the means
         assert p["hit_rate_of_oracle"] == pytest.approx(p["hit_rate"] / orc["mean"], rel=0.1)
+        # the cross-fit is a lower estimate of the limit (per season at most the oracle): a larger share of it
+        xf = summary["oracle"]["orbit:flip_prob=0.05"]["oracle_xfit"]
+        assert p["oracle_xfit"] == xf["mean"] <= p["oracle"]
+        assert p["hit_rate_of_xfit"] >= p["hit_rate_of_oracle"] > 0.0
+        assert p["hit_rate_of_xfit"] == pytest.approx(p["hit_rate"] / xf["mean"], rel=0.1)
     from sim.experiments.challenge import format_tables
     text = format_tables(summary, "targeting")
     assert "oracle" in text.splitlines()[2] and "% of oracle (movement \\ gun)" in text
+    assert text.index("% of oracle (movement") < text.index("% of cross-fit (movement \\ gun)")
 
 
 def test_cli_errors_are_one_line(capsys):
@@ -235,6 +241,7 @@ def test_challenge_reads_an_oracle_report_as_if_it_had_computed_it(tmp_path, cap
     read = json.loads(capsys.readouterr().out)
     for a, b in zip(computed["targeting"]["pairs"], read["targeting"]["pairs"]):
         assert a["gun"] == b["gun"] and a["hit_rate_of_oracle"] == b["hit_rate_of_oracle"]
+        assert a["hit_rate_of_xfit"] == b["hit_rate_of_xfit"] and not math.isnan(a["hit_rate_of_xfit"])
         assert a["oracle"] == b["oracle"] and not math.isnan(a["oracle"])
     assert read["oracle"]["stopgo:flip=0.5"]["oracle"]["n"] == 2               # seeds 3, 4 of the report's 3..5
     assert [s["seed"] for s in read["oracle"]["stopgo:flip=0.5"]["seasons"]] == [3, 4]
@@ -252,3 +259,19 @@ def test_challenge_reads_an_oracle_report_as_if_it_had_computed_it(tmp_path, cap
         assert C.main(base + ["--seeds", "3", "--oracle-file", str(path)]) == 2
         err = capsys.readouterr().err.strip()
         assert "\n" not in err and msg in err, err
+
+
+def test_the_report_says_which_estimates_have_not_converged():
+    """A movement whose oracle and cross-fit are more than WIDE_BRACKET apart is named with the gap (the limit lies
+    between them); one whose bracket is narrow is not."""
+    ci = lambda m: dict(mean=m, low=m, high=m, half=0.0, n=1)  # noqa: E731
+    mov = lambda name, up, xf: dict(name=name, oracle=ci(up), oracle_xfit=ci(xf), waves=10,  # noqa: E731
+                                    seconds_per_season=1.0)
+    summary = dict(rules=dict(rounds=35), seeds=[0], samples=256, shooter=O.SHOOTER, confidence=0.95, wall_time=1.0,
+                   jobs=1, movements=[mov("orbit", 0.459, 0.454), mov("orbit:speed_prob=0.1", 0.292, 0.258)])
+    text = O.format_table(summary)
+    note = [line for line in text.splitlines() if line.startswith("the Bayes limit lies between")]
+    assert len(note) == 1 and "orbit:speed_prob=0.1: 3.4 points apart at 256 futures" in note[0], text
+    assert "orbit: 0.5 points" not in note[0]
+    summary["movements"] = summary["movements"][:1]
+    assert "lies between" not in O.format_table(summary)

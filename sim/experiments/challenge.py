@@ -352,7 +352,10 @@ def add_oracle(summary, orc, season_rates):
     """Put the oracle (run_oracle's report) beside the challenge: summary["oracle"][movement] and, in every
     targeting pair, `oracle` (the movement's mean) and `hit_rate_of_oracle`: per season the gun's hit rate
     (season_rates[(gun, movement)], over summary["seeds"]) divided by that season's oracle (the same seed),
-    mean ± 95% CI over the seasons."""
+    mean ± 95% CI over the seasons; `hit_rate_of_xfit` the same against the cross-fit. The oracle is an upper
+    estimate of the Bayes limit and the cross-fit a lower one (sim/experiments/oracle.py), so a gun's share of
+    the limit lies between the two ratios; where futures spread widely (random speeds) they differ by points at
+    M = 256."""
     by_mov = {m["name"]: m for m in orc["movements"]}
     summary["oracle"] = {name: {k: m[k] for k in ("oracle", "oracle_xfit", "waves", "seconds_per_season", "seasons")}
                          for name, m in by_mov.items()}
@@ -364,11 +367,12 @@ def add_oracle(summary, orc, season_rates):
         m = by_mov.get(p["movement"])
         if m is None:
             continue
-        per_seed = {d["seed"]: d["oracle"] for d in m["seasons"]}
         rates = season_rates[(p["gun"], p["movement"])]
-        ratio = [r / per_seed[s] if per_seed.get(s) else np.nan for s, r in zip(seeds, rates)]
-        c = mean_ci(ratio)
-        p.update(oracle=m["oracle"]["mean"], hit_rate_of_oracle=c["mean"], hit_rate_of_oracle_ci_half=c["half"])
+        for key, name in (("oracle", "oracle"), ("oracle_xfit", "xfit")):
+            per_seed = {d["seed"]: d[key] for d in m["seasons"]}
+            c = mean_ci([r / per_seed[s] if per_seed.get(s) else np.nan for s, r in zip(seeds, rates)])
+            p.update({f"hit_rate_of_{name}": c["mean"], f"hit_rate_of_{name}_ci_half": c["half"]})
+        p.update(oracle=m["oracle"]["mean"], oracle_xfit=m["oracle_xfit"]["mean"])
 
 
 def load_oracle_report(path, mov_list, seeds, rules):
@@ -556,11 +560,16 @@ def format_tables(summary, mode="both"):
             lines.append(f"Each gun's hit rate as % of the Bayes-limit oracle (gfsim oracle, "
                          f"{summary['oracle_samples']} futures per situation; per season gun / oracle on the same "
                          f"seed, mean ± {summary['confidence']:.0%} CI)")
-            table = [[r] + [_cell(cells[(c, r)].get("hit_rate_of_oracle", math.nan),
-                                  cells[(c, r)].get("hit_rate_of_oracle_ci_half", math.nan), 100.0, 0)
-                            if (c, r) in cells else "-" for c in cols] for r in movs if r in orc]
-            if table:
-                _put_table(lines, ["% of oracle (movement \\ gun)"] + cols, table)
+            for name, what in (("oracle", "% of oracle (movement \\ gun)"),
+                               ("xfit", "% of cross-fit (movement \\ gun)")):
+                table = [[r] + [_cell(cells[(c, r)].get(f"hit_rate_of_{name}", math.nan),
+                                      cells[(c, r)].get(f"hit_rate_of_{name}_ci_half", math.nan), 100.0, 0)
+                                if (c, r) in cells else "-" for c in cols] for r in movs if r in orc]
+                if table:
+                    if name == "xfit":
+                        lines.append("The oracle is an upper estimate of the Bayes limit, its cross-fit a lower one: "
+                                     "a gun's share of the limit lies between the two tables.")
+                    _put_table(lines, [what] + cols, table)
         lines.append("")
     if summary.get("paired"):
         lines += paired_table(summary)
@@ -768,8 +777,11 @@ statistics:
   seasons. Samples fire back; composite movements do not fire.
   --oracle [M]: the Bayes limit of each movement (`gfsim oracle --help`) on the same
   seeds: an "oracle" column in the targeting hit % table and a table of each gun's hit
-  rate as % of it (per season gun / oracle of that seed, mean ± 95% CI); JSON: "oracle"
-  per movement, "oracle" and "hit_rate_of_oracle" in each targeting pair. --oracle-file
+  rate as % of it (per season gun / oracle of that seed, mean ± 95% CI), then the same
+  against the oracle's cross-fit. The oracle (in-sample) estimates the limit from above,
+  the cross-fit from below, so a gun's share of the limit lies between the two tables;
+  they draw together as M grows. JSON: "oracle" per movement; "oracle", "oracle_xfit",
+  "hit_rate_of_oracle" and "hit_rate_of_xfit" in each targeting pair. --oracle-file
   REPORT.json reads an oracle computed before (`gfsim oracle ... --json > REPORT.json`)
   instead: same rules, every movement, every seed (its means are taken over these seeds).
   --baseline NAME (a gun, or a movement): per season, every other gun's (movement's)

@@ -74,6 +74,7 @@ DEFAULT_SAMPLES = 64
 MAX_SAMPLES = 100_000
 MAX_FLIGHT = 400         # turns a future follows a wave at most (a bullet crosses a 5000 px field in 455)
 CONFIDENCE = 0.95
+WIDE_BRACKET = 0.02      # oracle - cross-fit above which the report says the estimate has not converged
 
 
 # ---------------------------------------------------------------- compiled kernels
@@ -479,6 +480,13 @@ def format_table(summary):
     lines.append("  ".join(h.ljust(widths[k]) if k == 0 else h.rjust(widths[k]) for k, h in enumerate(head)))
     for t in rows:
         lines.append("  ".join(c.ljust(widths[k]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)))
+    wide = [(m["name"], m["oracle"]["mean"] - m["oracle_xfit"]["mean"]) for m in summary["movements"]
+            if m["oracle"]["mean"] - m["oracle_xfit"]["mean"] > WIDE_BRACKET]
+    if wide:
+        lines.append("")
+        lines.append("the Bayes limit lies between cross-fit and oracle; "
+                     + ", ".join(f"{name}: {100 * w:.1f} points apart" for name, w in wide)
+                     + f" at {summary['samples']} futures (more --samples narrow it)")
     lines.append("")
     lines.append(f"wall {summary['wall_time']:.1f} s ({summary['jobs']} job{'s' if summary['jobs'] != 1 else ''})")
     st = summary.get("soft_targets")
