@@ -567,6 +567,7 @@ def format_tables(summary, mode="both"):
                                 if (c, r) in cells else "-" for c in cols] for r in movs if r in orc]
                 if table:
                     if name == "xfit":
+                        lines.append("")
                         lines.append("The oracle is an upper estimate of the Bayes limit, its cross-fit a lower one: "
                                      "a gun's share of the limit lies between the two tables.")
                     _put_table(lines, [what] + cols, table)
