@@ -60,56 +60,49 @@ import time
 import numpy as np
 from numba import njit
 
-from sim.cli.args import add_parts_flag, add_progress_flags, add_rules_args, bounded_int, jobs_type, progress_bar
-from sim.cli.errors import UsageError, OneLineParser, run_command
+from sim.cli.args import (
+    add_parts_flag,
+    add_progress_flags,
+    add_rules_args,
+    bounded_int,
+    jobs_type,
+    progress_bar,
+)
+from sim.cli.errors import OneLineParser, UsageError, run_command
 from sim.cli.output import json_text
-from sim.engine.constants import (R_ALIVE, R_ENERGY, R_HEAT, R_SHOTS, R_X, R_Y, B_FIRE_TIME, B_ID, B_OWNER,
-                                  B_POWER, BT_N_BULLETS, BT_TIME)
-from sim.waves.gf import MAX_CAND, MAX_PARTS, bullet_speed, track_wave
+from sim.engine.constants import (
+    B_FIRE_TIME,
+    B_ID,
+    B_OWNER,
+    B_POWER,
+    BT_N_BULLETS,
+    BT_TIME,
+    R_ALIVE,
+    R_ENERGY,
+    R_HEAT,
+    R_SHOTS,
+    R_X,
+    R_Y,
+)
+from sim.waves.gf import (
+    LAG,
+    MAX_CAND,
+    MAX_FLIGHT,
+    MAX_PARTS,
+    best_heading,
+    bullet_speed,
+    track_wave,
+)
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"   # the challenge's shooter (robot 0); its gun only fires
-LAG = 2                  # turns from the gun's last observation to the bullet (docs/writing-a-strategy.md)
 IMMORTAL = 1e9           # the mover's energy in the futures: nothing ends them early
 DEFAULT_SAMPLES = 64
 MAX_SAMPLES = 100_000
-MAX_FLIGHT = 400         # turns a future follows a wave at most (a bullet crosses a 5000 px field in 455)
 CONFIDENCE = 0.95
 WIDE_BRACKET = 0.02      # oracle - cross-fit above which the report says the estimate has not converged
 
 
 # ---------------------------------------------------------------- compiled kernels
-
-@njit(cache=True, error_model="numpy")
-def best_heading(lo, hi):
-    """The point covered by the most of the closed intervals [lo[k], hi[k]] (pieces of one future are
-    disjoint, so a count of pieces is a count of futures): (count, point), the point in the middle of the
-    first segment of maximal count. A sweep over the sorted ends (compiled: it runs once per situation
-    and half)."""
-    k = lo.shape[0]
-    if k == 0:
-        return 0, math.nan
-    starts = np.sort(lo)
-    ends = np.sort(hi)
-    i = 0
-    j = 0
-    c = 0
-    best = 0
-    at = math.nan
-    while i < k:
-        if starts[i] <= ends[j]:          # closed intervals: a start at an end's place counts first
-            c += 1
-            if c > best:
-                best = c
-                seg_hi = ends[j]
-                if i + 1 < k and starts[i + 1] < seg_hi:
-                    seg_hi = starts[i + 1]
-                at = 0.5 * (starts[i] + seg_hi)
-            i += 1
-        else:
-            c -= 1
-            j += 1
-    return best, at
-
 
 @njit(cache=True, error_model="numpy")
 def coverage(lo, hi, point):
@@ -431,7 +424,8 @@ def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, 
     else:
         import multiprocessing as mp
         from concurrent.futures import as_completed
-        from sim.experiments.workers import make_pool, kill_pool
+
+        from sim.experiments.workers import kill_pool, make_pool
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
         pool = make_pool(jobs, ctx)
         try:
@@ -558,9 +552,9 @@ def build_parser(prog="gfsim oracle"):
 
 
 def parse_args(argv, prog="gfsim oracle"):
-    from sim.experiments.challenge import _split_names, movement_specs, parse_seeds
+    from bots.registry import BotSpecError, parse_bot
     from sim.engine.rules import rules_from_args
-    from bots.registry import parse_bot, BotSpecError
+    from sim.experiments.challenge import _split_names, movement_specs, parse_seeds
     args = build_parser(prog).parse_args(argv)
     args.seed_list = parse_seeds(args.seeds) if args.seeds is not None else list(range(args.seasons or 3))
     args.rules = rules_from_args(args, error=UsageError)

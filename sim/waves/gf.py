@@ -72,6 +72,8 @@ BOX = 36.0
 WALL_MARGIN = 3.0      # bullet radius: the wall test kills a bullet at x - 3 <= 0 etc.
 MAX_CAND = 40          # candidate directions of one turn (4 corners + 16 circle/edge + 8 circle/wall, padded)
 MAX_PARTS = 16         # disjoint pieces kept by the per-wave union (more is merged into the last)
+LAG = 2                # turns from a gun's last observation to its bullet (docs/writing-a-strategy.md, "Timing")
+MAX_FLIGHT = 400       # turns a played-forward future follows a wave at most (a bullet crosses a 5000 px field in 455)
 
 
 # --------------------------------------------------------------------------- basics
@@ -1311,3 +1313,35 @@ def ext_features(x, y, heading, vel, row, j0, j, move_dir, sx, sy, sin_b, cos_b,
     stick_a, stick_r = stick_turns(tx, ty, drive * math.sin(h), drive * math.cos(h), STICK, HALF, width, height)
     hold(x, y, heading, vel)
     return path, current, lin, circ, mirror, stick_a, stick_r
+
+
+@njit(cache=True, error_model="numpy")
+def best_heading(lo, hi):
+    """The point covered by the most of the closed intervals [lo[k], hi[k]] (pieces of one future are
+    disjoint, so a count of pieces is a count of futures): (count, point), the point in the middle of the
+    first segment of maximal count. A sweep over the sorted ends (compiled: it runs once per situation
+    and half)."""
+    k = lo.shape[0]
+    if k == 0:
+        return 0, math.nan
+    starts = np.sort(lo)
+    ends = np.sort(hi)
+    i = 0
+    j = 0
+    c = 0
+    best = 0
+    at = math.nan
+    while i < k:
+        if starts[i] <= ends[j]:          # closed intervals: a start at an end's place counts first
+            c += 1
+            if c > best:
+                best = c
+                seg_hi = ends[j]
+                if i + 1 < k and starts[i + 1] < seg_hi:
+                    seg_hi = starts[i + 1]
+                at = 0.5 * (starts[i] + seg_hi)
+            i += 1
+        else:
+            c -= 1
+            j += 1
+    return best, at
