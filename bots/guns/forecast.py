@@ -89,7 +89,7 @@ DEFAULT_CORPUS = "forecast-corpus.npz"
 NO_CORPUS = "none"
 
 PARAMS = FIRING_PARAMS + (
-    Param("futures", 32.0, 1.0, 1024.0, "futures played per bullet: the cost (~1 ms of one core per future, each "
+    Param("futures", 32.0, 1.0, 1024.0, "futures played per bullet: the cost (~0.3 ms of one core per future and "
           "bullet) against the aim (the offline probe: 128 futures hit ~2 points more than 32)"),
     Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
     Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
