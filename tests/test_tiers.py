@@ -11,7 +11,13 @@ from numba import njit, typeof
 
 import sim.engine.battle as battle_mod
 from bots import registry as R
-from bots.registry import TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING, parse_bot, scripted_bot
+from bots.registry import (
+    TIER_CLASSIC,
+    TIER_LEARNING,
+    TIER_SAMPLES,
+    parse_bot,
+    scripted_bot,
+)
 from sim.engine.loop import play_rounds_nb
 from sim.engine.rules import Rules
 from sim.engine.variants import variant
