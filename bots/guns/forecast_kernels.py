@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from bots.movements.steering import room
-from sim.engine.constants import MAX_VELOCITY
+from sim.engine.constants import I64, MAX_VELOCITY
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, robot_step
 from sim.waves.gf import (
@@ -334,11 +334,11 @@ def label_probs(c1, c2, c3, c4, c5, prev, w, f, a, db, rb, geometry, strength, o
         smoothed(c4[prev, w, f, a], q, strength, out)
         return
     g = np.empty(3)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 2, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(2), g)
     smoothed(g, p, strength, q)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 3, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(3), g)
     smoothed(g, q, strength, p)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 4, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(4), g)
     smoothed(g, p, strength, out)
 
 
@@ -419,14 +419,15 @@ def observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_ve
                      change_ring, start_ring, ring_n, own, score, loglik, probs)
 
 
-def empty_tables(members):
+def empty_tables(members, c5_labels=3):
     """Zeroed hazard tables of `members` members (the member axis first): (c1, c2, c3, c4, c5, s1, s2,
-    change_ring, start_ring, ring_n), the order every kernel takes them in."""
+    change_ring, start_ring, ring_n), the order every kernel takes them in. c5_labels = 0 drops the geometry table
+    (c5 then holds nothing; only geometry 0 may use such tables)."""
     return (np.zeros((members, 3, 3)), np.zeros((members, 3, WALL_BINS, 3)),
             np.zeros((members, 3, WALL_BINS, FIRE_BINS, 3)), np.zeros((members, 3, WALL_BINS, FIRE_BINS, AGE_BINS, 3)),
-            np.zeros((members, 3, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)), np.zeros((members, 2)),
-            np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)), np.zeros((members, RING)),
-            np.zeros((members, 2), dtype=np.int64))
+            np.zeros((members, c5_labels, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)),
+            np.zeros((members, 2)), np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)),
+            np.zeros((members, RING)), np.zeros((members, 2), dtype=np.int64))
 
 
 @njit(cache=True, error_model="numpy")
@@ -843,7 +844,7 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
             cx[step] = px
             cy[step] = py
         b1 = math.atan2(cx[1] - ox, cy[1] - oy)
-        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, LAG, cx, cy, alive, 1, steps, width, height, 8.0, acc, parts,
+        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(LAG), cx, cy, alive, I64(1), steps, width, height, 8.0, acc, parts,
                                      cand)
         off = normal_relative_angle(b1 - b_ref)
         for pc in range(npc):
