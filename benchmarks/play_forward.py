@@ -93,6 +93,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     command_log_prob,
     count_battle,
     count_transition,
+    HazardFit,
     draw_label,
     draw_neighbour,
     draw_ring,
@@ -105,6 +106,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     label_probs,
     learn_command,
     next_command,
+    no_fit,
     note_velocity,
     observe_transition,
     observed_states,
@@ -230,9 +232,9 @@ def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometr
 
 
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
-           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0):
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
-    battle's own counts only)."""
+    battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None."""
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     t0 = time.perf_counter()
     g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules)
@@ -247,7 +249,7 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
         r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
         sit_row[order], g["bullet_speed"][rows][order], futures, memory, float(rules.width), float(rules.height),
         int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
-        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry))
+        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry), no_fit() if fit is None else fit)
     per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
@@ -316,6 +318,9 @@ def main(argv=None):
                        help="pre-seeded hazard tables (benchmarks/hazard_corpus.py): each future plays one corpus "
                        "member or the battle's own counts, drawn with the likelihood of the battle's transitions "
                        "so far")
+        p.add_argument("--hazard-fit", metavar="MODEL",
+                       help="the corpus members' continuous hazard (benchmarks/hazard_fit.py fit, the same members "
+                       "in the same order as --corpus): they score and play their commands through it")
         p.add_argument("--geometry", choices=tuple(GEOMETRY), default="none",
                        help="a finest hazard level binning the distance to the shooter, the reverse direction's wall "
                        "pressure or both (default none)")
@@ -348,19 +353,31 @@ def main(argv=None):
         if a.velocity_model != "hazard" and (a.corpus or a.geometry != "none"):
             raise UsageError("--corpus and --geometry are hazard tables: they need --velocity-model hazard")
         names, sources, corpus = load_corpus(a.corpus) if a.corpus else ([], [], None)
+        fit = None
+        if a.hazard_fit:
+            if not a.corpus:
+                raise UsageError("--hazard-fit fits the corpus members: it needs --corpus")
+            from hazard_fit import load_model
+            model = load_model(a.hazard_fit)
+            if model["names"] != names:
+                raise UsageError(f"--hazard-fit {a.hazard_fit}: its members {model['names']} are not --corpus's {names}")
+            fit = HazardFit(model["label_weights"], model["speed_weights"], model["block_feat"], model["knot_start"],
+                            model["knot_count"], model["block_offset"], model["knots"])
         rules = Rules(rounds=a.rounds)
         show = a.progress if a.progress is not None else sys.stderr.isatty()
         bar, update = progress_bar(len(seeds), show, "play-forward seasons", unit="season")
         out = []
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
-                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry]))
+                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry],
+                              fit))
             if update:
                 update(len(out))
         if bar:
             bar.close()
         summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
                     velocity_model=a.velocity_model, prior=a.prior, truth=a.truth, corpus=a.corpus,
+                    hazard_fit=a.hazard_fit,
                     members=names + ["own"] if corpus is not None else ["own"], geometry=a.geometry,
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
                     velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,
