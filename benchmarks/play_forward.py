@@ -54,6 +54,15 @@ import time
 
 import numpy as np
 
+from bots.guns.forecast_corpus import (  # noqa: F401
+    CORPUS_KEYS,
+    CORPUS_VERSION,
+    MAX_CORPUS_MEMBERS,
+    read_corpus,
+    read_hazard_fit,
+    save_corpus,
+)
+
 # the kernels live in the product, where the in-battle gun uses them; re-exported here for the probe's importers
 from bots.guns.forecast_kernels import (  # noqa: F401
     AGE_BINS,
@@ -73,6 +82,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     GO_ON,
     HALF_ROBOT,
     N_FEAT,
+    N_RAW,
     REV_BINS,
     REV_CAP,
     REV_EDGES,
@@ -87,13 +97,13 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     TRUE_VELOCITY,
     WALL_BINS,
     WALL_STEP,
+    HazardFit,
     battle_transitions,
     command_ages,
     command_label,
     command_log_prob,
     count_battle,
     count_transition,
-    HazardFit,
     draw_label,
     draw_neighbour,
     draw_ring,
@@ -167,58 +177,19 @@ def recorded_battle(spec, seed, rules):
 def member_tables(corpus):
     """The kernels' hazard tables: the corpus members' (or none) and, last, a zeroed member for the battle's own."""
     members = 1 if corpus is None else corpus[0].shape[0] + 1
-    tables = empty_tables(members)
+    tables = empty_tables(members, 3 if corpus is None else corpus[4].shape[1])
     if corpus is not None:
         for t, c in zip(tables, corpus):
             t[:-1] = c
     return tables
 
 
-CORPUS_KEYS = ("c1", "c2", "c3", "c4", "c5", "s1", "s2", "change_ring", "start_ring", "ring_n")
-CORPUS_VERSION = 2
-MAX_CORPUS_MEMBERS = 256
-
-
-def save_corpus(path, names, sources, tables):
-    """Write pre-seeded hazard tables (member axis first, empty_tables' order), one member per name, to an npz
-    of plain arrays (no pickle), atomically (sim.io.atomic)."""
-    from sim.io.atomic import atomic_output
-    arrays = dict(zip(CORPUS_KEYS, tables))
-    with atomic_output(path) as f:
-        np.savez_compressed(f, version=np.array(CORPUS_VERSION), names=np.array(names, dtype=str),
-                 sources=np.array(sources, dtype=str), **arrays)
-
-
 def load_corpus(path):
-    """(member names, their sources, tables) of a save_corpus file; a file that is not one is a one-line
-    UsageError. Read through sim.io.npyzip: every member's shape and dtype is checked against what this
-    version writes before its data is read (a crafted header cannot make it allocate or inflate)."""
-    import zipfile
-
+    """(member names, their sources, tables) of a corpus file (bots.guns.forecast_corpus.read_corpus); a file that
+    is not one is a one-line UsageError."""
     from sim.cli.errors import UsageError
-    from sim.io.npyzip import open_archive
-
-    def fail(msg):
-        return UsageError(f"--corpus {msg}")
-    with open_archive(path, fail, "hazard corpus file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
-        missing = [k for k in ("version", "names", "sources") + CORPUS_KEYS if k not in z.files]
-        if missing:
-            raise fail(f"{path}: not a hazard corpus file (no {missing[0]!r})")
-        version = int(z.get("version", shape=(), kinds="iu"))
-        if version != CORPUS_VERSION:
-            raise fail(f"{path}: corpus version {version}, this script reads {CORPUS_VERSION}")
-        (n,), _ = z.header("names")
-        if not 0 < n <= MAX_CORPUS_MEMBERS:
-            raise fail(f"{path}: {n} members (1 to {MAX_CORPUS_MEMBERS})")
-        names = [str(x) for x in z.get("names", shape=(n,), kinds="U")]
-        sources = [str(x) for x in z.get("sources", shape=(n,), kinds="U")]
-        tables = []
-        for k, t in zip(CORPUS_KEYS, empty_tables(n)):
-            a = z.get(k, shape=t.shape, dtype=t.dtype)
-            if not np.isfinite(a).all() or (a < 0).any():
-                raise fail(f"{path}: {k} holds negative or non-finite counts")
-            tables.append(a)
-    return names, sources, tuple(tables)
+    names, sources, tables, _ = read_corpus(path, lambda msg: UsageError(f"--corpus {msg}"))
+    return names, sources, tables
 
 
 def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometry=0, strength=DEFAULT_PRIOR):
@@ -353,12 +324,13 @@ def main(argv=None):
         if a.velocity_model != "hazard" and (a.corpus or a.geometry != "none"):
             raise UsageError("--corpus and --geometry are hazard tables: they need --velocity-model hazard")
         names, sources, corpus = load_corpus(a.corpus) if a.corpus else ([], [], None)
+        if corpus is not None and a.geometry != "none" and corpus[4].shape[1] == 0:
+            raise UsageError(f"--geometry {a.geometry}: {a.corpus} was written without the geometry table")
         fit = None
         if a.hazard_fit:
             if not a.corpus:
                 raise UsageError("--hazard-fit fits the corpus members: it needs --corpus")
-            from hazard_fit import load_model
-            model = load_model(a.hazard_fit)
+            model = read_hazard_fit(a.hazard_fit, lambda msg: UsageError(f"--hazard-fit {msg}"), N_RAW)
             if model["names"] != names:
                 raise UsageError(f"--hazard-fit {a.hazard_fit}: its members {model['names']} are not --corpus's {names}")
             fit = HazardFit(model["label_weights"], model["speed_weights"], model["block_feat"], model["knot_start"],

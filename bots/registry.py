@@ -24,9 +24,10 @@ import numpy as np
 
 from bots import dispatch
 from bots.dispatch import KIND_COMPOSITE, KIND_SAMPLE, KIND_SCRIPTED
-from bots.layout import P_SIZE, MAX_PARAMS, M_PARTS, PLUGIN, slots
-from bots.part import Param, Part, ROLES  # noqa: F401  (Param, Part: re-exported for plug-ins and tools)
-from bots.samples import SAMPLES, MEM_SIZE as SAMPLE_MEM_SIZE
+from bots.layout import M_PARTS, MAX_PARAMS, P_SIZE, PLUGIN, slots
+from bots.part import ROLES, Param, Part  # noqa: F401  (Param, Part: re-exported for plug-ins and tools)
+from bots.samples import MEM_SIZE as SAMPLE_MEM_SIZE
+from bots.samples import SAMPLES
 
 # The built-in parts, one line each: the module that defines PART. A part's kind is its position among
 # the parts of its role here.
@@ -41,6 +42,7 @@ BUILTIN_PARTS = (
     "bots.guns.knn",
     "bots.guns.learned",
     "bots.guns.virtual",
+    "bots.guns.forecast",
     "bots.movements.still",
     "bots.movements.stopgo",
     "bots.movements.orbit",
@@ -99,7 +101,7 @@ def _catalogue(parts):
     """The built-in parts plus those of the plug-in files `parts` (paths or loaded Plugins)."""
     entries = dict(builtin_parts())
     if parts:
-        from bots.plugins import load_plugin, Plugin, PluginError
+        from bots.plugins import Plugin, PluginError, load_plugin
         for item in parts:
             try:
                 plugin = item if isinstance(item, Plugin) else load_plugin(item)
@@ -327,7 +329,7 @@ _DISPATCH = {}
 
 def tier_dispatch(tier):
     """(bot_round_start, bot_think, bot_round_end) of compile tier `tier`, linked with its composite dispatch."""
-    from sim.engine.variants import variant, not_compiled_in
+    from sim.engine.variants import not_compiled_in, variant
     if tier not in _DISPATCH:
         suffix = "_" + TIER_NAMES[tier]
         if tier == TIER_SAMPLES:

@@ -99,3 +99,18 @@ def test_a_members_score_is_the_sum_of_its_log_probabilities_over_the_battle():
                                    HEIGHT, scratch, probs, change) for j in rows)
         assert math.isclose(with_fit[member], want, rel_tol=1e-9), (member, with_fit[member], want)
     assert with_fit[0] != with_fit[1]
+
+
+def test_the_probe_refuses_a_fit_of_other_members_or_without_a_corpus(tmp_path, capsys):
+    """--hazard-fit needs --corpus, and the fit's members must be the corpus's, in its order: one line, exit 2."""
+    from bots.guns import forecast as fg
+    from bots.guns.forecast_corpus import FIT_KEYS
+    corpus, fit = fg.corpus_path(""), fg.fit_path({})
+    assert pf.main(["orbit", "--hazard-fit", fit, "--seeds", "0"]) == 2
+    with np.load(fit) as z:
+        arrays = {k: z[k] for k in FIT_KEYS}
+    arrays["names"] = arrays["names"][::-1]
+    np.savez(tmp_path / "other.npz", **arrays)
+    assert pf.main(["orbit", "--corpus", corpus, "--hazard-fit", str(tmp_path / "other.npz"), "--seeds", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "needs --corpus" in err[0] and "are not --corpus's" in err[1], err

@@ -180,7 +180,7 @@ def test_prebuild_compiles_each_part_with_the_signature_the_turn_loop_calls_it_w
 
 def test_prebuild_plan_puts_every_group_somewhere_once():
     from sim.engine import prebuild as P
-    times = {"engine": 20.0, "samples": 12.0, "classic": 7.0, "wave guns": 23.0, "surf": 29.0}
+    times = {"engine": 20.0, "samples": 12.0, "classic": 7.0, "wave guns": 23.0, "surf": 29.0, "forecast": 8.0}
     for tier in (TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING):
         names = P.tier_groups(tier)
         for workers in (1, 2, 3, 8):
@@ -190,8 +190,8 @@ def test_prebuild_plan_puts_every_group_somewhere_once():
             assert sorted(placed) == sorted(names)
             assert longest >= max(times[g] for g in names)
     children, own, longest = P._plan(P.tier_groups(TIER_LEARNING), 1, times)
-    assert children == [["surf", "samples", "classic"]] and own == ["wave guns"]   # longest first, least loaded
-    assert longest == 48.0
+    assert children == [["surf", "samples", "forecast"]] and own == ["wave guns", "classic"]   # longest first,
+    assert longest == 50.0                                                                   # least loaded
 
 
 def test_prebuild_does_nothing_for_a_loop_already_compiled(monkeypatch):

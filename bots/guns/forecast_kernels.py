@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from bots.movements.steering import room
-from sim.engine.constants import MAX_VELOCITY
+from sim.engine.constants import I64, MAX_VELOCITY
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, robot_step
 from sim.waves.gf import (
@@ -334,11 +334,11 @@ def label_probs(c1, c2, c3, c4, c5, prev, w, f, a, db, rb, geometry, strength, o
         smoothed(c4[prev, w, f, a], q, strength, out)
         return
     g = np.empty(3)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 2, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(2), g)
     smoothed(g, p, strength, q)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 3, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(3), g)
     smoothed(g, q, strength, p)
-    geometry_counts(c5, prev, w, f, a, db, rb, geometry, 4, g)
+    geometry_counts(c5, prev, w, f, a, db, rb, geometry, I64(4), g)
     smoothed(g, p, strength, out)
 
 
@@ -419,14 +419,15 @@ def observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_ve
                      change_ring, start_ring, ring_n, own, score, loglik, probs)
 
 
-def empty_tables(members):
+def empty_tables(members, c5_labels=3):
     """Zeroed hazard tables of `members` members (the member axis first): (c1, c2, c3, c4, c5, s1, s2,
-    change_ring, start_ring, ring_n), the order every kernel takes them in."""
+    change_ring, start_ring, ring_n), the order every kernel takes them in. c5_labels = 0 drops the geometry table
+    (c5 then holds nothing; only geometry 0 may use such tables)."""
     return (np.zeros((members, 3, 3)), np.zeros((members, 3, WALL_BINS, 3)),
             np.zeros((members, 3, WALL_BINS, FIRE_BINS, 3)), np.zeros((members, 3, WALL_BINS, FIRE_BINS, AGE_BINS, 3)),
-            np.zeros((members, 3, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)), np.zeros((members, 2)),
-            np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)), np.zeros((members, RING)),
-            np.zeros((members, 2), dtype=np.int64))
+            np.zeros((members, c5_labels, WALL_BINS, DIST_BINS, REV_BINS, FIRE_BINS, AGE_BINS, 3)),
+            np.zeros((members, 2)), np.zeros((members, WALL_BINS, 2)), np.zeros((members, RING)),
+            np.zeros((members, RING)), np.zeros((members, 2), dtype=np.int64))
 
 
 @njit(cache=True, error_model="numpy")
@@ -560,6 +561,36 @@ def no_fit():
 
 
 @njit(cache=True, error_model="numpy")
+def fit_size(members, basis, blocks, knots):
+    """Length of the buffer fit_views lays out."""
+    return members * (9 + 4) * basis + 7 * blocks + knots
+
+
+@njit(cache=True, error_model="numpy")
+def fit_views(buf, members, basis, blocks, knots):
+    """A HazardFit of float64 views of `buf` (fit_size long; the basis indices as floats): the gun keeps its fit in
+    its part memory. No members: an empty fit."""
+    o = 0
+    label_w = buf[o:o + members * 9 * basis].reshape((members, 3, basis, 3))
+    o += members * 9 * basis
+    speed_w = buf[o:o + members * 4 * basis].reshape((members, 2, basis, 2))
+    o += members * 4 * basis
+    feat = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    start = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    count = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    offset = buf[o:o + blocks]
+    o += blocks
+    knot = buf[o:o + knots]
+    o += knots
+    if o != buf.shape[0]:
+        raise ValueError("fit_views: the buffer is not fit_size long")
+    return HazardFit(label_w, speed_w, feat, start, count, offset, knot)
+
+
+@njit(cache=True, error_model="numpy")
 def raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, out):
     """out[:N_RAW] = the continuous features of a turn: the command's age, turns since the shooter fired, `speed`
     (the velocity times `travel`, the sign of the last non-zero velocity), wall_pressure of travel, the distance to
@@ -601,20 +632,21 @@ def sparse_basis(raw, feat, start, count, offset, knots, idx, wt):
     idx[0] = 0
     wt[0] = 1.0
     m = 1
-    for b in range(feat.shape[0]):
-        ka, ta = hat(raw[feat[b, 0]], knots, start[b, 0], count[b, 0])
+    for b in range(feat.shape[0]):             # int(): the gun keeps the basis in its float64 memory
+        off = int(offset[b])
+        ka, ta = hat(raw[int(feat[b, 0])], knots, int(start[b, 0]), int(count[b, 0]))
         if feat[b, 1] < 0:
-            idx[m] = offset[b] + ka
+            idx[m] = off + ka
             wt[m] = 1.0 - ta
-            idx[m + 1] = offset[b] + ka + 1
+            idx[m + 1] = off + ka + 1
             wt[m + 1] = ta
             m += 2
             continue
-        kb, tb = hat(raw[feat[b, 1]], knots, start[b, 1], count[b, 1])
-        nb = count[b, 1]
+        kb, tb = hat(raw[int(feat[b, 1])], knots, int(start[b, 1]), int(count[b, 1]))
+        nb = int(count[b, 1])
         for da in range(2):
             for db in range(2):
-                idx[m] = offset[b] + (ka + da) * nb + kb + db
+                idx[m] = off + (ka + da) * nb + kb + db
                 wt[m] = (ta if da else 1.0 - ta) * (tb if db else 1.0 - tb)
                 m += 1
     return m
@@ -1033,7 +1065,7 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
             cx[step] = px
             cy[step] = py
         b1 = math.atan2(cx[1] - ox, cy[1] - oy)
-        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, LAG, cx, cy, alive, 1, steps, width, height, 8.0, acc, parts,
+        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(LAG), cx, cy, alive, I64(1), steps, width, height, 8.0, acc, parts,
                                      cand)
         off = normal_relative_angle(b1 - b_ref)
         for pc in range(npc):

@@ -1,0 +1,332 @@
+"""The play-it-forward gun (issue 17): learn how the enemy moves, play its possible futures forward, and fire where
+most of them can be hit.
+
+Every turn the gun adds the enemy's scanned state to what it has learned (bots/guns/forecast_kernels.py,
+forecast_observe): a k-NN model of the body heading and pooled hazard tables of the velocity command ("go on",
+"reverse", stop), pre-seeded from a corpus of earlier battles against several movers (bots/models/
+forecast-corpus.npz) and weighed against this battle's own counts by how well each explains what it sees. Once per
+bullet -- in the turn before the gun is cool -- it plays `futures` futures of the enemy from the newest scan with
+the engine's physics and aims at the heading most of their hit sets cover (forecast_aim); the next turn it fires
+that aim with the firing rule every gun shares (bots/guns/aiming.py). That is the offline probe's situation
+(benchmarks/play_forward.py): a bullet leaving in turn F, aimed with what was seen up to turn F-2.
+
+Between shots the gun waits at the last aim's offset from the enemy's bearing (mirrored with its lateral direction),
+so that the turn before a shot the gun has little to turn. A turn without a scan ends a run of consecutive
+observations: the turn counters restart and no transition is learned across it. The futures draw from numba's
+np.random stream, seeded for each aim from this bot's battle seed and its count of aims, so a battle stays a
+pure function of its seed (and a paused battle resumes bit for bit); no other part reads that stream.
+docs/learning.md, "The play-it-forward gun in battle", has its measurements and cost.
+"""
+import functools
+import math
+import os
+
+import numpy as np
+from numba import njit
+
+from bots.api import set_fire, set_turn_gun
+from bots.enemy import (
+    EN_ALIVE,
+    EN_ENERGY,
+    EN_HEADING,
+    EN_LAT_DIR,
+    EN_TIME,
+    EN_VEL,
+    EN_X,
+    EN_Y,
+)
+from bots.guns.aiming import (
+    FIRING_PARAMS,
+    GP_MAX_AGE,
+    GP_TOLERANCE,
+    driven_on,
+    gun_power,
+)
+from bots.guns.forecast_corpus import (
+    corpus_members,
+    hazard_fit_shape,
+    read_corpus,
+    read_hazard_fit,
+)
+from bots.guns.forecast_kernels import (
+    DEFAULT_CAP,
+    DEFAULT_HEADING_SCALE,
+    DEFAULT_K_HEADING,
+    DEFAULT_K_VELOCITY,
+    DEFAULT_PRIOR,
+    DEFAULT_VELOCITY_SCALE,
+    K_ROWS,
+    N_RAW,
+    STEPS,
+    fit_size,
+    fit_views,
+    forecast_aim,
+    forecast_observe,
+    forecast_size,
+    forecast_views,
+)
+from bots.part import Param, Part, layout
+from bots.telemetry import TK_DIAG, diag_row
+from sim.engine.constants import (
+    C_GUN,
+    HALF_ROBOT,
+    I64,
+    MIN_BULLET_POWER,
+    ST_COOLING,
+    ST_ENERGY,
+    ST_GUN,
+    ST_HEADING,
+    ST_HEAT,
+    ST_HEIGHT,
+    ST_OTHERS,
+    ST_ROUND,
+    ST_TIME,
+    ST_VEL,
+    ST_WIDTH,
+    ST_X,
+    ST_Y,
+)
+from sim.engine.geometry import normal_relative_angle
+from sim.engine.physics import bullet_speed
+from sim.waves.gf import LAG
+
+MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
+DEFAULT_CORPUS = "forecast-corpus.npz"
+DEFAULT_FIT = "forecast-hazard.npz"
+NO_CORPUS = "none"
+
+PARAMS = FIRING_PARAMS + (
+    Param("futures", 32.0, 1.0, 1024.0, "futures played per bullet: the cost (~1 ms of one core per future, each "
+          "bullet) against the aim (the offline probe: 128 futures hit ~2 points more than 32)"),
+    Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
+    Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
+    Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
+    Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
+                              f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
+                              f"{NO_CORPUS!r} = learn from this battle only", kind="path"),
+    Param("hazard_fit", "", 0, 0, f"the corpus members' continuous hazard (benchmarks/hazard_fit.py fit, the corpus's "
+                                  f"members in its order; default the shipped bots/models/{DEFAULT_FIT}, used with the "
+                                  f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path"),
+)
+P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 4)
+
+# the gun's own fields, then the learner's state (forecast_views) from MEM.size on
+MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_offset=1,
+             last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1, fit_knots=1)
+
+# the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
+CAP = np.array(DEFAULT_CAP)
+W_HEADING = np.array([0.0 if math.isinf(s) else 1.0 / (s * s) for s in DEFAULT_HEADING_SCALE])
+W_VELOCITY = np.array([0.0 if math.isinf(s) else 1.0 / (s * s) for s in DEFAULT_VELOCITY_SCALE])
+K_VELOCITY = I64(DEFAULT_K_VELOCITY)   # unused: the velocity command comes from the hazard tables
+NO_GEOMETRY = I64(0)                   # the gun's tables have no geometry level
+TRUTH_OFF = I64(0)                     # the probe's --truth diagnosis is off
+NO_TRUTH = np.zeros(0)
+NO_TRUTH_OK = np.zeros(0, dtype=np.bool_)
+
+# diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim
+TK_FORECAST_SEEN, TK_FORECAST_AIM = I64(TK_DIAG + 16), I64(TK_DIAG + 17)   # typed: sim/engine/constants.I64 says why
+DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1)
+DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1)
+
+
+@njit(cache=True, error_model="numpy")
+def planned_shots(power, cooling, shot):
+    """shot[step] = True where a bullet of `power` leaves `step` turns after the aim's turn (F-2) if this gun keeps
+    firing as soon as it is cool: its own bullet at LAG, the next ones when the gun heat, which rises by 1 + power/5
+    when a bullet leaves and falls by `cooling` a turn (the engine's arithmetic), is back to 0 a turn before."""
+    shot[:] = False
+    step = LAG
+    while True:
+        heat = max(1.0 + power / 5.0 - cooling, 0.0)        # at the end of the turn the bullet left in
+        while heat > 0.0 and step < shot.shape[0]:
+            step += 1
+            heat = max(heat - cooling, 0.0)
+        step += 1                                          # fired that turn, it leaves in the next
+        if step >= shot.shape[0]:
+            return
+        shot[step] = True
+
+
+@njit(cache=True, error_model="numpy")
+def round_start(ctx):
+    m = ctx.mem
+    m[MEM.aim_time] = -1.0
+    m[MEM.last_scan] = -10.0
+    m[MEM.left_turn] = -1.0
+
+
+@njit(cache=True, error_model="numpy")
+def think(ctx):
+    p, m, st, cmd, en = ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en
+    t = st[ST_TIME]
+    if m[MEM.seed] == 0.0:          # once a battle: this bot's generator state, read (not drawn: no part disturbed)
+        m[MEM.seed] = 1.0 + float(ctx.rng[0] % np.uint64(2147483647))
+    if en[EN_TIME] < 0.0 or st[ST_OTHERS] < 1.0 or en[EN_ALIVE] == 0.0:
+        m[MEM.aim_time] = -1.0
+        return
+    memory = int(p[P_MEMORY])
+    n_members = int(m[MEM.members])
+    end = MEM.size + forecast_size(memory, n_members, NO_GEOMETRY)
+    fc = forecast_views(m[MEM.size:end], memory, n_members, NO_GEOMETRY)
+    fm, fb, fbl, fk = int(m[MEM.fit_members]), int(m[MEM.fit_basis]), int(m[MEM.fit_blocks]), int(m[MEM.fit_knots])
+    fit = fit_views(m[end:end + fit_size(fm, fb, fbl, fk)], fm, fb, fbl, fk)
+    width, height = st[ST_WIDTH], st[ST_HEIGHT]
+    ox, oy = st[ST_X], st[ST_Y]
+    dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
+    fired = False
+    # 1. fire the aim set last turn if the gun got there (aiming.py's rule)
+    if m[MEM.aim_time] == t - 1.0 and st[ST_HEAT] == 0.0 and t - en[EN_TIME] <= p[GP_MAX_AGE]:
+        if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
+            power = min(m[MEM.aim_power], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
+            if power >= MIN_BULLET_POWER and set_fire(st, cmd, power) > 0.0:
+                m[MEM.shots] += 1.0
+                m[MEM.left_turn] = t + 1.0                # the bullet leaves in the next turn
+                fired = True
+    # 2. learn from this turn's scan
+    if en[EN_TIME] == t and m[MEM.last_scan] != t:
+        if m[MEM.last_scan] != t - 1.0:                   # a new round or a missed scan: a new run of turns
+            m[MEM.segment] += 1.0
+        left = m[MEM.left_turn] == t
+        forecast_observe(fc, m[MEM.segment], en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], left, np.bool_(True),
+                         ox, oy, width, height, CAP, NO_GEOMETRY, p[P_PRIOR], fit)
+        m[MEM.last_scan] = t
+        d = diag_row(ctx.tele, TK_FORECAST_SEEN, st[ST_ROUND], t)
+        if d.shape[0] > 0:
+            d[DIAG_SEEN.segment] = m[MEM.segment]
+            d[DIAG_SEEN.x] = en[EN_X]
+            d[DIAG_SEEN.y] = en[EN_Y]
+            d[DIAG_SEEN.heading] = en[EN_HEADING]
+            d[DIAG_SEEN.velocity] = en[EN_VEL]
+            d[DIAG_SEEN.left] = 1.0 if left else 0.0
+            d[DIAG_SEEN.sx] = ox
+            d[DIAG_SEEN.sy] = oy
+    # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns
+    nx, ny = driven_on(ox, oy, st[ST_HEADING], st[ST_VEL], 1.0)
+    bearing = math.atan2(en[EN_X] - nx, en[EN_Y] - ny)
+    power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
+    cool_next = max(st[ST_HEAT] - st[ST_COOLING], 0.0) == 0.0
+    if not fired and cool_next and power > 0.0 and m[MEM.last_scan] == t:
+        seed = int((m[MEM.seed] + 1000003.0 * m[MEM.aims]) % 4294967296.0)
+        np.random.seed(seed)
+        shot = np.zeros(STEPS, dtype=np.bool_)
+        planned_shots(power, st[ST_COOLING], shot)
+        speed = bullet_speed(power)
+        aim, cover = forecast_aim(fc, nx, ny, speed, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
+                                  W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
+                                  shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit)
+        m[MEM.aims] += 1.0
+        m[MEM.aim_time] = t
+        m[MEM.aim_power] = power
+        lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
+        m[MEM.aim_offset] = normal_relative_angle(aim - bearing) * lat
+        d = diag_row(ctx.tele, TK_FORECAST_AIM, st[ST_ROUND], t)
+        if d.shape[0] > 0:
+            d[DIAG_AIM.row] = fc.counters[K_ROWS] - 1.0
+            d[DIAG_AIM.seed] = seed
+            d[DIAG_AIM.speed] = speed
+            d[DIAG_AIM.ox] = nx
+            d[DIAG_AIM.oy] = ny
+            d[DIAG_AIM.aim] = aim
+            d[DIAG_AIM.cover] = cover
+            d[DIAG_AIM.power] = power
+    else:                           # wait at the last aim's offset, mirrored with the lateral direction
+        m[MEM.aim_time] = -1.0
+        lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
+        aim = bearing + m[MEM.aim_offset] * lat
+    set_turn_gun(cmd, normal_relative_angle(aim - st[ST_GUN]))
+
+
+def corpus_path(value):
+    """The corpus file a `corpus` value names ("" = the shipped one), or None for "none"."""
+    if value == NO_CORPUS:
+        return None
+    return os.path.join(MODELS_DIR, DEFAULT_CORPUS) if not value else os.path.expanduser(value)
+
+
+def _fail(msg):
+    return ValueError(f"corpus: {msg}")
+
+
+def _fit_fail(msg):
+    return ValueError(f"hazard_fit: {msg}")
+
+
+def fit_path(values):
+    """The hazard fit file the `hazard_fit` value names ("" = the shipped one, with the shipped corpus only), or
+    None."""
+    value = values.get("hazard_fit", "")
+    if value == NO_CORPUS or (not value and values.get("corpus", "")):
+        return None
+    if value and corpus_path(values.get("corpus", "")) is None:
+        raise _fit_fail(f"{value} fits a corpus's members: it needs a corpus")
+    return os.path.join(MODELS_DIR, DEFAULT_FIT) if not value else os.path.expanduser(value)
+
+
+def fit_shape(values):
+    """(members, basis size, blocks, knots) of the gun's hazard fit, or zeros without one."""
+    path = fit_path(values)
+    return (0, 0, 0, 0) if path is None else hazard_fit_shape(path, _fit_fail)
+
+
+def members(values):
+    """Hazard members the gun keeps: the corpus's, plus this battle's own counts."""
+    path = corpus_path(values.get("corpus", ""))
+    return 1 if path is None else corpus_members(path, _fail) + 1
+
+
+def memory_size(values):
+    return MEM.size + forecast_size(int(values["memory"]), members(values), NO_GEOMETRY) + fit_size(*fit_shape(values))
+
+
+@functools.lru_cache(maxsize=4)
+def _corpus(path, stamp):
+    """The corpus member names and tables, read once per file version (a challenge's battles share them)."""
+    names, _, tables, _ = read_corpus(path, _fail)
+    return names, tables
+
+
+@functools.lru_cache(maxsize=4)
+def _fit(path, stamp):
+    """The hazard fit, read once per file version."""
+    return read_hazard_fit(path, _fit_fail, N_RAW)
+
+
+def _stamp(path):
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+def prepare(values):
+    """The gun's starting memory: its member count and the learner's state with the corpus tables copied in."""
+    path = corpus_path(values.get("corpus", ""))
+    n = members(values)
+    memory = int(values["memory"])
+    init = np.zeros(memory_size(values))
+    init[MEM.members] = n
+    end = MEM.size + forecast_size(memory, n, NO_GEOMETRY)
+    if path is not None:
+        names, tables = _corpus(path, _stamp(path))
+        fc = forecast_views(init[MEM.size:end], memory, n, NO_GEOMETRY)
+        for own, corpus in zip((fc.c1, fc.c2, fc.c3, fc.c4, fc.c5, fc.s1, fc.s2, fc.change_ring, fc.start_ring,
+                                fc.ring_n), tables):
+            own[:-1] = corpus[:, :0] if own.shape[1] == 0 else corpus
+        fpath = fit_path(values)
+        if fpath is not None:
+            model = _fit(fpath, _stamp(fpath))
+            if model["names"] != names:
+                raise _fit_fail(f"{fpath} fits {', '.join(model['names'])}, the corpus holds {', '.join(names)}")
+            shape = fit_shape(values)
+            init[[MEM.fit_members, MEM.fit_basis, MEM.fit_blocks, MEM.fit_knots]] = shape
+            fit = fit_views(init[end:], *shape)
+            for own, key in zip(fit, ("label_weights", "speed_weights", "block_feat", "knot_start", "knot_count",
+                                      "block_offset", "knots")):
+                own[:] = model[key]
+    return init
+
+
+PART = Part("forecast", "gun", ("Play-it-forward gun: learns the enemy's per-turn heading (k nearest of its observed "
+                                "transitions) and velocity commands (pooled hazard tables, pre-seeded from a corpus of "
+                                "8 movers and weighed by Bayesian model averaging), plays `futures` futures of it with "
+                                "the engine's physics once per bullet and fires where most of them can be hit."),
+            think=think, round_start=round_start, params=PARAMS, memory=memory_size, prepare=prepare, learns=True)

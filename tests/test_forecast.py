@@ -1,0 +1,231 @@
+"""The `forecast` gun (bots/guns/forecast.py): in battle it runs the offline probe's learner and aimer
+(bots/guns/forecast_kernels.py) on what it scanned and gets the same aims; battles stay a pure function of their
+seed; a bad corpus file is one line and exit code 2; it plays as a built-in part."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+import play_forward as pf  # noqa: E402
+
+from bots.guns import forecast as fg  # noqa: E402
+from bots.guns import forecast_kernels as fk  # noqa: E402
+from bots.telemetry import TELE_COLUMNS  # noqa: E402
+from sim.engine.rules import Rules  # noqa: E402
+
+GUN = "lock+forecast:power=3,energy_rule=0,tolerance=0,futures=16+still"
+MOVER = "lock+none+orbit"
+SEED = 5
+
+
+from numba import njit  # noqa: E402
+
+
+@njit
+def _seed(s):
+    np.random.seed(s)
+
+
+def _battle(bots, rounds=2, seed=SEED, **kw):
+    from sim.engine.battle import run_battle
+    return run_battle(bots, Rules(rounds=rounds), seed=seed, compile_progress=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    return _battle([GUN, MOVER], record=True, diagnostics=True)
+
+
+def _diag(res, kind):
+    """The gun's diagnostic rows of `kind`: (round, turn, numbers)."""
+    d = res.diagnostics
+    col = {c: k for k, c in enumerate(TELE_COLUMNS)}
+    rows = d[(d[:, col["robot"]] == 0) & (d[:, col["kind"]] == kind)]
+    return rows[:, col["round"]].astype(int), rows[:, col["turn"]].astype(int), rows[:, col["kind"] + 3:]
+
+
+def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
+    """Replaying the gun's scans through forecast_observe, and forecast_aim at its aims with their seeds and
+    planned shots, from the memory prepare() gives, reproduces every aim and coverage bit for bit: the gun is the
+    probe's learner and aimer, fed turn by turn."""
+    from bots.registry import parse_bot
+    s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
+    a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
+    assert len(seen) > 500 and len(aims) > 30
+    values = parse_bot(GUN).parts["gun"][1]
+    init = fg.prepare(values)
+    memory = int(values["memory"])
+    end = fg.MEM.size + fk.forecast_size(memory, int(init[fg.MEM.members]), 0)
+    fc = fk.forecast_views(init[fg.MEM.size:end], memory, int(init[fg.MEM.members]), 0)
+    shape = [int(init[k]) for k in (fg.MEM.fit_members, fg.MEM.fit_basis, fg.MEM.fit_blocks, fg.MEM.fit_knots)]
+    assert shape[0] == int(init[fg.MEM.members]) - 1            # the shipped fit: every corpus member
+    fit = fk.fit_views(init[end:], *shape)
+    shot = np.zeros(fk.STEPS, dtype=np.bool_)
+    at = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
+    got = []
+    for k in range(len(seen)):
+        S = fg.DIAG_SEEN
+        fk.forecast_observe(fc, seen[k, S.segment], seen[k, S.x], seen[k, S.y], seen[k, S.heading],
+                            seen[k, S.velocity], seen[k, S.left] == 1.0, True, seen[k, S.sx], seen[k, S.sy],
+                            800.0, 600.0, fg.CAP, 0, values["prior"], fit)
+        q = at.get((s_rnd[k], s_turn[k]))
+        if q is None:
+            continue
+        A = fg.DIAG_AIM
+        assert aims[q, A.row] == fc.counters[fk.K_ROWS] - 1
+        _seed(int(aims[q, A.seed]))
+        fg.planned_shots(aims[q, A.power], 0.1, shot)
+        got.append(fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], int(values["futures"]), fg.CAP,
+                                   fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY, fk.DEFAULT_K_VELOCITY, True,
+                                   values["prior"], 0, 800.0, 600.0, shot, 0, fg.NO_TRUTH_OK, fg.NO_TRUTH,
+                                   fg.NO_TRUTH, fg.NO_TRUTH, fit))
+    assert len(got) == len(aims)
+    assert np.array_equal(np.array(got), aims[:, [fg.DIAG_AIM.aim, fg.DIAG_AIM.cover]])
+
+
+def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded):
+    """What the gun learns from is the probe's information: its scan of turn t is the mover's recorded row t (up to
+    the scan's rounding), the bullets it marks as leaving are the recorded bullets' turns F, each fired from an aim
+    made in turn F-2 (tolerance 0: exactly that heading), and it fires every 16 turns at power 3 as it plans
+    (planned_shots: the later shots the futures assume)."""
+    from sim.io.dataset import battle_tables
+    s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
+    a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
+    r1, _ = pf.battle_arrays(recorded)
+    row = {(int(a), int(b)): q for q, (a, b) in enumerate(zip(r1[:, 0], r1[:, 1]))}
+    idx = np.array([row[(r, t)] for r, t in zip(s_rnd, s_turn)])
+    S = fg.DIAG_SEEN
+    for c, k in ((S.x, 3), (S.y, 4), (S.heading, 5), (S.velocity, 8)):
+        assert np.allclose(seen[:, c], r1[idx, k], rtol=0, atol=1e-9)
+    g = battle_tables(recorded, 0, specs=[GUN, MOVER])[0]["gun"]
+    real = (g["shooter"] == 0) & g["real_bullet"].astype(bool)
+    fired = set(zip(g["round"][real].astype(int), g["turn"][real].astype(int)))
+    left = {(r, t) for r, t, x in zip(s_rnd, s_turn, seen[:, S.left]) if x == 1.0}
+    assert len(fired) > 30 and fired <= left           # (the table leaves out bullets the round's end cut short)
+    for r in range(2):                                  # every bullet marked, but one leaving after the last scan
+        shots = recorded.round_stats[r, 0, 0]
+        assert shots - 1 <= sum(1 for rr, _ in left if rr == r) <= shots
+    aim_at = {(r, t): a for r, t, a in zip(a_rnd, a_turn, aims[:, fg.DIAG_AIM.aim])}
+    fired_heading = g["bearing"] + g["gf_fired"] * g["lat_dir"] * g["mea"]
+    heading = dict(zip(zip(g["round"][real].astype(int), g["turn"][real].astype(int)), fired_heading[real]))
+    for (r, t) in fired:
+        assert (r, t - 2) in aim_at
+        assert abs(np.sin(heading[(r, t)] - aim_at[(r, t - 2)])) < 1e-9
+    shot = np.zeros(fk.STEPS, dtype=np.bool_)
+    fg.planned_shots(3.0, 0.1, shot)
+    gap = np.flatnonzero(shot)
+    assert gap[0] == fk.LAG + 16 and np.all(np.diff(gap) == 16)           # power 3 at cooling 0.1: every 16 turns
+    turns = sorted(fired)
+    same = [b[1] - a[1] for a, b in zip(turns, turns[1:]) if a[0] == b[0]]
+    assert np.bincount(same).argmax() == 16
+
+
+def test_a_battle_is_a_pure_function_of_its_seed_as_either_robot():
+    from digests import battle_digest
+    for bots in ([GUN, MOVER], [MOVER, GUN]):
+        a, b = (_battle(bots, rounds=1, record=True) for _ in range(2))
+        assert battle_digest(a) == battle_digest(b)
+    shots = [_battle(bots, rounds=1).round_stats for bots in ([GUN, MOVER], [MOVER, GUN])]
+    assert shots[0].sum() > 0 and shots[1].sum() > 0
+
+
+def test_the_shipped_corpus_is_the_recipes_eight_movers_without_the_geometry_table():
+    names, sources, tables, geometry = fg.read_corpus(fg.corpus_path(""), fg._fail)
+    assert names == ["orbit", "orbit:speed_prob=0.1", "stopgo:flip=0.5", "stopgo", "surf", "sample.Crazy",
+                     "sample.Walls", "sample.SpinBot"]
+    assert not geometry and tables[4].shape[1] == 0 and os.path.getsize(fg.corpus_path("")) < 100_000
+    assert all("seeds 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011, 35 rounds" in s for s in sources)
+    assert fg.members({"corpus": "none"}) == 1 and fg.members({"corpus": ""}) == 9
+
+
+def _bad_corpus_files(tmp_path):
+    good = fg.corpus_path("")
+    data = open(good, "rb").read()
+    (tmp_path / "truncated.npz").write_bytes(data[:len(data) // 2])
+    (tmp_path / "text.npz").write_text("not a zip")
+    names, sources, tables, _ = fg.read_corpus(good, fg._fail)
+    bad = list(tables)
+    bad[0] = bad[0][:, :2]
+    np.savez(tmp_path / "shape.npz", version=np.array(2), names=np.array(names), sources=np.array(sources),
+             **dict(zip(fg_keys(), bad)))
+    neg = list(tables)
+    neg[1] = -neg[1]
+    np.savez(tmp_path / "negative.npz", version=np.array(2), names=np.array(names), sources=np.array(sources),
+             **dict(zip(fg_keys(), neg)))
+    return [tmp_path / n for n in ("missing.npz", "truncated.npz", "text.npz", "shape.npz", "negative.npz")]
+
+
+def fg_keys():
+    from bots.guns.forecast_corpus import CORPUS_KEYS
+    return CORPUS_KEYS
+
+
+def test_a_bad_corpus_file_is_one_line_and_exit_code_2(tmp_path, capsys):
+    from sim.cli.main import main
+    files = _bad_corpus_files(tmp_path)
+    for f in files:
+        assert main(["battle", f"lock+forecast:corpus={f}+still", "sample.Walls", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == len(files) and all(line.startswith("gfsim battle: error:") and "corpus" in line
+                                          for line in err), err
+
+
+def test_forecast_plays_as_a_built_in_gun_with_and_without_a_corpus(capsys):
+    from sim.cli.main import main
+    assert main(["battle", "lock+forecast+still", "lock+none+orbit", "--rounds", "2"]) == 0
+    assert "lock+forecast+still" in capsys.readouterr().out
+    res = _battle(["lock+forecast:corpus=none,futures=8+still", "sample.Walls"], rounds=1)
+    assert res.round_stats.sum() > 0
+
+
+def test_a_geometry_run_needs_a_corpus_with_the_geometry_table(tmp_path, capsys):
+    assert pf.main(["orbit", "--corpus", fg.corpus_path(""), "--geometry", "distance", "--seeds", "0"]) == 2
+    assert "without the geometry table" in capsys.readouterr().err
+
+
+def test_the_shipped_hazard_fit_fits_the_shipped_corpus_and_is_used_only_with_it():
+    """The shipped fit holds one model per shipped corpus member, in its order; the gun keeps it in memory with the
+    shipped corpus, leaves it out with another corpus or none, and a fit without a corpus is refused."""
+    from bots.guns.forecast_corpus import read_hazard_fit
+    model = read_hazard_fit(fg.fit_path({}), fg._fit_fail, fk.N_RAW)
+    names, _, _, _ = fg.read_corpus(fg.corpus_path(""), fg._fail)
+    assert model["names"] == names and model["label_weights"].shape[0] == len(names)
+    assert fg.fit_shape({})[0] == len(names) and fg.fit_shape({"hazard_fit": "none"}) == (0, 0, 0, 0)
+    assert fg.fit_path({"corpus": "other.npz"}) is None and fg.fit_path({"corpus": "none"}) is None
+    with pytest.raises(ValueError, match="needs a corpus"):
+        fg.fit_path({"corpus": "none", "hazard_fit": "x.npz"})
+
+
+def _bad_fit_files(tmp_path):
+    from bots.guns.forecast_corpus import FIT_KEYS
+    good = fg.fit_path({})
+    data = open(good, "rb").read()
+    (tmp_path / "truncated.npz").write_bytes(data[:len(data) // 2])
+    (tmp_path / "text.npz").write_text("not a zip")
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in FIT_KEYS}
+    for name, change in (("names", lambda a: a.update(names=a["names"][::-1])),            # another corpus's order
+                         ("offset", lambda a: a.update(block_offset=a["block_offset"] + 1)),  # reads past the weights
+                         ("feature", lambda a: a.update(block_feat=a["block_feat"] + 100)),   # no such feature
+                         ("nan", lambda a: a.update(label_weights=a["label_weights"] * np.nan))):
+        bad = dict(arrays)
+        change(bad)
+        np.savez(tmp_path / f"{name}.npz", **bad)
+    return [tmp_path / n for n in ("missing.npz", "truncated.npz", "text.npz", "names.npz", "offset.npz",
+                                   "feature.npz", "nan.npz")]
+
+
+def test_a_bad_hazard_fit_file_is_one_line_and_exit_code_2(tmp_path, capsys):
+    """Missing, truncated, not a zip, fitted to other members, a basis laid out past the weights or naming a
+    feature that does not exist, non-finite weights: each one line naming hazard_fit, exit code 2."""
+    from sim.cli.main import main
+    files = _bad_fit_files(tmp_path)
+    corpus = fg.corpus_path("")
+    for f in files:
+        assert main(["battle", f"lock+forecast:corpus={corpus},hazard_fit={f}+still", "sample.Walls",
+                     "--rounds", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == len(files) and all(line.startswith("gfsim battle: error:") and "hazard_fit" in line
+                                          for line in err), err
