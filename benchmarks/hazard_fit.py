@@ -3,7 +3,7 @@
 as multinomial logistic models on a piecewise-linear basis of continuous geometry, fitted per corpus member.
 
     PYTHONPATH=$PWD python benchmarks/hazard_fit.py fit MODEL.npz [--movers orbit,...] [--seeds 1000..1011]
-        [--l2 3] [--rounds 35] [--cache DIR]
+        [--l2 1] [--rounds 35] [--cache DIR]
     PYTHONPATH=$PWD python benchmarks/hazard_fit.py score MODEL.npz --corpus CORPUS.npz [--movers orbit,...]
         [--seeds 0..2] [--rounds 35] [--cache DIR] [--json]
 
@@ -41,14 +41,15 @@ import play_forward as pf  # noqa: E402
 DEFAULT_MOVERS = ("orbit,orbit:speed_prob=0.1,stopgo:flip=0.5,stopgo,surf,sample.Crazy,sample.Walls,"
                   "sample.SpinBot")
 SCORED_MOVERS = "orbit,orbit:speed_prob=0.1,stopgo:flip=0.5"
-DEFAULT_L2 = 3.0
+DEFAULT_L2 = 1.0
 MODEL_VERSION = 1
 MAX_MEMBERS = 256
 
 # The continuous features of a transition (`raw_features`), each clamped to its knots' range by the basis.
 FEATURES = ("command age", "since fire", "speed along travel", "wall pressure", "distance", "reverse pressure",
-            "heading to shooter", "room ahead", "room behind")
-AGE, SINCE_FIRE, SPEED, PRESSURE, DISTANCE, REVERSE_PRESSURE, TO_SHOOTER, ROOM_AHEAD, ROOM_BEHIND = range(9)
+            "heading to shooter", "room ahead", "room behind", "turn to the smoothed orbit")
+(AGE, SINCE_FIRE, SPEED, PRESSURE, DISTANCE, REVERSE_PRESSURE, TO_SHOOTER, ROOM_AHEAD, ROOM_BEHIND,
+ TURN_TO_ORBIT) = range(10)
 N_RAW = len(FEATURES)
 # The basis: blocks of hat functions, one feature (second -1) or a bilinear grid of two; knots ascending.
 BLOCKS = (
@@ -62,6 +63,8 @@ BLOCKS = (
     (ROOM_AHEAD, -1, (0, 20, 40, 80, 120, 160, 240, 400), ()),
     (ROOM_BEHIND, -1, (0, 20, 40, 80, 120, 160, 240, 400), ()),
     (AGE, SINCE_FIRE, (1, 3, 6, 10, 20, 40), (0, 1, 2, 4, 8, 30)),
+    (TURN_TO_ORBIT, -1, (-math.pi, -1.5, -1, -0.6, -0.3, -0.15, 0, 0.15, 0.3, 0.6, 1, 1.5, math.pi), ()),
+    (TURN_TO_ORBIT, SPEED, (-math.pi, -1, -0.5, 0, 0.5, 1, math.pi), (-8, 0, 2, 4, 6, 8)),
 )
 
 
@@ -94,7 +97,9 @@ MAX_NNZ = 1 + sum(4 if fb >= 0 else 2 for _, fb, _, _ in BLOCKS)
 @njit(cache=True, error_model="numpy")
 def raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, out):
     """out[:N_RAW] = the continuous features of a turn (FEATURES): `speed` is the velocity times `travel`, the sign
-    of the last non-zero velocity; the pressures are play_forward.wall_pressure's of travel and of -travel."""
+    of the last non-zero velocity; the pressures are play_forward.wall_pressure's of travel and of -travel; the
+    last is the turn from the travel heading to the perpendicular of the orbital direction of travel rotated by
+    that pressure (where a wall-smoothing mover with the probe's stick steers; positive towards the shooter)."""
     out[0] = age
     out[1] = since_fire
     out[2] = speed
@@ -105,6 +110,9 @@ def raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height,
     out[6] = abs(normal_relative_angle(heading - math.atan2(sx - x, sy - y)))
     out[7] = room(x, y, heading, pf.HALF_ROBOT, width, height)
     out[8] = room(x, y, heading + math.pi, pf.HALF_ROBOT, width, height)
+    b = math.atan2(x - sx, y - sy)
+    sd = 1.0 if travel * math.sin(h - b) >= 0.0 else -1.0         # wall_pressure's orbital direction
+    out[9] = sd * normal_relative_angle(b + sd * (0.5 * math.pi + out[3]) - heading)
 
 
 @njit(cache=True, error_model="numpy")
