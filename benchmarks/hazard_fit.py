@@ -32,8 +32,18 @@ import sys
 import numpy as np
 from numba import njit
 
-from bots.movements.steering import room
-from sim.engine.geometry import normal_relative_angle
+from bots.guns.forecast_corpus import FIT_VERSION as MODEL_VERSION
+from bots.guns.forecast_corpus import read_hazard_fit, save_hazard_fit
+from bots.guns.forecast_kernels import (  # noqa: F401  (the kernels live in the product; re-exported for tests)
+    N_RAW,
+    HazardFit,
+    fit_probs,
+    fit_scratch,
+    hat,
+    raw_features,
+    softmax_row,
+    sparse_basis,
+)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import play_forward as pf  # noqa: E402
@@ -42,15 +52,13 @@ DEFAULT_MOVERS = ("orbit,orbit:speed_prob=0.1,stopgo:flip=0.5,stopgo,surf,sample
                   "sample.SpinBot")
 SCORED_MOVERS = "orbit,orbit:speed_prob=0.1,stopgo:flip=0.5"
 DEFAULT_L2 = 1.0
-MODEL_VERSION = 1
-MAX_MEMBERS = 256
 
 # The continuous features of a transition (`raw_features`), each clamped to its knots' range by the basis.
 FEATURES = ("command age", "since fire", "speed along travel", "wall pressure", "distance", "reverse pressure",
             "heading to shooter", "room ahead", "room behind", "turn to the smoothed orbit")
 (AGE, SINCE_FIRE, SPEED, PRESSURE, DISTANCE, REVERSE_PRESSURE, TO_SHOOTER, ROOM_AHEAD, ROOM_BEHIND,
  TURN_TO_ORBIT) = range(10)
-N_RAW = len(FEATURES)
+assert N_RAW == len(FEATURES)
 # The basis: blocks of hat functions, one feature (second -1) or a bilinear grid of two; knots ascending.
 BLOCKS = (
     (AGE, -1, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 17, 20, 25, 30, 40), ()),
@@ -94,101 +102,16 @@ BLOCK_FEAT, KNOT_START, KNOT_COUNT, BLOCK_OFFSET, KNOTS, N_BASIS = basis_arrays(
 MAX_NNZ = 1 + sum(4 if fb >= 0 else 2 for _, fb, _, _ in BLOCKS)
 
 
-@njit(cache=True, error_model="numpy")
-def raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, out):
-    """out[:N_RAW] = the continuous features of a turn (FEATURES): `speed` is the velocity times `travel`, the sign
-    of the last non-zero velocity; the pressures are play_forward.wall_pressure's of travel and of -travel; the
-    last is the turn from the travel heading to the perpendicular of the orbital direction of travel rotated by
-    that pressure (where a wall-smoothing mover with the probe's stick steers; positive towards the shooter)."""
-    out[0] = age
-    out[1] = since_fire
-    out[2] = speed
-    out[3] = pf.wall_pressure(x, y, h, travel, sx, sy, width, height)
-    out[4] = math.hypot(x - sx, y - sy)
-    out[5] = pf.wall_pressure(x, y, h, -travel, sx, sy, width, height)
-    heading = h if travel > 0.0 else h + math.pi
-    out[6] = abs(normal_relative_angle(heading - math.atan2(sx - x, sy - y)))
-    out[7] = room(x, y, heading, pf.HALF_ROBOT, width, height)
-    out[8] = room(x, y, heading + math.pi, pf.HALF_ROBOT, width, height)
-    b = math.atan2(x - sx, y - sy)
-    sd = 1.0 if travel * math.sin(h - b) >= 0.0 else -1.0         # wall_pressure's orbital direction
-    out[9] = sd * normal_relative_angle(b + sd * (0.5 * math.pi + out[3]) - heading)
-
-
-@njit(cache=True, error_model="numpy")
-def hat(value, knots, s, n):
-    """(index of the left knot, weight of the right one) of `value` among knots[s:s+n], clamped to their range."""
-    if value <= knots[s]:
-        return 0, 0.0
-    if value >= knots[s + n - 1]:
-        return n - 2, 1.0
-    k = 0
-    while knots[s + k + 1] < value:
-        k += 1
-    return k, (value - knots[s + k]) / (knots[s + k + 1] - knots[s + k])
-
-
-@njit(cache=True, error_model="numpy")
-def sparse_basis(raw, feat, start, count, offset, knots, idx, wt):
-    """The non-zero basis functions of the features `raw`: indices into idx, values into wt; returns how many."""
-    idx[0] = 0
-    wt[0] = 1.0
-    m = 1
-    for b in range(feat.shape[0]):
-        ka, ta = hat(raw[feat[b, 0]], knots, start[b, 0], count[b, 0])
-        if feat[b, 1] < 0:
-            idx[m] = offset[b] + ka
-            wt[m] = 1.0 - ta
-            idx[m + 1] = offset[b] + ka + 1
-            wt[m + 1] = ta
-            m += 2
-            continue
-        kb, tb = hat(raw[feat[b, 1]], knots, start[b, 1], count[b, 1])
-        nb = count[b, 1]
-        for da in range(2):
-            for db in range(2):
-                idx[m] = offset[b] + (ka + da) * nb + kb + db
-                wt[m] = (ta if da else 1.0 - ta) * (tb if db else 1.0 - tb)
-                m += 1
-    return m
-
-
-@njit(cache=True, error_model="numpy")
-def softmax_row(w, group, idx, wt, nnz, out):
-    """out = softmax of the classes' logits sum_k wt[k] * w[group, idx[k], :]."""
-    c = w.shape[2]
-    top = -1e300
-    for j in range(c):
-        z = 0.0
-        for k in range(nnz):
-            z += wt[k] * w[group, idx[k], j]
-        out[j] = z
-        top = max(top, z)
-    tot = 0.0
-    for j in range(c):
-        out[j] = math.exp(out[j] - top)
-        tot += out[j]
-    for j in range(c):
-        out[j] /= tot
-
-
-@njit(cache=True, error_model="numpy")
 def hazard_probs(label_w, speed_w, feat, start, count, offset, knots, prev_label, age, since_fire, speed, x, y, h,
                  travel, sx, sy, width, height, probs, change):
-    """One turn of the continuous hazard, what a future would call: probs[:3] = P(next label GO_ON, REVERSE, STOP
-    | previous label, state) and change[:2] = P(a moving command changes its max velocity | next label GO_ON,
-    REVERSE), given one member's weights (label_w (3, N_BASIS, 3), speed_w (2, N_BASIS, 2)) and the basis arrays
-    (basis_arrays / load_model). `speed` = velocity * travel; travel = the sign of the last non-zero velocity."""
-    raw = np.empty(N_RAW)
-    idx = np.empty(MAX_NNZ, dtype=np.int64)
-    wt = np.empty(MAX_NNZ)
-    two = np.empty(2)
-    raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, raw)
-    nnz = sparse_basis(raw, feat, start, count, offset, knots, idx, wt)
-    softmax_row(label_w, prev_label, idx, wt, nnz, probs)
-    for g in range(2):
-        softmax_row(speed_w, g, idx, wt, nnz, two)
-        change[g] = two[1]
+    """One turn of the continuous hazard, what a future calls (the product's forecast_kernels.fit_probs on one
+    member): probs[:3] = P(next label GO_ON, REVERSE, STOP | previous label, state) and change[:2] = P(a moving
+    command changes its max velocity | next label GO_ON, REVERSE), given one member's weights (label_w (3, N_BASIS,
+    3), speed_w (2, N_BASIS, 2)) and the basis arrays. `speed` = velocity * travel; travel = the sign of the last
+    non-zero velocity."""
+    fit = HazardFit(label_w[None], speed_w[None], feat, start, count, offset, knots)
+    fit_probs(fit, 0, prev_label, age, since_fire, speed, x, y, h, travel, sx, sy, width, height, fit_scratch(fit),
+              probs, change)
 
 
 @njit(cache=True, error_model="numpy")
@@ -328,57 +251,26 @@ def fit_member(battles, l2):
     return label_w, speed_w, nll, (r1, r2)
 
 
-MODEL_KEYS = ("version", "names", "sources", "l2", "block_feat", "knot_start", "knot_count", "block_offset", "knots",
-              "label_weights", "speed_weights")
-
-
 def save_model(path, names, sources, l2, label_weights, speed_weights):
-    """Write the fitted members (label weights (M, 3, N_BASIS, 3), speed weights (M, 2, N_BASIS, 2)) and the basis
-    to an npz of plain arrays (no pickle), atomically (sim.io.atomic)."""
-    from sim.io.atomic import atomic_output
-    with atomic_output(path) as f:
-        np.savez_compressed(f, version=np.array(MODEL_VERSION), names=np.array(names, dtype=str),
-                            sources=np.array(sources, dtype=str), l2=np.array(float(l2)), block_feat=BLOCK_FEAT,
-                            knot_start=KNOT_START, knot_count=KNOT_COUNT, block_offset=BLOCK_OFFSET, knots=KNOTS,
-                            label_weights=np.asarray(label_weights, dtype=np.float64),
-                            speed_weights=np.asarray(speed_weights, dtype=np.float64))
+    """Write the fitted members (label weights (M, 3, N_BASIS, 3), speed weights (M, 2, N_BASIS, 2)) and this version's
+    basis: bots/guns/forecast_corpus.save_hazard_fit, the file the forecast gun reads."""
+    save_hazard_fit(path, names, sources, l2, (BLOCK_FEAT, KNOT_START, KNOT_COUNT, BLOCK_OFFSET, KNOTS), label_weights,
+                    speed_weights)
 
 
 def load_model(path):
-    """dict of a save_model file (names, sources, l2, the basis arrays, label_weights, speed_weights); anything
-    else is a one-line UsageError. Read through sim.io.npyzip: every member's shape and dtype is checked before its
-    data is read, and the basis must be the one this version's kernels compute."""
-    import zipfile
-
+    """dict of a save_model file (names, sources, l2, the basis arrays, label_weights, speed_weights), read by the
+    gun's reader (forecast_corpus.read_hazard_fit: every header checked before data is read); the basis must also be
+    the one this version fits. Anything else is a one-line UsageError."""
     from sim.cli.errors import UsageError
-    from sim.io.npyzip import open_archive
 
     def fail(msg):
         return UsageError(f"model {msg}")
-    with open_archive(path, fail, "hazard model file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
-        missing = [k for k in MODEL_KEYS if k not in z.files]
-        if missing:
-            raise fail(f"{path}: not a hazard model file (no {missing[0]!r})")
-        version = int(z.get("version", shape=(), kinds="iu"))
-        if version != MODEL_VERSION:
-            raise fail(f"{path}: model version {version}, this script reads {MODEL_VERSION}")
-        (n,), _ = z.header("names")
-        if not 0 < n <= MAX_MEMBERS:
-            raise fail(f"{path}: {n} members (1 to {MAX_MEMBERS})")
-        out = dict(names=[str(x) for x in z.get("names", shape=(n,), kinds="U")],
-                   sources=[str(x) for x in z.get("sources", shape=(n,), kinds="U")],
-                   l2=float(z.get("l2", shape=(), dtype=np.float64)))
-        for k, want in (("block_feat", BLOCK_FEAT), ("knot_start", KNOT_START), ("knot_count", KNOT_COUNT),
-                        ("block_offset", BLOCK_OFFSET), ("knots", KNOTS)):
-            a = z.get(k, shape=want.shape, dtype=want.dtype)
-            if not np.array_equal(a, want):
-                raise fail(f"{path}: its {k} differ from this version's basis")
-            out[k] = a
-        for k, shape in (("label_weights", (n, 3, N_BASIS, 3)), ("speed_weights", (n, 2, N_BASIS, 2))):
-            a = z.get(k, shape=shape, dtype=np.float64)
-            if not np.isfinite(a).all():
-                raise fail(f"{path}: {k} holds non-finite weights")
-            out[k] = a
+    out = read_hazard_fit(path, fail, N_RAW)
+    for k, want in (("block_feat", BLOCK_FEAT), ("knot_start", KNOT_START), ("knot_count", KNOT_COUNT),
+                    ("block_offset", BLOCK_OFFSET), ("knots", KNOTS)):
+        if not np.array_equal(out[k], want):
+            raise fail(f"{path}: its {k} differ from this version's basis")
     return out
 
 
