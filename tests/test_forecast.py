@@ -192,6 +192,9 @@ def test_the_shipped_hazard_fit_fits_the_shipped_corpus_and_is_used_only_with_it
     model = read_hazard_fit(fg.fit_path({}), fg._fit_fail, fk.N_RAW)
     names, _, _, _ = fg.read_corpus(fg.corpus_path(""), fg._fail)
     assert model["names"] == names and model["label_weights"].shape[0] == len(names)
+    # its recipe: benchmarks/hazard_fit.py fit bots/models/forecast-hazard.npz --l2 3 (corpus seeds 1000..1011)
+    assert model["l2"] == 3.0 and all("seeds 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011, 35 rounds"
+                                      in s for s in model["sources"])
     assert fg.fit_shape({})[0] == len(names) and fg.fit_shape({"hazard_fit": "none"}) == (0, 0, 0, 0)
     assert fg.fit_path({"corpus": "other.npz"}) is None and fg.fit_path({"corpus": "none"}) is None
     with pytest.raises(ValueError, match="needs a corpus"):
