@@ -88,8 +88,9 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
 def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded):
     """What the gun learns from is the probe's information: its scan of turn t is the mover's recorded row t (up to
     the scan's rounding), the bullets it marks as leaving are the recorded bullets' turns F, each fired from an aim
-    made in turn F-2 (tolerance 0: exactly that heading), and it fires every 16 turns at power 3 as it plans
-    (planned_shots: the later shots the futures assume)."""
+    made in turn F-2 -- or F-3 when the gun needed a second turn to get there -- (tolerance 0: exactly that
+    heading), about one aim a bullet, and it fires every 16 turns at power 3 as it plans (planned_shots: the later
+    shots the futures assume) when the gun reaches the aim in one turn."""
     from sim.io.dataset import battle_tables
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
     a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
@@ -110,16 +111,20 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
     aim_at = {(r, t): a for r, t, a in zip(a_rnd, a_turn, aims[:, fg.DIAG_AIM.aim])}
     fired_heading = g["bearing"] + g["gf_fired"] * g["lat_dir"] * g["mea"]
     heading = dict(zip(zip(g["round"][real].astype(int), g["turn"][real].astype(int)), fired_heading[real]))
-    for (r, t) in fired:
-        assert (r, t - 2) in aim_at
-        assert abs(np.sin(heading[(r, t)] - aim_at[(r, t - 2)])) < 1e-9
+    late = 0
+    for (r, t) in fired:              # aimed in F-2, or in F-3 when the gun needed a second turn to get there
+        aimed = (r, t - 2) if (r, t - 2) in aim_at else (r, t - 3)
+        late += aimed[1] == t - 3
+        assert abs(np.sin(heading[(r, t)] - aim_at[aimed])) < 1e-9
+    assert late < len(fired) / 2
+    assert len(aims) < 1.3 * recorded.round_stats[:, 0, 0].sum()          # about once a bullet
     shot = np.zeros(fk.STEPS, dtype=np.bool_)
     fg.planned_shots(3.0, 0.1, shot)
     gap = np.flatnonzero(shot)
     assert gap[0] == fk.LAG + 16 and np.all(np.diff(gap) == 16)           # power 3 at cooling 0.1: every 16 turns
     turns = sorted(fired)
     same = [b[1] - a[1] for a, b in zip(turns, turns[1:]) if a[0] == b[0]]
-    assert np.bincount(same).argmax() == 16
+    assert min(same) == 16 and max(same) <= 16 + 3     # as soon as cool, or the turns a late aim costs
 
 
 def test_a_battle_is_a_pure_function_of_its_seed_as_either_robot():

@@ -8,7 +8,9 @@ forecast-corpus.npz) and weighed against this battle's own counts by how well ea
 bullet -- in the turn before the gun is cool -- it plays `futures` futures of the enemy from the newest scan with
 the engine's physics and aims at the heading most of their hit sets cover (forecast_aim); the next turn it fires
 that aim with the firing rule every gun shares (bots/guns/aiming.py). That is the offline probe's situation
-(benchmarks/play_forward.py): a bullet leaving in turn F, aimed with what was seen up to turn F-2.
+(benchmarks/play_forward.py): a bullet leaving in turn F, aimed with what was seen up to turn F-2. When the gun
+cannot turn that far in one turn (it turns 20 degrees a turn), the aim gets a second turn (its bullet leaves in F
+with what was seen up to F-3) before a new one is played.
 
 Between shots the gun waits at the last aim's offset from the enemy's bearing (mirrored with its lateral direction),
 so that the turn before a shot the gun has little to turn. A turn without a scan ends a run of consecutive
@@ -111,8 +113,8 @@ PARAMS = FIRING_PARAMS + (
 P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 4)
 
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
-MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_offset=1,
-             last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1, fit_knots=1)
+MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
+             aim_offset=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1, fit_knots=1)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -175,13 +177,17 @@ def think(ctx):
     ox, oy = st[ST_X], st[ST_Y]
     dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
     fired = False
-    # 1. fire the aim set last turn if the gun got there (aiming.py's rule)
-    if m[MEM.aim_time] == t - 1.0 and st[ST_HEAT] == 0.0 and t - en[EN_TIME] <= p[GP_MAX_AGE]:
+    # 1. fire the pending aim once the gun has got there (aiming.py's rule): it was made last turn (the probe's
+    #    situation), or the turn before when the gun needed a second turn to turn that far
+    age = t - m[MEM.aim_time]
+    if (m[MEM.aim_time] >= 0.0 and (age == 1.0 or age == 2.0) and st[ST_HEAT] == 0.0
+            and t - en[EN_TIME] <= p[GP_MAX_AGE]):
         if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
             power = min(m[MEM.aim_power], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
             if power >= MIN_BULLET_POWER and set_fire(st, cmd, power) > 0.0:
                 m[MEM.shots] += 1.0
                 m[MEM.left_turn] = t + 1.0                # the bullet leaves in the next turn
+                m[MEM.aim_time] = -1.0
                 fired = True
     # 2. learn from this turn's scan
     if en[EN_TIME] == t and m[MEM.last_scan] != t:
@@ -201,12 +207,14 @@ def think(ctx):
             d[DIAG_SEEN.left] = 1.0 if left else 0.0
             d[DIAG_SEEN.sx] = ox
             d[DIAG_SEEN.sy] = oy
-    # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns
+    # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns (once a
+    #    bullet: an aim made last turn and not reached yet gets one more turn)
     nx, ny = driven_on(ox, oy, st[ST_HEADING], st[ST_VEL], 1.0)
     bearing = math.atan2(en[EN_X] - nx, en[EN_Y] - ny)
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
     cool_next = max(st[ST_HEAT] - st[ST_COOLING], 0.0) == 0.0
-    if not fired and cool_next and power > 0.0 and m[MEM.last_scan] == t:
+    pending = m[MEM.aim_time] == t - 1.0
+    if not fired and not pending and cool_next and power > 0.0 and m[MEM.last_scan] == t:
         seed = int((m[MEM.seed] + 1000003.0 * m[MEM.aims]) % 4294967296.0)
         np.random.seed(seed)
         shot = np.zeros(STEPS, dtype=np.bool_)
@@ -218,6 +226,7 @@ def think(ctx):
         m[MEM.aims] += 1.0
         m[MEM.aim_time] = t
         m[MEM.aim_power] = power
+        m[MEM.aim_angle] = aim
         lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
         m[MEM.aim_offset] = normal_relative_angle(aim - bearing) * lat
         d = diag_row(ctx.tele, TK_FORECAST_AIM, st[ST_ROUND], t)
@@ -230,6 +239,8 @@ def think(ctx):
             d[DIAG_AIM.aim] = aim
             d[DIAG_AIM.cover] = cover
             d[DIAG_AIM.power] = power
+    elif pending:                   # go on turning to the aim made last turn
+        aim = m[MEM.aim_angle]
     else:                           # wait at the last aim's offset, mirrored with the lateral direction
         m[MEM.aim_time] = -1.0
         lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
