@@ -116,7 +116,9 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
         aimed = (r, t - 2) if (r, t - 2) in aim_at else (r, t - 3)
         late += aimed[1] == t - 3
         assert abs(np.sin(heading[(r, t)] - aim_at[aimed])) < 1e-9
-    assert late < len(fired) / 2
+    # tolerance 0: the gun must turn exactly onto the aim; an aim over a turn's gun rate (20 degrees) from the waiting
+    # offset needs a second turn (with the shipped hazard fit about half of this battle's bullets)
+    assert late < 2 * len(fired) / 3
     assert len(aims) < 1.3 * recorded.round_stats[:, 0, 0].sum()          # about once a bullet
     shot = np.zeros(fk.STEPS, dtype=np.bool_)
     fg.planned_shots(3.0, 0.1, shot)
