@@ -105,10 +105,11 @@ PARAMS = FIRING_PARAMS + (
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
     Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
                               f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
-                              f"{NO_CORPUS!r} = learn from this battle only", kind="path"),
+                              f"{NO_CORPUS!r} = learn from this battle only", kind="path", keywords=(NO_CORPUS,)),
     Param("hazard_fit", "", 0, 0, f"the corpus members' continuous hazard (benchmarks/hazard_fit.py fit, the corpus's "
                                   f"members in its order; default the shipped bots/models/{DEFAULT_FIT}, used with the "
-                                  f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path"),
+                                  f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
+          keywords=(NO_CORPUS,)),
 )
 P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 4)
 
