@@ -59,6 +59,7 @@ from bots.guns.forecast_corpus import (  # noqa: F401
     CORPUS_VERSION,
     MAX_CORPUS_MEMBERS,
     read_corpus,
+    read_hazard_fit,
     save_corpus,
 )
 
@@ -81,6 +82,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     GO_ON,
     HALF_ROBOT,
     N_FEAT,
+    N_RAW,
     REV_BINS,
     REV_CAP,
     REV_EDGES,
@@ -95,6 +97,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     TRUE_VELOCITY,
     WALL_BINS,
     WALL_STEP,
+    HazardFit,
     battle_transitions,
     command_ages,
     command_label,
@@ -113,6 +116,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     label_probs,
     learn_command,
     next_command,
+    no_fit,
     note_velocity,
     observe_transition,
     observed_states,
@@ -199,9 +203,9 @@ def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometr
 
 
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
-           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0):
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
-    battle's own counts only)."""
+    battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None."""
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     t0 = time.perf_counter()
     g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules)
@@ -216,7 +220,7 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
         r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
         sit_row[order], g["bullet_speed"][rows][order], futures, memory, float(rules.width), float(rules.height),
         int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
-        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry))
+        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry), no_fit() if fit is None else fit)
     per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
@@ -285,6 +289,9 @@ def main(argv=None):
                        help="pre-seeded hazard tables (benchmarks/hazard_corpus.py): each future plays one corpus "
                        "member or the battle's own counts, drawn with the likelihood of the battle's transitions "
                        "so far")
+        p.add_argument("--hazard-fit", metavar="MODEL",
+                       help="the corpus members' continuous hazard (benchmarks/hazard_fit.py fit, the same members "
+                       "in the same order as --corpus): they score and play their commands through it")
         p.add_argument("--geometry", choices=tuple(GEOMETRY), default="none",
                        help="a finest hazard level binning the distance to the shooter, the reverse direction's wall "
                        "pressure or both (default none)")
@@ -319,19 +326,30 @@ def main(argv=None):
         names, sources, corpus = load_corpus(a.corpus) if a.corpus else ([], [], None)
         if corpus is not None and a.geometry != "none" and corpus[4].shape[1] == 0:
             raise UsageError(f"--geometry {a.geometry}: {a.corpus} was written without the geometry table")
+        fit = None
+        if a.hazard_fit:
+            if not a.corpus:
+                raise UsageError("--hazard-fit fits the corpus members: it needs --corpus")
+            model = read_hazard_fit(a.hazard_fit, lambda msg: UsageError(f"--hazard-fit {msg}"), N_RAW)
+            if model["names"] != names:
+                raise UsageError(f"--hazard-fit {a.hazard_fit}: its members {model['names']} are not --corpus's {names}")
+            fit = HazardFit(model["label_weights"], model["speed_weights"], model["block_feat"], model["knot_start"],
+                            model["knot_count"], model["block_offset"], model["knots"])
         rules = Rules(rounds=a.rounds)
         show = a.progress if a.progress is not None else sys.stderr.isatty()
         bar, update = progress_bar(len(seeds), show, "play-forward seasons", unit="season")
         out = []
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
-                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry]))
+                              a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry],
+                              fit))
             if update:
                 update(len(out))
         if bar:
             bar.close()
         summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
                     velocity_model=a.velocity_model, prior=a.prior, truth=a.truth, corpus=a.corpus,
+                    hazard_fit=a.hazard_fit,
                     members=names + ["own"] if corpus is not None else ["own"], geometry=a.geometry,
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,
                     velocity_scale=velocity_scale.tolist(), k_velocity=a.k_velocity,

@@ -29,6 +29,7 @@ class Param:
     hi: float
     doc: str
     kind: str = "number"   # "number", or "path": a file name (default "" = the part's built-in default)
+    keywords: tuple = ()   # values of a path parameter that are words, not file names (e.g. "none")
 
 
 def layout(typename, **sizes):

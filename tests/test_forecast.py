@@ -53,11 +53,15 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     from bots.registry import parse_bot
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
     a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
-    assert len(seen) > 1000 and len(aims) > 50
+    assert len(seen) > 500 and len(aims) > 30
     values = parse_bot(GUN).parts["gun"][1]
     init = fg.prepare(values)
     memory = int(values["memory"])
-    fc = fk.forecast_views(init[fg.MEM.size:], memory, int(init[fg.MEM.members]), 0)
+    end = fg.MEM.size + fk.forecast_size(memory, int(init[fg.MEM.members]), 0)
+    fc = fk.forecast_views(init[fg.MEM.size:end], memory, int(init[fg.MEM.members]), 0)
+    shape = [int(init[k]) for k in (fg.MEM.fit_members, fg.MEM.fit_basis, fg.MEM.fit_blocks, fg.MEM.fit_knots)]
+    assert shape[0] == int(init[fg.MEM.members]) - 1            # the shipped fit: every corpus member
+    fit = fk.fit_views(init[end:], *shape)
     shot = np.zeros(fk.STEPS, dtype=np.bool_)
     at = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
     got = []
@@ -65,7 +69,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         S = fg.DIAG_SEEN
         fk.forecast_observe(fc, seen[k, S.segment], seen[k, S.x], seen[k, S.y], seen[k, S.heading],
                             seen[k, S.velocity], seen[k, S.left] == 1.0, True, seen[k, S.sx], seen[k, S.sy],
-                            800.0, 600.0, fg.CAP, 0, values["prior"])
+                            800.0, 600.0, fg.CAP, 0, values["prior"], fit)
         q = at.get((s_rnd[k], s_turn[k]))
         if q is None:
             continue
@@ -76,7 +80,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         got.append(fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], int(values["futures"]), fg.CAP,
                                    fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY, fk.DEFAULT_K_VELOCITY, True,
                                    values["prior"], 0, 800.0, 600.0, shot, 0, fg.NO_TRUTH_OK, fg.NO_TRUTH,
-                                   fg.NO_TRUTH, fg.NO_TRUTH))
+                                   fg.NO_TRUTH, fg.NO_TRUTH, fit))
     assert len(got) == len(aims)
     assert np.array_equal(np.array(got), aims[:, [fg.DIAG_AIM.aim, fg.DIAG_AIM.cover]])
 
@@ -100,7 +104,7 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
     real = (g["shooter"] == 0) & g["real_bullet"].astype(bool)
     fired = set(zip(g["round"][real].astype(int), g["turn"][real].astype(int)))
     left = {(r, t) for r, t, x in zip(s_rnd, s_turn, seen[:, S.left]) if x == 1.0}
-    assert len(fired) > 50 and fired <= left           # (the table leaves out bullets the round's end cut short)
+    assert len(fired) > 30 and fired <= left           # (the table leaves out bullets the round's end cut short)
     for r in range(2):                                  # every bullet marked, but one leaving after the last scan
         shots = recorded.round_stats[r, 0, 0]
         assert shots - 1 <= sum(1 for rr, _ in left if rr == r) <= shots
@@ -112,7 +116,9 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
         aimed = (r, t - 2) if (r, t - 2) in aim_at else (r, t - 3)
         late += aimed[1] == t - 3
         assert abs(np.sin(heading[(r, t)] - aim_at[aimed])) < 1e-9
-    assert late < len(fired) / 2
+    # tolerance 0: the gun must turn exactly onto the aim; an aim over a turn's gun rate (20 degrees) from the waiting
+    # offset needs a second turn (with the shipped hazard fit about half of this battle's bullets)
+    assert late < 2 * len(fired) / 3
     assert len(aims) < 1.3 * recorded.round_stats[:, 0, 0].sum()          # about once a bullet
     shot = np.zeros(fk.STEPS, dtype=np.bool_)
     fg.planned_shots(3.0, 0.1, shot)
@@ -184,3 +190,52 @@ def test_forecast_plays_as_a_built_in_gun_with_and_without_a_corpus(capsys):
 def test_a_geometry_run_needs_a_corpus_with_the_geometry_table(tmp_path, capsys):
     assert pf.main(["orbit", "--corpus", fg.corpus_path(""), "--geometry", "distance", "--seeds", "0"]) == 2
     assert "without the geometry table" in capsys.readouterr().err
+
+
+def test_the_shipped_hazard_fit_fits_the_shipped_corpus_and_is_used_only_with_it():
+    """The shipped fit holds one model per shipped corpus member, in its order; the gun keeps it in memory with the
+    shipped corpus, leaves it out with another corpus or none, and a fit without a corpus is refused."""
+    from bots.guns.forecast_corpus import read_hazard_fit
+    model = read_hazard_fit(fg.fit_path({}), fg._fit_fail, fk.N_RAW)
+    names, _, _, _ = fg.read_corpus(fg.corpus_path(""), fg._fail)
+    assert model["names"] == names and model["label_weights"].shape[0] == len(names)
+    # its recipe: benchmarks/hazard_fit.py fit bots/models/forecast-hazard.npz --l2 3 (corpus seeds 1000..1011)
+    assert model["l2"] == 3.0 and all("seeds 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011, 35 rounds"
+                                      in s for s in model["sources"])
+    assert fg.fit_shape({})[0] == len(names) and fg.fit_shape({"hazard_fit": "none"}) == (0, 0, 0, 0)
+    assert fg.fit_path({"corpus": "other.npz"}) is None and fg.fit_path({"corpus": "none"}) is None
+    with pytest.raises(ValueError, match="needs a corpus"):
+        fg.fit_path({"corpus": "none", "hazard_fit": "x.npz"})
+
+
+def _bad_fit_files(tmp_path):
+    from bots.guns.forecast_corpus import FIT_KEYS
+    good = fg.fit_path({})
+    data = open(good, "rb").read()
+    (tmp_path / "truncated.npz").write_bytes(data[:len(data) // 2])
+    (tmp_path / "text.npz").write_text("not a zip")
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in FIT_KEYS}
+    for name, change in (("names", lambda a: a.update(names=a["names"][::-1])),            # another corpus's order
+                         ("offset", lambda a: a.update(block_offset=a["block_offset"] + 1)),  # reads past the weights
+                         ("feature", lambda a: a.update(block_feat=a["block_feat"] + 100)),   # no such feature
+                         ("nan", lambda a: a.update(label_weights=a["label_weights"] * np.nan))):
+        bad = dict(arrays)
+        change(bad)
+        np.savez(tmp_path / f"{name}.npz", **bad)
+    return [tmp_path / n for n in ("missing.npz", "truncated.npz", "text.npz", "names.npz", "offset.npz",
+                                   "feature.npz", "nan.npz")]
+
+
+def test_a_bad_hazard_fit_file_is_one_line_and_exit_code_2(tmp_path, capsys):
+    """Missing, truncated, not a zip, fitted to other members, a basis laid out past the weights or naming a
+    feature that does not exist, non-finite weights: each one line naming hazard_fit, exit code 2."""
+    from sim.cli.main import main
+    files = _bad_fit_files(tmp_path)
+    corpus = fg.corpus_path("")
+    for f in files:
+        assert main(["battle", f"lock+forecast:corpus={corpus},hazard_fit={f}+still", "sample.Walls",
+                     "--rounds", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == len(files) and all(line.startswith("gfsim battle: error:") and "hazard_fit" in line
+                                          for line in err), err

@@ -118,6 +118,11 @@ def test_relative_model_path_in_spec_is_made_absolute(tmp_path):
     spec = R.absolute_spec("lock+learned:model=m/x.json,power=3+still", str(tmp_path))
     assert f"model={tmp_path}/m/x.json" in spec and "power=3" in spec
     assert R.absolute_spec("sample.Walls", str(tmp_path)) == "sample.Walls"
+    # a path parameter's keywords are words, not files (forecast:corpus=none learns from the battle only)
+    assert R.absolute_spec("lock+forecast:corpus=none,hazard_fit=none,futures=8+still", str(tmp_path)) == \
+        "lock+forecast:corpus=none,hazard_fit=none,futures=8+still"
+    assert R.absolute_spec("lock+forecast:corpus=c.npz+still", str(tmp_path)) == \
+        f"lock+forecast:corpus={tmp_path / 'c.npz'}+still"
 
 
 def test_changed_spec_refuses_the_old_study(tmp_path, capsys):

@@ -44,7 +44,12 @@ from bots.guns.aiming import (
     driven_on,
     gun_power,
 )
-from bots.guns.forecast_corpus import corpus_members, read_corpus
+from bots.guns.forecast_corpus import (
+    corpus_members,
+    hazard_fit_shape,
+    read_corpus,
+    read_hazard_fit,
+)
 from bots.guns.forecast_kernels import (
     DEFAULT_CAP,
     DEFAULT_HEADING_SCALE,
@@ -53,7 +58,10 @@ from bots.guns.forecast_kernels import (
     DEFAULT_PRIOR,
     DEFAULT_VELOCITY_SCALE,
     K_ROWS,
+    N_RAW,
     STEPS,
+    fit_size,
+    fit_views,
     forecast_aim,
     forecast_observe,
     forecast_size,
@@ -86,6 +94,7 @@ from sim.waves.gf import LAG
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
 DEFAULT_CORPUS = "forecast-corpus.npz"
+DEFAULT_FIT = "forecast-hazard.npz"
 NO_CORPUS = "none"
 
 PARAMS = FIRING_PARAMS + (
@@ -96,14 +105,17 @@ PARAMS = FIRING_PARAMS + (
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
     Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
                               f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
-                              f"{NO_CORPUS!r} = learn from this battle only", kind="path"),
+                              f"{NO_CORPUS!r} = learn from this battle only", kind="path", keywords=(NO_CORPUS,)),
+    Param("hazard_fit", "", 0, 0, f"the corpus members' continuous hazard (benchmarks/hazard_fit.py fit, the corpus's "
+                                  f"members in its order; default the shipped bots/models/{DEFAULT_FIT}, used with the "
+                                  f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
+          keywords=(NO_CORPUS,)),
 )
 P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 4)
 
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
 MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
-             aim_offset=1,
-             last_scan=1, segment=1, left_turn=1)
+             aim_offset=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1, fit_knots=1)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -158,8 +170,10 @@ def think(ctx):
         return
     memory = int(p[P_MEMORY])
     n_members = int(m[MEM.members])
-    fc = forecast_views(m[MEM.size:MEM.size + forecast_size(memory, n_members, NO_GEOMETRY)], memory, n_members,
-                        NO_GEOMETRY)
+    end = MEM.size + forecast_size(memory, n_members, NO_GEOMETRY)
+    fc = forecast_views(m[MEM.size:end], memory, n_members, NO_GEOMETRY)
+    fm, fb, fbl, fk = int(m[MEM.fit_members]), int(m[MEM.fit_basis]), int(m[MEM.fit_blocks]), int(m[MEM.fit_knots])
+    fit = fit_views(m[end:end + fit_size(fm, fb, fbl, fk)], fm, fb, fbl, fk)
     width, height = st[ST_WIDTH], st[ST_HEIGHT]
     ox, oy = st[ST_X], st[ST_Y]
     dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
@@ -182,7 +196,7 @@ def think(ctx):
             m[MEM.segment] += 1.0
         left = m[MEM.left_turn] == t
         forecast_observe(fc, m[MEM.segment], en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], left, np.bool_(True),
-                         ox, oy, width, height, CAP, NO_GEOMETRY, p[P_PRIOR])
+                         ox, oy, width, height, CAP, NO_GEOMETRY, p[P_PRIOR], fit)
         m[MEM.last_scan] = t
         d = diag_row(ctx.tele, TK_FORECAST_SEEN, st[ST_ROUND], t)
         if d.shape[0] > 0:
@@ -209,7 +223,7 @@ def think(ctx):
         speed = bullet_speed(power)
         aim, cover = forecast_aim(fc, nx, ny, speed, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
                                   W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                  shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH)
+                                  shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit)
         m[MEM.aims] += 1.0
         m[MEM.aim_time] = t
         m[MEM.aim_power] = power
@@ -246,6 +260,27 @@ def _fail(msg):
     return ValueError(f"corpus: {msg}")
 
 
+def _fit_fail(msg):
+    return ValueError(f"hazard_fit: {msg}")
+
+
+def fit_path(values):
+    """The hazard fit file the `hazard_fit` value names ("" = the shipped one, with the shipped corpus only), or
+    None."""
+    value = values.get("hazard_fit", "")
+    if value == NO_CORPUS or (not value and values.get("corpus", "")):
+        return None
+    if value and corpus_path(values.get("corpus", "")) is None:
+        raise _fit_fail(f"{value} fits a corpus's members: it needs a corpus")
+    return os.path.join(MODELS_DIR, DEFAULT_FIT) if not value else os.path.expanduser(value)
+
+
+def fit_shape(values):
+    """(members, basis size, blocks, knots) of the gun's hazard fit, or zeros without one."""
+    path = fit_path(values)
+    return (0, 0, 0, 0) if path is None else hazard_fit_shape(path, _fit_fail)
+
+
 def members(values):
     """Hazard members the gun keeps: the corpus's, plus this battle's own counts."""
     path = corpus_path(values.get("corpus", ""))
@@ -253,14 +288,25 @@ def members(values):
 
 
 def memory_size(values):
-    return MEM.size + forecast_size(int(values["memory"]), members(values), NO_GEOMETRY)
+    return MEM.size + forecast_size(int(values["memory"]), members(values), NO_GEOMETRY) + fit_size(*fit_shape(values))
 
 
 @functools.lru_cache(maxsize=4)
 def _corpus(path, stamp):
-    """The corpus tables, read once per file version (a challenge's battles share them)."""
-    _, _, tables, _ = read_corpus(path, _fail)
-    return tables
+    """The corpus member names and tables, read once per file version (a challenge's battles share them)."""
+    names, _, tables, _ = read_corpus(path, _fail)
+    return names, tables
+
+
+@functools.lru_cache(maxsize=4)
+def _fit(path, stamp):
+    """The hazard fit, read once per file version."""
+    return read_hazard_fit(path, _fit_fail, N_RAW)
+
+
+def _stamp(path):
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
 
 
 def prepare(values):
@@ -270,13 +316,24 @@ def prepare(values):
     memory = int(values["memory"])
     init = np.zeros(memory_size(values))
     init[MEM.members] = n
+    end = MEM.size + forecast_size(memory, n, NO_GEOMETRY)
     if path is not None:
-        st = os.stat(path)
-        tables = _corpus(path, (st.st_mtime_ns, st.st_size))
-        fc = forecast_views(init[MEM.size:], memory, n, NO_GEOMETRY)
+        names, tables = _corpus(path, _stamp(path))
+        fc = forecast_views(init[MEM.size:end], memory, n, NO_GEOMETRY)
         for own, corpus in zip((fc.c1, fc.c2, fc.c3, fc.c4, fc.c5, fc.s1, fc.s2, fc.change_ring, fc.start_ring,
                                 fc.ring_n), tables):
             own[:-1] = corpus[:, :0] if own.shape[1] == 0 else corpus
+        fpath = fit_path(values)
+        if fpath is not None:
+            model = _fit(fpath, _stamp(fpath))
+            if model["names"] != names:
+                raise _fit_fail(f"{fpath} fits {', '.join(model['names'])}, the corpus holds {', '.join(names)}")
+            shape = fit_shape(values)
+            init[[MEM.fit_members, MEM.fit_basis, MEM.fit_blocks, MEM.fit_knots]] = shape
+            fit = fit_views(init[end:], *shape)
+            for own, key in zip(fit, ("label_weights", "speed_weights", "block_feat", "knot_start", "knot_count",
+                                      "block_offset", "knots")):
+                own[:] = model[key]
     return init
 
 

@@ -65,3 +65,96 @@ def read_corpus(path, fail):
                 raise fail(f"{path}: {k} holds negative or non-finite counts")
             tables.append(a)
     return names, sources, tuple(tables), geometry
+
+
+# The corpus members' continuous hazard (forecast_kernels.HazardFit), fitted by benchmarks/hazard_fit.py.
+FIT_KEYS = ("version", "names", "sources", "l2", "block_feat", "knot_start", "knot_count", "block_offset", "knots",
+            "label_weights", "speed_weights")
+FIT_VERSION = 1
+MAX_FIT_BLOCKS = 64
+MAX_FIT_KNOTS = 4096
+MAX_FIT_BASIS = 100_000
+
+
+def save_hazard_fit(path, names, sources, l2, basis, label_weights, speed_weights):
+    """Write fitted members (label weights (M, 3, basis, 3), speed weights (M, 2, basis, 2)) and their hat basis
+    (block features, knot starts, knot counts, block offsets, knots) to an npz of plain arrays (no pickle),
+    atomically (sim.io.atomic)."""
+    from sim.io.atomic import atomic_output
+    feat, start, count, offset, knots = basis
+    with atomic_output(path) as f:
+        np.savez_compressed(f, version=np.array(FIT_VERSION), names=np.array(names, dtype=str),
+                            sources=np.array(sources, dtype=str), l2=np.array(float(l2)),
+                            block_feat=np.asarray(feat, dtype=np.int64), knot_start=np.asarray(start, dtype=np.int64),
+                            knot_count=np.asarray(count, dtype=np.int64),
+                            block_offset=np.asarray(offset, dtype=np.int64), knots=np.asarray(knots, dtype=np.float64),
+                            label_weights=np.asarray(label_weights, dtype=np.float64),
+                            speed_weights=np.asarray(speed_weights, dtype=np.float64))
+
+
+def _fit_header(z, path, fail):
+    """(members, basis size, blocks, knots) from a fit file's headers, each bounded, before any data is read."""
+    missing = [k for k in FIT_KEYS if k not in z.files]
+    if missing:
+        raise fail(f"{path}: not a hazard fit file (no {missing[0]!r})")
+    version = int(z.get("version", shape=(), kinds="iu"))
+    if version != FIT_VERSION:
+        raise fail(f"{path}: hazard fit version {version}, this reader reads {FIT_VERSION}")
+    shape, _ = z.header("label_weights")
+    fshape, _ = z.header("block_feat")
+    kshape, _ = z.header("knots")
+    if (len(shape) != 4 or shape[1] != 3 or shape[3] != 3 or not 0 < shape[0] <= MAX_CORPUS_MEMBERS
+            or not 0 < shape[2] <= MAX_FIT_BASIS):
+        raise fail(f"{path}: label weights of shape {shape} (members, 3, basis, 3 expected)")
+    if len(fshape) != 2 or fshape[1] != 2 or not 0 < fshape[0] <= MAX_FIT_BLOCKS:
+        raise fail(f"{path}: basis blocks of shape {fshape} (1 to {MAX_FIT_BLOCKS} blocks, 2 expected)")
+    if len(kshape) != 1 or not 1 < kshape[0] <= MAX_FIT_KNOTS:
+        raise fail(f"{path}: knots of shape {kshape} (2 to {MAX_FIT_KNOTS} expected)")
+    return shape[0], shape[2], fshape[0], kshape[0]
+
+
+def hazard_fit_shape(path, fail):
+    """(members, basis size, blocks, knots) of the fit file at `path`, from its headers only (the gun's memory
+    size)."""
+    from sim.io.npyzip import open_archive
+    with open_archive(path, fail, "hazard fit file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+        return _fit_header(z, path, fail)
+
+
+def read_hazard_fit(path, fail, n_raw):
+    """dict of a save_hazard_fit file: names, sources, l2, the basis arrays and the weights; `fail(message)` makes
+    the exception a file that is not one raises (one line). Shapes and dtypes are checked before data is read
+    (sim.io.npyzip); the basis must index only features below `n_raw`, knots within the file, ascending within each
+    block of at least two, and blocks laid out one after another from index 1 (0 is the bias) to the weights' basis
+    size: a crafted file cannot make the kernels read outside their arrays."""
+    from sim.io.npyzip import open_archive
+    with open_archive(path, fail, "hazard fit file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+        n, basis, blocks, n_knots = _fit_header(z, path, fail)
+        out = dict(names=[str(x) for x in z.get("names", shape=(n,), kinds="U")],
+                   sources=[str(x) for x in z.get("sources", shape=(n,), kinds="U")],
+                   l2=float(z.get("l2", shape=(), dtype=np.float64)))
+        feat = z.get("block_feat", shape=(blocks, 2), dtype=np.int64)
+        start = z.get("knot_start", shape=(blocks, 2), dtype=np.int64)
+        count = z.get("knot_count", shape=(blocks, 2), dtype=np.int64)
+        offset = z.get("block_offset", shape=(blocks,), dtype=np.int64)
+        knots = z.get("knots", shape=(n_knots,), dtype=np.float64)
+        size = 1
+        for b in range(blocks):
+            used = (0, 1) if feat[b, 1] >= 0 else (0,)
+            for a in used:
+                s, c = start[b, a], count[b, a]
+                if not (0 <= feat[b, a] < n_raw and c >= 2 and 0 <= s and s + c <= n_knots
+                        and np.all(np.diff(knots[s:s + c]) > 0.0)):
+                    raise fail(f"{path}: basis block {b} is not a valid hat basis")
+            if feat[b, 1] < -1 or offset[b] != size:
+                raise fail(f"{path}: basis block {b} is not laid out after the previous one")
+            size += count[b, 0] * (count[b, 1] if feat[b, 1] >= 0 else 1)
+        if size != basis or not np.isfinite(knots).all():
+            raise fail(f"{path}: the basis has {size} functions, the weights {basis}")
+        for k, shape in (("label_weights", (n, 3, basis, 3)), ("speed_weights", (n, 2, basis, 2))):
+            a = z.get(k, shape=shape, dtype=np.float64)
+            if not np.isfinite(a).all():
+                raise fail(f"{path}: {k} holds non-finite weights")
+            out[k] = a
+        out.update(block_feat=feat, knot_start=start, knot_count=count, block_offset=offset, knots=knots)
+    return out

@@ -492,6 +492,23 @@ def next_command(c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, d,
 
 
 @njit(cache=True, error_model="numpy")
+def fit_command(fit, member, change_ring, start_ring, ring_n, d, mv, age, travel, since_fire, speed, x, y, h, sx, sy,
+                width, height, scratch, probs, change):
+    """next_command with member `member`'s continuous hazard in place of its tables (the new max velocities still
+    come from its rings)."""
+    fit_probs(fit, member, command_label(d, travel), age, since_fire, speed, x, y, h, travel, sx, sy, width, height,
+              scratch, probs, change)
+    lab = draw_label(probs)
+    nd = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+    if nd != 0.0:
+        if d == 0.0:
+            mv = draw_ring(start_ring, ring_n[1], MAX_VELOCITY)
+        elif np.random.random() < change[lab]:
+            mv = draw_ring(change_ring, ring_n[0], mv)
+    return nd, mv, (age + 1.0 if nd == d else 1.0)
+
+
+@njit(cache=True, error_model="numpy")
 def run_signature(v_before, v_now, travel):
     """Signature of a turn's velocity change for the commands of runs still in progress: the change's sign in the
     direction of travel and both speeds rounded to whole pixels per turn."""
@@ -513,6 +530,184 @@ def command_ages(rnd, d):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The continuous hazard (issue 17): the corpus members' velocity-command labels and max-velocity changes as
+# multinomial logistic models on a hat-function basis of continuous geometry, fitted by benchmarks/hazard_fit.py
+# (docs/learning.md, "A continuous reversal hazard"). The binned tables cut the wall pressure into 0.1 rad bins
+# and leave out the distance and the other direction, where orbit's wall reversal is a sharp threshold; with a
+# fit, the corpus members score and play their commands through it, the battle's own member through its tables.
+
+N_RAW = 10                # raw_features' length
+
+
+class HazardFit(NamedTuple):
+    """Fitted continuous hazard of the corpus members (benchmarks/hazard_fit.py's model file): label_w (members, 3
+    previous labels, basis, 3 next labels), speed_w (members, 2 next labels GO_ON / REVERSE, basis, 2: keeps / changes
+    its max velocity) and the hat basis (block features (blocks, 2), knot starts and counts (blocks, 2), block
+    offsets (blocks,), knots). No members: the binned tables alone (no_fit)."""
+    label_w: object
+    speed_w: object
+    feat: object
+    start: object
+    count: object
+    offset: object
+    knots: object
+
+
+def no_fit():
+    """A HazardFit of no members: every member plays its binned tables."""
+    return HazardFit(np.zeros((0, 3, 1, 3)), np.zeros((0, 2, 1, 2)), np.zeros((0, 2), dtype=np.int64),
+                     np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                     np.zeros(0))
+
+
+@njit(cache=True, error_model="numpy")
+def fit_size(members, basis, blocks, knots):
+    """Length of the buffer fit_views lays out."""
+    return members * (9 + 4) * basis + 7 * blocks + knots
+
+
+@njit(cache=True, error_model="numpy")
+def fit_views(buf, members, basis, blocks, knots):
+    """A HazardFit of float64 views of `buf` (fit_size long; the basis indices as floats): the gun keeps its fit in
+    its part memory. No members: an empty fit."""
+    o = 0
+    label_w = buf[o:o + members * 9 * basis].reshape((members, 3, basis, 3))
+    o += members * 9 * basis
+    speed_w = buf[o:o + members * 4 * basis].reshape((members, 2, basis, 2))
+    o += members * 4 * basis
+    feat = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    start = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    count = buf[o:o + 2 * blocks].reshape((blocks, 2))
+    o += 2 * blocks
+    offset = buf[o:o + blocks]
+    o += blocks
+    knot = buf[o:o + knots]
+    o += knots
+    if o != buf.shape[0]:
+        raise ValueError("fit_views: the buffer is not fit_size long")
+    return HazardFit(label_w, speed_w, feat, start, count, offset, knot)
+
+
+@njit(cache=True, error_model="numpy")
+def raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, out):
+    """out[:N_RAW] = the continuous features of a turn: the command's age, turns since the shooter fired, `speed`
+    (the velocity times `travel`, the sign of the last non-zero velocity), wall_pressure of travel, the distance to
+    the shooter, wall_pressure of -travel, the angle between the travel heading and the line to the shooter, the
+    room ahead and behind, and the turn from the travel heading to the perpendicular of the orbital direction of
+    travel rotated by that pressure (where a wall-smoothing mover with the probe's stick steers)."""
+    out[0] = age
+    out[1] = since_fire
+    out[2] = speed
+    out[3] = wall_pressure(x, y, h, travel, sx, sy, width, height)
+    out[4] = math.hypot(x - sx, y - sy)
+    out[5] = wall_pressure(x, y, h, -travel, sx, sy, width, height)
+    heading = h if travel > 0.0 else h + math.pi
+    out[6] = abs(normal_relative_angle(heading - math.atan2(sx - x, sy - y)))
+    out[7] = room(x, y, heading, HALF_ROBOT, width, height)
+    out[8] = room(x, y, heading + math.pi, HALF_ROBOT, width, height)
+    b = math.atan2(x - sx, y - sy)
+    sd = 1.0 if travel * math.sin(h - b) >= 0.0 else -1.0         # wall_pressure's orbital direction
+    out[9] = sd * normal_relative_angle(b + sd * (0.5 * math.pi + out[3]) - heading)
+
+
+@njit(cache=True, error_model="numpy")
+def hat(value, knots, s, n):
+    """(index of the left knot, weight of the right one) of `value` among knots[s:s+n], clamped to their range."""
+    if value <= knots[s]:
+        return 0, 0.0
+    if value >= knots[s + n - 1]:
+        return n - 2, 1.0
+    k = 0
+    while knots[s + k + 1] < value:
+        k += 1
+    return k, (value - knots[s + k]) / (knots[s + k + 1] - knots[s + k])
+
+
+@njit(cache=True, error_model="numpy")
+def sparse_basis(raw, feat, start, count, offset, knots, idx, wt):
+    """The non-zero basis functions of the features `raw` (index 0: the bias): indices into idx, values into wt;
+    returns how many (at most 1 + 4 blocks)."""
+    idx[0] = 0
+    wt[0] = 1.0
+    m = 1
+    for b in range(feat.shape[0]):             # int(): the gun keeps the basis in its float64 memory
+        off = int(offset[b])
+        ka, ta = hat(raw[int(feat[b, 0])], knots, int(start[b, 0]), int(count[b, 0]))
+        if feat[b, 1] < 0:
+            idx[m] = off + ka
+            wt[m] = 1.0 - ta
+            idx[m + 1] = off + ka + 1
+            wt[m + 1] = ta
+            m += 2
+            continue
+        kb, tb = hat(raw[int(feat[b, 1])], knots, int(start[b, 1]), int(count[b, 1]))
+        nb = int(count[b, 1])
+        for da in range(2):
+            for db in range(2):
+                idx[m] = off + (ka + da) * nb + kb + db
+                wt[m] = (ta if da else 1.0 - ta) * (tb if db else 1.0 - tb)
+                m += 1
+    return m
+
+
+@njit(cache=True, error_model="numpy")
+def softmax_row(w, group, idx, wt, nnz, out):
+    """out = softmax of the classes' logits sum_k wt[k] * w[group, idx[k], :]."""
+    c = w.shape[2]
+    top = -1e300
+    for j in range(c):
+        z = 0.0
+        for k in range(nnz):
+            z += wt[k] * w[group, idx[k], j]
+        out[j] = z
+        top = max(top, z)
+    tot = 0.0
+    for j in range(c):
+        out[j] = math.exp(out[j] - top)
+        tot += out[j]
+    for j in range(c):
+        out[j] /= tot
+
+
+@njit(cache=True, error_model="numpy")
+def fit_probs(fit, member, prev_label, age, since_fire, speed, x, y, h, travel, sx, sy, width, height, scratch,
+              probs, change):
+    """One turn of member `member`'s continuous hazard: probs[:3] = P(next label | previous label, state) and
+    change[:2] = P(a moving command changes its max velocity | next label GO_ON, REVERSE). scratch: fit_scratch."""
+    raw, idx, wt, two = scratch
+    raw_features(age, since_fire, speed, x, y, h, travel, sx, sy, width, height, raw)
+    nnz = sparse_basis(raw, fit.feat, fit.start, fit.count, fit.offset, fit.knots, idx, wt)
+    softmax_row(fit.label_w[member], prev_label, idx, wt, nnz, probs)
+    for g in range(2):
+        softmax_row(fit.speed_w[member], g, idx, wt, nnz, two)
+        change[g] = two[1]
+
+
+@njit(cache=True, error_model="numpy")
+def fit_scratch(fit):
+    """fit_probs' work arrays: the raw features, the basis indices and values, a pair."""
+    n = 1 + 4 * fit.feat.shape[0]
+    return np.empty(N_RAW), np.empty(n, dtype=np.int64), np.empty(n), np.empty(2)
+
+
+@njit(cache=True, error_model="numpy")
+def fit_log_prob(fit, member, prev_d, prev_mv, d, mv, travel, age, since_fire, speed, x, y, h, sx, sy, width, height,
+                 scratch, probs, change):
+    """Log-probability member `member`'s continuous hazard gives the observed turn (prev_d, prev_mv) -> (d, mv):
+    its label and, for a moving command that stays moving, whether its max velocity changed (command_log_prob's
+    terms)."""
+    fit_probs(fit, member, command_label(prev_d, travel), age, since_fire, speed, x, y, h, travel, sx, sy, width,
+              height, scratch, probs, change)
+    lab = command_label(d, travel)
+    lp = math.log(probs[lab])
+    if d != 0.0 and prev_d != 0.0:
+        pc = change[lab]
+        lp += math.log(pc if abs(mv - prev_mv) > 1e-9 else 1.0 - pc)
+    return lp
+
+
 # The learner and the aimer, one state bundle for both the offline probe (play_forward_battle) and the in-battle
 # gun (bots/guns/forecast.py). The learner takes one observed turn at a time (forecast_observe) and learns every
 # transition whose velocity command has become known; the aimer (forecast_aim) plays M futures from the newest
@@ -662,17 +857,21 @@ def resolve_commands(fc, i):
 
 
 @njit(cache=True, error_model="numpy")
-def learn_known(fc, i, width, height, cap, geometry, strength):
+def learn_known(fc, i, width, height, cap, geometry, strength, fit):
     """Learn, in time order, every transition j -> j+1 whose command is known by row i (the heading model's ring,
     the hazard tables with every member's score, the in-progress-run signatures); only transitions inside one
-    segment with the mover alive at j+1 are learned."""
+    segment with the mover alive at j+1 are learned. With a fit (one model per corpus member), the corpus members
+    score through it and the battle's own member through its tables."""
     hs = fc.hist
     k = fc.counters
     members = fc.c1.shape[0]
     own = members - 1
+    fitted = fit.label_w.shape[0] > 0
     memory = fc.mem_a.shape[0]
     q = np.empty(N_FEAT)
     probs = np.empty(3)
+    change = np.empty(2)
+    scratch = fit_scratch(fit)
     j = int(k[K_NEXT])
     while j < i and j < k[K_RESOLVED] and hs[H_KNOWN, j % HIST] <= i:
         a = j % HIST
@@ -694,10 +893,22 @@ def learn_known(fc, i, width, height, cap, geometry, strength):
         k[K_POS] = (pos + 1) % memory
         k[K_N_MEM] = min(k[K_N_MEM] + 1.0, memory)
         if not first:
+            if fitted and members > 1:                   # the own member's score is prequential: before counting
+                pd, pmv, d, mv = hs[H_CMD_DIR, p], hs[H_CMD_VEL, p], hs[H_CMD_DIR, a], hs[H_CMD_VEL, a]
+                wb, fb, ab = hazard_bins(wall_pressure(x, y, h, travel, sx, sy, width, height), hs[H_SINCE_FIRE, a],
+                                         hs[H_AGE, a])
+                db, rb = geometry_bins(x, y, h, travel, sx, sy, width, height)
+                fc.loglik[own] += command_log_prob(fc.c1[own], fc.c2[own], fc.c3[own], fc.c4[own], fc.c5[own],
+                                                   fc.s1[own], fc.s2[own], pd, pmv, d, mv, travel, wb, fb, ab, db, rb,
+                                                   geometry, strength, probs)
+                for mb in range(own):
+                    fc.loglik[mb] += fit_log_prob(fit, mb, pd, pmv, d, mv, travel, hs[H_AGE, a], hs[H_SINCE_FIRE, a],
+                                                  travel * hs[H_V, a], x, y, h, sx, sy, width, height, scratch, probs,
+                                                  change)
             count_transition(x, y, h, travel, sx, sy, hs[H_SINCE_FIRE, a], hs[H_AGE, a], hs[H_CMD_DIR, p],
                              hs[H_CMD_VEL, p], hs[H_CMD_DIR, a], hs[H_CMD_VEL, a], width, height, geometry, strength,
                              fc.c1, fc.c2, fc.c3, fc.c4, fc.c5, fc.s1, fc.s2, fc.change_ring, fc.start_ring,
-                             fc.ring_n, own, members > 1, fc.loglik, probs)
+                             fc.ring_n, own, members > 1 and not fitted, fc.loglik, probs)
         sg = run_signature(hs[H_V, a], hs[H_V, b], hs[H_TRAVEL, b])  # what turn j+1 shows of command j
         slot = int(fc.sig_n[sg]) % SIG_RING
         fc.sig_cmd[sg, slot, 0] = command_label(hs[H_CMD_DIR, a], hs[H_TRAVEL, b])
@@ -708,7 +919,7 @@ def learn_known(fc, i, width, height, cap, geometry, strength):
 
 
 @njit(cache=True, error_model="numpy")
-def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, cap, geometry, strength):
+def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, cap, geometry, strength, fit):
     """One more observed turn: the mover at (x, y), heading h, velocity v; the shooter at (sx, sy) and whether its
     bullet left in this turn; `live`: both robots alive. `seg` numbers runs of consecutive turns (a round, or the
     turns between two missed scans): the turn counters restart with a new one and no transition spans two. Then
@@ -746,17 +957,18 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
     k[K_LAST_SIGN] = last_sign
     k[K_ROWS] = i + 1
     resolve_commands(fc, i)
-    learn_known(fc, i, width, height, cap, geometry, strength)
+    learn_known(fc, i, width, height, cap, geometry, strength, fit)
 
 
 @njit(cache=True, error_model="numpy")
 def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
-                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv):
+                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit):
     """Play `futures` futures of the mover from the newest observed row (the turn F-2 of a bullet of `speed`
     leaving in turn F from (ox, oy)) and return (the heading most futures' hit sets cover, that coverage).
     shot[step]: the shooter fires again `step` turns after F-2 (its own later decisions). Each future plays one
     hazard member drawn with its posterior weight. truth (a diagnosis, the probe's --truth) puts the recorded
     heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step].
+    With a fit, a future of a corpus member plays that member's continuous hazard (fit_command).
     Draws from numba's np.random stream: the caller seeds it."""
     hs = fc.hist
     i = int(fc.counters[K_ROWS]) - 1
@@ -770,6 +982,9 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
     change_ring, start_ring, ring_n, mem_f, mem_a = fc.change_ring, fc.start_ring, fc.ring_n, fc.mem_f, fc.mem_a
     q = np.empty(N_FEAT)
     probs = np.empty(3)
+    change = np.empty(2)
+    scratch = fit_scratch(fit)
+    fitted = fit.label_w.shape[0] > 0
     dist_buf = np.empty(memory)
     best_buf = np.empty(max(k_heading, k_velocity))
     weight = np.ones(members)
@@ -816,6 +1031,12 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
             nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf, best_buf)
             if nh < 0:                       # nothing learned yet: keep going as now
                 turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
+            elif hazard_model and fitted and mb < own:
+                turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                cd, cmv, cage = fit_command(fit, mb, change_ring[mb], start_ring[mb], ring_n[mb], cd, cmv, cage,
+                                            last_sign, sf, last_sign * pv, px, py, ph, ox, oy, width, height, scratch,
+                                            probs, change)
+                dist_cmd, max_vel = FAR * cd, cmv
             elif hazard_model:
                 turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
                 pressure = wall_pressure(px, py, ph, last_sign, ox, oy, width, height)
@@ -858,7 +1079,7 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
 @njit(cache=True, error_model="numpy")
 def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed, futures, memory, width, height,
                         seed, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model, strength, truth,
-                        c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, geometry):
+                        c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, geometry, fit):
     """The offline probe: forecast_observe over a whole recorded battle, one row at a time, and forecast_aim at
     every situation. sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order, one battle;
     sit_row ascending), sit_speed its bullet speed; only turns where both robots live[] are learned (a dead
@@ -898,7 +1119,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
     s = 0
     for i in range(n):
         forecast_observe(fc, rnd[i], x[i], y[i], h[i], v[i], fired[i], live[i], sx[i], sy[i], width, height, cap,
-                         geometry, strength)
+                         geometry, strength, fit)
         while s < n_sit and sit_row[s] < i:
             s += 1
         while s < n_sit and sit_row[s] == i:
@@ -912,7 +1133,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                     true_mv[step] = cmd_vel[row]
             aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], futures, cap, w_heading, k_heading,
                                              w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
-                                             shot, truth, true_ok, true_h, true_d, true_mv)
+                                             shot, truth, true_ok, true_h, true_d, true_mv, fit)
             s += 1
     c1[:] = fc.c1
     c2[:] = fc.c2

@@ -47,14 +47,16 @@ def _parse(spec, parts=()):
 
 
 def _path_params():
-    """{part name: {parameter names of kind 'path'}} of the built-in parts."""
+    """{part name: {parameter name of kind 'path': its keywords}} of the built-in parts."""
     from bots.registry import builtin_parts
-    return {e.part.name: {p.name for p in e.part.params if p.kind == "path"} for e in builtin_parts().values()}
+    return {e.part.name: {p.name: p.keywords for p in e.part.params if p.kind == "path"}
+            for e in builtin_parts().values()}
 
 
 def absolute_spec(spec, base=None):
     """The spec with every file parameter (e.g. ``learned:model=m.json``) made absolute against `base`
-    (default: the current folder), so that a worker in another folder finds the same file."""
+    (default: the current folder), so that a worker in another folder finds the same file. A parameter's
+    keywords (``forecast:corpus=none``) are words, not files: left as they are."""
     base = os.path.abspath(base or os.getcwd())
     kinds = _path_params()
     pieces = []
@@ -65,7 +67,7 @@ def absolute_spec(spec, base=None):
             kvs = []
             for kv in args.split(","):
                 key, eq, val = kv.partition("=")
-                if eq and key.strip() in paths and val.strip():
+                if eq and key.strip() in paths and val.strip() and val.strip() not in paths[key.strip()]:
                     val = os.path.normpath(os.path.join(base, os.path.expanduser(val.strip())))
                 kvs.append(f"{key}{eq}{val}")
             piece = f"{cname}:{','.join(kvs)}"
