@@ -33,13 +33,18 @@ def corpus_members(path, fail):
         return _members(z, path, fail)
 
 
-def _members(z, path, fail):
-    missing = [k for k in ("version", "names", "sources") + CORPUS_KEYS if k not in z.files]
+def _check_kind(z, path, fail, keys, what, version):
+    """Refuse an archive that lacks one of `keys` or is not `version` of `what` (one line through fail)."""
+    missing = [k for k in keys if k not in z.files]
     if missing:
-        raise fail(f"{path}: not a hazard corpus file (no {missing[0]!r})")
-    version = int(z.get("version", shape=(), kinds="iu"))
-    if version != CORPUS_VERSION:
-        raise fail(f"{path}: corpus version {version}, this reader reads {CORPUS_VERSION}")
+        raise fail(f"{path}: not a hazard {what} file (no {missing[0]!r})")
+    got = int(z.get("version", shape=(), kinds="iu"))
+    if got != version:
+        raise fail(f"{path}: {what} version {got}, this reader reads {version}")
+
+
+def _members(z, path, fail):
+    _check_kind(z, path, fail, ("version", "names", "sources") + CORPUS_KEYS, "corpus", CORPUS_VERSION)
     shape, _ = z.header("names")
     if len(shape) != 1 or not 0 < shape[0] <= MAX_CORPUS_MEMBERS:
         raise fail(f"{path}: {shape} names (1 to {MAX_CORPUS_MEMBERS} members)")
@@ -94,12 +99,7 @@ def save_hazard_fit(path, names, sources, l2, basis, label_weights, speed_weight
 
 def _fit_header(z, path, fail):
     """(members, basis size, blocks, knots) from a fit file's headers, each bounded, before any data is read."""
-    missing = [k for k in FIT_KEYS if k not in z.files]
-    if missing:
-        raise fail(f"{path}: not a hazard fit file (no {missing[0]!r})")
-    version = int(z.get("version", shape=(), kinds="iu"))
-    if version != FIT_VERSION:
-        raise fail(f"{path}: hazard fit version {version}, this reader reads {FIT_VERSION}")
+    _check_kind(z, path, fail, FIT_KEYS, "fit", FIT_VERSION)
     shape, _ = z.header("label_weights")
     fshape, _ = z.header("block_feat")
     kshape, _ = z.header("knots")
