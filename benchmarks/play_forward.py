@@ -58,6 +58,7 @@ from bots.guns.forecast_corpus import (  # noqa: F401
     CORPUS_KEYS,
     CORPUS_VERSION,
     MAX_CORPUS_MEMBERS,
+    hazard_fit_of,
     read_corpus,
     read_hazard_fit,
     save_corpus,
@@ -333,8 +334,7 @@ def main(argv=None):
             model = read_hazard_fit(a.hazard_fit, lambda msg: UsageError(f"--hazard-fit {msg}"), N_RAW)
             if model["names"] != names:
                 raise UsageError(f"--hazard-fit {a.hazard_fit}: its members {model['names']} are not --corpus's {names}")
-            fit = HazardFit(model["label_weights"], model["speed_weights"], model["block_feat"], model["knot_start"],
-                            model["knot_count"], model["block_offset"], model["knots"])
+            fit = hazard_fit_of(model)
         rules = Rules(rounds=a.rounds)
         show = a.progress if a.progress is not None else sys.stderr.isatty()
         bar, update = progress_bar(len(seeds), show, "play-forward seasons", unit="season")

@@ -46,6 +46,7 @@ from bots.guns.aiming import (
 )
 from bots.guns.forecast_corpus import (
     corpus_members,
+    hazard_fit_of,
     hazard_fit_shape,
     read_corpus,
     read_hazard_fit,
@@ -287,8 +288,13 @@ def members(values):
     return 1 if path is None else corpus_members(path, _fail) + 1
 
 
+def _state_end(values, n_members):
+    """Where the learner's state ends in the gun's memory (the fit follows it)."""
+    return MEM.size + forecast_size(int(values["memory"]), n_members, NO_GEOMETRY)
+
+
 def memory_size(values):
-    return MEM.size + forecast_size(int(values["memory"]), members(values), NO_GEOMETRY) + fit_size(*fit_shape(values))
+    return _state_end(values, members(values)) + fit_size(*fit_shape(values))
 
 
 @functools.lru_cache(maxsize=4)
@@ -313,10 +319,11 @@ def prepare(values):
     """The gun's starting memory: its member count and the learner's state with the corpus tables copied in."""
     path = corpus_path(values.get("corpus", ""))
     n = members(values)
+    shape = fit_shape(values)
     memory = int(values["memory"])
-    init = np.zeros(memory_size(values))
+    end = _state_end(values, n)
+    init = np.zeros(end + fit_size(*shape))            # memory_size, each file's header read once
     init[MEM.members] = n
-    end = MEM.size + forecast_size(memory, n, NO_GEOMETRY)
     if path is not None:
         names, tables = _corpus(path, _stamp(path))
         fc = forecast_views(init[MEM.size:end], memory, n, NO_GEOMETRY)
@@ -328,12 +335,9 @@ def prepare(values):
             model = _fit(fpath, _stamp(fpath))
             if model["names"] != names:
                 raise _fit_fail(f"{fpath} fits {', '.join(model['names'])}, the corpus holds {', '.join(names)}")
-            shape = fit_shape(values)
             init[[MEM.fit_members, MEM.fit_basis, MEM.fit_blocks, MEM.fit_knots]] = shape
-            fit = fit_views(init[end:], *shape)
-            for own, key in zip(fit, ("label_weights", "speed_weights", "block_feat", "knot_start", "knot_count",
-                                      "block_offset", "knots")):
-                own[:] = model[key]
+            for own, fitted in zip(fit_views(init[end:], *shape), hazard_fit_of(model)):
+                own[:] = fitted
     return init
 
 

@@ -6,7 +6,7 @@ import zipfile
 
 import numpy as np
 
-from bots.guns.forecast_kernels import empty_tables
+from bots.guns.forecast_kernels import HazardFit, empty_tables
 
 CORPUS_KEYS = ("c1", "c2", "c3", "c4", "c5", "s1", "s2", "change_ring", "start_ring", "ring_n")
 CORPUS_VERSION = 2
@@ -26,10 +26,15 @@ def save_corpus(path, names, sources, tables, geometry=True):
                             sources=np.array(sources, dtype=str), **arrays)
 
 
+def _open(path, fail, what):
+    """The npz at `path` through sim.io.npyzip (headers checked before data; stored or deflated members only)."""
+    from sim.io.npyzip import open_archive
+    return open_archive(path, fail, what, methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED))
+
+
 def corpus_members(path, fail):
     """The number of members of the corpus at `path`, from its header only (what the gun's memory size needs)."""
-    from sim.io.npyzip import open_archive
-    with open_archive(path, fail, "hazard corpus file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+    with _open(path, fail, "hazard corpus file") as z:
         return _members(z, path, fail)
 
 
@@ -56,8 +61,7 @@ def read_corpus(path, fail):
     the exception a file that is not one raises (one line). Read through sim.io.npyzip: every member's shape and
     dtype is checked against what this version writes before its data is read (a crafted header cannot make it
     allocate or inflate)."""
-    from sim.io.npyzip import open_archive
-    with open_archive(path, fail, "hazard corpus file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+    with _open(path, fail, "hazard corpus file") as z:
         n = _members(z, path, fail)
         names = [str(x) for x in z.get("names", shape=(n,), kinds="U")]
         sources = [str(x) for x in z.get("sources", shape=(n,), kinds="U")]
@@ -76,6 +80,8 @@ def read_corpus(path, fail):
 FIT_KEYS = ("version", "names", "sources", "l2", "block_feat", "knot_start", "knot_count", "block_offset", "knots",
             "label_weights", "speed_weights")
 FIT_VERSION = 1
+# a fit file's arrays in forecast_kernels.HazardFit's field order
+FIT_ARRAYS = ("label_weights", "speed_weights", "block_feat", "knot_start", "knot_count", "block_offset", "knots")
 MAX_FIT_BLOCKS = 64
 MAX_FIT_KNOTS = 4096
 MAX_FIT_BASIS = 100_000
@@ -116,8 +122,7 @@ def _fit_header(z, path, fail):
 def hazard_fit_shape(path, fail):
     """(members, basis size, blocks, knots) of the fit file at `path`, from its headers only (the gun's memory
     size)."""
-    from sim.io.npyzip import open_archive
-    with open_archive(path, fail, "hazard fit file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+    with _open(path, fail, "hazard fit file") as z:
         return _fit_header(z, path, fail)
 
 
@@ -127,8 +132,7 @@ def read_hazard_fit(path, fail, n_raw):
     (sim.io.npyzip); the basis must index only features below `n_raw`, knots within the file, ascending within each
     block of at least two, and blocks laid out one after another from index 1 (0 is the bias) to the weights' basis
     size: a crafted file cannot make the kernels read outside their arrays."""
-    from sim.io.npyzip import open_archive
-    with open_archive(path, fail, "hazard fit file", methods=(zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)) as z:
+    with _open(path, fail, "hazard fit file") as z:
         n, basis, blocks, n_knots = _fit_header(z, path, fail)
         out = dict(names=[str(x) for x in z.get("names", shape=(n,), kinds="U")],
                    sources=[str(x) for x in z.get("sources", shape=(n,), kinds="U")],
@@ -158,3 +162,8 @@ def read_hazard_fit(path, fail, n_raw):
             out[k] = a
         out.update(block_feat=feat, knot_start=start, knot_count=count, block_offset=offset, knots=knots)
     return out
+
+
+def hazard_fit_of(model):
+    """The HazardFit of a read_hazard_fit dict (its arrays, not copies)."""
+    return HazardFit(*(model[k] for k in FIT_ARRAYS))

@@ -392,16 +392,17 @@ def command_log_prob(c1, c2, c3, c4, c5, s1, s2, prev_d, prev_mv, d, mv, travel,
 
 @njit(cache=True, error_model="numpy")
 def count_transition(x, y, h, travel, sx, sy, since_fire, age, prev_d, prev_mv, d, mv, width, height, geometry,
-                     strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own, score, loglik, probs):
+                     strength, c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, own, scored_from, loglik,
+                     probs):
     """One known transition: the mover at (x, y, h) travelling `travel`, the shooter at (sx, sy), its command
-    (prev_d, prev_mv) of age `age` followed by (d, mv). If `score`, add its log-probability under every member's
-    tables (before counting it: the own member's is prequential) to loglik; then count it into member `own`."""
+    (prev_d, prev_mv) of age `age` followed by (d, mv). Add its log-probability under the tables of every member
+    from `scored_from` on (before counting it: the own member's is prequential; members before it are scored
+    elsewhere, or not at all) to loglik; then count it into member `own`."""
     wb, fb, ab = hazard_bins(wall_pressure(x, y, h, travel, sx, sy, width, height), since_fire, age)
     db, rb = geometry_bins(x, y, h, travel, sx, sy, width, height)
-    if score:
-        for k in range(c1.shape[0]):
-            loglik[k] += command_log_prob(c1[k], c2[k], c3[k], c4[k], c5[k], s1[k], s2[k], prev_d, prev_mv, d, mv,
-                                          travel, wb, fb, ab, db, rb, geometry, strength, probs)
+    for k in range(scored_from, c1.shape[0]):
+        loglik[k] += command_log_prob(c1[k], c2[k], c3[k], c4[k], c5[k], s1[k], s2[k], prev_d, prev_mv, d, mv,
+                                      travel, wb, fb, ab, db, rb, geometry, strength, probs)
     learn_command(c1[own], c2[own], c3[own], c4[own], c5[own], s1[own], s2[own], change_ring[own], start_ring[own],
                   ring_n[own], prev_d, prev_mv, d, mv, travel, wb, fb, ab, db, rb)
 
@@ -416,7 +417,7 @@ def observe_transition(j, rnd, x, y, h, travel, since_fire, age, cmd_dir, cmd_ve
         return
     count_transition(x[j], y[j], h[j], travel[j], sx[j], sy[j], since_fire[j], age[j], cmd_dir[j - 1], cmd_vel[j - 1],
                      cmd_dir[j], cmd_vel[j], width, height, geometry, strength, c1, c2, c3, c4, c5, s1, s2,
-                     change_ring, start_ring, ring_n, own, score, loglik, probs)
+                     change_ring, start_ring, ring_n, own, 0 if score else c1.shape[0], loglik, probs)
 
 
 def empty_tables(members, c5_labels=3):
@@ -893,22 +894,18 @@ def learn_known(fc, i, width, height, cap, geometry, strength, fit):
         k[K_POS] = (pos + 1) % memory
         k[K_N_MEM] = min(k[K_N_MEM] + 1.0, memory)
         if not first:
-            if fitted and members > 1:                   # the own member's score is prequential: before counting
-                pd, pmv, d, mv = hs[H_CMD_DIR, p], hs[H_CMD_VEL, p], hs[H_CMD_DIR, a], hs[H_CMD_VEL, a]
-                wb, fb, ab = hazard_bins(wall_pressure(x, y, h, travel, sx, sy, width, height), hs[H_SINCE_FIRE, a],
-                                         hs[H_AGE, a])
-                db, rb = geometry_bins(x, y, h, travel, sx, sy, width, height)
-                fc.loglik[own] += command_log_prob(fc.c1[own], fc.c2[own], fc.c3[own], fc.c4[own], fc.c5[own],
-                                                   fc.s1[own], fc.s2[own], pd, pmv, d, mv, travel, wb, fb, ab, db, rb,
-                                                   geometry, strength, probs)
-                for mb in range(own):
-                    fc.loglik[mb] += fit_log_prob(fit, mb, pd, pmv, d, mv, travel, hs[H_AGE, a], hs[H_SINCE_FIRE, a],
-                                                  travel * hs[H_V, a], x, y, h, sx, sy, width, height, scratch, probs,
-                                                  change)
+            # one member alone needs no score; with a fit the corpus members score through it, the own one here
+            scored_from = members if members == 1 else (own if fitted else 0)
             count_transition(x, y, h, travel, sx, sy, hs[H_SINCE_FIRE, a], hs[H_AGE, a], hs[H_CMD_DIR, p],
                              hs[H_CMD_VEL, p], hs[H_CMD_DIR, a], hs[H_CMD_VEL, a], width, height, geometry, strength,
                              fc.c1, fc.c2, fc.c3, fc.c4, fc.c5, fc.s1, fc.s2, fc.change_ring, fc.start_ring,
-                             fc.ring_n, own, members > 1 and not fitted, fc.loglik, probs)
+                             fc.ring_n, own, scored_from, fc.loglik, probs)
+            if fitted and members > 1:
+                for mb in range(own):
+                    fc.loglik[mb] += fit_log_prob(fit, mb, hs[H_CMD_DIR, p], hs[H_CMD_VEL, p], hs[H_CMD_DIR, a],
+                                                  hs[H_CMD_VEL, a], travel, hs[H_AGE, a], hs[H_SINCE_FIRE, a],
+                                                  travel * hs[H_V, a], x, y, h, sx, sy, width, height, scratch, probs,
+                                                  change)
         sg = run_signature(hs[H_V, a], hs[H_V, b], hs[H_TRAVEL, b])  # what turn j+1 shows of command j
         slot = int(fc.sig_n[sg]) % SIG_RING
         fc.sig_cmd[sg, slot, 0] = command_label(hs[H_CMD_DIR, a], hs[H_TRAVEL, b])
