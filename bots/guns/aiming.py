@@ -117,6 +117,16 @@ def driven_on(x, y, heading, velocity, turns):
 
 
 @njit(**NB)
+def on_its_way(t, fire_time, speed, sx, sy, ex, ey):
+    """Whether a bullet that left (sx, sy) in turn `fire_time` is, at turn t, still short of the enemy at (ex, ey):
+    it counts until its front is within the enemy's reach (18 sqrt 2) -- then it has hit or is about to pass.
+    The guns that hold fire while their bullets in flight are expected to finish the enemy count with it."""
+    reach = HALF_ROBOT * math.sqrt(2.0)
+    r = (t - fire_time + 1.0) * speed
+    return r + speed < math.hypot(ex - sx, ey - sy) - reach
+
+
+@njit(**NB)
 def aiming_round_start(m):
     m[MEM.aim_time] = -1.0
 

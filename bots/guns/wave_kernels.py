@@ -59,7 +59,8 @@ from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, 
 from sim.engine.physics import bullet_damage
 from bots.api import set_turn_gun, set_fire
 from bots.ensemble import log_weights, score_update
-from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, predict)
+from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, on_its_way,
+                              predict)
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
 from bots.part import layout
 from bots.telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
@@ -778,19 +779,15 @@ def anti_surfer_on(m):
 @njit(**NB)
 def in_flight_damage(m, st, en):
     """Expected damage of our real bullets still on their way to the enemy: each one's damage
-    (sim/engine/physics.bullet_damage) x the hit probability its aim had (W_PHIT). A bullet counts until its
-    wave's front is within the enemy's reach (then it has hit or is about to pass)."""
+    (sim/engine/physics.bullet_damage) x the hit probability its aim had (W_PHIT), while it is on its way
+    (bots/guns/aiming.on_its_way)."""
     t = st[ST_TIME]
     nw = int(m[WH_WAVE_N])
     head = int(m[WH_WAVE_HEAD])
-    reach = HALF_ROBOT * math.sqrt(2.0)
     s = 0.0
     for q in range(nw):
         w = _wave(m, (head + q) % WAVE_CAP)
-        if w[W_REAL] == 0.0:
-            continue
-        r = (t - w[W_FIRE] + 1.0) * w[W_SPEED]
-        if r + w[W_SPEED] < math.hypot(en[EN_X] - w[W_SX], en[EN_Y] - w[W_SY]) - reach:
+        if w[W_REAL] != 0.0 and on_its_way(t, w[W_FIRE], w[W_SPEED], w[W_SX], w[W_SY], en[EN_X], en[EN_Y]):
             s += w[W_PHIT] * bullet_damage(w[W_POWER])
     return s
 
