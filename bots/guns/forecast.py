@@ -9,8 +9,10 @@ bullet -- in the turn before the gun is cool -- it plays `futures` futures of th
 the engine's physics and aims at the heading most of their hit sets cover (forecast_aim); the next turn it fires
 that aim with the firing rule every gun shares (bots/guns/aiming.py). That is the offline probe's situation
 (benchmarks/play_forward.py): a bullet leaving in turn F, aimed with what was seen up to turn F-2. When the gun
-cannot turn that far in one turn (it turns 20 degrees a turn), the aim gets a second turn (its bullet leaves in F
-with what was seen up to F-3) before a new one is played.
+cannot turn to that aim in one turn (it turns 20 degrees a turn), the futures are played again for a bullet leaving
+a turn later (aimed with what was seen up to F-3; an aim is for the turn its bullet leaves), and that aim gets two
+turns; an aim not reached in its turn is dropped and a new one played. The gun holds fire while the bullets it has
+in flight are expected to finish the enemy (`hold_fire`): a bullet still flying when the enemy dies is a miss.
 
 Between shots the gun waits at the last aim's offset from the enemy's bearing (mirrored with its lateral direction),
 so that the turn before a shot the gun has little to turn. A turn without a scan ends a run of consecutive
@@ -43,6 +45,7 @@ from bots.guns.aiming import (
     GP_TOLERANCE,
     driven_on,
     gun_power,
+    on_its_way,
 )
 from bots.guns.forecast_corpus import (
     corpus_members,
@@ -72,6 +75,7 @@ from bots.part import Param, Part, layout
 from bots.telemetry import TK_DIAG, diag_row
 from sim.engine.constants import (
     C_GUN,
+    GUN_TURN_RATE_RADIANS,
     HALF_ROBOT,
     I64,
     MIN_BULLET_POWER,
@@ -90,7 +94,7 @@ from sim.engine.constants import (
     ST_Y,
 )
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import bullet_speed
+from sim.engine.physics import bullet_damage, bullet_speed
 from sim.waves.gf import LAG
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
@@ -104,6 +108,10 @@ PARAMS = FIRING_PARAMS + (
     Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
     Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
+    Param("hold_fire", 1.0, 0.0, 10.0,
+          "hold fire (and play no futures) while hold_fire x the expected damage of our bullets in flight (damage x "
+          "the share of its futures each one's aim covered) covers the enemy's energy: a bullet still flying when "
+          "the enemy dies is a miss; 0 = off"),
     Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
                               f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
                               f"{NO_CORPUS!r} = learn from this battle only", kind="path", keywords=(NO_CORPUS,)),
@@ -112,11 +120,16 @@ PARAMS = FIRING_PARAMS + (
                                   f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
           keywords=(NO_CORPUS,)),
 )
-P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 4)
+P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 5)
 
+# a real bullet of ours, kept while it may still hit (hold_fire); FLIGHT_CAP of them in a ring (a power-3 bullet
+# crosses an 800 x 600 field's diagonal in 90 turns, the gun fires at most every 16: 6 in flight)
+BULLET = layout("ForecastBullet", fire=1, speed=1, sx=1, sy=1, power=1, cover=1)
+FLIGHT_CAP = 16
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
 MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
-             aim_offset=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1, fit_knots=1)
+             aim_offset=1, aim_cover=1, aim_lag=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1,
+             fit_knots=1, flight_next=1, flight=FLIGHT_CAP * BULLET.size)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -128,19 +141,23 @@ TRUTH_OFF = I64(0)                     # the probe's --truth diagnosis is off
 NO_TRUTH = np.zeros(0)
 NO_TRUTH_OK = np.zeros(0, dtype=np.bool_)
 
-# diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim
+# diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim, each turn held
 TK_FORECAST_SEEN, TK_FORECAST_AIM = I64(TK_DIAG + 16), I64(TK_DIAG + 17)   # typed: sim/engine/constants.I64 says why
-DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1)
-DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1)
+TK_FORECAST_HOLD = I64(TK_DIAG + 18)
+DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1, energy=1)
+DIAG_PLANNED = 8      # the first planned shots an aim row shows, per lag (beyond any bullet's flight on 800 x 600)
+DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1, lag=1,
+                  planned=DIAG_PLANNED * 2)
+DIAG_HOLD = layout("ForecastDiagHold", due=1, energy=1)
 
 
 @njit(cache=True, error_model="numpy")
-def planned_shots(power, cooling, shot):
-    """shot[step] = True where a bullet of `power` leaves `step` turns after the aim's turn (F-2) if this gun keeps
-    firing as soon as it is cool: its own bullet at LAG, the next ones when the gun heat, which rises by 1 + power/5
+def planned_shots(power, cooling, lag, shot):
+    """shot[step] = True where a bullet of `power` leaves `step` turns after the aim's turn (F-lag) if this gun keeps
+    firing as soon as it is cool: its own bullet at `lag`, the next ones when the gun heat, which rises by 1 + power/5
     when a bullet leaves and falls by `cooling` a turn (the engine's arithmetic), is back to 0 a turn before."""
     shot[:] = False
-    step = LAG
+    step = lag
     while True:
         heat = max(1.0 + power / 5.0 - cooling, 0.0)        # at the end of the turn the bullet left in
         while heat > 0.0 and step < shot.shape[0]:
@@ -158,6 +175,73 @@ def round_start(ctx):
     m[MEM.aim_time] = -1.0
     m[MEM.last_scan] = -10.0
     m[MEM.left_turn] = -1.0
+    m[MEM.flight:MEM.flight + FLIGHT_CAP * BULLET.size] = 0.0     # last round's bullets are gone
+
+
+@njit(cache=True, error_model="numpy")
+def damage_due(m, t, ex, ey):
+    """Expected damage of our bullets still on their way to the enemy at (ex, ey) (aiming.on_its_way): each one's
+    damage x the share of its futures its aim covered."""
+    due = 0.0
+    for q in range(FLIGHT_CAP):
+        b = MEM.flight + q * BULLET.size
+        if m[b + BULLET.power] > 0.0 and on_its_way(t, m[b + BULLET.fire], m[b + BULLET.speed], m[b + BULLET.sx],
+                                                    m[b + BULLET.sy], ex, ey):
+            due += m[b + BULLET.cover] * bullet_damage(m[b + BULLET.power])
+    return due
+
+
+@njit(cache=True, error_model="numpy")
+def note_bullet(m, fire, power, sx, sy):
+    """Keep a bullet that leaves in turn `fire` in the ring (the oldest slot goes first)."""
+    q = int(m[MEM.flight_next])
+    b = MEM.flight + q * BULLET.size
+    m[b + BULLET.fire] = fire
+    m[b + BULLET.speed] = bullet_speed(power)
+    m[b + BULLET.sx] = sx
+    m[b + BULLET.sy] = sy
+    m[b + BULLET.power] = power
+    m[b + BULLET.cover] = m[MEM.aim_cover]
+    m[MEM.flight_next] = (q + 1) % FLIGHT_CAP
+
+
+@njit(cache=True, error_model="numpy")
+def planned_shots_holding(m, hold, t, lag, power, cooling, ox, oy, ex, ey, energy, cover, shot):
+    """planned_shots for a gun that holds fire (hold_fire = `hold` > 0): a later bullet is planned to leave in the
+    first turn from its cool-down on in which the gun would not hold -- the bullets then on their way (those in
+    flight now, this aim's own leaving at step `lag`, and the later ones planned, each expected to do `cover` x its
+    damage) do not cover the enemy's `energy` at its present place (ex, ey). A mover that steps at every shot it
+    sees (stop-and-go) steps once for a held gun's lone bullet, not once every cool-down; the futures must too."""
+    planned_shots(power, cooling, lag, shot)
+    if hold <= 0.0:
+        return
+    gap = 0
+    for step in range(lag + 1, shot.shape[0]):
+        if shot[step]:
+            gap = step - lag
+            break
+    if gap == 0:
+        return
+    shot[:] = False
+    speed = bullet_speed(power)
+    expected = cover * bullet_damage(power)
+    leaves = np.empty(shot.shape[0] // gap + 2)         # the turns our planned bullets leave, this aim's first
+    leaves[0] = t + lag
+    n = 1
+    step = lag + gap
+    while step < shot.shape[0]:
+        decided = t + step - 1.0                         # the turn set_fire would run for a bullet leaving at step
+        due = damage_due(m, decided, ex, ey)
+        for q in range(n):
+            if on_its_way(decided, leaves[q], speed, ox, oy, ex, ey):
+                due += expected
+        if due > 0.0 and hold * due >= energy:
+            step += 1
+            continue
+        shot[step] = True
+        leaves[n] = t + step
+        n += 1
+        step += gap
 
 
 @njit(cache=True, error_model="numpy")
@@ -178,17 +262,25 @@ def think(ctx):
     width, height = st[ST_WIDTH], st[ST_HEIGHT]
     ox, oy = st[ST_X], st[ST_Y]
     dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
+    due = damage_due(m, t, en[EN_X], en[EN_Y]) if p[P_HOLD] > 0.0 else 0.0
+    holding = due > 0.0 and p[P_HOLD] * due >= en[EN_ENERGY]
+    if holding:
+        d = diag_row(ctx.tele, TK_FORECAST_HOLD, st[ST_ROUND], t)
+        if d.shape[0] > 0:
+            d[DIAG_HOLD.due] = due
+            d[DIAG_HOLD.energy] = en[EN_ENERGY]
     fired = False
-    # 1. fire the pending aim once the gun has got there (aiming.py's rule): it was made last turn (the probe's
-    #    situation), or the turn before when the gun needed a second turn to turn that far
+    # 1. fire the aim in the turn it was made for, once the gun has got there (aiming.py's rule): it was made last
+    #    turn (the probe's situation), or the turn before for a gun that needed two turns to turn that far
     age = t - m[MEM.aim_time]
-    if (m[MEM.aim_time] >= 0.0 and (age == 1.0 or age == 2.0) and st[ST_HEAT] == 0.0
+    if (m[MEM.aim_time] >= 0.0 and age == m[MEM.aim_lag] - 1.0 and st[ST_HEAT] == 0.0 and not holding
             and t - en[EN_TIME] <= p[GP_MAX_AGE]):
         if abs(cmd[C_GUN]) <= p[GP_TOLERANCE] * math.atan(HALF_ROBOT / dist):
             power = min(m[MEM.aim_power], gun_power(p, st[ST_ENERGY], en[EN_ENERGY]))
             if power >= MIN_BULLET_POWER and set_fire(st, cmd, power) > 0.0:
                 m[MEM.shots] += 1.0
                 m[MEM.left_turn] = t + 1.0                # the bullet leaves in the next turn
+                note_bullet(m, t + 1.0, power, ox, oy)
                 m[MEM.aim_time] = -1.0
                 fired = True
     # 2. learn from this turn's scan
@@ -209,26 +301,37 @@ def think(ctx):
             d[DIAG_SEEN.left] = 1.0 if left else 0.0
             d[DIAG_SEEN.sx] = ox
             d[DIAG_SEEN.sy] = oy
-    # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns (once a
-    #    bullet: an aim made last turn and not reached yet gets one more turn)
+            d[DIAG_SEEN.energy] = en[EN_ENERGY]
+    # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns -- in three,
+    #    played again, when the gun cannot turn there in one (an aim is for the turn its bullet leaves: a turn later
+    #    the mover is a turn further on); none while the last aim is still on its way or while holding fire
     nx, ny = driven_on(ox, oy, st[ST_HEADING], st[ST_VEL], 1.0)
     bearing = math.atan2(en[EN_X] - nx, en[EN_Y] - ny)
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
     cool_next = max(st[ST_HEAT] - st[ST_COOLING], 0.0) == 0.0
-    pending = m[MEM.aim_time] == t - 1.0
-    if not fired and not pending and cool_next and power > 0.0 and m[MEM.last_scan] == t:
+    pending = m[MEM.aim_time] >= 0.0 and age < m[MEM.aim_lag] - 1.0
+    if not fired and not pending and not holding and cool_next and power > 0.0 and m[MEM.last_scan] == t:
         seed = int((m[MEM.seed] + 1000003.0 * m[MEM.aims]) % 4294967296.0)
         np.random.seed(seed)
         shot = np.zeros(STEPS, dtype=np.bool_)
-        planned_shots(power, st[ST_COOLING], shot)
+        plans = np.zeros(DIAG_PLANNED * 2)               # each lag's planned shots, for the diagnostic row
         speed = bullet_speed(power)
-        aim, cover = forecast_aim(fc, nx, ny, speed, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
-                                  W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                  shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit)
+        for lag in (LAG, LAG + 1):
+            planned_shots_holding(m, p[P_HOLD], t, lag, power, st[ST_COOLING], ox, oy, en[EN_X], en[EN_Y],
+                                  en[EN_ENERGY], m[MEM.aim_cover], shot)
+            steps = np.flatnonzero(shot)[:DIAG_PLANNED]
+            plans[(lag - LAG) * DIAG_PLANNED:(lag - LAG) * DIAG_PLANNED + steps.shape[0]] = steps
+            aim, cover = forecast_aim(fc, nx, ny, speed, lag, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
+                                      W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
+                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit)
+            if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
+                break
         m[MEM.aims] += 1.0
         m[MEM.aim_time] = t
         m[MEM.aim_power] = power
         m[MEM.aim_angle] = aim
+        m[MEM.aim_cover] = cover
+        m[MEM.aim_lag] = lag
         lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
         m[MEM.aim_offset] = normal_relative_angle(aim - bearing) * lat
         d = diag_row(ctx.tele, TK_FORECAST_AIM, st[ST_ROUND], t)
@@ -241,6 +344,8 @@ def think(ctx):
             d[DIAG_AIM.aim] = aim
             d[DIAG_AIM.cover] = cover
             d[DIAG_AIM.power] = power
+            d[DIAG_AIM.lag] = lag
+            d[DIAG_AIM.planned:DIAG_AIM.planned + DIAG_PLANNED * 2] = plans
     elif pending:                   # go on turning to the aim made last turn
         aim = m[MEM.aim_angle]
     else:                           # wait at the last aim's offset, mirrored with the lateral direction

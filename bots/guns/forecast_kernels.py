@@ -958,11 +958,12 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
 
 
 @njit(cache=True, error_model="numpy")
-def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
+def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
                  strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit):
-    """Play `futures` futures of the mover from the newest observed row (the turn F-2 of a bullet of `speed`
-    leaving in turn F from (ox, oy)) and return (the heading most futures' hit sets cover, that coverage).
-    shot[step]: the shooter fires again `step` turns after F-2 (its own later decisions). Each future plays one
+    """Play `futures` futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed`
+    leaving in turn F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to
+    turn there) and return (the heading most futures' hit sets cover, that coverage).
+    shot[step]: the shooter fires again `step` turns after F-lag (its own later decisions). Each future plays one
     hazard member drawn with its posterior weight. truth (a diagnosis, the probe's --truth) puts the recorded
     heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step].
     With a fit, a future of a corpus member plays that member's continuous hazard (fit_command).
@@ -993,7 +994,7 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
     hi = np.empty(futures * MAX_PARTS)
     b_ref = math.atan2(x - ox, y - oy)
     dist = math.hypot(x - ox, y - oy)
-    steps = min(MAX_FLIGHT, LAG + 1 + int((dist + 60.0) / speed) + 6)
+    steps = min(MAX_FLIGHT, lag + 1 + int((dist + 60.0) / speed) + 6)
     n_pieces = 0
     p = (i - 1) % HIST
     cmd_known = i >= 1 and hs[H_SEG, p] == hs[H_SEG, a] and fc.counters[K_RESOLVED] > i - 1 and hs[H_KNOWN, p] <= i
@@ -1055,15 +1056,15 @@ def forecast_aim(fc, ox, oy, speed, futures, cap, w_heading, k_heading, w_veloci
             px, py, ph, pv, _, _ = robot_step(px, py, ph, pv, turn, dist_cmd, max_vel, width, height)
             last_sign, sr = note_velocity(pv, last_sign, sr + 1.0)
             sf += 1.0
-            if step == LAG:                  # the situation's own bullet leaves in turn F
+            if step == lag:                  # the situation's own bullet leaves in turn F
                 sf = 0.0
-            elif step > LAG and shot[step]:
+            elif step > lag and shot[step]:
                 sf = 0.0                     # the shooter's later shots (its own decisions)
             cx[step] = px
             cy[step] = py
-        b1 = math.atan2(cx[1] - ox, cy[1] - oy)
-        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(LAG), cx, cy, alive, I64(1), steps, width, height, 8.0, acc, parts,
-                                     cand)
+        b1 = math.atan2(cx[lag - 1] - ox, cy[lag - 1] - oy)
+        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), cx, cy, alive, I64(lag - 1), steps, width, height, 8.0,
+                                     acc, parts, cand)
         off = normal_relative_angle(b1 - b_ref)
         for pc in range(npc):
             lo[n_pieces] = off + acc[pc, 0]
@@ -1128,7 +1129,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                     true_h[step] = h[row + 1]
                     true_d[step] = cmd_dir[row]
                     true_mv[step] = cmd_vel[row]
-            aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], futures, cap, w_heading, k_heading,
+            aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, cap, w_heading, k_heading,
                                              w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
                                              shot, truth, true_ok, true_h, true_d, true_mv, fit)
             s += 1
