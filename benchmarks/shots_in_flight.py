@@ -1,0 +1,163 @@
+"""How many of a gun's shots were still flying when the mover died (issue 17).
+
+    python benchmarks/shots_in_flight.py GUN MOVEMENT[,MOVEMENT..] [--seeds 16..25] [--oracle-file ORACLE.json]
+                                         [--rounds 35] [--jobs 1] [--json]
+
+Why: `gfsim challenge` scores a gun by hits / shots, and a round ends when the mover dies, so every bullet still in
+the air then is a miss no aim could have turned into a hit; the Bayes-limit oracle (`gfsim oracle`) scores every
+situation against a mover that keeps moving. This plays the challenge's battles (the shooter
+``lock+GUN:power=3,energy_rule=0+still`` against ``lock+none+MOVEMENT``, the same seeds), records them, and splits
+each battle's shots into hits, misses and shots *in flight* -- fired before the mover's death turn and still flying
+in it (not a hit, not gone into a wall or another bullet). It prints, per movement, mean ± 95% Student-t interval
+over the seasons: the hit rate (the challenge's), the share of shots in flight, and the hit rate *before the kill*:
+of the shots fired before each round's killing bullet (in the order they left). That one estimates what an aim
+earns a shot, the oracle's quantity: a round is a run of shots up to its 7th hit (a negative-binomial sample), so
+hits / shots that did not fly into the death -- the kill always among them, the misses after it cut off -- is
+biased upwards, while (hits - 1) / (shots - 1) up to the kill is not. With --oracle-file (`gfsim oracle --json` of
+the same seeds) both rates as % of the oracle of each seed. A gun that never fires while its bullets in flight can
+still kill (hold_fire) moves the first towards the second, as long as holding does not make its shots worse.
+"""
+import argparse
+import sys
+
+
+def battle_counts(shooter, mover, seed, rounds):
+    """The shooter's (robot 0) counts over one recorded battle: dict(shots, hits, in_flight: fired before the mover's
+    death turn and still flying in it, before_kill / hits_before_kill: the shots fired before each round's killing
+    bullet, in the order they left, and their hits; a round the mover survived counts whole)."""
+    import numpy as np
+
+    from sim.engine.battle import run_battle
+    from sim.engine.constants import BS_FIRED, BS_HIT_VICTIM, BS_MOVING, RS_DEAD
+    from sim.engine.rules import Rules
+    res = run_battle([shooter, mover], Rules(rounds=rounds), seed, record=True, compile_progress=False)
+    bul, rob = res.bullets_trace, res.robots_trace
+    bul = bul[bul[:, 2] == 0]                            # columns: round, turn, owner, id, x, y, heading, power, state
+    shots = hits = flying = before = hits_before = 0
+    for rnd in np.unique(rob[:, 0]):
+        mine = bul[bul[:, 0] == rnd]
+        mv = rob[(rob[:, 0] == rnd) & (rob[:, 2] == 1)]  # columns: round, turn, robot, ..., state (11)
+        dead = mv[mv[:, 11] == RS_DEAD, 1]
+        death = dead.min() if dead.size else np.inf
+        left, hit = [], []
+        for bid in np.unique(mine[:, 3]):
+            rows = mine[mine[:, 3] == bid]
+            left.append(rows[:, 1].min())
+            hit.append(bool((rows[:, 8] == BS_HIT_VICTIM).any()))
+            if not hit[-1] and rows[:, 1].min() < death:
+                at_death = rows[rows[:, 1] == death, 8]        # still flying then: not gone into a wall or bullet
+                flying += int(at_death.size > 0 and at_death[0] in (BS_FIRED, BS_MOVING))
+        order = np.argsort(left, kind="stable")
+        hit = np.array(hit, dtype=bool)[order]
+        shots += hit.size
+        hits += int(hit.sum())
+        # the killing bullet: the hit that ended the round (the last hit in fire order, when the mover died)
+        kill = int(np.flatnonzero(hit)[-1]) if np.isfinite(death) and hit.any() else hit.size
+        before += kill
+        hits_before += int(hit[:kill].sum())
+    return dict(shots=shots, hits=hits, in_flight=flying, before_kill=before, hits_before_kill=hits_before)
+
+
+def _task(args):
+    gun, movement, shooter, mover, seed, rounds = args
+    return dict(movement=movement, seed=seed, **battle_counts(shooter, mover, seed, rounds))
+
+
+def summarize(battles, oracle=None):
+    """Per movement: the seasons' hit %, in-flight %, hit % before the kill (mean_ci), and with an oracle report
+    both rates as % of each seed's oracle."""
+    from sim.experiments.challenge import mean_ci
+    out = []
+    for movement in dict.fromkeys(b["movement"] for b in battles):
+        rows = [b for b in battles if b["movement"] == movement]
+        hit = [100.0 * b["hits"] / b["shots"] for b in rows]
+        aim = [100.0 * b["hits_before_kill"] / max(b["before_kill"], 1) for b in rows]
+        r = dict(movement=movement, seeds=[b["seed"] for b in rows], hit=mean_ci(hit),
+                 in_flight=mean_ci([100.0 * b["in_flight"] / b["shots"] for b in rows]), before_kill=mean_ci(aim))
+        if oracle is not None:
+            orc = [oracle[(movement, b["seed"])] for b in rows]
+            r["hit_of_oracle"] = mean_ci([100.0 * h / o for h, o in zip(hit, orc)])
+            r["before_kill_of_oracle"] = mean_ci([100.0 * h / o for h, o in zip(aim, orc)])
+        out.append(r)
+    return out
+
+
+def _cell(c):
+    return f"{c['mean']:.1f} ± {c['half']:.1f}"
+
+
+def main(argv=None):
+    from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
+    from sim.cli.errors import OneLineParser, UsageError, run_command
+    from sim.cli.output import json_text
+    from sim.experiments.challenge import gun_spec, movement_specs, parse_seeds
+
+    def run(argv):
+        p = OneLineParser(prog="shots_in_flight.py", description=__doc__.split("\n\n")[0],
+                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+        p.add_argument("gun", help="a gun as in gfsim challenge --guns (forecast, learned:hold_fire=0, ...)")
+        p.add_argument("movements", help="movements as in gfsim challenge --movements, comma-separated")
+        p.add_argument("--seeds", default="16..25", help="seasons' seeds (default 16..25, the held-out ones)")
+        p.add_argument("--oracle-file", metavar="ORACLE.json", help="gfsim oracle --json of these movements and seeds")
+        p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
+        p.add_argument("--jobs", type=bounded_int(1, 256), default=1, help="processes (default 1)")
+        p.add_argument("--json", action="store_true")
+        add_progress_flags(p)
+        a = p.parse_args(argv)
+        seeds = parse_seeds(a.seeds)
+        shooter = gun_spec(a.gun)
+        if shooter is None:
+            raise UsageError(f"unknown gun {a.gun!r} (gfsim bots lists them)")
+        names = [m.strip() for m in a.movements.split(",") if m.strip()]
+        if not names:
+            raise UsageError("no movement given")
+        movers = {}
+        for m in names:
+            specs = movement_specs(m)
+            if specs is None or len(specs) != 1:
+                raise UsageError(f"unknown movement {m!r} (one movement part or robot each; gfsim bots lists them)")
+            movers[m] = specs[0][1]
+        oracle = None
+        if a.oracle_file:
+            from play_forward_vs_oracle import _load, oracle_by_seed
+            oracle = oracle_by_seed(_load(a.oracle_file, "--oracle-file"))          # hit %, by (movement, seed)
+            missing = [(m, s) for m in names for s in seeds if (m, s) not in oracle]
+            if missing:
+                raise UsageError(f"--oracle-file has no {missing[0][0]!r} seed {missing[0][1]}")
+        tasks = [(a.gun, m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
+        bar, update = progress_bar(len(tasks), a.progress if a.progress is not None else sys.stderr.isatty(),
+                                   "battles", unit="battle")
+        battles = []
+        try:
+            if a.jobs == 1:
+                for t in tasks:
+                    battles.append(_task(t))
+                    if update:
+                        update(len(battles))
+            else:
+                from concurrent.futures import ProcessPoolExecutor
+                with ProcessPoolExecutor(max_workers=min(a.jobs, len(tasks))) as pool:
+                    for b in pool.map(_task, tasks):
+                        battles.append(b)
+                        if update:
+                            update(len(battles))
+        finally:
+            if bar is not None:
+                bar.close()
+        rows = summarize(battles, oracle)
+        if a.json:
+            sys.stdout.write(json_text(dict(gun=a.gun, shooter=shooter, rounds=a.rounds, rows=rows, battles=battles)))
+            return 0
+        for r in rows:
+            line = (f"{a.gun} vs {r['movement']} ({len(r['seeds'])} seasons): hit {_cell(r['hit'])}%, in flight at "
+                    f"the mover's death {_cell(r['in_flight'])}% of shots, hit before the kill "
+                    f"{_cell(r['before_kill'])}%")
+            if oracle is not None:
+                line += f"; of the oracle: {_cell(r['hit_of_oracle'])}% and {_cell(r['before_kill_of_oracle'])}%"
+            print(line)
+        return 0
+    return run_command("shots_in_flight.py", run, list(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
