@@ -128,8 +128,8 @@ BULLET = layout("ForecastBullet", fire=1, speed=1, sx=1, sy=1, power=1, cover=1)
 FLIGHT_CAP = 16
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
 MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
-             aim_offset=1, aim_cover=1, aim_lag=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1, fit_blocks=1,
-             fit_knots=1, flight_next=1, flight=FLIGHT_CAP * BULLET.size)
+             aim_offset=1, aim_cover=1, aim_lag=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1,
+             fit_blocks=1, fit_knots=1, flight_next=1, flight=FLIGHT_CAP * BULLET.size)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -346,7 +346,7 @@ def think(ctx):
             d[DIAG_AIM.power] = power
             d[DIAG_AIM.lag] = lag
             d[DIAG_AIM.planned:DIAG_AIM.planned + DIAG_PLANNED * 2] = plans
-    elif pending:                   # go on turning to the aim made last turn
+    elif pending:                   # go on turning to the aim made last turn (a lag-3 aim)
         aim = m[MEM.aim_angle]
     else:                           # wait at the last aim's offset, mirrored with the lateral direction
         m[MEM.aim_time] = -1.0

@@ -1063,8 +1063,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             cx[step] = px
             cy[step] = py
         b1 = math.atan2(cx[lag - 1] - ox, cy[lag - 1] - oy)
-        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), cx, cy, alive, I64(lag - 1), steps, width, height, 8.0,
-                                     acc, parts, cand)
+        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), cx, cy, alive, I64(lag - 1), steps, width, height,
+                                     8.0, acc, parts, cand)
         off = normal_relative_angle(b1 - b_ref)
         for pc in range(npc):
             lo[n_pieces] = off + acc[pc, 0]

@@ -59,8 +59,8 @@ from sim.waves.gf import (N_FEAT, N_BASE_FEAT, N_COUNTERS, MAX_PARTS, MAX_CAND, 
 from sim.engine.physics import bullet_damage
 from bots.api import set_turn_gun, set_fire
 from bots.ensemble import log_weights, score_update
-from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power, on_its_way,
-                              predict)
+from bots.guns.aiming import (AIM_HEADON, AIM_LINEAR, AIM_CIRCULAR, GP_POWER, GP_MAX_AGE, GP_TOLERANCE, gun_power,
+                              on_its_way, predict)
 from bots.enemy import EN_TIME, EN_X, EN_Y, EN_HEADING, EN_VEL, EN_ENERGY, EN_ALIVE
 from bots.part import layout
 from bots.telemetry import tele_row, tele_normalise, TK_AIM, TELE_BINS
