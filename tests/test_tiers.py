@@ -351,3 +351,14 @@ def test_no_part_is_compiled_once_per_constant_argument(tmp_path):
                          timeout=1200)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "", "compiled per literal argument:\n" + out.stdout
+
+
+def test_the_start_up_benchmark_times_one_battle_of_each_tier():
+    """benchmarks/engine_speed.py's cold-compile rows: one per tier, each battle playing the tier it names."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("engine_speed", ROOT / "benchmarks" / "engine_speed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert [label for label, _, _ in bench.STARTUP_BATTLES] == list(R.TIER_NAMES)
+    for label, a, b in bench.STARTUP_BATTLES:
+        assert R.TIER_NAMES[max(parse_bot(a).tier, parse_bot(b).tier)] == label
