@@ -150,7 +150,8 @@ def test_a_lower_tier_plays_exactly_as_the_full_loop(monkeypatch, bots, tier):
     assert _trace(own) == _trace(full)
 
 
-@pytest.mark.parametrize("bots", [["lock+forecast+still", "lock+none+orbit"], ["lock+none+orbit", "lock+forecast+still"]])
+@pytest.mark.parametrize("bots", [["lock+forecast+still", "lock+none+orbit"],
+                                  ["lock+none+orbit", "lock+forecast+still"]])
 def test_a_battle_with_a_forecast_gun_on_either_side_plays_the_heavy_loop(monkeypatch, bots):
     used = []
 
