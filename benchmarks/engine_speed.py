@@ -16,7 +16,7 @@ highest single-round ratio reported beside it.
 
 Also measures the start-up of `gfsim battle` with a warm numba cache and a
 cold compile (empty cache dir) for a battle of each compiled tier (sample
-robots, classic parts, learning parts: bots.dispatch).
+robots, classic parts, learning parts, heavy parts: bots.registry.TIER_NAMES).
 
     python benchmarks/engine_speed.py [--rounds 35] [--repeat 5] [--launches 3] [--json] [--no-robocode]
                                       [--no-startup]
@@ -112,10 +112,11 @@ def compare_with_robocode(a, b, rounds, seed, launches, repeat):
     return out
 
 
-# one battle per compiled turn loop (bots.dispatch tiers): a cold start compiles only its own tier
+# one battle per compiled turn loop (bots.registry.TIER_NAMES): a cold start compiles only its own tier
 STARTUP_BATTLES = (("samples", "sample.SittingDuck", "sample.SittingDuck"),
                    ("classic", "lock+circular+orbit", "lock+linear+stopgo"),
-                   ("learning", "lock+learned+surf", "lock+gf+orbit"))
+                   ("learning", "lock+learned+surf", "lock+gf+orbit"),
+                   ("heavy", "lock+forecast+still", "lock+none+orbit"))
 
 
 def time_startup():

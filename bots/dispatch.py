@@ -3,7 +3,8 @@
 Integer kinds (rather than first-class functions, which numba's on-disk cache cannot key) keep one
 compiled turn loop per *tier* of bot families, so the cache serves every matchup. A battle uses the
 smallest tier that holds its bots (registry.BotSpec.tier): sample and scripted robots only, + the
-composite parts that do not learn, + the parts that learn. bots.registry links these functions with the
+composite parts that do not learn, + the parts that learn, + the heavy parts (Part.heavy: large compiled
+code that only the battles playing them should compile). bots.registry links these functions with the
 tier's generated composite dispatch (bots/composite.py) and hands them to the engine (sim.engine.loop).
 """
 from numba import njit

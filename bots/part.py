@@ -1,8 +1,9 @@
 """The one interface every radar, gun and movement implements, built in or written by a user.
 
 A part is a Python module (or a plug-in file) that declares a ``Part``: its name and role, its
-parameters, its memory layout, whether it learns, and its compiled hooks. Every hook takes one
-``PartContext`` (the engine's rows for this bot, see below) so that a hook's signature never grows:
+parameters, its memory layout, whether it learns (or is heavy to compile), and its compiled hooks.
+Every hook takes one ``PartContext`` (the engine's rows for this bot, see below) so that a hook's
+signature never grows:
 
     round_start(ctx)        a round begins (battle-long memory stays; per-round state is reset here)
     think(ctx)              every turn, after the enemy record is updated: set commands in ctx.cmd
@@ -93,6 +94,9 @@ class Part:
     round_end: object = None
     prepare: Optional[Callable] = None
     family: str = ""      # parts of one family share compiled kernels and compile together (default: the name)
+    # heavy: its compiled code is large, so it gets a compile tier of its own above the learning one
+    # (bots/registry.py): battles that never play it never wait for its compile
+    heavy: bool = False
 
     def size(self, values):
         if self.memory is None:

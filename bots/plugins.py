@@ -2,11 +2,12 @@
 
 ``gfsim battle 'lock+mygun:power=2+orbit' sample.Walls --parts my_gun.py`` loads my_gun.py, finds its
 Part objects (bots/part.py) and compiles each hook into a C-callable function (numba ``cfunc``) that
-rebuilds the PartContext from raw pointers. The compiled turn loops of the classic and learning tiers
-have one extra branch per role, ``kind == PLUGIN``, that calls such a function through the address stored
-in the bot's params row (``call_plugin``). So a plug-in never recompiles the turn loop: only its own hooks
-compile, once, and numba caches them in a generated module whose name carries a hash of the plug-in's
-content (an edit compiles afresh; an unchanged file loads from the cache). See docs/writing-a-strategy.md.
+rebuilds the PartContext from raw pointers. The compiled turn loops of the composite tiers (classic and
+up) have one extra branch per role, ``kind == PLUGIN``, that calls such a function through the address
+stored in the bot's params row (``call_plugin``). So a plug-in never recompiles the turn loop: only its
+own hooks compile, once, and numba caches them in a generated module whose name carries a hash of the
+plug-in's content (an edit compiles afresh; an unchanged file loads from the cache). See
+docs/writing-a-strategy.md.
 """
 import hashlib
 import importlib.util

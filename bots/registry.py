@@ -7,9 +7,10 @@ built-in modules listed in BUILTIN_PARTS (one line each) and the parts of users'
 (bots/plugins.py), passed as ``parts=[path, ...]``.
 
 From the declarations this module derives what used to be kept by hand: each part's kind (its index
-among the parts of its role), the compile tiers (a part that learns goes to the learning tier), the
-dispatch inside the turn loop (generated, bots/composite.py), the groups a cold compile runs in
-parallel (one per family of learning parts) and the modules whose source keys numba's cache.
+among the parts of its role), the compile tiers (a part that learns goes to the learning tier, a heavy
+one to the heavy tier above it), the dispatch inside the turn loop (generated, bots/composite.py), the
+groups a cold compile runs in parallel (one per family of learning or heavy parts) and the modules whose
+source keys numba's cache.
 """
 import hashlib
 import importlib
@@ -52,8 +53,11 @@ BUILTIN_PARTS = (
     "bots.movements.surf",
 )
 DEFAULT_PARTS = {"radar": "lock", "gun": "headon", "movement": "still"}
-TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING = 0, 1, 2
-TIER_NAMES = ("samples", "classic", "learning")
+# The compile tiers, nested: each turn loop holds the parts of the tiers below it. A battle uses the smallest
+# that holds its bots, so a heavy part's compile is paid only by battles that play it.
+TIER_SAMPLES, TIER_CLASSIC, TIER_LEARNING, TIER_HEAVY = 0, 1, 2, 3
+TIER_NAMES = ("samples", "classic", "learning", "heavy")
+TOP_TIER = TIER_HEAVY   # holds every part
 
 
 class BotSpecError(ValueError):
@@ -124,15 +128,15 @@ class BotSpec:
     mem_size: int = 64
     parts: dict = field(default_factory=dict)   # role -> (part name, {param: value})
     mem_init: list = field(default_factory=list, repr=False)   # (offset, float64 array) written before a battle
-    learns: bool = False           # a part of it learns (and so compiles into the learning tier)
+    parts_tier: int = TIER_CLASSIC   # the smallest compile tier holding its parts (tier_of)
     plugins: tuple = ()            # paths of the plug-in files its parts come from
 
     @property
     def tier(self):
-        """Which compiled turn loop can play this bot: samples < classic < learning."""
+        """Which compiled turn loop can play this bot: samples < classic < learning < heavy."""
         if self.kind != KIND_COMPOSITE:
             return TIER_SAMPLES
-        return TIER_LEARNING if self.learns else TIER_CLASSIC
+        return self.parts_tier
 
 
 def list_bots(parts=None):
@@ -229,9 +233,9 @@ def parse_bot(spec, parts=None):
         offset += size
         out_parts[role] = (c.name, values)
     canon = "+".join(_canonical(entries, out_parts[role]) for role in ROLES)
-    learns = any(chosen[role][0].part.learns for role in ROLES)
     return BotSpec(name=canon, kind=KIND_COMPOSITE, advanced=True, params=params, mem_size=offset, parts=out_parts,
-                   mem_init=mem_init, learns=learns, plugins=tuple(plugins))
+                   mem_init=mem_init, parts_tier=max(tier_of(chosen[role][0]) for role in ROLES),
+                   plugins=tuple(plugins))
 
 
 def _canonical(entries, part):
@@ -248,22 +252,29 @@ def scripted_bot(name="scripted"):
 
 # --------------------------------------------------------------------------------------- compile tiers
 
+def tier_of(entry):
+    """The smallest compile tier that plays a part: heavy > learns > classic. A plug-in's hooks compile on
+    their own (bots/plugins.py), so `heavy` does not move it: `learns` picks its tier, as it always has."""
+    if entry.part.heavy and entry.plugin is None:
+        return TIER_HEAVY
+    return TIER_LEARNING if entry.part.learns else TIER_CLASSIC
+
+
 def tier_parts(tier):
-    """role -> [(kind, module)] of the built-in parts compiled into `tier`."""
+    """role -> [(kind, module)] of the built-in parts compiled into `tier` (those of its tier and below)."""
     out = {role: [] for role in ROLES}
-    if tier == TIER_SAMPLES:
-        return out
     for e in builtin_parts().values():
-        if tier == TIER_LEARNING or not e.part.learns:
+        if tier_of(e) <= tier:
             out[e.part.role].append((e.kind, e.module))
     return out
 
 
-def learning_families():
-    """family -> [Part] of the parts that learn: each family compiles in its own process on a cold start."""
+def tier_families(tier=TOP_TIER):
+    """family -> [Part] of the parts `tier` holds above the classic ones (those that learn, the heavy ones):
+    each family compiles in its own process on a cold start."""
     fams = {}
     for e in builtin_parts().values():
-        if e.part.learns:
+        if TIER_CLASSIC < tier_of(e) <= tier:
             fams.setdefault(e.part.compile_family, []).append(e.part)
     return fams
 

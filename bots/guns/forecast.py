@@ -450,4 +450,5 @@ PART = Part("forecast", "gun", ("Play-it-forward gun: learns the enemy's per-tur
                                 "transitions) and velocity commands (pooled hazard tables, pre-seeded from a corpus of "
                                 "8 movers and weighed by Bayesian model averaging), plays `futures` futures of it with "
                                 "the engine's physics once per bullet and fires where most of them can be hit."),
-            think=think, round_start=round_start, params=PARAMS, memory=memory_size, prepare=prepare, learns=True)
+            think=think, round_start=round_start, params=PARAMS, memory=memory_size, prepare=prepare, learns=True,
+            heavy=True)

@@ -36,7 +36,8 @@ COMPOSITE_END_SIG = (F1, F1, U1, F1, F1, types.boolean)   # composite_round_end(
 DEFAULT_SECONDS = 15.0   # a group's estimate before it was ever measured on this machine
 # what each group took on the project's 2-core machine (a first cold compile packs the groups with these
 # until this machine has measured its own; a plug-in family or a new group falls back to DEFAULT_SECONDS)
-SHIPPED_ESTIMATES = {"engine": 20.0, "samples": 12.0, "classic": 6.0, "surf": 12.0, "wave guns": 22.0}
+SHIPPED_ESTIMATES = {"engine": 20.0, "samples": 12.0, "classic": 6.0, "surf": 12.0, "wave guns": 22.0,
+                     "forecast": 25.0}
 
 
 def context_type():
@@ -49,9 +50,9 @@ def context_type():
 
 def groups():
     """group -> [(get dispatcher, signature)], derived from the registry: the sample robots, the composite
-    dispatch of the parts that do not learn, and one group per family of learning parts (its hooks). Each
-    group holds functions the turn loop links (calls of their own), with the signatures it calls them with
-    (tests/test_tiers.py checks them). bot_think is inlined into the loop (bots/dispatch.py): compiling it
+    dispatch of the parts that do not learn, and one group per family of learning or heavy parts (its
+    hooks). Each group holds functions the turn loop links (calls of their own), with the signatures it calls
+    them with (tests/test_tiers.py checks them). bot_think is inlined into the loop (bots/dispatch.py): compiling it
     alone would only optimise and emit the sample robots once more, so the group compiles what it calls."""
     from bots import registry as R
     from bots.api import begin_turn, validate_commands
@@ -64,19 +65,18 @@ def groups():
                        (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_start, COMPOSITE_START_SIG),
                        (lambda: R.composite_module(R.TIER_CLASSIC).composite_round_end, COMPOSITE_END_SIG)]}
     ctx = (context_type(),)
-    for family, parts in R.learning_families().items():
+    for family, parts in R.tier_families().items():
         out[family] = [((lambda fn=fn: fn), ctx) for part in parts for fn in part.hooks().values() if fn is not None]
     return out
 
 
 def tier_groups(tier):
+    """The groups (of groups()) that compile tier `tier`'s turn loop: its own and every lower tier's."""
     from bots import registry as R
     names = ["samples"]
     if tier >= R.TIER_CLASSIC:
         names.append("classic")
-    if tier >= R.TIER_LEARNING:
-        names += list(R.learning_families())
-    return names
+    return names + list(R.tier_families(tier))
 
 
 def _times_path():
@@ -224,7 +224,7 @@ def main(argv=None):
                                  description="Compile groups of gfsim's turn-loop parts into numba's cache (the "
                                              "worker side of a parallel cold compile; see sim/engine/prebuild.py).")
     ap.add_argument("groups", nargs="+", help="what to compile (sample robots, classic parts, or a family "
-                    "of learning parts: see groups())")
+                    "of learning or heavy parts: see groups())")
     args = ap.parse_args(argv)
     import sim  # noqa: F401  (points numba's cache at gfsim's directory)
     unknown = sorted(set(args.groups) - set(groups()))
