@@ -59,7 +59,7 @@ def battle_counts(shooter, mover, seed, rounds):
 
 
 def _task(args):
-    gun, movement, shooter, mover, seed, rounds = args
+    movement, shooter, mover, seed, rounds = args
     return dict(movement=movement, seed=seed, **battle_counts(shooter, mover, seed, rounds))
 
 
@@ -90,7 +90,9 @@ def main(argv=None):
     from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
     from sim.cli.errors import OneLineParser, UsageError, run_command
     from sim.cli.output import json_text
+    from sim.engine.battle import warm_up
     from sim.experiments.challenge import gun_spec, movement_specs, parse_seeds
+    from sim.experiments.workers import map_tasks
 
     def run(argv):
         p = OneLineParser(prog="shots_in_flight.py", description=__doc__.split("\n\n")[0],
@@ -124,23 +126,12 @@ def main(argv=None):
             missing = [(m, s) for m in names for s in seeds if (m, s) not in oracle]
             if missing:
                 raise UsageError(f"--oracle-file has no {missing[0][0]!r} seed {missing[0][1]}")
-        tasks = [(a.gun, m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
+        tasks = [(m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
+        warm_up([shooter, *movers.values()])          # compiled once here: forked workers inherit it
         bar, update = progress_bar(len(tasks), a.progress if a.progress is not None else sys.stderr.isatty(),
                                    "battles", unit="battle")
-        battles = []
         try:
-            if a.jobs == 1:
-                for t in tasks:
-                    battles.append(_task(t))
-                    if update:
-                        update(len(battles))
-            else:
-                from concurrent.futures import ProcessPoolExecutor
-                with ProcessPoolExecutor(max_workers=min(a.jobs, len(tasks))) as pool:
-                    for b in pool.map(_task, tasks):
-                        battles.append(b)
-                        if update:
-                            update(len(battles))
+            battles = map_tasks(_task, tasks, a.jobs, update)
         finally:
             if bar is not None:
                 bar.close()

@@ -422,23 +422,9 @@ def run_oracle(movements, seeds, rules, samples=DEFAULT_SAMPLES, future_seed=0, 
             if progress:
                 progress(k + 1)
     else:
-        import multiprocessing as mp
-        from concurrent.futures import as_completed
-
-        from sim.experiments.workers import kill_pool, make_pool
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-        pool = make_pool(jobs, ctx)
-        try:
-            futures = [pool.submit(_season_task, t) for t in tasks]
-            for k, f in enumerate(as_completed(futures)):
-                label, res = f.result()
-                seasons[label].append(res)
-                if progress:
-                    progress(k + 1)
-        except BaseException:
-            kill_pool(pool)
-            raise
-        pool.shutdown(wait=True)
+        from sim.experiments.workers import map_tasks
+        for label, res in map_tasks(_season_task, tasks, jobs, progress):
+            seasons[label].append(res)
     soft = merge_soft_targets(movements, list(seeds), seasons) if soft_bins else None
     for label in seasons:
         for d in seasons[label]:

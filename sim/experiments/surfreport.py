@@ -485,30 +485,9 @@ def _run(argv):
     warm_up([spec])
     from sim.cli.args import progress_bar
     bar, update = progress_bar(len(tasks), show, "surf-report", unit="battle")
-    reports = [None] * len(tasks)
     try:
-        if args.jobs > 1 and len(tasks) > 1:
-            import multiprocessing as mp
-            from concurrent.futures import as_completed
-
-            from sim.experiments.workers import kill_pool, make_pool
-            ctx = mp.get_context("fork")
-            pool = make_pool(min(args.jobs, len(tasks)), ctx)
-            try:
-                futs = {pool.submit(report_battle, t): k for k, t in enumerate(tasks)}
-                for n, f in enumerate(as_completed(futs), start=1):
-                    reports[futs[f]] = f.result()
-                    if update:
-                        update(n)
-                pool.shutdown(wait=True)
-            except BaseException:
-                kill_pool(pool)
-                raise
-        else:
-            for k, t in enumerate(tasks):
-                reports[k] = report_battle(t)
-                if update:
-                    update(k + 1)
+        from sim.experiments.workers import map_tasks
+        reports = map_tasks(report_battle, tasks, args.jobs, update)
     finally:
         if bar is not None:
             bar.close()

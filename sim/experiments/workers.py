@@ -67,3 +67,32 @@ def kill_pool(ex):
                 p.join(1)
         except (OSError, AttributeError, ValueError, AssertionError):
             pass
+
+
+def map_tasks(fn, tasks, jobs, on_done=None):
+    """[fn(task) for task in tasks], in this process (jobs 1, or one task) or on a pool of `jobs` workers made by
+    make_pool (forked where the platform forks: compile before, and the workers inherit it) that is killed on any
+    exception, Ctrl-C and SIGTERM included. Results in task order; on_done(n) after each of them."""
+    tasks = list(tasks)
+    out = [None] * len(tasks)
+    if jobs <= 1 or len(tasks) <= 1:
+        for k, task in enumerate(tasks):
+            out[k] = fn(task)
+            if on_done:
+                on_done(k + 1)
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import as_completed
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+    pool = make_pool(min(jobs, len(tasks)), ctx)
+    try:
+        futures = {pool.submit(fn, task): k for k, task in enumerate(tasks)}
+        for n, f in enumerate(as_completed(futures), start=1):
+            out[futures[f]] = f.result()
+            if on_done:
+                on_done(n)
+    except BaseException:
+        kill_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return out

@@ -1,0 +1,33 @@
+"""sim/experiments/workers.map_tasks: the same results in task order in this process and on a pool of workers,
+and a task's exception reaches the caller (the pool is killed, not waited for)."""
+import os
+import time
+
+import pytest
+
+from sim.experiments.workers import map_tasks
+
+
+def _slow_square(x):
+    time.sleep(0.05 * (x % 3))        # later tasks may finish first
+    return x * x, os.getpid()
+
+
+def _fail_on_three(x):
+    if x == 3:
+        raise ValueError("task 3 failed")
+    return x
+
+
+def test_a_pool_gives_the_tasks_results_in_their_order():
+    done = []
+    alone = map_tasks(_slow_square, range(8), 1, done.append)
+    pooled = map_tasks(_slow_square, range(8), 2, done.append)
+    assert [r for r, _ in pooled] == [r for r, _ in alone] == [x * x for x in range(8)]
+    assert {pid for _, pid in alone} == {os.getpid()} and os.getpid() not in {pid for _, pid in pooled}
+    assert done == list(range(1, 9)) * 2
+
+
+def test_a_failed_task_raises_in_the_caller():
+    with pytest.raises(ValueError, match="task 3 failed"):
+        map_tasks(_fail_on_three, range(6), 2)
