@@ -46,6 +46,13 @@ def _diag(res, kind):
     return rows[:, col["round"]].astype(int), rows[:, col["turn"]].astype(int), rows[:, col["kind"] + 3:]
 
 
+def _aim_of(lag_of, r, f):
+    """(round, turn) of the aim a bullet leaving in turn f was fired from: the one made `lag` turns before, for it."""
+    made = [(r, f - lag) for lag in (fk.LAG, fk.LAG + 1) if lag_of.get((r, f - lag)) == lag]
+    assert len(made) == 1
+    return made[0]
+
+
 def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     """Replaying the gun's scans through forecast_observe, and forecast_aim at its aims with their seeds and
     planned shots, from the memory prepare() gives, reproduces every aim and coverage bit for bit: the gun is the
@@ -124,9 +131,7 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
     fired_heading = g["bearing"] + g["gf_fired"] * g["lat_dir"] * g["mea"]
     heading = dict(zip(zip(g["round"][real].astype(int), g["turn"][real].astype(int)), fired_heading[real]))
     for (r, t) in fired:              # aimed in F-2, or in F-3 for a bullet the gun needed a second turn for
-        aimed = [(r, t - lag) for lag in (fk.LAG, fk.LAG + 1) if lag_of.get((r, t - lag)) == lag]
-        assert len(aimed) == 1
-        assert abs(np.sin(heading[(r, t)] - aim_at[aimed[0]])) < 1e-9
+        assert abs(np.sin(heading[(r, t)] - aim_at[_aim_of(lag_of, r, t)])) < 1e-9
     # a second lag (the gun could not turn to the first aim in one turn: the replay above checks it) for about half
     # of this battle's aims with the shipped hazard fit
     assert 0 < sum(x == fk.LAG + 1 for x in lag_of.values()) < 2 * len(lag_of) / 3
@@ -168,10 +173,11 @@ def test_it_holds_fire_exactly_while_its_bullets_in_flight_are_expected_to_finis
     S, A, H = fg.DIAG_SEEN, fg.DIAG_AIM, fg.DIAG_HOLD
     scan = {(r, t): k for k, (r, t) in enumerate(zip(s_rnd, s_turn))}
     aim = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
+    lag_of = {(r, t): int(x) for r, t, x in zip(a_rnd, a_turn, aims[:, A.lag])}
     bullets = []                                        # (round, turn it left, cover of its aim, x, y)
     for k in np.flatnonzero(seen[:, S.left] == 1.0):
         r, f = s_rnd[k], s_turn[k]
-        q = aim[(r, f - 2)] if (r, f - 2) in aim else aim[(r, f - 3)]
+        q = aim[_aim_of(lag_of, r, f)]
         bullets.append((r, f, aims[q, A.cover], seen[k, S.sx], seen[k, S.sy]))
 
     def due(r, t):
