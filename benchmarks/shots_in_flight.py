@@ -9,13 +9,16 @@ situation against a mover that keeps moving. This plays the challenge's battles 
 ``lock+GUN:power=3,energy_rule=0+still`` against ``lock+none+MOVEMENT``, the same seeds), records them, and splits
 each battle's shots into hits, misses and shots *in flight* -- fired before the mover's death turn and still flying
 in it (not a hit, not gone into a wall or another bullet). It prints, per movement, mean ± 95% Student-t interval
-over the seasons: the hit rate (the challenge's), the share of shots in flight, and the hit rate *before the kill*:
-of the shots fired before each round's killing bullet (in the order they left). That one estimates what an aim
-earns a shot, the oracle's quantity: a round is a run of shots up to its 7th hit (a negative-binomial sample), so
-hits / shots that did not fly into the death -- the kill always among them, the misses after it cut off -- is
-biased upwards, while (hits - 1) / (shots - 1) up to the kill is not. With --oracle-file (`gfsim oracle --json` of
-the same seeds) both rates as % of the oracle of each seed. A gun that never fires while its bullets in flight can
-still kill (hold_fire) moves the first towards the second, as long as holding does not make its shots worse.
+over the seasons: the hit rate (the challenge's), the share of shots in flight, and the hit rate *up to the kill*:
+of the shots fired up to and including each round's killing bullet (in the order they left). That one estimates
+what an aim earns a shot, the oracle's quantity. A round is a run of shots stopped at its 7th hit, a stopping time
+of the shots' outcomes, so by Wald's identity the hits up to it are the sum of the shots' hit probabilities up to
+it on average: pooled hits / shots up to the kill is consistent for the mean per-shot probability. Leaving the
+killing bullet out is not: a season's (hits - 1) / (shots - 1), pooled over its rounds, is p (r - 1) / (r - p) on
+average for r hits a round (0.90 p at p = 0.35, r = 7; `per_shot_rate`'s test). With --oracle-file (`gfsim oracle
+--json` of the same seeds) both rates as % of the oracle of each seed. A gun that never fires while its bullets
+in flight can still kill (hold_fire) moves the first towards the second, as long as holding does not make its
+shots worse.
 """
 import argparse
 import sys
@@ -63,21 +66,29 @@ def _task(args):
     return dict(movement=movement, seed=seed, **battle_counts(shooter, mover, seed, rounds))
 
 
+def per_shot_rate(b):
+    """Hit % of a battle's shots up to and including each round's killing bullet (the docstring says why these):
+    battle_counts' before_kill and hits_before_kill leave the killing bullets out, and every hit but the kill is
+    before it, so hits - hits_before_kill is the number of rounds that ended in a kill."""
+    kills = b["hits"] - b["hits_before_kill"]
+    return 100.0 * b["hits"] / max(b["before_kill"] + kills, 1)
+
+
 def summarize(battles, oracle=None):
-    """Per movement: the seasons' hit %, in-flight %, hit % before the kill (mean_ci), and with an oracle report
+    """Per movement: the seasons' hit %, in-flight %, hit % up to the kill (mean_ci), and with an oracle report
     both rates as % of each seed's oracle."""
     from sim.experiments.challenge import mean_ci
     out = []
     for movement in dict.fromkeys(b["movement"] for b in battles):
         rows = [b for b in battles if b["movement"] == movement]
         hit = [100.0 * b["hits"] / b["shots"] for b in rows]
-        aim = [100.0 * b["hits_before_kill"] / max(b["before_kill"], 1) for b in rows]
+        aim = [per_shot_rate(b) for b in rows]
         r = dict(movement=movement, seeds=[b["seed"] for b in rows], hit=mean_ci(hit),
-                 in_flight=mean_ci([100.0 * b["in_flight"] / b["shots"] for b in rows]), before_kill=mean_ci(aim))
+                 in_flight=mean_ci([100.0 * b["in_flight"] / b["shots"] for b in rows]), to_kill=mean_ci(aim))
         if oracle is not None:
             orc = [oracle[(movement, b["seed"])] for b in rows]
             r["hit_of_oracle"] = mean_ci([100.0 * h / o for h, o in zip(hit, orc)])
-            r["before_kill_of_oracle"] = mean_ci([100.0 * h / o for h, o in zip(aim, orc)])
+            r["to_kill_of_oracle"] = mean_ci([100.0 * h / o for h, o in zip(aim, orc)])
         out.append(r)
     return out
 
@@ -141,10 +152,10 @@ def main(argv=None):
             return 0
         for r in rows:
             line = (f"{a.gun} vs {r['movement']} ({len(r['seeds'])} seasons): hit {_cell(r['hit'])}%, in flight at "
-                    f"the mover's death {_cell(r['in_flight'])}% of shots, hit before the kill "
-                    f"{_cell(r['before_kill'])}%")
+                    f"the mover's death {_cell(r['in_flight'])}% of shots, hit up to the kill "
+                    f"{_cell(r['to_kill'])}%")
             if oracle is not None:
-                line += f"; of the oracle: {_cell(r['hit_of_oracle'])}% and {_cell(r['before_kill_of_oracle'])}%"
+                line += f"; of the oracle: {_cell(r['hit_of_oracle'])}% and {_cell(r['to_kill_of_oracle'])}%"
             print(line)
         return 0
     return run_command("shots_in_flight.py", run, list(sys.argv[1:] if argv is None else argv))

@@ -50,6 +50,25 @@ def test_counts_are_the_engines_and_in_flight_is_what_the_death_cut_short():
         1 for rnd in range(3) if (rob[(rob[:, 0] == rnd) & (rob[:, 2] == 1), 11] == RS_DEAD).any())
 
 
+def test_the_rate_up_to_the_kill_is_the_per_shot_hit_probability():
+    """Rounds of independent shots that hit with probability p, each stopped at its 7th hit (the killing bullet),
+    with two more shots in flight at the death: the rate up to the kill finds p within its interval; the rate
+    before the kill, (hits - 1) / (shots - 1) pooled over the rounds, is p (r - 1) / (r - p) (Wald's identity),
+    several intervals lower."""
+    rng = np.random.default_rng(7)
+    for p in (0.2, 0.35, 0.6):
+        battles = []
+        for season in range(40):
+            n = rng.negative_binomial(7, p, size=35) + 7          # shots up to the 7th hit, per round
+            battles.append(dict(movement="m", seed=season, shots=int(n.sum()) + 70, hits=245, in_flight=70,
+                                before_kill=int(n.sum()) - 35, hits_before_kill=210))
+        est = sif.summarize(battles)[0]["to_kill"]
+        assert abs(est["mean"] - 100 * p) <= est["half"]
+        before = np.mean([100 * b["hits_before_kill"] / b["before_kill"] for b in battles])
+        assert abs(before - 100 * p * 6 / (7 - p)) <= est["half"]
+        assert 100 * p - before > 4 * est["half"]
+
+
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     bad = tmp_path / "oracle.json"
     bad.write_bytes(b"\xff\xfe not json")
