@@ -7,6 +7,8 @@ the mean of its leave-one-out maxima (so its bias cannot grow with M); estimates
 deterministic mover gives exactly 1; no gun beats the oracle beyond the intervals.
 """
 import math
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -180,6 +182,34 @@ def test_the_futures_differ_for_a_random_mover_and_are_reproducible():
     assert min(a["upper"]) < 1.0 and a["oracle_xfit"] <= a["oracle"]
     c = O.oracle_season("lock+none+orbit", 1, Rules(rounds=1), samples=8, future_seed=1)
     assert c["upper"] != a["upper"]
+
+
+def test_a_silent_shooter_is_the_same_oracle_only_for_a_mover_blind_to_its_shots():
+    """benchmarks/oracle_at_gun.py's --silent-shooter: futures whose shooter never fires give the same oracle,
+    future for future, against orbit (its draws are per turn), and another one against stop-and-go (it steps at
+    each shot it sees). Another shooter's situations are its own bullets' (linear fires at other headings, at the
+    same turns while its gun turns in time)."""
+    rules = Rules(rounds=2)
+    for mover, same in (("lock+none+orbit", True), ("lock+none+stopgo:flip=0.5", False)):
+        full = O.oracle_season(mover, 3, rules, samples=8)
+        silent = O.oracle_season(mover, 3, rules, samples=8, silent_shooter=True)
+        assert full["turn"] == silent["turn"] and full["waves"] > 20
+        assert (full["upper"] == silent["upper"] and full["xfit"] == silent["xfit"]) == same, mover
+    orbit = O.oracle_season("lock+none+orbit", 3, rules, samples=8)
+    assert O.oracle_season("lock+none+orbit", 3, rules, samples=8, shooter=O.SHOOTER)["upper"] == orbit["upper"]
+    held = O.oracle_season("lock+none+orbit", 3, rules, samples=8, shooter="lock+forecast:power=3,energy_rule=0+still",
+                           silent_shooter=True)
+    assert held["waves"] > 20 and held["turn"] != orbit["turn"]
+
+
+def test_oracle_at_gun_bad_input_is_one_line_and_exit_code_2(capsys):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    import oracle_at_gun
+    for argv in (["no_such_gun", "orbit"], ["headon", "no_such_movement"], ["headon", ","],
+                 ["headon", "orbit", "--seeds", "3..1"], ["headon", "orbit", "--samples", "1"]):
+        assert oracle_at_gun.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("oracle_at_gun.py: error:")
 
 
 def test_no_gun_beats_the_oracle_beyond_the_intervals():

@@ -184,12 +184,16 @@ def _fired_power(session, fire_time):
     return math.nan
 
 
-def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work):
+def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work, silent_shooter=False):
     """One future from the snapshot at the boundary after F-3: the mover reseeded and immortal, played until
-    the wave has passed it (or its round ended). Returns the hit set pieces (n, 2) and turns played."""
+    the wave has passed it (or its round ended). Returns the hit set pieces (n, 2) and turns played.
+    `silent_shooter`: the shooter's gun is kept too hot to fire (or to aim, for a gun that aims only when it is
+    about to be cool): cheap for a costly gun, and exact only for a mover that does not see the shooter's shots."""
     f = snap.copy()
     f.brng[1, 0] = rng_state
     f.state["rob"][1, R_ENERGY] = IMMORTAL
+    if silent_shooter:
+        f.state["rob"][0, R_HEAT] = IMMORTAL
     f.record = True
     first = int(f.state["bat"][BT_TIME]) + 1
     dist = math.hypot(f.state["rob"][1, R_X] - sx, f.state["rob"][1, R_Y] - sy)
@@ -212,13 +216,13 @@ def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work):
         turns = min(MAX_FLIGHT, played + 20)
 
 
-def firing_situations(mover_spec, seed, rules, parts=None):
-    """Play one season of the stationary shooter against `mover_spec`; yield each firing situation as
+def firing_situations(mover_spec, seed, rules, parts=None, shooter=SHOOTER):
+    """Play one season of the stationary `shooter` against `mover_spec`; yield each firing situation as
     (snapshot at the boundary after F-3, round, F, shooter x, y, bullet speed) while the battle goes on.
     The battle is stepped several turns at a time while the gun is too hot to fire within LAG + 1 turns,
     then one turn at a time with a copy kept of the last LAG + 2 boundaries."""
     from sim.engine.battle import open_battle
-    s = open_battle([SHOOTER, mover_spec], rules, seed, parts=parts)
+    s = open_battle([shooter, mover_spec], rules, seed, parts=parts)
     cooling = float(rules.gun_cooling_rate)
     arm = (LAG + 1) * cooling + 1e-9       # gun heat at which a bullet may leave within LAG + 1 turns
     snaps = {}
@@ -251,8 +255,10 @@ def firing_situations(mover_spec, seed, rules, parts=None):
 
 
 def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=0, parts=None, on_wave=None,
-                  keep_futures=False):
+                  keep_futures=False, shooter=SHOOTER, silent_shooter=False):
     """Score every firing situation of one season with `samples` futures (`on_wave(round)` after each).
+    `shooter`: whose firing situations (the challenge's head-on shooter by default; any stationary power-3
+    shooter, e.g. a gun's own, benchmarks/oracle_at_gun.py); `silent_shooter`: see _play_future.
     Returns dict(seed, waves, oracle, oracle_xfit, future_turns, seconds, per-wave lists
     upper/xfit/round/turn; with `keep_futures` also "futures": per wave the (lo, hi, future) arrays of
     its futures' hit-set pieces, offsets from the direct bearing in radians)."""
@@ -261,11 +267,12 @@ def oracle_season(mover_spec, seed, rules, samples=DEFAULT_SAMPLES, future_seed=
     future_turns = 0
     kept = []
     work = np.empty((MAX_PARTS, 2))
-    for shot, (snap, rnd, fire_time, sx, sy, speed) in enumerate(firing_situations(mover_spec, seed, rules, parts)):
+    situations = firing_situations(mover_spec, seed, rules, parts, shooter)
+    for shot, (snap, rnd, fire_time, sx, sy, speed) in enumerate(situations):
         states = _future_states(seed, shot, future_seed, samples)
         los, his, owners = [], [], []
         for k in range(samples):
-            pieces, played = _play_future(snap, states[k], fire_time, sx, sy, speed, rules, work)
+            pieces, played = _play_future(snap, states[k], fire_time, sx, sy, speed, rules, work, silent_shooter)
             future_turns += played
             los.append(pieces[:, 0])
             his.append(pieces[:, 1])
