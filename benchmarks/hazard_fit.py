@@ -60,9 +60,12 @@ FEATURES = ("command age", "since fire", "speed along travel", "wall pressure", 
  TURN_TO_ORBIT) = range(10)
 assert N_RAW == len(FEATURES)
 # The basis: blocks of hat functions, one feature (second -1) or a bilinear grid of two; knots ascending.
+# Turns since the shooter fired end at 15: the corpus's shooter (power 3) fires every 16 turns, so a longer gap is
+# only seen at a round's start; a gun that holds fire longer (`forecast`'s hold_fire) would read weights fitted on
+# round starts, or none at all (docs/learning.md, "The per-shot rate, corrected"). hat() clamps beyond the last knot.
 BLOCKS = (
     (AGE, -1, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 17, 20, 25, 30, 40), ()),
-    (SINCE_FIRE, -1, (0, 1, 2, 3, 4, 5, 6, 8, 10, 14, 20, 30), ()),
+    (SINCE_FIRE, -1, (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15), ()),
     (SPEED, -1, (-8, -4, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8), ()),
     (PRESSURE, DISTANCE, (0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.3, 1.7, math.pi),
      (100, 250, 350, 450, 550, 650, 800, 1100)),
@@ -70,7 +73,7 @@ BLOCKS = (
     (TO_SHOOTER, -1, tuple(k * math.pi / 12 for k in range(13)), ()),
     (ROOM_AHEAD, -1, (0, 20, 40, 80, 120, 160, 240, 400), ()),
     (ROOM_BEHIND, -1, (0, 20, 40, 80, 120, 160, 240, 400), ()),
-    (AGE, SINCE_FIRE, (1, 3, 6, 10, 20, 40), (0, 1, 2, 4, 8, 30)),
+    (AGE, SINCE_FIRE, (1, 3, 6, 10, 20, 40), (0, 1, 2, 4, 8, 15)),
     (TURN_TO_ORBIT, -1, (-math.pi, -1.5, -1, -0.6, -0.3, -0.15, 0, 0.15, 0.3, 0.6, 1, 1.5, math.pi), ()),
     (TURN_TO_ORBIT, SPEED, (-math.pi, -1, -0.5, 0, 0.5, 1, math.pi), (-8, 0, 2, 4, 6, 8)),
 )

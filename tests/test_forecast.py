@@ -293,6 +293,14 @@ def test_the_shipped_hazard_fit_fits_the_shipped_corpus_and_is_used_only_with_it
     # its recipe: benchmarks/hazard_fit.py fit bots/models/forecast-hazard.npz --l2 3 (corpus seeds 1000..1011)
     assert model["l2"] == 3.0 and all("seeds 1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011, 35 rounds"
                                       in s for s in model["sources"])
+    # and its basis is the recipe's: turns since the shooter fired clamped at 15, the longest gap the corpus's
+    # shooter (power 3, every 16 turns) leaves, so that a gun holding fire longer is not an extrapolation
+    import hazard_fit as hf
+    for key, want in zip(("block_feat", "knot_start", "knot_count", "block_offset", "knots"), hf.basis_arrays()):
+        assert np.array_equal(model[key], want), key
+    ends = [model["knots"][hf.KNOT_START[b, j] + hf.KNOT_COUNT[b, j] - 1] for b in range(len(hf.BLOCKS))
+            for j in (0, 1) if hf.BLOCK_FEAT[b, j] == hf.SINCE_FIRE]
+    assert len(ends) == 2 and all(e == 15.0 for e in ends)
     assert fg.fit_shape({})[0] == len(names) and fg.fit_shape({"hazard_fit": "none"}) == (0, 0, 0, 0)
     assert fg.fit_path({"corpus": "other.npz"}) is None and fg.fit_path({"corpus": "none"}) is None
     with pytest.raises(ValueError, match="needs a corpus"):
