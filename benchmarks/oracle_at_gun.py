@@ -19,7 +19,6 @@ cheaper, and exact only for movers that do not see the shooter's shots -- orbit 
 
 Per movement, mean ± 95% Student-t interval over the seasons of the oracle and its cross-fit at GUN's situations.
 """
-import argparse
 import sys
 
 
@@ -45,51 +44,26 @@ def summarize(seasons):
 
 
 def main(argv=None):
-    from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
-    from sim.cli.errors import OneLineParser, UsageError, run_command
+    from shots_in_flight import challenge_bots, challenge_parser, played
+
+    from sim.cli.args import bounded_int
+    from sim.cli.errors import run_command
     from sim.cli.output import json_text
-    from sim.engine.battle import warm_up
-    from sim.experiments.challenge import gun_spec, movement_specs, parse_seeds
+    from sim.experiments.challenge import parse_seeds
     from sim.experiments.oracle import MAX_SAMPLES
-    from sim.experiments.workers import map_tasks
 
     def run(argv):
-        p = OneLineParser(prog="oracle_at_gun.py", description=__doc__.split("\n\n")[0],
-                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-        p.add_argument("gun", help="a gun as in gfsim challenge --guns (forecast, learned:hold_fire=0, ...)")
-        p.add_argument("movements", help="movements as in gfsim challenge --movements, comma-separated")
-        p.add_argument("--seeds", default="16..25", help="seasons' seeds (default 16..25, the held-out ones)")
+        p = challenge_parser("oracle_at_gun.py", __doc__)
         p.add_argument("--samples", type=bounded_int(2, MAX_SAMPLES), default=64, help="futures per situation "
                        "(default 64)")
-        p.add_argument("--rounds", type=positive_int, default=35, help="rounds per season (default 35)")
         p.add_argument("--silent-shooter", action="store_true",
                        help="the futures' shooter never fires: cheap, exact only for movers blind to its shots")
-        p.add_argument("--jobs", type=bounded_int(1, 256), default=1, help="processes (default 1)")
-        p.add_argument("--json", action="store_true")
-        add_progress_flags(p)
         a = p.parse_args(argv)
         seeds = parse_seeds(a.seeds)
-        shooter = gun_spec(a.gun)
-        if shooter is None:
-            raise UsageError(f"unknown gun {a.gun!r} (gfsim bots lists them)")
-        names = [m.strip() for m in a.movements.split(",") if m.strip()]
-        if not names:
-            raise UsageError("no movement given")
-        movers = {}
-        for m in names:
-            specs = movement_specs(m)
-            if specs is None or len(specs) != 1:
-                raise UsageError(f"unknown movement {m!r} (one movement part or robot each; gfsim bots lists them)")
-            movers[m] = specs[0][1]
-        tasks = [(m, shooter, movers[m], s, a.rounds, a.samples, a.silent_shooter) for m in names for s in seeds]
-        warm_up([shooter, *movers.values()])          # compiled once here: forked workers inherit it
-        bar, update = progress_bar(len(tasks), a.progress if a.progress is not None else sys.stderr.isatty(),
-                                   "seasons", unit="season")
-        try:
-            seasons = map_tasks(_task, tasks, a.jobs, update)
-        finally:
-            if bar is not None:
-                bar.close()
+        shooter, movers = challenge_bots(a.gun, a.movements)
+        tasks = [(m, shooter, spec, s, a.rounds, a.samples, a.silent_shooter) for m, spec in movers.items()
+                 for s in seeds]
+        seasons = played(_task, tasks, a.jobs, a.progress, [shooter, *movers.values()], "season")
         rows = summarize(seasons)
         if a.json:
             sys.stdout.write(json_text(dict(gun=a.gun, shooter=shooter, rounds=a.rounds, samples=a.samples,

@@ -97,39 +97,72 @@ def _cell(c):
     return f"{c['mean']:.1f} ± {c['half']:.1f}"
 
 
-def main(argv=None):
-    from sim.cli.args import add_progress_flags, bounded_int, positive_int, progress_bar
-    from sim.cli.errors import OneLineParser, UsageError, run_command
-    from sim.cli.output import json_text
+def challenge_parser(prog, doc):
+    """The arguments every per-gun challenge script takes: GUN, MOVEMENTS, --seeds, --rounds, --jobs, --json and the
+    progress flags (add its own before parse_args)."""
+    from sim.cli.args import add_progress_flags, bounded_int, positive_int
+    from sim.cli.errors import OneLineParser
+    p = OneLineParser(prog=prog, description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                      epilog=doc)
+    p.add_argument("gun", help="a gun as in gfsim challenge --guns (forecast, learned:hold_fire=0, ...)")
+    p.add_argument("movements", help="movements as in gfsim challenge --movements, comma-separated")
+    p.add_argument("--seeds", default="16..25", help="seasons' seeds (default 16..25, the held-out ones)")
+    p.add_argument("--rounds", type=positive_int, default=35, help="rounds per season (default 35)")
+    p.add_argument("--jobs", type=bounded_int(1, 256), default=1, help="processes (default 1)")
+    p.add_argument("--json", action="store_true")
+    add_progress_flags(p)
+    return p
+
+
+def challenge_bots(gun, movements):
+    """(shooter spec, {movement: mover spec}) of a gun and comma-separated movements named as in `gfsim challenge`
+    (the shooter ``lock+GUN:power=3,energy_rule=0+still``); an unknown name is a one-line UsageError."""
+    from sim.cli.errors import UsageError
+    from sim.experiments.challenge import gun_spec, movement_specs
+    shooter = gun_spec(gun)
+    if shooter is None:
+        raise UsageError(f"unknown gun {gun!r} (gfsim bots lists them)")
+    names = [m.strip() for m in movements.split(",") if m.strip()]
+    if not names:
+        raise UsageError("no movement given")
+    movers = {}
+    for m in names:
+        specs = movement_specs(m)
+        if specs is None or len(specs) != 1:
+            raise UsageError(f"unknown movement {m!r} (one movement part or robot each; gfsim bots lists them)")
+        movers[m] = specs[0][1]
+    return shooter, movers
+
+
+def played(fn, tasks, jobs, progress, specs, unit):
+    """[fn(task) for task in tasks] on `jobs` processes (workers.map_tasks) with a progress bar of `unit`s (shown
+    on a terminal unless --progress / --no-progress said otherwise), the bots' loop compiled here first: forked
+    workers inherit it."""
+    from sim.cli.args import progress_bar
     from sim.engine.battle import warm_up
-    from sim.experiments.challenge import gun_spec, movement_specs, parse_seeds
     from sim.experiments.workers import map_tasks
+    warm_up(specs)
+    bar, update = progress_bar(len(tasks), progress if progress is not None else sys.stderr.isatty(), f"{unit}s",
+                               unit=unit)
+    try:
+        return map_tasks(fn, tasks, jobs, update)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def main(argv=None):
+    from sim.cli.errors import UsageError, run_command
+    from sim.cli.output import json_text
+    from sim.experiments.challenge import parse_seeds
 
     def run(argv):
-        p = OneLineParser(prog="shots_in_flight.py", description=__doc__.split("\n\n")[0],
-                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-        p.add_argument("gun", help="a gun as in gfsim challenge --guns (forecast, learned:hold_fire=0, ...)")
-        p.add_argument("movements", help="movements as in gfsim challenge --movements, comma-separated")
-        p.add_argument("--seeds", default="16..25", help="seasons' seeds (default 16..25, the held-out ones)")
+        p = challenge_parser("shots_in_flight.py", __doc__)
         p.add_argument("--oracle-file", metavar="ORACLE.json", help="gfsim oracle --json of these movements and seeds")
-        p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
-        p.add_argument("--jobs", type=bounded_int(1, 256), default=1, help="processes (default 1)")
-        p.add_argument("--json", action="store_true")
-        add_progress_flags(p)
         a = p.parse_args(argv)
         seeds = parse_seeds(a.seeds)
-        shooter = gun_spec(a.gun)
-        if shooter is None:
-            raise UsageError(f"unknown gun {a.gun!r} (gfsim bots lists them)")
-        names = [m.strip() for m in a.movements.split(",") if m.strip()]
-        if not names:
-            raise UsageError("no movement given")
-        movers = {}
-        for m in names:
-            specs = movement_specs(m)
-            if specs is None or len(specs) != 1:
-                raise UsageError(f"unknown movement {m!r} (one movement part or robot each; gfsim bots lists them)")
-            movers[m] = specs[0][1]
+        shooter, movers = challenge_bots(a.gun, a.movements)
+        names = list(movers)
         oracle = None
         if a.oracle_file:
             from play_forward_vs_oracle import _load, oracle_by_seed
@@ -138,14 +171,7 @@ def main(argv=None):
             if missing:
                 raise UsageError(f"--oracle-file has no {missing[0][0]!r} seed {missing[0][1]}")
         tasks = [(m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
-        warm_up([shooter, *movers.values()])          # compiled once here: forked workers inherit it
-        bar, update = progress_bar(len(tasks), a.progress if a.progress is not None else sys.stderr.isatty(),
-                                   "battles", unit="battle")
-        try:
-            battles = map_tasks(_task, tasks, a.jobs, update)
-        finally:
-            if bar is not None:
-                bar.close()
+        battles = played(_task, tasks, a.jobs, a.progress, [shooter, *movers.values()], "battle")
         rows = summarize(battles, oracle)
         if a.json:
             sys.stdout.write(json_text(dict(gun=a.gun, shooter=shooter, rounds=a.rounds, rows=rows, battles=battles)))
