@@ -96,6 +96,7 @@ from sim.waves.gf import (
 
 SHOOTER = "lock+headon:power=3,energy_rule=0+still"   # the challenge's shooter (robot 0); its gun only fires
 IMMORTAL = 1e9           # the mover's energy in the futures: nothing ends them early
+SILENT_HEAT = 1e9        # a silent shooter's gun heat in the futures: it never cools enough to fire
 DEFAULT_SAMPLES = 64
 MAX_SAMPLES = 100_000
 CONFIDENCE = 0.95
@@ -193,7 +194,7 @@ def _play_future(snap, rng_state, fire_time, sx, sy, speed, rules, work, silent_
     f.brng[1, 0] = rng_state
     f.state["rob"][1, R_ENERGY] = IMMORTAL
     if silent_shooter:
-        f.state["rob"][0, R_HEAT] = IMMORTAL
+        f.state["rob"][0, R_HEAT] = SILENT_HEAT
     f.record = True
     first = int(f.state["bat"][BT_TIME]) + 1
     dist = math.hypot(f.state["rob"][1, R_X] - sx, f.state["rob"][1, R_Y] - sy)
