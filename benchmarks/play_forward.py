@@ -155,14 +155,14 @@ def weights(scale):
     return np.array([0.0 if math.isinf(x) else 1.0 / (x * x) for x in scale])
 
 
-def recorded_battle(spec, seed, rules):
-    """The shooter against `spec` on `seed`, recorded: (its gun table, its parts table, the mover's rows, the
-    shooter's rows of the same turns, per mover row: did the shooter fire a real bullet, do both robots live,
-    the mover row index of each (round, turn))."""
+def recorded_battle(spec, seed, rules, shooter=SHOOTER):
+    """The shooter (the oracle's head-on one unless told) against `spec` on `seed`, recorded: (its gun table, its
+    parts table, the mover's rows, the shooter's rows of the same turns, per mover row: did the shooter fire a real
+    bullet, do both robots live, the mover row index of each (round, turn))."""
     from sim.engine.battle import run_battle
     from sim.io.dataset import battle_tables
-    res = run_battle([SHOOTER, spec], rules, seed=seed, record=True, compile_progress=False)
-    tables = battle_tables(res, 0, specs=[SHOOTER, spec])[0]
+    res = run_battle([shooter, spec], rules, seed=seed, record=True, compile_progress=False)
+    tables = battle_tables(res, 0, specs=[shooter, spec])[0]
     g = tables["gun"]
     r1, r0 = battle_arrays(res)
     index = {(int(a), int(b)): q for q, (a, b) in enumerate(zip(r1[:, 0], r1[:, 1]))}
@@ -203,13 +203,18 @@ def count_into(spec, seed, rules, tables, own, score=False, loglik=None, geometr
                  bool(score), np.zeros(tables[0].shape[0]) if loglik is None else loglik)
 
 
+ENERGY_EDGES = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)   # the mover's energy bins of a season's by_energy split
+
+
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
-           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None):
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None, shooter=SHOOTER):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
-    battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None."""
+    battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None; `shooter`:
+    whose battle and bullets (the oracle's head-on shooter unless told, e.g. a gun's own: does its learner do as
+    well in that gun's battles?)."""
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     t0 = time.perf_counter()
-    g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules)
+    g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules, shooter)
     rows = np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool))
     scored, _ = scored_and_learnable(g, rows, "real")
     rows = rows[scored]
@@ -232,9 +237,13 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
     hit = in_hit_set(g, parts, rows, gf)
     rnd = g["round"][rows]
     by_round = [[int(r), float(hit[rnd == r].mean()), float(cov[rnd == r].mean())] for r in np.unique(rnd)]
+    energy = g["energy"][rows]                         # the mover's, when the bullet left
+    bins = np.clip(np.searchsorted(ENERGY_EDGES, energy, side="right") - 1, 0, len(ENERGY_EDGES) - 2)
+    by_energy = [[ENERGY_EDGES[b], ENERGY_EDGES[b + 1], int((bins == b).sum()),
+                  float(hit[bins == b].mean()) if (bins == b).any() else None] for b in range(len(ENERGY_EDGES) - 1)]
     post = np.exp(loglik - loglik.max())
     return dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
-                seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet, by_round=by_round,
+                seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet, by_round=by_round, by_energy=by_energy,
                 member_weights=(post / post.sum()).tolist())
 
 
@@ -268,7 +277,7 @@ def main(argv=None):
     from sim.cli.errors import OneLineParser, UsageError, run_command
     from sim.cli.output import json_text
     from sim.engine.rules import Rules
-    from sim.experiments.challenge import mean_ci, movement_specs, parse_seeds
+    from sim.experiments.challenge import gun_spec, mean_ci, movement_specs, parse_seeds
 
     def run(argv):
         p = OneLineParser(prog="play_forward.py", description=__doc__.split("\n\n")[0],
@@ -299,6 +308,9 @@ def main(argv=None):
         p.add_argument("--truth", choices=("none", "heading", "velocity", "both"), default="none",
                        help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
                        "ones (both: the futures replay the real path)")
+        p.add_argument("--shooter", metavar="GUN", default=None,
+                       help="whose battle the probe replays and whose bullets it aims: a gun as in gfsim challenge "
+                       "(lock+GUN:power=3,energy_rule=0+still; default the oracle's head-on shooter)")
         p.add_argument("--memory", type=positive_int, default=4000, help="newest transitions kept (default 4000)")
         p.add_argument("--rounds", type=positive_int, default=35, help="rounds per battle (default 35)")
         p.add_argument("--heading-scale", help=f"the {N_FEAT} feature scales of the heading's neighbours, "
@@ -322,6 +334,9 @@ def main(argv=None):
         except BotSpecError as e:
             raise UsageError(f"movement {a.movement!r}: {e}") from None
         seeds = parse_seeds(a.seeds)
+        shooter = SHOOTER if a.shooter is None else gun_spec(a.shooter)
+        if shooter is None:
+            raise UsageError(f"--shooter: unknown gun {a.shooter!r} (gfsim bots lists them)")
         if a.velocity_model != "hazard" and (a.corpus or a.geometry != "none"):
             raise UsageError("--corpus and --geometry are hazard tables: they need --velocity-model hazard")
         names, sources, corpus = load_corpus(a.corpus) if a.corpus else ([], [], None)
@@ -342,12 +357,12 @@ def main(argv=None):
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
                               a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry],
-                              fit))
+                              fit, shooter))
             if update:
                 update(len(out))
         if bar:
             bar.close()
-        summ = dict(movement=a.movement, spec=spec, futures=a.futures, memory=a.memory, cap=cap.tolist(),
+        summ = dict(movement=a.movement, spec=spec, shooter=shooter, futures=a.futures, memory=a.memory, cap=cap.tolist(),
                     velocity_model=a.velocity_model, prior=a.prior, truth=a.truth, corpus=a.corpus,
                     hazard_fit=a.hazard_fit,
                     members=names + ["own"] if corpus is not None else ["own"], geometry=a.geometry,

@@ -34,7 +34,28 @@ def test_velocity_commands_replay_the_recorded_velocities():
     assert (known[same] >= same + 1).all()                                   # never learned before it happened
 
 
+def test_the_probe_aims_the_bullets_of_the_shooter_it_is_told():
+    """--shooter: the probe replays that gun's battle and is scored on its bullets whose wave passed the living
+    mover (the dataset's status 0), split by the mover's energy when each left."""
+    from sim.engine.rules import Rules
+    from sim.experiments.evaluate import scored_and_learnable
+    rules = Rules(rounds=2)
+    shooter = "lock+linear:power=3,energy_rule=0+still"
+    g = pf.recorded_battle("lock+none+orbit", 4, rules, shooter)[0]
+    rows = np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool))
+    scored = int(scored_and_learnable(g, rows, "real")[0].sum())
+    d = pf.season("lock+none+orbit", 4, rules, 4, 4000, np.array(pf.DEFAULT_CAP), np.array(pf.DEFAULT_HEADING_SCALE),
+                  pf.DEFAULT_K_HEADING, np.array(pf.DEFAULT_VELOCITY_SCALE), pf.DEFAULT_K_VELOCITY, shooter=shooter)
+    assert d["waves"] == scored > 20
+    assert sum(n for _, _, n, _ in d["by_energy"]) == scored
+    hits = sum(n * h for _, _, n, h in d["by_energy"] if n)
+    assert hits == pytest.approx(d["hit"] * scored)
+    headon = pf.recorded_battle("lock+none+orbit", 4, rules)[0]
+    assert not np.array_equal(headon["gf_fired"][:20], g["gf_fired"][:20])     # another gun's bullets
+
+
 def test_bad_input_is_one_line_and_exit_code_2(capsys):
+    assert pf.main(["orbit", "--shooter", "no_such_gun"]) == 2
     assert pf.main(["orbit", "--futures", "0"]) == 2
     assert pf.main(["orbit", "--heading-scale", "1,2"]) == 2
     assert pf.main(["no_such_movement"]) == 2
@@ -42,7 +63,7 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys):
     assert pf.main(["orbit", "--prior", "0"]) == 2
     assert pf.main(["orbit", "--truth", "all"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 6 and all(line.startswith("play_forward.py: ") for line in err)
+    assert len(err) == 7 and all(line.startswith("play_forward.py: ") for line in err)
 
 
 def test_a_command_is_fixed_by_the_rows_up_to_known():
