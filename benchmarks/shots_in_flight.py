@@ -135,20 +135,13 @@ def challenge_bots(gun, movements):
 
 
 def played(fn, tasks, jobs, progress, specs, unit):
-    """[fn(task) for task in tasks] on `jobs` processes (workers.map_tasks) with a progress bar of `unit`s (shown
+    """[fn(task) for task in tasks] on `jobs` processes (workers.map_tasks_shown) with a progress bar of `unit`s (shown
     on a terminal unless --progress / --no-progress said otherwise), the bots' loop compiled here first: forked
     workers inherit it."""
-    from sim.cli.args import progress_bar
     from sim.engine.battle import warm_up
-    from sim.experiments.workers import map_tasks
+    from sim.experiments.workers import map_tasks_shown
     warm_up(specs)
-    bar, update = progress_bar(len(tasks), progress if progress is not None else sys.stderr.isatty(), f"{unit}s",
-                               unit=unit)
-    try:
-        return map_tasks(fn, tasks, jobs, update)
-    finally:
-        if bar is not None:
-            bar.close()
+    return map_tasks_shown(fn, tasks, jobs, progress if progress is not None else sys.stderr.isatty(), f"{unit}s", unit)
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from sim.experiments.workers import map_tasks
+from sim.experiments.workers import map_tasks, map_tasks_shown
 
 
 def _slow_square(x):
@@ -31,3 +31,13 @@ def test_a_pool_gives_the_tasks_results_in_their_order():
 def test_a_failed_task_raises_in_the_caller():
     with pytest.raises(ValueError, match="task 3 failed"):
         map_tasks(_fail_on_three, range(6), 2)
+
+
+def test_shown_tasks_are_the_same_results_with_a_bar_that_counts_them(capsys):
+    assert map_tasks_shown(_fail_on_three, [0, 1, 2], 1, False, "quiet", "task") == [0, 1, 2]
+    assert capsys.readouterr().err == ""
+    assert [r for r, _ in map_tasks_shown(_slow_square, range(4), 2, True, "squares", "task")] == [0, 1, 4, 9]
+    err = capsys.readouterr().err
+    assert "squares" in err and "4/4" in err
+    with pytest.raises(ValueError, match="task 3 failed"):
+        map_tasks_shown(_fail_on_three, range(6), 1, True, "failing", "task")

@@ -483,14 +483,8 @@ def _run(argv):
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.json)
     from sim.engine.battle import warm_up
     warm_up([spec])
-    from sim.cli.args import progress_bar
-    bar, update = progress_bar(len(tasks), show, "surf-report", unit="battle")
-    try:
-        from sim.experiments.workers import map_tasks
-        reports = map_tasks(report_battle, tasks, args.jobs, update)
-    finally:
-        if bar is not None:
-            bar.close()
+    from sim.experiments.workers import map_tasks_shown
+    reports = map_tasks_shown(report_battle, tasks, args.jobs, show, "surf-report", "battle")
     by_enemy = {}
     for en in args.enemies:
         by_enemy[en] = merge([rp for rp, t in zip(reports, tasks) if t[1] == en])

@@ -96,3 +96,16 @@ def map_tasks(fn, tasks, jobs, on_done=None):
         raise
     pool.shutdown(wait=True)
     return out
+
+
+def map_tasks_shown(fn, tasks, jobs, show, label, unit):
+    """map_tasks with a progress bar of `unit`s labelled `label` on stderr when `show` (sim.cli.args.progress_bar),
+    closed however the tasks end."""
+    from sim.cli.args import progress_bar
+    tasks = list(tasks)
+    bar, update = progress_bar(len(tasks), show, label, unit=unit)
+    try:
+        return map_tasks(fn, tasks, jobs, update)
+    finally:
+        if bar is not None:
+            bar.close()
