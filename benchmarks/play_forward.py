@@ -3,7 +3,7 @@ roll M futures of it forward with the engine's movement physics, fire at the hea
 
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
         [--velocity-model hazard|knn] [--prior 2] [--k-velocity 128] [--memory 4000] [--heading-scale ...]
-        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both] [--corpus FILE]
+        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both|direction|speed|steer] [--corpus FILE]
         [--geometry none|distance|reverse|both] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
@@ -39,7 +39,9 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   to the shooter and the reverse direction's wall pressure right below the wall level.
 * **Futures.** From the state at F-2 each of M futures steps one turn at a time, drawing its own heading and
   command events, and the engine's own `sim.engine.physics.robot_step` plays them (turn rate, acceleration,
-  walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis).
+  walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis;
+  `direction` / `speed` only the command's direction / max velocity), or `steer` the heading the orbit
+  movement's own steering would set for the future's drawn command (what a perfect heading model would add).
 * **The shot.** Each future's path goes through `sim.waves.gf.track_wave` (the precise intersection), the
   oracle's `best_heading` sweep finds the heading inside most futures' hit sets, and the real bullet's
   [gf_lo, gf_hi] (and pieces) says whether that heading hit.
@@ -94,7 +96,10 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     SIGNATURES,
     STICK,
     STOP,
+    TRUE_DIRECTION,
     TRUE_HEADING,
+    TRUE_SPEED,
+    TRUE_STEER,
     TRUE_VELOCITY,
     WALL_BINS,
     WALL_STEP,
@@ -147,7 +152,8 @@ def battle_arrays(result):
     return r1, r0[k0]
 
 
-TRUTH = {"none": 0, "heading": TRUE_HEADING, "velocity": TRUE_VELOCITY, "both": TRUE_HEADING | TRUE_VELOCITY}
+TRUTH = {"none": 0, "heading": TRUE_HEADING, "velocity": TRUE_VELOCITY, "both": TRUE_HEADING | TRUE_VELOCITY,
+         "direction": TRUE_DIRECTION, "speed": TRUE_SPEED, "steer": TRUE_STEER}
 
 
 def weights(scale):
@@ -305,9 +311,12 @@ def main(argv=None):
         p.add_argument("--geometry", choices=tuple(GEOMETRY), default="none",
                        help="a finest hazard level binning the distance to the shooter, the reverse direction's wall "
                        "pressure or both (default none)")
-        p.add_argument("--truth", choices=("none", "heading", "velocity", "both"), default="none",
+        p.add_argument("--truth", choices=tuple(TRUTH), default="none",
                        help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
-                       "ones (both: the futures replay the real path)")
+                       "ones (both: the futures replay the real path); direction / speed: only the command's "
+                       "direction / only its max velocity; steer: the heading the `orbit` movement's own steering "
+                       "(default parameters) sets for the drawn command (an upper bound for the heading model on "
+                       "orbit)")
         p.add_argument("--shooter", metavar="GUN", default=None,
                        help="whose battle the probe replays and whose bullets it aims: a gun as in gfsim challenge "
                        "(lock+GUN:power=3,energy_rule=0+still; default the oracle's head-on shooter)")

@@ -34,6 +34,28 @@ def test_velocity_commands_replay_the_recorded_velocities():
     assert (known[same] >= same + 1).all()                                   # never learned before it happened
 
 
+def test_the_steer_diagnosis_is_orbits_own_steering_for_the_recorded_command():
+    """--truth steer's turn (orbit_steer_turn), for the command the mover was recorded giving, turns the body to
+    the next recorded heading under the engine's turn rule on a plain orbit, wall turns and reversals included:
+    the diagnosis's heading is the mover's, not an approximation of it."""
+    from bots.guns.forecast_kernels import orbit_steer_turn
+    from sim.engine.battle import run_battle
+    from sim.engine.constants import MAX_TURN_RATE_RADIANS
+    from sim.engine.physics import turn_body, turn_rate
+    from sim.engine.rules import Rules
+    res = run_battle([pf.SHOOTER, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, compile_progress=False)
+    r1, r0 = pf.battle_arrays(res)
+    rnd = r1[:, 0].astype(np.int64)
+    x, y, h, v = r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8]
+    d, _, _ = pf.velocity_commands(rnd, v)
+    rows = np.flatnonzero((rnd[1:] == rnd[:-1]) & (d[:-1] != 0.0) & (r1[1:, 11] == 0.0))
+    assert len(rows) > 1000
+    got = np.array([turn_body(h[t], orbit_steer_turn(x[t], y[t], h[t], d[t], r0[t, 3], r0[t, 4], 800.0, 600.0),
+                              turn_rate(v[t], MAX_TURN_RATE_RADIANS))[0] for t in rows])
+    same = np.abs(np.angle(np.exp(1j * (got - h[rows + 1])))) < 1e-9
+    assert same.mean() > 0.99, same.mean()
+
+
 def test_the_probe_aims_the_bullets_of_the_shooter_it_is_told():
     """--shooter: the probe replays that gun's battle and is scored on its bullets whose wave passed the living
     mover (the dataset's status 0), split by the mover's energy when each left."""

@@ -21,7 +21,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from bots.movements.steering import room
+from bots.movements.orbit import PARAMS as ORBIT_PARAMS
+from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
 from sim.engine.constants import I64, MAX_VELOCITY
 from sim.engine.geometry import normal_relative_angle
 from sim.engine.physics import new_velocity, robot_step
@@ -147,6 +148,21 @@ def draw_neighbour(mem_f, n, q, w, k, dist, best):
 
 
 @njit(cache=True, error_model="numpy")
+def orbit_steer_turn(x, y, h, cmd_sign, sx, sy, width, height):
+    """A diagnosis (--truth steer), not a model: the body turn the `orbit` movement with its default parameters
+    would set at (x, y), heading h, for the orbital direction a command of sign cmd_sign makes it travel — how
+    much a perfect heading model would add to the learned one on that mover."""
+    b = math.atan2(x - sx, y - sy)
+    travel = h if cmd_sign > 0.0 else h + math.pi
+    # steering's dir: +1 travels clockwise around the enemy, i.e. anticlockwise seen from the bearing from it
+    d = -1.0 if normal_relative_angle(travel - b) >= 0.0 else 1.0
+    raw = orbit_angle(x, y, sx, sy, d, ORBIT_DISTANCE, ORBIT_DISTANCING, ORBIT_MAX_APPROACH)
+    angle = wall_smooth(x, y, raw, d, ORBIT_STICK, ORBIT_MARGIN, width, height)
+    turn, _ = short_turn(angle, h)
+    return turn
+
+
+@njit(cache=True, error_model="numpy")
 def note_velocity(v, last_sign, since_rev):
     """(last non-zero velocity sign, turns since a reversal) after a turn at velocity v: the count restarts when
     the sign differs from the last non-zero one (the observed turns and the futures count alike)."""
@@ -229,6 +245,11 @@ def velocity_commands(rnd, v):
 # parent's.
 GO_ON, REVERSE, STOP = 0, 1, 2
 TRUE_HEADING, TRUE_VELOCITY = 1, 2          # diagnosis (--truth): the recorded heading / velocity command
+TRUE_DIRECTION, TRUE_SPEED = 4, 8           # ... or only the command's direction / only its max velocity
+TRUE_STEER = 16           # ... or the heading orbit's own steering (default parameters) picks for the drawn command
+_ORBIT = {p.name: p.default for p in ORBIT_PARAMS}
+ORBIT_DISTANCE, ORBIT_DISTANCING, ORBIT_MAX_APPROACH, ORBIT_STICK, ORBIT_MARGIN = (
+    _ORBIT["distance"], _ORBIT["distancing"], _ORBIT["max_approach"], _ORBIT["stick"], _ORBIT["margin"])
 WALL_STEP = 0.1           # wall-pressure bins of 0.1 rad; bin 0 = no pressure
 WALL_BINS = 12
 FIRE_BINS = 5             # turns since the shooter fired: 0, 1, 2, 3, 4 or more
@@ -965,7 +986,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     turn there) and return (the heading most futures' hit sets cover, that coverage).
     shot[step]: the shooter fires again `step` turns after F-lag (its own later decisions). Each future plays one
     hazard member drawn with its posterior weight. truth (a diagnosis, the probe's --truth) puts the recorded
-    heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step].
+    heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step]
+    (TRUE_HEADING, TRUE_VELOCITY; TRUE_DIRECTION / TRUE_SPEED: only the command's direction / max velocity), or
+    with TRUE_STEER the turn orbit's own steering sets for the drawn command (orbit_steer_turn).
     With a fit, a future of a corpus member plays that member's continuous hazard (fit_command).
     Draws from numba's np.random stream: the caller seeds it."""
     hs = fc.hist
@@ -1052,6 +1075,16 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
                     turn = normal_relative_angle(true_h[step] - ph)
                 if truth & TRUE_VELOCITY:
                     dist_cmd, max_vel = FAR * true_d[step], true_mv[step]
+                if truth & TRUE_DIRECTION:   # the drawn command's state follows the recorded direction (its age
+                    # restarts where they differ: close enough for a diagnosis)
+                    cage = cage if true_d[step] == cd else 1.0
+                    cd = true_d[step]
+                    dist_cmd = FAR * cd
+                if truth & TRUE_SPEED:
+                    cmv = true_mv[step]
+                    max_vel = cmv
+            if truth & TRUE_STEER:
+                turn = orbit_steer_turn(px, py, ph, dist_cmd if dist_cmd != 0.0 else last_sign, ox, oy, width, height)
             pvp = pv
             px, py, ph, pv, _, _ = robot_step(px, py, ph, pv, turn, dist_cmd, max_vel, width, height)
             last_sign, sr = note_velocity(pv, last_sign, sr + 1.0)
