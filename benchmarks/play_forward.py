@@ -2,7 +2,8 @@
 roll M futures of it forward with the engine's movement physics, fire at the heading most futures' hit sets cover.
 
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
-        [--velocity-model hazard|knn] [--prior 2] [--k-velocity 128] [--memory 4000] [--heading-scale ...]
+        [--velocity-model hazard|knn] [--heading-model knn|steer-fit] [--prior 2] [--k-velocity 128]
+        [--memory 4000] [--heading-scale ...]
         [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both|direction|speed|steer] [--corpus FILE]
         [--geometry none|distance|reverse|both] [--json]
 
@@ -21,7 +22,11 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   turns since a reversal and since the shooter fired, wall-smoothing stick rotations of the orbital direction of
   travel, speed along the travel; mirrored so that the body points clockwise around the shooter) and the body
   heading at t+1 relative to that line at t. A ring buffer keeps the newest --memory transitions; a future's
-  heading each turn is drawn uniformly from the --k-heading nearest stored states.
+  heading each turn is drawn uniformly from the --k-heading nearest stored states. --heading-model steer-fit
+  turns it instead towards a steering learned from the battle's rows so far (forecast_kernels.steer_accumulate:
+  the travel direction off the line from the shooter as hat functions of the distance, fitted to the open-field
+  turns that did not reach the turn rate; wall-smoothed towards the shooter with a 160 px stick), for the side the
+  future's drawn command makes it travel round the shooter. Offline only: the gun keeps the neighbours.
 * **The velocity command** ("go on" or "reverse" the way the body travels, or stop, at up to a max velocity:
   `velocity_commands`, read off the velocity run the turn starts, learned only once the turn after the run's
   end is seen). By default a pooled hazard model: each turn the next command's label is drawn given the last
@@ -213,7 +218,8 @@ ENERGY_EDGES = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)   # the mover's energy bins 
 
 
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
-           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None, shooter=SHOOTER):
+           velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None, shooter=SHOOTER,
+           heading_model="knn"):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
     battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None; `shooter`:
     whose battle and bullets (the oracle's head-on shooter unless told, e.g. a gun's own: does its learner do as
@@ -232,7 +238,8 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
         r1[:, 0].astype(np.int64), r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8], fired, live, r0[:, 3], r0[:, 4],
         sit_row[order], g["bullet_speed"][rows][order], futures, memory, float(rules.width), float(rules.height),
         int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
-        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry), no_fit() if fit is None else fit)
+        velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry), no_fit() if fit is None else fit,
+        heading_model == "steer-fit")
     per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
@@ -298,6 +305,10 @@ def main(argv=None):
         p.add_argument("--velocity-model", choices=("hazard", "knn"), default="hazard",
                        help="the velocity command from the pooled hazard tables (default) or drawn from the "
                        "--k-velocity nearest stored states (the first probe's)")
+        p.add_argument("--heading-model", choices=("knn", "steer-fit"), default="knn",
+                       help="the futures' heading: drawn from the --k-heading nearest stored states (default, the "
+                       "gun's), or steer-fit: a steering learned from this battle's open-field turns (the travel "
+                       "direction off the line from the shooter by distance, wall-smoothed with a 160 px stick)")
         p.add_argument("--prior", type=bounded_float(0.0, 1e6, lo_open=True), default=DEFAULT_PRIOR,
                        help="pseudo-counts pulling each hazard bin towards its coarser level "
                        f"(default {DEFAULT_PRIOR:g})")
@@ -366,13 +377,14 @@ def main(argv=None):
         for s in seeds:       # a season is one compiled call of a minute or more: the bar moves per season
             out.append(season(spec, s, rules, a.futures, a.memory, cap, heading_scale, a.k_heading, velocity_scale,
                               a.k_velocity, a.velocity_model, a.prior, TRUTH[a.truth], corpus, GEOMETRY[a.geometry],
-                              fit, shooter))
+                              fit, shooter, a.heading_model))
             if update:
                 update(len(out))
         if bar:
             bar.close()
         summ = dict(movement=a.movement, spec=spec, shooter=shooter, futures=a.futures, memory=a.memory, cap=cap.tolist(),
-                    velocity_model=a.velocity_model, prior=a.prior, truth=a.truth, corpus=a.corpus,
+                    velocity_model=a.velocity_model, heading_model=a.heading_model, prior=a.prior, truth=a.truth,
+                    corpus=a.corpus,
                     hazard_fit=a.hazard_fit,
                     members=names + ["own"] if corpus is not None else ["own"], geometry=a.geometry,
                     heading_scale=heading_scale.tolist(), k_heading=a.k_heading,

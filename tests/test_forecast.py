@@ -93,7 +93,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
             aim = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(values["futures"]),
                                   fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
                                   fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0, shot, 0,
-                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit)
+                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, fg.NO_STEER)
             off = abs(np.angle(np.exp(1j * (aim[0] - gun[(s_rnd[k], s_turn[k])]))))
             if lag == fk.LAG:                                   # played again iff the gun can't turn there
                 assert (off > np.radians(20.0)) == (aims[q, A.lag] > lag)

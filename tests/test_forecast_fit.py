@@ -87,7 +87,7 @@ def test_a_members_score_is_the_sum_of_its_log_probabilities_over_the_battle():
         return pf.play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, np.zeros(0, dtype=np.int64), np.zeros(0),
                                       4, 500, WIDTH, HEIGHT, 0, np.array(pf.DEFAULT_CAP),
                                       pf.weights(pf.DEFAULT_HEADING_SCALE), 4, pf.weights(pf.DEFAULT_VELOCITY_SCALE),
-                                      4, True, pf.DEFAULT_PRIOR, 0, *tables, 0, f)[2]
+                                      4, True, pf.DEFAULT_PRIOR, 0, *tables, 0, f, False)[2]
     with_fit, without = run(fit), run(fk.no_fit())
     assert with_fit[2] == without[2] and without[2] < 0.0
     since_fire, travel, cmd_dir, cmd_vel, age, rows = pf.battle_transitions(rnd, v, fired, live)

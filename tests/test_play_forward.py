@@ -56,6 +56,44 @@ def test_the_steer_diagnosis_is_orbits_own_steering_for_the_recorded_command():
     assert same.mean() > 0.99, same.mean()
 
 
+def test_the_learned_steering_recovers_orbits_distancing_and_its_open_field_turns():
+    """--heading-model steer-fit: fitted to a plain orbit's recorded turns (steer_accumulate, steer_solve), the
+    travel direction off the line from the shooter is orbit's own distancing, pi/2 + 20 degrees per 100 px beyond
+    450 px (capped at 40), within 0.02 rad at the knots the orbit visits; and in the open field its turn is the
+    turn orbit's own steering sets (orbit_steer_turn) for the recorded command."""
+    from bots.guns.forecast_kernels import (
+        STEER_KNOTS,
+        orbit_steer_turn,
+        steer_accumulate,
+        steer_solve,
+        steer_turn,
+    )
+    from sim.engine.battle import run_battle
+    from sim.engine.rules import Rules
+    res = run_battle([pf.SHOOTER, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, compile_progress=False)
+    r1, r0 = pf.battle_arrays(res)
+    rnd = r1[:, 0].astype(np.int64)
+    x, y, h, v = r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8]
+    sx, sy = r0[:, 3], r0[:, 4]
+    n = len(STEER_KNOTS)
+    gram, rhs = np.zeros((n, n)), np.zeros(n)
+    for t in np.flatnonzero(rnd[1:] == rnd[:-1]):
+        steer_accumulate(gram, rhs, x[t], y[t], h[t], v[t], h[t + 1], v[t + 1], sx[t], sy[t], 800.0, 600.0)
+    weights = steer_solve(gram, rhs)
+    seen = np.diag(gram) >= 5.0                          # knots with the weight of 5 turns or more on them
+    assert seen.sum() >= 5
+    want = np.pi / 2 + np.clip(np.radians(20.0) * (STEER_KNOTS - 450.0) / 100.0, -np.radians(40), np.radians(40))
+    assert np.abs(weights[seen] - want[seen]).max() < 0.02
+    d, _, _ = pf.velocity_commands(rnd, v)
+    rows = [t for t in np.flatnonzero((rnd[1:] == rnd[:-1]) & (d[:-1] != 0.0))
+            if min(x[t], y[t], 800.0 - x[t], 600.0 - y[t]) > 200.0]
+    assert len(rows) > 200
+    same = [abs(np.angle(np.exp(1j * (steer_turn(weights, x[t], y[t], h[t], d[t], sx[t], sy[t], 800.0, 600.0)
+                                      - orbit_steer_turn(x[t], y[t], h[t], d[t], sx[t], sy[t], 800.0, 600.0)))))
+            < 0.01 for t in rows]
+    assert np.mean(same) > 0.95, np.mean(same)
+
+
 def test_the_probe_aims_the_bullets_of_the_shooter_it_is_told():
     """--shooter: the probe replays that gun's battle and is scored on its bullets whose wave passed the living
     mover (the dataset's status 0), split by the mover's energy when each left."""

@@ -140,6 +140,7 @@ NO_GEOMETRY = I64(0)                   # the gun's tables have no geometry level
 TRUTH_OFF = I64(0)                     # the probe's --truth diagnosis is off
 NO_TRUTH = np.zeros(0)
 NO_TRUTH_OK = np.zeros(0, dtype=np.bool_)
+NO_STEER = np.zeros(0)                 # the heading neighbours' turn (the learned steering is the probe's only)
 
 # diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim, each turn held
 TK_FORECAST_SEEN, TK_FORECAST_AIM = I64(TK_DIAG + 16), I64(TK_DIAG + 17)   # typed: sim/engine/constants.I64 says why
@@ -323,7 +324,7 @@ def think(ctx):
             plans[(lag - LAG) * DIAG_PLANNED:(lag - LAG) * DIAG_PLANNED + steps.shape[0]] = steps
             aim, cover = forecast_aim(fc, nx, ny, speed, lag, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
                                       W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit)
+                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, NO_STEER)
             if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
                 break
         m[MEM.aims] += 1.0

@@ -23,9 +23,9 @@ from numba import njit
 
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
-from sim.engine.constants import I64, MAX_VELOCITY
+from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import new_velocity, robot_step
+from sim.engine.physics import new_velocity, robot_step, turn_rate
 from sim.waves.gf import (
     LAG,
     MAX_CAND,
@@ -160,6 +160,67 @@ def orbit_steer_turn(x, y, h, cmd_sign, sx, sy, width, height):
     angle = wall_smooth(x, y, raw, d, ORBIT_STICK, ORBIT_MARGIN, width, height)
     turn, _ = short_turn(angle, h)
     return turn
+
+
+# A learned steering (the probe's --heading-model steer-fit, offline only): the mover is taken to travel at an angle
+# off the line from the shooter that depends on the distance alone (hat functions on STEER_KNOTS, fitted by least
+# squares to the battle's open-field turns), wall-smoothed with the features' stick.
+STEER_KNOTS = np.arange(0.0, 1001.0, 50.0)
+STEER_RIDGE = 1e-3
+OPEN_STICK, OPEN_MARGIN = 200.0, 30.0   # a turn counts as open field when this longer stick had room
+
+
+@njit(cache=True, error_model="numpy")
+def steer_knot(distance):
+    """(j, t): the distance's hat weights are 1 - t on STEER_KNOTS[j] and t on STEER_KNOTS[j + 1]."""
+    n = STEER_KNOTS.shape[0]
+    d = min(max(distance, STEER_KNOTS[0]), STEER_KNOTS[n - 1])
+    j = min(int((d - STEER_KNOTS[0]) / (STEER_KNOTS[1] - STEER_KNOTS[0])), n - 2)
+    return j, (d - STEER_KNOTS[j]) / (STEER_KNOTS[j + 1] - STEER_KNOTS[j])
+
+
+@njit(cache=True, error_model="numpy")
+def steer_accumulate(gram, rhs, x0, y0, h0, v0, h1, v1, sx, sy, width, height):
+    """Add the turn (x0, y0, h0, v0) -> (h1, v1) to the steering's normal equations if it shows where the mover
+    steers: moving on the same way, turned less than the turn rate allows, in the open field. The target is the
+    travel direction after the turn, off the line from the shooter, on the side the mover travels round it. A
+    slowing turn is left out: it may be the first of a reversal, already steering for the other side."""
+    if v0 == 0.0 or (v0 > 0.0) != (v1 > 0.0) or abs(v1) < abs(v0):
+        return
+    if abs(normal_relative_angle(h1 - h0)) >= turn_rate(v0, MAX_TURN_RATE_RADIANS) - 1e-6:
+        return
+    b = math.atan2(x0 - sx, y0 - sy)
+    flip = 0.0 if v0 > 0.0 else math.pi
+    side = 1.0 if normal_relative_angle(h0 + flip - b) >= 0.0 else -1.0
+    if stick_rotation(x0, y0, h1 + flip, OPEN_STICK, OPEN_MARGIN, side, width, height) != 0.0:
+        return
+    target = side * normal_relative_angle(h1 + flip - b)
+    j, t = steer_knot(math.hypot(x0 - sx, y0 - sy))
+    gram[j, j] += (1.0 - t) * (1.0 - t)
+    gram[j, j + 1] += (1.0 - t) * t
+    gram[j + 1, j] += (1.0 - t) * t
+    gram[j + 1, j + 1] += t * t
+    rhs[j] += (1.0 - t) * target
+    rhs[j + 1] += t * target
+
+
+@njit(cache=True, error_model="numpy")
+def steer_solve(gram, rhs):
+    """The steering's weights: the ridge solution of the normal equations."""
+    return np.linalg.solve(gram + STEER_RIDGE * np.eye(gram.shape[0]), rhs)
+
+
+@njit(cache=True, error_model="numpy")
+def steer_turn(weights, x, y, h, cmd_sign, sx, sy, width, height):
+    """The body turn towards the learned steering's direction for a command of sign cmd_sign (which way round the
+    shooter it makes the mover travel), smoothed off the walls towards the shooter with the features' stick."""
+    b = math.atan2(x - sx, y - sy)
+    flip = 0.0 if cmd_sign > 0.0 else math.pi
+    side = 1.0 if normal_relative_angle(h + flip - b) >= 0.0 else -1.0
+    j, t = steer_knot(math.hypot(x - sx, y - sy))
+    travel = b + side * ((1.0 - t) * weights[j] + t * weights[j + 1])
+    travel += side * stick_rotation(x, y, travel, STICK, HALF_ROBOT, side, width, height)
+    return normal_relative_angle(travel + flip - h)
 
 
 @njit(cache=True, error_model="numpy")
@@ -980,7 +1041,7 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
 
 @njit(cache=True, error_model="numpy")
 def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
-                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit):
+                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer):
     """Play `futures` futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed`
     leaving in turn F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to
     turn there) and return (the heading most futures' hit sets cover, that coverage).
@@ -989,7 +1050,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step]
     (TRUE_HEADING, TRUE_VELOCITY; TRUE_DIRECTION / TRUE_SPEED: only the command's direction / max velocity), or
     with TRUE_STEER the turn orbit's own steering sets for the drawn command (orbit_steer_turn).
-    With a fit, a future of a corpus member plays that member's continuous hazard (fit_command).
+    With a fit, a future of a corpus member plays that member's continuous hazard (fit_command). `steer`: the
+    learned steering's weights (steer_solve), whose turn replaces the heading neighbour's; empty: the neighbour's.
     Draws from numba's np.random stream: the caller seeds it."""
     hs = fc.hist
     i = int(fc.counters[K_ROWS]) - 1
@@ -1083,6 +1145,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
                 if truth & TRUE_SPEED:
                     cmv = true_mv[step]
                     max_vel = cmv
+            if steer.shape[0] > 0 and nh >= 0:
+                turn = steer_turn(steer, px, py, ph, dist_cmd if dist_cmd != 0.0 else last_sign, ox, oy, width, height)
             if truth & TRUE_STEER:
                 turn = orbit_steer_turn(px, py, ph, dist_cmd if dist_cmd != 0.0 else last_sign, ox, oy, width, height)
             pvp = pv
@@ -1110,7 +1174,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
 @njit(cache=True, error_model="numpy")
 def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed, futures, memory, width, height,
                         seed, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model, strength, truth,
-                        c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, geometry, fit):
+                        c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, geometry, fit, steer_fit):
     """The offline probe: forecast_observe over a whole recorded battle, one row at a time, and forecast_aim at
     every situation. sit_row[s] = the recorded row of turn F-2 of the bullet (rows in time order, one battle;
     sit_row ascending), sit_speed its bullet speed; only turns where both robots live[] are learned (a dead
@@ -1120,7 +1184,8 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
     turn in place of the drawn one while the round lasts. The hazard tables (c1 .. ring_n, empty_tables' order)
     hold the members: the pre-seeded corpus members and, last, this battle's own (counted as the battle goes; the
     tables are updated in place). geometry (GEOMETRY) adds the geometry levels below the wall level. Returns (aim
-    heading, in-sample coverage, members' final log-likelihoods)."""
+    heading, in-sample coverage, members' final log-likelihoods). steer_fit: the futures' heading is the learned
+    steering (steer_accumulate over the rows seen so far, steer_solve at each situation) instead of the neighbours'."""
     np.random.seed(seed)
     n = x.shape[0]
     members = c1.shape[0]
@@ -1148,9 +1213,15 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
     true_d = np.zeros(STEPS)
     true_mv = np.zeros(STEPS)
     s = 0
+    gram = np.zeros((STEER_KNOTS.shape[0], STEER_KNOTS.shape[0]))
+    rhs = np.zeros(STEER_KNOTS.shape[0])
+    steer = np.zeros(0)
     for i in range(n):
         forecast_observe(fc, rnd[i], x[i], y[i], h[i], v[i], fired[i], live[i], sx[i], sy[i], width, height, cap,
                          geometry, strength, fit)
+        if steer_fit and i >= 1 and rnd[i] == rnd[i - 1] and live[i]:
+            steer_accumulate(gram, rhs, x[i - 1], y[i - 1], h[i - 1], v[i - 1], h[i], v[i], sx[i - 1], sy[i - 1],
+                             width, height)
         while s < n_sit and sit_row[s] < i:
             s += 1
         while s < n_sit and sit_row[s] == i:
@@ -1162,9 +1233,11 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                     true_h[step] = h[row + 1]
                     true_d[step] = cmd_dir[row]
                     true_mv[step] = cmd_vel[row]
+            if steer_fit:
+                steer = steer_solve(gram, rhs)
             aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, cap, w_heading, k_heading,
                                              w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
-                                             shot, truth, true_ok, true_h, true_d, true_mv, fit)
+                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer)
             s += 1
     c1[:] = fc.c1
     c2[:] = fc.c2
