@@ -34,17 +34,23 @@ def test_velocity_commands_replay_the_recorded_velocities():
     assert (known[same] >= same + 1).all()                                   # never learned before it happened
 
 
-def test_the_steer_diagnosis_is_orbits_own_steering_for_the_recorded_command():
+@pytest.fixture(scope="module")
+def plain_orbit():
+    """(mover rows, shooter rows) of the probe's shooter against a plain orbit, 3 rounds, seed 5."""
+    from sim.engine.battle import run_battle
+    from sim.engine.rules import Rules
+    res = run_battle([pf.SHOOTER, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, compile_progress=False)
+    return pf.battle_arrays(res)
+
+
+def test_the_steer_diagnosis_is_orbits_own_steering_for_the_recorded_command(plain_orbit):
     """--truth steer's turn (orbit_steer_turn), for the command the mover was recorded giving, turns the body to
     the next recorded heading under the engine's turn rule on a plain orbit, wall turns and reversals included:
     the diagnosis's heading is the mover's, not an approximation of it."""
     from bots.guns.forecast_kernels import orbit_steer_turn
-    from sim.engine.battle import run_battle
     from sim.engine.constants import MAX_TURN_RATE_RADIANS
     from sim.engine.physics import turn_body, turn_rate
-    from sim.engine.rules import Rules
-    res = run_battle([pf.SHOOTER, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, compile_progress=False)
-    r1, r0 = pf.battle_arrays(res)
+    r1, r0 = plain_orbit
     rnd = r1[:, 0].astype(np.int64)
     x, y, h, v = r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8]
     d, _, _ = pf.velocity_commands(rnd, v)
@@ -56,7 +62,7 @@ def test_the_steer_diagnosis_is_orbits_own_steering_for_the_recorded_command():
     assert same.mean() > 0.99, same.mean()
 
 
-def test_the_learned_steering_recovers_orbits_distancing_and_its_open_field_turns():
+def test_the_learned_steering_recovers_orbits_distancing_and_its_open_field_turns(plain_orbit):
     """--heading-model steer-fit: fitted to a plain orbit's recorded turns (steer_accumulate, steer_solve), the
     travel direction off the line from the shooter is orbit's own distancing, pi/2 + 20 degrees per 100 px beyond
     450 px (capped at 40), within 0.02 rad at the knots the orbit visits; and in the open field its turn is the
@@ -68,10 +74,7 @@ def test_the_learned_steering_recovers_orbits_distancing_and_its_open_field_turn
         steer_solve,
         steer_turn,
     )
-    from sim.engine.battle import run_battle
-    from sim.engine.rules import Rules
-    res = run_battle([pf.SHOOTER, "lock+none+orbit"], Rules(rounds=3), seed=5, record=True, compile_progress=False)
-    r1, r0 = pf.battle_arrays(res)
+    r1, r0 = plain_orbit
     rnd = r1[:, 0].astype(np.int64)
     x, y, h, v = r1[:, 3], r1[:, 4], r1[:, 5], r1[:, 8]
     sx, sy = r0[:, 3], r0[:, 4]

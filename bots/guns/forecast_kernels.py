@@ -148,14 +148,22 @@ def draw_neighbour(mem_f, n, q, w, k, dist, best):
 
 
 @njit(cache=True, error_model="numpy")
+def travel_side(x, y, h, sign, sx, sy):
+    """(bearing from the shooter, pi if the body drives backwards else 0, which way round the shooter it travels:
+    +1 when its travel heading is the bearing plus 0 to 180 degrees, else -1) of a body at heading h driving the way
+    of `sign`."""
+    b = math.atan2(x - sx, y - sy)
+    flip = 0.0 if sign > 0.0 else math.pi
+    return b, flip, 1.0 if normal_relative_angle(h + flip - b) >= 0.0 else -1.0
+
+
+@njit(cache=True, error_model="numpy")
 def orbit_steer_turn(x, y, h, cmd_sign, sx, sy, width, height):
     """A diagnosis (--truth steer), not a model: the body turn the `orbit` movement with its default parameters
     would set at (x, y), heading h, for the orbital direction a command of sign cmd_sign makes it travel — how
     much a perfect heading model would add to the learned one on that mover."""
-    b = math.atan2(x - sx, y - sy)
-    travel = h if cmd_sign > 0.0 else h + math.pi
-    # steering's dir: +1 travels clockwise around the enemy, i.e. anticlockwise seen from the bearing from it
-    d = -1.0 if normal_relative_angle(travel - b) >= 0.0 else 1.0
+    _, _, side = travel_side(x, y, h, cmd_sign, sx, sy)
+    d = -side       # steering's dir +1 travels at the bearing to the shooter plus 90 degrees: side -1
     raw = orbit_angle(x, y, sx, sy, d, ORBIT_DISTANCE, ORBIT_DISTANCING, ORBIT_MAX_APPROACH)
     angle = wall_smooth(x, y, raw, d, ORBIT_STICK, ORBIT_MARGIN, width, height)
     turn, _ = short_turn(angle, h)
@@ -171,15 +179,6 @@ OPEN_STICK, OPEN_MARGIN = 200.0, 30.0   # a turn counts as open field when this 
 
 
 @njit(cache=True, error_model="numpy")
-def steer_knot(distance):
-    """(j, t): the distance's hat weights are 1 - t on STEER_KNOTS[j] and t on STEER_KNOTS[j + 1]."""
-    n = STEER_KNOTS.shape[0]
-    d = min(max(distance, STEER_KNOTS[0]), STEER_KNOTS[n - 1])
-    j = min(int((d - STEER_KNOTS[0]) / (STEER_KNOTS[1] - STEER_KNOTS[0])), n - 2)
-    return j, (d - STEER_KNOTS[j]) / (STEER_KNOTS[j + 1] - STEER_KNOTS[j])
-
-
-@njit(cache=True, error_model="numpy")
 def steer_accumulate(gram, rhs, x0, y0, h0, v0, h1, v1, sx, sy, width, height):
     """Add the turn (x0, y0, h0, v0) -> (h1, v1) to the steering's normal equations if it shows where the mover
     steers: moving on the same way, turned less than the turn rate allows, in the open field. The target is the
@@ -189,13 +188,11 @@ def steer_accumulate(gram, rhs, x0, y0, h0, v0, h1, v1, sx, sy, width, height):
         return
     if abs(normal_relative_angle(h1 - h0)) >= turn_rate(v0, MAX_TURN_RATE_RADIANS) - 1e-6:
         return
-    b = math.atan2(x0 - sx, y0 - sy)
-    flip = 0.0 if v0 > 0.0 else math.pi
-    side = 1.0 if normal_relative_angle(h0 + flip - b) >= 0.0 else -1.0
+    b, flip, side = travel_side(x0, y0, h0, v0, sx, sy)
     if stick_rotation(x0, y0, h1 + flip, OPEN_STICK, OPEN_MARGIN, side, width, height) != 0.0:
         return
     target = side * normal_relative_angle(h1 + flip - b)
-    j, t = steer_knot(math.hypot(x0 - sx, y0 - sy))
+    j, t = hat(math.hypot(x0 - sx, y0 - sy), STEER_KNOTS, 0, STEER_KNOTS.shape[0])
     gram[j, j] += (1.0 - t) * (1.0 - t)
     gram[j, j + 1] += (1.0 - t) * t
     gram[j + 1, j] += (1.0 - t) * t
@@ -214,10 +211,8 @@ def steer_solve(gram, rhs):
 def steer_turn(weights, x, y, h, cmd_sign, sx, sy, width, height):
     """The body turn towards the learned steering's direction for a command of sign cmd_sign (which way round the
     shooter it makes the mover travel), smoothed off the walls towards the shooter with the features' stick."""
-    b = math.atan2(x - sx, y - sy)
-    flip = 0.0 if cmd_sign > 0.0 else math.pi
-    side = 1.0 if normal_relative_angle(h + flip - b) >= 0.0 else -1.0
-    j, t = steer_knot(math.hypot(x - sx, y - sy))
+    b, flip, side = travel_side(x, y, h, cmd_sign, sx, sy)
+    j, t = hat(math.hypot(x - sx, y - sy), STEER_KNOTS, 0, STEER_KNOTS.shape[0])
     travel = b + side * ((1.0 - t) * weights[j] + t * weights[j + 1])
     travel += side * stick_rotation(x, y, travel, STICK, HALF_ROBOT, side, width, height)
     return normal_relative_angle(travel + flip - h)
