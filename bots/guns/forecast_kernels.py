@@ -192,7 +192,7 @@ def steer_accumulate(gram, rhs, x0, y0, h0, v0, h1, v1, sx, sy, width, height):
     if stick_rotation(x0, y0, h1 + flip, OPEN_STICK, OPEN_MARGIN, side, width, height) != 0.0:
         return
     target = side * normal_relative_angle(h1 + flip - b)
-    j, t = hat(math.hypot(x0 - sx, y0 - sy), STEER_KNOTS, 0, STEER_KNOTS.shape[0])
+    j, t = hat(math.hypot(x0 - sx, y0 - sy), STEER_KNOTS, I64(0), STEER_KNOTS.shape[0])
     gram[j, j] += (1.0 - t) * (1.0 - t)
     gram[j, j + 1] += (1.0 - t) * t
     gram[j + 1, j] += (1.0 - t) * t
@@ -212,7 +212,7 @@ def steer_turn(weights, x, y, h, cmd_sign, sx, sy, width, height):
     """The body turn towards the learned steering's direction for a command of sign cmd_sign (which way round the
     shooter it makes the mover travel), smoothed off the walls towards the shooter with the features' stick."""
     b, flip, side = travel_side(x, y, h, cmd_sign, sx, sy)
-    j, t = hat(math.hypot(x - sx, y - sy), STEER_KNOTS, 0, STEER_KNOTS.shape[0])
+    j, t = hat(math.hypot(x - sx, y - sy), STEER_KNOTS, I64(0), STEER_KNOTS.shape[0])
     travel = b + side * ((1.0 - t) * weights[j] + t * weights[j + 1])
     travel += side * stick_rotation(x, y, travel, STICK, HALF_ROBOT, side, width, height)
     return normal_relative_angle(travel + flip - h)
