@@ -46,6 +46,13 @@ def _diag(res, kind):
     return rows[:, col["round"]].astype(int), rows[:, col["turn"]].astype(int), rows[:, col["kind"] + 3:]
 
 
+def _fired_aims(res):
+    """The gun's aim rows it may fire from: (round, turn, numbers), its pre-aims (which only turn the gun) left out."""
+    a_rnd, a_turn, aims = _diag(res, fg.TK_FORECAST_AIM)
+    keep = aims[:, fg.DIAG_AIM.pre] == 0.0
+    return a_rnd[keep], a_turn[keep], aims[keep]
+
+
 def _aim_of(lag_of, r, f):
     """(round, turn) of the aim a bullet leaving in turn f was fired from: the one made `lag` turns before, for it."""
     made = [(r, f - lag) for lag in (fk.LAG, fk.LAG + 1) if lag_of.get((r, f - lag)) == lag]
@@ -55,14 +62,22 @@ def _aim_of(lag_of, r, f):
 
 def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     """Replaying the gun's scans through forecast_observe, and forecast_aim at its aims with their seeds and
-    planned shots, from the memory prepare() gives, reproduces every aim and coverage bit for bit: the gun is the
-    probe's learner and aimer, fed turn by turn. An aim for a bullet leaving a turn later (lag 3) was played exactly
-    when the first (lag 2) was more than the gun's 20 degrees a turn from the gun."""
+    shot plans (the bullets it kept, the enemy's energy, its hold factor), from the memory prepare() gives,
+    reproduces every aim and coverage bit for bit: the gun is the probe's learner and aimer, fed turn by turn. An
+    aim for a bullet leaving a turn later (lag 3) was played exactly when the first (lag 2) was more than the gun's
+    20 degrees a turn from the gun."""
     from bots.registry import parse_bot
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
     a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
-    assert len(seen) > 500 and len(aims) > 30
+    f_rnd, f_turn, kept = _diag(recorded, fg.TK_FORECAST_FLIGHT)
+    assert len(seen) > 500 and len(aims) > 30 and len(kept) > len(aims)
     values = parse_bot(GUN).parts["gun"][1]
+    assert values["hold_fire"] > 0                              # the futures plan the gun's shots themselves
+    flights = {}
+    for r, t, row in zip(f_rnd, f_turn, kept):
+        F = fg.DIAG_FLIGHT
+        flights.setdefault((r, t), np.zeros((fg.FLIGHT_CAP, fk.FLIGHT.size)))[int(row[F.slot])] = \
+            row[F.bullet:F.bullet + fk.FLIGHT.size]
     init = fg.prepare(values)
     memory = int(values["memory"])
     end = fg.MEM.size + fk.forecast_size(memory, int(init[fg.MEM.members]), 0)
@@ -86,16 +101,22 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         A = fg.DIAG_AIM
         assert aims[q, A.row] == fc.counters[fk.K_ROWS] - 1
         _seed(int(aims[q, A.seed]))
-        for lag in range(fk.LAG, int(aims[q, A.lag]) + 1):     # a second lag plays on the same stream
-            plan = aims[q, A.planned + (lag - fk.LAG) * fg.DIAG_PLANNED:][:fg.DIAG_PLANNED].astype(int)
-            shot[:] = False
-            shot[plan[plan > 0]] = True                         # (the row's shots reach past any bullet's flight)
-            aim = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(values["futures"]),
+        turn = (s_rnd[k], s_turn[k])
+        plan = fk.ShotPlan(flights.get(turn, np.zeros((fg.FLIGHT_CAP, fk.FLIGHT.size))), aims[q, A.energy],
+                           values["hold_fire"], aims[q, A.power], int(aims[q, A.gap]), aims[q, A.plan_cover],
+                           float(s_turn[k]))
+        assert aims[q, A.gap] == fg.shot_gap(aims[q, A.power], 0.1)
+        assert aims[q, A.energy] == seen[k, fg.DIAG_SEEN.energy]
+        pre = aims[q, A.pre] == 1.0                             # a pre-aim: lag 3 only, fewer futures
+        assert aims[q, A.futures] == (int(values["futures"] * values["pre_aim"]) if pre else values["futures"])
+        for lag in range(fk.LAG + 1 if pre else fk.LAG, int(aims[q, A.lag]) + 1):   # a second lag: the same stream
+            fg.planned_shots(aims[q, A.power], 0.1, lag, shot)  # (what a gun that does not hold would fire)
+            aim = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(aims[q, A.futures]),
                                   fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
                                   fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0, shot, 0,
-                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, fg.NO_STEER)
+                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, fg.NO_STEER, plan)
             off = abs(np.angle(np.exp(1j * (aim[0] - gun[(s_rnd[k], s_turn[k])]))))
-            if lag == fk.LAG:                                   # played again iff the gun can't turn there
+            if lag == fk.LAG and not pre:                       # played again iff the gun can't turn there
                 assert (off > np.radians(20.0)) == (aims[q, A.lag] > lag)
         got.append(aim)
     assert len(got) == len(aims)
@@ -110,7 +131,7 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
     shots the futures assume) when the gun reaches the aim in one turn."""
     from sim.io.dataset import battle_tables
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
-    a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
+    a_rnd, a_turn, aims = _fired_aims(recorded)
     r1, _ = pf.battle_arrays(recorded)
     row = {(int(a), int(b)): q for q, (a, b) in enumerate(zip(r1[:, 0], r1[:, 1]))}
     idx = np.array([row[(r, t)] for r, t in zip(s_rnd, s_turn)])
@@ -164,11 +185,12 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
 def test_it_holds_fire_exactly_while_its_bullets_in_flight_are_expected_to_finish_the_enemy(recorded):
     """hold_fire = 1: each turn the gun held, the expected damage it held for is what its own bullets then on their
     way add up to -- damage x the coverage of the aim each was fired with, rebuilt here from the scans and the aims
-    -- and it covers the enemy's scanned energy; on the turns it fired, its bullets in flight did not. It held in
-    both rounds (the mover runs low at the end of each) and no bullet of one round counts in the next."""
+    -- and it covers the enemy's scanned energy; on the turns it fired, its bullets in flight did not. It held (the
+    mover runs low at a round's end), and no bullet of one round counts in the next."""
+    from bots.guns.aiming import on_its_way
     from sim.engine.physics import bullet_damage, bullet_speed
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
-    a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
+    a_rnd, a_turn, aims = _fired_aims(recorded)
     h_rnd, h_turn, hold = _diag(recorded, fg.TK_FORECAST_HOLD)
     S, A, H = fg.DIAG_SEEN, fg.DIAG_AIM, fg.DIAG_HOLD
     scan = {(r, t): k for k, (r, t) in enumerate(zip(s_rnd, s_turn))}
@@ -183,9 +205,9 @@ def test_it_holds_fire_exactly_while_its_bullets_in_flight_are_expected_to_finis
     def due(r, t):
         k = scan[(r, t)]
         return sum(c * bullet_damage(3.0) for rb, f, c, x, y in bullets
-                   if rb == r and f <= t and fg.on_its_way(t, f, bullet_speed(3.0), x, y, seen[k, S.x], seen[k, S.y]))
+                   if rb == r and f <= t and on_its_way(t, f, bullet_speed(3.0), x, y, seen[k, S.x], seen[k, S.y]))
 
-    assert set(h_rnd) == {0, 1} and len(hold) > 5
+    assert len(hold) > 5
     for (r, t), row in zip(zip(h_rnd, h_turn), hold):
         assert row[H.due] == pytest.approx(due(r, t), rel=1e-12)
         assert row[H.due] >= row[H.energy] == seen[scan[(r, t)], S.energy]
@@ -194,30 +216,55 @@ def test_it_holds_fire_exactly_while_its_bullets_in_flight_are_expected_to_finis
         assert due(r, f - 1) < seen[k, S.energy]
 
 
-def test_the_futures_plan_the_shots_a_holding_gun_would_hold():
-    """planned_shots_holding: with nothing expected to finish the enemy the plan is planned_shots' (a bullet every
-    cool-down); when this aim's own bullet (the last aim's coverage x its damage) covers the enemy's energy, the
-    next planned bullet leaves only once that bullet is past the enemy (aiming.on_its_way), one cool-down apart
-    from then on; a bullet already in flight counts the same way, and hold_fire = 0 plans as planned_shots."""
-    from bots.guns.aiming import on_its_way
+def _flight(*bullets):
+    """A gun's ring of real bullets (ShotPlan.flight) holding `bullets`: (fire, heading, power, cover, gone), each
+    from (400, 150)."""
     from sim.engine.physics import bullet_speed
-    m = np.zeros(fg.MEM.size + 1)
-    t, lag, ox, oy, ex, ey = 100.0, fk.LAG, 400.0, 300.0, 400.0, 800.0          # the enemy 500 px away
-    plain, held = np.zeros(fk.STEPS, dtype=np.bool_), np.zeros(fk.STEPS, dtype=np.bool_)
-    fg.planned_shots(3.0, 0.1, lag, plain)
-    for hold, energy, cover in ((1.0, 50.0, 0.5), (0.0, 1.0, 0.5), (1.0, 1.0, 0.0)):
-        fg.planned_shots_holding(m, hold, t, lag, 3.0, 0.1, ox, oy, ex, ey, energy, cover, held)
-        assert np.array_equal(held, plain)                     # 0.5 x 16 < 50; no hold; nothing expected
-    fg.planned_shots_holding(m, 1.0, t, lag, 3.0, 0.1, ox, oy, ex, ey, 8.0, 0.5, held)
-    steps = np.flatnonzero(held)
-    passed = next(s for s in range(lag, fk.STEPS) if not on_its_way(t + s - 1, t + lag, bullet_speed(3.0), ox, oy,
-                                                                         ex, ey))
-    assert steps[0] == passed > np.flatnonzero(plain)[0] and np.all(np.diff(steps) >= 16)
-    fg.note_bullet(m, t + lag, 3.0, ox, oy)                    # the same bullet, already on its way
-    m[fg.MEM.aim_cover] = 0.5
-    fg.note_bullet(m, t + lag, 3.0, ox, oy)
-    fg.planned_shots_holding(m, 1.0, t, lag, 3.0, 0.1, ox, oy, ex, ey, 8.0, 0.0, held)
-    assert np.flatnonzero(held)[0] == passed
+    F = fk.FLIGHT
+    flight = np.zeros((fg.FLIGHT_CAP, F.size))
+    for q, (fire, heading, power, cover, gone) in enumerate(bullets):
+        flight[q + 2, [F.fire, F.speed, F.sx, F.sy, F.heading, F.power, F.cover, F.id, F.gone]] = \
+            (fire, bullet_speed(power), 400.0, 150.0, heading, power, cover, q + 1.0, gone)
+    return flight
+
+
+def test_a_future_is_hit_by_our_bullets_in_flight_once_where_their_path_crosses_its_box():
+    """bullets_hit: a power-3 bullet that left (400, 150) in turn 90 straight up (11 px a turn, its front 11 px out
+    at the end of turn 90) first reaches the box of a body at (400, 450) (from y = 432) in turn 115 -- 16 damage,
+    once -- and a body 40 px to the side never; a bullet no longer flying (gone, or a slot the caller masks) none."""
+    from sim.engine.physics import bullet_damage
+    flight = _flight((90.0, 0.0, 3.0, 0.5, 0.0), (90.0, np.pi / 2, 3.0, 0.5, 0.0))
+    flying = flight[:, fk.FLIGHT.power] > 0.0
+    got = [fk.bullets_hit(flight, flying, t, 400.0, 450.0) for t in range(100, 130)]
+    assert got[15] == bullet_damage(3.0) == 16.0 and sum(got) == 16.0          # turn 115, once
+    assert not flying[2] and flying[3]
+    flying = flight[:, fk.FLIGHT.power] > 0.0
+    assert sum(fk.bullets_hit(flight, flying, t, 440.0, 450.0) for t in range(100, 130)) == 0.0
+    flying[:] = False
+    assert sum(fk.bullets_hit(flight, flying, t, 400.0, 450.0) for t in range(100, 130)) == 0.0
+
+
+def test_a_future_fires_when_the_hold_rule_would():
+    """plan_fires is the gun's hold rule in a future: with nothing expected to finish the mover it fires; it holds
+    while the bullets on their way -- real ones it counts (damage x their aim's coverage) and the future's own
+    planned ones (`expected` each) -- cover the mover's energy, and fires again once they are past the mover
+    (aiming.on_its_way), or when a hit has left it more energy than they cover; hold_fire scales what they cover."""
+    from bots.guns.aiming import on_its_way
+    flight = _flight((90.0, 0.0, 3.0, 0.5, 0.0))
+    counted = flight[:, fk.FLIGHT.power] > 0.0
+    none = np.zeros(fk.STEPS)
+
+    def fires(t, energy, hold=1.0, leaves=none, n=0, expected=0.0, counted=counted):
+        plan = fk.ShotPlan(flight, energy, hold, 3.0, 16, 0.5, 100.0)
+        return fk.plan_fires(plan, counted, leaves, n, 11.0, expected, 400.0, 150.0, 400.0, 450.0, energy, t)
+
+    passed = next(t for t in range(90, 200) if not on_its_way(t, 90.0, 11.0, 400.0, 150.0, 400.0, 450.0))
+    assert fires(100.0, 50.0) and not fires(100.0, 8.0)           # 0.5 x 16 = 8 on its way: covers 8, not 50
+    assert fires(float(passed), 8.0) and not fires(float(passed - 1), 8.0)
+    assert fires(100.0, 8.0, hold=0.5) and fires(100.0, 8.0, counted=np.zeros_like(counted))
+    leaves = np.full(fk.STEPS, 102.0)                              # + one planned bullet of 8 expected, on its way
+    assert not fires(100.0, 16.0, leaves=leaves, n=1, expected=8.0) and fires(100.0, 16.0, leaves=leaves, n=0,
+                                                                              expected=8.0)
 
 
 def test_a_battle_is_a_pure_function_of_its_seed_as_either_robot():

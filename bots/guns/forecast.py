@@ -12,10 +12,15 @@ that aim with the firing rule every gun shares (bots/guns/aiming.py). That is th
 cannot turn to that aim in one turn (it turns 20 degrees a turn), the futures are played again for a bullet leaving
 a turn later (aimed with what was seen up to F-3; an aim is for the turn its bullet leaves), and that aim gets two
 turns; an aim not reached in its turn is dropped and a new one played. The gun holds fire while the bullets it has
-in flight are expected to finish the enemy (`hold_fire`): a bullet still flying when the enemy dies is a miss.
+in flight are expected to finish the enemy (`hold_fire`): a bullet still flying when the enemy dies is a miss. Each
+future decides our later shots the way that rule will, from its own path: our real bullets in flight are played
+against it (forecast_kernels.ShotPlan), so a mover that steps at each shot it sees steps in the futures when the gun
+will really fire, not on a fixed cool-down.
 
-Between shots the gun waits at the last aim's offset from the enemy's bearing (mirrored with its lateral direction),
-so that the turn before a shot the gun has little to turn. A turn without a scan ends a run of consecutive
+Two turns before the gun is cool a pre-aim (`pre_aim`: the same bullet, a turn older, with half the futures) turns
+the gun towards where the aim will be, so that the aim a turn later can be reached in one turn more often (a bullet
+aimed a turn older hits less: docs/learning.md). Between shots the gun waits at the last aim's offset from the
+enemy's bearing (mirrored with its lateral direction). A turn without a scan ends a run of consecutive
 observations: the turn counters restart and no transition is learned across it. The futures draw from numba's
 np.random stream, seeded for each aim from this bot's battle seed and its count of aims, so a battle stays a
 pure function of its seed (and a paused battle resumes bit for bit); no other part reads that stream.
@@ -45,7 +50,6 @@ from bots.guns.aiming import (
     GP_TOLERANCE,
     driven_on,
     gun_power,
-    on_its_way,
 )
 from bots.guns.forecast_corpus import (
     corpus_members,
@@ -61,20 +65,29 @@ from bots.guns.forecast_kernels import (
     DEFAULT_K_VELOCITY,
     DEFAULT_PRIOR,
     DEFAULT_VELOCITY_SCALE,
+    FLIGHT,
     K_ROWS,
     N_RAW,
     STEPS,
+    ShotPlan,
     fit_size,
     fit_views,
+    flight_due,
     forecast_aim,
     forecast_observe,
     forecast_size,
     forecast_views,
+    no_plan,
 )
 from bots.part import Param, Part, layout
 from bots.telemetry import TK_DIAG, diag_row
 from sim.engine.constants import (
     C_GUN,
+    E_A,
+    E_TYPE,
+    EV_BULLET_HIT,
+    EV_BULLET_HIT_BULLET,
+    EV_BULLET_MISSED,
     GUN_TURN_RATE_RADIANS,
     HALF_ROBOT,
     I64,
@@ -94,7 +107,7 @@ from sim.engine.constants import (
     ST_Y,
 )
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import bullet_damage, bullet_speed
+from sim.engine.physics import bullet_speed
 from sim.waves.gf import LAG
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
@@ -112,6 +125,10 @@ PARAMS = FIRING_PARAMS + (
           "hold fire (and play no futures) while hold_fire x the expected damage of our bullets in flight (damage x "
           "the share of its futures each one's aim covered) covers the enemy's energy: a bullet still flying when "
           "the enemy dies is a miss; 0 = off"),
+    Param("pre_aim", 0.5, 0.0, 1.0,
+          "two turns before the gun is cool, turn it to a first aim for the same bullet (a turn older), played with "
+          "this share of the futures: the aim a turn later is then within the gun's 20 degrees a turn more often, "
+          "and its bullet need not wait a turn for an aim a turn older still; 0 = wait at the last aim's offset"),
     Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
                               f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
                               f"{NO_CORPUS!r} = learn from this battle only", kind="path", keywords=(NO_CORPUS,)),
@@ -120,16 +137,16 @@ PARAMS = FIRING_PARAMS + (
                                   f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
           keywords=(NO_CORPUS,)),
 )
-P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 5)
+P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 6)
 
-# a real bullet of ours, kept while it may still hit (hold_fire); FLIGHT_CAP of them in a ring (a power-3 bullet
-# crosses an 800 x 600 field's diagonal in 90 turns, the gun fires at most every 16: 6 in flight)
-BULLET = layout("ForecastBullet", fire=1, speed=1, sx=1, sy=1, power=1, cover=1)
+# our real bullets (forecast_kernels.FLIGHT), kept while they may still hit (hold_fire, and the futures' plan of our
+# later shots); FLIGHT_CAP of them in a ring (a power-3 bullet crosses an 800 x 600 field's diagonal in 90 turns,
+# the gun fires at most every 16: 6 in flight)
 FLIGHT_CAP = 16
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
 MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
              aim_offset=1, aim_cover=1, aim_lag=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1,
-             fit_blocks=1, fit_knots=1, flight_next=1, flight=FLIGHT_CAP * BULLET.size)
+             fit_blocks=1, fit_knots=1, flight_next=1, round_bullets=1, flight=FLIGHT_CAP * FLIGHT.size)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -144,12 +161,13 @@ NO_STEER = np.zeros(0)                 # the heading neighbours' turn (the learn
 
 # diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim, each turn held
 TK_FORECAST_SEEN, TK_FORECAST_AIM = I64(TK_DIAG + 16), I64(TK_DIAG + 17)   # typed: sim/engine/constants.I64 says why
-TK_FORECAST_HOLD = I64(TK_DIAG + 18)
+TK_FORECAST_HOLD, TK_FORECAST_FLIGHT = I64(TK_DIAG + 18), I64(TK_DIAG + 19)
 DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1, energy=1)
-DIAG_PLANNED = 8      # the first planned shots an aim row shows, per lag (beyond any bullet's flight on 800 x 600)
+# an aim row: what forecast_aim was given (its ShotPlan's scalars; the bullets are the gun's fired ones) and gave
 DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1, lag=1,
-                  planned=DIAG_PLANNED * 2)
+                  energy=1, plan_cover=1, gap=1, pre=1, futures=1)
 DIAG_HOLD = layout("ForecastDiagHold", due=1, energy=1)
+DIAG_FLIGHT = layout("ForecastDiagFlight", slot=1, bullet=FLIGHT.size)   # each kept bullet an aim's plan was given
 
 
 @njit(cache=True, error_model="numpy")
@@ -176,79 +194,75 @@ def round_start(ctx):
     m[MEM.aim_time] = -1.0
     m[MEM.last_scan] = -10.0
     m[MEM.left_turn] = -1.0
-    m[MEM.flight:MEM.flight + FLIGHT_CAP * BULLET.size] = 0.0     # last round's bullets are gone
+    m[MEM.flight:MEM.flight + FLIGHT_CAP * FLIGHT.size] = 0.0     # last round's bullets are gone
+    m[MEM.round_bullets] = 0.0                                     # the engine numbers a round's bullets from 1
+
+
+@njit(cache=True, error_model="numpy")
+def flight_ring(m):
+    """The ring of our real bullets in the gun's memory: (FLIGHT_CAP, FLIGHT.size), power 0 = an empty slot."""
+    return m[MEM.flight:MEM.flight + FLIGHT_CAP * FLIGHT.size].reshape((FLIGHT_CAP, FLIGHT.size))
 
 
 @njit(cache=True, error_model="numpy")
 def damage_due(m, t, ex, ey):
     """Expected damage of our bullets still on their way to the enemy at (ex, ey) (aiming.on_its_way): each one's
     damage x the share of its futures its aim covered."""
-    due = 0.0
-    for q in range(FLIGHT_CAP):
-        b = MEM.flight + q * BULLET.size
-        if m[b + BULLET.power] > 0.0 and on_its_way(t, m[b + BULLET.fire], m[b + BULLET.speed], m[b + BULLET.sx],
-                                                    m[b + BULLET.sy], ex, ey):
-            due += m[b + BULLET.cover] * bullet_damage(m[b + BULLET.power])
-    return due
+    ring = flight_ring(m)
+    return flight_due(ring, ring[:, FLIGHT.power] > 0.0, t, ex, ey)
 
 
 @njit(cache=True, error_model="numpy")
-def note_bullet(m, fire, power, sx, sy):
-    """Keep a bullet that leaves in turn `fire` in the ring (the oldest slot goes first)."""
+def note_bullet(m, fire, power, sx, sy, heading):
+    """Keep a bullet that leaves in turn `fire` from (sx, sy) at `heading` in the ring (the oldest slot goes
+    first), with the coverage of the aim it was fired with."""
     q = int(m[MEM.flight_next])
-    b = MEM.flight + q * BULLET.size
-    m[b + BULLET.fire] = fire
-    m[b + BULLET.speed] = bullet_speed(power)
-    m[b + BULLET.sx] = sx
-    m[b + BULLET.sy] = sy
-    m[b + BULLET.power] = power
-    m[b + BULLET.cover] = m[MEM.aim_cover]
+    b = flight_ring(m)[q]
+    b[FLIGHT.fire] = fire
+    b[FLIGHT.speed] = bullet_speed(power)
+    b[FLIGHT.sx] = sx
+    b[FLIGHT.sy] = sy
+    b[FLIGHT.heading] = heading
+    b[FLIGHT.power] = power
+    b[FLIGHT.cover] = m[MEM.aim_cover]
+    m[MEM.round_bullets] += 1.0
+    b[FLIGHT.id] = m[MEM.round_bullets]
+    b[FLIGHT.gone] = 0.0
     m[MEM.flight_next] = (q + 1) % FLIGHT_CAP
 
 
 @njit(cache=True, error_model="numpy")
-def planned_shots_holding(m, hold, t, lag, power, cooling, ox, oy, ex, ey, energy, cover, shot):
-    """planned_shots for a gun that holds fire (hold_fire = `hold` > 0): a later bullet is planned to leave in the
-    first turn from its cool-down on in which the gun would not hold -- the bullets then on their way (those in
-    flight now, this aim's own leaving at step `lag`, and the later ones planned, each expected to do `cover` x its
-    damage) do not cover the enemy's `energy` at its present place (ex, ey). A mover that steps at every shot it
-    sees (stop-and-go) steps once for a held gun's lone bullet, not once every cool-down; the futures must too."""
-    planned_shots(power, cooling, lag, shot)
-    if hold <= 0.0:
-        return
-    gap = 0
-    for step in range(lag + 1, shot.shape[0]):
-        if shot[step]:
-            gap = step - lag
-            break
-    if gap == 0:
-        return
-    shot[:] = False
-    speed = bullet_speed(power)
-    expected = cover * bullet_damage(power)
-    leaves = np.empty(shot.shape[0] // gap + 2)         # the turns our planned bullets leave, this aim's first
-    leaves[0] = t + lag
-    n = 1
-    step = lag + gap
-    while step < shot.shape[0]:
-        decided = t + step - 1.0                         # the turn set_fire would run for a bullet leaving at step
-        due = damage_due(m, decided, ex, ey)
-        for q in range(n):
-            if on_its_way(decided, leaves[q], speed, ox, oy, ex, ey):
-                due += expected
-        if due > 0.0 and hold * due >= energy:
-            step += 1
+def note_gone(m, ev, nev):
+    """Mark the bullets this turn's events say hit something (the enemy, a wall, a bullet): the futures' plan
+    of our later shots plays only the others against the mover's futures."""
+    ring = flight_ring(m)
+    for k in range(nev):
+        typ = ev[k, E_TYPE]
+        if typ == EV_BULLET_HIT:
+            bid = ev[k, E_A + 6]
+        elif typ == EV_BULLET_MISSED or typ == EV_BULLET_HIT_BULLET:
+            bid = ev[k, E_A]
+        else:
             continue
-        shot[step] = True
-        leaves[n] = t + step
-        n += 1
-        step += gap
+        for q in range(FLIGHT_CAP):
+            if ring[q, FLIGHT.power] > 0.0 and ring[q, FLIGHT.id] == bid:
+                ring[q, FLIGHT.gone] = 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def shot_gap(power, cooling):
+    """Turns from one bullet of `power` to the next of a gun that fires as soon as it is cool (planned_shots)."""
+    shot = np.zeros(STEPS, dtype=np.bool_)
+    planned_shots(power, cooling, I64(LAG), shot)
+    later = np.flatnonzero(shot)
+    return I64(later[0] - LAG) if later.shape[0] > 0 else I64(STEPS)
 
 
 @njit(cache=True, error_model="numpy")
 def think(ctx):
     p, m, st, cmd, en = ctx.params, ctx.mem, ctx.st, ctx.cmd, ctx.en
     t = st[ST_TIME]
+    note_gone(m, ctx.ev, ctx.nev)
     if m[MEM.seed] == 0.0:          # once a battle: this bot's generator state, read (not drawn: no part disturbed)
         m[MEM.seed] = 1.0 + float(ctx.rng[0] % np.uint64(2147483647))
     if en[EN_TIME] < 0.0 or st[ST_OTHERS] < 1.0 or en[EN_ALIVE] == 0.0:
@@ -281,7 +295,7 @@ def think(ctx):
             if power >= MIN_BULLET_POWER and set_fire(st, cmd, power) > 0.0:
                 m[MEM.shots] += 1.0
                 m[MEM.left_turn] = t + 1.0                # the bullet leaves in the next turn
-                note_bullet(m, t + 1.0, power, ox, oy)
+                note_bullet(m, t + 1.0, power, ox, oy, st[ST_GUN])
                 m[MEM.aim_time] = -1.0
                 fired = True
     # 2. learn from this turn's scan
@@ -305,38 +319,57 @@ def think(ctx):
             d[DIAG_SEEN.energy] = en[EN_ENERGY]
     # 3. the turn before the gun is cool: play the futures and aim for a bullet leaving in two turns -- in three,
     #    played again, when the gun cannot turn there in one (an aim is for the turn its bullet leaves: a turn later
-    #    the mover is a turn further on); none while the last aim is still on its way or while holding fire
+    #    the mover is a turn further on); none while the last aim is still on its way or while holding fire. The
+    #    turn before that, a pre-aim for the same bullet (lag 3, fewer futures) only turns the gun towards it.
     nx, ny = driven_on(ox, oy, st[ST_HEADING], st[ST_VEL], 1.0)
     bearing = math.atan2(en[EN_X] - nx, en[EN_Y] - ny)
     power = gun_power(p, st[ST_ENERGY], en[EN_ENERGY])
     cool_next = max(st[ST_HEAT] - st[ST_COOLING], 0.0) == 0.0
+    cool_after = max(max(st[ST_HEAT] - st[ST_COOLING], 0.0) - st[ST_COOLING], 0.0) == 0.0
     pending = m[MEM.aim_time] >= 0.0 and age < m[MEM.aim_lag] - 1.0
-    if not fired and not pending and not holding and cool_next and power > 0.0 and m[MEM.last_scan] == t:
+    ready = not fired and not pending and not holding and power > 0.0 and m[MEM.last_scan] == t
+    pre = ready and not cool_next and cool_after and p[P_PRE] > 0.0
+    if ready and (cool_next or pre):
         seed = int((m[MEM.seed] + 1000003.0 * m[MEM.aims]) % 4294967296.0)
         np.random.seed(seed)
         shot = np.zeros(STEPS, dtype=np.bool_)
-        plans = np.zeros(DIAG_PLANNED * 2)               # each lag's planned shots, for the diagnostic row
         speed = bullet_speed(power)
-        for lag in (LAG, LAG + 1):
-            planned_shots_holding(m, p[P_HOLD], t, lag, power, st[ST_COOLING], ox, oy, en[EN_X], en[EN_Y],
-                                  en[EN_ENERGY], m[MEM.aim_cover], shot)
-            steps = np.flatnonzero(shot)[:DIAG_PLANNED]
-            plans[(lag - LAG) * DIAG_PLANNED:(lag - LAG) * DIAG_PLANNED + steps.shape[0]] = steps
-            aim, cover = forecast_aim(fc, nx, ny, speed, lag, int(p[P_FUTURES]), CAP, W_HEADING, int(p[P_K_HEADING]),
+        gap = shot_gap(power, st[ST_COOLING])
+        # holding fire, each future plays our later shots as the hold rule will decide them on its path; else
+        # a bullet every cool-down (shot[])
+        plan = no_plan() if p[P_HOLD] <= 0.0 else ShotPlan(flight_ring(m), en[EN_ENERGY], p[P_HOLD], power, gap,
+                                                            m[MEM.aim_cover], t)
+        futures = max(1, int(p[P_FUTURES] * p[P_PRE])) if pre else int(p[P_FUTURES])
+        for lag in range(LAG + 1 if pre else LAG, LAG + 2):
+            planned_shots(power, st[ST_COOLING], lag, shot)
+            aim, cover = forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]),
                                       W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, NO_STEER)
+                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, NO_STEER, plan)
             if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
                 break
         m[MEM.aims] += 1.0
-        m[MEM.aim_time] = t
-        m[MEM.aim_power] = power
-        m[MEM.aim_angle] = aim
-        m[MEM.aim_cover] = cover
-        m[MEM.aim_lag] = lag
-        lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
-        m[MEM.aim_offset] = normal_relative_angle(aim - bearing) * lat
+        if not pre:                 # an aim to fire; a pre-aim only turns the gun
+            m[MEM.aim_time] = t
+            m[MEM.aim_power] = power
+            m[MEM.aim_angle] = aim
+            m[MEM.aim_cover] = cover
+            m[MEM.aim_lag] = lag
+            lat = en[EN_LAT_DIR] if en[EN_LAT_DIR] != 0.0 else 1.0
+            m[MEM.aim_offset] = normal_relative_angle(aim - bearing) * lat
+        else:
+            m[MEM.aim_time] = -1.0
+        ring = flight_ring(m)
+        for q in range(FLIGHT_CAP):
+            if ring[q, FLIGHT.power] > 0.0:
+                d = diag_row(ctx.tele, TK_FORECAST_FLIGHT, st[ST_ROUND], t)
+                if d.shape[0] > 0:
+                    d[DIAG_FLIGHT.slot] = q
+                    d[DIAG_FLIGHT.bullet:DIAG_FLIGHT.bullet + FLIGHT.size] = ring[q]
         d = diag_row(ctx.tele, TK_FORECAST_AIM, st[ST_ROUND], t)
         if d.shape[0] > 0:
+            d[DIAG_AIM.energy] = plan.energy
+            d[DIAG_AIM.plan_cover] = plan.cover
+            d[DIAG_AIM.gap] = gap
             d[DIAG_AIM.row] = fc.counters[K_ROWS] - 1.0
             d[DIAG_AIM.seed] = seed
             d[DIAG_AIM.speed] = speed
@@ -346,7 +379,8 @@ def think(ctx):
             d[DIAG_AIM.cover] = cover
             d[DIAG_AIM.power] = power
             d[DIAG_AIM.lag] = lag
-            d[DIAG_AIM.planned:DIAG_AIM.planned + DIAG_PLANNED * 2] = plans
+            d[DIAG_AIM.pre] = 1.0 if pre else 0.0
+            d[DIAG_AIM.futures] = futures
     elif pending:                   # go on turning to the aim made last turn (a lag-3 aim)
         aim = m[MEM.aim_angle]
     else:                           # wait at the last aim's offset, mirrored with the lateral direction

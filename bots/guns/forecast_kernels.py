@@ -21,11 +21,19 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from bots.guns.aiming import on_its_way
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
+from bots.part import layout
 from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
-from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import new_velocity, robot_step, turn_rate
+from sim.engine.geometry import normal_relative_angle, robot_box_intersects_line
+from sim.engine.physics import (
+    bullet_damage,
+    bullet_speed,
+    new_velocity,
+    robot_step,
+    turn_rate,
+)
 from sim.waves.gf import (
     LAG,
     MAX_CAND,
@@ -792,6 +800,92 @@ def fit_log_prob(fit, member, prev_d, prev_mv, d, mv, travel, age, since_fire, s
 # observed turn. All state is float64 views of one buffer (forecast_views): the probe allocates it, the gun keeps
 # it in its part memory.
 
+# The shooter's own later shots, played in each future (the in-battle gun; docs/learning.md, "The gun against the
+# probe on the same bullets"). A gun that holds fire while its bullets on their way are expected to finish the mover fires
+# its next bullet when its bullets in flight -- and whether they hit -- say so, and a mover that steps at each shot
+# (stop-and-go) steps then: each future decides those shots from its own path, as the gun will.
+FLIGHT = layout("ForecastFlight", fire=1, speed=1, sx=1, sy=1, heading=1, power=1, cover=1, id=1, gone=1)
+
+
+class ShotPlan(NamedTuple):
+    """What a future needs to decide the shooter's later shots as the gun's hold rule will (empty `flight`: the
+    caller's fixed shot[] instead, as the offline probe's recorded shots).
+
+    flight   (n, FLIGHT.size) the shooter's real bullets (the turn each left, speed, start, heading, power, the
+             coverage of its aim, its id in the round, gone = 1 once it hit something; power 0 = an empty slot),
+             in the order the gun sums them
+    energy   the mover's energy at the newest observed row
+    hold     the gun's hold_fire factor (> 0)
+    power    the power of this aim's bullet and of the later ones
+    gap      turns from one bullet to the next of a gun firing as soon as it is cool
+    cover    the expected hit share of this aim's and the later bullets (the last aim's coverage)
+    turn     the turn of the newest observed row
+    """
+    flight: object
+    energy: float
+    hold: float
+    power: float
+    gap: int
+    cover: float
+    turn: float
+
+
+@njit(cache=True, error_model="numpy")
+def no_plan():
+    """An empty ShotPlan: the futures read the caller's shot[]."""
+    return ShotPlan(np.zeros((0, FLIGHT.size)), 0.0, 0.0, 0.0, I64(0), 0.0, 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def flight_due(flight, counted, t, ex, ey):
+    """Expected damage at turn t of the real bullets in `flight` (those counted[]) still on their way to the mover
+    at (ex, ey) (aiming.on_its_way): damage x the coverage of its aim."""
+    due = 0.0
+    for q in range(flight.shape[0]):
+        if counted[q] and on_its_way(t, flight[q, FLIGHT.fire], flight[q, FLIGHT.speed], flight[q, FLIGHT.sx],
+                                    flight[q, FLIGHT.sy], ex, ey):
+            due += flight[q, FLIGHT.cover] * bullet_damage(flight[q, FLIGHT.power])
+    return due
+
+
+@njit(cache=True, error_model="numpy")
+def planned_due(t, leaves, n, speed, expected, ox, oy, ex, ey):
+    """Expected damage at turn t of the shooter's planned bullets (leaving at turns leaves[:n] from (ox, oy)) still
+    on their way to (ex, ey)."""
+    due = 0.0
+    for q in range(n):
+        if on_its_way(t, leaves[q], speed, ox, oy, ex, ey):
+            due += expected
+    return due
+
+
+@njit(cache=True, error_model="numpy")
+def plan_fires(plan, counted, leaves, n, speed, expected, ox, oy, ex, ey, energy, decided):
+    """The hold rule of the gun (forecast.py, hold_fire) in a future: at turn `decided`, with the mover at (ex, ey)
+    and `energy` left, does the gun fire -- or do the real bullets it counts and the future's own planned ones
+    (leaves[:n] from (ox, oy), each `expected` damage) on their way cover that energy?"""
+    due = (flight_due(plan.flight, counted, decided, ex, ey)
+           + planned_due(decided, leaves, n, speed, expected, ox, oy, ex, ey))
+    return not (due > 0.0 and plan.hold * due >= energy)
+
+
+@njit(cache=True, error_model="numpy")
+def bullets_hit(flight, flying, t, x, y):
+    """Damage the real bullets in `flight` do in turn t to a body at (x, y) (each bullet moves after the bodies:
+    this turn's segment of its path against the 36 x 36 box); the ones that hit are no longer flying."""
+    damage = 0.0
+    for q in range(flight.shape[0]):
+        if flying[q] and t >= flight[q, FLIGHT.fire]:
+            d0 = (t - flight[q, FLIGHT.fire]) * flight[q, FLIGHT.speed]
+            d1 = d0 + flight[q, FLIGHT.speed]
+            s, c = math.sin(flight[q, FLIGHT.heading]), math.cos(flight[q, FLIGHT.heading])
+            bx, by = flight[q, FLIGHT.sx], flight[q, FLIGHT.sy]
+            if robot_box_intersects_line(x, y, bx + d0 * s, by + d0 * c, bx + d1 * s, by + d1 * c):
+                damage += bullet_damage(flight[q, FLIGHT.power])
+                flying[q] = False
+    return damage
+
+
 HIST = 64                 # newest observed rows kept: a command is read off at most RUN_CAP + 1 rows later
 (H_SEG, H_X, H_Y, H_H, H_V, H_FIRED, H_LIVE, H_SX, H_SY, H_V_PREV, H_SINCE_REV, H_SINCE_FIRE, H_TRAVEL, H_CMD_DIR,
  H_CMD_VEL, H_KNOWN, H_AGE) = range(17)
@@ -1036,7 +1130,7 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
 
 @njit(cache=True, error_model="numpy")
 def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
-                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer):
+                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, plan):
     """Play `futures` futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed`
     leaving in turn F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to
     turn there) and return (the heading most futures' hit sets cover, that coverage).
@@ -1047,7 +1141,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     with TRUE_STEER the turn orbit's own steering sets for the drawn command (orbit_steer_turn).
     With a fit, a future of a corpus member plays that member's continuous hazard (fit_command). `steer`: the
     learned steering's weights (steer_solve), whose turn replaces the heading neighbour's; empty: the neighbour's.
-    Draws from numba's np.random stream: the caller seeds it."""
+    `plan` (a ShotPlan with bullets, the gun's): each future decides the shooter's later shots itself from its own
+    path -- the real bullets that hit it, the hold rule -- in place of shot[]. Draws from numba's np.random stream:
+    the caller seeds it."""
     hs = fc.hist
     i = int(fc.counters[K_ROWS]) - 1
     a = i % HIST
@@ -1068,7 +1164,14 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     weight = np.ones(members)
     cx = np.empty(STEPS)
     cy = np.empty(STEPS)
-    alive = np.ones(STEPS, dtype=np.bool_)
+    alive = np.ones(STEPS, dtype=np.bool_)   # every future counts to its end (a killing bullet only stops its shots)
+    planning = plan.flight.shape[0] > 0 and plan.hold > 0.0
+    counted = plan.flight[:, FLIGHT.power] > 0.0
+    flying = np.zeros(plan.flight.shape[0], dtype=np.bool_)   # a future's bullets that can still hit its mover
+    leaves = np.empty(STEPS)                  # a future's planned bullets: the turns they leave, this aim's first
+    own_speed = bullet_speed(plan.power) if planning else 0.0
+    expected = plan.cover * bullet_damage(plan.power) if planning else 0.0
+    energy, n_planned, next_shot = 0.0, 0, 0
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
     lo = np.empty(futures * MAX_PARTS)
     hi = np.empty(futures * MAX_PARTS)
@@ -1104,6 +1207,14 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             cd, cmv, cage = (0.0 if pv == 0.0 else last_sign), max(abs(pv), abs(pvp)), 1.0
         cx[0] = px
         cy[0] = py
+        if planning:
+            energy = plan.energy
+            for qb in range(flying.shape[0]):           # the hold rule counts every bullet kept (counted);
+                # only those that have not hit anything yet can hit this future's mover
+                flying[qb] = plan.flight[qb, FLIGHT.power] > 0.0 and plan.flight[qb, FLIGHT.gone] == 0.0
+            leaves[0] = plan.turn + lag
+            n_planned = 1
+            next_shot = lag + plan.gap
         for step in range(1, steps + 1):
             b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, ox, oy, width, height, cap, q)
             nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf, best_buf)
@@ -1150,8 +1261,18 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             sf += 1.0
             if step == lag:                  # the situation's own bullet leaves in turn F
                 sf = 0.0
+            elif planning:                   # the gun's later shots, decided in the turn before from this path
+                if step >= next_shot and energy > 0.0 and plan_fires(plan, counted, leaves, n_planned, own_speed,
+                                                                     expected, ox, oy, cx[step - 1], cy[step - 1],
+                                                                     energy, plan.turn + step - 1.0):
+                    sf = 0.0
+                    leaves[n_planned] = plan.turn + step
+                    n_planned += 1
+                    next_shot = step + plan.gap
             elif step > lag and shot[step]:
                 sf = 0.0                     # the shooter's later shots (its own decisions)
+            if planning and energy > 0.0:    # (a future whose mover they kill fires no more)
+                energy -= bullets_hit(plan.flight, flying, plan.turn + step, px, py)
             cx[step] = px
             cy[step] = py
         b1 = math.atan2(cx[lag - 1] - ox, cy[lag - 1] - oy)
@@ -1232,7 +1353,7 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 steer = steer_solve(gram, rhs)
             aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, cap, w_heading, k_heading,
                                              w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
-                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer)
+                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, no_plan())
             s += 1
     c1[:] = fc.c1
     c2[:] = fc.c2
