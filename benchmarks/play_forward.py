@@ -219,11 +219,12 @@ ENERGY_EDGES = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)   # the mover's energy bins 
 
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
            velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None, shooter=SHOOTER,
-           heading_model="knn"):
+           heading_model="knn", per_bullet=False):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
     battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None; `shooter`:
     whose battle and bullets (the oracle's head-on shooter unless told, e.g. a gun's own: does its learner do as
-    well in that gun's battles?)."""
+    well in that gun's battles?); per_bullet: also each scored bullet's round, turn it left, the probe's hit and the
+    shooter's own."""
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     t0 = time.perf_counter()
     g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules, shooter)
@@ -240,7 +241,7 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
         int(seed), cap, weights(heading_scale), k_heading, weights(velocity_scale), k_velocity,
         velocity_model == "hazard", float(prior), int(truth), *tables, int(geometry), no_fit() if fit is None else fit,
         heading_model == "steer-fit")
-    per_bullet = (time.perf_counter() - t1) / max(1, len(rows))       # the kernel's seconds per fired bullet
+    per_bullet_s = (time.perf_counter() - t1) / max(1, len(rows))     # the kernel's seconds per fired bullet
     aim = np.empty(len(rows))
     aim[order] = aims
     cov = np.empty(len(rows))
@@ -255,9 +256,13 @@ def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, ve
     by_energy = [[ENERGY_EDGES[b], ENERGY_EDGES[b + 1], int((bins == b).sum()),
                   float(hit[bins == b].mean()) if (bins == b).any() else None] for b in range(len(ENERGY_EDGES) - 1)]
     post = np.exp(loglik - loglik.max())
-    return dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
-                seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet, by_round=by_round, by_energy=by_energy,
-                member_weights=(post / post.sum()).tolist())
+    out = dict(seed=int(seed), waves=int(len(rows)), hit=float(hit.mean()), predicted=float(cov.mean()),
+               seconds=time.perf_counter() - t0, seconds_per_bullet=per_bullet_s, by_round=by_round,
+               by_energy=by_energy, member_weights=(post / post.sum()).tolist())
+    if per_bullet:
+        out["bullets"] = dict(round=g["round"][rows].astype(int).tolist(), turn=g["turn"][rows].astype(int).tolist(),
+                              hit=hit.astype(bool).tolist(), shooter_hit=g["hit"][rows].astype(bool).tolist())
+    return out
 
 
 def _numbers(values):

@@ -97,16 +97,16 @@ def _cell(c):
     return f"{c['mean']:.1f} ± {c['half']:.1f}"
 
 
-def challenge_parser(prog, doc):
-    """The arguments every per-gun challenge script takes: GUN, MOVEMENTS, --seeds, --rounds, --jobs, --json and the
-    progress flags (add its own before parse_args)."""
+def challenge_parser(prog, doc, seeds="16..25", seeds_are="the held-out ones"):
+    """The arguments every per-gun challenge script takes: GUN, MOVEMENTS, --seeds (default `seeds`, which are
+    `seeds_are`), --rounds, --jobs, --json and the progress flags (add its own before parse_args)."""
     from sim.cli.args import add_progress_flags, bounded_int, positive_int
     from sim.cli.errors import OneLineParser
     p = OneLineParser(prog=prog, description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                       epilog=doc)
     p.add_argument("gun", help="a gun as in gfsim challenge --guns (forecast, learned:hold_fire=0, ...)")
     p.add_argument("movements", help="movements as in gfsim challenge --movements, comma-separated")
-    p.add_argument("--seeds", default="16..25", help="seasons' seeds (default 16..25, the held-out ones)")
+    p.add_argument("--seeds", default=seeds, help=f"seasons' seeds (default {seeds}, {seeds_are})")
     p.add_argument("--rounds", type=positive_int, default=35, help="rounds per season (default 35)")
     p.add_argument("--jobs", type=bounded_int(1, 256), default=1, help="processes (default 1)")
     p.add_argument("--json", action="store_true")
