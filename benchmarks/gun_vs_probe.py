@@ -30,10 +30,10 @@ def _task(args):
     names, _, corpus = pf.load_corpus(fg.corpus_path(""))
     fit = pf.hazard_fit_of(pf.read_hazard_fit(fg.fit_path({}), fg._fit_fail, pf.N_RAW))
     rules = Rules(rounds=rounds)
+    res = run_battle([shooter, mover], rules, seed=seed, record=True, diagnostics=True, compile_progress=False)
     probe = pf.season(mover, seed, rules, 32, 4000, np.array(pf.DEFAULT_CAP), np.array(pf.DEFAULT_HEADING_SCALE),
                       pf.DEFAULT_K_HEADING, np.array(pf.DEFAULT_VELOCITY_SCALE), pf.DEFAULT_K_VELOCITY, "hazard",
-                      pf.DEFAULT_PRIOR, 0, corpus, 0, fit, shooter, per_bullet=True)["bullets"]
-    res = run_battle([shooter, mover], rules, seed=seed, diagnostics=True, compile_progress=False)
+                      pf.DEFAULT_PRIOR, 0, corpus, 0, fit, shooter, per_bullet=True, result=res)["bullets"]
     col = {c: k for k, c in enumerate(TELE_COLUMNS)}
     d = res.diagnostics
     rows = d[(d[:, col["robot"]] == 0) & (d[:, col["kind"]] == fg.TK_FORECAST_AIM)]

@@ -166,13 +166,15 @@ def weights(scale):
     return np.array([0.0 if math.isinf(x) else 1.0 / (x * x) for x in scale])
 
 
-def recorded_battle(spec, seed, rules, shooter=SHOOTER):
-    """The shooter (the oracle's head-on one unless told) against `spec` on `seed`, recorded: (its gun table, its
-    parts table, the mover's rows, the shooter's rows of the same turns, per mover row: did the shooter fire a real
-    bullet, do both robots live, the mover row index of each (round, turn))."""
+def recorded_battle(spec, seed, rules, shooter=SHOOTER, result=None):
+    """The shooter (the oracle's head-on one unless told) against `spec` on `seed`, recorded (or `result`, that
+    battle already recorded): (its gun table, its parts table, the mover's rows, the shooter's rows of the same
+    turns, per mover row: did the shooter fire a real bullet, do both robots live, the mover row index of each
+    (round, turn))."""
     from sim.engine.battle import run_battle
     from sim.io.dataset import battle_tables
-    res = run_battle([shooter, spec], rules, seed=seed, record=True, compile_progress=False)
+    res = result if result is not None else run_battle([shooter, spec], rules, seed=seed, record=True,
+                                                       compile_progress=False)
     tables = battle_tables(res, 0, specs=[shooter, spec])[0]
     g = tables["gun"]
     r1, r0 = battle_arrays(res)
@@ -219,15 +221,15 @@ ENERGY_EDGES = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)   # the mover's energy bins 
 
 def season(spec, seed, rules, futures, memory, cap, heading_scale, k_heading, velocity_scale, k_velocity,
            velocity_model="hazard", prior=DEFAULT_PRIOR, truth=0, corpus=None, geometry=0, fit=None, shooter=SHOOTER,
-           heading_model="knn", per_bullet=False):
+           heading_model="knn", per_bullet=False, result=None):
     """One battle of the probe. `corpus`: the pre-seeded members' hazard tables (load_corpus), or None (the
     battle's own counts only); `fit`: the corpus members' continuous hazard (a HazardFit), or None; `shooter`:
     whose battle and bullets (the oracle's head-on shooter unless told, e.g. a gun's own: does its learner do as
     well in that gun's battles?); per_bullet: also each scored bullet's round, turn it left, the probe's hit and the
-    shooter's own."""
+    shooter's own; result: that battle already recorded (run_battle(record=True)), not played again."""
     from sim.experiments.evaluate import in_hit_set, scored_and_learnable
     t0 = time.perf_counter()
-    g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules, shooter)
+    g, parts, r1, r0, fired, live, index = recorded_battle(spec, seed, rules, shooter, result)
     rows = np.flatnonzero((g["shooter"] == 0) & g["real_bullet"].astype(bool))
     scored, _ = scored_and_learnable(g, rows, "real")
     rows = rows[scored]

@@ -107,7 +107,7 @@ from sim.engine.constants import (
     ST_Y,
 )
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import bullet_speed
+from sim.engine.physics import bullet_speed, cool_turns
 from sim.waves.gf import LAG
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
@@ -171,21 +171,23 @@ DIAG_FLIGHT = layout("ForecastDiagFlight", slot=1, bullet=FLIGHT.size)   # each 
 
 
 @njit(cache=True, error_model="numpy")
+def shot_gap(power, cooling):
+    """Turns from one bullet of `power` to the next of a gun that fires as soon as it is cool: the gun heat, which
+    rises by 1 + power/5 when a bullet leaves and falls by `cooling` a turn, is back to 0 (physics.cool_turns, the
+    engine's arithmetic) a turn before the next one leaves."""
+    return I64(cool_turns(1.0 + power / 5.0, cooling))
+
+
+@njit(cache=True, error_model="numpy")
 def planned_shots(power, cooling, lag, shot):
     """shot[step] = True where a bullet of `power` leaves `step` turns after the aim's turn (F-lag) if this gun keeps
-    firing as soon as it is cool: its own bullet at `lag`, the next ones when the gun heat, which rises by 1 + power/5
-    when a bullet leaves and falls by `cooling` a turn (the engine's arithmetic), is back to 0 a turn before."""
+    firing as soon as it is cool: its own bullet at `lag`, the next ones a shot_gap apart."""
     shot[:] = False
-    step = lag
-    while True:
-        heat = max(1.0 + power / 5.0 - cooling, 0.0)        # at the end of the turn the bullet left in
-        while heat > 0.0 and step < shot.shape[0]:
-            step += 1
-            heat = max(heat - cooling, 0.0)
-        step += 1                                          # fired that turn, it leaves in the next
-        if step >= shot.shape[0]:
-            return
+    gap = shot_gap(power, cooling)
+    step = lag + gap
+    while step < shot.shape[0]:
         shot[step] = True
+        step += gap
 
 
 @njit(cache=True, error_model="numpy")
@@ -247,15 +249,6 @@ def note_gone(m, ev, nev):
         for q in range(FLIGHT_CAP):
             if ring[q, FLIGHT.power] > 0.0 and ring[q, FLIGHT.id] == bid:
                 ring[q, FLIGHT.gone] = 1.0
-
-
-@njit(cache=True, error_model="numpy")
-def shot_gap(power, cooling):
-    """Turns from one bullet of `power` to the next of a gun that fires as soon as it is cool (planned_shots)."""
-    shot = np.zeros(STEPS, dtype=np.bool_)
-    planned_shots(power, cooling, I64(LAG), shot)
-    later = np.flatnonzero(shot)
-    return I64(later[0] - LAG) if later.shape[0] > 0 else I64(STEPS)
 
 
 @njit(cache=True, error_model="numpy")
@@ -341,7 +334,8 @@ def think(ctx):
                                                             m[MEM.aim_cover], t)
         futures = max(1, int(p[P_FUTURES] * p[P_PRE])) if pre else int(p[P_FUTURES])
         for lag in range(LAG + 1 if pre else LAG, LAG + 2):
-            planned_shots(power, st[ST_COOLING], lag, shot)
+            if p[P_HOLD] <= 0.0:    # the fixed cool-down the futures read without a plan
+                planned_shots(power, st[ST_COOLING], lag, shot)
             aim, cover = forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]),
                                       W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
                                       shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, NO_STEER, plan)

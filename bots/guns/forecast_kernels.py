@@ -801,9 +801,9 @@ def fit_log_prob(fit, member, prev_d, prev_mv, d, mv, travel, age, since_fire, s
 # it in its part memory.
 
 # The shooter's own later shots, played in each future (the in-battle gun; docs/learning.md, "The gun against the
-# probe on the same bullets"). A gun that holds fire while its bullets on their way are expected to finish the mover fires
-# its next bullet when its bullets in flight -- and whether they hit -- say so, and a mover that steps at each shot
-# (stop-and-go) steps then: each future decides those shots from its own path, as the gun will.
+# probe on the same bullets"). A gun that holds fire while its bullets on their way are expected to finish the mover
+# fires its next bullet when its bullets in flight -- and whether they hit -- say so, and a mover that steps at each
+# shot (stop-and-go) steps then: each future decides those shots from its own path, as the gun will.
 FLIGHT = layout("ForecastFlight", fire=1, speed=1, sx=1, sy=1, heading=1, power=1, cover=1, id=1, gone=1)
 
 
