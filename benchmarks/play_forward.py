@@ -26,7 +26,8 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
   turns it instead towards a steering learned from the battle's rows so far (forecast_kernels.steer_accumulate:
   the travel direction off the line from the shooter as hat functions of the distance, fitted to the open-field
   turns that did not reach the turn rate; wall-smoothed towards the shooter with a 160 px stick), for the side the
-  future's drawn command makes it travel round the shooter. Offline only: the gun keeps the neighbours.
+  future's drawn command makes it travel round the shooter. The gun (bots/guns/forecast.py, heading=2) plays
+  both and aims with whichever one's futures predicted its passed waves better; the probe plays one.
 * **The velocity command** ("go on" or "reverse" the way the body travels, or stop, at up to a max velocity:
   `velocity_commands`, read off the velocity run the turn starts, learned only once the turn after the run's
   end is seen). By default a pooled hazard model: each turn the next command's label is drawn given the last
@@ -313,8 +314,8 @@ def main(argv=None):
                        help="the velocity command from the pooled hazard tables (default) or drawn from the "
                        "--k-velocity nearest stored states (the first probe's)")
         p.add_argument("--heading-model", choices=("knn", "steer-fit"), default="knn",
-                       help="the futures' heading: drawn from the --k-heading nearest stored states (default, the "
-                       "gun's), or steer-fit: a steering learned from this battle's open-field turns (the travel "
+                       help="the futures' heading: drawn from the --k-heading nearest stored states (default), or "
+                       "steer-fit: a steering learned from this battle's open-field turns (the travel "
                        "direction off the line from the shooter by distance, wall-smoothed with a 160 px stick)")
         p.add_argument("--prior", type=bounded_float(0.0, 1e6, lo_open=True), default=DEFAULT_PRIOR,
                        help="pseudo-counts pulling each hazard bin towards its coarser level "

@@ -1,6 +1,7 @@
 """The `forecast` gun (bots/guns/forecast.py): in battle it runs the offline probe's learner and aimer
 (bots/guns/forecast_kernels.py) on what it scanned and gets the same aims; battles stay a pure function of their
 seed; a bad corpus file is one line and exit code 2; it plays as a built-in part."""
+import math
 import os
 import sys
 
@@ -90,8 +91,13 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     gun = {(int(x[0]), int(x[1])): x[6] for x in rob[rob[:, 2] == 0]}    # its gun heading as the gun saw it
     at = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
     got = []
+    gram, rhs = np.zeros((fg.N_KNOTS, fg.N_KNOTS)), np.zeros(fg.N_KNOTS)
     for k in range(len(seen)):
         S = fg.DIAG_SEEN
+        if k > 0 and s_rnd[k] == s_rnd[k - 1] and s_turn[k] == s_turn[k - 1] + 1:   # the steering's turns
+            p = seen[k - 1]
+            fk.steer_accumulate(gram, rhs, p[S.x], p[S.y], p[S.heading], p[S.velocity], seen[k, S.heading],
+                                seen[k, S.velocity], p[S.sx], p[S.sy], 800.0, 600.0)
         fk.forecast_observe(fc, seen[k, S.segment], seen[k, S.x], seen[k, S.y], seen[k, S.heading],
                             seen[k, S.velocity], seen[k, S.left] == 1.0, True, seen[k, S.sx], seen[k, S.sy],
                             800.0, 600.0, fg.CAP, 0, values["prior"], fit)
@@ -100,7 +106,6 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
             continue
         A = fg.DIAG_AIM
         assert aims[q, A.row] == fc.counters[fk.K_ROWS] - 1
-        _seed(int(aims[q, A.seed]))
         turn = (s_rnd[k], s_turn[k])
         plan = fk.ShotPlan(flights.get(turn, np.zeros((fg.FLIGHT_CAP, fk.FLIGHT.size))), aims[q, A.energy],
                            values["hold_fire"], aims[q, A.power], int(aims[q, A.gap]), aims[q, A.plan_cover],
@@ -108,13 +113,17 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         assert aims[q, A.gap] == fg.shot_gap(aims[q, A.power], 0.1)
         assert aims[q, A.energy] == seen[k, fg.DIAG_SEEN.energy]
         pre = aims[q, A.pre] == 1.0                             # a pre-aim: lag 3 only, fewer futures
+        steer = fk.steer_solve(gram, rhs) if aims[q, A.steer] == 1.0 else fg.NO_STEER
         assert aims[q, A.futures] == (int(values["futures"] * values["pre_aim"]) if pre else values["futures"])
-        for lag in range(fk.LAG + 1 if pre else fk.LAG, int(aims[q, A.lag]) + 1):   # a second lag: the same stream
+        first = fk.LAG + 1 if pre else fk.LAG
+        for lag in range(first, int(aims[q, A.lag]) + 1):      # a second lag: the next seed
+            _seed(fg.lag_seed(int(aims[q, A.seed]), lag - first))
             fg.planned_shots(aims[q, A.power], 0.1, lag, shot)  # (what a gun that does not hold would fire)
             aim = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(aims[q, A.futures]),
                                   fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
                                   fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0, shot, 0,
-                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, fg.NO_STEER, plan)
+                                  fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, steer, plan,
+                                  np.zeros(0), 0)
             off = abs(np.angle(np.exp(1j * (aim[0] - gun[(s_rnd[k], s_turn[k])]))))
             if lag == fk.LAG and not pre:                       # played again iff the gun can't turn there
                 assert (off > np.radians(20.0)) == (aims[q, A.lag] > lag)
@@ -385,3 +394,80 @@ def test_a_bad_hazard_fit_file_is_one_line_and_exit_code_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == len(files) and all(line.startswith("gfsim battle: error:") and "hazard_fit" in line
                                           for line in err), err
+
+
+def test_the_judges_grid_counts_the_pieces_covering_each_bins_centre():
+    """judge_add / judge_cover (heading=2): after counting random pieces of hit sets, the count at any offset is the
+    number of pieces that contain the centre of its bin; off the grid nothing is counted."""
+    rng = np.random.default_rng(7)
+    judge = np.zeros(fk.JUDGE_BINS)
+    lo = rng.uniform(-1.3, 1.1, 300)
+    hi = lo + rng.uniform(0.0, 0.3, 300)
+    for a, b in zip(lo, hi):
+        fk.judge_add(judge, a, b)
+    w = 2.0 * fk.JUDGE_SPAN / fk.JUDGE_BINS
+    for p in rng.uniform(-fk.JUDGE_SPAN, fk.JUDGE_SPAN, 2000):
+        centre = -fk.JUDGE_SPAN + (np.floor((p + fk.JUDGE_SPAN) / w) + 0.5) * w
+        assert fk.judge_cover(judge, p) == np.sum((lo <= centre) & (centre <= hi))
+    assert judge.max() > 5 and fk.judge_cover(judge, 1.2) == 0.0 == fk.judge_cover(judge, -1.01)
+    assert fk.judge_score(0.0, 16) < fk.judge_score(1.0, 16) < fk.judge_score(16.0, 16) < 0.0
+
+
+def test_a_judged_waves_middle_is_a_heading_that_hits_the_real_path():
+    """real_wave_middle: over a driven path (8 px a turn, a random turn each turn), a bullet fired at the bearing +
+    the middle it gives, leaving `lag` turns after the path's first turn, crosses the mover's box (its segment of
+    each turn against the box at the end of the turn before: bullets_hit's convention); before the wave has passed
+    the whole box it says so."""
+    from sim.engine.geometry import robot_box_intersects_line
+    rng = np.random.default_rng(11)
+    for case in range(40):
+        phi, dist, speed, lag = rng.uniform(0, 2 * np.pi), rng.uniform(150, 250), rng.choice([11.0, 14.0, 17.0]), 2
+        ox, oy = 400.0 + dist * np.sin(phi), 300.0 + dist * np.cos(phi)
+        n = fk.STEPS
+        rx, ry = np.empty(n), np.empty(n)
+        x, y, h = 400.0, 300.0, rng.uniform(0, 2 * np.pi)
+        for j in range(n):
+            rx[j], ry[j] = x, y
+            h += rng.uniform(-0.17, 0.17)
+            x, y = x + 8.0 * np.sin(h), y + 8.0 * np.cos(h)
+        b_ref = np.arctan2(rx[0] - ox, ry[0] - oy)
+        passed, middle = fk.real_wave_middle(ox, oy, speed, lag, b_ref, rx, ry, n - 1, 800.0, 600.0)
+        assert passed and abs(middle) < 1.0
+        s, c = np.sin(b_ref + middle), np.cos(b_ref + middle)
+        d0 = (np.arange(n) - lag + 1) * speed                       # the bullet's travel at the start of turn j+1
+        hits = [j for j in range(lag - 1, n)
+                if robot_box_intersects_line(rx[j], ry[j], ox + d0[j] * s, oy + d0[j] * c, ox + (d0[j] + speed) * s,
+                                             oy + (d0[j] + speed) * c)]
+        assert hits, case
+        assert not fk.real_wave_middle(ox, oy, speed, lag, b_ref, rx, ry, hits[0] - 1, 800.0, 600.0)[0]
+
+
+def test_heading_judged_scores_each_model_on_the_real_waves_and_aims_with_the_better():
+    """heading=2: each aim's real wave, once it has passed the mover, is followed over the positions the gun scanned
+    (the middle real_wave_middle gives from the scan rows reproduces the gun's), each model's log-score is the sum
+    of judge_score over the waves judged so far (of `judge` x futures futures each), and an aim is played with the
+    learned steering exactly when the steering's score was the higher then."""
+    res = _battle(["lock+forecast:power=3,energy_rule=0,futures=16,heading=2+still", MOVER], rounds=3,
+                  record=True, diagnostics=True)
+    s_rnd, s_turn, seen = _diag(res, fg.TK_FORECAST_SEEN)
+    a_rnd, a_turn, aims = _diag(res, fg.TK_FORECAST_AIM)
+    j_rnd, _, judged = _diag(res, fg.TK_FORECAST_JUDGE)
+    J, A, S = fg.DIAG_JUDGE, fg.DIAG_AIM, fg.DIAG_SEEN
+    assert len(judged) > 20 and np.all(judged[:, J.count] == 8)
+    for col, score in ((J.knn, J.knn_score), (J.steer, J.steer_score)):
+        each = [fk.judge_score(c, 8) for c in judged[:, col]]
+        assert np.allclose(np.cumsum(each), judged[:, score], rtol=1e-12, atol=1e-12)
+    assert np.array_equal(aims[:, A.steer] == 1.0, aims[:, A.judge] > 0.0)
+    assert 0 < np.sum(aims[:, A.steer]) < len(aims) or np.all(aims[:, A.judge] == aims[0, A.judge])
+    pos = {(r, t): k for k, (r, t) in enumerate(zip(s_rnd, s_turn))}
+    aim_at = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn)) if aims[k, A.pre] == 0.0}
+    for r, row in zip(j_rnd, judged):
+        t0 = int(row[J.turn])
+        a = aims[aim_at[(r, t0)]]
+        k0 = pos[(r, t0)]
+        rx, ry = seen[k0:k0 + fk.STEPS, S.x].copy(), seen[k0:k0 + fk.STEPS, S.y].copy()
+        last = next(k for k in range(int(a[A.lag]), len(rx)) if fk.real_wave_middle(
+            a[A.ox], a[A.oy], a[A.speed], int(a[A.lag]), 0.0, rx, ry, k, 800.0, 600.0)[0])
+        b_ref = math.atan2(rx[0] - a[A.ox], ry[0] - a[A.oy])           # as the gun (libm)
+        assert fk.real_wave_middle(a[A.ox], a[A.oy], a[A.speed], int(a[A.lag]), b_ref, rx, ry, last, 800.0,
+                                   600.0) == (True, row[J.middle])

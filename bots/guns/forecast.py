@@ -17,6 +17,14 @@ future decides our later shots the way that rule will, from its own path: our re
 against it (forecast_kernels.ShotPlan), so a mover that steps at each shot it sees steps in the futures when the gun
 will really fire, not on a fixed cool-down.
 
+The futures' body heading comes from one of two models (`heading`): the k nearest stored transitions, or a
+steering learned from the battle's open-field turns (the travel angle off the line from us as a function of the
+distance: forecast_kernels.steer_accumulate). By default the gun judges them on its own waves: each aim also plays
+the other model's futures (on the same random draws), and once the real wave has passed the enemy -- followed over
+the positions scanned -- each model scores the log of its futures' share that covered the real hit set. The aim is
+played with the model whose summed log-score is the higher (the neighbours while they tie): the steering against a
+mover that steers by distance (orbit), the neighbours against one that turns on the spot (stop-and-go).
+
 Two turns before the gun is cool a pre-aim (`pre_aim`: the same bullet, a turn older, with half the futures) turns
 the gun towards where the aim will be, so that the aim a turn later can be reached in one turn more often (a bullet
 aimed a turn older hits less: docs/learning.md). Between shots the gun waits at the last aim's offset from the
@@ -24,7 +32,8 @@ enemy's bearing (mirrored with its lateral direction). A turn without a scan end
 observations: the turn counters restart and no transition is learned across it. The futures draw from numba's
 np.random stream, seeded for each aim from this bot's battle seed and its count of aims, so a battle stays a
 pure function of its seed (and a paused battle resumes bit for bit); no other part reads that stream.
-docs/learning.md, "The play-it-forward gun in battle", has its measurements and cost.
+docs/learning.md, "The play-it-forward gun in battle", has its measurements and cost, and "The learned steering
+in the gun, judged on its own waves" those of the heading models.
 """
 import functools
 import math
@@ -66,8 +75,10 @@ from bots.guns.forecast_kernels import (
     DEFAULT_PRIOR,
     DEFAULT_VELOCITY_SCALE,
     FLIGHT,
+    JUDGE_BINS,
     K_ROWS,
     N_RAW,
+    STEER_KNOTS,
     STEPS,
     ShotPlan,
     fit_size,
@@ -77,7 +88,12 @@ from bots.guns.forecast_kernels import (
     forecast_observe,
     forecast_size,
     forecast_views,
+    judge_cover,
+    judge_score,
     no_plan,
+    real_wave_middle,
+    steer_accumulate,
+    steer_solve,
 )
 from bots.part import Param, Part, layout
 from bots.telemetry import TK_DIAG, diag_row
@@ -129,6 +145,14 @@ PARAMS = FIRING_PARAMS + (
           "two turns before the gun is cool, turn it to a first aim for the same bullet (a turn older), played with "
           "this share of the futures: the aim a turn later is then within the gun's 20 degrees a turn more often, "
           "and its bullet need not wait a turn for an aim a turn older still; 0 = wait at the last aim's offset"),
+    Param("heading", 2.0, 0.0, 2.0,
+          "the futures' body heading: 0 = drawn from the k nearest stored transitions; 1 = a steering learned from "
+          "the battle's open-field turns (the travel angle off the line from us, by distance: forecast_kernels."
+          "steer_accumulate); 2 = whichever of the two has predicted our passed waves better (each aim also plays "
+          "the other model's futures; each scores the log of its futures' share that covered the real hit set)"),
+    Param("judge", 0.5, 0.01, 1.0,
+          "heading=2: the share of the futures each model's log-score counts (the model not aimed with plays that "
+          "many futures more a bullet)"),
     Param("corpus", "", 0, 0, f"pre-seeded hazard tables (benchmarks/hazard_corpus.py --no-geometry; default the "
                               f"shipped bots/models/{DEFAULT_CORPUS}: 8 movers, seeds 1000..1011); "
                               f"{NO_CORPUS!r} = learn from this battle only", kind="path", keywords=(NO_CORPUS,)),
@@ -137,16 +161,29 @@ PARAMS = FIRING_PARAMS + (
                                   f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
           keywords=(NO_CORPUS,)),
 )
-P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 6)
+P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE, P_HEADING, P_JUDGE = range(len(FIRING_PARAMS),
+                                                                                len(FIRING_PARAMS) + 8)
+HEADING_KNN, HEADING_STEER, HEADING_JUDGED = 0, 1, 2
 
 # our real bullets (forecast_kernels.FLIGHT), kept while they may still hit (hold_fire, and the futures' plan of our
 # later shots); FLIGHT_CAP of them in a ring (a power-3 bullet crosses an 800 x 600 field's diagonal in 90 turns,
 # the gun fires at most every 16: 6 in flight)
 FLIGHT_CAP = 16
+# heading=2: the enemy's observed positions by turn (a ring as long as a future, the longest a wave is followed),
+# and the aims whose real waves are still to pass it, with each model's futures counted on the judges' grid
+PATH = layout("ForecastPath", x=1, y=1, turn=1)
+PATH_CAP = STEPS
+JUDGE = layout("ForecastJudge", turn=1, lag=1, ox=1, oy=1, speed=1, b_ref=1, count=1, knn=JUDGE_BINS,
+               steer=JUDGE_BINS)
+JUDGE_CAP = 8             # aims at least 16 turns apart, a wave followed at most PATH_CAP turns
+N_KNOTS = STEER_KNOTS.shape[0]
 # the gun's own fields, then the learner's state (forecast_views) from MEM.size on
 MEM = layout("ForecastGunMemory", members=1, seed=1, aims=1, shots=1, aim_time=1, aim_power=1, aim_angle=1,
              aim_offset=1, aim_cover=1, aim_lag=1, last_scan=1, segment=1, left_turn=1, fit_members=1, fit_basis=1,
-             fit_blocks=1, fit_knots=1, flight_next=1, round_bullets=1, flight=FLIGHT_CAP * FLIGHT.size)
+             fit_blocks=1, fit_knots=1, flight_next=1, round_bullets=1, flight=FLIGHT_CAP * FLIGHT.size,
+             prev_x=1, prev_y=1, prev_h=1, prev_v=1, prev_sx=1, prev_sy=1, steer_gram=N_KNOTS * N_KNOTS,
+             steer_rhs=N_KNOTS, knn_score=1, steer_score=1, judged=1, judge_next=1, path=PATH_CAP * PATH.size,
+             judges=JUDGE_CAP * JUDGE.size)
 
 # the probe's feature caps and scales (benchmarks/play_forward.py's defaults), as compile-time constants
 CAP = np.array(DEFAULT_CAP)
@@ -157,17 +194,26 @@ NO_GEOMETRY = I64(0)                   # the gun's tables have no geometry level
 TRUTH_OFF = I64(0)                     # the probe's --truth diagnosis is off
 NO_TRUTH = np.zeros(0)
 NO_TRUTH_OK = np.zeros(0, dtype=np.bool_)
-NO_STEER = np.zeros(0)                 # the heading neighbours' turn (the learned steering is the probe's only)
+NO_STEER = np.zeros(0)                 # the heading neighbours' turn (Python callers; compiled code makes its own)
 
 # diagnostic rows (run_battle(diagnostics=True); never read back): each observed scan, each aim, each turn held
 TK_FORECAST_SEEN, TK_FORECAST_AIM = I64(TK_DIAG + 16), I64(TK_DIAG + 17)   # typed: sim/engine/constants.I64 says why
 TK_FORECAST_HOLD, TK_FORECAST_FLIGHT = I64(TK_DIAG + 18), I64(TK_DIAG + 19)
+TK_FORECAST_JUDGE = I64(TK_DIAG + 20)
 DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1, energy=1)
 # an aim row: what forecast_aim was given (its ShotPlan's scalars; the bullets are the gun's fired ones) and gave
 DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1, lag=1,
-                  energy=1, plan_cover=1, gap=1, pre=1, futures=1)
+                  energy=1, plan_cover=1, gap=1, pre=1, futures=1, steer=1, judge=1)
 DIAG_HOLD = layout("ForecastDiagHold", due=1, energy=1)
 DIAG_FLIGHT = layout("ForecastDiagFlight", slot=1, bullet=FLIGHT.size)   # each kept bullet an aim's plan was given
+# a judged aim whose real wave has passed: the aim's turn, the real hit set's middle, each model's futures there
+DIAG_JUDGE = layout("ForecastDiagJudge", turn=1, middle=1, count=1, knn=1, steer=1, knn_score=1, steer_score=1)
+
+
+@njit(cache=True, error_model="numpy")
+def lag_seed(seed, k):
+    """The futures' seed of an aim's k-th play (k = 1: played again for a bullet a turn later)."""
+    return (seed + k) % 4294967296
 
 
 @njit(cache=True, error_model="numpy")
@@ -198,6 +244,76 @@ def round_start(ctx):
     m[MEM.left_turn] = -1.0
     m[MEM.flight:MEM.flight + FLIGHT_CAP * FLIGHT.size] = 0.0     # last round's bullets are gone
     m[MEM.round_bullets] = 0.0                                     # the engine numbers a round's bullets from 1
+    m[MEM.judges:MEM.judges + JUDGE_CAP * JUDGE.size] = 0.0        # last round's waves are not judged
+    path_ring(m)[:, PATH.turn] = -1.0
+
+
+@njit(cache=True, error_model="numpy")
+def path_ring(m):
+    """The enemy's observed positions, slot turn % PATH_CAP: (PATH_CAP, PATH.size)."""
+    return m[MEM.path:MEM.path + PATH_CAP * PATH.size].reshape((PATH_CAP, PATH.size))
+
+
+@njit(cache=True, error_model="numpy")
+def judge_slot(m, q):
+    """Judged aim q (count 0 = a free slot)."""
+    return m[MEM.judges + q * JUDGE.size:MEM.judges + (q + 1) * JUDGE.size]
+
+
+@njit(cache=True, error_model="numpy")
+def steering(m):
+    """The learned steering's weights from its normal equations so far (steer_solve)."""
+    gram = m[MEM.steer_gram:MEM.steer_gram + N_KNOTS * N_KNOTS].reshape((N_KNOTS, N_KNOTS))
+    return steer_solve(gram, m[MEM.steer_rhs:MEM.steer_rhs + N_KNOTS])
+
+
+@njit(cache=True, error_model="numpy")
+def judge_waves(m, t, width, height, tele, rnd):
+    """Score both heading models on each judged aim whose real wave has passed the enemy by turn t (the path
+    observed from the aim's turn on, without a gap; a gap or a wave longer than the ring drops the aim)."""
+    path = path_ring(m)
+    rx = np.empty(PATH_CAP)
+    ry = np.empty(PATH_CAP)
+    for q in range(JUDGE_CAP):
+        j = judge_slot(m, q)
+        if j[JUDGE.count] == 0.0:
+            continue
+        last = int(t - j[JUDGE.turn])
+        lag = int(j[JUDGE.lag])
+        if last >= PATH_CAP:
+            j[JUDGE.count] = 0.0
+            continue
+        if last < lag:
+            continue
+        seen = True
+        for k in range(last + 1):
+            e = path[int(j[JUDGE.turn] + k) % PATH_CAP]
+            seen = seen and e[PATH.turn] == j[JUDGE.turn] + k
+            rx[k] = e[PATH.x]
+            ry[k] = e[PATH.y]
+        if not seen:
+            j[JUDGE.count] = 0.0
+            continue
+        passed, middle = real_wave_middle(j[JUDGE.ox], j[JUDGE.oy], j[JUDGE.speed], lag, j[JUDGE.b_ref], rx, ry,
+                                          last, width, height)
+        if not passed:
+            continue
+        n = j[JUDGE.count]
+        knn = judge_cover(j[JUDGE.knn:JUDGE.knn + JUDGE_BINS], middle)
+        steer = judge_cover(j[JUDGE.steer:JUDGE.steer + JUDGE_BINS], middle)
+        m[MEM.knn_score] += judge_score(knn, n)
+        m[MEM.steer_score] += judge_score(steer, n)
+        m[MEM.judged] += 1.0
+        j[JUDGE.count] = 0.0
+        d = diag_row(tele, TK_FORECAST_JUDGE, rnd, t)
+        if d.shape[0] > 0:
+            d[DIAG_JUDGE.turn] = j[JUDGE.turn]
+            d[DIAG_JUDGE.middle] = middle
+            d[DIAG_JUDGE.count] = n
+            d[DIAG_JUDGE.knn] = knn
+            d[DIAG_JUDGE.steer] = steer
+            d[DIAG_JUDGE.knn_score] = m[MEM.knn_score]
+            d[DIAG_JUDGE.steer_score] = m[MEM.steer_score]
 
 
 @njit(cache=True, error_model="numpy")
@@ -296,6 +412,17 @@ def think(ctx):
         if m[MEM.last_scan] != t - 1.0:                   # a new round or a missed scan: a new run of turns
             m[MEM.segment] += 1.0
         left = m[MEM.left_turn] == t
+        if m[MEM.last_scan] == t - 1.0:                   # a transition the learned steering may learn from
+            gram = m[MEM.steer_gram:MEM.steer_gram + N_KNOTS * N_KNOTS].reshape((N_KNOTS, N_KNOTS))
+            steer_accumulate(gram, m[MEM.steer_rhs:MEM.steer_rhs + N_KNOTS], m[MEM.prev_x], m[MEM.prev_y],
+                             m[MEM.prev_h], m[MEM.prev_v], en[EN_HEADING], en[EN_VEL], m[MEM.prev_sx],
+                             m[MEM.prev_sy], width, height)
+        m[MEM.prev_x], m[MEM.prev_y], m[MEM.prev_h], m[MEM.prev_v] = en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL]
+        m[MEM.prev_sx], m[MEM.prev_sy] = ox, oy
+        e = path_ring(m)[int(t) % PATH_CAP]
+        e[PATH.x], e[PATH.y], e[PATH.turn] = en[EN_X], en[EN_Y], t
+        if int(p[P_HEADING]) == HEADING_JUDGED:
+            judge_waves(m, t, width, height, ctx.tele, st[ST_ROUND])
         forecast_observe(fc, m[MEM.segment], en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL], left, np.bool_(True),
                          ox, oy, width, height, CAP, NO_GEOMETRY, p[P_PRIOR], fit)
         m[MEM.last_scan] = t
@@ -324,7 +451,6 @@ def think(ctx):
     pre = ready and not cool_next and cool_after and p[P_PRE] > 0.0
     if ready and (cool_next or pre):
         seed = int((m[MEM.seed] + 1000003.0 * m[MEM.aims]) % 4294967296.0)
-        np.random.seed(seed)
         shot = np.zeros(STEPS, dtype=np.bool_)
         speed = bullet_speed(power)
         gap = shot_gap(power, st[ST_COOLING])
@@ -333,14 +459,38 @@ def think(ctx):
         plan = no_plan() if p[P_HOLD] <= 0.0 else ShotPlan(flight_ring(m), en[EN_ENERGY], p[P_HOLD], power, gap,
                                                             m[MEM.aim_cover], t)
         futures = max(1, int(p[P_FUTURES] * p[P_PRE])) if pre else int(p[P_FUTURES])
-        for lag in range(LAG + 1 if pre else LAG, LAG + 2):
+        heading = int(p[P_HEADING])
+        use_steer = heading == HEADING_STEER or (heading == HEADING_JUDGED
+                                                 and m[MEM.steer_score] > m[MEM.knn_score])
+        judging = heading == HEADING_JUDGED and not pre
+        n_judge = max(1, int(futures * p[P_JUDGE])) if judging else 0
+        no_steer = np.zeros(0)
+        steer = steering(m) if use_steer else no_steer
+        slot = judge_slot(m, int(m[MEM.judge_next]))
+        grid = slot[JUDGE.steer:JUDGE.steer + JUDGE_BINS] if use_steer else slot[JUDGE.knn:JUDGE.knn + JUDGE_BINS]
+        first = LAG + 1 if pre else LAG
+        for lag in range(first, LAG + 2):
+            np.random.seed(lag_seed(seed, lag - first))
             if p[P_HOLD] <= 0.0:    # the fixed cool-down the futures read without a plan
                 planned_shots(power, st[ST_COOLING], lag, shot)
             aim, cover = forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]),
                                       W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, NO_STEER, plan)
+                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, steer, plan,
+                                      grid if judging else no_steer, n_judge)
             if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
                 break
+        if judging:                 # the other model's futures, for its log-score only: the aim's first n_judge
+            # futures' random draws (common random numbers: the two models are compared on the same draws as far as
+            # their paths let the draws line up)
+            np.random.seed(lag_seed(seed, lag - first))
+            other = no_steer if use_steer else steering(m)
+            grid = slot[JUDGE.knn:JUDGE.knn + JUDGE_BINS] if use_steer else slot[JUDGE.steer:JUDGE.steer + JUDGE_BINS]
+            forecast_aim(fc, nx, ny, speed, lag, n_judge, CAP, W_HEADING, int(p[P_K_HEADING]), W_VELOCITY,
+                         K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height, shot, TRUTH_OFF,
+                         NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, other, plan, grid, n_judge)
+            slot[JUDGE.turn], slot[JUDGE.lag], slot[JUDGE.ox], slot[JUDGE.oy] = t, lag, nx, ny
+            slot[JUDGE.speed], slot[JUDGE.b_ref], slot[JUDGE.count] = speed, bearing, n_judge
+            m[MEM.judge_next] = (m[MEM.judge_next] + 1.0) % JUDGE_CAP
         m[MEM.aims] += 1.0
         if not pre:                 # an aim to fire; a pre-aim only turns the gun
             m[MEM.aim_time] = t
@@ -375,6 +525,8 @@ def think(ctx):
             d[DIAG_AIM.lag] = lag
             d[DIAG_AIM.pre] = 1.0 if pre else 0.0
             d[DIAG_AIM.futures] = futures
+            d[DIAG_AIM.steer] = 1.0 if use_steer else 0.0
+            d[DIAG_AIM.judge] = m[MEM.steer_score] - m[MEM.knn_score]
     elif pending:                   # go on turning to the aim made last turn (a lag-3 aim)
         aim = m[MEM.aim_angle]
     else:                           # wait at the last aim's offset, mirrored with the lateral direction

@@ -178,9 +178,9 @@ def orbit_steer_turn(x, y, h, cmd_sign, sx, sy, width, height):
     return turn
 
 
-# A learned steering (the probe's --heading-model steer-fit, offline only): the mover is taken to travel at an angle
-# off the line from the shooter that depends on the distance alone (hat functions on STEER_KNOTS, fitted by least
-# squares to the battle's open-field turns), wall-smoothed with the features' stick.
+# A learned steering (the probe's --heading-model steer-fit, the gun's heading=1 and 2): the mover is taken to
+# travel at an angle off the line from the shooter that depends on the distance alone (hat functions on
+# STEER_KNOTS, fitted by least squares to the battle's open-field turns), wall-smoothed with the features' stick.
 STEER_KNOTS = np.arange(0.0, 1001.0, 50.0)
 STEER_RIDGE = 1e-3
 OPEN_STICK, OPEN_MARGIN = 200.0, 30.0   # a turn counts as open field when this longer stick had room
@@ -224,6 +224,58 @@ def steer_turn(weights, x, y, h, cmd_sign, sx, sy, width, height):
     travel = b + side * ((1.0 - t) * weights[j] + t * weights[j + 1])
     travel += side * stick_rotation(x, y, travel, STICK, HALF_ROBOT, side, width, height)
     return normal_relative_angle(travel + flip - h)
+
+
+# The heading models judged on the gun's passed waves (its heading=judged): an aim's futures leave their hit sets'
+# coverage of the offsets from the mover's bearing on a grid; once the real wave has passed the mover, each model
+# scores the log of the share of its futures that covered the middle of the real hit set -- a log-score, the
+# BeepBoop loss's reasoning: judged on where the futures go, not one turn ahead on the real path.
+JUDGE_SPAN = 1.0          # offsets kept: +-1 rad (a power-0.1 bullet's escape angle is 0.83 rad)
+JUDGE_BINS = 400          # 0.005 rad a bin: a robot 600 px away spans 0.06 rad
+
+
+@njit(cache=True, error_model="numpy")
+def judge_add(judge, lo, hi):
+    """Count one piece [lo, hi] of a future's hit set on the grid: every bin whose centre it covers."""
+    w = 2.0 * JUDGE_SPAN / JUDGE_BINS
+    k0 = max(0, int(math.ceil((lo + JUDGE_SPAN) / w - 0.5)))
+    k1 = min(JUDGE_BINS - 1, int(math.floor((hi + JUDGE_SPAN) / w - 0.5)))
+    for k in range(k0, k1 + 1):
+        judge[k] += 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def judge_cover(judge, offset):
+    """The futures counted on the grid whose hit sets cover `offset` (0 off the grid)."""
+    k = int(math.floor((offset + JUDGE_SPAN) / (2.0 * JUDGE_SPAN / JUDGE_BINS)))
+    return judge[k] if 0 <= k < JUDGE_BINS else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def judge_score(cover, n):
+    """A model's log-score for one passed wave: the log of its futures' share covering the real hit set's middle,
+    with half a future's pseudo-count (a model none of whose futures got there is not ruled out for ever)."""
+    return math.log((cover + 0.5) / (n + 1.0))
+
+
+@njit(cache=True, error_model="numpy")
+def real_wave_middle(ox, oy, speed, lag, b_ref, rx, ry, last, width, height):
+    """The real hit set of a bullet of `speed` leaving (ox, oy) `lag` turns after an aim's turn, over the mover's
+    observed path (rx, ry)[0..last] (index 0: the aim's turn; forecast_aim's futures in the same frame): (passed,
+    the middle of its widest piece as an offset from b_ref). passed is False while the wave has not yet crossed the
+    whole box."""
+    alive = np.ones(last + 1, dtype=np.bool_)
+    acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
+    b1 = math.atan2(rx[lag - 1] - ox, ry[lag - 1] - oy)
+    npc, status, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), rx, ry, alive, I64(lag - 1), I64(last), width,
+                                      height, 8.0, acc, parts, cand)
+    if status != 0 or npc == 0:
+        return False, math.nan
+    best = 0
+    for pc in range(1, npc):
+        if acc[pc, 1] - acc[pc, 0] > acc[best, 1] - acc[best, 0]:
+            best = pc
+    return True, normal_relative_angle(b1 - b_ref) + 0.5 * (acc[best, 0] + acc[best, 1])
 
 
 @njit(cache=True, error_model="numpy")
@@ -1130,7 +1182,8 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
 
 @njit(cache=True, error_model="numpy")
 def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
-                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, plan):
+                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, plan,
+                 judge, judge_n):
     """Play `futures` futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed`
     leaving in turn F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to
     turn there) and return (the heading most futures' hit sets cover, that coverage).
@@ -1142,8 +1195,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     With a fit, a future of a corpus member plays that member's continuous hazard (fit_command). `steer`: the
     learned steering's weights (steer_solve), whose turn replaces the heading neighbour's; empty: the neighbour's.
     `plan` (a ShotPlan with bullets, the gun's): each future decides the shooter's later shots itself from its own
-    path -- the real bullets that hit it, the hold rule -- in place of shot[]. Draws from numba's np.random stream:
-    the caller seeds it."""
+    path -- the real bullets that hit it, the hold rule -- in place of shot[]. judge (JUDGE_BINS, or empty): the
+    first judge_n futures' hit sets counted on the judges' grid (judge_add), offsets from the bearing to the mover.
+    Draws from numba's np.random stream: the caller seeds it."""
     hs = fc.hist
     i = int(fc.counters[K_ROWS]) - 1
     a = i % HIST
@@ -1175,6 +1229,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
     lo = np.empty(futures * MAX_PARTS)
     hi = np.empty(futures * MAX_PARTS)
+    judge[:] = 0.0
     b_ref = math.atan2(x - ox, y - oy)
     dist = math.hypot(x - ox, y - oy)
     steps = min(MAX_FLIGHT, lag + 1 + int((dist + 60.0) / speed) + 6)
@@ -1282,6 +1337,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
         for pc in range(npc):
             lo[n_pieces] = off + acc[pc, 0]
             hi[n_pieces] = off + acc[pc, 1]
+            if f < judge_n:
+                judge_add(judge, lo[n_pieces], hi[n_pieces])
             n_pieces += 1
     best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
     return b_ref + (0.0 if math.isnan(at) else at), best / futures
@@ -1353,7 +1410,8 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                 steer = steer_solve(gram, rhs)
             aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, cap, w_heading, k_heading,
                                              w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
-                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, no_plan())
+                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, no_plan(),
+                                             np.zeros(0), I64(0))
             s += 1
     c1[:] = fc.c1
     c2[:] = fc.c2
