@@ -261,10 +261,32 @@ def judge_slot(m, q):
 
 
 @njit(cache=True, error_model="numpy")
+def judge_grid(slot, steer):
+    """A judged aim's grid of the steering's futures (steer) or of the neighbours'."""
+    return slot[JUDGE.steer:JUDGE.steer + JUDGE_BINS] if steer else slot[JUDGE.knn:JUDGE.knn + JUDGE_BINS]
+
+
+@njit(cache=True, error_model="numpy")
+def steer_equations(m):
+    """The learned steering's normal equations in the gun's memory: (gram, rhs), views (steer_accumulate)."""
+    return (m[MEM.steer_gram:MEM.steer_gram + N_KNOTS * N_KNOTS].reshape((N_KNOTS, N_KNOTS)),
+            m[MEM.steer_rhs:MEM.steer_rhs + N_KNOTS])
+
+
+@njit(cache=True, error_model="numpy")
 def steering(m):
     """The learned steering's weights from its normal equations so far (steer_solve)."""
-    gram = m[MEM.steer_gram:MEM.steer_gram + N_KNOTS * N_KNOTS].reshape((N_KNOTS, N_KNOTS))
-    return steer_solve(gram, m[MEM.steer_rhs:MEM.steer_rhs + N_KNOTS])
+    gram, rhs = steer_equations(m)
+    return steer_solve(gram, rhs)
+
+
+@njit(cache=True, error_model="numpy")
+def play_futures(fc, p, nx, ny, speed, lag, futures, width, height, shot, fit, steer, plan, grid, n_grid):
+    """forecast_aim with the gun's constants and parameters: (aim, coverage); the first n_grid futures counted
+    on `grid` (empty: none)."""
+    return forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]), W_VELOCITY, K_VELOCITY,
+                        np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height, shot, TRUTH_OFF, NO_TRUTH_OK,
+                        NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, steer, plan, grid, n_grid)
 
 
 @njit(cache=True, error_model="numpy")
@@ -299,8 +321,8 @@ def judge_waves(m, t, width, height, tele, rnd):
         if not passed:
             continue
         n = j[JUDGE.count]
-        knn = judge_cover(j[JUDGE.knn:JUDGE.knn + JUDGE_BINS], middle)
-        steer = judge_cover(j[JUDGE.steer:JUDGE.steer + JUDGE_BINS], middle)
+        knn = judge_cover(judge_grid(j, False), middle)
+        steer = judge_cover(judge_grid(j, True), middle)
         m[MEM.knn_score] += judge_score(knn, n)
         m[MEM.steer_score] += judge_score(steer, n)
         m[MEM.judged] += 1.0
@@ -413,10 +435,9 @@ def think(ctx):
             m[MEM.segment] += 1.0
         left = m[MEM.left_turn] == t
         if m[MEM.last_scan] == t - 1.0:                   # a transition the learned steering may learn from
-            gram = m[MEM.steer_gram:MEM.steer_gram + N_KNOTS * N_KNOTS].reshape((N_KNOTS, N_KNOTS))
-            steer_accumulate(gram, m[MEM.steer_rhs:MEM.steer_rhs + N_KNOTS], m[MEM.prev_x], m[MEM.prev_y],
-                             m[MEM.prev_h], m[MEM.prev_v], en[EN_HEADING], en[EN_VEL], m[MEM.prev_sx],
-                             m[MEM.prev_sy], width, height)
+            gram, rhs = steer_equations(m)
+            steer_accumulate(gram, rhs, m[MEM.prev_x], m[MEM.prev_y], m[MEM.prev_h], m[MEM.prev_v], en[EN_HEADING],
+                             en[EN_VEL], m[MEM.prev_sx], m[MEM.prev_sy], width, height)
         m[MEM.prev_x], m[MEM.prev_y], m[MEM.prev_h], m[MEM.prev_v] = en[EN_X], en[EN_Y], en[EN_HEADING], en[EN_VEL]
         m[MEM.prev_sx], m[MEM.prev_sy] = ox, oy
         e = path_ring(m)[int(t) % PATH_CAP]
@@ -467,16 +488,13 @@ def think(ctx):
         no_steer = np.zeros(0)
         steer = steering(m) if use_steer else no_steer
         slot = judge_slot(m, int(m[MEM.judge_next]))
-        grid = slot[JUDGE.steer:JUDGE.steer + JUDGE_BINS] if use_steer else slot[JUDGE.knn:JUDGE.knn + JUDGE_BINS]
         first = LAG + 1 if pre else LAG
         for lag in range(first, LAG + 2):
             np.random.seed(lag_seed(seed, lag - first))
             if p[P_HOLD] <= 0.0:    # the fixed cool-down the futures read without a plan
                 planned_shots(power, st[ST_COOLING], lag, shot)
-            aim, cover = forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]),
-                                      W_VELOCITY, K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height,
-                                      shot, TRUTH_OFF, NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, steer, plan,
-                                      grid if judging else no_steer, n_judge)
+            aim, cover = play_futures(fc, p, nx, ny, speed, lag, futures, width, height, shot, fit, steer, plan,
+                                      judge_grid(slot, use_steer) if judging else no_steer, n_judge)
             if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
                 break
         if judging:                 # the other model's futures, for its log-score only: the aim's first n_judge
@@ -484,10 +502,8 @@ def think(ctx):
             # their paths let the draws line up)
             np.random.seed(lag_seed(seed, lag - first))
             other = no_steer if use_steer else steering(m)
-            grid = slot[JUDGE.knn:JUDGE.knn + JUDGE_BINS] if use_steer else slot[JUDGE.steer:JUDGE.steer + JUDGE_BINS]
-            forecast_aim(fc, nx, ny, speed, lag, n_judge, CAP, W_HEADING, int(p[P_K_HEADING]), W_VELOCITY,
-                         K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height, shot, TRUTH_OFF,
-                         NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, other, plan, grid, n_judge)
+            play_futures(fc, p, nx, ny, speed, lag, n_judge, width, height, shot, fit, other, plan,
+                         judge_grid(slot, not use_steer), n_judge)
             slot[JUDGE.turn], slot[JUDGE.lag], slot[JUDGE.ox], slot[JUDGE.oy] = t, lag, nx, ny
             slot[JUDGE.speed], slot[JUDGE.b_ref], slot[JUDGE.count] = speed, bearing, n_judge
             m[MEM.judge_next] = (m[MEM.judge_next] + 1.0) % JUDGE_CAP

@@ -232,14 +232,14 @@ def steer_turn(weights, x, y, h, cmd_sign, sx, sy, width, height):
 # BeepBoop loss's reasoning: judged on where the futures go, not one turn ahead on the real path.
 JUDGE_SPAN = 1.0          # offsets kept: +-1 rad (a power-0.1 bullet's escape angle is 0.83 rad)
 JUDGE_BINS = 400          # 0.005 rad a bin: a robot 600 px away spans 0.06 rad
+JUDGE_WIDTH = 2.0 * JUDGE_SPAN / JUDGE_BINS
 
 
 @njit(cache=True, error_model="numpy")
 def judge_add(judge, lo, hi):
     """Count one piece [lo, hi] of a future's hit set on the grid: every bin whose centre it covers."""
-    w = 2.0 * JUDGE_SPAN / JUDGE_BINS
-    k0 = max(0, int(math.ceil((lo + JUDGE_SPAN) / w - 0.5)))
-    k1 = min(JUDGE_BINS - 1, int(math.floor((hi + JUDGE_SPAN) / w - 0.5)))
+    k0 = max(0, int(math.ceil((lo + JUDGE_SPAN) / JUDGE_WIDTH - 0.5)))
+    k1 = min(JUDGE_BINS - 1, int(math.floor((hi + JUDGE_SPAN) / JUDGE_WIDTH - 0.5)))
     for k in range(k0, k1 + 1):
         judge[k] += 1.0
 
@@ -247,7 +247,7 @@ def judge_add(judge, lo, hi):
 @njit(cache=True, error_model="numpy")
 def judge_cover(judge, offset):
     """The futures counted on the grid whose hit sets cover `offset` (0 off the grid)."""
-    k = int(math.floor((offset + JUDGE_SPAN) / (2.0 * JUDGE_SPAN / JUDGE_BINS)))
+    k = int(math.floor((offset + JUDGE_SPAN) / JUDGE_WIDTH))
     return judge[k] if 0 <= k < JUDGE_BINS else 0.0
 
 
@@ -259,6 +259,18 @@ def judge_score(cover, n):
 
 
 @njit(cache=True, error_model="numpy")
+def wave_pieces(ox, oy, speed, lag, b_ref, cx, cy, alive, last, width, height, acc, parts, cand):
+    """The hit set of a bullet of `speed` leaving (ox, oy) `lag` turns after an aim's turn, over a path (cx, cy)
+    [0..last] whose index 0 is that turn (a future's, or the real one): its pieces in acc[:n] as offsets from the
+    bearing to the path at lag - 1 (track_wave); returns (n, track_wave's status, that bearing's offset from
+    b_ref)."""
+    b1 = math.atan2(cx[lag - 1] - ox, cy[lag - 1] - oy)
+    npc, status, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), cx, cy, alive, I64(lag - 1), I64(last), width,
+                                      height, 8.0, acc, parts, cand)
+    return npc, status, normal_relative_angle(b1 - b_ref)
+
+
+@njit(cache=True, error_model="numpy")
 def real_wave_middle(ox, oy, speed, lag, b_ref, rx, ry, last, width, height):
     """The real hit set of a bullet of `speed` leaving (ox, oy) `lag` turns after an aim's turn, over the mover's
     observed path (rx, ry)[0..last] (index 0: the aim's turn; forecast_aim's futures in the same frame): (passed,
@@ -266,16 +278,14 @@ def real_wave_middle(ox, oy, speed, lag, b_ref, rx, ry, last, width, height):
     whole box."""
     alive = np.ones(last + 1, dtype=np.bool_)
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
-    b1 = math.atan2(rx[lag - 1] - ox, ry[lag - 1] - oy)
-    npc, status, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), rx, ry, alive, I64(lag - 1), I64(last), width,
-                                      height, 8.0, acc, parts, cand)
+    npc, status, off = wave_pieces(ox, oy, speed, lag, b_ref, rx, ry, alive, last, width, height, acc, parts, cand)
     if status != 0 or npc == 0:
         return False, math.nan
     best = 0
     for pc in range(1, npc):
         if acc[pc, 1] - acc[pc, 0] > acc[best, 1] - acc[best, 0]:
             best = pc
-    return True, normal_relative_angle(b1 - b_ref) + 0.5 * (acc[best, 0] + acc[best, 1])
+    return True, off + 0.5 * (acc[best, 0] + acc[best, 1])
 
 
 @njit(cache=True, error_model="numpy")
@@ -1330,10 +1340,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
                 energy -= bullets_hit(plan.flight, flying, plan.turn + step, px, py)
             cx[step] = px
             cy[step] = py
-        b1 = math.atan2(cx[lag - 1] - ox, cy[lag - 1] - oy)
-        npc, _, _, _, _ = track_wave(ox, oy, b1, speed, I64(lag), cx, cy, alive, I64(lag - 1), steps, width, height,
-                                     8.0, acc, parts, cand)
-        off = normal_relative_angle(b1 - b_ref)
+        npc, _, off = wave_pieces(ox, oy, speed, lag, b_ref, cx, cy, alive, steps, width, height, acc, parts, cand)
         for pc in range(npc):
             lo[n_pieces] = off + acc[pc, 0]
             hi[n_pieces] = off + acc[pc, 1]
