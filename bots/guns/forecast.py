@@ -321,8 +321,8 @@ def judge_waves(m, t, width, height, tele, rnd):
         if not passed:
             continue
         n = j[JUDGE.count]
-        knn = judge_cover(judge_grid(j, False), middle)
-        steer = judge_cover(judge_grid(j, True), middle)
+        knn = judge_cover(judge_grid(j, np.bool_(False)), middle)      # typed: I64 says why
+        steer = judge_cover(judge_grid(j, np.bool_(True)), middle)
         m[MEM.knn_score] += judge_score(knn, n)
         m[MEM.steer_score] += judge_score(steer, n)
         m[MEM.judged] += 1.0
