@@ -7,7 +7,8 @@ tables" and "The play-it-forward gun in battle", describe the model and its meas
 
 * the heading: each observed transition t -> t+1 is a state (FEATURE_NAMES, mirrored so that the body points
   clockwise around the shooter) and the body heading at t+1 relative to the line from the shooter at t; a future's
-  heading each turn is drawn from the k nearest of the newest `memory` transitions (draw_neighbour);
+  heading each turn is drawn from the k nearest of the newest `memory` transitions (draw_neighbour; in the futures
+  through knn_tree's exact k-d tree, the same draws);
 * the velocity command ("go on", "reverse" or stop, at up to a max velocity; velocity_commands), read off the velocity
   run it starts once that run's end is seen; drawn each turn of a future from pooled hazard tables (label_probs)
   whose members are pre-seeded corpus tables and the battle's own counts, a member per future drawn with its
@@ -22,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from bots.guns.aiming import on_its_way
+from bots.guns.knn_tree import build_tree, tree_draw
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
 from bots.part import layout
@@ -121,7 +123,8 @@ def draw_neighbour(mem_f, n, q, w, k, dist, best):
     """Index of one of the k stored states nearest q (squared distance weighted by w), drawn uniformly (ties
     at the k-th distance drawn among themselves); -1 if none. mem_f is feature-major (N_FEAT, memory): the
     distances are summed a feature at a time over contiguous columns (the same sums, in the same order, as
-    state by state). `dist` is scratch space of n, `best` of k."""
+    state by state). `dist` is scratch space of n, `best` of k. The reference for knn_tree.tree_draw, which
+    gives the same draws without measuring every state."""
     kk = min(k, n)
     if kk == 0:
         return -1
@@ -1225,6 +1228,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     fitted = fit.label_w.shape[0] > 0
     dist_buf = np.empty(memory)
     best_buf = np.empty(max(k_heading, k_velocity))
+    tree = build_tree(mem_f, n_mem, w_heading, k_heading)   # the heading draws' exact fast path (knn_tree)
     weight = np.ones(members)
     cx = np.empty(STEPS)
     cy = np.empty(STEPS)
@@ -1282,7 +1286,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             next_shot = lag + plan.gap
         for step in range(1, steps + 1):
             b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, ox, oy, width, height, cap, q)
-            nh = draw_neighbour(mem_f, n_mem, q, w_heading, k_heading, dist_buf, best_buf)
+            nh = tree_draw(tree, q, k_heading)
             if nh < 0:                       # nothing learned yet: keep going as now
                 turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
             elif hazard_model and fitted and mb < own:
