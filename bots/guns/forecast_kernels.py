@@ -1193,6 +1193,16 @@ def forecast_observe(fc, seg, x, y, h, v, fired, live, sx, sy, width, height, ca
     learn_known(fc, i, width, height, cap, geometry, strength, fit)
 
 
+STEERED = -2              # forecast_aim: the learned steering sets the turn (no neighbour drawn)
+
+
+@njit(cache=True, error_model="numpy")
+def neighbour_turn(mem_a, nh, b, m, ph):
+    """The turn to the heading of stored transition nh (relative to the line from the shooter, mirrored by m);
+    none when the steering sets it (nh = STEERED)."""
+    return 0.0 if nh == STEERED else normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+
+
 @njit(cache=True, error_model="numpy")
 def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
                  strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, plan,
@@ -1206,7 +1216,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     (TRUE_HEADING, TRUE_VELOCITY; TRUE_DIRECTION / TRUE_SPEED: only the command's direction / max velocity), or
     with TRUE_STEER the turn orbit's own steering sets for the drawn command (orbit_steer_turn).
     With a fit, a future of a corpus member plays that member's continuous hazard (fit_command). `steer`: the
-    learned steering's weights (steer_solve), whose turn replaces the heading neighbour's; empty: the neighbour's.
+    learned steering's weights (steer_solve), whose turn replaces the heading neighbour's (none is drawn then);
+    empty: the neighbour's.
     `plan` (a ShotPlan with bullets, the gun's): each future decides the shooter's later shots itself from its own
     path -- the real bullets that hit it, the hold rule -- in place of shot[]. judge (JUDGE_BINS, or empty): the
     first judge_n futures' hit sets counted on the judges' grid (judge_add), offsets from the bearing to the mover.
@@ -1228,7 +1239,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     fitted = fit.label_w.shape[0] > 0
     dist_buf = np.empty(memory)
     best_buf = np.empty(max(k_heading, k_velocity))
-    tree = build_tree(mem_f, n_mem, w_heading, k_heading)   # the heading draws' exact fast path (knn_tree)
+    steering = steer.shape[0] > 0 and n_mem > 0   # the steering sets every turn: no heading neighbour is drawn
+    tree = build_tree(mem_f, 0 if steering else n_mem, w_heading, k_heading)   # the draws' exact fast path
     weight = np.ones(members)
     cx = np.empty(STEPS)
     cy = np.empty(STEPS)
@@ -1286,17 +1298,21 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             next_shot = lag + plan.gap
         for step in range(1, steps + 1):
             b, m = state_features(px, py, ph, pv, pvp, last_sign, sr, sf, ox, oy, width, height, cap, q)
-            nh = tree_draw(tree, q, k_heading)
-            if nh < 0:                       # nothing learned yet: keep going as now
+            if steering:                     # no neighbour, but its draw from the stream (draw_neighbour's without
+                nh = STEERED                 # a tie): the commands stay those the neighbours' futures draw
+                np.random.randint(min(k_heading, n_mem))
+            else:
+                nh = tree_draw(tree, q, k_heading)
+            if nh == -1:                     # nothing learned yet: keep going as now
                 turn, dist_cmd, max_vel = 0.0, FAR * pv, abs(pv)
             elif hazard_model and fitted and mb < own:
-                turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                turn = neighbour_turn(mem_a, nh, b, m, ph)
                 cd, cmv, cage = fit_command(fit, mb, change_ring[mb], start_ring[mb], ring_n[mb], cd, cmv, cage,
                                             last_sign, sf, last_sign * pv, px, py, ph, ox, oy, width, height, scratch,
                                             probs, change)
                 dist_cmd, max_vel = FAR * cd, cmv
             elif hazard_model:
-                turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                turn = neighbour_turn(mem_a, nh, b, m, ph)
                 pressure = wall_pressure(px, py, ph, last_sign, ox, oy, width, height)
                 db, rb = (0, 0) if geometry == 0 else geometry_bins(px, py, ph, last_sign, ox, oy, width, height)
                 cd, cmv, cage = next_command(c1[mb], c2[mb], c3[mb], c4[mb], c5[mb], s1[mb], s2[mb], change_ring[mb],
@@ -1304,7 +1320,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
                                              rb, geometry, strength, probs)
                 dist_cmd, max_vel = FAR * cd, cmv
             else:
-                turn = normal_relative_angle(b + m * mem_a[nh, 0] - ph)
+                turn = neighbour_turn(mem_a, nh, b, m, ph)
                 nv = draw_neighbour(mem_f, n_mem, q, w_velocity, k_velocity, dist_buf, best_buf)
                 dist_cmd, max_vel = FAR * mem_a[nv, 1] * last_sign, mem_a[nv, 2]
             if truth != 0 and true_ok[step]:
@@ -1320,7 +1336,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
                 if truth & TRUE_SPEED:
                     cmv = true_mv[step]
                     max_vel = cmv
-            if steer.shape[0] > 0 and nh >= 0:
+            if steering:
                 turn = steer_turn(steer, px, py, ph, dist_cmd if dist_cmd != 0.0 else last_sign, ox, oy, width, height)
             if truth & TRUE_STEER:
                 turn = orbit_steer_turn(px, py, ph, dist_cmd if dist_cmd != 0.0 else last_sign, ox, oy, width, height)
