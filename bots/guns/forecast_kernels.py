@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from bots.guns.aiming import on_its_way
-from bots.guns.knn_tree import build_tree, tree_draw
+from bots.guns.knn_tree import build_tree, draw_nearest, keep_smallest, tree_draw
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
 from bots.part import layout
@@ -103,18 +103,7 @@ def kth_smallest(values, k, best):
     smallest sorted in `best` (scratch of k): a few insertions when k is much below len(values)."""
     m = 0
     for i in range(values.shape[0]):
-        x = values[i]
-        if m < k:
-            j = m
-            m += 1
-        elif x < best[k - 1]:
-            j = k - 1
-        else:
-            continue
-        while j > 0 and best[j - 1] > x:
-            best[j] = best[j - 1]
-            j -= 1
-        best[j] = x
+        m = keep_smallest(best, m, k, values[i])
     return best[k - 1]
 
 
@@ -140,22 +129,7 @@ def draw_neighbour(mem_f, n, q, w, k, dist, best):
     if kk == n:
         return np.random.randint(n)
     th = kth_smallest(dist[:n], kk, best)
-    below = 0
-    ties = 0
-    for i in range(n):
-        if dist[i] < th:
-            below += 1
-        elif dist[i] == th:
-            ties += 1
-    r = np.random.randint(kk)
-    want_tie = r >= below
-    r = np.random.randint(ties) if want_tie else r
-    for i in range(n):
-        if (dist[i] == th) if want_tie else (dist[i] < th):
-            if r == 0:
-                return i
-            r -= 1
-    return -1
+    return draw_nearest(dist[:n], np.arange(n), th, kk, np.empty(n, dtype=np.int64))
 
 
 @njit(cache=True, error_model="numpy")

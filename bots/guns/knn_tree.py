@@ -36,12 +36,55 @@ class KnnTree(NamedTuple):
                           # a feature at a time: a leaf's distances are summed like draw_neighbour's, in SIMD)
     leaf_d: np.ndarray    # scratch (LEAF,): a leaf's distances
     qd: np.ndarray        # scratch (dims,): the query's weighted features
-    seen_i: np.ndarray    # scratch (n,): the states a query measured (their rows) ...
+    seen_i: np.ndarray    # scratch (n,): the states a query measured (their columns) ...
     seen_d: np.ndarray    # ... and their distances
     group: np.ndarray     # scratch (n,): the nearest (or tied) states' columns, to order them
     best: np.ndarray      # scratch (k,): the k smallest distances so far, sorted
     stack_j: np.ndarray   # scratch: nodes still to visit ...
     stack_b: np.ndarray   # ... and their bounds
+
+
+@njit(**NB)
+def keep_smallest(best, m, k, x):
+    """One step of keeping the k smallest values seen, sorted in best[:m]: x inserted if it is among them (a few
+    moves when k is much below the count seen). Returns the new m."""
+    if m < k:
+        j = m
+        m += 1
+    elif x < best[k - 1]:
+        j = k - 1
+    else:
+        return m
+    while j > 0 and best[j - 1] > x:
+        best[j] = best[j - 1]
+        j -= 1
+    best[j] = x
+    return m
+
+
+@njit(**NB)
+def draw_nearest(dist, cols, th, kk, group):
+    """draw_neighbour's draw once the k-th smallest distance th is known: uniform over the kk nearest -- one of
+    those below th, or, past their count, one of those tied at th -- each set taken in column order. dist: the
+    distances of states cols (any order, every state at or below th among them); group: scratch as long."""
+    below = 0
+    ties = 0
+    for t in range(dist.shape[0]):
+        if dist[t] < th:
+            below += 1
+        elif dist[t] == th:
+            ties += 1
+    r = np.random.randint(kk)
+    want_tie = r >= below
+    r = np.random.randint(ties) if want_tie else r
+    n_group = 0
+    for t in range(dist.shape[0]):
+        if (dist[t] == th) if want_tie else (dist[t] < th):
+            group[n_group] = cols[t]
+            n_group += 1
+    chosen = group[:n_group]
+    chosen.sort()
+    return chosen[r]
 
 
 @njit(**NB)
@@ -196,36 +239,9 @@ def tree_draw(tree, q, k):
                 leaf_d[u] += wg * x * x
         for t in range(s, e):
             d = leaf_d[t - s]
-            seen_i[n_seen], seen_d[n_seen] = t, d
+            seen_i[n_seen], seen_d[n_seen] = tree.perm[t], d
             n_seen += 1
-            if m < kk:                            # keep the kk smallest, sorted (kth_smallest's insertion)
-                g = m
-                m += 1
-            elif d < best[kk - 1]:
-                g = kk - 1
-            else:
-                continue
-            while g > 0 and best[g - 1] > d:
-                best[g] = best[g - 1]
-                g -= 1
-            best[g] = d
+            m = keep_smallest(best, m, kk, d)
             if m == kk:
                 th = best[kk - 1]
-    below = 0
-    ties = 0
-    for t in range(n_seen):
-        if seen_d[t] < th:
-            below += 1
-        elif seen_d[t] == th:
-            ties += 1
-    r = np.random.randint(kk)
-    want_tie = r >= below
-    r = np.random.randint(ties) if want_tie else r
-    n_group = 0
-    for t in range(n_seen):
-        if (seen_d[t] == th) if want_tie else (seen_d[t] < th):
-            tree.group[n_group] = tree.perm[seen_i[t]]
-            n_group += 1
-    group = tree.group[:n_group]
-    group.sort()
-    return group[r]                               # the r-th in column order, as draw_neighbour counts
+    return draw_nearest(seen_d[:n_seen], seen_i[:n_seen], th, kk, tree.group)
