@@ -132,8 +132,9 @@ DEFAULT_FIT = "forecast-hazard.npz"
 NO_CORPUS = "none"
 
 PARAMS = FIRING_PARAMS + (
-    Param("futures", 32.0, 1.0, 1024.0, "futures played per bullet: the cost (~0.3 ms of one core per future and "
-          "bullet) against the aim (the offline probe: 128 futures hit ~2 points more than 32)"),
+    Param("futures", 128.0, 1.0, 1024.0, "futures played per bullet: the cost against the aim (in battle 128 hit "
+          "1-2 points more than 32; a future a turn whose heading the neighbours draw costs ~3 us more than one "
+          "the steering turns)"),
     Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
     Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
