@@ -101,7 +101,7 @@ def state_features(x, y, h, v, v_prev, travel, since_rev, since_fire, sx, sy, wi
 def kth_smallest(values, k, best):
     """The k-th smallest of `values` (duplicates counted, as np.partition's [k - 1]) by one pass keeping the k
     smallest sorted in `best` (scratch of k): a few insertions when k is much below len(values)."""
-    m = 0
+    m = I64(0)
     for i in range(values.shape[0]):
         m = keep_smallest(best, m, k, values[i])
     return best[k - 1]

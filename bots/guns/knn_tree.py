@@ -17,8 +17,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.engine.constants import I64
+
 NB = dict(cache=True, error_model="numpy")
-LEAF = 32                 # states in a leaf (16 to 64 measured alike; 8 visits more nodes)
+LEAF = I64(32)            # states in a leaf (16 to 64 measured alike; 8 visits more nodes)
 
 
 class KnnTree(NamedTuple):
@@ -210,7 +212,7 @@ def tree_draw(tree, q, k):
     best, seen_i, seen_d, rows, qd, wd = tree.best, tree.seen_i, tree.seen_d, tree.rows, tree.qd, tree.wd
     for g in range(qd.shape[0]):
         qd[g] = q[tree.dims[g]]
-    m = 0                                         # distances kept in best
+    m = I64(0)                                    # distances kept in best
     th = math.inf                                 # the k-th smallest so far
     n_seen = 0
     tree.stack_j[0], tree.stack_b[0] = 0, 0.0
