@@ -34,7 +34,7 @@ class KnnTree(NamedTuple):
     hi: np.ndarray
     dims: np.ndarray      # int64 (dims,): the features with a positive weight, in feature order
     wd: np.ndarray        # (dims,): their weights
-    rows: np.ndarray      # (dims, n): the states' weighted features in perm's order (a leaf's are contiguous,
+    rows: np.ndarray      # (dims, n): the states' values of those features in perm's order (a leaf's are contiguous,
                           # a feature at a time: a leaf's distances are summed like draw_neighbour's, in SIMD)
     leaf_d: np.ndarray    # scratch (LEAF,): a leaf's distances
     qd: np.ndarray        # scratch (dims,): the query's weighted features
