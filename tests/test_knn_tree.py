@@ -28,7 +28,7 @@ def _draws(points, n, queries, w, k, seed):
     return out
 
 
-def _case(seed, memory, n, k, ties, dims_off):
+def _case(seed, memory, ties, dims_off):
     rng = np.random.default_rng(seed)
     if ties == 2:                              # a few states stored many times over, in many leaves
         states = rng.normal(size=(N_FEAT, 1 + seed % 6))
@@ -50,7 +50,7 @@ def _case(seed, memory, n, k, ties, dims_off):
        k=st.integers(1, 40), ties=st.integers(0, 2), dims_off=st.integers(0, N_FEAT))
 def test_a_tree_draw_is_the_brute_force_draw(seed, memory, frac, k, ties, dims_off):
     n = int(round(frac * memory))
-    points, queries, w = _case(seed, memory, n, k, ties, dims_off)
+    points, queries, w = _case(seed, memory, ties, dims_off)
     out = _draws(points, n, queries, w, k, seed)
     assert np.array_equal(out[:, 0], out[:, 2])          # the same column
     assert np.array_equal(out[:, 1], out[:, 3])          # the same draws taken from the stream
@@ -72,7 +72,7 @@ def test_the_shipped_heading_weights_with_ties_over_many_leaves():
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2 ** 31), n=st.integers(1, 900))
 def test_the_tree_partitions_the_states_and_its_boxes_hold_them(seed, n):
-    points, _, w = _case(seed, n, n, 16, seed % 3, seed % 5)
+    points, _, w = _case(seed, n, seed % 3, seed % 5)
     tree = build_tree(points, n, w, 16)
     assert np.array_equal(np.sort(tree.perm), np.arange(n))
     dims = tree.dims

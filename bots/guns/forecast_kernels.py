@@ -129,7 +129,8 @@ def draw_neighbour(mem_f, n, q, w, k, dist, best):
     if kk == n:
         return np.random.randint(n)
     th = kth_smallest(dist[:n], kk, best)
-    return draw_nearest(dist[:n], np.arange(n), th, kk, np.empty(n, dtype=np.int64))
+    in_order = np.empty(0, dtype=np.int64)   # the distances are the columns' own, in order
+    return draw_nearest(dist[:n], in_order, th, kk, in_order)
 
 
 @njit(cache=True, error_model="numpy")

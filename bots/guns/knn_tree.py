@@ -68,7 +68,8 @@ def keep_smallest(best, m, k, x):
 def draw_nearest(dist, cols, th, kk, group):
     """draw_neighbour's draw once the k-th smallest distance th is known: uniform over the kk nearest -- one of
     those below th, or, past their count, one of those tied at th -- each set taken in column order. dist: the
-    distances of states cols (any order, every state at or below th among them); group: scratch as long."""
+    distances of states cols (any order, every state at or below th among them; empty cols: dist is every state's,
+    in column order, and the r-th is found in one pass, with no scratch); group: scratch as long as cols."""
     below = 0
     ties = 0
     for t in range(dist.shape[0]):
@@ -79,10 +80,15 @@ def draw_nearest(dist, cols, th, kk, group):
     r = np.random.randint(kk)
     want_tie = r >= below
     r = np.random.randint(ties) if want_tie else r
+    in_order = cols.shape[0] == 0
     n_group = 0
     for t in range(dist.shape[0]):
         if (dist[t] == th) if want_tie else (dist[t] < th):
-            group[n_group] = cols[t]
+            if in_order:
+                if n_group == r:
+                    return t
+            else:
+                group[n_group] = cols[t]
             n_group += 1
     chosen = group[:n_group]
     chosen.sort()
