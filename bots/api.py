@@ -21,6 +21,7 @@ from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_M
                            ST_HEADING, ST_GUN, ST_RADAR, MIN_BULLET_POWER, MAX_BULLET_POWER, DEG,
                            MAX_VELOCITY, MAX_TURN_RATE_RADIANS)
 from sim.engine.geometry import hold
+from sim.engine.physics import gun_heat
 
 # The setters run every turn inside bot code: LLVM-inlined (forceinline) so that a call costs no
 # atomic NRT incref/decref of the status and command rows. Set explicitly so that it is never inherited.
@@ -97,7 +98,7 @@ def set_fire(st, cmd, power):
     cmd[C_FIRE] = power
     cmd[C_FIRE_ASSIST] = 0.0
     st[ST_ENERGY] -= power
-    st[ST_HEAT] += 1.0 + power / 5.0
+    st[ST_HEAT] += gun_heat(power)
     return power
 
 

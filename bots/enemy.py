@@ -33,9 +33,9 @@ from bots.part import layout
 from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_TIME, ST_WIDTH, ST_HEIGHT, ST_COOLING, E_TYPE, E_A,
                            EV_SCANNED, EV_BULLET_HIT, EV_HIT_BY_BULLET, EV_HIT_ROBOT, EV_ROBOT_DEATH,
                            EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING, EA_VELOCITY,
-                           MAX_TURN_RATE_RADIANS, MAX_VELOCITY, START_ENERGY, HALF_ROBOT)
+                           MAX_TURN_RATE_RADIANS, MAX_VELOCITY, START_ENERGY, HALF_ROBOT, START_GUN_HEAT)
 from sim.engine.geometry import normal_relative_angle, normal_absolute_angle
-from sim.engine.physics import bullet_damage, wall_hit_damage, cool_turns
+from sim.engine.physics import bullet_damage, wall_hit_damage, cool_turns, gun_heat
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -201,7 +201,7 @@ def _scan(en, st, ev, k):
     x = st[ST_X] + dist * math.sin(ab)
     y = st[ST_Y] + dist * math.cos(ab)
     if en[EN_NEXT_FIRE] == 0.0:
-        en[EN_NEXT_FIRE] = 1.0 + cool_turns(3.0, st[ST_COOLING])   # the gun starts a round with heat 3
+        en[EN_NEXT_FIRE] = 1.0 + cool_turns(START_GUN_HEAT, st[ST_COOLING])
     en[EN_WALL_DMG] = 0.0
     if en[EN_TIME] >= 0.0 and t > en[EN_TIME]:
         dt = t - en[EN_TIME]
@@ -228,7 +228,7 @@ def _scan(en, st, ev, k):
             en[EN_LAST_POWER] = drop
             # its gun is hot again from the fire turn: t, or across a scan gap the first turn it was cool
             tf = min(t, max(en[EN_TIME] + 1.0, en[EN_NEXT_FIRE]))
-            en[EN_NEXT_FIRE] = tf + cool_turns(1.0 + min(3.0, max(0.1, drop)) / 5.0, st[ST_COOLING])
+            en[EN_NEXT_FIRE] = tf + cool_turns(gun_heat(min(3.0, max(0.1, drop))), st[ST_COOLING])
     elif en[EN_TIME] < 0.0:
         en[EN_TURN_RATE] = 0.0
         en[EN_ACCEL] = 0.0

@@ -123,7 +123,7 @@ from sim.engine.constants import (
     ST_Y,
 )
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import bullet_speed, cool_turns
+from sim.engine.physics import bullet_speed, cool_turns, gun_heat
 from sim.waves.gf import LAG
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "models")
@@ -220,9 +220,9 @@ def lag_seed(seed, k):
 @njit(cache=True, error_model="numpy")
 def shot_gap(power, cooling):
     """Turns from one bullet of `power` to the next of a gun that fires as soon as it is cool: the gun heat, which
-    rises by 1 + power/5 when a bullet leaves and falls by `cooling` a turn, is back to 0 (physics.cool_turns, the
-    engine's arithmetic) a turn before the next one leaves."""
-    return I64(cool_turns(1.0 + power / 5.0, cooling))
+    rises by physics.gun_heat when a bullet leaves and falls by `cooling` a turn, is back to 0 (physics.cool_turns,
+    the engine's arithmetic) a turn before the next one leaves."""
+    return I64(cool_turns(gun_heat(power), cooling))
 
 
 @njit(cache=True, error_model="numpy")

@@ -144,9 +144,10 @@ from numba import njit
 from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, ST_ENERGY, ST_TIME, ST_ROUND,
                                   ST_WIDTH, ST_HEIGHT, ST_COOLING, C_FIRE, E_TYPE, E_A, EV_HIT_BY_BULLET,
                                   EV_BULLET_HIT, EV_BULLET_MISSED, EV_BULLET_HIT_BULLET, EV_HIT_ROBOT, EV_HIT_WALL,
-                                  MAX_VELOCITY, MAX_TURN_RATE_RADIANS, GUN_TURN_RATE_RADIANS, HALF_ROBOT, DEG)
+                                  MAX_VELOCITY, MAX_TURN_RATE_RADIANS, GUN_TURN_RATE_RADIANS, HALF_ROBOT, DEG,
+                                  START_GUN_HEAT)
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import cool_turns, robot_step
+from sim.engine.physics import cool_turns, gun_heat, robot_step
 from sim.waves.gf import (BOX_REACH, bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set,
                           pseudo_to_angle, MAX_CAND)
 from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
@@ -1181,7 +1182,7 @@ def _detect(p, m, st, en, tele, t):
         return -REJ_SMALL
     power = min(3.0, max(0.1, drop))
     tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
-    m[S_NEXT_FIRE] = tf + cool_turns(1.0 + power / 5.0, st[ST_COOLING])
+    m[S_NEXT_FIRE] = tf + cool_turns(gun_heat(power), st[ST_COOLING])
     w_ = (tf - 1.0 - t1) / (t - t1)
     sx = m[S_EN_X] + w_ * (en[EN_X] - m[S_EN_X])
     sy = m[S_EN_Y] + w_ * (en[EN_Y] - m[S_EN_Y])
@@ -1894,7 +1895,7 @@ def surf_round_start(p, m, st):
     m[S_PT] = -1.0
     m[S_EN_T] = -1.0
     m[S_MY_E_T] = -1.0
-    m[S_NEXT_FIRE] = 1.0 + cool_turns(3.0, st[ST_COOLING])
+    m[S_NEXT_FIRE] = 1.0 + cool_turns(START_GUN_HEAT, st[ST_COOLING])
     m[S_LAT] = 1.0
     m[S_REPLAN] = 1.0
 

@@ -300,6 +300,13 @@ def wall_hit_damage(velocity):
 
 
 @njit(**NB)
+def gun_heat(power):
+    """Rules.getGunHeat: the heat a bullet of `power` (already clamped by the firing rule, and below 0.1 when a
+    robot fires its last energy) puts on the gun."""
+    return 1.0 + power / 5.0
+
+
+@njit(**NB)
 def cool_turns(heat, cooling):
     """Turns of cooling until a gun at `heat` reads exactly 0 (the engine subtracts `cooling` each turn
     and clamps at 0; 3.0 - 30 * 0.1 is still 2.8e-17, so a round's first shot comes in turn 32).

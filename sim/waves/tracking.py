@@ -40,9 +40,10 @@ from sim.engine.constants import (
     RS_DEAD,
     RS_HIT_ROBOT,
     RS_HIT_WALL,
+    START_GUN_HEAT,
 )
 from sim.engine.geometry import scan_hits_box
-from sim.engine.physics import bullet_damage, cool_turns
+from sim.engine.physics import bullet_damage, cool_turns, gun_heat
 from sim.waves.gf import (
     BOX_REACH,
     F_DID_COLLIDE,
@@ -637,7 +638,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
             adj = 0.0
             zapped = False
             lat_prev = 1.0
-            next_fire = 1 + cool_turns(3.0, cooling)   # the gun starts a round with heat 3
+            next_fire = 1 + cool_turns(START_GUN_HEAT, cooling)
             # truth: this round's bullets of e (pe) and of i (pi_), sorted by fire turn
             pe0 = seg[r, e]
             pe1 = seg[r, e + 1]
@@ -700,7 +701,7 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                             power = max(0.1, power)
                         gap = k - t1
                         tf = min(k, max(t1 + 1, next_fire))     # estimated fire turn
-                        next_fire = tf + cool_turns(1.0 + power / 5.0, cooling)
+                        next_fire = tf + cool_turns(gun_heat(power), cooling)
                         # the enemy's position at the end of turn tf - 1, interpolated between the scans
                         jf = j0 + t1
                         w_ = (tf - 1 - t1) / gap
