@@ -351,6 +351,7 @@ GO_ON, REVERSE, STOP = 0, 1, 2
 TRUE_HEADING, TRUE_VELOCITY = 1, 2          # diagnosis (--truth): the recorded heading / velocity command
 TRUE_DIRECTION, TRUE_SPEED = 4, 8           # ... or only the command's direction / only its max velocity
 TRUE_STEER = 16           # ... or the heading orbit's own steering (default parameters) picks for the drawn command
+TRUE_FIRST = 32           # ... only in a future's first step: the command in force at the aim, not the later draws
 _ORBIT = {p.name: p.default for p in ORBIT_PARAMS}
 ORBIT_DISTANCE, ORBIT_DISTANCING, ORBIT_MAX_APPROACH, ORBIT_STICK, ORBIT_MARGIN = (
     _ORBIT["distance"], _ORBIT["distancing"], _ORBIT["max_approach"], _ORBIT["stick"], _ORBIT["margin"])
@@ -1403,7 +1404,8 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
             for step in range(STEPS):
                 shot[step] = i + step < n and rnd[i + step] == rnd[i] and fired[i + step]
                 row = i + step - 1                          # the recorded turn a future's step plays
-                true_ok[step] = step >= 1 and row + 1 < n and rnd[row + 1] == rnd[i]
+                true_ok[step] = (step >= 1 and row + 1 < n and rnd[row + 1] == rnd[i]
+                                 and (step == 1 or not truth & TRUE_FIRST))
                 if true_ok[step]:
                     true_h[step] = h[row + 1]
                     true_d[step] = cmd_dir[row]
