@@ -4,7 +4,8 @@ roll M futures of it forward with the engine's movement physics, fire at the hea
     PYTHONPATH=$PWD python benchmarks/play_forward.py orbit [--seeds 0..2] [--futures 32] [--k-heading 16]
         [--velocity-model hazard|knn] [--heading-model knn|steer-fit] [--prior 2] [--k-velocity 128]
         [--memory 4000] [--heading-scale ...]
-        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both|direction|speed|steer] [--corpus FILE]
+        [--velocity-scale ...] [--cap ...] [--truth none|heading|velocity|both|direction|speed|speed-now|steer]
+        [--corpus FILE]
         [--geometry none|distance|reverse|both] [--json]
 
 It is the Bayes-limit oracle's procedure (sim/experiments/oracle.py) with a *learned* policy in place of the
@@ -46,8 +47,9 @@ mover's own code and random generator (results and diagnosis: docs/learning.md, 
 * **Futures.** From the state at F-2 each of M futures steps one turn at a time, drawing its own heading and
   command events, and the engine's own `sim.engine.physics.robot_step` plays them (turn rate, acceleration,
   walls). --truth puts the mover's recorded heading, velocity command or both in their place (a diagnosis;
-  `direction` / `speed` only the command's direction / max velocity), or `steer` the heading the orbit
-  movement's own steering would set for the future's drawn command (what a perfect heading model would add).
+  `direction` / `speed` only the command's direction / max velocity, `speed-now` only the max velocity in force at
+  the aim), or `steer` the heading the orbit movement's own steering would set for the future's drawn command (what
+  a perfect heading model would add).
 * **The shot.** Each future's path goes through `sim.waves.gf.track_wave` (the precise intersection), the
   oracle's `best_heading` sweep finds the heading inside most futures' hit sets, and the real bullet's
   [gf_lo, gf_hi] (and pieces) says whether that heading hit.
@@ -105,6 +107,7 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     TRUE_DIRECTION,
     TRUE_HEADING,
     TRUE_SPEED,
+    TRUE_FIRST,
     TRUE_STEER,
     TRUE_VELOCITY,
     WALL_BINS,
@@ -159,7 +162,7 @@ def battle_arrays(result):
 
 
 TRUTH = {"none": 0, "heading": TRUE_HEADING, "velocity": TRUE_VELOCITY, "both": TRUE_HEADING | TRUE_VELOCITY,
-         "direction": TRUE_DIRECTION, "speed": TRUE_SPEED, "steer": TRUE_STEER}
+         "direction": TRUE_DIRECTION, "speed": TRUE_SPEED, "speed-now": TRUE_SPEED | TRUE_FIRST, "steer": TRUE_STEER}
 
 
 def weights(scale):
@@ -333,9 +336,10 @@ def main(argv=None):
         p.add_argument("--truth", choices=tuple(TRUTH), default="none",
                        help="diagnosis: the mover's recorded heading, velocity command or both in place of the drawn "
                        "ones (both: the futures replay the real path); direction / speed: only the command's "
-                       "direction / only its max velocity; steer: the heading the `orbit` movement's own steering "
-                       "(default parameters) sets for the drawn command (an upper bound for the heading model on "
-                       "orbit)")
+                       "direction / only its max velocity; speed-now: only the max velocity of the command in force "
+                       "at the aim (in a future's first step; what the mover's memory holds); steer: the heading the "
+                       "`orbit` movement's own steering (default parameters) sets for the drawn command (an upper "
+                       "bound for the heading model on orbit)")
         p.add_argument("--shooter", metavar="GUN", default=None,
                        help="whose battle the probe replays and whose bullets it aims: a gun as in gfsim challenge "
                        "(lock+GUN:power=3,energy_rule=0+still; default the oracle's head-on shooter)")

@@ -484,3 +484,37 @@ def test_heading_judged_scores_each_model_on_the_real_waves_and_aims_with_the_be
         b_ref = math.atan2(rx[0] - a[A.ox], ry[0] - a[A.oy])           # as the gun (libm)
         assert fk.real_wave_middle(a[A.ox], a[A.oy], a[A.speed], int(a[A.lag]), b_ref, rx, ry, last, 800.0,
                                    600.0) == (True, row[J.middle])
+
+
+def _ring(commands):
+    """A signature's ring of seen commands (label, max velocity, age) as run_command reads it."""
+    seen = np.zeros((fk.SIG_RING, 3))
+    for k, (label, mv, age) in enumerate(commands):
+        seen[k] = (label, mv, age)
+    return seen, float(len(commands))
+
+
+def test_a_run_in_progress_takes_a_seen_command_that_gives_its_last_step():
+    """A run from 3.4 to 4.4 px/turn (a full acceleration) is going to a max velocity above 4.4: of the commands
+    seen with its signature (speeds rounded: 3 to 4), run_command draws only those that give 4.4 from 3.4 by the
+    engine's rule -- never the 4.1 a run from 3.1 ended at, nor a reversal -- and both of those that do."""
+    seen, n = _ring([(fk.GO_ON, 4.1, 3.0), (fk.GO_ON, 6.0, 5.0), (fk.REVERSE, 8.0, 1.0), (fk.GO_ON, 7.5, 2.0)])
+    _seed(3)
+    got = {fk.run_command(seen, n, 1.0, 3.4, 4.4) for _ in range(400)}
+    assert got == {(1.0, 6.0, 5.0), (1.0, 7.5, 2.0)}
+    # travelling the other way the same commands are mirrored
+    assert {fk.run_command(seen, n, -1.0, -3.4, -4.4) for _ in range(400)} == {(-1.0, 6.0, 5.0), (-1.0, 7.5, 2.0)}
+
+
+def test_a_run_that_just_reached_its_max_velocity_says_it_exactly():
+    """A last step shorter than the acceleration (4.4 to 4.9) or the deceleration (6.0 to 4.5) ends at the max
+    velocity itself: with no seen command giving it, run_command returns |v| the way the body goes."""
+    seen, n = _ring([(fk.GO_ON, 6.0, 5.0), (fk.GO_ON, 7.5, 2.0)])
+    _seed(4)
+    assert fk.run_command(seen, n, 1.0, 4.4, 4.9)[:2] == (1.0, 4.9)
+    assert fk.run_command(seen, n, 1.0, 6.0, 4.5)[:2] == (1.0, 4.5)
+    assert fk.run_command(seen, n, -1.0, -4.4, -4.9)[:2] == (-1.0, 4.9)
+    from sim.engine.physics import new_velocity
+    for v_prev, v in ((4.4, 4.9), (6.0, 4.5), (-4.4, -4.9)):
+        d, mv, _ = fk.run_command(seen, n, math.copysign(1.0, v), v_prev, v)
+        assert new_velocity(v_prev, 1e6 * d, mv) == v

@@ -351,6 +351,7 @@ GO_ON, REVERSE, STOP = 0, 1, 2
 TRUE_HEADING, TRUE_VELOCITY = 1, 2          # diagnosis (--truth): the recorded heading / velocity command
 TRUE_DIRECTION, TRUE_SPEED = 4, 8           # ... or only the command's direction / only its max velocity
 TRUE_STEER = 16           # ... or the heading orbit's own steering (default parameters) picks for the drawn command
+TRUE_FIRST = 32           # ... only in a future's first step: the command in force at the aim, not the later draws
 _ORBIT = {p.name: p.default for p in ORBIT_PARAMS}
 ORBIT_DISTANCE, ORBIT_DISTANCING, ORBIT_MAX_APPROACH, ORBIT_STICK, ORBIT_MARGIN = (
     _ORBIT["distance"], _ORBIT["distancing"], _ORBIT["max_approach"], _ORBIT["stick"], _ORBIT["margin"])
@@ -361,6 +362,7 @@ AGE_BINS = 21             # the command's age in turns: 1 .. 19, 20 or more (ind
 DEFAULT_PRIOR = 2.0
 RING = 512                # newest max velocities kept for the speed-change and start draws
 SIG_RING = 64             # newest commands kept per in-progress-run signature
+SIG_TRIES = 16            # draws among them for one that gives the run's last step (run_command)
 SIGNATURES = 3 * 9 * 9
 # --geometry: hazard levels binning what the wall bins leave out -- the distance to the shooter (DIST_EDGES px) and
 # the reverse direction's wall pressure (REV_EDGES rad) -- right below the wall level (label; + wall; + geometry;
@@ -1172,6 +1174,28 @@ STEERED = -2              # forecast_aim: the learned steering sets the turn (no
 
 
 @njit(cache=True, error_model="numpy")
+def run_command(seen, n_seen, travel, v_prev, v):
+    """(direction, max velocity, age) of the command of a run still in progress that took the mover from v_prev to
+    v, travelling `travel`: one of the newest commands `seen` in runs showing the same signature (run_signature),
+    drawn again (at most SIG_TRIES draws) while it would not give v from v_prev by the engine's rule. The signature
+    rounds the speeds to whole pixels: a run from 3.4 to 4.4 is speeding up to a max velocity above 4.4, not to the
+    4.1 a run from 3.1 ended at (orbit:speed_prob=0.1 changes its max velocity every tenth turn)."""
+    n = min(int(n_seen), SIG_RING)
+    for _ in range(SIG_TRIES):
+        r = np.random.randint(n)
+        lab = seen[r, 0]
+        d = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+        if new_velocity(v_prev, FAR * d, seen[r, 1]) == v:
+            return d, seen[r, 1], seen[r, 2]
+    # none gives it: a run that has just reached its max velocity (a last step shorter than the acceleration or the
+    # deceleration) says it exactly, |v|
+    d = 1.0 if v > 0.0 else -1.0
+    if v != 0.0 and new_velocity(v_prev, FAR * d, abs(v)) == v:
+        return d, abs(v), seen[r, 2]
+    return 0.0 if lab == STOP else (travel if lab == GO_ON else -travel), seen[r, 1], seen[r, 2]
+
+
+@njit(cache=True, error_model="numpy")
 def neighbour_turn(mem_a, nh, b, m, ph):
     """The turn to the heading of stored transition nh (relative to the line from the shooter, mirrored by m);
     none when the steering sets it (nh = STEERED)."""
@@ -1255,10 +1279,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
         if cmd_known:                        # the command that gave v, and how long it had lasted
             cd, cmv, cage = hs[H_CMD_DIR, p], hs[H_CMD_VEL, p], hs[H_AGE, a]
         elif fc.sig_n[sg] > 0:               # a run in progress: one of the commands seen showing the same
-            r = np.random.randint(min(int(fc.sig_n[sg]), SIG_RING))
-            lab = fc.sig_cmd[sg, r, 0]
-            cd = 0.0 if lab == STOP else (last_sign if lab == GO_ON else -last_sign)
-            cmv, cage = fc.sig_cmd[sg, r, 1], fc.sig_cmd[sg, r, 2]
+            cd, cmv, cage = run_command(fc.sig_cmd[sg], fc.sig_n[sg], last_sign, pvp, pv)
         else:
             cd, cmv, cage = (0.0 if pv == 0.0 else last_sign), max(abs(pv), abs(pvp)), 1.0
         cx[0] = px
@@ -1403,7 +1424,8 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
             for step in range(STEPS):
                 shot[step] = i + step < n and rnd[i + step] == rnd[i] and fired[i + step]
                 row = i + step - 1                          # the recorded turn a future's step plays
-                true_ok[step] = step >= 1 and row + 1 < n and rnd[row + 1] == rnd[i]
+                true_ok[step] = (step >= 1 and row + 1 < n and rnd[row + 1] == rnd[i]
+                                 and (step == 1 or not truth & TRUE_FIRST))
                 if true_ok[step]:
                     true_h[step] = h[row + 1]
                     true_d[step] = cmd_dir[row]
