@@ -384,6 +384,12 @@ def command_label(d, travel):
 
 
 @njit(cache=True, error_model="numpy")
+def label_direction(label, travel):
+    """command_label's inverse: the absolute command direction of a label for a body travelling `travel`."""
+    return 0.0 if label == STOP else (travel if label == GO_ON else -travel)
+
+
+@njit(cache=True, error_model="numpy")
 def wall_pressure(x, y, h, travel, sx, sy, width, height):
     """Rotation towards the shooter that keeps a STICK-long stick in the field, of the perpendicular to the line
     from the shooter in the orbital direction the body travels: what drives a wall-smoothing mover into its enemy."""
@@ -610,7 +616,7 @@ def next_command(c1, c2, c3, c4, c5, s1, s2, change_ring, start_ring, ring_n, d,
     w, f, a = hazard_bins(pressure, since_fire, age)
     label_probs(c1, c2, c3, c4, c5, command_label(d, travel), w, f, a, db, rb, geometry, strength, probs)
     lab = draw_label(probs)
-    nd = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+    nd = label_direction(lab, travel)
     if nd != 0.0:
         if d == 0.0:
             mv = draw_ring(start_ring, ring_n[1], MAX_VELOCITY)
@@ -627,7 +633,7 @@ def fit_command(fit, member, change_ring, start_ring, ring_n, d, mv, age, travel
     fit_probs(fit, member, command_label(d, travel), age, since_fire, speed, x, y, h, travel, sx, sy, width, height,
               scratch, probs, change)
     lab = draw_label(probs)
-    nd = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+    nd = label_direction(lab, travel)
     if nd != 0.0:
         if d == 0.0:
             mv = draw_ring(start_ring, ring_n[1], MAX_VELOCITY)
@@ -1183,16 +1189,15 @@ def run_command(seen, n_seen, travel, v_prev, v):
     n = min(int(n_seen), SIG_RING)
     for _ in range(SIG_TRIES):
         r = np.random.randint(n)
-        lab = seen[r, 0]
-        d = 0.0 if lab == STOP else (travel if lab == GO_ON else -travel)
+        d = label_direction(seen[r, 0], travel)
         if new_velocity(v_prev, FAR * d, seen[r, 1]) == v:
             return d, seen[r, 1], seen[r, 2]
     # none gives it: a run that has just reached its max velocity (a last step shorter than the acceleration or the
-    # deceleration) says it exactly, |v|
-    d = 1.0 if v > 0.0 else -1.0
-    if v != 0.0 and new_velocity(v_prev, FAR * d, abs(v)) == v:
-        return d, abs(v), seen[r, 2]
-    return 0.0 if lab == STOP else (travel if lab == GO_ON else -travel), seen[r, 1], seen[r, 2]
+    # deceleration) says it exactly, |v|; else the last drawn
+    way = 1.0 if v > 0.0 else -1.0
+    if v != 0.0 and new_velocity(v_prev, FAR * way, abs(v)) == v:
+        return way, abs(v), seen[r, 2]
+    return d, seen[r, 1], seen[r, 2]
 
 
 @njit(cache=True, error_model="numpy")
