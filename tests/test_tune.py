@@ -146,12 +146,18 @@ def test_kill_9_mid_study_then_rerun_never_replays_a_battle(tmp_path):
     journal = os.path.join(study, T.BATTLE_JOURNAL)
     deadline = time.time() + 300
     try:
+        # kill inside a trial (a trial plays 3 battles): its finished battles must then be read back. The study is
+        # stepped, not raced: it runs ~5 ms between stops and its journal is read while it is stopped, so a
+        # battle (~50 ms of CPU) cannot slip past a check however loaded the machine is, and what was read is
+        # what the kill leaves
         while time.time() < deadline and proc.poll() is None:
-            # kill inside a trial (a trial plays 3 battles): its finished battles must then be read back.
-            # Battles of 30 rounds leave this 50 ms poll time to see a trial's count between two battles
+            os.kill(proc.pid, signal.SIGSTOP)
+            _, status = os.waitpid(proc.pid, os.WUNTRACED)     # returns once it has stopped (or ended)
+            assert os.WIFSTOPPED(status), "the study finished before it could be killed"
             if os.path.exists(journal) and len(journal_keys(study)) >= 4 and len(journal_keys(study)) % 3:
                 break
-            time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGCONT)
+            time.sleep(0.005)
         assert proc.poll() is None, "the study finished before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
