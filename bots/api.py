@@ -21,7 +21,7 @@ from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_M
                            ST_HEADING, ST_GUN, ST_RADAR, MIN_BULLET_POWER, MAX_BULLET_POWER, DEG,
                            MAX_VELOCITY, MAX_TURN_RATE_RADIANS)
 from sim.engine.geometry import hold
-from sim.engine.physics import gun_heat
+from sim.engine.physics import fire_power, gun_heat
 
 # The setters run every turn inside bot code: LLVM-inlined (forceinline) so that a call costs no
 # atomic NRT incref/decref of the status and command rows. Set explicitly so that it is never inherited.
@@ -94,7 +94,7 @@ def set_fire(st, cmd, power):
         return 0.0
     if st[ST_HEAT] > 0.0 or st[ST_ENERGY] == 0.0:
         return 0.0
-    power = min(st[ST_ENERGY], min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER))
+    power = fire_power(power, st[ST_ENERGY])
     cmd[C_FIRE] = power
     cmd[C_FIRE_ASSIST] = 0.0
     st[ST_ENERGY] -= power

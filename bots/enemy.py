@@ -35,7 +35,7 @@ from sim.engine.constants import (ST_X, ST_Y, ST_HEADING, ST_TIME, ST_WIDTH, ST_
                            EA_OTHER, EA_ENERGY, EA_BEARING, EA_DISTANCE, EA_HEADING, EA_VELOCITY,
                            MAX_TURN_RATE_RADIANS, MAX_VELOCITY, START_ENERGY, HALF_ROBOT, START_GUN_HEAT)
 from sim.engine.geometry import normal_relative_angle, normal_absolute_angle
-from sim.engine.physics import bullet_damage, wall_hit_damage, cool_turns, gun_heat
+from sim.engine.physics import bullet_damage, clamp_power, wall_hit_damage, cool_turns, gun_heat
 
 NB = dict(cache=True, error_model="numpy")
 
@@ -228,7 +228,7 @@ def _scan(en, st, ev, k):
             en[EN_LAST_POWER] = drop
             # its gun is hot again from the fire turn: t, or across a scan gap the first turn it was cool
             tf = min(t, max(en[EN_TIME] + 1.0, en[EN_NEXT_FIRE]))
-            en[EN_NEXT_FIRE] = tf + cool_turns(gun_heat(min(3.0, max(0.1, drop))), st[ST_COOLING])
+            en[EN_NEXT_FIRE] = tf + cool_turns(gun_heat(clamp_power(drop)), st[ST_COOLING])
     elif en[EN_TIME] < 0.0:
         en[EN_TURN_RATE] = 0.0
         en[EN_ACCEL] = 0.0

@@ -147,7 +147,7 @@ from sim.engine.constants import (I64, ST_X, ST_Y, ST_HEADING, ST_GUN, ST_VEL, S
                                   MAX_VELOCITY, MAX_TURN_RATE_RADIANS, GUN_TURN_RATE_RADIANS, HALF_ROBOT, DEG,
                                   START_GUN_HEAT)
 from sim.engine.geometry import normal_relative_angle
-from sim.engine.physics import cool_turns, gun_heat, robot_step
+from sim.engine.physics import clamp_power, cool_turns, gun_heat, robot_step
 from sim.waves.gf import (BOX_REACH, bullet_speed, classic_mea, lateral_sign, stick_rotation_u, turn_hit_set,
                           pseudo_to_angle, MAX_CAND)
 from bots.api import set_ahead, set_turn_body, set_max_velocity, set_max_turn_rate
@@ -1180,7 +1180,7 @@ def _detect(p, m, st, en, tele, t):
     drop = en[EN_DROP] - 0.1 * m[S_ZAPS]           # the zap took 0.1 from the enemy too
     if drop < 0.1 - 1e-6:
         return -REJ_SMALL
-    power = min(3.0, max(0.1, drop))
+    power = clamp_power(drop)
     tf = min(t, max(t1 + 1.0, m[S_NEXT_FIRE]))
     m[S_NEXT_FIRE] = tf + cool_turns(gun_heat(power), st[ST_COOLING])
     w_ = (tf - 1.0 - t1) / (t - t1)

@@ -30,7 +30,7 @@ from numba import njit
 from sim.engine.constants import *  # noqa: F401,F403  (column layout: compile-time ints)
 from sim.engine.geometry import (normal_relative_angle, robot_box_intersects_line, robot_boxes_intersect,
                        robot_box_contains, segments_intersect, scan_hits_box_rays, hold, borrowed)
-from sim.engine.physics import (bullet_damage, bullet_speed, gun_heat, update_heading, update_gun_heading, update_radar_heading, update_movement,
+from sim.engine.physics import (bullet_damage, bullet_speed, fire_power, gun_heat, update_heading, update_gun_heading, update_radar_heading, update_movement,
                       wall_collision, wall_hit_damage, sin_cos, R_MOVE_ANGLE, R_SCAN_ANGLE, N_ROB_ENGINE)
 from sim.engine import jrandom, jmath, jtrig
 from sim.engine.variants import variant, not_compiled_in
@@ -173,7 +173,7 @@ def _fire_bullets(rob, cmd, bat, bul, blist, i):
     if rob[i, R_HEAT] > 0.0 or rob[i, R_ENERGY] == 0.0:
         hold(rob, cmd, bat, bul, blist)
         return
-    power = min(rob[i, R_ENERGY], min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER))
+    power = fire_power(power, rob[i, R_ENERGY])
     _update_energy(rob, cmd, bat, i, -power)
     rob[i, R_HEAT] += gun_heat(power)
     k = _add_bullet(bul, blist, bat)

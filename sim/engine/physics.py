@@ -300,6 +300,19 @@ def wall_hit_damage(velocity):
 
 
 @njit(**NB)
+def clamp_power(power):
+    """A bullet power as Robocode's setFire takes it: clamped to [MIN_BULLET_POWER, MAX_BULLET_POWER] (0.1, 3)."""
+    return min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER)
+
+
+@njit(**NB)
+def fire_power(power, energy):
+    """The power a setFire(power) fires with `energy` left: clamped, and no more than the energy (a robot firing
+    its last energy below 0.1 fires a bullet of that power)."""
+    return min(energy, clamp_power(power))
+
+
+@njit(**NB)
 def gun_heat(power):
     """Rules.getGunHeat: the heat a bullet of `power` (already clamped by the firing rule, and below 0.1 when a
     robot fires its last energy) puts on the gun."""
@@ -323,7 +336,7 @@ def bullet_speed(power):
     """Rules.getBulletSpeed: 20 - 3 * power, pixels per turn, with the power clamped to [0.1, 3] first. A robot
     firing its last energy below 0.1 fires a bullet of that power (its damage and bonus) that flies at 19.7
     (seen in Robocode: TrackFire vs VelociRobot, seed 79, tests/test_exact_battles.py)."""
-    return 20.0 - 3.0 * min(max(power, MIN_BULLET_POWER), MAX_BULLET_POWER)
+    return 20.0 - 3.0 * clamp_power(power)
 
 
 def bullet_speeds(powers):

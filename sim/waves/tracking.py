@@ -36,6 +36,7 @@ from sim.engine.constants import (
     BS_HIT_BULLET,
     BS_HIT_VICTIM,
     BS_MOVING,
+    MAX_BULLET_POWER,
     RADAR_SCAN_RADIUS,
     RS_DEAD,
     RS_HIT_ROBOT,
@@ -43,7 +44,7 @@ from sim.engine.constants import (
     START_GUN_HEAT,
 )
 from sim.engine.geometry import scan_hits_box
-from sim.engine.physics import bullet_damage, cool_turns, gun_heat
+from sim.engine.physics import bullet_damage, clamp_power, cool_turns, gun_heat
 from sim.waves.gf import (
     BOX_REACH,
     F_DID_COLLIDE,
@@ -696,9 +697,8 @@ def enemy_waves_nb(round_start, x, y, heading, vel, energy, state, bx, by, bexac
                     drop = expect - e2
                     ok = (0.1 - POWER_TOL <= drop <= 3.0 + POWER_TOL) or (e2 <= 0.0 and POWER_TOL < drop < 0.1)
                     if ok and k >= next_fire - 1:
-                        power = min(3.0, drop)
-                        if e2 > 0.0:
-                            power = max(0.1, power)
+                        # a bullet that took the enemy's last energy may be below 0.1 (physics.fire_power)
+                        power = clamp_power(drop) if e2 > 0.0 else min(MAX_BULLET_POWER, drop)
                         gap = k - t1
                         tf = min(k, max(t1 + 1, next_fire))     # estimated fire turn
                         next_fire = tf + cool_turns(gun_heat(power), cooling)
