@@ -61,7 +61,7 @@ FEATURES = ("command age", "since fire", "speed along travel", "wall pressure", 
 assert N_RAW == len(FEATURES)
 # The basis: blocks of hat functions, one feature (second -1) or a bilinear grid of two; knots ascending.
 # Turns since the shooter fired end at 15: the corpus's shooter (power 3) fires every 16 turns, so a longer gap is
-# only seen at a round's start; a gun that holds fire longer (`forecast`'s hold_fire) would read weights fitted on
+# only seen at a round's start; a gun that holds fire longer (`forecast`'s hold_chance) would read weights fitted on
 # round starts, or none at all (docs/learning.md, "The per-shot rate, corrected"). hat() clamps beyond the last knot.
 BLOCKS = (
     (AGE, -1, (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 17, 20, 25, 30, 40), ()),

@@ -17,8 +17,8 @@ it on average: pooled hits / shots up to the kill is consistent for the mean per
 killing bullet out is not: a season's (hits - 1) / (shots - 1), pooled over its rounds, is p (r - 1) / (r - p) on
 average for r hits a round (0.90 p at p = 0.35, r = 7; `per_shot_rate`'s test). With --oracle-file (`gfsim oracle
 --json` of the same seeds) both rates as % of the oracle of each seed. A gun that never fires while its bullets
-in flight can still kill (hold_fire) moves the first towards the second, as long as holding does not make its
-shots worse.
+in flight can still kill (hold_fire, hold_chance) moves the first towards the second, as long as holding does not
+make its shots worse.
 """
 import argparse
 import sys

@@ -74,7 +74,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     f_rnd, f_turn, kept = _diag(recorded, fg.TK_FORECAST_FLIGHT)
     assert len(seen) > 500 and len(aims) > 30 and len(kept) > len(aims)
     values = parse_bot(GUN).parts["gun"][1]
-    assert values["hold_fire"] > 0                              # the futures plan the gun's shots themselves
+    assert values["hold_chance"] > 0                            # the futures plan the gun's shots themselves
     flights = {}
     for r, t, row in zip(f_rnd, f_turn, kept):
         F = fg.DIAG_FLIGHT
@@ -110,7 +110,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         assert aims[q, A.row] == fc.counters[fk.K_ROWS] - 1
         turn = (s_rnd[k], s_turn[k])
         plan = fk.ShotPlan(flights.get(turn, np.zeros((fg.FLIGHT_CAP, fk.FLIGHT.size))), aims[q, A.energy],
-                           values["hold_fire"], aims[q, A.power], int(aims[q, A.gap]), aims[q, A.plan_cover],
+                           values["hold_chance"], aims[q, A.power], int(aims[q, A.gap]), aims[q, A.plan_cover],
                            float(s_turn[k]))
         assert aims[q, A.gap] == fg.shot_gap(aims[q, A.power], 0.1)
         assert aims[q, A.energy] == seen[k, fg.DIAG_SEEN.energy]
@@ -204,38 +204,67 @@ def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded
         assert b[1] - a[1] <= 16 + 1 + 3 * dropped or any((a[0], t) in held for t in range(a[1], b[1]))
 
 
-def test_it_holds_fire_exactly_while_its_bullets_in_flight_are_expected_to_finish_the_enemy(recorded):
-    """hold_fire = 1: each turn the gun held, the expected damage it held for is what its own bullets then on their
-    way add up to -- damage x the coverage of the aim each was fired with, rebuilt here from the scans and the aims
-    -- and it covers the enemy's scanned energy; on the turns it fired, its bullets in flight did not. It held (the
-    mover runs low at a round's end), and no bullet of one round counts in the next."""
-    from bots.guns.aiming import on_its_way
-    from sim.engine.physics import bullet_damage, bullet_speed
-    s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
-    a_rnd, a_turn, aims = _fired_aims(recorded)
-    h_rnd, h_turn, hold = _diag(recorded, fg.TK_FORECAST_HOLD)
-    S, A, H = fg.DIAG_SEEN, fg.DIAG_AIM, fg.DIAG_HOLD
-    scan = {(r, t): k for k, (r, t) in enumerate(zip(s_rnd, s_turn))}
+def _kept_bullets(res, seen_rows):
+    """The gun's bullets rebuilt from its scans, aims and the recorded bullet trace: (round, turn it left, cover of
+    its aim, x, y it left from, the turn it hit something or inf)."""
+    from sim.engine.constants import BS_HIT_BULLET, BS_HIT_VICTIM, BS_HIT_WALL
+    s_rnd, s_turn, seen = seen_rows
+    a_rnd, a_turn, aims = _fired_aims(res)
+    S, A = fg.DIAG_SEEN, fg.DIAG_AIM
     aim = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
     lag_of = {(r, t): int(x) for r, t, x in zip(a_rnd, a_turn, aims[:, A.lag])}
-    bullets = []                                        # (round, turn it left, cover of its aim, x, y)
+    bul = res.bullets_trace
+    bul = bul[bul[:, 2] == 0]                    # columns: round, turn, owner, id, x, y, heading, power, state
+    ended = {}
+    for rnd, bid in {(int(r), int(b)) for r, b in bul[:, [0, 3]]}:
+        rows = bul[(bul[:, 0] == rnd) & (bul[:, 3] == bid)]
+        done = rows[np.isin(rows[:, 8], (BS_HIT_VICTIM, BS_HIT_BULLET, BS_HIT_WALL)), 1]
+        ended[(rnd, int(rows[:, 1].min()))] = done.min() if done.size else np.inf
+    bullets = []
     for k in np.flatnonzero(seen[:, S.left] == 1.0):
         r, f = s_rnd[k], s_turn[k]
         q = aim[_aim_of(lag_of, r, f)]
-        bullets.append((r, f, aims[q, A.cover], seen[k, S.sx], seen[k, S.sy]))
+        bullets.append((r, f, aims[q, A.cover], seen[k, S.sx], seen[k, S.sy], ended[(r, f)]))
+    return bullets
 
-    def due(r, t):
+
+def test_it_holds_fire_exactly_while_its_undecided_bullets_may_finish_the_enemy(recorded):
+    """hold_chance: each turn the gun held, the chance it held for is the chance that its bullets then neither past
+    the enemy nor known to have hit something -- each hitting with the coverage of the aim it was fired with,
+    rebuilt here from the scans, the aims and the recorded bullets -- finish the enemy's scanned energy, and it is
+    at least hold_chance; on the turns it fired it was below. It held (the mover runs low at a round's end), no
+    bullet of one round counts in the next, and no bullet it fired was still flying when the mover died."""
+    from bots.registry import parse_bot
+    from sim.engine.physics import bullet_damage, bullet_speed
+    seen_rows = _diag(recorded, fg.TK_FORECAST_SEEN)
+    s_rnd, s_turn, seen = seen_rows
+    h_rnd, h_turn, hold = _diag(recorded, fg.TK_FORECAST_HOLD)
+    S, H = fg.DIAG_SEEN, fg.DIAG_HOLD
+    threshold = parse_bot(GUN).parts["gun"][1]["hold_chance"]
+    scan = {(r, t): k for k, (r, t) in enumerate(zip(s_rnd, s_turn))}
+    bullets = _kept_bullets(recorded, seen_rows)
+
+    def chance(r, t):
         k = scan[(r, t)]
-        return sum(c * bullet_damage(3.0) for rb, f, c, x, y in bullets
-                   if rb == r and f <= t and on_its_way(t, f, bullet_speed(3.0), x, y, seen[k, S.x], seen[k, S.y]))
+        on = [c for rb, f, c, x, y, end in bullets if rb == r and f <= t and end > t    # known gone from `end` on
+              and fk.undecided(t, f, bullet_speed(3.0), x, y, seen[k, S.x], seen[k, S.y])]
+        # every subset of the bullets on their way, enumerated here independently of kill_chance
+        total = 0.0
+        for mask in range(1 << len(on)):
+            hits = [(mask >> i) & 1 for i in range(len(on))]
+            if sum(hits) * bullet_damage(3.0) >= seen[k, S.energy]:
+                total += math.prod(c if h else 1.0 - c for c, h in zip(on, hits))
+        return total
 
     assert len(hold) > 5
     for (r, t), row in zip(zip(h_rnd, h_turn), hold):
-        assert row[H.due] == pytest.approx(due(r, t), rel=1e-12)
-        assert row[H.due] >= row[H.energy] == seen[scan[(r, t)], S.energy]
-    for r, f, _, _, _ in bullets:                       # set_fire ran in F-1: nothing it was sure of was flying
-        k = scan[(r, f - 1)]
-        assert due(r, f - 1) < seen[k, S.energy]
+        assert row[H.chance] == pytest.approx(chance(r, t), rel=1e-12, abs=1e-15)
+        assert row[H.chance] >= threshold and row[H.energy] == seen[scan[(r, t)], S.energy]
+    for r, f, _, _, _, _ in bullets:                    # set_fire ran in F-1: its bullets were unlikely to finish it
+        assert chance(r, f - 1) < threshold
+    from shots_in_flight import battle_counts
+    counts = battle_counts(GUN, MOVER, SEED, 2)
+    assert counts["hits"] == 2 * 7 and counts["in_flight"] == 0     # both rounds end in a kill, nothing wasted
 
 
 def _flight(*bullets):
@@ -266,27 +295,42 @@ def test_a_future_is_hit_by_our_bullets_in_flight_once_where_their_path_crosses_
     assert sum(fk.bullets_hit(flight, flying, t, 400.0, 450.0) for t in range(100, 130)) == 0.0
 
 
+def test_kill_chance_is_the_probability_of_enough_damage():
+    """kill_chance against a Monte Carlo of independent hits (4 sigma), and its edges: certain hits kill exactly
+    when their damage reaches the energy, no bullets never, and more energy never makes a kill likelier."""
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        n = int(rng.integers(1, 7))
+        cover, damage, energy = rng.random(n), rng.choice([4.0, 10.0, 16.0], n), rng.uniform(1.0, 60.0)
+        mc = (((rng.random((100_000, n)) < cover) * damage).sum(axis=1) >= energy).mean()
+        p = fk.kill_chance(cover, damage, n, energy)
+        assert abs(p - mc) <= 4.0 * math.sqrt(max(p * (1.0 - p), 1e-6) / 100_000)
+        assert fk.kill_chance(cover, damage, n, energy + 5.0) <= p
+        assert fk.kill_chance(np.ones(n), damage, n, energy) == (1.0 if damage.sum() >= energy else 0.0)
+    assert fk.kill_chance(np.ones(3), np.full(3, 16.0), 0, 1.0) == 0.0
+
+
 def test_a_future_fires_when_the_hold_rule_would():
-    """plan_fires is the gun's hold rule in a future: with nothing expected to finish the mover it fires; it holds
-    while the bullets on their way -- real ones it counts (damage x their aim's coverage) and the future's own
-    planned ones (`expected` each) -- cover the mover's energy, and fires again once they are past the mover
-    (aiming.on_its_way), or when a hit has left it more energy than they cover; hold_fire scales what they cover."""
-    from bots.guns.aiming import on_its_way
+    """plan_fires is the gun's hold rule in a future: it fires while nothing in flight can finish the mover; it
+    holds while the bullets still undecided -- real ones still flying in this future (their aim's coverage) and
+    the future's own planned ones (the plan's cover) -- finish it with at least the plan's chance, and fires again
+    once they are past the mover (undecided), or when a hit has left it more energy than they can do."""
     flight = _flight((90.0, 0.0, 3.0, 0.5, 0.0))
-    counted = flight[:, fk.FLIGHT.power] > 0.0
+    flying = flight[:, fk.FLIGHT.power] > 0.0
     none = np.zeros(fk.STEPS)
 
-    def fires(t, energy, hold=1.0, leaves=none, n=0, expected=0.0, counted=counted):
-        plan = fk.ShotPlan(flight, energy, hold, 3.0, 16, 0.5, 100.0)
-        return fk.plan_fires(plan, counted, leaves, n, 11.0, expected, 400.0, 150.0, 400.0, 450.0, energy, t)
+    def fires(t, energy, chance=0.05, leaves=none, n=0, flying=flying):
+        plan = fk.ShotPlan(flight, energy, chance, 3.0, 16, 0.5, 100.0)
+        return fk.plan_fires(plan, flying, leaves, n, 400.0, 150.0, 400.0, 450.0, energy, t)
 
-    passed = next(t for t in range(90, 200) if not on_its_way(t, 90.0, 11.0, 400.0, 150.0, 400.0, 450.0))
-    assert fires(100.0, 50.0) and not fires(100.0, 8.0)           # 0.5 x 16 = 8 on its way: covers 8, not 50
-    assert fires(float(passed), 8.0) and not fires(float(passed - 1), 8.0)
-    assert fires(100.0, 8.0, hold=0.5) and fires(100.0, 8.0, counted=np.zeros_like(counted))
-    leaves = np.full(fk.STEPS, 102.0)                              # + one planned bullet of 8 expected, on its way
-    assert not fires(100.0, 16.0, leaves=leaves, n=1, expected=8.0) and fires(100.0, 16.0, leaves=leaves, n=0,
-                                                                              expected=8.0)
+    passed = next(t for t in range(90, 200) if not fk.undecided(t, 90.0, 11.0, 400.0, 150.0, 400.0, 450.0))
+    assert 90 + (300 - 18) // 11 < passed            # undecided while its segment can still reach the box
+    assert fires(100.0, 50.0) and not fires(100.0, 16.0)           # one 16-damage bullet at 0.5: kills 16, not 50
+    assert fires(float(passed), 16.0) and not fires(float(passed - 1), 16.0)
+    assert fires(100.0, 16.0, chance=0.6) and fires(100.0, 16.0, flying=np.zeros_like(flying))
+    leaves = np.full(fk.STEPS, 102.0)                              # + one planned bullet at 0.5, on its way
+    assert not fires(100.0, 32.0, leaves=leaves, n=1) and fires(100.0, 32.0, leaves=leaves, n=0)
+    assert fires(100.0, 32.0, chance=0.3, leaves=leaves, n=1)      # both must hit: 0.25
 
 
 def test_a_battle_is_a_pure_function_of_its_seed_as_either_robot():

@@ -12,7 +12,8 @@ that aim with the firing rule every gun shares (bots/guns/aiming.py). That is th
 cannot turn to that aim in one turn (it turns 20 degrees a turn), the futures are played again for a bullet leaving
 a turn later (aimed with what was seen up to F-3; an aim is for the turn its bullet leaves), and that aim gets two
 turns; an aim not reached in its turn is dropped and a new one played. The gun holds fire while the bullets it has
-in flight are expected to finish the enemy (`hold_fire`): a bullet still flying when the enemy dies is a miss. Each
+in flight that may still hit would finish the enemy with at least a small chance (`hold_chance`, each bullet
+hitting with its aim's coverage): a bullet still flying when the enemy dies is a miss. Each
 future decides our later shots the way that rule will, from its own path: our real bullets in flight are played
 against it (forecast_kernels.ShotPlan), so a mover that steps at each shot it sees steps in the futures when the gun
 will really fire, not on a fixed cool-down.
@@ -83,7 +84,7 @@ from bots.guns.forecast_kernels import (
     ShotPlan,
     fit_size,
     fit_views,
-    flight_due,
+    finish_chance,
     forecast_aim,
     forecast_observe,
     forecast_size,
@@ -138,10 +139,10 @@ PARAMS = FIRING_PARAMS + (
     Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
     Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
-    Param("hold_fire", 1.0, 0.0, 10.0,
-          "hold fire (and play no futures) while hold_fire x the expected damage of our bullets in flight (damage x "
-          "the share of its futures each one's aim covered) covers the enemy's energy: a bullet still flying when "
-          "the enemy dies is a miss; 0 = off"),
+    Param("hold_chance", 0.05, 0.0, 1.0,
+          "hold fire (and play no futures) while our bullets that may still hit would finish the enemy with at least "
+          "this chance (each hitting with the share of its futures its aim covered): a bullet still flying when the "
+          "enemy dies is a miss; 0 = never hold (the futures then fire a bullet every cool-down)"),
     Param("pre_aim", 0.5, 0.0, 1.0,
           "two turns before the gun is cool, turn it to a first aim for the same bullet (a turn older), played with "
           "this share of the futures: the aim a turn later is then within the gun's 20 degrees a turn more often, "
@@ -166,7 +167,7 @@ P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE, P_HEADING, P_JUDGE = r
                                                                                 len(FIRING_PARAMS) + 8)
 HEADING_KNN, HEADING_STEER, HEADING_JUDGED = 0, 1, 2
 
-# our real bullets (forecast_kernels.FLIGHT), kept while they may still hit (hold_fire, and the futures' plan of our
+# our real bullets (forecast_kernels.FLIGHT), kept while they may still hit (hold_chance, and the futures' plan of our
 # later shots); FLIGHT_CAP of them in a ring (a power-3 bullet crosses an 800 x 600 field's diagonal in 90 turns,
 # the gun fires at most every 16: 6 in flight)
 FLIGHT_CAP = 16
@@ -205,7 +206,7 @@ DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=
 # an aim row: what forecast_aim was given (its ShotPlan's scalars; the bullets are the gun's fired ones) and gave
 DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1, lag=1,
                   energy=1, plan_cover=1, gap=1, pre=1, futures=1, steer=1, judge=1)
-DIAG_HOLD = layout("ForecastDiagHold", due=1, energy=1)
+DIAG_HOLD = layout("ForecastDiagHold", chance=1, energy=1)
 DIAG_FLIGHT = layout("ForecastDiagFlight", slot=1, bullet=FLIGHT.size)   # each kept bullet an aim's plan was given
 # a judged aim whose real wave has passed: the aim's turn, the real hit set's middle, each model's futures there
 DIAG_JUDGE = layout("ForecastDiagJudge", turn=1, middle=1, count=1, knn=1, steer=1, knn_score=1, steer_score=1)
@@ -346,11 +347,12 @@ def flight_ring(m):
 
 
 @njit(cache=True, error_model="numpy")
-def damage_due(m, t, ex, ey):
-    """Expected damage of our bullets still on their way to the enemy at (ex, ey) (aiming.on_its_way): each one's
-    damage x the share of its futures its aim covered."""
+def chance_due(m, t, ex, ey, energy):
+    """The chance that our bullets not yet known to have hit or missed finish the enemy at (ex, ey) with `energy`
+    left (forecast_kernels.finish_chance): each hits with the share of its futures its aim covered."""
     ring = flight_ring(m)
-    return flight_due(ring, ring[:, FLIGHT.power] > 0.0, t, ex, ey)
+    flying = (ring[:, FLIGHT.power] > 0.0) & (ring[:, FLIGHT.gone] == 0.0)
+    return finish_chance(ring, flying, np.zeros(0), 0, 0.0, 0.0, 0.0, 0.0, ex, ey, energy, t)
 
 
 @njit(cache=True, error_model="numpy")
@@ -409,12 +411,12 @@ def think(ctx):
     width, height = st[ST_WIDTH], st[ST_HEIGHT]
     ox, oy = st[ST_X], st[ST_Y]
     dist = max(math.hypot(en[EN_X] - ox, en[EN_Y] - oy), 1.0)
-    due = damage_due(m, t, en[EN_X], en[EN_Y]) if p[P_HOLD] > 0.0 else 0.0
-    holding = due > 0.0 and p[P_HOLD] * due >= en[EN_ENERGY]
+    chance = chance_due(m, t, en[EN_X], en[EN_Y], en[EN_ENERGY]) if p[P_HOLD] > 0.0 else 0.0
+    holding = p[P_HOLD] > 0.0 and chance >= p[P_HOLD]
     if holding:
         d = diag_row(ctx.tele, TK_FORECAST_HOLD, st[ST_ROUND], t)
         if d.shape[0] > 0:
-            d[DIAG_HOLD.due] = due
+            d[DIAG_HOLD.chance] = chance
             d[DIAG_HOLD.energy] = en[EN_ENERGY]
     fired = False
     # 1. fire the aim in the turn it was made for, once the gun has got there (aiming.py's rule): it was made last

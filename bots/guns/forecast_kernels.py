@@ -22,7 +22,6 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from bots.guns.aiming import on_its_way
 from bots.guns.knn_tree import build_tree, draw_nearest, keep_smallest, tree_draw
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
@@ -863,7 +862,7 @@ class ShotPlan(NamedTuple):
              coverage of its aim, its id in the round, gone = 1 once it hit something; power 0 = an empty slot),
              in the order the gun sums them
     energy   the mover's energy at the newest observed row
-    hold     the gun's hold_fire factor (> 0)
+    chance   the gun's hold_chance (> 0): it holds fire while its undecided bullets finish the mover with that chance
     power    the power of this aim's bullet and of the later ones
     gap      turns from one bullet to the next of a gun firing as soon as it is cool
     cover    the expected hit share of this aim's and the later bullets (the last aim's coverage)
@@ -871,7 +870,7 @@ class ShotPlan(NamedTuple):
     """
     flight: object
     energy: float
-    hold: float
+    chance: float
     power: float
     gap: int
     cover: float
@@ -885,36 +884,66 @@ def no_plan():
 
 
 @njit(cache=True, error_model="numpy")
-def flight_due(flight, counted, t, ex, ey):
-    """Expected damage at turn t of the real bullets in `flight` (those counted[]) still on their way to the mover
-    at (ex, ey) (aiming.on_its_way): damage x the coverage of its aim."""
-    due = 0.0
+def undecided(t, fire, speed, sx, sy, ex, ey):
+    """Whether a bullet that left (sx, sy) in turn `fire` may still hit, in turn t or later, a mover at (ex, ey):
+    its segment of turn t has not yet passed the mover's reach (18 sqrt 2, and the 8 px the mover may move). Until
+    then whether it hits is not known: it may still finish the mover."""
+    return (t - fire) * speed <= math.hypot(ex - sx, ey - sy) + HALF_ROBOT * math.sqrt(2.0) + MAX_VELOCITY
+
+
+KILL_MAX = 12     # bullets kill_chance enumerates: a power-3 gun has at most 6 on their way (FLIGHT_CAP says why)
+
+
+@njit(cache=True, error_model="numpy")
+def kill_chance(cover, damage, n, energy):
+    """The probability that bullets hitting independently, the i-th with probability cover[i] for damage[i], do at
+    least `energy` damage in all (the first n; at most KILL_MAX: every subset enumerated)."""
+    n = min(n, KILL_MAX)
+    total = 0.0
+    for mask in range(1 << n):
+        pr = 1.0
+        dmg = 0.0
+        for i in range(n):
+            if (mask >> i) & 1:
+                pr *= cover[i]
+                dmg += damage[i]
+            else:
+                pr *= 1.0 - cover[i]
+        if dmg >= energy:
+            total += pr
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def finish_chance(flight, flying, leaves, n, cover, power, ox, oy, ex, ey, energy, t):
+    """The chance that the bullets still undecided at turn t finish a mover at (ex, ey) with `energy` left: the
+    real ones in `flight` still flying[] (each hitting with the coverage of its aim) and the planned ones leaving
+    (ox, oy) at turns leaves[:n] (each hitting with `cover`, of `power`)."""
+    hit = np.empty(KILL_MAX)
+    dmg = np.empty(KILL_MAX)
+    k = 0
     for q in range(flight.shape[0]):
-        if counted[q] and on_its_way(t, flight[q, FLIGHT.fire], flight[q, FLIGHT.speed], flight[q, FLIGHT.sx],
-                                    flight[q, FLIGHT.sy], ex, ey):
-            due += flight[q, FLIGHT.cover] * bullet_damage(flight[q, FLIGHT.power])
-    return due
-
-
-@njit(cache=True, error_model="numpy")
-def planned_due(t, leaves, n, speed, expected, ox, oy, ex, ey):
-    """Expected damage at turn t of the shooter's planned bullets (leaving at turns leaves[:n] from (ox, oy)) still
-    on their way to (ex, ey)."""
-    due = 0.0
+        if k < KILL_MAX and flying[q] and undecided(t, flight[q, FLIGHT.fire], flight[q, FLIGHT.speed],
+                                                    flight[q, FLIGHT.sx], flight[q, FLIGHT.sy], ex, ey):
+            hit[k] = flight[q, FLIGHT.cover]
+            dmg[k] = bullet_damage(flight[q, FLIGHT.power])
+            k += 1
+    speed = bullet_speed(power)
     for q in range(n):
-        if on_its_way(t, leaves[q], speed, ox, oy, ex, ey):
-            due += expected
-    return due
+        if k < KILL_MAX and undecided(t, leaves[q], speed, ox, oy, ex, ey):
+            hit[k] = cover
+            dmg[k] = bullet_damage(power)
+            k += 1
+    return kill_chance(hit, dmg, k, energy) if k > 0 else 0.0
 
 
 @njit(cache=True, error_model="numpy")
-def plan_fires(plan, counted, leaves, n, speed, expected, ox, oy, ex, ey, energy, decided):
-    """The hold rule of the gun (forecast.py, hold_fire) in a future: at turn `decided`, with the mover at (ex, ey)
-    and `energy` left, does the gun fire -- or do the real bullets it counts and the future's own planned ones
-    (leaves[:n] from (ox, oy), each `expected` damage) on their way cover that energy?"""
-    due = (flight_due(plan.flight, counted, decided, ex, ey)
-           + planned_due(decided, leaves, n, speed, expected, ox, oy, ex, ey))
-    return not (due > 0.0 and plan.hold * due >= energy)
+def plan_fires(plan, flying, leaves, n, ox, oy, ex, ey, energy, decided):
+    """The hold rule of the gun (forecast.py, hold_chance) in a future: at turn `decided`, with the mover at (ex, ey)
+    and `energy` left, does the gun fire -- or do the real bullets still flying[] in this future and its own planned
+    ones (leaves[:n] from (ox, oy)) finish the mover with at least the plan's chance?"""
+    return finish_chance(plan.flight, flying, leaves, n, plan.cover, plan.power, ox, oy, ex, ey, energy,
+                         decided) < plan.chance
 
 
 @njit(cache=True, error_model="numpy")
@@ -1249,12 +1278,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     cx = np.empty(STEPS)
     cy = np.empty(STEPS)
     alive = np.ones(STEPS, dtype=np.bool_)   # every future counts to its end (a killing bullet only stops its shots)
-    planning = plan.flight.shape[0] > 0 and plan.hold > 0.0
-    counted = plan.flight[:, FLIGHT.power] > 0.0
+    planning = plan.flight.shape[0] > 0 and plan.chance > 0.0
     flying = np.zeros(plan.flight.shape[0], dtype=np.bool_)   # a future's bullets that can still hit its mover
     leaves = np.empty(STEPS)                  # a future's planned bullets: the turns they leave, this aim's first
-    own_speed = bullet_speed(plan.power) if planning else 0.0
-    expected = plan.cover * bullet_damage(plan.power) if planning else 0.0
     energy, n_planned, next_shot = 0.0, 0, 0
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
     lo = np.empty(futures * MAX_PARTS)
@@ -1291,8 +1317,8 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
         cy[0] = py
         if planning:
             energy = plan.energy
-            for qb in range(flying.shape[0]):           # the hold rule counts every bullet kept (counted);
-                # only those that have not hit anything yet can hit this future's mover
+            for qb in range(flying.shape[0]):           # those that have not hit anything yet (bullets_hit clears
+                # the ones that hit this future's mover)
                 flying[qb] = plan.flight[qb, FLIGHT.power] > 0.0 and plan.flight[qb, FLIGHT.gone] == 0.0
             leaves[0] = plan.turn + lag
             n_planned = 1
@@ -1348,9 +1374,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             if step == lag:                  # the situation's own bullet leaves in turn F
                 sf = 0.0
             elif planning:                   # the gun's later shots, decided in the turn before from this path
-                if step >= next_shot and energy > 0.0 and plan_fires(plan, counted, leaves, n_planned, own_speed,
-                                                                     expected, ox, oy, cx[step - 1], cy[step - 1],
-                                                                     energy, plan.turn + step - 1.0):
+                if step >= next_shot and energy > 0.0 and plan_fires(plan, flying, leaves, n_planned, ox, oy,
+                                                                     cx[step - 1], cy[step - 1], energy,
+                                                                     plan.turn + step - 1.0):
                     sf = 0.0
                     leaves[n_planned] = plan.turn + step
                     n_planned += 1
