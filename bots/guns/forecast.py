@@ -352,7 +352,7 @@ def chance_due(m, t, ex, ey, energy):
     left (forecast_kernels.finish_chance): each hits with the share of its futures its aim covered."""
     ring = flight_ring(m)
     flying = (ring[:, FLIGHT.power] > 0.0) & (ring[:, FLIGHT.gone] == 0.0)
-    return finish_chance(ring, flying, np.zeros(0), 0, 0.0, 0.0, 0.0, 0.0, ex, ey, energy, t)
+    return finish_chance(ring, flying, np.zeros(0), I64(0), 0.0, 0.0, 0.0, 0.0, ex, ey, energy, t)
 
 
 @njit(cache=True, error_model="numpy")

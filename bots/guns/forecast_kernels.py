@@ -921,7 +921,7 @@ def finish_chance(flight, flying, leaves, n, cover, power, ox, oy, ex, ey, energ
     (ox, oy) at turns leaves[:n] (each hitting with `cover`, of `power`)."""
     hit = np.empty(KILL_MAX)
     dmg = np.empty(KILL_MAX)
-    k = 0
+    k = I64(0)              # not a literal 0: kill_chance is compiled once (sim/engine/constants.I64)
     for q in range(flight.shape[0]):
         if k < KILL_MAX and flying[q] and undecided(t, flight[q, FLIGHT.fire], flight[q, FLIGHT.speed],
                                                     flight[q, FLIGHT.sx], flight[q, FLIGHT.sy], ex, ey):
