@@ -18,7 +18,7 @@ from sim.engine.geometry import normal_relative_angle, normal_absolute_angle
 from sim.engine.constants import (C_DIST, C_BODY, C_GUN, C_RADAR, C_MAX_VEL, C_MAX_TURN, C_ADJ_GUN,
                            C_ADJ_RADAR_GUN, C_ADJ_RADAR_BODY, C_ADJ_RADAR_BODY_SET, C_FIRE,
                            C_FIRE_ASSIST, C_FIRE_ASSIST_ANGLE, C_SCAN, ST_ENERGY, ST_HEAT, ST_X, ST_Y,
-                           ST_HEADING, ST_GUN, ST_RADAR, MIN_BULLET_POWER, MAX_BULLET_POWER, DEG,
+                           ST_HEADING, ST_GUN, ST_RADAR, DEG,
                            MAX_VELOCITY, MAX_TURN_RATE_RADIANS)
 from sim.engine.geometry import hold
 from sim.engine.physics import fire_power, gun_heat
