@@ -91,7 +91,6 @@ from bots.guns.forecast_kernels import (  # noqa: F401
     FIRE_CAP,
     GEOMETRY,
     GO_ON,
-    HALF_ROBOT,
     N_FEAT,
     N_RAW,
     REV_BINS,

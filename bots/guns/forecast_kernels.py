@@ -26,7 +26,7 @@ from bots.guns.knn_tree import build_tree, draw_nearest, keep_smallest, tree_dra
 from bots.movements.orbit import PARAMS as ORBIT_PARAMS
 from bots.movements.steering import orbit_angle, room, short_turn, wall_smooth
 from bots.part import layout
-from sim.engine.constants import I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
+from sim.engine.constants import HALF_ROBOT, I64, MAX_TURN_RATE_RADIANS, MAX_VELOCITY
 from sim.engine.geometry import normal_relative_angle, robot_box_intersects_line
 from sim.engine.physics import (
     bullet_damage,
@@ -47,7 +47,6 @@ from sim.waves.gf import (
 
 N_FEAT = 12
 STICK = 160.0             # wall-smoothing stick of the orbital-direction features (BeepBoop's)
-HALF_ROBOT = 18.0
 REV_CAP = 30.0            # the turn counters' start value in a round
 FIRE_CAP = 30.0
 # features: velocity, its last change, body heading relative to the line from the shooter, distance, room ahead,
