@@ -18,7 +18,7 @@ from sim.engine.rules import Rules  # noqa: E402
 
 GUN = "lock+forecast:power=3,energy_rule=0,tolerance=0,futures=16+still"
 MOVER = "lock+none+orbit"
-SEED = 5
+SEED = 8
 
 
 from numba import njit  # noqa: E402
@@ -66,8 +66,9 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     shot plans (the bullets it kept, the enemy's energy, its hold factor), from the memory prepare() gives,
     reproduces every aim and coverage bit for bit: the gun is the probe's learner and aimer, fed turn by turn. An
     aim for a bullet leaving a turn later (lag 3) was played exactly when the first (lag 2) was more than the gun's
-    20 degrees a turn from the gun. A steering aim's futures read no stored heading (scrambled, the aim is the
-    same); a neighbours' aim's do."""
+    20 degrees a turn from the gun. An aim played whole blocks of futures, another only while the best heading was
+    covered by fewer futures than a block holds. A steering aim's futures read no stored heading (scrambled, the aim
+    is the same); a neighbours' aim's do."""
     from bots.registry import parse_bot
     s_rnd, s_turn, seen = _diag(recorded, fg.TK_FORECAST_SEEN)
     a_rnd, a_turn, aims = _diag(recorded, fg.TK_FORECAST_AIM)
@@ -92,6 +93,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
     gun = {(int(x[0]), int(x[1])): x[6] for x in rob[rob[:, 2] == 0]}    # its gun heading as the gun saw it
     at = {(r, t): k for k, (r, t) in enumerate(zip(a_rnd, a_turn))}
     got = []
+    extended = 0
     unread = {}                                                 # steering aim / neighbours' aim: headings unread?
     gram, rhs = np.zeros((fg.N_KNOTS, fg.N_KNOTS)), np.zeros(fg.N_KNOTS)
     for k in range(len(seen)):
@@ -117,12 +119,13 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         pre = aims[q, A.pre] == 1.0                             # a pre-aim: lag 3 only, fewer futures
         steer = fk.steer_solve(gram, rhs) if aims[q, A.steer] == 1.0 else fg.NO_STEER
         assert aims[q, A.futures] == (int(values["futures"] * values["pre_aim"]) if pre else values["futures"])
+        assert aims[q, A.blocks] == (1 if pre else values["blocks"])
         first = fk.LAG + 1 if pre else fk.LAG
 
         def play(lag):
             _seed(fg.lag_seed(int(aims[q, A.seed]), lag - first))
             return fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(aims[q, A.futures]),
-                                   fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
+                                   int(aims[q, A.blocks]), fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
                                    fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0, shot, 0,
                                    fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, steer, plan,
                                    np.zeros(0), 0)
@@ -132,6 +135,20 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
             off = abs(np.angle(np.exp(1j * (aim[0] - gun[(s_rnd[k], s_turn[k])]))))
             if lag == fk.LAG and not pre:                       # played again iff the gun can't turn there
                 assert (off > np.radians(20.0)) == (aims[q, A.lag] > lag)
+        block = int(aims[q, A.futures])
+        played = int(aim[2])                                    # whole blocks; fewer than all only once the best
+        assert played % block == 0 and block <= played <= block * aims[q, A.blocks]   # heading is covered by a
+        if played < block * aims[q, A.blocks]:                  # block's worth of futures
+            assert round(aim[1] * played) >= block
+        if played > block:                                      # ... and not one block sooner (the same stream)
+            _seed(fg.lag_seed(int(aims[q, A.seed]), int(aims[q, A.lag]) - first))
+            fewer = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], int(aims[q, A.lag]), block,
+                                    played // block - 1, fg.CAP, fg.W_HEADING, int(values["k_heading"]),
+                                    fg.W_VELOCITY, fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0,
+                                    shot, 0, fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, steer,
+                                    plan, np.zeros(0), 0)
+            assert fewer[2] == played - block and round(fewer[1] * fewer[2]) < block
+            extended += 1
         steered = steer.shape[0] > 0
         if steered not in unread and fc.counters[fk.K_N_MEM] > 100:
             # once for each model: are the stored headings read? (the steering's futures draw no neighbour)
@@ -141,8 +158,9 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
             fc.mem_a[:, 0] = kept
         got.append(aim)
     assert len(got) == len(aims)
-    assert np.array_equal(np.array(got), aims[:, [fg.DIAG_AIM.aim, fg.DIAG_AIM.cover]])
+    assert np.array_equal(np.array(got), aims[:, [fg.DIAG_AIM.aim, fg.DIAG_AIM.cover, fg.DIAG_AIM.played]])
     assert unread == {True: True, False: False}
+    assert extended > 10                                        # aims that played more than one block
 
 
 def test_the_gun_sees_the_probes_rows_and_fires_two_turns_after_its_aim(recorded):

@@ -82,9 +82,9 @@ from bots.guns.forecast_kernels import (
     STEER_KNOTS,
     STEPS,
     ShotPlan,
+    finish_chance,
     fit_size,
     fit_views,
-    finish_chance,
     forecast_aim,
     forecast_observe,
     forecast_size,
@@ -136,6 +136,10 @@ PARAMS = FIRING_PARAMS + (
     Param("futures", 128.0, 1.0, 1024.0, "futures played per bullet: the cost against the aim (in battle 128 hit "
           "1-2 points more than 32; a future a turn whose heading the neighbours draw costs ~3 us more than one "
           "the steering turns)"),
+    Param("blocks", 4.0, 1.0, 16.0,
+          "an aim plays up to this many blocks of `futures` futures: another while the best heading is covered by "
+          "fewer futures than a block holds (the aim is the argmax of a count, noisy where the futures spread: "
+          "random speeds); a pre-aim plays one; 1 = always one block"),
     Param("k_heading", float(DEFAULT_K_HEADING), 1.0, 256.0, "stored transitions the heading is drawn from"),
     Param("memory", 4000.0, 100.0, 50000.0, "newest transitions the heading model keeps"),
     Param("prior", DEFAULT_PRIOR, 0.01, 1000.0, "pseudo-counts pulling each hazard bin towards its coarser level"),
@@ -163,8 +167,8 @@ PARAMS = FIRING_PARAMS + (
                                   f"shipped corpus); {NO_CORPUS!r} = the members' binned tables", kind="path",
           keywords=(NO_CORPUS,)),
 )
-P_FUTURES, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE, P_HEADING, P_JUDGE = range(len(FIRING_PARAMS),
-                                                                                len(FIRING_PARAMS) + 8)
+(P_FUTURES, P_BLOCKS, P_K_HEADING, P_MEMORY, P_PRIOR, P_HOLD, P_PRE, P_HEADING,
+ P_JUDGE) = range(len(FIRING_PARAMS), len(FIRING_PARAMS) + 9)
 HEADING_KNN, HEADING_STEER, HEADING_JUDGED = 0, 1, 2
 
 # our real bullets (forecast_kernels.FLIGHT), kept while they may still hit (hold_chance, and the futures' plan of our
@@ -205,7 +209,7 @@ TK_FORECAST_JUDGE = I64(TK_DIAG + 20)
 DIAG_SEEN = layout("ForecastDiagSeen", segment=1, x=1, y=1, heading=1, velocity=1, left=1, sx=1, sy=1, energy=1)
 # an aim row: what forecast_aim was given (its ShotPlan's scalars; the bullets are the gun's fired ones) and gave
 DIAG_AIM = layout("ForecastDiagAim", row=1, seed=1, speed=1, ox=1, oy=1, aim=1, cover=1, power=1, lag=1,
-                  energy=1, plan_cover=1, gap=1, pre=1, futures=1, steer=1, judge=1)
+                  energy=1, plan_cover=1, gap=1, pre=1, futures=1, blocks=1, played=1, steer=1, judge=1)
 DIAG_HOLD = layout("ForecastDiagHold", chance=1, energy=1)
 DIAG_FLIGHT = layout("ForecastDiagFlight", slot=1, bullet=FLIGHT.size)   # each kept bullet an aim's plan was given
 # a judged aim whose real wave has passed: the aim's turn, the real hit set's middle, each model's futures there
@@ -283,12 +287,12 @@ def steering(m):
 
 
 @njit(cache=True, error_model="numpy")
-def play_futures(fc, p, nx, ny, speed, lag, futures, width, height, shot, fit, steer, plan, grid, n_grid):
-    """forecast_aim with the gun's constants and parameters: (aim, coverage); the first n_grid futures counted
-    on `grid` (empty: none)."""
-    return forecast_aim(fc, nx, ny, speed, lag, futures, CAP, W_HEADING, int(p[P_K_HEADING]), W_VELOCITY, K_VELOCITY,
-                        np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height, shot, TRUTH_OFF, NO_TRUTH_OK,
-                        NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, steer, plan, grid, n_grid)
+def play_futures(fc, p, nx, ny, speed, lag, futures, blocks, width, height, shot, fit, steer, plan, grid, n_grid):
+    """forecast_aim with the gun's constants and parameters: (aim, coverage, futures played); the first n_grid
+    futures counted on `grid` (empty: none)."""
+    return forecast_aim(fc, nx, ny, speed, lag, futures, blocks, CAP, W_HEADING, int(p[P_K_HEADING]), W_VELOCITY,
+                        K_VELOCITY, np.bool_(True), p[P_PRIOR], NO_GEOMETRY, width, height, shot, TRUTH_OFF,
+                        NO_TRUTH_OK, NO_TRUTH, NO_TRUTH, NO_TRUTH, fit, steer, plan, grid, n_grid)
 
 
 @njit(cache=True, error_model="numpy")
@@ -483,6 +487,7 @@ def think(ctx):
         plan = no_plan() if p[P_HOLD] <= 0.0 else ShotPlan(flight_ring(m), en[EN_ENERGY], p[P_HOLD], power, gap,
                                                             m[MEM.aim_cover], t)
         futures = max(1, int(p[P_FUTURES] * p[P_PRE])) if pre else int(p[P_FUTURES])
+        blocks = 1 if pre else int(p[P_BLOCKS])
         heading = int(p[P_HEADING])
         use_steer = heading == HEADING_STEER or (heading == HEADING_JUDGED
                                                  and m[MEM.steer_score] > m[MEM.knn_score])
@@ -496,8 +501,9 @@ def think(ctx):
             np.random.seed(lag_seed(seed, lag - first))
             if p[P_HOLD] <= 0.0:    # the fixed cool-down the futures read without a plan
                 planned_shots(power, st[ST_COOLING], lag, shot)
-            aim, cover = play_futures(fc, p, nx, ny, speed, lag, futures, width, height, shot, fit, steer, plan,
-                                      judge_grid(slot, use_steer) if judging else no_steer, n_judge)
+            aim, cover, played = play_futures(fc, p, nx, ny, speed, lag, futures, blocks, width, height, shot, fit,
+                                              steer, plan, judge_grid(slot, use_steer) if judging else no_steer,
+                                              n_judge)
             if abs(normal_relative_angle(aim - st[ST_GUN])) <= GUN_TURN_RATE_RADIANS:
                 break
         if judging:                 # the other model's futures, for its log-score only: the aim's first n_judge
@@ -505,7 +511,7 @@ def think(ctx):
             # their paths let the draws line up)
             np.random.seed(lag_seed(seed, lag - first))
             other = no_steer if use_steer else steering(m)
-            play_futures(fc, p, nx, ny, speed, lag, n_judge, width, height, shot, fit, other, plan,
+            play_futures(fc, p, nx, ny, speed, lag, n_judge, I64(1), width, height, shot, fit, other, plan,
                          judge_grid(slot, not use_steer), n_judge)
             slot[JUDGE.turn], slot[JUDGE.lag], slot[JUDGE.ox], slot[JUDGE.oy] = t, lag, nx, ny
             slot[JUDGE.speed], slot[JUDGE.b_ref], slot[JUDGE.count] = speed, bearing, n_judge
@@ -544,6 +550,8 @@ def think(ctx):
             d[DIAG_AIM.lag] = lag
             d[DIAG_AIM.pre] = 1.0 if pre else 0.0
             d[DIAG_AIM.futures] = futures
+            d[DIAG_AIM.blocks] = blocks
+            d[DIAG_AIM.played] = played
             d[DIAG_AIM.steer] = 1.0 if use_steer else 0.0
             d[DIAG_AIM.judge] = m[MEM.steer_score] - m[MEM.knn_score]
     elif pending:                   # go on turning to the aim made last turn (a lag-3 aim)

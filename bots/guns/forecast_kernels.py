@@ -1236,12 +1236,15 @@ def neighbour_turn(mem_a, nh, b, m, ph):
 
 
 @njit(cache=True, error_model="numpy")
-def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_velocity, k_velocity, hazard_model,
-                 strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, plan,
-                 judge, judge_n):
-    """Play `futures` futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed`
-    leaving in turn F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to
-    turn there) and return (the heading most futures' hit sets cover, that coverage).
+def forecast_aim(fc, ox, oy, speed, lag, futures, blocks, cap, w_heading, k_heading, w_velocity, k_velocity,
+                 hazard_model, strength, geometry, width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit,
+                 steer, plan, judge, judge_n):
+    """Play futures of the mover from the newest observed row (the turn F-lag of a bullet of `speed` leaving in turn
+    F from (ox, oy); lag = LAG when the gun fires it next turn, LAG + 1 when it needs a turn more to turn there) and
+    return (the heading most futures' hit sets cover, that coverage, the futures played). They are played in blocks
+    of `futures`, at most `blocks` of them: another block while the best heading is covered by fewer futures than a
+    block holds. Why: the aim is the argmax of a count, whose relative noise is about 1/sqrt(count) -- a mover whose
+    futures spread (random speeds: ~28% at the best heading) needs more of them for the same precision.
     shot[step]: the shooter fires again `step` turns after F-lag (its own later decisions). Each future plays one
     hazard member drawn with its posterior weight. truth (a diagnosis, the probe's --truth) puts the recorded
     heading true_h[step] and command (true_d, true_mv)[step] in place of the drawn ones where true_ok[step]
@@ -1282,8 +1285,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
     leaves = np.empty(STEPS)                  # a future's planned bullets: the turns they leave, this aim's first
     energy, n_planned, next_shot = 0.0, 0, 0
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
-    lo = np.empty(futures * MAX_PARTS)
-    hi = np.empty(futures * MAX_PARTS)
+    lo = np.empty(futures * blocks * MAX_PARTS)
+    hi = np.empty(futures * blocks * MAX_PARTS)
+    best, at, played, settled = 0, math.nan, 0, False
     judge[:] = 0.0
     b_ref = math.atan2(x - ox, y - oy)
     dist = math.hypot(x - ox, y - oy)
@@ -1296,7 +1300,13 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
         top = fc.loglik.max()
         for m in range(members):
             weight[m] = math.exp(fc.loglik[m] - top) + (weight[m - 1] if m > 0 else 0.0)
-    for f in range(futures):
+    for f in range(futures * blocks):
+        if f > 0 and f % futures == 0:       # a block played: is the best heading covered often enough?
+            best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
+            settled = best >= futures
+            if settled:
+                break
+        played = f + 1
         mb = own
         if members > 1:
             r = np.random.random() * weight[own]
@@ -1393,8 +1403,9 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, cap, w_heading, k_heading, w_v
             if f < judge_n:
                 judge_add(judge, lo[n_pieces], hi[n_pieces])
             n_pieces += 1
-    best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
-    return b_ref + (0.0 if math.isnan(at) else at), best / futures
+    if not settled:
+        best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
+    return b_ref + (0.0 if math.isnan(at) else at), best / played, played
 
 
 @njit(cache=True, error_model="numpy")
@@ -1462,10 +1473,10 @@ def play_forward_battle(rnd, x, y, h, v, fired, live, sx, sy, sit_row, sit_speed
                     true_mv[step] = cmd_vel[row]
             if steer_fit:
                 steer = steer_solve(gram, rhs)
-            aims[s], cover[s] = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, cap, w_heading, k_heading,
-                                             w_velocity, k_velocity, hazard_model, strength, geometry, width, height,
-                                             shot, truth, true_ok, true_h, true_d, true_mv, fit, steer, no_plan(),
-                                             np.zeros(0), I64(0))
+            aims[s], cover[s], _ = forecast_aim(fc, sx[i], sy[i], sit_speed[s], LAG, futures, I64(1), cap, w_heading,
+                                                k_heading, w_velocity, k_velocity, hazard_model, strength, geometry,
+                                                width, height, shot, truth, true_ok, true_h, true_d, true_mv, fit,
+                                                steer, no_plan(), np.zeros(0), I64(0))
             s += 1
     c1[:] = fc.c1
     c2[:] = fc.c2
