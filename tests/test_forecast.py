@@ -122,10 +122,10 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         assert aims[q, A.blocks] == (1 if pre else values["blocks"])
         first = fk.LAG + 1 if pre else fk.LAG
 
-        def play(lag):
+        def play(lag, blocks=int(aims[q, A.blocks])):
             _seed(fg.lag_seed(int(aims[q, A.seed]), lag - first))
             return fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], lag, int(aims[q, A.futures]),
-                                   int(aims[q, A.blocks]), fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
+                                   blocks, fg.CAP, fg.W_HEADING, int(values["k_heading"]), fg.W_VELOCITY,
                                    fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0, shot, 0,
                                    fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, steer, plan,
                                    np.zeros(0), 0)
@@ -141,12 +141,7 @@ def test_the_guns_aims_are_the_shared_kernels_on_what_it_scanned(recorded):
         if played < block * aims[q, A.blocks]:                  # block's worth of futures
             assert round(aim[1] * played) >= block
         if played > block:                                      # ... and not one block sooner (the same stream)
-            _seed(fg.lag_seed(int(aims[q, A.seed]), int(aims[q, A.lag]) - first))
-            fewer = fk.forecast_aim(fc, aims[q, A.ox], aims[q, A.oy], aims[q, A.speed], int(aims[q, A.lag]), block,
-                                    played // block - 1, fg.CAP, fg.W_HEADING, int(values["k_heading"]),
-                                    fg.W_VELOCITY, fk.DEFAULT_K_VELOCITY, True, values["prior"], 0, 800.0, 600.0,
-                                    shot, 0, fg.NO_TRUTH_OK, fg.NO_TRUTH, fg.NO_TRUTH, fg.NO_TRUTH, fit, steer,
-                                    plan, np.zeros(0), 0)
+            fewer = play(int(aims[q, A.lag]), played // block - 1)
             assert fewer[2] == played - block and round(fewer[1] * fewer[2]) < block
             extended += 1
         steered = steer.shape[0] > 0
