@@ -1287,7 +1287,7 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, blocks, cap, w_heading, k_head
     acc, parts, cand = np.empty((MAX_PARTS, 2)), np.empty((8, 2)), np.empty((3, MAX_CAND))
     lo = np.empty(futures * blocks * MAX_PARTS)
     hi = np.empty(futures * blocks * MAX_PARTS)
-    best, at, played, settled = 0, math.nan, 0, False
+    best, at, played = 0, math.nan, 0
     judge[:] = 0.0
     b_ref = math.atan2(x - ox, y - oy)
     dist = math.hypot(x - ox, y - oy)
@@ -1301,12 +1301,6 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, blocks, cap, w_heading, k_head
         for m in range(members):
             weight[m] = math.exp(fc.loglik[m] - top) + (weight[m - 1] if m > 0 else 0.0)
     for f in range(futures * blocks):
-        if f > 0 and f % futures == 0:       # a block played: is the best heading covered often enough?
-            best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
-            settled = best >= futures
-            if settled:
-                break
-        played = f + 1
         mb = own
         if members > 1:
             r = np.random.random() * weight[own]
@@ -1403,8 +1397,11 @@ def forecast_aim(fc, ox, oy, speed, lag, futures, blocks, cap, w_heading, k_head
             if f < judge_n:
                 judge_add(judge, lo[n_pieces], hi[n_pieces])
             n_pieces += 1
-    if not settled:
-        best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
+        if (f + 1) % futures == 0:           # a block played: is the best heading covered often enough?
+            played = f + 1
+            best, at = best_heading(lo[:n_pieces], hi[:n_pieces])
+            if best >= futures:
+                break
     return b_ref + (0.0 if math.isnan(at) else at), best / played, played
 
 
