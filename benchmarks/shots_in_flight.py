@@ -1,7 +1,7 @@
 """How many of a gun's shots were still flying when the mover died (issue 17).
 
-    python benchmarks/shots_in_flight.py GUN MOVEMENT[,MOVEMENT..] [--seeds 16..25] [--oracle-file ORACLE.json]
-                                         [--rounds 35] [--jobs 1] [--json]
+    python benchmarks/shots_in_flight.py GUN MOVEMENT[,MOVEMENT..] [--seeds 16..25] [--oracle-file ORACLE.json ..]
+                                         [--battles RUN.json ..] [--rounds 35] [--jobs 1] [--json]
 
 Why: `gfsim challenge` scores a gun by hits / shots, and a round ends when the mover dies, so every bullet still in
 the air then is a miss no aim could have turned into a hit; the Bayes-limit oracle (`gfsim oracle`) scores every
@@ -19,6 +19,10 @@ average for r hits a round (0.90 p at p = 0.35, r = 7; `per_shot_rate`'s test). 
 --json` of the same seeds) both rates as % of the oracle of each seed. A gun that never fires while its bullets
 in flight can still kill (hold_fire, hold_chance) moves the first towards the second, as long as holding does not
 make its shots worse.
+
+Pooling seed sets: --oracle-file may be given once per oracle report (each holding some of the seeds), and
+--battles RUN.json (once per earlier `--json` run of the same gun) scores those runs' battles instead of playing
+them again -- one figure over every fresh seed set a gun was run on, with one interval.
 """
 import argparse
 import sys
@@ -93,6 +97,60 @@ def summarize(battles, oracle=None):
     return out
 
 
+def _checked(cond, where, what):
+    from sim.cli.errors import UsageError
+    if not cond:
+        raise UsageError(f"{where}: not a {what}")
+
+
+def oracle_of(paths):
+    """{(movement, seed): oracle hit %} of one or more `gfsim oracle --json` reports; a (movement, seed) that two of
+    them give different values is a one-line error, as is a report of another shape."""
+    from play_forward_vs_oracle import _load
+    out = {}
+    for path in paths:
+        rep = _load(path, "--oracle-file")
+        what = "gfsim oracle --json report"
+        _checked(isinstance(rep, dict) and isinstance(rep.get("movements"), list), path, what)
+        for m in rep["movements"]:
+            _checked(isinstance(m, dict) and isinstance(m.get("name"), str) and isinstance(m.get("seasons"), list),
+                     path, what)
+            for season in m["seasons"]:
+                _checked(isinstance(season, dict) and type(season.get("seed")) is int
+                         and type(season.get("oracle")) is float and 0.0 < season["oracle"] <= 1.0, path, what)
+                key, value = (m["name"], season["seed"]), 100.0 * season["oracle"]
+                _checked(out.get(key, value) == value, path,
+                         f"report that agrees with the others on {key[0]!r} seed {key[1]}")
+                out[key] = value
+    return out
+
+
+BATTLE_COUNTS = ("shots", "hits", "in_flight", "before_kill", "hits_before_kill")
+
+
+def saved_battles(paths, gun, rounds):
+    """The battles of earlier `--json` runs of `gun` over `rounds` rounds (one list; a (movement, seed) in two of
+    them, a run of another gun, of other rounds or of another shape is a one-line error)."""
+    from play_forward_vs_oracle import _load
+    out, seen = [], set()
+    for path in paths:
+        run = _load(path, "--battles")
+        what = "shots_in_flight.py --json run"
+        _checked(isinstance(run, dict) and isinstance(run.get("battles"), list), path, what)
+        _checked(run.get("gun") == gun, path, f"run of {gun!r} (it is of {run.get('gun')!r})")
+        _checked(run.get("rounds") == rounds, path, f"run of {rounds} rounds (it is of {run.get('rounds')!r})")
+        for b in run["battles"]:
+            _checked(isinstance(b, dict) and isinstance(b.get("movement"), str) and type(b.get("seed")) is int
+                     and all(type(b.get(k)) is int and b[k] >= 0 for k in BATTLE_COUNTS)
+                     and b["hits"] <= b["shots"] > 0 and b["hits_before_kill"] <= b["before_kill"] <= b["shots"],
+                     path, what)
+            key = (b["movement"], b["seed"])
+            _checked(key not in seen, path, f"run of battles no other --battles file holds ({key[0]!r} seed {key[1]})")
+            seen.add(key)
+            out.append({k: b[k] for k in ("movement", "seed", *BATTLE_COUNTS)})
+    return out
+
+
 def _cell(c):
     return f"{c['mean']:.1f} ± {c['half']:.1f}"
 
@@ -151,20 +209,31 @@ def main(argv=None):
 
     def run(argv):
         p = challenge_parser("shots_in_flight.py", __doc__)
-        p.add_argument("--oracle-file", metavar="ORACLE.json", help="gfsim oracle --json of these movements and seeds")
+        p.add_argument("--oracle-file", metavar="ORACLE.json", action="append",
+                       help="gfsim oracle --json of these movements and seeds (again for more reports: their seeds "
+                            "pooled)")
+        p.add_argument("--battles", metavar="RUN.json", action="append",
+                       help="score the battles of an earlier --json run of this gun instead of playing them (again "
+                            "for more runs; --seeds and the movements pick from them)")
         a = p.parse_args(argv)
         seeds = parse_seeds(a.seeds)
         shooter, movers = challenge_bots(a.gun, a.movements)
         names = list(movers)
         oracle = None
         if a.oracle_file:
-            from play_forward_vs_oracle import _load, oracle_by_seed
-            oracle = oracle_by_seed(_load(a.oracle_file, "--oracle-file"))          # hit %, by (movement, seed)
+            oracle = oracle_of(a.oracle_file)                                       # hit %, by (movement, seed)
             missing = [(m, s) for m in names for s in seeds if (m, s) not in oracle]
             if missing:
                 raise UsageError(f"--oracle-file has no {missing[0][0]!r} seed {missing[0][1]}")
-        tasks = [(m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
-        battles = played(_task, tasks, a.jobs, a.progress, [shooter, *movers.values()], "battle")
+        if a.battles:
+            saved = {(b["movement"], b["seed"]): b for b in saved_battles(a.battles, a.gun, a.rounds)}
+            missing = [(m, s) for m in names for s in seeds if (m, s) not in saved]
+            if missing:
+                raise UsageError(f"--battles has no {missing[0][0]!r} seed {missing[0][1]}")
+            battles = [saved[(m, s)] for m in names for s in seeds]
+        else:
+            tasks = [(m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
+            battles = played(_task, tasks, a.jobs, a.progress, [shooter, *movers.values()], "battle")
         rows = summarize(battles, oracle)
         if a.json:
             sys.stdout.write(json_text(dict(gun=a.gun, shooter=shooter, rounds=a.rounds, rows=rows, battles=battles)))

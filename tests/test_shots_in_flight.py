@@ -1,5 +1,6 @@
 """benchmarks/shots_in_flight.py: its shots and hits are the engine's own counts, the shots it calls in flight are
 the ones still in the air when the mover died, and bad input is one line with exit code 2."""
+import json
 import os
 import sys
 
@@ -81,3 +82,70 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
         assert sif.main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("shots_in_flight.py: error:")
+
+
+def _oracle_report(path, values):
+    """A `gfsim oracle --json`-shaped report holding {(movement, seed): fraction}."""
+    names = dict.fromkeys(m for m, _ in values)
+    path.write_text(json.dumps(dict(movements=[dict(name=n, seasons=[dict(seed=s, oracle=v) for (m, s), v in
+                                                                      values.items() if m == n]) for n in names])))
+    return str(path)
+
+
+def _run(path, battles, gun="headon", rounds=35):
+    path.write_text(json.dumps(dict(gun=gun, rounds=rounds, battles=battles)))
+    return str(path)
+
+
+def _battle(movement, seed, rng):
+    shots = int(rng.integers(200, 400))
+    hits = int(rng.integers(20, shots // 2))
+    return dict(movement=movement, seed=seed, shots=shots, hits=hits, in_flight=int(rng.integers(0, 5)),
+                before_kill=shots - 30, hits_before_kill=hits - 30)
+
+
+def test_pooled_seed_sets_score_as_one_run(tmp_path, capsys):
+    """Two oracle reports and two saved runs, each holding half of the seeds, give the figures summarize gives the
+    battles of both against both oracles' values -- --seeds and the movements pick the battles."""
+    rng = np.random.default_rng(3)
+    movements = ("orbit", "stopgo:flip=0.5")
+    values = {(m, s): float(rng.uniform(0.3, 0.6)) for m in movements for s in range(10, 16)}
+    halves = ({k: v for k, v in values.items() if k[1] < 13}, {k: v for k, v in values.items() if k[1] >= 13})
+    oracles = [_oracle_report(tmp_path / f"oracle{i}.json", h) for i, h in enumerate(halves)]
+    battles = [[_battle(m, s, rng) for (m, s) in h] for h in halves]
+    runs = [_run(tmp_path / f"run{i}.json", b) for i, b in enumerate(battles)]
+    argv = ["headon", "stopgo:flip=0.5", "--seeds", "11..14", "--json"]
+    for o in oracles:
+        argv += ["--oracle-file", o]
+    for r in runs:
+        argv += ["--battles", r]
+    assert sif.main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    picked = [b for b in battles[0] + battles[1] if b["movement"] == "stopgo:flip=0.5" and 11 <= b["seed"] <= 14]
+    want = sif.summarize(picked, {k: 100 * v for k, v in values.items()})
+    assert len(picked) == 4 and rows == json.loads(json.dumps(want))
+    assert rows[0]["hit_of_oracle"]["n"] == 4
+
+
+def test_pooling_bad_reports_is_one_line_and_exit_code_2(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    one = _oracle_report(tmp_path / "one.json", {("orbit", 1): 0.4, ("orbit", 2): 0.5})
+    other = _oracle_report(tmp_path / "other.json", {("orbit", 2): 0.45})        # seed 2 again, another value
+    shapeless = tmp_path / "shapeless.json"
+    shapeless.write_text(json.dumps(dict(movements=[dict(name="orbit", seasons=[dict(seed="1", oracle=0.4)])])))
+    run = _run(tmp_path / "run.json", [_battle("orbit", s, rng) for s in (1, 2)])
+    again = _run(tmp_path / "again.json", [_battle("orbit", 2, rng)])
+    knn = _run(tmp_path / "knn.json", [_battle("orbit", 1, rng)], gun="knn")
+    short = _run(tmp_path / "short.json", [_battle("orbit", 1, rng)], rounds=10)
+    bad_counts = _run(tmp_path / "bad_counts.json", [dict(_battle("orbit", 1, rng), hits=10 ** 6)])
+    cases = {"agrees with the others": ["--oracle-file", one, "--oracle-file", other, "--battles", run],
+             "not a gfsim oracle": ["--oracle-file", str(shapeless), "--battles", run],
+             "no other --battles": ["--battles", run, "--battles", again],
+             "run of 'headon'": ["--battles", knn],
+             "run of 35 rounds": ["--battles", short],
+             "not a shots_in_flight": ["--battles", bad_counts],
+             "--battles has no 'orbit' seed 3": ["--battles", run, "--seeds", "1..3"]}
+    for needle, extra in cases.items():
+        assert sif.main(["headon", "orbit", "--seeds", "1..2", *extra]) == 2, needle
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("shots_in_flight.py: error:") and needle in err, err
