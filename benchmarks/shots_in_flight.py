@@ -21,8 +21,8 @@ in flight can still kill (hold_fire, hold_chance) moves the first towards the se
 make its shots worse.
 
 Pooling seed sets: --oracle-file may be given once per oracle report (each holding some of the seeds), and
---battles RUN.json (once per earlier `--json` run of the same gun) scores those runs' battles instead of playing
-them again -- one figure over every fresh seed set a gun was run on, with one interval.
+--battles RUN.json (once per earlier `--json` run of the same gun; RUN.json#KEY for a run a results file keeps
+under KEY) scores those runs' battles instead of playing them again -- one figure over every fresh seed set a gun was run on, with one interval.
 """
 import argparse
 import sys
@@ -129,13 +129,22 @@ BATTLE_COUNTS = ("shots", "hits", "in_flight", "before_kill", "hits_before_kill"
 
 
 def saved_battles(paths, gun, rounds):
-    """The battles of earlier `--json` runs of `gun` over `rounds` rounds (one list; a (movement, seed) in two of
-    them, a run of another gun, of other rounds or of another shape is a one-line error)."""
+    """The battles of earlier `--json` runs of `gun` over `rounds` rounds, each a path or PATH#KEY (the run a
+    results file keeps under KEY): one list; a (movement, seed) in two of them, a run of another gun, of other
+    rounds or of another shape is a one-line error."""
+    import os
+
     from play_forward_vs_oracle import _load
     out, seen = [], set()
     for path in paths:
+        key = None
+        if "#" in path and not os.path.exists(path):      # RUN.json#KEY: the run a results file keeps under KEY
+            path, _, key = path.rpartition("#")
         run = _load(path, "--battles")
         what = "shots_in_flight.py --json run"
+        if key is not None:
+            _checked(isinstance(run, dict) and isinstance(run.get(key), dict), path, f"file with a run under {key!r}")
+            run = run[key]
         _checked(isinstance(run, dict) and isinstance(run.get("battles"), list), path, what)
         _checked(run.get("gun") == gun, path, f"run of {gun!r} (it is of {run.get('gun')!r})")
         _checked(run.get("rounds") == rounds, path, f"run of {rounds} rounds (it is of {run.get('rounds')!r})")
@@ -213,8 +222,9 @@ def main(argv=None):
                        help="gfsim oracle --json of these movements and seeds (again for more reports: their seeds "
                             "pooled)")
         p.add_argument("--battles", metavar="RUN.json", action="append",
-                       help="score the battles of an earlier --json run of this gun instead of playing them (again "
-                            "for more runs; --seeds and the movements pick from them)")
+                       help="score the battles of an earlier --json run of this gun instead of playing them "
+                            "(RUN.json#KEY: the run a results file keeps under KEY; again for more runs; --seeds and "
+                            "the movements pick from them)")
         a = p.parse_args(argv)
         seeds = parse_seeds(a.seeds)
         shooter, movers = challenge_bots(a.gun, a.movements)

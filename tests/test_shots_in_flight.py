@@ -114,6 +114,8 @@ def test_pooled_seed_sets_score_as_one_run(tmp_path, capsys):
     oracles = [_oracle_report(tmp_path / f"oracle{i}.json", h) for i, h in enumerate(halves)]
     battles = [[_battle(m, s, rng) for (m, s) in h] for h in halves]
     runs = [_run(tmp_path / f"run{i}.json", b) for i, b in enumerate(battles)]
+    (tmp_path / "bundle.json").write_text(json.dumps(dict(command="...", second=json.loads(open(runs[1]).read()))))
+    runs[1] = str(tmp_path / "bundle.json") + "#second"                            # a run a results file keeps
     argv = ["headon", "stopgo:flip=0.5", "--seeds", "11..14", "--json"]
     for o in oracles:
         argv += ["--oracle-file", o]
@@ -144,7 +146,8 @@ def test_pooling_bad_reports_is_one_line_and_exit_code_2(tmp_path, capsys):
              "run of 'headon'": ["--battles", knn],
              "run of 35 rounds": ["--battles", short],
              "not a shots_in_flight": ["--battles", bad_counts],
-             "--battles has no 'orbit' seed 3": ["--battles", run, "--seeds", "1..3"]}
+             "--battles has no 'orbit' seed 3": ["--battles", run, "--seeds", "1..3"],
+             "with a run under 'nothing'": ["--battles", run + "#nothing"]}
     for needle, extra in cases.items():
         assert sif.main(["headon", "orbit", "--seeds", "1..2", *extra]) == 2, needle
         err = capsys.readouterr().err
