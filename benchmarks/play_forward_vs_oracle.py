@@ -23,10 +23,23 @@ def _load(path, what):
     return read_json(path, MAX_REPORT_BYTES, "report (gfsim oracle or play_forward.py --json)", error)
 
 
-def oracle_by_seed(oracle):
-    """{(movement, seed): oracle hit %} of a `gfsim oracle --json` report (which holds fractions)."""
-    return {(m["name"], int(s["seed"])): 100.0 * float(s["oracle"]) for m in oracle["movements"]
-            for s in m["seasons"]}
+def oracle_by_seed(oracle, where="the oracle"):
+    """{(movement, seed): oracle hit %} of a `gfsim oracle --json` report (which holds fractions); a report of
+    another shape is a one-line UsageError naming `where`."""
+    from sim.cli.errors import UsageError
+    bad = UsageError(f"{where}: not a gfsim oracle --json report")
+    if not (isinstance(oracle, dict) and isinstance(oracle.get("movements"), list)):
+        raise bad
+    out = {}
+    for m in oracle["movements"]:
+        if not (isinstance(m, dict) and isinstance(m.get("name"), str) and isinstance(m.get("seasons"), list)):
+            raise bad
+        for s in m["seasons"]:
+            if not (isinstance(s, dict) and type(s.get("seed")) is int and type(s.get("oracle")) is float
+                    and 0.0 < s["oracle"] <= 1.0):
+                raise bad
+            out[(m["name"], s["seed"])] = 100.0 * s["oracle"]
+    return out
 
 
 def compare(oracle, run, baseline=None):
@@ -66,6 +79,7 @@ def main(argv=None):
         p.add_argument("--json", action="store_true")
         a = p.parse_args(argv)
         oracle = _load(a.oracle, "oracle")
+        oracle_by_seed(oracle, a.oracle)             # its shape, checked before a run is read
         bases = {}
         for path in a.baseline:
             b = _load(path, "--baseline")

@@ -22,7 +22,8 @@ make its shots worse.
 
 Pooling seed sets: --oracle-file may be given once per oracle report (each holding some of the seeds), and
 --battles RUN.json (once per earlier `--json` run of the same gun; RUN.json#KEY for a run a results file keeps
-under KEY) scores those runs' battles instead of playing them again -- one figure over every fresh seed set a gun was run on, with one interval.
+under KEY) scores those runs' battles instead of playing them again: one figure over every fresh seed set a gun
+was run on, with one interval.
 """
 import argparse
 import sys
@@ -106,22 +107,13 @@ def _checked(cond, where, what):
 def oracle_of(paths):
     """{(movement, seed): oracle hit %} of one or more `gfsim oracle --json` reports; a (movement, seed) that two of
     them give different values is a one-line error, as is a report of another shape."""
-    from play_forward_vs_oracle import _load
+    from play_forward_vs_oracle import _load, oracle_by_seed
     out = {}
     for path in paths:
-        rep = _load(path, "--oracle-file")
-        what = "gfsim oracle --json report"
-        _checked(isinstance(rep, dict) and isinstance(rep.get("movements"), list), path, what)
-        for m in rep["movements"]:
-            _checked(isinstance(m, dict) and isinstance(m.get("name"), str) and isinstance(m.get("seasons"), list),
-                     path, what)
-            for season in m["seasons"]:
-                _checked(isinstance(season, dict) and type(season.get("seed")) is int
-                         and type(season.get("oracle")) is float and 0.0 < season["oracle"] <= 1.0, path, what)
-                key, value = (m["name"], season["seed"]), 100.0 * season["oracle"]
-                _checked(out.get(key, value) == value, path,
-                         f"report that agrees with the others on {key[0]!r} seed {key[1]}")
-                out[key] = value
+        for key, value in oracle_by_seed(_load(path, "--oracle-file"), path).items():
+            _checked(out.get(key, value) == value, path,
+                     f"report that agrees with the others on {key[0]!r} seed {key[1]}")
+            out[key] = value
     return out
 
 
@@ -151,7 +143,8 @@ def saved_battles(paths, gun, rounds):
         for b in run["battles"]:
             _checked(isinstance(b, dict) and isinstance(b.get("movement"), str) and type(b.get("seed")) is int
                      and all(type(b.get(k)) is int and b[k] >= 0 for k in BATTLE_COUNTS)
-                     and b["hits"] <= b["shots"] > 0 and b["hits_before_kill"] <= b["before_kill"] <= b["shots"],
+                     and 0 < b["shots"] and b["hits"] <= b["shots"]
+                     and b["hits_before_kill"] <= b["before_kill"] <= b["shots"],
                      path, what)
             key = (b["movement"], b["seed"])
             _checked(key not in seen, path, f"run of battles no other --battles file holds ({key[0]!r} seed {key[1]})")

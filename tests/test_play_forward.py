@@ -385,6 +385,11 @@ def test_vs_oracle_divides_each_battle_by_its_own_oracle_and_pairs_the_baseline(
     assert vs.main([paths["o"], str(infinite)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 5 and all(line.startswith("play_forward_vs_oracle.py: ") for line in err)
+    crafted = tmp_path / "crafted.json"                    # an oracle report without its seasons
+    crafted.write_text(json.dumps(dict(movements=[dict(name="orbit")])))
+    assert vs.main([str(crafted), paths["r"]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "crafted.json: not a gfsim oracle --json report" in err
 
 
 def test_the_probes_json_is_strict_and_reads_back(tmp_path, capsys):

@@ -141,7 +141,7 @@ def test_pooling_bad_reports_is_one_line_and_exit_code_2(tmp_path, capsys):
     short = _run(tmp_path / "short.json", [_battle("orbit", 1, rng)], rounds=10)
     bad_counts = _run(tmp_path / "bad_counts.json", [dict(_battle("orbit", 1, rng), hits=10 ** 6)])
     cases = {"agrees with the others": ["--oracle-file", one, "--oracle-file", other, "--battles", run],
-             "not a gfsim oracle": ["--oracle-file", str(shapeless), "--battles", run],
+             "not a gfsim oracle --json report": ["--oracle-file", str(shapeless), "--battles", run],
              "no other --battles": ["--battles", run, "--battles", again],
              "run of 'headon'": ["--battles", knn],
              "run of 35 rounds": ["--battles", short],
