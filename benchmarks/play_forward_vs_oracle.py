@@ -13,14 +13,15 @@ import sys
 MAX_REPORT_BYTES = 64 << 20      # an oracle report or a probe run: well under 1 MB
 
 
-def _load(path, what):
-    """The JSON of `path` (sim.io.jsonfile: bounded, strict UTF-8 JSON, one-line errors naming `what`)."""
+def _load(path, what, kind="report (gfsim oracle or play_forward.py --json)"):
+    """The JSON of `path` (sim.io.jsonfile: bounded, strict UTF-8 JSON, one-line errors naming `what` and the
+    `kind` of file expected)."""
     from sim.cli.errors import UsageError
     from sim.io.jsonfile import read_json
 
     def error(msg):
         return UsageError(f"{what} {msg}")
-    return read_json(path, MAX_REPORT_BYTES, "report (gfsim oracle or play_forward.py --json)", error)
+    return read_json(path, MAX_REPORT_BYTES, kind, error)
 
 
 def oracle_by_seed(oracle, where="the oracle"):

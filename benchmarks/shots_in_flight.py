@@ -110,7 +110,8 @@ def oracle_of(paths):
     from play_forward_vs_oracle import _load, oracle_by_seed
     out = {}
     for path in paths:
-        for key, value in oracle_by_seed(_load(path, "--oracle-file"), path).items():
+        report = _load(path, "--oracle-file", "oracle report (gfsim oracle --json)")
+        for key, value in oracle_by_seed(report, path).items():
             _checked(out.get(key, value) == value, path,
                      f"report that agrees with the others on {key[0]!r} seed {key[1]}")
             out[key] = value
@@ -132,12 +133,14 @@ def saved_battles(paths, gun, rounds):
         key = None
         if "#" in path and not os.path.exists(path):      # RUN.json#KEY: the run a results file keeps under KEY
             path, _, key = path.rpartition("#")
-        run = _load(path, "--battles")
         what = "shots_in_flight.py --json run"
+        run = _load(path, "--battles", "run (shots_in_flight.py --json)")
         if key is not None:
             _checked(isinstance(run, dict) and isinstance(run.get(key), dict), path, f"file with a run under {key!r}")
             run = run[key]
-        _checked(isinstance(run, dict) and isinstance(run.get("battles"), list), path, what)
+        keys = [k for k, v in run.items() if isinstance(v, dict) and "battles" in v] if isinstance(run, dict) else []
+        _checked(isinstance(run, dict) and isinstance(run.get("battles"), list), path,
+                 what + (f" (it keeps runs: name one, {path}#{keys[0]})" if keys else ""))
         _checked(run.get("gun") == gun, path, f"run of {gun!r} (it is of {run.get('gun')!r})")
         _checked(run.get("rounds") == rounds, path, f"run of {rounds} rounds (it is of {run.get('rounds')!r})")
         for b in run["battles"]:
