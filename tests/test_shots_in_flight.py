@@ -114,7 +114,8 @@ def test_pooled_seed_sets_score_as_one_run(tmp_path, capsys):
     oracles = [_oracle_report(tmp_path / f"oracle{i}.json", h) for i, h in enumerate(halves)]
     battles = [[_battle(m, s, rng) for (m, s) in h] for h in halves]
     runs = [_run(tmp_path / f"run{i}.json", b) for i, b in enumerate(battles)]
-    (tmp_path / "bundle.json").write_text(json.dumps(dict(command="...", second=json.loads(open(runs[1]).read()))))
+    second = json.loads((tmp_path / "run1.json").read_text())
+    (tmp_path / "bundle.json").write_text(json.dumps(dict(command="...", second=second)))
     runs[1] = str(tmp_path / "bundle.json") + "#second"                            # a run a results file keeps
     argv = ["headon", "stopgo:flip=0.5", "--seeds", "11..14", "--json"]
     for o in oracles:
