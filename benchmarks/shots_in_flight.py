@@ -26,6 +26,7 @@ under KEY) scores those runs' battles instead of playing them again: one figure 
 was run on, with one interval.
 """
 import argparse
+import os
 import sys
 
 
@@ -125,8 +126,6 @@ def saved_battles(paths, gun, rounds):
     """The battles of earlier `--json` runs of `gun` over `rounds` rounds, each a path or PATH#KEY (the run a
     results file keeps under KEY): one list; a (movement, seed) in two of them, a run of another gun, of other
     rounds or of another shape is a one-line error."""
-    import os
-
     from play_forward_vs_oracle import _load
     out, seen = [], set()
     for path in paths:
@@ -149,11 +148,22 @@ def saved_battles(paths, gun, rounds):
                      and 0 < b["shots"] and b["hits"] <= b["shots"]
                      and b["hits_before_kill"] <= b["before_kill"] <= b["shots"],
                      path, what)
-            key = (b["movement"], b["seed"])
-            _checked(key not in seen, path, f"run of battles no other --battles file holds ({key[0]!r} seed {key[1]})")
-            seen.add(key)
+            cell = (b["movement"], b["seed"])
+            _checked(cell not in seen, path,
+                     f"run of battles no other --battles file holds ({cell[0]!r} seed {cell[1]})")
+            seen.add(cell)
             out.append({k: b[k] for k in ("movement", "seed", *BATTLE_COUNTS)})
     return out
+
+
+def _covering(table, names, seeds, option):
+    """`table` (by (movement, seed)), once every movement of `names` has every seed: else a one-line error naming
+    `option` and the first (movement, seed) it lacks."""
+    from sim.cli.errors import UsageError
+    missing = [(m, s) for m in names for s in seeds if (m, s) not in table]
+    if missing:
+        raise UsageError(f"{option} has no {missing[0][0]!r} seed {missing[0][1]}")
+    return table
 
 
 def _cell(c):
@@ -208,7 +218,7 @@ def played(fn, tasks, jobs, progress, specs, unit):
 
 
 def main(argv=None):
-    from sim.cli.errors import UsageError, run_command
+    from sim.cli.errors import run_command
     from sim.cli.output import json_text
     from sim.experiments.challenge import parse_seeds
 
@@ -227,15 +237,10 @@ def main(argv=None):
         names = list(movers)
         oracle = None
         if a.oracle_file:
-            oracle = oracle_of(a.oracle_file)                                       # hit %, by (movement, seed)
-            missing = [(m, s) for m in names for s in seeds if (m, s) not in oracle]
-            if missing:
-                raise UsageError(f"--oracle-file has no {missing[0][0]!r} seed {missing[0][1]}")
+            oracle = _covering(oracle_of(a.oracle_file), names, seeds, "--oracle-file")   # hit %, by (movement, seed)
         if a.battles:
-            saved = {(b["movement"], b["seed"]): b for b in saved_battles(a.battles, a.gun, a.rounds)}
-            missing = [(m, s) for m in names for s in seeds if (m, s) not in saved]
-            if missing:
-                raise UsageError(f"--battles has no {missing[0][0]!r} seed {missing[0][1]}")
+            saved = _covering({(b["movement"], b["seed"]): b for b in saved_battles(a.battles, a.gun, a.rounds)},
+                              names, seeds, "--battles")
             battles = [saved[(m, s)] for m in names for s in seeds]
         else:
             tasks = [(m, shooter, movers[m], s, a.rounds) for m in names for s in seeds]
